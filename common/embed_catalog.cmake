@@ -1,0 +1,11 @@
+# Turn the catalog CSV files into C string literals (run with cmake -P).
+function(embed var path)
+  file(READ ${path} hex HEX)
+  string(LENGTH "${hex}" n)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," body "${hex}")
+  math(EXPR bytes "${n} / 2")
+  set(${var} "const unsigned char ${var}[] = {${body}0x00};\nconst unsigned long ${var}_len = ${bytes};\n" PARENT_SCOPE)
+endfunction()
+embed(cman_catalog_types_csv ${TYPES})
+embed(cman_catalog_prices_csv ${PRICES})
+file(WRITE ${OUT} "/* Generated from the catalog CSV files; do not edit. */\n${cman_catalog_types_csv}${cman_catalog_prices_csv}")

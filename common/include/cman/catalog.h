@@ -1,0 +1,88 @@
+/*
+ * catalog.h - the EC2 instance-type catalog and AWS regions.
+ *
+ * The catalog ships inside the library (built from the CSV files in
+ * common/data/, see README "Data sources" and common/data/SOURCES.md): per
+ * instance type its vCPUs, memory, local disk, GPUs and Linux on-demand
+ * price per region.  Units follow SPEC §1:
+ * memory and disk in MB (catalog GiB/GB times 1024).
+ */
+#ifndef CMAN_CATALOG_H
+#define CMAN_CATALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cman/err.h"
+
+struct cman_catalog;
+
+struct cman_instance_type {
+	const char *name;      /* "c5.xlarge" */
+	double cpus;           /* vCPUs */
+	double mem_mb;         /* memory, MB (GiB * 1024) */
+	double disk_mb;        /* local instance storage, MB; 0 when none */
+	bool has_local_disk;   /* false: EBS-only (or not known to the catalog) */
+	double gpus;
+	int index;             /* dense 0..n-1, stable within one catalog */
+};
+
+/*
+ * The built-in catalog, parsed on first use; never NULL once it returned
+ * 0.  Owned by the library (lives until exit).  Fails only on ENOMEM.
+ */
+int cman_catalog_builtin(const struct cman_catalog **out, struct cman_error *err);
+
+/*
+ * Load a catalog from two CSV files with the layouts of
+ * common/data/ec2_instance_types.csv and common/data/ec2_ondemand_prices.csv.
+ * Caller frees with cman_catalog_free().  CMAN_EINVAL names file:line.
+ *
+ * Types file: header "instance_type,vcpu,memory_gib,local_disk_gb,gpus";
+ * vcpu and memory_gib positive decimals, local_disk_gb and gpus decimals or
+ * empty (no local disk / 0 GPUs).  Prices file: header
+ * "instance_type,region,usd_per_hour,source"; every type must be in the
+ * types file, every region known (cman_region_known), the price positive,
+ * the source tag non-empty.  Empty lines are skipped; duplicate types or
+ * (type, region) pairs are errors.  CMAN_EIO when a file cannot be read.
+ */
+int cman_catalog_load(const char *types_csv, const char *prices_csv,
+		      struct cman_catalog **out, struct cman_error *err);
+void cman_catalog_free(struct cman_catalog *cat);
+
+size_t cman_catalog_count(const struct cman_catalog *cat);
+
+/* The type with index i (0 <= i < count), or NULL when i is out of range. */
+const struct cman_instance_type *cman_catalog_type(const struct cman_catalog *cat,
+						   size_t index);
+
+/* Look up a type by name; NULL when the catalog does not have it. */
+const struct cman_instance_type *cman_catalog_find(const struct cman_catalog *cat,
+						   const char *name);
+
+/*
+ * On-demand price of a type in a region, dollars per hour.  When the catalog
+ * has no price for that region, the price of the geographically nearest
+ * region that has one is used (us-east-1 first when the region's location is
+ * unknown); *used_region (may be NULL) tells which region priced it.
+ * Regions of the same partition (commercial, us-gov-*, cn-*) are preferred
+ * to nearer ones of another partition; ties go to the first region by name.
+ * *used_region points into a static table (lives until exit).
+ * Returns 0, or CMAN_ENOTFOUND when no region has a price for the type.
+ */
+int cman_catalog_ondemand_price(const struct cman_catalog *cat,
+				const struct cman_instance_type *type,
+				const char *region, double *price,
+				const char **used_region);
+
+/*
+ * Region of an availability zone ("us-west-2a" -> "us-west-2"), written to
+ * region (size n).  Returns CMAN_EINVAL when az is not "<known region><letter>"
+ * (local-zone style suffixes like "us-west-2-lax-1a" are also rejected).
+ */
+int cman_region_of_az(const char *az, char *region, size_t n);
+
+/* True when name is a known AWS region. */
+bool cman_region_known(const char *name);
+
+#endif

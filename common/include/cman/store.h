@@ -1,0 +1,124 @@
+/*
+ * store.h - the metrics-store interface and its backends.
+ *
+ * A store holds samples per (kind, key), ordered by time.  Backends are a
+ * const function table (SQLite, in-memory; DynamoDB in live mode).  Reads
+ * stream through cursors: a cursor yields samples in ascending time order;
+ * samples with equal times come out in the order they were written.
+ *
+ * Market maps: every backend hands map entries out sorted by (instance
+ * type, availability zone), byte order, and reports as the sample's value
+ * the sum of the entries added in that order (the value passed to write()
+ * is ignored for maps).  Writing a map that names a market twice fails with
+ * CMAN_EINVAL.  A cursor must be closed before its store is freed; writes
+ * to a series while a cursor on it is open give unspecified results for
+ * that cursor.
+ */
+#ifndef CMAN_STORE_H
+#define CMAN_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cman/err.h"
+#include "cman/metrics.h"
+
+struct cman_store;
+struct cman_cursor;
+
+/* Cursor flag: first yield the latest sample at or before t0 (if any), then
+ * the samples with t0 < t <= t1.  Without it: samples with t0 <= t <= t1. */
+#define CMAN_CURSOR_WITH_PRIOR 1u
+
+typedef int (*cman_key_cb)(void *ctx, const char *key);
+typedef int (*cman_sample_cb)(void *ctx, const struct cman_sample *s);
+
+struct cman_store_ops {
+	const char *name;
+	/* Call cb for each key of kind starting with prefix ("" = all), in
+	 * ascending byte order.  A non-zero return from cb stops and is returned. */
+	int (*keys)(struct cman_store *st, enum cman_metric_kind kind,
+		    const char *prefix, cman_key_cb cb, void *ctx,
+		    struct cman_error *err);
+	int (*open_cursor)(struct cman_store *st, enum cman_metric_kind kind,
+			   const char *key, int64_t t0, int64_t t1,
+			   unsigned flags, struct cman_cursor **out,
+			   struct cman_error *err);
+	/* 1 and *out filled, 0 at the end, or a negative cman_err. */
+	int (*cursor_next)(struct cman_cursor *cur, struct cman_sample *out,
+			   struct cman_error *err);
+	void (*cursor_close)(struct cman_cursor *cur);
+	int (*write)(struct cman_store *st, enum cman_metric_kind kind,
+		     const char *key, const struct cman_sample *s,
+		     struct cman_error *err);
+	int (*begin)(struct cman_store *st, struct cman_error *err);
+	int (*commit)(struct cman_store *st, struct cman_error *err);
+	void (*rollback)(struct cman_store *st);
+	void (*free)(struct cman_store *st);
+};
+
+/* Base of every store; backends embed it first. */
+struct cman_store {
+	const struct cman_store_ops *ops;
+	char name[1024];   /* for messages: the file path, or "memory" */
+};
+
+/* Base of every cursor; backends embed it first. */
+struct cman_cursor {
+	struct cman_store *store;
+};
+
+/* Thin wrappers over the ops. */
+int cman_store_keys(struct cman_store *st, enum cman_metric_kind kind,
+		    const char *prefix, cman_key_cb cb, void *ctx,
+		    struct cman_error *err);
+int cman_store_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
+			   const char *key, int64_t t0, int64_t t1,
+			   unsigned flags, struct cman_cursor **out,
+			   struct cman_error *err);
+int cman_cursor_next(struct cman_cursor *cur, struct cman_sample *out,
+		     struct cman_error *err);
+void cman_cursor_close(struct cman_cursor *cur);   /* NULL is fine */
+int cman_store_write(struct cman_store *st, enum cman_metric_kind kind,
+		     const char *key, const struct cman_sample *s,
+		     struct cman_error *err);
+int cman_store_begin(struct cman_store *st, struct cman_error *err);
+int cman_store_commit(struct cman_store *st, struct cman_error *err);
+void cman_store_rollback(struct cman_store *st);
+void cman_store_free(struct cman_store *st);       /* NULL is fine */
+
+/* values(kind, key, t0, t1): cb for every sample with t0 <= t <= t1. */
+int cman_store_values(struct cman_store *st, enum cman_metric_kind kind,
+		      const char *key, int64_t t0, int64_t t1,
+		      cman_sample_cb cb, void *ctx, struct cman_error *err);
+
+/* latest(kind, key, t): 1 and *t_out, *value_out set (the sum for a map),
+ * 0 when there is no sample at or before t, or a negative cman_err. */
+int cman_store_latest(struct cman_store *st, enum cman_metric_kind kind,
+		      const char *key, int64_t t, int64_t *t_out,
+		      double *value_out, struct cman_error *err);
+
+/*
+ * SQLite backend.  Opens (create=true: creates if missing, with the schema)
+ * the database at path.  Opening a file that is not a clusterman metrics
+ * database fails with CMAN_EINVAL naming it ("FILE: not a clusterman
+ * metrics database"); a missing file without create is CMAN_EINVAL "FILE:
+ * no such metrics database".  The store's name is path.  begin/commit wrap
+ * an SQLite transaction (bulk writes belong in one); rollback discards the
+ * writes since begin.  Reads outside begin/commit share one SQLite read
+ * transaction that stays open until the next write, begin or free (so a
+ * point lookup costs no locking system calls); meanwhile other processes
+ * cannot commit to the file.  The handle assumes it is the only writer of
+ * the file while open.  Caller frees with cman_store_free().
+ */
+int cman_store_sqlite_open(const char *path, bool create,
+			   struct cman_store **out, struct cman_error *err);
+
+/*
+ * In-memory backend (used for JSON/CSV sources and tests).  Samples may be
+ * written in any time order.  begin/commit/rollback are no-ops (a rollback
+ * does not undo writes).  Caller frees with cman_store_free().
+ */
+int cman_store_memory_new(struct cman_store **out, struct cman_error *err);
+
+#endif

@@ -1,0 +1,730 @@
+/*
+ * config.c - YAML documents (libyaml's document API) turned into a tree of
+ * cman_node that remember their file and 1-based line:column, plus typed
+ * accessors and "--set KEY=VALUE" overrides.
+ *
+ * File names are shared by all nodes of a document through a small
+ * reference-counted string, so subtrees can be moved between documents
+ * (--set) or freed on their own.
+ */
+#include "cman/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <yaml.h>
+
+#include "cman/time.h"
+
+#define MAX_DEPTH 256          /* nesting (also stops recursive aliases) */
+#define MAX_NODES 200000       /* nodes per document after alias copying */
+
+/* ---- shared file names ------------------------------------------------ */
+
+struct fname {
+	size_t refs;
+	char s[];
+};
+
+static const char *fname_new(const char *s)
+{
+	size_t len = strlen(s);
+	struct fname *f = malloc(sizeof(*f) + len + 1);
+
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	memcpy(f->s, s, len + 1);
+	return f->s;
+}
+
+static struct fname *fname_of(const char *s)
+{
+	return (struct fname *)(void *)(s - offsetof(struct fname, s));
+}
+
+static const char *fname_ref(const char *s)
+{
+	fname_of(s)->refs++;
+	return s;
+}
+
+static void fname_unref(const char *s)
+{
+	struct fname *f;
+
+	if (!s)
+		return;
+	f = fname_of(s);
+	if (--f->refs == 0)
+		free(f);
+}
+
+/* ---- nodes ------------------------------------------------------------- */
+
+static struct cman_node *node_new(enum cman_node_type type, const char *file,
+				  int line, int col)
+{
+	struct cman_node *n = calloc(1, sizeof(*n));
+
+	if (!n)
+		return NULL;
+	n->type = type;
+	n->file = fname_ref(file);
+	n->line = line;
+	n->col = col;
+	return n;
+}
+
+static struct cman_node *scalar_new(const char *text, size_t len,
+				    const char *file, int line, int col)
+{
+	struct cman_node *n = node_new(CMAN_NODE_SCALAR, file, line, col);
+
+	if (!n)
+		return NULL;
+	n->scalar = malloc(len + 1);
+	if (!n->scalar) {
+		cman_node_free(n);
+		return NULL;
+	}
+	memcpy(n->scalar, text, len);
+	n->scalar[len] = '\0';
+	return n;
+}
+
+void cman_node_free(struct cman_node *node)
+{
+	size_t i;
+
+	if (!node)
+		return;
+	for (i = 0; i < node->n; i++) {
+		if (node->keys)
+			cman_node_free(node->keys[i]);
+		if (node->items)
+			cman_node_free(node->items[i]);
+	}
+	free(node->keys);
+	free(node->items);
+	free(node->scalar);
+	fname_unref(node->file);
+	free(node);
+}
+
+/* Add a pair (map: key and value) or an item (seq: key NULL). */
+static int node_append(struct cman_node *n, struct cman_node *key,
+		       struct cman_node *value)
+{
+	struct cman_node **items, **keys;
+
+	items = realloc(n->items, (n->n + 1) * sizeof(*items));
+	if (!items)
+		return CMAN_ENOMEM;
+	n->items = items;
+	if (n->type == CMAN_NODE_MAP) {
+		keys = realloc(n->keys, (n->n + 1) * sizeof(*keys));
+		if (!keys)
+			return CMAN_ENOMEM;
+		n->keys = keys;
+		n->keys[n->n] = key;
+	}
+	n->items[n->n++] = value;
+	return 0;
+}
+
+struct cman_node *cman_node_copy(const struct cman_node *src)
+{
+	struct cman_node *n, *k = NULL, *v = NULL;
+	size_t i;
+
+	if (!src)
+		return NULL;
+	if (src->type == CMAN_NODE_SCALAR) {
+		n = scalar_new(src->scalar, strlen(src->scalar), src->file,
+			       src->line, src->col);
+		if (n) {
+			n->quoted = src->quoted;
+			n->null = src->null;
+		}
+		return n;
+	}
+	n = node_new(src->type, src->file, src->line, src->col);
+	if (!n)
+		return NULL;
+	for (i = 0; i < src->n; i++) {
+		k = v = NULL;
+		if (src->type == CMAN_NODE_MAP && !(k = cman_node_copy(src->keys[i])))
+			goto fail;
+		if (!(v = cman_node_copy(src->items[i])))
+			goto fail;
+		if (node_append(n, k, v) != 0)
+			goto fail;
+	}
+	return n;
+fail:
+	cman_node_free(k);
+	cman_node_free(v);
+	cman_node_free(n);
+	return NULL;
+}
+
+static void strip_positions(struct cman_node *n)
+{
+	size_t i;
+
+	n->line = n->col = 0;
+	for (i = 0; i < n->n; i++) {
+		if (n->keys)
+			strip_positions(n->keys[i]);
+		strip_positions(n->items[i]);
+	}
+}
+
+struct cman_node *cman_node_get(const struct cman_node *map, const char *key)
+{
+	size_t i;
+
+	if (!map || map->type != CMAN_NODE_MAP)
+		return NULL;
+	for (i = 0; i < map->n; i++)
+		if (!strcmp(map->keys[i]->scalar, key))
+			return map->items[i];
+	return NULL;
+}
+
+static int find_key(const struct cman_node *map, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < map->n; i++)
+		if (!strcmp(map->keys[i]->scalar, key))
+			return (int)i;
+	return -1;
+}
+
+/* ---- loading ----------------------------------------------------------- */
+
+struct conv {
+	yaml_document_t *doc;
+	const char *file;
+	size_t nodes;
+	struct cman_error *err;
+};
+
+static bool is_null_text(const char *s)
+{
+	return !*s || !strcmp(s, "~") || !strcmp(s, "null") ||
+	       !strcmp(s, "Null") || !strcmp(s, "NULL");
+}
+
+static int convert(struct conv *c, yaml_node_t *yn, int depth,
+		   struct cman_node **out)
+{
+	struct cman_node *n = NULL, *k = NULL, *v = NULL;
+	int line = (int)yn->start_mark.line + 1;
+	int col = (int)yn->start_mark.column + 1;
+	int rc = 0;
+
+	*out = NULL;
+	if (depth > MAX_DEPTH || ++c->nodes > MAX_NODES)
+		return cman_error_at(c->err, c->file, line, col,
+				     "document nested too deeply or aliases expand too much, expected at most %d levels and %d nodes",
+				     MAX_DEPTH, MAX_NODES);
+	switch (yn->type) {
+	case YAML_SCALAR_NODE:
+		n = scalar_new((const char *)yn->data.scalar.value,
+			       yn->data.scalar.length, c->file, line, col);
+		if (!n)
+			return CMAN_ENOMEM;
+		n->quoted = yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		n->null = !n->quoted && is_null_text(n->scalar);
+		break;
+	case YAML_SEQUENCE_NODE: {
+		yaml_node_item_t *it;
+
+		if (!(n = node_new(CMAN_NODE_SEQ, c->file, line, col)))
+			return CMAN_ENOMEM;
+		for (it = yn->data.sequence.items.start;
+		     it < yn->data.sequence.items.top; it++) {
+			rc = convert(c, yaml_document_get_node(c->doc, *it),
+				     depth + 1, &v);
+			if (rc)
+				goto out;
+			if ((rc = node_append(n, NULL, v)) != 0)
+				goto out;
+			v = NULL;
+		}
+		break;
+	}
+	case YAML_MAPPING_NODE: {
+		yaml_node_pair_t *p;
+		int dup;
+
+		if (!(n = node_new(CMAN_NODE_MAP, c->file, line, col)))
+			return CMAN_ENOMEM;
+		for (p = yn->data.mapping.pairs.start;
+		     p < yn->data.mapping.pairs.top; p++) {
+			rc = convert(c, yaml_document_get_node(c->doc, p->key),
+				     depth + 1, &k);
+			if (rc)
+				goto out;
+			if (k->type != CMAN_NODE_SCALAR) {
+				rc = cman_node_error(k, c->err,
+						     "a mapping key must be a scalar, got a %s",
+						     k->type == CMAN_NODE_MAP ? "mapping" : "sequence");
+				goto out;
+			}
+			dup = find_key(n, k->scalar);
+			if (dup >= 0) {
+				rc = cman_node_error(k, c->err,
+						     "duplicate key '%s' (first at line %d, column %d), expected each key once",
+						     k->scalar, n->keys[dup]->line,
+						     n->keys[dup]->col);
+				goto out;
+			}
+			rc = convert(c, yaml_document_get_node(c->doc, p->value),
+				     depth + 1, &v);
+			if (rc)
+				goto out;
+			if ((rc = node_append(n, k, v)) != 0)
+				goto out;
+			k = v = NULL;
+		}
+		break;
+	}
+	default:
+		return cman_error_set(c->err, CMAN_EINTERNAL,
+				      "%s:%d:%d: unexpected YAML node", c->file,
+				      line, col);
+	}
+out:
+	if (rc) {
+		cman_node_free(k);
+		cman_node_free(v);
+		cman_node_free(n);
+		if (rc == CMAN_ENOMEM)
+			cman_error_set(c->err, rc, "%s: out of memory", c->file);
+		return rc;
+	}
+	*out = n;
+	return 0;
+}
+
+static int parser_error(const yaml_parser_t *p, const char *name,
+			struct cman_error *err)
+{
+	const char *problem = p->problem ? p->problem : "YAML error";
+
+	if (p->error == YAML_MEMORY_ERROR)
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
+	if (p->error == YAML_READER_ERROR)
+		return cman_error_at(err, name, 0, 0, "%s at byte %zu, expected UTF-8 text",
+				     problem, p->problem_offset);
+	if (p->context &&
+	    (p->context_mark.line != p->problem_mark.line ||
+	     p->context_mark.column != p->problem_mark.column))
+		return cman_error_at(err, name, (int)p->problem_mark.line + 1,
+				     (int)p->problem_mark.column + 1,
+				     "%s (%s at line %d, column %d)", problem,
+				     p->context, (int)p->context_mark.line + 1,
+				     (int)p->context_mark.column + 1);
+	if (p->context)
+		return cman_error_at(err, name, (int)p->problem_mark.line + 1,
+				     (int)p->problem_mark.column + 1, "%s (%s)",
+				     problem, p->context);
+	return cman_error_at(err, name, (int)p->problem_mark.line + 1,
+			     (int)p->problem_mark.column + 1, "%s", problem);
+}
+
+/*
+ * Parse text as one YAML document.  No document at all gives an empty map,
+ * or a null scalar when empty_is_null.
+ */
+static int load(const char *name, const char *text, size_t len,
+		bool empty_is_null, struct cman_node **out,
+		struct cman_error *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc, doc2;
+	bool have_parser = false, have_doc = false, have_doc2 = false;
+	struct conv c = { .doc = &doc, .err = err };
+	yaml_node_t *root;
+	int rc = 0;
+
+	*out = NULL;
+	if (!(c.file = fname_new(name))) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
+		goto out;
+	}
+	if (!yaml_parser_initialize(&parser)) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
+		goto out;
+	}
+	have_parser = true;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = parser_error(&parser, name, err);
+		goto out;
+	}
+	have_doc = true;
+	root = yaml_document_get_root_node(&doc);
+	if (!root) {
+		*out = empty_is_null ? scalar_new("", 0, c.file, 1, 1)
+				     : node_new(CMAN_NODE_MAP, c.file, 1, 1);
+		if (!*out) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
+			goto out;
+		}
+		(*out)->null = empty_is_null;
+		goto out;
+	}
+	if ((rc = convert(&c, root, 0, out)) != 0)
+		goto out;
+	if (!yaml_parser_load(&parser, &doc2)) {
+		rc = parser_error(&parser, name, err);
+		goto out;
+	}
+	have_doc2 = true;
+	if (yaml_document_get_root_node(&doc2)) {
+		rc = cman_error_at(err, name, (int)doc2.start_mark.line + 1,
+				   (int)doc2.start_mark.column + 1,
+				   "a second YAML document, expected exactly one");
+		goto out;
+	}
+out:
+	if (rc) {
+		cman_node_free(*out);
+		*out = NULL;
+	}
+	if (have_doc2)
+		yaml_document_delete(&doc2);
+	if (have_doc)
+		yaml_document_delete(&doc);
+	if (have_parser)
+		yaml_parser_delete(&parser);
+	fname_unref(c.file);
+	return rc;
+}
+
+int cman_yaml_load_string(const char *name, const char *text,
+			  struct cman_node **out, struct cman_error *err)
+{
+	return load(name, text, strlen(text), false, out, err);
+}
+
+int cman_yaml_load_file(const char *path, struct cman_node **out,
+			struct cman_error *err)
+{
+	FILE *f = NULL;
+	char *buf = NULL, *nbuf;
+	size_t len = 0, cap = 0, got;
+	int rc = 0;
+
+	*out = NULL;
+	f = fopen(path, "rb");
+	if (!f) {
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+		goto out;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 16384;
+			if (!(nbuf = realloc(buf, cap))) {
+				rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+				goto out;
+			}
+			buf = nbuf;
+		}
+		got = fread(buf + len, 1, cap - len - 1, f);
+		len += got;
+		if (got == 0)
+			break;
+	}
+	if (ferror(f)) {
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: cannot read: %s", path,
+				    strerror(errno));
+		goto out;
+	}
+	buf[len] = '\0';
+	rc = load(path, buf, len, false, out, err);
+out:
+	if (f)
+		fclose(f);
+	free(buf);
+	return rc;
+}
+
+/* ---- --set ------------------------------------------------------------- */
+
+int cman_node_set_path(struct cman_node *root, const char *assignment,
+		       struct cman_error *err)
+{
+	const char *eq = strchr(assignment, '=');
+	char *keypath = NULL, *name = NULL, *comp, *dot;
+	struct cman_node *value = NULL, *cur, *child, *k = NULL;
+	int rc = 0, idx;
+
+	if (!eq || eq == assignment)
+		return cman_error_set(err, CMAN_EINVAL,
+				      "--set %s: expected KEY=VALUE", assignment);
+	keypath = strndup(assignment, (size_t)(eq - assignment));
+	if (!keypath || asprintf(&name, "--set %s", keypath) < 0) {
+		name = NULL;
+		rc = cman_error_set(err, CMAN_ENOMEM, "--set: out of memory");
+		goto out;
+	}
+	if (keypath[0] == '.' || keypath[strlen(keypath) - 1] == '.' ||
+	    strstr(keypath, "..")) {
+		rc = cman_error_set(err, CMAN_EINVAL,
+				    "%s: empty key in the path, expected KEY.KEY...=VALUE",
+				    name);
+		goto out;
+	}
+	if (!root || root->type != CMAN_NODE_MAP) {
+		rc = cman_error_set(err, CMAN_EINVAL,
+				    "%s: the document is not a mapping, expected one",
+				    name);
+		goto out;
+	}
+	if ((rc = load(name, eq + 1, strlen(eq + 1), true, &value, err)) != 0)
+		goto out;
+	strip_positions(value);
+
+	cur = root;
+	comp = keypath;
+	for (;;) {
+		dot = strchr(comp, '.');
+		if (dot)
+			*dot = '\0';
+		idx = find_key(cur, comp);
+		if (!dot) {
+			if (idx >= 0) {
+				cman_node_free(cur->items[idx]);
+				cur->items[idx] = value;
+			} else {
+				if (!(k = scalar_new(comp, strlen(comp), value->file, 0, 0)))
+					goto nomem;
+				if (node_append(cur, k, value) != 0)
+					goto nomem;
+				k = NULL;
+			}
+			value = NULL;
+			break;
+		}
+		child = idx >= 0 ? cur->items[idx] : NULL;
+		if (child && child->type == CMAN_NODE_MAP) {
+			cur = child;
+		} else if (child && !(child->type == CMAN_NODE_SCALAR && child->null)) {
+			rc = cman_error_set(err, CMAN_EINVAL,
+					    "%s: '%s' is a %s, expected a mapping to set a key in",
+					    name, keypath,
+					    child->type == CMAN_NODE_SEQ ? "sequence" : "scalar");
+			goto out;
+		} else {
+			struct cman_node *m = node_new(CMAN_NODE_MAP, value->file, 0, 0);
+
+			if (!m)
+				goto nomem;
+			if (child) {
+				cman_node_free(child);
+				cur->items[idx] = m;
+			} else {
+				if (!(k = scalar_new(comp, strlen(comp), value->file, 0, 0)) ||
+				    node_append(cur, k, m) != 0) {
+					cman_node_free(m);
+					goto nomem;
+				}
+				k = NULL;
+			}
+			cur = m;
+		}
+		*dot = '.';
+		comp = dot + 1;
+	}
+	goto out;
+nomem:
+	rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
+out:
+	cman_node_free(k);
+	cman_node_free(value);
+	free(keypath);
+	free(name);
+	return rc;
+}
+
+/* ---- checks and typed reads ------------------------------------------- */
+
+int cman_node_error(const struct cman_node *n, struct cman_error *err,
+		    const char *fmt, ...)
+{
+	char body[CMAN_ERRMSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	if (!n)
+		return cman_error_set(err, CMAN_EINVAL, "%s", body);
+	return cman_error_at(err, n->file, n->line, n->col, "%s", body);
+}
+
+int cman_node_check_keys(const struct cman_node *map, const char *path,
+			 const char *const *allowed, struct cman_error *err)
+{
+	char list[CMAN_ERRMSG_MAX / 2];
+	size_t i, j, used = 0;
+	bool ok;
+	int w;
+
+	if (!map || map->type != CMAN_NODE_MAP)
+		return cman_node_error(map, err, "%s must be a mapping",
+				       path && *path ? path : "the document");
+	for (i = 0; i < map->n; i++) {
+		ok = false;
+		for (j = 0; allowed[j]; j++)
+			if (!strcmp(map->keys[i]->scalar, allowed[j]))
+				ok = true;
+		if (ok)
+			continue;
+		list[0] = '\0';
+		for (j = 0; allowed[j]; j++) {
+			w = snprintf(list + used, sizeof(list) - used, "%s%s",
+				     j ? ", " : "", allowed[j]);
+			if (w < 0 || (size_t)w >= sizeof(list) - used)
+				break;
+			used += (size_t)w;
+		}
+		if (path && *path)
+			return cman_node_error(map->keys[i], err,
+					       "unknown key '%s' in %s (expected one of: %s)",
+					       map->keys[i]->scalar, path, list);
+		return cman_node_error(map->keys[i], err,
+				       "unknown key '%s' (expected one of: %s)",
+				       map->keys[i]->scalar, list);
+	}
+	return 0;
+}
+
+static int type_error(const struct cman_node *n, const char *path,
+		      const char *what, bool quoted_note, struct cman_error *err)
+{
+	if (!n)
+		return cman_error_set(err, CMAN_EINVAL, "%s: expected %s, got nothing",
+				      path, what);
+	if (n->type != CMAN_NODE_SCALAR)
+		return cman_node_error(n, err, "%s: expected %s, got a %s", path,
+				       what, n->type == CMAN_NODE_MAP ? "mapping" : "sequence");
+	if (!*n->scalar && !n->quoted)
+		return cman_node_error(n, err, "%s: expected %s, got an empty value",
+				       path, what);
+	return cman_node_error(n, err, "%s: expected %s, got '%.200s'%s", path,
+			       what, n->scalar,
+			       quoted_note && n->quoted ? " (quoted, so a string)" : "");
+}
+
+static bool plain_scalar(const struct cman_node *n)
+{
+	return n && n->type == CMAN_NODE_SCALAR && !n->quoted && !n->null;
+}
+
+int cman_node_double(const struct cman_node *n, const char *path, double *out,
+		     struct cman_error *err)
+{
+	const char *s, *p;
+	char *end;
+	double v;
+
+	if (!plain_scalar(n))
+		goto bad;
+	s = n->scalar;
+	p = (*s == '+' || *s == '-') ? s + 1 : s;
+	if (!strcasecmp(p, "inf") || !strcasecmp(p, ".inf") ||
+	    !strcasecmp(p, "infinity")) {
+		*out = *s == '-' ? -INFINITY : INFINITY;
+		return 0;
+	}
+	if (!*p || strpbrk(p, "xXnNiI \t") || !(*p == '.' || (*p >= '0' && *p <= '9')))
+		goto bad;
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || (errno == ERANGE && isinf(v)) || isnan(v))
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return type_error(n, path, "a number", true, err);
+}
+
+int cman_node_int64(const struct cman_node *n, const char *path, int64_t *out,
+		    struct cman_error *err)
+{
+	const char *s, *p;
+	char *end;
+	long long v;
+
+	if (!plain_scalar(n))
+		goto bad;
+	s = n->scalar;
+	p = (*s == '+' || *s == '-') ? s + 1 : s;
+	if (!*p)
+		goto bad;
+	for (; *p; p++)
+		if (*p < '0' || *p > '9')
+			goto bad;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE || *end)
+		goto bad;
+	*out = v;
+	return 0;
+bad:
+	return type_error(n, path, "an integer", true, err);
+}
+
+int cman_node_bool(const struct cman_node *n, const char *path, bool *out,
+		   struct cman_error *err)
+{
+	static const char *const yes[] = { "true", "yes", "on" };
+	static const char *const no[] = { "false", "no", "off" };
+	size_t i;
+
+	if (!plain_scalar(n))
+		goto bad;
+	for (i = 0; i < 3; i++) {
+		if (!strcasecmp(n->scalar, yes[i])) {
+			*out = true;
+			return 0;
+		}
+		if (!strcasecmp(n->scalar, no[i])) {
+			*out = false;
+			return 0;
+		}
+	}
+bad:
+	return type_error(n, path, "true or false", true, err);
+}
+
+int cman_node_string(const struct cman_node *n, const char *path,
+		     const char **out, struct cman_error *err)
+{
+	if (!n || n->type != CMAN_NODE_SCALAR || n->null || !*n->scalar)
+		return type_error(n, path, "a non-empty string", false, err);
+	*out = n->scalar;
+	return 0;
+}
+
+int cman_node_time(const struct cman_node *n, const char *path, int64_t *out,
+		   struct cman_error *err)
+{
+	if (!n || n->type != CMAN_NODE_SCALAR || n->null ||
+	    cman_time_parse(n->scalar, out) != 0)
+		return type_error(n, path,
+				  "an ISO-8601 timestamp (2017-12-01T08:00:00Z) or integer epoch seconds",
+				  false, err);
+	return 0;
+}

@@ -1,0 +1,106 @@
+#include "cman/fsutil.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cman_atomic_open(struct cman_atomic_file *f, const char *path,
+		     struct cman_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	int n;
+
+	f->fp = NULL;
+	f->tmp[0] = '\0';
+	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path))
+		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", path);
+	if (slash)
+		n = snprintf(f->tmp, sizeof(f->tmp), "%.*s/.%s.tmp-%ld",
+			     (int)(slash - path), path, slash + 1, (long)getpid());
+	else
+		n = snprintf(f->tmp, sizeof(f->tmp), ".%s.tmp-%ld", path, (long)getpid());
+	if (n >= (int)sizeof(f->tmp))
+		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", path);
+	f->fp = fopen(f->tmp, "w");
+	if (!f->fp) {
+		int e = errno;
+
+		f->tmp[0] = '\0';
+		return cman_error_set(err, CMAN_EIO, "%s: cannot write: %s", path, strerror(e));
+	}
+	return 0;
+}
+
+int cman_atomic_commit(struct cman_atomic_file *f, struct cman_error *err)
+{
+	int bad = 0, e = 0;
+
+	if (!f->fp)
+		return cman_error_set(err, CMAN_EIO, "%s: not open", f->path);
+	if (ferror(f->fp) || fflush(f->fp) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (fclose(f->fp) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	f->fp = NULL;
+	if (!bad && rename(f->tmp, f->path) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(f->tmp);
+		f->tmp[0] = '\0';
+		return cman_error_set(err, CMAN_EIO, "%s: cannot write: %s", f->path,
+				      strerror(e ? e : EIO));
+	}
+	f->tmp[0] = '\0';
+	return 0;
+}
+
+void cman_atomic_abort(struct cman_atomic_file *f)
+{
+	if (f->fp) {
+		fclose(f->fp);
+		f->fp = NULL;
+	}
+	if (f->tmp[0]) {
+		unlink(f->tmp);
+		f->tmp[0] = '\0';
+	}
+}
+
+int cman_mkdirs(const char *path, struct cman_error *err)
+{
+	char buf[4096];
+	size_t i, n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return cman_error_set(err, CMAN_EINVAL, "'%s': bad folder name", path);
+	memcpy(buf, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (buf[i] != '/' && buf[i] != '\0')
+			continue;
+		buf[i] = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return cman_error_set(err, CMAN_EIO, "%s: cannot create folder: %s",
+					      buf, strerror(errno));
+		buf[i] = path[i];
+	}
+	return 0;
+}
+
+int cman_path_join(char *out, size_t n, const char *dir, const char *name)
+{
+	int w;
+
+	if (name[0] == '/' || !dir || !dir[0])
+		w = snprintf(out, n, "%s", name);
+	else
+		w = snprintf(out, n, "%s/%s", dir, name);
+	return (w < 0 || (size_t)w >= n) ? CMAN_EINVAL : 0;
+}

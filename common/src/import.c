@@ -1,0 +1,1073 @@
+/*
+ * import.c - loading Clusterman's gzipped JSON metrics files and metrics
+ * CSV files into a store (import.h documents both formats).
+ *
+ * A JSON file is read whole (zlib, transparently accepting an uncompressed
+ * file that holds a JSON object) and parsed with jansson; a CSV file is read
+ * whole and split in place.  Samples are written through the store
+ * interface one by one; map entries are collected in arrays reused from
+ * sample to sample.  The importers never begin or commit a transaction.
+ */
+#include "cman/import.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <zlib.h>
+
+#include "cman/time.h"
+#include "store_int.h"
+
+#define CSV_HEADER "kind,key,timestamp,market,value"
+
+struct mname {
+	char type[CMAN_TYPE_MAX];
+	char az[CMAN_AZ_MAX];
+};
+
+struct importer {
+	const char *path;
+	long last_seen;                  /* index in seen of the last series written */
+	struct cman_store *dst;
+	const struct cman_catalog *cat;
+	struct cman_import_stats stats;
+	struct cman_store_strtab seen;   /* series written to */
+	struct mname *names;             /* the markets of the map being built */
+	struct cman_market_value *mv;
+	size_t n, names_cap, mv_cap;
+};
+
+static int grow(void **p, size_t *cap, size_t need, size_t elem)
+{
+	size_t cap2 = *cap ? *cap : 16;
+	void *q;
+
+	if (need <= *cap)
+		return 0;
+	while (cap2 < need)
+		cap2 *= 2;
+	q = realloc(*p, cap2 * elem);
+	if (!q)
+		return CMAN_ENOMEM;
+	*p = q;
+	*cap = cap2;
+	return 0;
+}
+
+static void importer_init(struct importer *imp, const char *path, struct cman_store *dst,
+			  const struct cman_catalog *cat)
+{
+	memset(imp, 0, sizeof(*imp));
+	imp->path = path;
+	imp->dst = dst;
+	imp->cat = cat;
+	imp->last_seen = -1;
+	cman_store_strtab_init(&imp->seen);
+}
+
+static void importer_release(struct importer *imp, struct cman_import_stats *stats)
+{
+	if (stats)
+		*stats = imp->stats;
+	cman_store_strtab_release(&imp->seen);
+	free(imp->names);
+	free(imp->mv);
+}
+
+static int nomem(struct importer *imp, struct cman_error *err)
+{
+	return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", imp->path);
+}
+
+/* Write one sample and count it. */
+static int put(struct importer *imp, enum cman_metric_kind kind, const char *key,
+	       const struct cman_sample *s, struct cman_error *err)
+{
+	char name[CMAN_KEY_MAX + 2];
+	long len;
+	size_t idx;
+	int rc = cman_store_write(imp->dst, kind, key, s, err);
+
+	if (rc)
+		return rc;
+	imp->stats.samples++;
+	len = cman_store_series_name(name, sizeof(name), kind, key);
+	if (len >= 0 && imp->last_seen >= 0 && imp->seen.lens[imp->last_seen] == (size_t)len &&
+	    memcmp(imp->seen.strs[imp->last_seen], name, (size_t)len) == 0)
+		return 0;
+	if (len >= 0) {
+		int added;
+
+		if (cman_store_strtab_add(&imp->seen, name, (size_t)len, &idx, &added))
+			return nomem(imp, err);
+		imp->stats.series += added != 0;
+		imp->last_seen = (long)idx;
+	}
+	return 0;
+}
+
+/* Start a new map. */
+static void map_reset(struct importer *imp)
+{
+	imp->n = 0;
+}
+
+/* Add a market to the map being built; 1 when it is already there. */
+static int map_add(struct importer *imp, const char *type, const char *az, double v)
+{
+	for (size_t i = 0; i < imp->n; i++)
+		if (strcmp(imp->names[i].type, type) == 0 && strcmp(imp->names[i].az, az) == 0)
+			return 1;
+	if (grow((void **)&imp->names, &imp->names_cap, imp->n + 1, sizeof(*imp->names)) ||
+	    grow((void **)&imp->mv, &imp->mv_cap, imp->n + 1, sizeof(*imp->mv)))
+		return CMAN_ENOMEM;
+	/* both fit: cman_market_parse bounded them */
+	memcpy(imp->names[imp->n].type, type, strlen(type) + 1);
+	memcpy(imp->names[imp->n].az, az, strlen(az) + 1);
+	imp->mv[imp->n].value = v;
+	imp->n++;
+	return 0;
+}
+
+/* The finished map as a sample (entry pointers fixed up after growth). */
+static void map_sample(struct importer *imp, int64_t t, struct cman_sample *s)
+{
+	for (size_t i = 0; i < imp->n; i++) {
+		imp->mv[i].instance_type = imp->names[i].type;
+		imp->mv[i].az = imp->names[i].az;
+	}
+	s->t = t;
+	s->is_map = true;
+	s->n_markets = imp->n;
+	s->markets = imp->mv;
+	s->value = cman_store_map_sum(imp->mv, imp->n);
+}
+
+/* With a catalog: why the market is not valid (0 when it is). */
+static int check_market(const struct importer *imp, const char *type, const char *az,
+			char *why, size_t n)
+{
+	char region[64];
+
+	if (!imp->cat)
+		return 0;
+	if (!cman_catalog_find(imp->cat, type)) {
+		snprintf(why, n, "unknown instance type '%s'", type);
+		return -1;
+	}
+	if (cman_region_of_az(az, region, sizeof(region)) != 0) {
+		snprintf(why, n, "unknown availability zone '%s' (not in a known AWS region)", az);
+		return -1;
+	}
+	return 0;
+}
+
+/* With a catalog: why a (normalized) key is not valid (0 when it is). */
+static int check_key(const struct importer *imp, const char *key, char *why, size_t n)
+{
+	char name[CMAN_KEY_MAX], type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX];
+
+	if (!imp->cat || cman_metric_key_name(key, name, sizeof(name)) != 0 ||
+	    strcmp(name, "spot_prices") != 0)
+		return 0;
+	if (cman_metric_key_dim(key, "aws_instance_type", type, sizeof(type)) != 0 ||
+	    cman_metric_key_dim(key, "aws_availability_zone", az, sizeof(az)) != 0) {
+		snprintf(why, n, "a spot_prices key needs the dimensions aws_instance_type and"
+			 " aws_availability_zone");
+		return -1;
+	}
+	return check_market(imp, type, az, why, n);
+}
+
+/* ------------------------------------------------------------------ */
+/* Clusterman JSON                                                     */
+/* ------------------------------------------------------------------ */
+
+static int open_file(const char *path, struct cman_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cman_error_set(err, CMAN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+	return fd;
+}
+
+/* zlib's message without the "<fd:N>: " it puts first for gzdopen files. */
+static const char *gz_msg(const char *m)
+{
+	const char *p;
+
+	if (m && strncmp(m, "<fd:", 4) == 0 && (p = strstr(m, ": ")) != NULL)
+		return p + 2;
+	return m ? m : "unknown error";
+}
+
+/* Read a gzip-compressed (or plain) file whole; *buf is NUL-terminated. */
+static int read_gz(const char *path, char **buf, size_t *len, bool *direct,
+		   struct cman_error *err)
+{
+	gzFile gz = NULL;
+	char *b = NULL;
+	size_t n = 0, cap = 0;
+	int fd, rc = 0, zerr, zrc;
+	const char *msg;
+
+	fd = open_file(path, err);
+	if (fd < 0)
+		return fd;
+	{
+		/* the gzip trailer holds the uncompressed size (mod 2^32): a hint */
+		unsigned char tail[4], head[2];
+		off_t size = lseek(fd, 0, SEEK_END);
+
+		if (size > 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
+		    pread(fd, tail, 4, size - 4) == 4) {
+			size_t hint = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 |
+				      (size_t)tail[3] << 24;
+
+			if (hint < ((size_t)1 << 30))
+				(void)grow((void **)&b, &cap, hint + 65536 + 1, 1);
+		}
+		lseek(fd, 0, SEEK_SET);
+	}
+	gz = gzdopen(fd, "rb");
+	if (!gz) {
+		close(fd);
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+	}
+	gzbuffer(gz, 128 * 1024);
+	for (;;) {
+		int got;
+		size_t room;
+
+		if (grow((void **)&b, &cap, n + 65536 + 1, 1)) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+			goto out;
+		}
+		room = cap - n - 1;
+		if (room > INT_MAX / 2)
+			room = INT_MAX / 2;
+		got = gzread(gz, b + n, (unsigned)room);
+		if (got < 0) {
+			msg = gzerror(gz, &zerr);
+			if (zerr == Z_ERRNO)
+				rc = cman_error_set(err, CMAN_EINVAL, "%s: read error: %s", path,
+						    strerror(errno));
+			else
+				rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt gzip data: %s", path,
+						    gz_msg(msg));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	msg = gzerror(gz, &zerr);
+	if (zerr == Z_BUF_ERROR) {
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: truncated gzip data (unexpected end of file)",
+				    path);
+		goto out;
+	}
+	if (zerr != Z_OK) {
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt gzip data: %s", path, gz_msg(msg));
+		goto out;
+	}
+	*direct = gzdirect(gz) != 0;
+out:
+	zrc = gzclose_r(gz);
+	if (!rc && zrc == Z_BUF_ERROR)
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: truncated gzip data (unexpected end of file)",
+				    path);
+	else if (!rc && zrc != Z_OK)
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt gzip data", path);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static const char *json_type_name(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL: return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "something else";
+}
+
+/* jsonpickle bookkeeping beside the metric keys. */
+static bool skip_key(const char *k)
+{
+	return strncmp(k, "py/", 3) == 0 || strcmp(k, "default_factory") == 0;
+}
+
+struct jctx {
+	struct importer *imp;
+	const char *kind_name;
+	const char *rawkey;
+	size_t entry;        /* 1-based */
+};
+
+static int entry_error(const struct jctx *c, struct cman_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int entry_error(const struct jctx *c, struct cman_error *err, const char *fmt, ...)
+{
+	char body[CMAN_ERRMSG_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(body, sizeof(body), fmt, ap);
+	va_end(ap);
+	return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%.200s' entry %zu: %s", c->imp->path,
+			      c->kind_name, c->rawkey, c->entry, body);
+}
+
+static int json_time(const struct jctx *c, json_t *tj, int64_t *t, struct cman_error *err)
+{
+	if (json_is_object(tj)) {
+		json_t *ts = json_object_get(tj, "timestamp");
+
+		if (!ts)
+			return entry_error(c, err, "expected a timestamp, got an object without"
+					   " \"timestamp\"");
+		tj = ts;
+	}
+	if (json_is_integer(tj)) {
+		*t = (int64_t)json_integer_value(tj);
+		return 0;
+	}
+	if (json_is_real(tj)) {
+		double d = json_real_value(tj);
+
+		if (!(d > -9.2e18 && d < 9.2e18))
+			return entry_error(c, err, "timestamp %g out of range", d);
+		*t = (int64_t)d;  /* fractional seconds are truncated */
+		return 0;
+	}
+	if (json_is_string(tj)) {
+		if (cman_time_parse(json_string_value(tj), t) != 0)
+			return entry_error(c, err, "bad timestamp '%.100s' (expected ISO-8601 or epoch"
+					   " seconds)", json_string_value(tj));
+		return 0;
+	}
+	return entry_error(c, err, "expected a timestamp, got %s", json_type_name(tj));
+}
+
+static int json_entry(struct jctx *c, enum cman_metric_kind kind, const char *key, json_t *ent,
+		      struct cman_error *err)
+{
+	struct importer *imp = c->imp;
+	struct cman_sample s = { 0 };
+	json_t *tj, *vj, *tup = ent;
+	int rc;
+
+	if (json_is_object(ent))
+		tup = json_object_get(ent, "py/tuple");
+	if (!tup || !json_is_array(tup) || json_array_size(tup) != 2)
+		return entry_error(c, err, "expected [time, value] or {\"py/tuple\": [time, value]},"
+				   " got %s", json_type_name(ent));
+	tj = json_array_get(tup, 0);
+	vj = json_array_get(tup, 1);
+	rc = json_time(c, tj, &s.t, err);
+	if (rc)
+		return rc;
+	if (json_is_number(vj)) {
+		s.value = json_number_value(vj);
+	} else if (json_is_object(vj)) {
+		const char *mk;
+		json_t *mvj;
+
+		map_reset(imp);
+		json_object_foreach(vj, mk, mvj) {
+			char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX], why[256];
+
+			if (skip_key(mk))
+				continue;
+			if (cman_market_parse(mk, type, sizeof(type), az, sizeof(az)) != 0)
+				return entry_error(c, err, "bad market '%.100s' (expected \"<type, az>\")", mk);
+			if (!json_is_number(mvj))
+				return entry_error(c, err, "market '%s': expected a number, got %s", mk,
+						   json_type_name(mvj));
+			if (check_market(imp, type, az, why, sizeof(why)))
+				return entry_error(c, err, "market '%s': %s", mk, why);
+			rc = map_add(imp, type, az, json_number_value(mvj));
+			if (rc == 1)
+				return entry_error(c, err, "market '%s' appears twice", mk);
+			if (rc)
+				return nomem(imp, err);
+		}
+		map_sample(imp, s.t, &s);
+	} else {
+		return entry_error(c, err, "expected a number or a map of market to number, got %s",
+				   json_type_name(vj));
+	}
+	rc = put(imp, kind, key, &s, err);
+	if (rc)
+		cman_error_prefix(err, "%s: %s key '%.200s' entry %zu", imp->path, c->kind_name,
+				  c->rawkey, c->entry);
+	return rc;
+}
+
+/*
+ * The file is walked by a small scanner that handles only the structure of
+ * the three outer levels ({kind: {key: [entry, ...]}}); every key and every
+ * entry is parsed by jansson (json_loadb with JSON_DISABLE_EOF_CHECK, which
+ * reports how many bytes it consumed) and released at once.  Building the
+ * whole document as one jansson tree would cost ~8 bytes of small
+ * allocations per input byte.
+ */
+struct jscan {
+	const char *path;
+	const char *buf, *p, *end;
+};
+
+static void jws(struct jscan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static void line_col(const struct jscan *s, const char *at, int *line, int *col)
+{
+	const char *ls = s->buf;
+	int l = 1;
+
+	for (const char *q = s->buf; q < at; q++) {
+		if (*q == '\n') {
+			l++;
+			ls = q + 1;
+		}
+	}
+	*line = l;
+	*col = (int)(at - ls) + 1;
+}
+
+/* A structural syntax error at s->p, worded like jansson's. */
+static int jexpected(struct jscan *s, const char *what, struct cman_error *err)
+{
+	int line, col;
+
+	line_col(s, s->p, &line, &col);
+	if (s->p >= s->end)
+		return cman_error_at(err, s->path, line, col, "%s near end of file", what);
+	return cman_error_at(err, s->path, line, col, "%s near '%c'", what, *s->p);
+}
+
+/* Parse one JSON value at s->p with jansson and step over it. */
+static int jvalue(struct jscan *s, json_t **out, struct cman_error *err)
+{
+	json_error_t jerr;
+	int line, col;
+
+	jws(s);
+	*out = json_loadb(s->p, (size_t)(s->end - s->p), JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK,
+			  &jerr);
+	if (*out) {
+		s->p += jerr.position;
+		return 0;
+	}
+	line_col(s, s->p, &line, &col);
+	if (jerr.line <= 1)
+		col += jerr.column > 0 ? jerr.column - 1 : 0;
+	else
+		line += jerr.line - 1, col = jerr.column;
+	return cman_error_at(err, s->path, line, col, "%s", jerr.text);
+}
+
+/* An object key: a string followed by ':'. */
+static int jkey(struct jscan *s, json_t **out, struct cman_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	if (s->p >= s->end || *s->p != '"')
+		return jexpected(s, "string or '}' expected", err);
+	rc = jvalue(s, out, err);
+	if (rc)
+		return rc;
+	jws(s);
+	if (s->p >= s->end || *s->p != ':') {
+		json_decref(*out);
+		*out = NULL;
+		return jexpected(s, "':' expected", err);
+	}
+	s->p++;
+	jws(s);
+	return 0;
+}
+
+/* Skip one value (checked by jansson). */
+static int jskip(struct jscan *s, struct cman_error *err)
+{
+	json_t *v;
+	int rc = jvalue(s, &v, err);
+
+	json_decref(v);
+	return rc;
+}
+
+/* After a member or element: 1 when close follows (consumed), 0 after a ','. */
+static int jnext(struct jscan *s, char close, struct cman_error *err)
+{
+	jws(s);
+	if (s->p < s->end && *s->p == ',') {
+		s->p++;
+		jws(s);
+		return 0;
+	}
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		return 1;
+	}
+	return jexpected(s, close == '}' ? "',' or '}' expected" : "',' or ']' expected", err);
+}
+
+/* Step into a '{' or '[' at s->p: 0.  Otherwise parse what is there: 1
+ * and *got = its type ("an array", ...), or jansson's syntax error. */
+static int jopen(struct jscan *s, char open, const char **got, struct cman_error *err)
+{
+	json_t *v;
+	int rc;
+
+	if (s->p < s->end && *s->p == open) {
+		s->p++;
+		jws(s);
+		return 0;
+	}
+	rc = jvalue(s, &v, err);
+	if (rc)
+		return rc;
+	*got = json_type_name(v);
+	json_decref(v);
+	return 1;
+}
+
+static int json_series(struct importer *imp, struct jscan *s, enum cman_metric_kind kind,
+		       const char *kname, const char *rawkey, struct cman_error *err)
+{
+	char key[CMAN_KEY_MAX], why[256];
+	struct jctx c = { imp, kname, rawkey, 0 };
+	const char *got;
+	int rc;
+
+	rc = cman_metric_key_normalize(rawkey, key, sizeof(key), err);
+	if (rc) {
+		cman_error_prefix(err, "%s: %s", imp->path, kname);
+		return rc;
+	}
+	rc = jopen(s, '[', &got, err);
+	if (rc == 1)
+		return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%.200s': expected an array of"
+				      " samples, got %s", imp->path, kname, rawkey, got);
+	if (rc)
+		return rc;
+	if (s->p < s->end && *s->p == ']') {
+		s->p++;
+		return 0;
+	}
+	if (check_key(imp, key, why, sizeof(why)))
+		return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%.200s': %s", imp->path, kname,
+				      rawkey, why);
+	for (;;) {
+		json_t *ent;
+
+		rc = jvalue(s, &ent, err);
+		if (rc)
+			return rc;
+		c.entry++;
+		rc = json_entry(&c, kind, key, ent, err);
+		json_decref(ent);
+		if (rc)
+			return rc;
+		rc = jnext(s, ']', err);
+		if (rc)
+			return rc < 0 ? rc : 0;
+	}
+}
+
+static int json_kind(struct importer *imp, struct jscan *s, const char *kname,
+		     struct cman_error *err)
+{
+	enum cman_metric_kind kind;
+	const char *got;
+	int rc;
+
+	if (cman_kind_parse(kname, &kind) != 0)
+		return cman_error_set(err, CMAN_EINVAL, "%s: unknown metric kind '%.100s'"
+				      " (expected system_metrics, app_metrics or metadata)",
+				      imp->path, kname);
+	rc = jopen(s, '{', &got, err);
+	if (rc == 1)
+		return cman_error_set(err, CMAN_EINVAL, "%s: %s: expected an object of metric keys,"
+				      " got %s", imp->path, kname, got);
+	if (rc)
+		return rc;
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+		return 0;
+	}
+	for (;;) {
+		json_t *k;
+		const char *rawkey;
+
+		rc = jkey(s, &k, err);
+		if (rc)
+			return rc;
+		rawkey = json_string_value(k);
+		rc = skip_key(rawkey) ? jskip(s, err) : json_series(imp, s, kind, kname, rawkey, err);
+		json_decref(k);
+		if (rc)
+			return rc;
+		rc = jnext(s, '}', err);
+		if (rc)
+			return rc < 0 ? rc : 0;
+	}
+}
+
+static int json_walk(struct importer *imp, struct jscan *s, struct cman_error *err)
+{
+	const char *got;
+	int rc;
+
+	jws(s);
+	rc = jopen(s, '{', &got, err);
+	if (rc == 1)
+		return cman_error_set(err, CMAN_EINVAL, "%s: expected a JSON object of metric kinds at"
+				      " the top level, got %s", s->path, got);
+	if (rc)
+		return rc;
+	if (s->p < s->end && *s->p == '}') {
+		s->p++;
+	} else {
+		for (;;) {
+			json_t *k;
+			const char *kname;
+
+			rc = jkey(s, &k, err);
+			if (rc)
+				return rc;
+			kname = json_string_value(k);
+			rc = skip_key(kname) ? jskip(s, err) : json_kind(imp, s, kname, err);
+			json_decref(k);
+			if (rc)
+				return rc;
+			rc = jnext(s, '}', err);
+			if (rc < 0)
+				return rc;
+			if (rc)
+				break;
+		}
+	}
+	jws(s);
+	if (s->p < s->end)
+		return jexpected(s, "end of file expected", err);
+	return 0;
+}
+
+int cman_import_clusterman_json(const char *path, struct cman_store *dst,
+				const struct cman_catalog *cat,
+				struct cman_import_stats *stats,
+				struct cman_error *err)
+{
+	struct importer imp;
+	struct jscan s;
+	char *buf = NULL;
+	size_t len = 0;
+	bool direct = false;
+	int rc;
+
+	importer_init(&imp, path, dst, cat);
+	rc = read_gz(path, &buf, &len, &direct, err);
+	if (rc)
+		goto out;
+	if (direct) {
+		size_t i = 0;
+
+		while (i < len && strchr(" \t\r\n", buf[i]))
+			i++;
+		if (i == len || buf[i] != '{') {
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: not a gzip-compressed file (and not"
+					    " a JSON object either)", path);
+			goto out;
+		}
+	}
+	s = (struct jscan){ path, buf, buf, buf + len };
+	rc = json_walk(&imp, &s, err);
+out:
+	free(buf);
+	importer_release(&imp, stats);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* CSV                                                                 */
+/* ------------------------------------------------------------------ */
+
+#define CSV_MAXF 8
+
+struct csv_field {
+	size_t off, len;     /* in csv.buf */
+	int line, col;
+	bool quoted;
+};
+
+struct csv {
+	const char *path;
+	const char *p, *end, *line_start;
+	int line;
+	char *buf;           /* unescaped fields of the current row, NUL-separated */
+	size_t blen, bcap;
+	struct csv_field f[CSV_MAXF];
+	int nf;              /* fields in the row (may exceed CSV_MAXF) */
+};
+
+static int buf_put(struct csv *c, char ch)
+{
+	if (grow((void **)&c->buf, &c->bcap, c->blen + 1, 1))
+		return CMAN_ENOMEM;
+	c->buf[c->blen++] = ch;
+	return 0;
+}
+
+static const char *fstr(const struct csv *c, int i)
+{
+	return c->buf + c->f[i].off;
+}
+
+/* Read one row; 1 with fields, 0 at end of input, or a negative error.
+ * Blank lines are skipped. */
+static int csv_row(struct csv *c, struct cman_error *err)
+{
+	for (;;) {
+		bool row_done = false;
+
+		if (c->p >= c->end)
+			return 0;
+		c->blen = 0;
+		c->nf = 0;
+		while (!row_done) {
+			struct csv_field fld = { c->blen, 0, c->line, (int)(c->p - c->line_start) + 1,
+						 false };
+
+			if (c->p < c->end && *c->p == '"') {
+				fld.quoted = true;
+				c->p++;
+				for (;;) {
+					if (c->p >= c->end)
+						return cman_error_at(err, c->path, fld.line, fld.col,
+								     "unterminated quoted field");
+					if (*c->p == '"') {
+						if (c->p + 1 < c->end && c->p[1] == '"') {
+							if (buf_put(c, '"'))
+								goto nomem;
+							c->p += 2;
+							continue;
+						}
+						c->p++;
+						break;
+					}
+					if (*c->p == '\n') {
+						c->line++;
+						c->line_start = c->p + 1;
+					}
+					if (buf_put(c, *c->p++))
+						goto nomem;
+				}
+				if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
+					return cman_error_at(err, c->path, c->line,
+							     (int)(c->p - c->line_start) + 1,
+							     "expected ',' or the end of the line after a"
+							     " quoted field");
+			} else {
+				const char *s = c->p;
+
+				while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
+					c->p++;
+				if (grow((void **)&c->buf, &c->bcap, c->blen + (size_t)(c->p - s) + 1, 1))
+					goto nomem;
+				memcpy(c->buf + c->blen, s, (size_t)(c->p - s));
+				c->blen += (size_t)(c->p - s);
+			}
+			fld.len = c->blen - fld.off;
+			if (buf_put(c, '\0'))
+				goto nomem;
+			if (c->nf < CSV_MAXF)
+				c->f[c->nf] = fld;
+			c->nf++;
+			if (c->p >= c->end) {
+				row_done = true;
+			} else if (*c->p == ',') {
+				c->p++;
+			} else {
+				if (*c->p == '\r')
+					c->p++;
+				if (c->p < c->end && *c->p == '\n')
+					c->p++;
+				c->line++;
+				c->line_start = c->p;
+				row_done = true;
+			}
+		}
+		if (c->nf == 1 && c->f[0].len == 0 && !c->f[0].quoted)
+			continue;   /* a blank line */
+		return 1;
+	nomem:
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", c->path);
+	}
+}
+
+static int read_plain(const char *path, char **buf, size_t *len, struct cman_error *err)
+{
+	char *b = NULL;
+	size_t n = 0, cap = 0;
+	int fd = open_file(path, err), rc = 0;
+
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t got;
+
+		if (grow((void **)&b, &cap, n + 65536 + 1, 1)) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+			goto out;
+		}
+		got = read(fd, b + n, cap - n - 1);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: read error: %s", path, strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	b[n] = '\0';
+out:
+	close(fd);
+	if (rc) {
+		free(b);
+		return rc;
+	}
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* The map sample being collected from consecutive rows. */
+struct pending {
+	bool active;
+	enum cman_metric_kind kind;
+	char key[CMAN_KEY_MAX];
+	int64_t t;
+	int line;
+};
+
+static int flush(struct importer *imp, struct pending *pd, struct cman_error *err)
+{
+	struct cman_sample s;
+	int rc;
+
+	if (!pd->active)
+		return 0;
+	pd->active = false;
+	map_sample(imp, pd->t, &s);
+	rc = put(imp, pd->kind, pd->key, &s, err);
+	if (rc)
+		cman_error_prefix(err, "%s:%d", imp->path, pd->line);
+	return rc;
+}
+
+static int csv_rows(struct importer *imp, struct csv *c, struct cman_error *err)
+{
+	struct pending pd = { 0 };
+	char raw_prev[CMAN_KEY_MAX] = "", key[CMAN_KEY_MAX] = "";
+	int rc;
+
+	while ((rc = csv_row(c, err)) == 1) {
+		enum cman_metric_kind kind;
+		struct cman_sample s = { 0 };
+		const char *mk, *vs;
+		char why[256];
+		int line = c->f[0].line;
+
+		if (c->nf != 5) {
+			int i = c->nf > 5 ? 5 : c->nf - 1;
+
+			return cman_error_at(err, c->path, c->f[i].line, c->f[i].col,
+					     "expected 5 fields (kind,key,timestamp,market,value),"
+					     " got %d", c->nf);
+		}
+		if (cman_kind_parse(fstr(c, 0), &kind) != 0)
+			return cman_error_at(err, c->path, c->f[0].line, c->f[0].col,
+					     "unknown metric kind '%.100s' (expected system_metrics,"
+					     " app_metrics or metadata)", fstr(c, 0));
+		if (strcmp(fstr(c, 1), raw_prev) != 0 || !key[0]) {
+			key[0] = '\0';
+			raw_prev[0] = '\0';
+			rc = cman_metric_key_normalize(fstr(c, 1), key, sizeof(key), err);
+			if (rc) {
+				key[0] = '\0';
+				cman_error_prefix(err, "%s:%d:%d", c->path, c->f[1].line, c->f[1].col);
+				return rc;
+			}
+			if (check_key(imp, key, why, sizeof(why)))
+				return cman_error_at(err, c->path, c->f[1].line, c->f[1].col,
+						     "metric key '%.200s': %s", fstr(c, 1), why);
+			if (c->f[1].len < sizeof(raw_prev))
+				memcpy(raw_prev, fstr(c, 1), c->f[1].len + 1);
+		}
+		if (cman_time_parse(fstr(c, 2), &s.t) != 0)
+			return cman_error_at(err, c->path, c->f[2].line, c->f[2].col,
+					     "bad timestamp '%.100s' (expected epoch seconds or"
+					     " ISO-8601)", fstr(c, 2));
+		mk = fstr(c, 3);
+		vs = fstr(c, 4);
+		if (*vs || strcmp(mk, "{}") != 0) {
+			char *e;
+
+			errno = 0;
+			s.value = strtod(vs, &e);
+			if (!*vs || *e || !isfinite(s.value))
+				return cman_error_at(err, c->path, c->f[4].line, c->f[4].col,
+						     "expected a number, got '%.100s'", vs);
+		}
+		if (*mk && strcmp(mk, "{}") != 0) {
+			char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX];
+
+			if (cman_market_parse(mk, type, sizeof(type), az, sizeof(az)) != 0)
+				return cman_error_at(err, c->path, c->f[3].line, c->f[3].col,
+						     "bad market '%.100s' (expected \"<type, az>\" or"
+						     " \"type,az\")", mk);
+			if (check_market(imp, type, az, why, sizeof(why)))
+				return cman_error_at(err, c->path, c->f[3].line, c->f[3].col,
+						     "market '%s': %s", mk, why);
+			if (!pd.active || pd.kind != kind || pd.t != s.t || strcmp(pd.key, key) != 0) {
+				rc = flush(imp, &pd, err);
+				if (rc)
+					return rc;
+				map_reset(imp);
+				pd.active = true;
+				pd.kind = kind;
+				pd.t = s.t;
+				pd.line = line;
+				memcpy(pd.key, key, sizeof(pd.key));
+			}
+			rc = map_add(imp, type, az, s.value);
+			if (rc == 1)
+				return cman_error_at(err, c->path, c->f[3].line, c->f[3].col,
+						     "market '%s' appears twice in the map sample of"
+						     " line %d", mk, pd.line);
+			if (rc)
+				return nomem(imp, err);
+			continue;
+		}
+		rc = flush(imp, &pd, err);
+		if (rc)
+			return rc;
+		if (*mk) {   /* "{}": an empty map */
+			map_reset(imp);
+			map_sample(imp, s.t, &s);
+		}
+		rc = put(imp, kind, key, &s, err);
+		if (rc) {
+			cman_error_prefix(err, "%s:%d", c->path, line);
+			return rc;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	return flush(imp, &pd, err);
+}
+
+int cman_import_csv(const char *path, struct cman_store *dst,
+		    const struct cman_catalog *cat,
+		    struct cman_import_stats *stats, struct cman_error *err)
+{
+	static const char *const want[5] = { "kind", "key", "timestamp", "market", "value" };
+	struct importer imp;
+	struct csv c = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	importer_init(&imp, path, dst, cat);
+	rc = read_plain(path, &text, &len, err);
+	if (rc)
+		goto out;
+	c.path = path;
+	c.p = text;
+	c.end = text + len;
+	c.line = 1;
+	c.line_start = text;
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		c.p += 3;   /* UTF-8 byte order mark */
+	rc = csv_row(&c, err);
+	if (rc < 0)
+		goto out;
+	if (rc == 0) {
+		rc = cman_error_at(err, path, 1, 1, "empty file (expected the header '" CSV_HEADER "')");
+		goto out;
+	}
+	for (int i = 0; i < 5 || i < c.nf; i++) {
+		if (i >= c.nf || i >= 5 || strcmp(fstr(&c, i), want[i]) != 0) {
+			int k = i < c.nf ? (i < CSV_MAXF ? i : CSV_MAXF - 1) : c.nf - 1;
+
+			rc = cman_error_at(err, path, c.f[k].line, c.f[k].col,
+					   "expected the header '" CSV_HEADER "'");
+			goto out;
+		}
+	}
+	rc = csv_rows(&imp, &c, err);
+out:
+	free(c.buf);
+	free(text);
+	importer_release(&imp, stats);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+int cman_import_file(const char *path, struct cman_store *dst,
+		     const struct cman_catalog *cat,
+		     struct cman_import_stats *stats, struct cman_error *err)
+{
+	unsigned char head[256];
+	ssize_t n;
+	size_t i = 0;
+	int fd = open_file(path, err);
+
+	if (fd < 0)
+		return fd;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0)
+		return cman_error_set(err, CMAN_EINVAL, "%s: read error: %s", path, strerror(errno));
+	if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b)
+		return cman_import_clusterman_json(path, dst, cat, stats, err);
+	if (n >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < (size_t)n && strchr(" \t\r\n", head[i]) && head[i])
+		i++;
+	if (i < (size_t)n && head[i] == '{')
+		return cman_import_clusterman_json(path, dst, cat, stats, err);
+	return cman_import_csv(path, dst, cat, stats, err);
+}

@@ -1,0 +1,411 @@
+/*
+ * poolcfg.c - a pool's autoscaling configuration read from a cman_node
+ * mapping: every key checked (unknown keys name their full path), every
+ * value typed and range-checked at its own position.
+ */
+#include "cman/poolcfg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const resource_names[CMAN_RES_COUNT] = {
+	"cpus", "mem", "disk", "gpus",
+};
+
+const char *cman_resource_name(enum cman_resource r)
+{
+	if ((unsigned)r >= CMAN_RES_COUNT)
+		return "?";
+	return resource_names[r];
+}
+
+void cman_pool_config_init(struct cman_pool_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->setpoint = 0.7;
+	cfg->target_capacity_margin = 0.1;
+	cfg->capacity_offset = 0;
+	cfg->min_capacity = 0;
+	cfg->max_capacity = INFINITY;
+	cfg->max_weight_to_add = INFINITY;
+	cfg->max_weight_to_remove = INFINITY;
+	cfg->max_tasks_to_kill = INFINITY;
+	cfg->min_node_scalein_uptime_seconds = 300;
+	cfg->orphan_instance_uptime_threshold_seconds = 1800;
+}
+
+void cman_pool_config_release(struct cman_pool_config *cfg)
+{
+	struct cman_signal_config *s = &cfg->signal;
+	size_t i;
+
+	free(s->name);
+	free(s->namespace_);
+	if (s->command)
+		for (i = 0; s->command[i]; i++)
+			free(s->command[i]);
+	free(s->command);
+	for (i = 0; i < s->n_required_metrics; i++)
+		free(s->required_metrics[i].name);
+	free(s->required_metrics);
+	cman_node_free(s->parameters);
+	cman_pool_config_init(cfg);
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+#define PATH_MAX_LEN 256
+
+static void join(char *buf, const char *path, const char *key)
+{
+	if (path && *path)
+		snprintf(buf, PATH_MAX_LEN, "%s.%s", path, key);
+	else
+		snprintf(buf, PATH_MAX_LEN, "%s", key);
+}
+
+/* A section that is absent or written as an empty value counts as absent. */
+static const struct cman_node *section(const struct cman_node *map,
+				       const char *key)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+
+	if (n && n->type == CMAN_NODE_SCALAR && n->null)
+		return NULL;
+	return n;
+}
+
+static int missing(const struct cman_node *map, const char *path,
+		   const char *key, struct cman_error *err)
+{
+	return cman_node_error(map, err, "%s: missing required key '%s'", path, key);
+}
+
+/*
+ * Read an optional number map.key into *out and check lo <= v (strictly
+ * when lo_open) and v <= hi; range names the range for the message.
+ */
+static int opt_double(const struct cman_node *map, const char *path,
+		      const char *key, double *out, double lo, bool lo_open,
+		      double hi, const char *range, struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[PATH_MAX_LEN];
+	double v;
+	int rc;
+
+	if (!n)
+		return 0;
+	join(kp, path, key);
+	if ((rc = cman_node_double(n, kp, &v, err)) != 0)
+		return rc;
+	if (v < lo || (lo_open && v == lo) || v > hi)
+		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
+				       kp, n->scalar, range);
+	*out = v;
+	return 0;
+}
+
+static int opt_int(const struct cman_node *map, const char *path,
+		   const char *key, int64_t *out, int64_t lo, const char *range,
+		   struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[PATH_MAX_LEN];
+	int64_t v;
+	int rc;
+
+	if (!n)
+		return 0;
+	join(kp, path, key);
+	if ((rc = cman_node_int64(n, kp, &v, err)) != 0)
+		return rc;
+	if (v < lo)
+		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
+				       kp, n->scalar, range);
+	*out = v;
+	return 0;
+}
+
+static int dup_string(const struct cman_node *n, const char *kp, char **out,
+		      struct cman_error *err)
+{
+	const char *s;
+	int rc;
+
+	if ((rc = cman_node_string(n, kp, &s, err)) != 0)
+		return rc;
+	if (!(*out = strdup(s)))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", kp);
+	return 0;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static int parse_autoscaling(const struct cman_node *m, const char *path,
+			     struct cman_pool_config *cfg, struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"setpoint", "target_capacity_margin", "excluded_resources",
+		"capacity_offset", NULL,
+	};
+	const struct cman_node *ex;
+	char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN + 24];
+	const char *s;
+	size_t i;
+	int rc, r;
+
+	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0)
+		return rc;
+	if ((rc = opt_double(m, path, "setpoint", &cfg->setpoint, 0, true, 1,
+			     "a number in (0, 1]", err)) != 0)
+		return rc;
+	if ((rc = opt_double(m, path, "target_capacity_margin",
+			     &cfg->target_capacity_margin, 0, false, INFINITY,
+			     "a number >= 0", err)) != 0)
+		return rc;
+	if ((rc = opt_double(m, path, "capacity_offset", &cfg->capacity_offset,
+			     -INFINITY, false, INFINITY, "a number", err)) != 0)
+		return rc;
+	if (isinf(cfg->capacity_offset)) {
+		join(kp, path, "capacity_offset");
+		return cman_node_error(cman_node_get(m, "capacity_offset"), err,
+				       "%s: must be finite, expected a number", kp);
+	}
+	ex = section(m, "excluded_resources");
+	if (!ex)
+		return 0;
+	join(kp, path, "excluded_resources");
+	if (ex->type != CMAN_NODE_SEQ)
+		return cman_node_error(ex, err,
+				       "%s: expected a list of cpus, mem, disk, gpus", kp);
+	for (i = 0; i < ex->n; i++) {
+		snprintf(ip, sizeof(ip), "%s[%zu]", kp, i);
+		if ((rc = cman_node_string(ex->items[i], ip, &s, err)) != 0)
+			return rc;
+		for (r = 0; r < CMAN_RES_COUNT; r++)
+			if (!strcmp(s, resource_names[r]))
+				break;
+		if (r == CMAN_RES_COUNT)
+			return cman_node_error(ex->items[i], err,
+					       "%s: unknown resource '%s', expected one of cpus, mem, disk, gpus",
+					       ip, s);
+		cfg->excluded[r] = true;
+	}
+	return 0;
+}
+
+static int parse_limits(const struct cman_node *m, const char *path,
+			struct cman_pool_config *cfg, struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"min_capacity", "max_capacity", "max_weight_to_add",
+		"max_weight_to_remove", "max_tasks_to_kill",
+		"min_node_scalein_uptime_seconds",
+		"orphan_instance_uptime_threshold_seconds", NULL,
+	};
+	static const char *const dkeys[] = {
+		"min_capacity", "max_capacity", "max_weight_to_add",
+		"max_weight_to_remove", "max_tasks_to_kill",
+	};
+	double *dout[] = {
+		&cfg->min_capacity, &cfg->max_capacity, &cfg->max_weight_to_add,
+		&cfg->max_weight_to_remove, &cfg->max_tasks_to_kill,
+	};
+	const struct cman_node *n;
+	char kp[PATH_MAX_LEN];
+	size_t i;
+	int rc;
+
+	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0)
+		return rc;
+	for (i = 0; i < sizeof(dkeys) / sizeof(dkeys[0]); i++)
+		if ((rc = opt_double(m, path, dkeys[i], dout[i], 0, false,
+				     INFINITY, "a number >= 0 (or inf)", err)) != 0)
+			return rc;
+	if ((rc = opt_int(m, path, "min_node_scalein_uptime_seconds",
+			  &cfg->min_node_scalein_uptime_seconds, 0,
+			  "an integer >= 0", err)) != 0)
+		return rc;
+	if ((rc = opt_int(m, path, "orphan_instance_uptime_threshold_seconds",
+			  &cfg->orphan_instance_uptime_threshold_seconds, 0,
+			  "an integer >= 0", err)) != 0)
+		return rc;
+	if (cfg->min_capacity > cfg->max_capacity) {
+		n = cman_node_get(m, "min_capacity");
+		if (!n)
+			n = cman_node_get(m, "max_capacity");
+		join(kp, path, "min_capacity");
+		return cman_node_error(n, err,
+				       "%s: %g is greater than max_capacity %g, expected min_capacity <= max_capacity",
+				       kp, cfg->min_capacity, cfg->max_capacity);
+	}
+	return 0;
+}
+
+static int parse_required_metric(const struct cman_node *m, const char *path,
+				 struct cman_required_metric *rm,
+				 struct cman_error *err)
+{
+	static const char *const keys[] = { "name", "type", "minute_range", NULL };
+	const struct cman_node *t;
+	char kp[PATH_MAX_LEN];
+	const char *s;
+	int rc;
+
+	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0)
+		return rc;
+	if (!cman_node_get(m, "name"))
+		return missing(m, path, "name", err);
+	if (!(t = cman_node_get(m, "type")))
+		return missing(m, path, "type", err);
+	if (!cman_node_get(m, "minute_range"))
+		return missing(m, path, "minute_range", err);
+	join(kp, path, "name");
+	if ((rc = dup_string(cman_node_get(m, "name"), kp, &rm->name, err)) != 0)
+		return rc;
+	join(kp, path, "type");
+	if ((rc = cman_node_string(t, kp, &s, err)) != 0)
+		return rc;
+	if (!strcmp(s, "system_metrics"))
+		rm->type = CMAN_SYSTEM_METRICS;
+	else if (!strcmp(s, "app_metrics"))
+		rm->type = CMAN_APP_METRICS;
+	else
+		return cman_node_error(t, err,
+				       "%s: unknown metric type '%s', expected system_metrics or app_metrics",
+				       kp, s);
+	return opt_int(m, path, "minute_range", &rm->minute_range, 0,
+		       "an integer >= 0", err);
+}
+
+static int parse_signal(const struct cman_node *m, const char *path,
+			struct cman_signal_config *sig, struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"name", "period_minutes", "required_metrics", "parameters",
+		"external", "namespace", "command", "first_run_offset_seconds",
+		NULL,
+	};
+	const struct cman_node *n;
+	char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN + 24];
+	size_t i;
+	int rc;
+
+	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0)
+		return rc;
+	if (!(n = cman_node_get(m, "name")))
+		return missing(m, path, "name", err);
+	join(kp, path, "name");
+	if ((rc = dup_string(n, kp, &sig->name, err)) != 0)
+		return rc;
+	if (!cman_node_get(m, "period_minutes"))
+		return missing(m, path, "period_minutes", err);
+	if ((rc = opt_int(m, path, "period_minutes", &sig->period_minutes, 1,
+			  "an integer > 0", err)) != 0)
+		return rc;
+	if ((n = cman_node_get(m, "external"))) {
+		join(kp, path, "external");
+		if ((rc = cman_node_bool(n, kp, &sig->external, err)) != 0)
+			return rc;
+	}
+	if ((n = cman_node_get(m, "namespace"))) {
+		join(kp, path, "namespace");
+		if ((rc = dup_string(n, kp, &sig->namespace_, err)) != 0)
+			return rc;
+	} else if (sig->external) {
+		return cman_node_error(m, err,
+				       "%s: missing required key 'namespace', expected one for an external signal",
+				       path);
+	}
+	if ((n = cman_node_get(m, "first_run_offset_seconds"))) {
+		if ((rc = opt_int(m, path, "first_run_offset_seconds",
+				  &sig->first_run_offset_seconds, 0,
+				  "an integer >= 0", err)) != 0)
+			return rc;
+		sig->has_first_run_offset = true;
+	}
+	if ((n = cman_node_get(m, "command"))) {
+		join(kp, path, "command");
+		if (!sig->external)
+			return cman_node_error(n, err,
+					       "%s: only external signals run a command, expected external: true",
+					       kp);
+		if (n->type != CMAN_NODE_SEQ || n->n == 0)
+			return cman_node_error(n, err,
+					       "%s: expected a non-empty list of strings (argv)",
+					       kp);
+		if (!(sig->command = calloc(n->n + 1, sizeof(char *))))
+			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", kp);
+		for (i = 0; i < n->n; i++) {
+			snprintf(ip, sizeof(ip), "%s[%zu]", kp, i);
+			if ((rc = dup_string(n->items[i], ip, &sig->command[i], err)) != 0)
+				return rc;
+		}
+	}
+	if ((n = section(m, "required_metrics"))) {
+		join(kp, path, "required_metrics");
+		if (n->type != CMAN_NODE_SEQ)
+			return cman_node_error(n, err,
+					       "%s: expected a list of {name, type, minute_range}",
+					       kp);
+		if (n->n) {
+			sig->required_metrics = calloc(n->n, sizeof(*sig->required_metrics));
+			if (!sig->required_metrics)
+				return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", kp);
+		}
+		for (i = 0; i < n->n; i++) {
+			snprintf(ip, sizeof(ip), "%s[%zu]", kp, i);
+			sig->n_required_metrics = i + 1;
+			if ((rc = parse_required_metric(n->items[i], ip,
+							&sig->required_metrics[i],
+							err)) != 0)
+				return rc;
+		}
+	}
+	if ((n = section(m, "parameters"))) {
+		join(kp, path, "parameters");
+		if (n->type != CMAN_NODE_MAP)
+			return cman_node_error(n, err, "%s: expected a mapping", kp);
+		if (!(sig->parameters = cman_node_copy(n)))
+			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", kp);
+	}
+	return 0;
+}
+
+int cman_pool_config_parse(const struct cman_node *node, const char *path,
+			   struct cman_pool_config *cfg, struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"autoscaling", "scaling_limits", "autoscale_signal", NULL,
+	};
+	const struct cman_node *n;
+	char kp[PATH_MAX_LEN];
+	int rc;
+
+	cman_pool_config_init(cfg);
+	if ((rc = cman_node_check_keys(node, path, keys, err)) != 0)
+		goto out;
+	if ((n = section(node, "autoscaling"))) {
+		join(kp, path, "autoscaling");
+		if ((rc = parse_autoscaling(n, kp, cfg, err)) != 0)
+			goto out;
+	}
+	if ((n = section(node, "scaling_limits"))) {
+		join(kp, path, "scaling_limits");
+		if ((rc = parse_limits(n, kp, cfg, err)) != 0)
+			goto out;
+	}
+	if ((n = section(node, "autoscale_signal"))) {
+		join(kp, path, "autoscale_signal");
+		cfg->has_signal = true;
+		if ((rc = parse_signal(n, kp, &cfg->signal, err)) != 0)
+			goto out;
+	}
+out:
+	if (rc)
+		cman_pool_config_release(cfg);
+	return rc;
+}
