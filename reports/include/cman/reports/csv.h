@@ -1,0 +1,20 @@
+/*
+ * csv.h - writing CSV fields the way every report of the project does:
+ * RFC 4180 quoting, numbers with up to 10 significant digits (deterministic
+ * for equal inputs), NaN written as an empty field.
+ */
+#ifndef CMAN_REPORTS_CSV_H
+#define CMAN_REPORTS_CSV_H
+
+#include <stdio.h>
+
+/* A text field, quoted when it holds a comma, quote or line break. */
+void cman_csv_text(FILE *fp, const char *s);
+
+/* A number ("%.10g"; -0 written as 0; NaN as nothing). */
+void cman_csv_number(FILE *fp, double v);
+
+/* A number the same way into buf (at least 32 bytes); "" for NaN. */
+char *cman_fmt_number(char *buf, double v);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * scenario.h - a simulation scenario (INTERFACE.md "Scenario file"), loaded
+ * from YAML, overridden with --set, validated.
+ */
+#ifndef CMAN_SIM_SCENARIO_H
+#define CMAN_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cman/err.h"
+#include "cman/metrics.h"
+#include "cman/poolcfg.h"
+
+enum cman_source_type {
+	CMAN_SRC_CLUSTERMAN_JSON,
+	CMAN_SRC_SQLITE,
+	CMAN_SRC_CSV,
+};
+
+struct cman_metrics_source {
+	enum cman_source_type type;
+	char *path;                 /* resolved against the scenario's folder */
+};
+
+enum cman_billing_mode {
+	CMAN_BILL_PER_SECOND,
+	CMAN_BILL_PER_HOUR,
+};
+
+enum cman_alloc_strategy {
+	CMAN_ALLOC_DIVERSIFIED,
+	CMAN_ALLOC_LOWEST_PRICE,
+	CMAN_ALLOC_CAPACITY_OPTIMIZED,
+	CMAN_ALLOC_PRICE_CAPACITY_OPTIMIZED,
+};
+
+struct cman_launch_spec {
+	char instance_type[CMAN_TYPE_MAX];
+	char az[CMAN_AZ_MAX];
+	double spot_price;          /* bid per unit of weight: spot fleets, its own
+	                               SpotPrice or else the fleet's (always > 0
+	                               after loading); ASGs: -1 (on demand) */
+	double weight;              /* WeightedCapacity, > 0, default 1 */
+};
+
+enum cman_rg_type { CMAN_RG_SPOT_FLEET, CMAN_RG_ASG };
+
+struct cman_rg_spec {
+	enum cman_rg_type type;
+	char *id;                   /* "id" key, default "<type>-<index>" */
+	/* spot fleet */
+	enum cman_alloc_strategy strategy;
+	double spot_price;          /* fleet-level SpotPrice; <0 when absent */
+	struct cman_launch_spec *specs;
+	size_t n_specs;
+	/* both */
+	double target_capacity;     /* TargetCapacity / DesiredCapacity; <0 absent */
+	/* auto scaling group (uses specs[0..n_specs) for its AZs, one type);
+	   spot fleets get 0 and INFINITY */
+	double min_size, max_size;
+};
+
+struct cman_scenario {
+	char *path;                 /* as given */
+	char *dir;                  /* folder of the scenario file */
+	char *name, *cluster, *pool, *scheduler;
+	int64_t start_time, end_time;
+	uint64_t seed;
+	struct cman_metrics_source *sources;
+	size_t n_sources;
+	/* simulation */
+	enum cman_billing_mode billing;
+	bool refund_outbid;
+	double discount;
+	double cpus_per_weight;
+	double join_delay_mean, join_delay_stdev;   /* seconds */
+	int64_t step_seconds;
+	bool spot_interruptions;
+	double ebs_volume_gb;       /* disk of types without local disk */
+	/* autoscaler */
+	bool has_pool_config;
+	struct cman_pool_config pool_config;
+	bool has_initial_target;
+	double initial_target_capacity;
+	struct cman_rg_spec *groups;
+	size_t n_groups;
+	/* output */
+	char *output_dir;
+	bool report_csv, report_html;
+};
+
+/*
+ * Load path, apply the "KEY=VALUE" overrides in order (cman_node_set_path),
+ * then validate the merged tree.  Every problem is CMAN_EINVAL with
+ * "FILE:LINE:COL: <key path>: <what is wrong>, expected <what>" (or
+ * "--set KEY: ..." for values that came from an override; "FILE: missing
+ * required key 'k'" and "FILE: empty scenario ..." carry no position).
+ * Unknown keys are errors at every level.  A mapping-valued key written
+ * with an empty value (simulation:, pool_config:, output:, join_delay:,
+ * resource_groups:) counts as absent.  Defaults: scheduler mesos, seed 0,
+ * billing per-second, refund_outbid true, discount 1, cpus_per_weight 1,
+ * join_delay 0/0, step_seconds 60, spot_interruptions true, ebs_volume_gb 0,
+ * output dir "out/<name>", reports csv and html.  Group ids default to
+ * "spot_fleet-<i>" / "auto_scaling_group-<i>" (i: index in the list).
+ * Instance types and zones are not checked against the catalog here.
+ * An unreadable file is CMAN_EIO.  On failure *sc is released (and safe to
+ * release again).
+ */
+int cman_scenario_load(const char *path, const char *const *sets, size_t n_sets,
+		       struct cman_scenario *sc, struct cman_error *err);
+
+/* Free everything sc owns and reset it to the defaults (safe twice). */
+void cman_scenario_release(struct cman_scenario *sc);
+
+#endif

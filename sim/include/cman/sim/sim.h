@@ -1,0 +1,63 @@
+/*
+ * sim.h - one simulation run (SPEC §3): replay of recorded metrics through
+ * the event queue, instances with join delays, billing, and every series.
+ *
+ * Life cycle: cman_sim_new() opens and checks the metrics sources (nothing
+ * is written), cman_sim_run() processes the events, cman_sim_write_outputs()
+ * writes the run directory, cman_sim_free() releases everything.
+ */
+#ifndef CMAN_SIM_SIM_H
+#define CMAN_SIM_SIM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cman/catalog.h"
+#include "cman/err.h"
+#include "cman/sim/scenario.h"
+
+struct cman_sim;
+
+/* Results a caller may want without parsing the outputs. */
+struct cman_sim_totals {
+	double total_cost;
+	double unused_cpus_cost;
+	double mean_cpus;
+	double mean_cpus_allocated;
+	double oversubscribed_cpu_hours;
+	double running_cpu_hours;
+	double peak_cpus;
+	uint64_t instances_launched;
+	uint64_t instances_terminated;
+	uint64_t autoscaler_runs;
+	uint64_t events_processed;
+	size_t n_warnings;
+};
+
+/*
+ * Prepare a run of sc (which must outlive the sim): open the metrics sources
+ * (Clusterman JSON and CSV files are loaded into memory, SQLite databases are
+ * streamed from), check that the pool's series exist.  Bad input is
+ * CMAN_EINVAL naming the file.  log (may be NULL) receives progress lines.
+ */
+int cman_sim_new(const struct cman_scenario *sc, FILE *log,
+		 struct cman_sim **out, struct cman_error *err);
+
+/* Run the simulation to its end. */
+int cman_sim_run(struct cman_sim *sim, struct cman_error *err);
+
+/* Totals of a finished run (owned by the sim). */
+const struct cman_sim_totals *cman_sim_totals(const struct cman_sim *sim);
+
+/*
+ * Write summary.json, timeseries.csv and instances.csv into dir (created if
+ * missing), each to a temporary name renamed into place, summary.json last.
+ * wall_seconds goes into summary.json as measured by the caller.
+ */
+int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
+			   double wall_seconds, struct cman_error *err);
+
+void cman_sim_free(struct cman_sim *sim);
+
+#endif

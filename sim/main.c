@@ -1,0 +1,276 @@
+/*
+ * clusterman-sim: the simulator's command line (INTERFACE.md "Commands").
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cman/catalog.h"
+#include "cman/err.h"
+#include "cman/import.h"
+#include "cman/rng.h"
+#include "cman/sim/scenario.h"
+#include "cman/sim/sim.h"
+#include "cman/store.h"
+
+static const char usage_main[] =
+	"usage: clusterman-sim COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  run SCENARIO.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [-q]\n"
+	"                       run one simulation and write a run directory\n"
+	"  import FILE... --db METRICS.sqlite\n"
+	"                       load Clusterman gzipped-JSON or CSV metrics files\n"
+	"                       into the embedded store\n"
+	"\n"
+	"Run 'clusterman-sim COMMAND --help' for a command's options.\n"
+	"Exit status: 0 success, 2 bad usage/configuration/input, 1 other failure.\n";
+
+static const char usage_run[] =
+	"usage: clusterman-sim run SCENARIO.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [-q]\n"
+	"\n"
+	"  -o, --output DIR   run directory (default: the scenario's output.dir,\n"
+	"                     else out/<name>)\n"
+	"  --seed N           random seed (overrides the scenario's seed)\n"
+	"  --set KEY=VALUE    override a scenario key by its dotted path, e.g.\n"
+	"                     --set simulation.billing=per-hour (repeatable)\n"
+	"  -q, --quiet        print nothing but errors\n"
+	"\n"
+	"Writes summary.json, timeseries.csv and instances.csv into the run\n"
+	"directory.  The same scenario and seed give byte-identical files, except\n"
+	"for summary.json's wall_seconds.\n";
+
+static const char usage_import[] =
+	"usage: clusterman-sim import FILE... --db METRICS.sqlite\n"
+	"\n"
+	"Loads each FILE (Clusterman gzipped JSON, detected by its content, or the\n"
+	"metrics CSV layout of the README) into the SQLite metrics store, creating\n"
+	"it if needed.  All files go in one transaction: on any error nothing is\n"
+	"written.\n";
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int fail(const struct cman_error *err)
+{
+	fprintf(stderr, "clusterman-sim: %s\n", err->msg[0] ? err->msg : cman_strerror(err->code));
+	return cman_exit_status(err->code ? err->code : CMAN_EINTERNAL);
+}
+
+static int usage_error(const char *usage, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "clusterman-sim: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage);
+	return 2;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct cman_error err = { 0 };
+	struct cman_scenario sc;
+	struct cman_sim *sim = NULL;
+	const char *scenario = NULL, *outdir = NULL;
+	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
+	char seedset[64];
+	size_t n_sets = 0;
+	bool quiet = false, loaded = false;
+	double t0;
+	int i, rc = 0, status;
+
+	if (!sets)
+		return 1;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_run, stdout);
+			free(sets);
+			return 0;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (++i >= argc) {
+				free(sets);
+				return usage_error(usage_run, "%s needs a folder", a);
+			}
+			outdir = argv[i];
+		} else if (!strcmp(a, "--seed")) {
+			char *end;
+			unsigned long long v;
+
+			if (++i >= argc) {
+				free(sets);
+				return usage_error(usage_run, "%s needs a number", a);
+			}
+			errno = 0;
+			v = strtoull(argv[i], &end, 10);
+			if (errno || *end || !argv[i][0] || argv[i][0] == '-') {
+				free(sets);
+				return usage_error(usage_run,
+						   "--seed '%s': expected a non-negative integer",
+						   argv[i]);
+			}
+			snprintf(seedset, sizeof(seedset), "seed=%llu", v);
+			sets[n_sets++] = seedset;   /* applied after the --set overrides */
+		} else if (!strcmp(a, "--set")) {
+			if (++i >= argc) {
+				free(sets);
+				return usage_error(usage_run, "%s needs KEY=VALUE", a);
+			}
+			sets[n_sets++] = argv[i];
+		} else if (!strncmp(a, "--set=", 6)) {
+			sets[n_sets++] = a + 6;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			quiet = true;
+		} else if (a[0] == '-' && a[1]) {
+			free(sets);
+			return usage_error(usage_run, "unknown option '%s'", a);
+		} else if (!scenario) {
+			scenario = a;
+		} else {
+			free(sets);
+			return usage_error(usage_run, "unexpected argument '%s'", a);
+		}
+	}
+	if (!scenario) {
+		free(sets);
+		return usage_error(usage_run, "%s", "missing SCENARIO.yaml");
+	}
+	/* --seed wins over any --set seed=: move it last */
+	for (i = 0; i < (int)n_sets; i++) {
+		if (sets[i] == seedset && i != (int)n_sets - 1) {
+			memmove(&sets[i], &sets[i + 1], (n_sets - (size_t)i - 1) * sizeof(*sets));
+			sets[n_sets - 1] = seedset;
+			break;
+		}
+	}
+	t0 = now_seconds();
+	rc = cman_scenario_load(scenario, sets, n_sets, &sc, &err);
+	if (rc)
+		goto out;
+	loaded = true;
+	if (!outdir)
+		outdir = sc.output_dir;
+	rc = cman_sim_new(&sc, quiet ? NULL : stderr, &sim, &err);
+	if (!rc)
+		rc = cman_sim_run(sim, &err);
+	if (!rc)
+		rc = cman_sim_write_outputs(sim, outdir, now_seconds() - t0, &err);
+	if (!rc && !quiet) {
+		const struct cman_sim_totals *t = cman_sim_totals(sim);
+
+		printf("%s: total cost $%.2f (unused CPUs $%.2f), mean %.1f vCPUs, "
+		       "%" PRIu64 " instances, %" PRIu64 " events, %zu warnings -> %s\n",
+		       sc.name, t->total_cost, t->unused_cpus_cost, t->mean_cpus,
+		       t->instances_launched, t->events_processed, t->n_warnings, outdir);
+	}
+out:
+	status = rc ? fail(&err) : 0;
+	cman_sim_free(sim);
+	if (loaded)
+		cman_scenario_release(&sc);
+	free(sets);
+	return status;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	struct cman_error err = { 0 };
+	const struct cman_catalog *cat;
+	struct cman_store *st = NULL;
+	struct cman_import_stats total = { 0 };
+	const char *db = NULL;
+	const char **files = calloc((size_t)argc + 1, sizeof(*files));
+	size_t n_files = 0, k;
+	bool created = false, in_tx = false;
+	struct stat sb;
+	int i, rc;
+
+	if (!files)
+		return 1;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_import, stdout);
+			free(files);
+			return 0;
+		} else if (!strcmp(argv[i], "--db")) {
+			if (++i >= argc) {
+				free(files);
+				return usage_error(usage_import, "%s needs a file", "--db");
+			}
+			db = argv[i];
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			free(files);
+			return usage_error(usage_import, "unknown option '%s'", argv[i]);
+		} else {
+			files[n_files++] = argv[i];
+		}
+	}
+	if (!db || !n_files) {
+		free(files);
+		return usage_error(usage_import, "%s", !db ? "missing --db METRICS.sqlite"
+							   : "missing FILE");
+	}
+	rc = cman_catalog_builtin(&cat, &err);
+	if (rc)
+		goto out;
+	created = stat(db, &sb) != 0;
+	rc = cman_store_sqlite_open(db, true, &st, &err);
+	if (rc)
+		goto out;
+	rc = cman_store_begin(st, &err);
+	if (rc)
+		goto out;
+	in_tx = true;
+	for (k = 0; k < n_files && !rc; k++) {
+		struct cman_import_stats s = { 0 };
+
+		rc = cman_import_file(files[k], st, cat, &s, &err);
+		total.series += s.series;
+		total.samples += s.samples;
+	}
+	if (!rc) {
+		rc = cman_store_commit(st, &err);
+		in_tx = false;
+	}
+out:
+	if (in_tx)
+		cman_store_rollback(st);
+	cman_store_free(st);
+	if (rc && created)
+		unlink(db);
+	free(files);
+	if (rc)
+		return fail(&err);
+	printf("imported %zu samples of %zu series from %zu file%s into %s\n",
+	       total.samples, total.series, n_files, n_files == 1 ? "" : "s", db);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	cman_gsl_quiet();
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "import"))
+		return cmd_import(argc - 2, argv + 2);
+	fprintf(stderr, "clusterman-sim: unknown command '%s'\n%s", argv[1], usage_main);
+	return 2;
+}

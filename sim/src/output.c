@@ -1,0 +1,203 @@
+/*
+ * output.c - the run directory: summary.json, timeseries.csv, instances.csv
+ * (INTERFACE.md "Run directory").  Each file is written under a temporary
+ * name and renamed into place; summary.json goes last, so a run directory
+ * with a summary is a complete one.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cman/fsutil.h"
+#include "cman/reports/csv.h"
+#include "cman/time.h"
+#include "sim_int.h"
+
+static int write_timeseries(struct cman_sim *sim, const char *path,
+			    struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	const struct cman_ledger *l = &sim->ledger;
+	struct cman_atomic_file f;
+	size_t i;
+	int rc = cman_atomic_open(&f, path, err);
+
+	if (rc)
+		return rc;
+	fputs("time,cpus,cpus_allocated,unused_cpus,cost,unused_cpus_cost,cost_per_cpu,"
+	      "oversubscribed,target_capacity,fulfilled_capacity\n", f.fp);
+	for (i = 0; i < l->n_steps; i++) {
+		const struct step_row *r = &sim->steps[i];
+		double unused = r->running - r->allocated;
+
+		fprintf(f.fp, "%" PRId64 ",", sc->start_time + (int64_t)i * sc->step_seconds);
+		cman_csv_number(f.fp, r->cpus);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, r->allocated);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, unused > 0 ? unused : 0);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, l->cost[i]);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, l->unused_cost[i]);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, r->running > 0 ? l->rate[i] / r->running : 0);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, r->oversubscribed);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, r->target);
+		fputc(',', f.fp);
+		cman_csv_number(f.fp, r->fulfilled);
+		fputc('\n', f.fp);
+	}
+	rc = cman_atomic_commit(&f, err);
+	cman_atomic_abort(&f);
+	return rc;
+}
+
+static int write_instances(struct cman_sim *sim, const char *path,
+			   struct cman_error *err)
+{
+	struct cman_atomic_file f;
+	size_t i;
+	int rc = cman_atomic_open(&f, path, err);
+
+	if (rc)
+		return rc;
+	fputs("id,group,market,instance_type,availability_zone,spot,bid_price,"
+	      "start_time,join_time,end_time,cost\n", f.fp);
+	for (i = 0; i < sim->n_inst; i++) {
+		const struct sim_instance *in = &sim->inst[i];
+		const struct sim_market *m = &sim->markets[in->market];
+		char mk[128];
+
+		cman_market_format(mk, sizeof(mk), m->type, m->az);
+		fprintf(f.fp, "i-%08zx,,", i);
+		cman_csv_text(f.fp, mk);
+		fprintf(f.fp, ",%s,%s,%s,", m->type, m->az, in->spot ? "true" : "false");
+		if (in->has_bid)
+			cman_csv_number(f.fp, in->bid);
+		fprintf(f.fp, ",%" PRId64 ",", in->start);
+		if (in->joined)
+			fprintf(f.fp, "%" PRId64, in->join);
+		fprintf(f.fp, ",%" PRId64 ",", in->end);
+		cman_csv_number(f.fp, in->cost);
+		fputc('\n', f.fp);
+	}
+	rc = cman_atomic_commit(&f, err);
+	cman_atomic_abort(&f);
+	return rc;
+}
+
+static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
+{
+	const struct cman_scenario *sc = sim->sc;
+	const struct cman_sim_totals *t = &sim->totals;
+	json_t *o = json_object(), *w = json_array(), *bym = json_object();
+	uint64_t running_at_end = 0;
+	size_t i;
+
+	if (!o || !w || !bym) {
+		json_decref(o);
+		json_decref(w);
+		json_decref(bym);
+		return NULL;
+	}
+	for (i = 0; i < sim->n_inst; i++)
+		if (sim->inst[i].end == sc->end_time)
+			running_at_end++;
+	json_object_set_new(o, "name", json_string(sc->name));
+	json_object_set_new(o, "cluster", json_string(sc->cluster));
+	json_object_set_new(o, "pool", json_string(sc->pool));
+	json_object_set_new(o, "scheduler", json_string(sc->scheduler));
+	json_object_set_new(o, "mode", json_string(sc->has_pool_config ? "autoscaler" : "replay"));
+	json_object_set_new(o, "start_time", json_integer(sc->start_time));
+	json_object_set_new(o, "end_time", json_integer(sc->end_time));
+	json_object_set_new(o, "seed", json_integer((json_int_t)sc->seed));
+	json_object_set_new(o, "billing", json_string(sc->billing == CMAN_BILL_PER_HOUR
+						     ? "per-hour" : "per-second"));
+	json_object_set_new(o, "refund_outbid", json_boolean(sc->refund_outbid));
+	json_object_set_new(o, "discount", json_real(sc->discount));
+	json_object_set_new(o, "step_seconds", json_integer(sc->step_seconds));
+	json_object_set_new(o, "total_cost", json_real(t->total_cost));
+	json_object_set_new(o, "unused_cpus_cost", json_real(t->unused_cpus_cost));
+	json_object_set_new(o, "unused_cpus_cost_share",
+			    json_real(t->total_cost > 0 ? t->unused_cpus_cost / t->total_cost : 0));
+	json_object_set_new(o, "cost_per_cpu_hour",
+			    json_real(t->running_cpu_hours > 0
+				      ? t->total_cost / t->running_cpu_hours : 0));
+	json_object_set_new(o, "mean_cpus", json_real(t->mean_cpus));
+	json_object_set_new(o, "peak_cpus", json_real(t->peak_cpus));
+	json_object_set_new(o, "mean_cpus_allocated", json_real(t->mean_cpus_allocated));
+	json_object_set_new(o, "running_cpu_hours", json_real(t->running_cpu_hours));
+	json_object_set_new(o, "oversubscribed_cpu_hours", json_real(t->oversubscribed_cpu_hours));
+	json_object_set_new(o, "instances_launched", json_integer((json_int_t)t->instances_launched));
+	json_object_set_new(o, "instances_terminated",
+			    json_integer((json_int_t)t->instances_terminated));
+	json_object_set_new(o, "instances_running_at_end", json_integer((json_int_t)running_at_end));
+	json_object_set_new(o, "autoscaler_runs", json_integer((json_int_t)t->autoscaler_runs));
+	json_object_set_new(o, "events_processed", json_integer((json_int_t)t->events_processed));
+	for (i = 0; i < sim->n_markets; i++) {
+		const struct sim_market *m = &sim->markets[i];
+		char mk[128];
+
+		if (!m->launched)
+			continue;
+		cman_market_format(mk, sizeof(mk), m->type, m->az);
+		json_object_set_new(bym, mk, json_real(m->cost));
+	}
+	json_object_set_new(o, "cost_by_market", bym);
+	json_object_set_new(o, "wall_seconds", json_real(wall_seconds));
+	for (i = 0; i < sim->n_warnings; i++)
+		json_array_append_new(w, json_string(sim->warnings[i]));
+	json_object_set_new(o, "warnings", w);
+	return o;
+}
+
+static int write_summary(struct cman_sim *sim, const char *path, double wall_seconds,
+			 struct cman_error *err)
+{
+	struct cman_atomic_file f;
+	json_t *o = summary_json(sim, wall_seconds);
+	int rc;
+
+	if (!o)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	rc = cman_atomic_open(&f, path, err);
+	if (!rc) {
+		if (json_dumpf(o, f.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+			       JSON_REAL_PRECISION(12)) != 0)
+			fputc('\0', f.fp);   /* unreachable in practice; commit reports */
+		fputc('\n', f.fp);
+		rc = cman_atomic_commit(&f, err);
+		cman_atomic_abort(&f);
+	}
+	json_decref(o);
+	return rc;
+}
+
+int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
+			   double wall_seconds, struct cman_error *err)
+{
+	char path[4096];
+	int rc;
+
+	if (!sim->finished)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run has not finished");
+	rc = cman_mkdirs(dir, err);
+	if (rc)
+		return rc;
+	if (cman_path_join(path, sizeof(path), dir, "timeseries.csv"))
+		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", dir);
+	rc = write_timeseries(sim, path, err);
+	if (rc)
+		return rc;
+	cman_path_join(path, sizeof(path), dir, "instances.csv");
+	rc = write_instances(sim, path, err);
+	if (rc)
+		return rc;
+	cman_path_join(path, sizeof(path), dir, "summary.json");
+	return write_summary(sim, path, wall_seconds, err);
+}

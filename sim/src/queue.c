@@ -1,0 +1,116 @@
+#include "cman/sim/queue.h"
+
+#include <assert.h>
+#include <stdlib.h>
+
+static inline int less(const struct cman_event *a, const struct cman_event *b)
+{
+	if (a->time != b->time)
+		return a->time < b->time;
+	if (a->prio != b->prio)
+		return a->prio < b->prio;
+	return a->seq < b->seq;
+}
+
+void cman_queue_init(struct cman_queue *q)
+{
+	q->heap = NULL;
+	q->n = q->cap = 0;
+	q->next_seq = 0;
+	q->last_popped = INT64_MIN;
+}
+
+void cman_queue_release(struct cman_queue *q)
+{
+	free(q->heap);
+	cman_queue_init(q);
+}
+
+int cman_queue_reserve(struct cman_queue *q, size_t n)
+{
+	struct cman_event *h;
+
+	if (n <= q->cap)
+		return 0;
+	h = realloc(q->heap, n * sizeof(*h));
+	if (!h)
+		return CMAN_ENOMEM;
+	q->heap = h;
+	q->cap = n;
+	return 0;
+}
+
+static void sift_up(struct cman_event *h, size_t i)
+{
+	struct cman_event e = h[i];
+
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!less(&e, &h[parent]))
+			break;
+		h[i] = h[parent];
+		i = parent;
+	}
+	h[i] = e;
+}
+
+/* Place e at the root's hole and sift it down. */
+static void sift_down(struct cman_event *h, size_t n, struct cman_event e)
+{
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= n)
+			break;
+		if (c + 1 < n && less(&h[c + 1], &h[c]))
+			c++;
+		if (!less(&h[c], &e))
+			break;
+		h[i] = h[c];
+		i = c;
+	}
+	h[i] = e;
+}
+
+int cman_queue_push(struct cman_queue *q, int64_t time, uint32_t prio,
+		    uint32_t type, uint64_t arg)
+{
+	if (q->n == q->cap) {
+		int rc = cman_queue_reserve(q, q->cap ? 2 * q->cap : 64);
+
+		if (rc)
+			return rc;
+	}
+	q->heap[q->n] = (struct cman_event){ time, prio, type, q->next_seq++, arg };
+	sift_up(q->heap, q->n);
+	q->n++;
+	return 0;
+}
+
+int cman_queue_pop(struct cman_queue *q, struct cman_event *out)
+{
+	if (!q->n)
+		return CMAN_ENOTFOUND;
+	*out = q->heap[0];
+	assert(out->time >= q->last_popped);
+	q->last_popped = out->time;
+	q->n--;
+	if (q->n)
+		sift_down(q->heap, q->n, q->heap[q->n]);
+	return 0;
+}
+
+void cman_queue_pop_push(struct cman_queue *q, struct cman_event *out,
+			 int64_t time, uint32_t prio, uint32_t type, uint64_t arg)
+{
+	struct cman_event e = { time, prio, type, q->next_seq++, arg };
+
+	assert(q->n > 0);
+	*out = q->heap[0];
+	assert(out->time >= q->last_popped);
+	q->last_popped = out->time;
+	sift_down(q->heap, q->n, e);
+}

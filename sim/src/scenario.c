@@ -1,0 +1,708 @@
+/*
+ * scenario.c - a simulation scenario (INTERFACE.md "Scenario file"): YAML
+ * loaded into a cman_node tree, "--set" overrides applied to the tree, then
+ * every key read with its type, default and range.  The first problem found
+ * is reported as "FILE:LINE:COL: <key path>: <what is wrong>, expected ...".
+ */
+#include "cman/sim/scenario.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cman/config.h"
+#include "cman/time.h"
+
+#define PATH_MAX_LEN 256
+
+struct name_value {
+	const char *name;
+	int value;
+};
+
+static const struct name_value billings[] = {
+	{ "per-second", CMAN_BILL_PER_SECOND },
+	{ "per-hour", CMAN_BILL_PER_HOUR },
+	{ NULL, 0 },
+};
+
+static const struct name_value strategies[] = {
+	{ "diversified", CMAN_ALLOC_DIVERSIFIED },
+	{ "lowestPrice", CMAN_ALLOC_LOWEST_PRICE },
+	{ "capacityOptimized", CMAN_ALLOC_CAPACITY_OPTIMIZED },
+	{ "priceCapacityOptimized", CMAN_ALLOC_PRICE_CAPACITY_OPTIMIZED },
+	{ NULL, 0 },
+};
+
+static const struct name_value sources[] = {
+	{ "clusterman_json", CMAN_SRC_CLUSTERMAN_JSON },
+	{ "sqlite", CMAN_SRC_SQLITE },
+	{ "csv", CMAN_SRC_CSV },
+	{ NULL, 0 },
+};
+
+static const struct name_value schedulers[] = {
+	{ "mesos", 0 },
+	{ "kubernetes", 1 },
+	{ NULL, 0 },
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void join(char *buf, const char *path, const char *key)
+{
+	if (path && *path)
+		snprintf(buf, PATH_MAX_LEN, "%s.%s", path, key);
+	else
+		snprintf(buf, PATH_MAX_LEN, "%s", key);
+}
+
+/* An absent key, or a key written with an empty value, counts as absent. */
+static const struct cman_node *section(const struct cman_node *map,
+				       const char *key)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+
+	if (n && n->type == CMAN_NODE_SCALAR && n->null)
+		return NULL;
+	return n;
+}
+
+static int missing(const struct cman_node *map, const char *path,
+		   const char *key, struct cman_error *err)
+{
+	if (!path || !*path)
+		return cman_error_at(err, map->file, 0, 0,
+				     "missing required key '%s'", key);
+	return cman_node_error(map, err, "%s: missing required key '%s'", path, key);
+}
+
+/* Look up a name in a table; the message lists the allowed names. */
+static int lookup(const struct cman_node *n, const char *kp,
+		  const struct name_value *table, const char *what, int *out,
+		  struct cman_error *err)
+{
+	char list[512];
+	size_t used = 0, i;
+	const char *s;
+	int rc, w;
+
+	if ((rc = cman_node_string(n, kp, &s, err)) != 0)
+		return rc;
+	for (i = 0; table[i].name; i++)
+		if (!strcmp(s, table[i].name)) {
+			*out = table[i].value;
+			return 0;
+		}
+	list[0] = '\0';
+	for (i = 0; table[i].name; i++) {
+		w = snprintf(list + used, sizeof(list) - used, "%s%s",
+			     !i ? "" : table[i + 1].name ? ", " : " or ",
+			     table[i].name);
+		if (w < 0 || (size_t)w >= sizeof(list) - used)
+			break;
+		used += (size_t)w;
+	}
+	return cman_node_error(n, err, "%s: unknown %s '%s', expected %s", kp,
+			       what, s, list);
+}
+
+/* Optional number: lo < v (lo_open) or lo <= v, and v <= hi. */
+static int opt_double(const struct cman_node *map, const char *path,
+		      const char *key, double *out, double lo, bool lo_open,
+		      double hi, const char *range, struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[PATH_MAX_LEN];
+	double v;
+	int rc;
+
+	if (!n)
+		return 0;
+	join(kp, path, key);
+	if ((rc = cman_node_double(n, kp, &v, err)) != 0)
+		return rc;
+	if (v < lo || (lo_open && v == lo) || v > hi)
+		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
+				       kp, n->scalar, range);
+	*out = v;
+	return 0;
+}
+
+static int opt_int(const struct cman_node *map, const char *path,
+		   const char *key, int64_t *out, int64_t lo, const char *range,
+		   struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[PATH_MAX_LEN];
+	int64_t v;
+	int rc;
+
+	if (!n)
+		return 0;
+	join(kp, path, key);
+	if ((rc = cman_node_int64(n, kp, &v, err)) != 0)
+		return rc;
+	if (v < lo)
+		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
+				       kp, n->scalar, range);
+	*out = v;
+	return 0;
+}
+
+static int opt_bool(const struct cman_node *map, const char *path,
+		    const char *key, bool *out, struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[PATH_MAX_LEN];
+
+	if (!n)
+		return 0;
+	join(kp, path, key);
+	return cman_node_bool(n, kp, out, err);
+}
+
+/* Required (or, with req false, optional) string copied into *out. */
+static int get_string(const struct cman_node *map, const char *path,
+		      const char *key, bool req, char **out,
+		      struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[PATH_MAX_LEN];
+	const char *s;
+	int rc;
+
+	if (!n)
+		return req ? missing(map, path, key, err) : 0;
+	join(kp, path, key);
+	if ((rc = cman_node_string(n, kp, &s, err)) != 0)
+		return rc;
+	free(*out);
+	if (!(*out = strdup(s)))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", kp);
+	return 0;
+}
+
+/* Required string into a fixed buffer of size cap. */
+static int get_fixed(const struct cman_node *map, const char *path,
+		     const char *key, char *out, size_t cap,
+		     struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[PATH_MAX_LEN];
+	const char *s;
+	int rc;
+
+	if (!n)
+		return missing(map, path, key, err);
+	join(kp, path, key);
+	if ((rc = cman_node_string(n, kp, &s, err)) != 0)
+		return rc;
+	if (strlen(s) >= cap)
+		return cman_node_error(n, err, "%s: '%s' is too long, expected at most %zu characters",
+				       kp, s, cap - 1);
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+static char *resolve(const char *dir, const char *p)
+{
+	char *out;
+
+	if (p[0] == '/' || !strcmp(dir, "."))
+		return strdup(p);
+	if (asprintf(&out, "%s%s%s", dir,
+		     dir[strlen(dir) - 1] == '/' ? "" : "/", p) < 0)
+		return NULL;
+	return out;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+static int parse_metrics(const struct cman_node *root, struct cman_scenario *sc,
+			 struct cman_error *err)
+{
+	const struct cman_node *m = cman_node_get(root, "metrics"), *it;
+	char ip[PATH_MAX_LEN + 48];
+	const char *s;
+	size_t i;
+	int rc, type;
+
+	if (!m)
+		return missing(root, "", "metrics", err);
+	if (m->type != CMAN_NODE_SEQ || m->n == 0)
+		return cman_node_error(m, err,
+				       "metrics: expected a non-empty list of {clusterman_json|sqlite|csv: PATH}");
+	if (!(sc->sources = calloc(m->n, sizeof(*sc->sources))))
+		return cman_error_set(err, CMAN_ENOMEM, "metrics: out of memory");
+	for (i = 0; i < m->n; i++) {
+		it = m->items[i];
+		snprintf(ip, sizeof(ip), "metrics[%zu]", i);
+		if (it->type != CMAN_NODE_MAP || it->n != 1)
+			return cman_node_error(it, err,
+					       "%s: expected a mapping with one key, clusterman_json, sqlite or csv",
+					       ip);
+		if ((rc = lookup(it->keys[0], ip, sources, "metrics source type",
+				 &type, err)) != 0)
+			return rc;
+		snprintf(ip, sizeof(ip), "metrics[%zu].%s", i, it->keys[0]->scalar);
+		if ((rc = cman_node_string(it->items[0], ip, &s, err)) != 0)
+			return rc;
+		sc->sources[i].type = (enum cman_source_type)type;
+		if (!(sc->sources[i].path = resolve(sc->dir, s)))
+			return cman_error_set(err, CMAN_ENOMEM, "metrics: out of memory");
+		sc->n_sources = i + 1;
+	}
+	return 0;
+}
+
+static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
+			    struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"billing", "refund_outbid", "discount", "cpus_per_weight",
+		"join_delay", "step_seconds", "spot_interruptions",
+		"ebs_volume_gb", NULL,
+	};
+	static const char *const jd_keys[] = {
+		"mean_seconds", "stdev_seconds", NULL,
+	};
+	const struct cman_node *n;
+	int rc, v;
+
+	if ((rc = cman_node_check_keys(m, "simulation", keys, err)) != 0)
+		return rc;
+	if ((n = cman_node_get(m, "billing"))) {
+		if ((rc = lookup(n, "simulation.billing", billings, "billing", &v,
+				 err)) != 0)
+			return rc;
+		sc->billing = (enum cman_billing_mode)v;
+	}
+	if ((rc = opt_bool(m, "simulation", "refund_outbid", &sc->refund_outbid,
+			   err)) != 0 ||
+	    (rc = opt_double(m, "simulation", "discount", &sc->discount, 0, true,
+			     DBL_MAX, "a number > 0", err)) != 0 ||
+	    (rc = opt_double(m, "simulation", "cpus_per_weight",
+			     &sc->cpus_per_weight, 0, true, DBL_MAX,
+			     "a number > 0", err)) != 0 ||
+	    (rc = opt_int(m, "simulation", "step_seconds", &sc->step_seconds, 1,
+			  "an integer > 0", err)) != 0 ||
+	    (rc = opt_bool(m, "simulation", "spot_interruptions",
+			   &sc->spot_interruptions, err)) != 0 ||
+	    (rc = opt_double(m, "simulation", "ebs_volume_gb", &sc->ebs_volume_gb,
+			     0, false, DBL_MAX, "a number >= 0", err)) != 0)
+		return rc;
+	if ((n = section(m, "join_delay"))) {
+		if ((rc = cman_node_check_keys(n, "simulation.join_delay", jd_keys,
+					       err)) != 0 ||
+		    (rc = opt_double(n, "simulation.join_delay", "mean_seconds",
+				     &sc->join_delay_mean, 0, false, DBL_MAX,
+				     "a number >= 0", err)) != 0 ||
+		    (rc = opt_double(n, "simulation.join_delay", "stdev_seconds",
+				     &sc->join_delay_stdev, 0, false, DBL_MAX,
+				     "a number >= 0", err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_launch_spec(const struct cman_node *m, const char *path,
+			     const struct cman_rg_spec *g,
+			     struct cman_launch_spec *ls, struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"InstanceType", "Placement", "SpotPrice", "WeightedCapacity", NULL,
+	};
+	static const char *const pl_keys[] = { "AvailabilityZone", NULL };
+	const struct cman_node *pl;
+	char kp[PATH_MAX_LEN];
+	int rc;
+
+	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0 ||
+	    (rc = get_fixed(m, path, "InstanceType", ls->instance_type,
+			    sizeof(ls->instance_type), err)) != 0)
+		return rc;
+	if (!(pl = cman_node_get(m, "Placement")))
+		return missing(m, path, "Placement", err);
+	join(kp, path, "Placement");
+	if ((rc = cman_node_check_keys(pl, kp, pl_keys, err)) != 0 ||
+	    (rc = get_fixed(pl, kp, "AvailabilityZone", ls->az, sizeof(ls->az),
+			    err)) != 0)
+		return rc;
+	ls->spot_price = -1;
+	ls->weight = 1;
+	if ((rc = opt_double(m, path, "SpotPrice", &ls->spot_price, 0, true,
+			     DBL_MAX, "a price > 0", err)) != 0 ||
+	    (rc = opt_double(m, path, "WeightedCapacity", &ls->weight, 0, true,
+			     DBL_MAX, "a number > 0", err)) != 0)
+		return rc;
+	if (ls->spot_price < 0) {
+		if (g->spot_price < 0)
+			return cman_node_error(m, err,
+					       "%s: no SpotPrice here nor in the spot fleet, expected one of them",
+					       path);
+		ls->spot_price = g->spot_price;
+	}
+	return 0;
+}
+
+static int parse_spot_fleet(const struct cman_node *m, const char *path,
+			    struct cman_rg_spec *g, struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"id", "AllocationStrategy", "SpotPrice", "TargetCapacity",
+		"LaunchSpecifications", NULL,
+	};
+	const struct cman_node *n;
+	char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN + 24];
+	size_t i;
+	int rc, v;
+
+	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0 ||
+	    (rc = get_string(m, path, "id", false, &g->id, err)) != 0)
+		return rc;
+	if ((n = cman_node_get(m, "AllocationStrategy"))) {
+		join(kp, path, "AllocationStrategy");
+		if ((rc = lookup(n, kp, strategies, "allocation strategy", &v,
+				 err)) != 0)
+			return rc;
+		g->strategy = (enum cman_alloc_strategy)v;
+	}
+	if ((rc = opt_double(m, path, "SpotPrice", &g->spot_price, 0, true,
+			     DBL_MAX, "a price > 0", err)) != 0 ||
+	    (rc = opt_double(m, path, "TargetCapacity", &g->target_capacity, 0,
+			     false, DBL_MAX, "a number >= 0", err)) != 0)
+		return rc;
+	if (!(n = cman_node_get(m, "LaunchSpecifications")))
+		return missing(m, path, "LaunchSpecifications", err);
+	join(kp, path, "LaunchSpecifications");
+	if (n->type != CMAN_NODE_SEQ || n->n == 0)
+		return cman_node_error(n, err,
+				       "%s: expected a non-empty list of {InstanceType, Placement: {AvailabilityZone}, SpotPrice, WeightedCapacity}",
+				       kp);
+	if (!(g->specs = calloc(n->n, sizeof(*g->specs))))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", kp);
+	g->n_specs = n->n;
+	for (i = 0; i < n->n; i++) {
+		snprintf(ip, sizeof(ip), "%s[%zu]", kp, i);
+		if ((rc = parse_launch_spec(n->items[i], ip, g, &g->specs[i],
+					    err)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_asg(const struct cman_node *m, const char *path,
+		     struct cman_rg_spec *g, struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"id", "InstanceType", "AvailabilityZones", "MinSize", "MaxSize",
+		"DesiredCapacity", "WeightedCapacity", NULL,
+	};
+	const struct cman_node *n, *azs;
+	char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN + 24];
+	char type[CMAN_TYPE_MAX];
+	double weight = 1;
+	const char *s;
+	size_t i;
+	int rc;
+
+	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0 ||
+	    (rc = get_string(m, path, "id", false, &g->id, err)) != 0 ||
+	    (rc = get_fixed(m, path, "InstanceType", type, sizeof(type), err)) != 0)
+		return rc;
+	if (!(azs = cman_node_get(m, "AvailabilityZones")))
+		return missing(m, path, "AvailabilityZones", err);
+	join(kp, path, "AvailabilityZones");
+	if (azs->type != CMAN_NODE_SEQ || azs->n == 0)
+		return cman_node_error(azs, err,
+				       "%s: expected a non-empty list of availability zones",
+				       kp);
+	if (!cman_node_get(m, "MaxSize"))
+		return missing(m, path, "MaxSize", err);
+	g->min_size = 0;
+	if ((rc = opt_double(m, path, "MinSize", &g->min_size, 0, false, DBL_MAX,
+			     "a number >= 0", err)) != 0 ||
+	    (rc = opt_double(m, path, "MaxSize", &g->max_size, 0, false, DBL_MAX,
+			     "a number >= 0", err)) != 0 ||
+	    (rc = opt_double(m, path, "DesiredCapacity", &g->target_capacity, 0,
+			     false, DBL_MAX, "a number >= 0", err)) != 0 ||
+	    (rc = opt_double(m, path, "WeightedCapacity", &weight, 0, true,
+			     DBL_MAX, "a number > 0", err)) != 0)
+		return rc;
+	if (g->min_size > g->max_size) {
+		n = cman_node_get(m, "MinSize");
+		if (!n)
+			n = cman_node_get(m, "MaxSize");
+		join(kp, path, "MinSize");
+		return cman_node_error(n, err,
+				       "%s: %g is greater than MaxSize %g, expected MinSize <= MaxSize",
+				       kp, g->min_size, g->max_size);
+	}
+	if (g->target_capacity >= 0 &&
+	    (g->target_capacity < g->min_size || g->target_capacity > g->max_size)) {
+		join(kp, path, "DesiredCapacity");
+		return cman_node_error(cman_node_get(m, "DesiredCapacity"), err,
+				       "%s: %g is out of range, expected a number in [MinSize, MaxSize] = [%g, %g]",
+				       kp, g->target_capacity, g->min_size,
+				       g->max_size);
+	}
+	if (!(g->specs = calloc(azs->n, sizeof(*g->specs))))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", kp);
+	g->n_specs = azs->n;
+	for (i = 0; i < azs->n; i++) {
+		snprintf(ip, sizeof(ip), "%s[%zu]", kp, i);
+		if ((rc = cman_node_string(azs->items[i], ip, &s, err)) != 0)
+			return rc;
+		if (strlen(s) >= CMAN_AZ_MAX)
+			return cman_node_error(azs->items[i], err,
+					       "%s: '%s' is too long, expected at most %d characters",
+					       ip, s, CMAN_AZ_MAX - 1);
+		memcpy(g->specs[i].instance_type, type, sizeof(type));
+		memcpy(g->specs[i].az, s, strlen(s) + 1);
+		g->specs[i].spot_price = -1;
+		g->specs[i].weight = weight;
+	}
+	return 0;
+}
+
+static int parse_groups(const struct cman_node *root, struct cman_scenario *sc,
+			struct cman_error *err)
+{
+	const struct cman_node *l = section(root, "resource_groups"), *it, *idn;
+	char ip[PATH_MAX_LEN];
+	struct cman_rg_spec *g;
+	size_t i, j;
+	int rc;
+
+	if (!l)
+		return 0;
+	if (l->type != CMAN_NODE_SEQ)
+		return cman_node_error(l, err,
+				       "resource_groups: expected a list of {spot_fleet: ...} or {auto_scaling_group: ...}");
+	if (l->n && !(sc->groups = calloc(l->n, sizeof(*sc->groups))))
+		return cman_error_set(err, CMAN_ENOMEM, "resource_groups: out of memory");
+	for (i = 0; i < l->n; i++) {
+		it = l->items[i];
+		g = &sc->groups[i];
+		sc->n_groups = i + 1;
+		g->spot_price = -1;
+		g->target_capacity = -1;
+		g->min_size = 0;
+		g->max_size = INFINITY;
+		if (it->type != CMAN_NODE_MAP || it->n != 1 ||
+		    (strcmp(it->keys[0]->scalar, "spot_fleet") &&
+		     strcmp(it->keys[0]->scalar, "auto_scaling_group")))
+			return cman_node_error(it->type == CMAN_NODE_MAP && it->n == 1 ? it->keys[0] : it,
+					       err,
+					       "resource_groups[%zu]: expected a mapping with one key, spot_fleet or auto_scaling_group",
+					       i);
+		g->type = strcmp(it->keys[0]->scalar, "spot_fleet") ? CMAN_RG_ASG
+								      : CMAN_RG_SPOT_FLEET;
+		snprintf(ip, sizeof(ip), "resource_groups[%zu].%s", i,
+			 it->keys[0]->scalar);
+		rc = g->type == CMAN_RG_SPOT_FLEET
+			     ? parse_spot_fleet(it->items[0], ip, g, err)
+			     : parse_asg(it->items[0], ip, g, err);
+		if (rc)
+			return rc;
+		if (!g->id && asprintf(&g->id, "%s-%zu", it->keys[0]->scalar, i) < 0) {
+			g->id = NULL;
+			return cman_error_set(err, CMAN_ENOMEM, "resource_groups: out of memory");
+		}
+		for (j = 0; j < i; j++) {
+			if (strcmp(sc->groups[j].id, g->id))
+				continue;
+			idn = cman_node_get(it->items[0], "id");
+			return cman_node_error(idn ? idn : it, err,
+					       "%s.id: duplicate group id '%s' (also resource_groups[%zu]), expected unique ids",
+					       ip, g->id, j);
+		}
+	}
+	return 0;
+}
+
+static int parse_output(const struct cman_node *m, struct cman_scenario *sc,
+			struct cman_error *err)
+{
+	static const char *const keys[] = { "dir", "reports", NULL };
+	const struct cman_node *r;
+	char ip[64];
+	const char *s;
+	size_t i;
+	int rc;
+
+	if ((rc = cman_node_check_keys(m, "output", keys, err)) != 0 ||
+	    (rc = get_string(m, "output", "dir", false, &sc->output_dir, err)) != 0)
+		return rc;
+	if (!(r = cman_node_get(m, "reports")))
+		return 0;
+	if (r->type != CMAN_NODE_SEQ)
+		return cman_node_error(r, err,
+				       "output.reports: expected a list of csv, html");
+	sc->report_csv = sc->report_html = false;
+	for (i = 0; i < r->n; i++) {
+		snprintf(ip, sizeof(ip), "output.reports[%zu]", i);
+		if ((rc = cman_node_string(r->items[i], ip, &s, err)) != 0)
+			return rc;
+		if (!strcmp(s, "csv"))
+			sc->report_csv = true;
+		else if (!strcmp(s, "html"))
+			sc->report_html = true;
+		else
+			return cman_node_error(r->items[i], err,
+					       "%s: unknown report '%s', expected csv or html",
+					       ip, s);
+	}
+	return 0;
+}
+
+/* ---- the scenario ------------------------------------------------------ */
+
+static void defaults(struct cman_scenario *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->billing = CMAN_BILL_PER_SECOND;
+	sc->refund_outbid = true;
+	sc->discount = 1;
+	sc->cpus_per_weight = 1;
+	sc->step_seconds = 60;
+	sc->spot_interruptions = true;
+	sc->report_csv = sc->report_html = true;
+	cman_pool_config_init(&sc->pool_config);
+}
+
+void cman_scenario_release(struct cman_scenario *sc)
+{
+	size_t i;
+
+	free(sc->path);
+	free(sc->dir);
+	free(sc->name);
+	free(sc->cluster);
+	free(sc->pool);
+	free(sc->scheduler);
+	for (i = 0; i < sc->n_sources; i++)
+		free(sc->sources[i].path);
+	free(sc->sources);
+	cman_pool_config_release(&sc->pool_config);
+	for (i = 0; i < sc->n_groups; i++) {
+		free(sc->groups[i].id);
+		free(sc->groups[i].specs);
+	}
+	free(sc->groups);
+	free(sc->output_dir);
+	defaults(sc);
+}
+
+static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
+		      struct cman_error *err)
+{
+	static const char *const keys[] = {
+		"name", "cluster", "pool", "scheduler", "start_time", "end_time",
+		"seed", "metrics", "simulation", "pool_config",
+		"initial_target_capacity", "resource_groups", "output", NULL,
+	};
+	static const char *const required[] = {
+		"name", "cluster", "pool", "start_time", "end_time", "metrics", NULL,
+	};
+	const struct cman_node *n, *st, *et;
+	char b1[CMAN_TIME_BUFSZ], b2[CMAN_TIME_BUFSZ];
+	int64_t seed = 0;
+	size_t i;
+	int rc, v;
+
+	if ((root->type == CMAN_NODE_SCALAR && root->null) ||
+	    (root->type == CMAN_NODE_MAP && root->n == 0))
+		return cman_error_at(err, root->file, 0, 0,
+				     "empty scenario, expected a mapping with name, cluster, pool, start_time, end_time and metrics");
+	if ((rc = cman_node_check_keys(root, "", keys, err)) != 0)
+		return rc;
+	for (i = 0; required[i]; i++)
+		if (!cman_node_get(root, required[i]))
+			return missing(root, "", required[i], err);
+	if ((rc = get_string(root, "", "name", true, &sc->name, err)) != 0 ||
+	    (rc = get_string(root, "", "cluster", true, &sc->cluster, err)) != 0 ||
+	    (rc = get_string(root, "", "pool", true, &sc->pool, err)) != 0)
+		return rc;
+	if ((n = cman_node_get(root, "scheduler")) &&
+	    (rc = lookup(n, "scheduler", schedulers, "scheduler", &v, err)) != 0)
+		return rc;
+	if ((rc = get_string(root, "", "scheduler", false, &sc->scheduler, err)) != 0)
+		return rc;
+	if (!sc->scheduler && !(sc->scheduler = strdup("mesos")))
+		return cman_error_set(err, CMAN_ENOMEM, "scheduler: out of memory");
+	st = cman_node_get(root, "start_time");
+	et = cman_node_get(root, "end_time");
+	if ((rc = cman_node_time(st, "start_time", &sc->start_time, err)) != 0 ||
+	    (rc = cman_node_time(et, "end_time", &sc->end_time, err)) != 0)
+		return rc;
+	if (sc->end_time <= sc->start_time)
+		return cman_node_error(et, err,
+				       "end_time: %s is not after start_time %s, expected end_time > start_time",
+				       cman_time_format(sc->end_time, b1),
+				       cman_time_format(sc->start_time, b2));
+	if ((rc = opt_int(root, "", "seed", &seed, 0, "an integer >= 0", err)) != 0)
+		return rc;
+	sc->seed = (uint64_t)seed;
+	if ((rc = parse_metrics(root, sc, err)) != 0)
+		return rc;
+	if ((n = section(root, "simulation")) &&
+	    (rc = parse_simulation(n, sc, err)) != 0)
+		return rc;
+	if ((n = section(root, "pool_config"))) {
+		if ((rc = cman_pool_config_parse(n, "pool_config", &sc->pool_config,
+						 err)) != 0)
+			return rc;
+		sc->has_pool_config = true;
+	}
+	if (cman_node_get(root, "initial_target_capacity")) {
+		if ((rc = opt_double(root, "", "initial_target_capacity",
+				     &sc->initial_target_capacity, 0, false,
+				     DBL_MAX, "a number >= 0", err)) != 0)
+			return rc;
+		sc->has_initial_target = true;
+	}
+	if ((rc = parse_groups(root, sc, err)) != 0)
+		return rc;
+	if ((n = section(root, "output")) && (rc = parse_output(n, sc, err)) != 0)
+		return rc;
+	if (!sc->output_dir && asprintf(&sc->output_dir, "out/%s", sc->name) < 0) {
+		sc->output_dir = NULL;
+		return cman_error_set(err, CMAN_ENOMEM, "output.dir: out of memory");
+	}
+	return 0;
+}
+
+int cman_scenario_load(const char *path, const char *const *sets, size_t n_sets,
+		       struct cman_scenario *sc, struct cman_error *err)
+{
+	struct cman_node *root = NULL;
+	const char *slash;
+	size_t i;
+	int rc = 0;
+
+	defaults(sc);
+	slash = strrchr(path, '/');
+	sc->path = strdup(path);
+	sc->dir = !slash ? strdup(".")
+			 : slash == path ? strdup("/")
+					 : strndup(path, (size_t)(slash - path));
+	if (!sc->path || !sc->dir) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	if ((rc = cman_yaml_load_file(path, &root, err)) != 0)
+		goto out;
+	for (i = 0; i < n_sets; i++)
+		if ((rc = cman_node_set_path(root, sets[i], err)) != 0)
+			goto out;
+	rc = parse_root(root, sc, err);
+out:
+	cman_node_free(root);
+	if (rc)
+		cman_scenario_release(sc);
+	return rc;
+}

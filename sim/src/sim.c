@@ -1,0 +1,924 @@
+/*
+ * sim.c - the replay simulator: recorded series become events, events change
+ * the cluster, the billing engine and the ledger turn the cluster into cost.
+ */
+#include "cman/sim/sim.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_randist.h>
+
+#include "cman/import.h"
+#include "cman/rng.h"
+#include "cman/time.h"
+#include "sim_int.h"
+
+#define NIL UINT32_MAX
+
+int sim_warn(struct cman_sim *sim, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	if (sim->n_warnings == sim->cap_warnings) {
+		size_t cap = sim->cap_warnings ? 2 * sim->cap_warnings : 8;
+		char **w = realloc(sim->warnings, cap * sizeof(*w));
+
+		if (!w)
+			return CMAN_ENOMEM;
+		sim->warnings = w;
+		sim->cap_warnings = cap;
+	}
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return CMAN_ENOMEM;
+	sim->warnings[sim->n_warnings++] = s;
+	if (sim->log)
+		fprintf(sim->log, "warning: %s\n", s);
+	return 0;
+}
+
+/* ---- markets ---------------------------------------------------------- */
+
+static uint32_t market_hash(const char *type, const char *az)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *type; type++)
+		h = (h ^ (unsigned char)*type) * 16777619u;
+	h = (h ^ '|') * 16777619u;
+	for (; *az; az++)
+		h = (h ^ (unsigned char)*az) * 16777619u;
+	return h;
+}
+
+static int market_rehash(struct cman_sim *sim)
+{
+	size_t nb = sim->n_mbuckets ? 2 * sim->n_mbuckets : 64, i;
+	uint32_t *b = malloc(nb * sizeof(*b));
+
+	if (!b)
+		return CMAN_ENOMEM;
+	memset(b, 0xff, nb * sizeof(*b));
+	for (i = 0; i < sim->n_markets; i++) {
+		struct sim_market *m = &sim->markets[i];
+		size_t h = market_hash(m->type, m->az) & (nb - 1);
+
+		m->hnext = b[h];
+		b[h] = (uint32_t)i;
+	}
+	free(sim->mbuckets);
+	sim->mbuckets = b;
+	sim->n_mbuckets = nb;
+	return 0;
+}
+
+/*
+ * The index of market (type, az), created on first sight.  where names the
+ * input for messages.  Unknown types and zones are bad input.
+ */
+static int market_get(struct cman_sim *sim, const char *type, const char *az,
+		      const char *where, uint32_t *out, struct cman_error *err)
+{
+	struct sim_market *m;
+	const char *used = NULL;
+	uint32_t i;
+	int rc;
+
+	if (sim->n_mbuckets) {
+		size_t h = market_hash(type, az) & (sim->n_mbuckets - 1);
+
+		for (i = sim->mbuckets[h]; i != NIL; i = sim->markets[i].hnext) {
+			m = &sim->markets[i];
+			if (!strcmp(m->type, type) && !strcmp(m->az, az)) {
+				*out = i;
+				return 0;
+			}
+		}
+	}
+	if (sim->n_markets == sim->cap_markets) {
+		size_t cap = sim->cap_markets ? 2 * sim->cap_markets : 16;
+		struct sim_market *nm = realloc(sim->markets, cap * sizeof(*nm));
+		int64_t *want;
+
+		if (!nm)
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		sim->markets = nm;
+		want = realloc(sim->want, cap * sizeof(*want));
+		if (!want)
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		sim->want = want;
+		sim->cap_markets = cap;
+	}
+	m = &sim->markets[sim->n_markets];
+	memset(m, 0, sizeof(*m));
+	if (strlen(type) >= sizeof(m->type) || strlen(az) >= sizeof(m->az))
+		return cman_error_set(err, CMAN_EINVAL, "%s: market <%s, %s>: name too long",
+				      where, type, az);
+	strcpy(m->type, type);
+	strcpy(m->az, az);
+	m->it = cman_catalog_find(sim->cat, type);
+	if (!m->it)
+		return cman_error_set(err, CMAN_EINVAL,
+				      "%s: unknown instance type '%s' in market <%s, %s> "
+				      "(expected an EC2 instance type of the catalog)",
+				      where, type, type, az);
+	if (cman_region_of_az(az, m->region, sizeof(m->region)))
+		return cman_error_set(err, CMAN_EINVAL,
+				      "%s: unknown availability zone '%s' in market <%s, %s> "
+				      "(expected a zone of a known AWS region, like us-west-2a)",
+				      where, az, type, az);
+	if (cman_catalog_ondemand_price(sim->cat, m->it, m->region, &m->ondemand_price, &used))
+		return cman_error_set(err, CMAN_EINVAL,
+				      "%s: the catalog has no on-demand price for '%s'", where, type);
+	if (used && strcmp(used, m->region) && !sim->od_warned[m->it->index]) {
+		sim->od_warned[m->it->index] = 1;
+		rc = sim_warn(sim, "the catalog has no on-demand price for %s in %s; "
+			      "using the %s price ($%.4f/h)", type, m->region, used,
+			      m->ondemand_price);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	m->weight = floor(m->it->cpus / sim->sc->cpus_per_weight);
+	m->uncovered_since = NO_TIME;
+	*out = (uint32_t)sim->n_markets++;
+	if (sim->n_markets * 2 > sim->n_mbuckets) {
+		rc = market_rehash(sim);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	} else {
+		size_t h = market_hash(type, az) & (sim->n_mbuckets - 1);
+
+		m->hnext = sim->mbuckets[h];
+		sim->mbuckets[h] = *out;
+	}
+	return 0;
+}
+
+static void market_fmt(const struct sim_market *m, char *buf, size_t n)
+{
+	cman_market_format(buf, n, m->type, m->az);
+}
+
+/* ---- billing callbacks --------------------------------------------------- */
+
+static double price_cb(void *ctx, uint32_t market, bool ondemand)
+{
+	struct cman_sim *sim = ctx;
+	struct sim_market *m = &sim->markets[market];
+
+	if (ondemand)
+		return m->ondemand_price;
+	if (m->has_price)
+		return m->spot_price;
+	if (m->uncovered_since == NO_TIME)
+		m->uncovered_since = sim->now;
+	return m->ondemand_price;
+}
+
+static int schedule_cb(void *ctx, int64_t t, uint32_t cohort)
+{
+	struct cman_sim *sim = ctx;
+
+	if (t >= sim->sc->end_time)
+		return 0;
+	return cman_queue_push(&sim->q, t, CMAN_PRIO_BILLING, EV_TICK, cohort);
+}
+
+static int warn_uncovered(struct cman_sim *sim, struct sim_market *m, int64_t until)
+{
+	char a[CMAN_TIME_BUFSZ], b[CMAN_TIME_BUFSZ], mk[128];
+
+	if (m->uncovered_since == NO_TIME)
+		return 0;
+	market_fmt(m, mk, sizeof(mk));
+	return sim_warn(sim, "market %s: no spot price recorded from %s to %s; "
+			"billed at the on-demand price $%.4f/h",
+			mk, cman_time_format(m->uncovered_since, a),
+			cman_time_format(until, b), m->ondemand_price);
+}
+
+/* ---- pool state ---------------------------------------------------------- */
+
+static double unused_cpus(const struct cman_sim *sim)
+{
+	double u = sim->running_cpus - sim->allocated;
+
+	return u > 0 ? u : 0;
+}
+
+static double oversubscribed(const struct cman_sim *sim)
+{
+	double o = sim->allocated - sim->running_cpus;
+
+	return o > 0 ? o : 0;
+}
+
+/* Integrate the state up to t and record the steps that start before t. */
+static void advance(struct cman_sim *sim, int64_t t)
+{
+	const struct cman_scenario *sc = sim->sc;
+	int64_t dt = t - sim->last_t;
+
+	while (sim->next_step < sim->ledger.n_steps) {
+		int64_t a = sc->start_time + (int64_t)sim->next_step * sc->step_seconds;
+		struct step_row *r;
+
+		if (a >= t)
+			break;
+		r = &sim->steps[sim->next_step++];
+		r->cpus = sim->joined_cpus;
+		r->allocated = sim->allocated;
+		r->running = sim->running_cpus;
+		r->oversubscribed = oversubscribed(sim);
+		r->target = sim->has_target ? sim->target : NAN;
+		r->fulfilled = sim->fulfilled;
+	}
+	if (dt > 0) {
+		sim->joined_s += (long double)sim->joined_cpus * dt;
+		sim->alloc_s += (long double)sim->allocated * dt;
+		sim->over_s += (long double)oversubscribed(sim) * dt;
+		sim->running_s += (long double)sim->running_cpus * dt;
+		sim->last_t = t;
+	}
+}
+
+/* After an event: the unused share from now on. */
+static int update_share(struct cman_sim *sim)
+{
+	double share = sim->running_cpus > 0 ? unused_cpus(sim) / sim->running_cpus : 0;
+
+	if (sim->joined_cpus > sim->peak_cpus)
+		sim->peak_cpus = sim->joined_cpus;
+	return cman_ledger_set_share(&sim->ledger, sim->now, share);
+}
+
+/* ---- instances ------------------------------------------------------------ */
+
+static int fifo_push(struct sim_market *m, uint32_t id)
+{
+	if (m->len == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 16, i;
+		uint32_t *f = malloc(cap * sizeof(*f));
+
+		if (!f)
+			return CMAN_ENOMEM;
+		for (i = 0; i < m->len; i++)
+			f[i] = m->fifo[(m->head + i) % m->cap];
+		free(m->fifo);
+		m->fifo = f;
+		m->head = 0;
+		m->cap = cap;
+	}
+	m->fifo[(m->head + m->len) % m->cap] = id;
+	m->len++;
+	return 0;
+}
+
+static uint32_t fifo_pop(struct sim_market *m)
+{
+	uint32_t id = m->fifo[m->head];
+
+	m->head = (m->head + 1) % m->cap;
+	m->len--;
+	return id;
+}
+
+static int64_t draw_join_delay(struct cman_sim *sim)
+{
+	double d = sim->sc->join_delay_mean;
+
+	if (sim->sc->join_delay_stdev > 0)
+		d += gsl_ran_gaussian(sim->rng_join, sim->sc->join_delay_stdev);
+	if (d < 0)
+		d = 0;
+	return (int64_t)llround(d);
+}
+
+/* Launch one instance of market at now; immediate: joins at once. */
+static int launch(struct cman_sim *sim, uint32_t market, bool immediate,
+		  struct cman_error *err)
+{
+	struct sim_market *m = &sim->markets[market];
+	struct sim_instance *in;
+	uint32_t id;
+	int rc;
+
+	if (sim->n_inst == sim->cap_inst) {
+		size_t cap = sim->cap_inst ? 2 * sim->cap_inst : 1024;
+		struct sim_instance *ni = realloc(sim->inst, cap * sizeof(*ni));
+
+		if (!ni)
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		sim->inst = ni;
+		sim->cap_inst = cap;
+	}
+	if (sim->n_inst >= NIL)
+		return cman_error_set(err, CMAN_ENOMEM, "too many instances");
+	id = (uint32_t)sim->n_inst++;
+	in = &sim->inst[id];
+	memset(in, 0, sizeof(*in));
+	in->start = sim->now;
+	in->end = NO_TIME;
+	in->market = market;
+	in->spot = true;          /* replay: every instance pays the spot price */
+	in->join = immediate ? sim->now : sim->now + draw_join_delay(sim);
+	rc = cman_billing_start(&sim->billing, market, false, sim->now, &in->bill);
+	if (!rc)
+		rc = fifo_push(m, id);
+	if (rc)
+		return cman_error_set(err, rc, "out of memory");
+	m->launched++;
+	sim->totals.instances_launched++;
+	sim->running_cpus += m->it->cpus;
+	sim->fulfilled += m->weight;
+	if (in->join == sim->now) {
+		in->joined = true;
+		sim->joined_cpus += m->it->cpus;
+	} else if (in->join < sim->sc->end_time) {
+		rc = cman_queue_push(&sim->q, in->join, CMAN_PRIO_CLUSTER, EV_JOIN, id);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	return 0;
+}
+
+/* End instance id at now (terminated, or the end of the run). */
+static void finish_instance(struct cman_sim *sim, uint32_t id, bool refundable)
+{
+	struct sim_instance *in = &sim->inst[id];
+	struct sim_market *m = &sim->markets[in->market];
+
+	in->end = sim->now;
+	in->cost = cman_billing_stop(&sim->billing, &in->bill, sim->now, refundable);
+	m->cost += in->cost;
+	sim->running_cpus -= m->it->cpus;
+	sim->fulfilled -= m->weight;
+	if (in->joined)
+		sim->joined_cpus -= m->it->cpus;
+	if (sim->now < sim->sc->end_time)
+		sim->totals.instances_terminated++;
+}
+
+/* Replay: make market m run count instances (oldest leave first). */
+static int set_market_count(struct cman_sim *sim, uint32_t market, int64_t count,
+			    bool immediate, struct cman_error *err)
+{
+	struct sim_market *m = &sim->markets[market];
+	int rc;
+
+	while ((int64_t)m->len < count) {
+		rc = launch(sim, market, immediate, err);
+		if (rc)
+			return rc;
+		m = &sim->markets[market];
+	}
+	while ((int64_t)m->len > count)
+		finish_instance(sim, fifo_pop(m), false);
+	return 0;
+}
+
+/* ---- feeds ----------------------------------------------------------------- */
+
+static const char *feed_where(const struct cman_sim *sim, const struct feed *f,
+			      char *buf, size_t n)
+{
+	char t[CMAN_TIME_BUFSZ];
+
+	snprintf(buf, n, "%s: %s key '%s' at %s", f->store->name,
+		 cman_kind_name(f->mkind), f->key, cman_time_format(f->s.t, t));
+	return buf;
+}
+
+static int apply_capacity(struct cman_sim *sim, const struct feed *f,
+			  struct cman_error *err)
+{
+	char where[CMAN_KEY_MAX + 1200];
+	bool immediate = !sim->first_capacity_done;
+	size_t i;
+	int rc = 0;
+
+	if (!f->s.is_map)
+		return cman_error_set(err, CMAN_EINVAL, "%s: expected a map of market to "
+				      "weighted capacity, got a number",
+				      feed_where(sim, f, where, sizeof(where)));
+	for (i = 0; i < sim->n_markets; i++)
+		sim->want[i] = 0;
+	for (i = 0; i < f->s.n_markets; i++) {
+		const struct cman_market_value *mv = &f->s.markets[i];
+		uint32_t mi;
+
+		feed_where(sim, f, where, sizeof(where));
+		rc = market_get(sim, mv->instance_type, mv->az, where, &mi, err);
+		if (rc)
+			return rc;
+		if (sim->markets[mi].weight <= 0)
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: market <%s, %s> has %g vCPUs, less than "
+					      "simulation.cpus_per_weight (%g): its weight would be 0",
+					      where, mv->instance_type, mv->az,
+					      sim->markets[mi].it->cpus, sim->sc->cpus_per_weight);
+		if (!(mv->value >= 0) || !isfinite(mv->value))
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: market <%s, %s>: capacity %g is not a "
+					      "non-negative number", where, mv->instance_type,
+					      mv->az, mv->value);
+		sim->want[mi] += (int64_t)floor(mv->value / sim->markets[mi].weight);
+	}
+	for (i = 0; i < sim->n_markets && !rc; i++)
+		rc = set_market_count(sim, (uint32_t)i, sim->want[i], immediate, err);
+	sim->first_capacity_done = true;
+	return rc;
+}
+
+static int apply_price(struct cman_sim *sim, const struct feed *f,
+		       struct cman_error *err)
+{
+	struct sim_market *m = &sim->markets[f->market];
+	double old = m->has_price ? m->spot_price : m->ondemand_price;
+	double p = f->s.value * sim->sc->discount;
+	char where[CMAN_KEY_MAX + 1200];
+	int rc;
+
+	if (!(f->s.value >= 0) || !isfinite(f->s.value) || f->s.is_map)
+		return cman_error_set(err, CMAN_EINVAL, "%s: expected a non-negative price",
+				      feed_where(sim, f, where, sizeof(where)));
+	if (!m->has_price && m->uncovered_since != NO_TIME) {
+		rc = warn_uncovered(sim, m, sim->now);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+		m->uncovered_since = NO_TIME;
+	}
+	m->spot_price = p;
+	m->has_price = true;
+	cman_billing_price_changed(&sim->billing, f->market, sim->now, old, p);
+	return 0;
+}
+
+static int apply_feed(struct cman_sim *sim, const struct feed *f,
+		      struct cman_error *err)
+{
+	char where[CMAN_KEY_MAX + 1200];
+
+	switch (f->kind) {
+	case FEED_CAPACITY:
+		return apply_capacity(sim, f, err);
+	case FEED_PRICE:
+		return apply_price(sim, f, err);
+	case FEED_ALLOCATED:
+	case FEED_TARGET:
+		if (f->s.is_map || !isfinite(f->s.value) || f->s.value < 0)
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: expected a non-negative number",
+					      feed_where(sim, f, where, sizeof(where)));
+		if (f->kind == FEED_ALLOCATED) {
+			sim->allocated = f->s.value;
+		} else {
+			sim->target = f->s.value;
+			sim->has_target = true;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static int add_feed(struct cman_sim *sim, struct cman_store *st, enum feed_kind kind,
+		    enum cman_metric_kind mkind, const char *key, uint32_t market,
+		    struct cman_error *err)
+{
+	struct feed *f;
+	int rc;
+
+	if (sim->n_feeds == sim->cap_feeds) {
+		size_t cap = sim->cap_feeds ? 2 * sim->cap_feeds : 16;
+		struct feed *nf = realloc(sim->feeds, cap * sizeof(*nf));
+
+		if (!nf)
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		sim->feeds = nf;
+		sim->cap_feeds = cap;
+	}
+	f = &sim->feeds[sim->n_feeds];
+	memset(f, 0, sizeof(*f));
+	f->kind = kind;
+	f->mkind = mkind;
+	f->market = market;
+	f->store = st;
+	snprintf(f->key, sizeof(f->key), "%s", key);
+	rc = cman_store_open_cursor(st, mkind, key, sim->sc->start_time,
+				    sim->sc->end_time - 1, CMAN_CURSOR_WITH_PRIOR,
+				    &f->cur, err);
+	if (rc)
+		return rc;
+	sim->n_feeds++;
+	return 0;
+}
+
+struct key_list {
+	char **keys;
+	size_t n, cap;
+};
+
+static int collect_key(void *ctx, const char *key)
+{
+	struct key_list *kl = ctx;
+
+	if (kl->n == kl->cap) {
+		size_t cap = kl->cap ? 2 * kl->cap : 16;
+		char **k = realloc(kl->keys, cap * sizeof(*k));
+
+		if (!k)
+			return CMAN_ENOMEM;
+		kl->keys = k;
+		kl->cap = cap;
+	}
+	kl->keys[kl->n] = strdup(key);
+	if (!kl->keys[kl->n])
+		return CMAN_ENOMEM;
+	kl->n++;
+	return 0;
+}
+
+static void key_list_free(struct key_list *kl)
+{
+	size_t i;
+
+	for (i = 0; i < kl->n; i++)
+		free(kl->keys[i]);
+	free(kl->keys);
+	memset(kl, 0, sizeof(*kl));
+}
+
+/* Does st hold samples for (kind, key)? */
+static int has_key(struct cman_store *st, enum cman_metric_kind kind,
+		   const char *key, bool *out, struct cman_error *err)
+{
+	struct key_list kl = { 0 };
+	size_t i;
+	int rc = cman_store_keys(st, kind, key, collect_key, &kl, err);
+
+	*out = false;
+	for (i = 0; i < kl.n && !rc; i++)
+		if (!strcmp(kl.keys[i], key))
+			*out = true;
+	key_list_free(&kl);
+	return rc;
+}
+
+/* Open the feeds of every source: capacity, allocated, target, spot prices. */
+static int open_feeds(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	char cap_key[CMAN_KEY_MAX], alloc_key[CMAN_KEY_MAX], target_key[CMAN_KEY_MAX];
+	bool any_capacity = false;
+	size_t s, i;
+	int rc = 0;
+
+	cman_metric_key_pool(cap_key, sizeof(cap_key), "fulfilled_capacity", sc->cluster,
+			     sc->pool, sc->scheduler);
+	cman_metric_key_pool(alloc_key, sizeof(alloc_key), "cpus_allocated", sc->cluster,
+			     sc->pool, sc->scheduler);
+	cman_metric_key_pool(target_key, sizeof(target_key), "target_capacity", sc->cluster,
+			     sc->pool, sc->scheduler);
+	for (s = 0; s < sim->n_stores && !rc; s++) {
+		struct cman_store *st = sim->stores[s];
+		struct key_list kl = { 0 };
+		bool have;
+
+		rc = has_key(st, CMAN_METADATA, cap_key, &have, err);
+		if (!rc && have) {
+			any_capacity = true;
+			rc = add_feed(sim, st, FEED_CAPACITY, CMAN_METADATA, cap_key, 0, err);
+		}
+		if (!rc)
+			rc = has_key(st, CMAN_SYSTEM_METRICS, alloc_key, &have, err);
+		if (!rc && have)
+			rc = add_feed(sim, st, FEED_ALLOCATED, CMAN_SYSTEM_METRICS, alloc_key, 0, err);
+		if (!rc)
+			rc = has_key(st, CMAN_METADATA, target_key, &have, err);
+		if (!rc && have)
+			rc = add_feed(sim, st, FEED_TARGET, CMAN_METADATA, target_key, 0, err);
+		if (!rc)
+			rc = cman_store_keys(st, CMAN_METADATA, "spot_prices|", collect_key,
+					     &kl, err);
+		for (i = 0; i < kl.n && !rc; i++) {
+			char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX], where[CMAN_KEY_MAX + 1100];
+			uint32_t mi;
+
+			snprintf(where, sizeof(where), "%s: metadata key '%s'", st->name, kl.keys[i]);
+			if (cman_metric_key_dim(kl.keys[i], "aws_instance_type", type, sizeof(type)) ||
+			    cman_metric_key_dim(kl.keys[i], "aws_availability_zone", az, sizeof(az))) {
+				rc = cman_error_set(err, CMAN_EINVAL, "%s: expected dimensions "
+						    "aws_availability_zone and aws_instance_type", where);
+				break;
+			}
+			rc = market_get(sim, type, az, where, &mi, err);
+			if (!rc)
+				rc = add_feed(sim, st, FEED_PRICE, CMAN_METADATA, kl.keys[i], mi, err);
+		}
+		key_list_free(&kl);
+	}
+	if (!rc && !any_capacity) {
+		rc = cman_error_set(err, CMAN_EINVAL,
+				    "%s: no metrics source records '%s' (metadata); a replay "
+				    "needs the pool's fulfilled capacity (check cluster, pool "
+				    "and scheduler)", sc->path, cap_key);
+	}
+	return rc;
+}
+
+static int load_sources(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	size_t i;
+	int rc = 0;
+
+	sim->stores = calloc(sc->n_sources ? sc->n_sources : 1, sizeof(*sim->stores));
+	if (!sim->stores)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	for (i = 0; i < sc->n_sources && !rc; i++) {
+		const struct cman_metrics_source *src = &sc->sources[i];
+		struct cman_store *st = NULL;
+
+		if (src->type == CMAN_SRC_SQLITE) {
+			rc = cman_store_sqlite_open(src->path, false, &st, err);
+		} else {
+			rc = cman_store_memory_new(&st, err);
+			if (!rc) {
+				snprintf(st->name, sizeof(st->name), "%s", src->path);
+				if (src->type == CMAN_SRC_CLUSTERMAN_JSON)
+					rc = cman_import_clusterman_json(src->path, st, sim->cat,
+									 NULL, err);
+				else
+					rc = cman_import_csv(src->path, st, sim->cat, NULL, err);
+			}
+		}
+		if (st)
+			sim->stores[sim->n_stores++] = st;
+		if (sim->log && !rc)
+			fprintf(sim->log, "loaded %s\n", src->path);
+	}
+	return rc;
+}
+
+int cman_sim_new(const struct cman_scenario *sc, FILE *log,
+		 struct cman_sim **out, struct cman_error *err)
+{
+	struct cman_sim *sim = calloc(1, sizeof(*sim));
+	int rc;
+
+	*out = NULL;
+	if (!sim)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	sim->sc = sc;
+	sim->log = log;
+	cman_queue_init(&sim->q);
+	rc = cman_catalog_builtin(&sim->cat, err);
+	if (rc)
+		goto out;
+	sim->od_warned = calloc(cman_catalog_count(sim->cat) + 1, 1);
+	if (!sim->od_warned) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = cman_ledger_init(&sim->ledger, sc->start_time, sc->end_time, sc->step_seconds);
+	if (rc) {
+		cman_error_set(err, rc, "%s: cannot set up %s", sc->path,
+			       rc == CMAN_ENOMEM ? "the cost ledger (out of memory)" : "the run");
+		goto out;
+	}
+	rc = cman_billing_init(&sim->billing, sc->billing == CMAN_BILL_PER_HOUR ? 3600 : 1,
+			       sc->refund_outbid, &sim->ledger, price_cb, schedule_cb, sim);
+	if (rc) {
+		cman_error_set(err, rc, "out of memory");
+		goto out;
+	}
+	sim->steps = calloc(sim->ledger.n_steps, sizeof(*sim->steps));
+	sim->rng_join = cman_rng_stream(sc->seed, "join_delay");
+	if (!sim->steps || !sim->rng_join) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = load_sources(sim, err);
+	if (!rc)
+		rc = open_feeds(sim, err);
+out:
+	if (rc) {
+		cman_sim_free(sim);
+		return rc;
+	}
+	*out = sim;
+	return 0;
+}
+
+/* Read the next sample of feed i; 1 if there is one, 0 at its end. */
+static int feed_next(struct cman_sim *sim, size_t i, struct cman_error *err)
+{
+	return cman_cursor_next(sim->feeds[i].cur, &sim->feeds[i].s, err);
+}
+
+/*
+ * Position every series at start_time (SPEC §3): the latest sample at or
+ * before the start is in force from the start; prices and allocations first,
+ * then the starting capacity.  Later samples are queued.
+ */
+static int position(struct cman_sim *sim, struct cman_error *err)
+{
+	const int64_t start = sim->sc->start_time;
+	static const enum feed_kind order[] = { FEED_PRICE, FEED_ALLOCATED, FEED_TARGET,
+						FEED_CAPACITY };
+	size_t k, i;
+	int rc;
+
+	for (i = 0; i < sim->n_feeds; i++) {
+		rc = feed_next(sim, i, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			sim->feeds[i].s.t = NO_TIME;
+	}
+	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+		for (i = 0; i < sim->n_feeds; i++) {
+			struct feed *f = &sim->feeds[i];
+
+			if (f->kind != order[k] || f->s.t > start)
+				continue;
+			/* a later source's prior sample wins only if not older */
+			{
+				size_t j;
+				bool beaten = false;
+
+				for (j = 0; j < sim->n_feeds; j++) {
+					const struct feed *g = &sim->feeds[j];
+
+					if (j == i || g->kind != f->kind || g->market != f->market ||
+					    g->s.t > start)
+						continue;
+					if (g->s.t > f->s.t || (g->s.t == f->s.t && j > i))
+						beaten = true;
+				}
+				if (!beaten) {
+					rc = apply_feed(sim, f, err);
+					if (rc)
+						return rc;
+				}
+			}
+		}
+	}
+	for (i = 0; i < sim->n_feeds; i++) {
+		struct feed *f = &sim->feeds[i];
+
+		if (f->s.t <= start) {
+			rc = feed_next(sim, i, err);
+			if (rc < 0)
+				return rc;
+			if (rc == 0)
+				continue;
+		} else if (f->s.t == NO_TIME) {
+			continue;
+		}
+		rc = cman_queue_push(&sim->q, f->s.t,
+				     f->kind == FEED_PRICE ? CMAN_PRIO_PRICE : CMAN_PRIO_CLUSTER,
+				     EV_FEED, i);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	return update_share(sim);
+}
+
+int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	struct cman_event ev;
+	size_t i;
+	int rc;
+
+	sim->now = sc->start_time;
+	sim->last_t = sc->start_time;
+	rc = position(sim, err);
+	if (rc)
+		return rc;
+	while (cman_queue_pop(&sim->q, &ev) == 0) {
+		sim->totals.events_processed++;
+		if (ev.time >= sc->end_time || ev.time < sim->now) {
+			if (sim->log)
+				fprintf(sim->log, "dropped event of type %u at %" PRId64 "\n",
+					ev.type, ev.time);
+			continue;
+		}
+		advance(sim, ev.time);
+		sim->now = ev.time;
+		switch (ev.type) {
+		case EV_FEED: {
+			struct feed *f = &sim->feeds[ev.arg];
+
+			rc = apply_feed(sim, f, err);
+			if (rc)
+				return rc;
+			rc = feed_next(sim, ev.arg, err);
+			if (rc < 0)
+				return rc;
+			if (rc > 0) {
+				rc = cman_queue_push(&sim->q, f->s.t,
+						     f->kind == FEED_PRICE ? CMAN_PRIO_PRICE
+									   : CMAN_PRIO_CLUSTER,
+						     EV_FEED, ev.arg);
+				if (rc)
+					return cman_error_set(err, rc, "out of memory");
+			}
+			break;
+		}
+		case EV_JOIN: {
+			struct sim_instance *in = &sim->inst[ev.arg];
+
+			if (in->end == NO_TIME && !in->joined && in->join == ev.time) {
+				in->joined = true;
+				sim->joined_cpus += sim->markets[in->market].it->cpus;
+			}
+			break;
+		}
+		case EV_TICK:
+			rc = cman_billing_tick(&sim->billing, (uint32_t)ev.arg, ev.time);
+			if (rc)
+				return cman_error_set(err, rc, "out of memory");
+			break;
+		}
+		rc = update_share(sim);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	/* the end: every instance still running ends now and is billed */
+	advance(sim, sc->end_time);
+	sim->now = sc->end_time;
+	for (i = 0; i < sim->n_markets; i++) {
+		struct sim_market *m = &sim->markets[i];
+
+		while (m->len)
+			finish_instance(sim, fifo_pop(m), false);
+		m = &sim->markets[i];
+		rc = warn_uncovered(sim, m, sc->end_time);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	rc = cman_ledger_finish(&sim->ledger);
+	if (rc)
+		return cman_error_set(err, rc, "out of memory");
+	{
+		double span = (double)(sc->end_time - sc->start_time);
+		struct cman_sim_totals *t = &sim->totals;
+
+		t->total_cost = sim->ledger.total_cost;
+		t->unused_cpus_cost = sim->ledger.total_unused_cost;
+		t->mean_cpus = (double)(sim->joined_s / span);
+		t->mean_cpus_allocated = (double)(sim->alloc_s / span);
+		t->oversubscribed_cpu_hours = (double)(sim->over_s / 3600.0L);
+		t->running_cpu_hours = (double)(sim->running_s / 3600.0L);
+		t->peak_cpus = sim->peak_cpus;
+		t->n_warnings = sim->n_warnings;
+	}
+	sim->finished = true;
+	return 0;
+}
+
+const struct cman_sim_totals *cman_sim_totals(const struct cman_sim *sim)
+{
+	return &sim->totals;
+}
+
+void cman_sim_free(struct cman_sim *sim)
+{
+	size_t i;
+
+	if (!sim)
+		return;
+	for (i = 0; i < sim->n_feeds; i++)
+		cman_cursor_close(sim->feeds[i].cur);
+	free(sim->feeds);
+	for (i = 0; i < sim->n_stores; i++)
+		cman_store_free(sim->stores[i]);
+	free(sim->stores);
+	for (i = 0; i < sim->n_markets; i++)
+		free(sim->markets[i].fifo);
+	free(sim->markets);
+	free(sim->mbuckets);
+	free(sim->want);
+	free(sim->od_warned);
+	free(sim->inst);
+	free(sim->steps);
+	for (i = 0; i < sim->n_warnings; i++)
+		free(sim->warnings[i]);
+	free(sim->warnings);
+	if (sim->rng_join)
+		gsl_rng_free(sim->rng_join);
+	cman_billing_release(&sim->billing);
+	cman_ledger_release(&sim->ledger);
+	cman_queue_release(&sim->q);
+	free(sim);
+}
