@@ -1,0 +1,643 @@
+/*
+ * Tests for cman/import.h: both shared Clusterman JSON files, the CSV
+ * layout, format sniffing, catalog validation and the error messages.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "cman/catalog.h"
+#include "cman/err.h"
+#include "cman/import.h"
+#include "cman/metrics.h"
+#include "cman/store.h"
+
+#define DATA CMAN_SOURCE_DIR "/tests/data/"
+#define ITEST DATA "import_itest-metrics.json.gz"
+#define DOCS DATA "import_docs-example-metrics.json.gz"
+#define SAMPLE_CSV DATA "import_sample.csv"
+
+static char tmpdir[64];
+
+static int group_setup(void **state)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/cman_test_import_XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int group_teardown(void **state)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static const struct cman_catalog *catalog(void)
+{
+	const struct cman_catalog *cat = NULL;
+	struct cman_error err = { 0 };
+
+	if (cman_catalog_builtin(&cat, &err))
+		fail_msg("catalog: %s", err.msg);
+	return cat;
+}
+
+static void tmp_path(char *out, size_t n, const char *name)
+{
+	snprintf(out, n, "%s/%s", tmpdir, name);
+}
+
+static void write_file(const char *path, const void *data, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, n, fp), n);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void write_gz(const char *path, const char *text)
+{
+	gzFile gz = gzopen(path, "wb");
+
+	assert_non_null(gz);
+	assert_int_equal(gzwrite(gz, text, (unsigned)strlen(text)), (int)strlen(text));
+	assert_int_equal(gzclose(gz), Z_OK);
+}
+
+/* "t=v ..." or "t={type/az=v;...}:sum" rendering of a series. */
+static void render(struct cman_store *st, enum cman_metric_kind kind, const char *key,
+		   int64_t t0, int64_t t1, char *out, size_t cap)
+{
+	struct cman_cursor *cur = NULL;
+	struct cman_error err = { 0 };
+	struct cman_sample s;
+	size_t pos = 0;
+	int rc, i = 0;
+
+	out[0] = '\0';
+	if (cman_store_open_cursor(st, kind, key, t0, t1, 0, &cur, &err))
+		fail_msg("cursor: %s", err.msg);
+	while ((rc = cman_cursor_next(cur, &s, &err)) == 1) {
+		pos += (size_t)snprintf(out + pos, cap - pos, "%s%lld=", i++ ? " " : "", (long long)s.t);
+		if (!s.is_map) {
+			pos += (size_t)snprintf(out + pos, cap - pos, "%.17g", s.value);
+			continue;
+		}
+		pos += (size_t)snprintf(out + pos, cap - pos, "{");
+		for (size_t j = 0; j < s.n_markets; j++)
+			pos += (size_t)snprintf(out + pos, cap - pos, "%s%s/%s=%.17g", j ? ";" : "",
+						s.markets[j].instance_type, s.markets[j].az,
+						s.markets[j].value);
+		pos += (size_t)snprintf(out + pos, cap - pos, "}:%.17g", s.value);
+	}
+	assert_int_equal(rc, 0);
+	cman_cursor_close(cur);
+}
+
+static size_t count(struct cman_store *st, enum cman_metric_kind kind, const char *key)
+{
+	struct cman_cursor *cur = NULL;
+	struct cman_error err = { 0 };
+	struct cman_sample s;
+	size_t n = 0;
+
+	assert_int_equal(cman_store_open_cursor(st, kind, key, INT64_MIN, INT64_MAX, 0, &cur, &err), 0);
+	while (cman_cursor_next(cur, &s, &err) == 1)
+		n++;
+	cman_cursor_close(cur);
+	return n;
+}
+
+static void expect_series(struct cman_store *st, enum cman_metric_kind kind, const char *key,
+			  int64_t t0, int64_t t1, const char *want)
+{
+	char got[8192];
+
+	render(st, kind, key, t0, t1, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		fail_msg("%s:\n got  '%s'\n want '%s'", key, got, want);
+}
+
+struct keys {
+	int n;
+	char k[16][128];
+};
+
+static int key_cb(void *ctx, const char *key)
+{
+	struct keys *ks = ctx;
+
+	if (ks->n < 16)
+		snprintf(ks->k[ks->n], 128, "%s", key);
+	ks->n++;
+	return 0;
+}
+
+/* ---- the shared files ---- */
+
+static void check_itest(struct cman_store *st)
+{
+	const char *fc = "fulfilled_capacity|cluster=local-dev,pool=default.mesos";
+	struct cman_error err = { 0 };
+	struct keys ks = { 0 };
+	int64_t t;
+	double v;
+
+	expect_series(st, CMAN_METADATA, fc, 1512144000, 1512144120,
+		      "1512144000={m3.large/us-west-2a=7;m3.large/us-west-2b=2}:9 "
+		      "1512144060={m3.large/us-west-2a=10;m3.large/us-west-2c=1}:11 "
+		      "1512144120={m3.large/us-west-2a=6;m3.large/us-west-2b=10;m3.large/us-west-2c=5}:21");
+	expect_series(st, CMAN_METADATA, fc, 1512147540, INT64_MAX,
+		      "1512147540={m3.large/us-west-2b=4}:4");
+	assert_int_equal(count(st, CMAN_METADATA, fc), 60);
+	assert_int_equal(cman_store_keys(st, CMAN_METADATA, "", key_cb, &ks, &err), 0);
+	assert_int_equal(ks.n, 5);
+	assert_string_equal(ks.k[0], fc);
+	assert_string_equal(ks.k[1], "spot_prices|aws_availability_zone=us-west-2a,aws_instance_type=m3.large");
+	assert_string_equal(ks.k[4], "target_capacity|cluster=local-dev,pool=default.mesos");
+	ks.n = 0;
+	assert_int_equal(cman_store_keys(st, CMAN_SYSTEM_METRICS, "", key_cb, &ks, &err), 0);
+	assert_int_equal(ks.n, 3);   /* the keys with empty arrays have no samples */
+	assert_string_equal(ks.k[0], "cpus_allocated|cluster=local-dev,pool=default.mesos");
+	assert_string_equal(ks.k[1], "disk_allocated|cluster=local-dev,pool=default.mesos");
+	assert_string_equal(ks.k[2], "mem_allocated|cluster=local-dev,pool=default.mesos");
+	assert_int_equal(cman_store_latest(st, CMAN_SYSTEM_METRICS,
+					   "cpus_allocated|cluster=local-dev,pool=default.mesos",
+					   INT64_MAX, &t, &v, &err), 1);
+	assert_int_equal(t, 1512147540);
+	assert_true(v == 5);
+	expect_series(st, CMAN_METADATA,
+		      "spot_prices|aws_availability_zone=us-west-2c,aws_instance_type=m3.large",
+		      1512144000, 1512144000, "1512144000=2");
+}
+
+static void test_itest_file(void **state)
+{
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	struct cman_import_stats stats = { 99, 99 };
+
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	if (cman_import_clusterman_json(ITEST, st, catalog(), &stats, &err))
+		fail_msg("import: %s", err.msg);
+	assert_int_equal(stats.series, 8);
+	assert_int_equal(stats.samples, 480);
+	check_itest(st);
+	cman_store_free(st);
+}
+
+static void test_docs_file(void **state)
+{
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	struct cman_import_stats stats = { 0 };
+	char got[4096];
+
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	if (cman_import_file(DOCS, st, catalog(), &stats, &err))
+		fail_msg("import: %s", err.msg);
+	assert_int_equal(stats.series, 5);
+	assert_int_equal(stats.samples, 64);
+	/* legacy dimension names are normalized; "+0000" offsets parsed */
+	expect_series(st, CMAN_METADATA,
+		      "spot_prices|aws_availability_zone=us-west-2a,aws_instance_type=c3.8xlarge",
+		      1501599600, 1501599600 + 179, "1501599600=0.21831870195886383 1501599779=0.048851979762774667");
+	assert_int_equal(count(st, CMAN_METADATA,
+			       "spot_prices|aws_availability_zone=us-west-2b,aws_instance_type=c3.8xlarge"), 15);
+	assert_int_equal(count(st, CMAN_METADATA,
+			       "spot_prices|aws_availability_zone=us-west-2c,aws_instance_type=c3.8xlarge"), 10);
+	/* "c3.8xlarge,us-west-2c" markets */
+	expect_series(st, CMAN_METADATA, "capacity|cluster=norcal-prod,role=seagull", 1501599600,
+		      1501599600 + 740,
+		      "1501599600={c3.8xlarge/us-west-2b=36;c3.8xlarge/us-west-2c=10}:46 "
+		      "1501600340={c3.8xlarge/us-west-2c=35}:35");
+	assert_int_equal(count(st, CMAN_METADATA, "capacity|cluster=norcal-prod,role=seagull"), 8);
+	assert_int_equal(count(st, CMAN_APP_METRICS, "seagull_runs"), 19);
+	render(st, CMAN_APP_METRICS, "seagull_runs", 1501603097, 1501603097, got, sizeof(got));
+	assert_string_equal(got, "1501603097=1");   /* 15:58:17 */
+	cman_store_free(st);
+}
+
+/* The same file into SQLite, in one transaction, then read back after reopening. */
+static void test_itest_into_sqlite(void **state)
+{
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	struct cman_import_stats stats = { 0 };
+	char path[128], bad[128];
+	int rc;
+
+	tmp_path(path, sizeof(path), "itest.sqlite");
+	assert_int_equal(cman_store_sqlite_open(path, true, &st, &err), 0);
+	assert_int_equal(cman_store_begin(st, &err), 0);
+	assert_int_equal(cman_import_file(ITEST, st, NULL, &stats, &err), 0);
+	assert_int_equal(cman_store_commit(st, &err), 0);
+	assert_int_equal(stats.samples, 480);
+	cman_store_free(st);
+	assert_int_equal(cman_store_sqlite_open(path, false, &st, &err), 0);
+	check_itest(st);
+
+	/* a failing import rolled back leaves the database as it was */
+	tmp_path(bad, sizeof(bad), "late-error.json.gz");
+	write_gz(bad, "{\"metadata\": {\"target_capacity|cluster=local-dev,pool=default.mesos\":"
+		 " [[1512200000, 1], [1512200060, 2], [1512200120, \"x\"]]}}");
+	assert_int_equal(cman_store_begin(st, &err), 0);
+	rc = cman_import_file(bad, st, NULL, &stats, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_int_equal(stats.samples, 2);
+	cman_store_rollback(st);
+	assert_int_equal(count(st, CMAN_METADATA,
+			       "target_capacity|cluster=local-dev,pool=default.mesos"), 60);
+	cman_store_free(st);
+}
+
+/* ---- JSON variants and errors ---- */
+
+static void test_json_variants(void **state)
+{
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	struct cman_import_stats stats = { 0 };
+	char path[128];
+	const char *text =
+		"{\"py/object\": \"collections.defaultdict\",\n"
+		" \"app_metrics\": {\"default_factory\": {\"py/type\": \"builtins.list\"},\n"
+		"   \"py/anything\": 3,\n"
+		"   \" b | z=1, a=2 \": [[\"2017-12-01T16:00:00Z\", 1.5], [1512144060, 2],\n"
+		"     [\"2017-12-01 17:02:00+01:00\", 3], [1512144180.9, 4],\n"
+		"     {\"py/tuple\": [{\"py/object\": \"arrow.arrow.Arrow\", \"timestamp\": 1512144240}, 5]},\n"
+		"     {\"py/tuple\": [\"1512144300\", {\"<a.b, us-west-2a>\": 1, \"a.b,us-west-2b\": 0.5}]},\n"
+		"     [1512144360, {}]]},\n"
+		" \"metadata\": {}}\n";
+
+	tmp_path(path, sizeof(path), "variants.json");
+	write_file(path, text, strlen(text));   /* uncompressed */
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	if (cman_import_file(path, st, NULL, &stats, &err))
+		fail_msg("import: %s", err.msg);
+	assert_int_equal(stats.series, 1);
+	assert_int_equal(stats.samples, 7);
+	expect_series(st, CMAN_APP_METRICS, "b|a=2,z=1", INT64_MIN, INT64_MAX,
+		      "1512144000=1.5 1512144060=2 1512144120=3 1512144180=4 1512144240=5 "
+		      "1512144300={a.b/us-west-2a=1;a.b/us-west-2b=0.5}:1.5 1512144360={}:0");
+	/* the same through the JSON importer directly, gzipped */
+	tmp_path(path, sizeof(path), "variants.json.gz");
+	write_gz(path, text);
+	cman_store_free(st);
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	assert_int_equal(cman_import_clusterman_json(path, st, NULL, &stats, &err), 0);
+	assert_int_equal(stats.samples, 7);
+	cman_store_free(st);
+}
+
+struct json_err_case {
+	const char *text;     /* NULL: special file */
+	bool gz;
+	bool with_catalog;
+	const char *want[3];  /* pieces of the message after "FILE" */
+};
+
+static const struct json_err_case json_err_cases[] = {
+	{ "{\n  \"metadata\": {,}\n}\n", true, false, { ":2:16: string or '}' expected near ','" } },
+	{ "{\"metadata\": {\"k\": [[1, 2]]}", true, false, { ":1:29: ',' or '}' expected near end of file" } },
+	{ "[1, 2]", true, false, { ": expected a JSON object of metric kinds at the top level, got an array" } },
+	{ "{\"metadata\": {\"k\": [[1, 2] \"x\"]}}", true, false, { ":1:28: ',' or ']' expected near '\"'" } },
+	{ "{\"metadata\": {\"k\": [[1, 2]] \"x\"}}", true, false, { ":1:29: ',' or '}' expected near '\"'" } },
+	{ "{\"metadata\": {\"k\": [[1, 2]]}} x", true, false, { ":1:31: end of file expected near 'x'" } },
+	{ "{\"metadata\" {}}", true, false, { ":1:13: ':' expected near '{'" } },
+	{ "{\"metadata\": {\"k\": [[1,\n 2,,]]}}", true, false, { ":2:4: unexpected token near ','" } },
+	{ "{\"metadata\": {\"k\": [[1, 2]]}, 3}", true, false, { ":1:31: string or '}' expected near '3'" } },
+	{ "{\"metrics\": {}}", true, false, { ": unknown metric kind 'metrics'" } },
+	{ "{\"metadata\": []}", true, false, { ": metadata: expected an object of metric keys, got an array" } },
+	{ "{\"metadata\": {\"k\": {}}}", true, false, { ": metadata key 'k': expected an array of samples" } },
+	{ "{\"metadata\": {\"k\": [[\"2017-08-01T15:00:00Z\", \"7\"]]}}", true, false,
+	  { ": metadata key 'k' entry 1: expected a number or a map of market to number, got a string" } },
+	{ "{\"metadata\": {\"k\": [[1, 1], [2, true]]}}", true, false,
+	  { ": metadata key 'k' entry 2: expected a number or a map of market to number, got a boolean" } },
+	{ "{\"app_metrics\": {\"k\": [[1, null]]}}", true, false,
+	  { ": app_metrics key 'k' entry 1: expected a number or a map", "got null" } },
+	{ "{\"app_metrics\": {\"k\": [[1, [1]]]}}", true, false, { "entry 1: expected a number", "got an array" } },
+	{ "{\"app_metrics\": {\"k\": [[\"yesterday\", 1]]}}", true, false,
+	  { ": app_metrics key 'k' entry 1: bad timestamp 'yesterday'" } },
+	{ "{\"app_metrics\": {\"k\": [[true, 1]]}}", true, false, { "entry 1: expected a timestamp, got a boolean" } },
+	{ "{\"app_metrics\": {\"k\": [{\"py/tuple\": [{\"py/object\": \"x\"}, 1]}]}}", true, false,
+	  { "entry 1: expected a timestamp, got an object without \"timestamp\"" } },
+	{ "{\"app_metrics\": {\"k\": [[1, 2, 3]]}}", true, false, { "entry 1: expected [time, value]" } },
+	{ "{\"app_metrics\": {\"k\": [7]}}", true, false, { "entry 1: expected [time, value]", "got a number" } },
+	{ "{\"app_metrics\": {\"k|a\": [[1, 1]]}}", true, false, { ": app_metrics: metric key 'k|a'", "no '='" } },
+	{ "{\"metadata\": {\"k\": [[1, {\"c5.xlarge\": 1}]]}}", true, false,
+	  { ": metadata key 'k' entry 1: bad market 'c5.xlarge'" } },
+	{ "{\"metadata\": {\"k\": [[1, {\"<c5.xlarge, us-west-2a>\": \"1\"}]]}}", true, false,
+	  { "entry 1: market '<c5.xlarge, us-west-2a>': expected a number, got a string" } },
+	{ "{\"metadata\": {\"k\": [[1, {\"<c5.xlarge, us-west-2a>\": 1, \"c5.xlarge,us-west-2a\": 2}]]}}",
+	  true, false, { "entry 1: market 'c5.xlarge,us-west-2a' appears twice" } },
+	{ "{\"metadata\": {\"k\": [[1, {\"<z9.huge, us-west-2a>\": 1}]]}}", true, true,
+	  { ": metadata key 'k' entry 1: market '<z9.huge, us-west-2a>': unknown instance type 'z9.huge'" } },
+	{ "{\"metadata\": {\"k\": [[1, {\"<m3.large, mars-1a>\": 1}]]}}", true, true,
+	  { "unknown availability zone 'mars-1a'" } },
+	{ "{\"metadata\": {\"spot_prices|AZ=us-west-2a,instance_type=z9.huge\": [[1, 1]]}}", true, true,
+	  { ": metadata key 'spot_prices|AZ=us-west-2a,instance_type=z9.huge': unknown instance type 'z9.huge'" } },
+	{ "{\"metadata\": {\"spot_prices|aws_availability_zone=us-west-2a\": [[1, 1]]}}", true, true,
+	  { "needs the dimensions aws_instance_type and aws_availability_zone" } },
+	{ "hello, world\n", false, false, { ": not a gzip-compressed file" } },
+	{ "", false, false, { ": not a gzip-compressed file" } },
+};
+
+static void expect_json_error(const char *path, const struct cman_error *err, int rc,
+			      const char *const *want, size_t i)
+{
+	if (rc != CMAN_EINVAL)
+		fail_msg("case %zu: rc %d (%s)", i, rc, err->msg);
+	if (strncmp(err->msg, path, strlen(path)) != 0)
+		fail_msg("case %zu: message '%s' does not start with the file name", i, err->msg);
+	for (int k = 0; k < 3 && want[k]; k++)
+		if (!strstr(err->msg + strlen(path), want[k]))
+			fail_msg("case %zu: message '%s' lacks '%s'", i, err->msg, want[k]);
+}
+
+static void test_json_errors(void **state)
+{
+	for (size_t i = 0; i < sizeof(json_err_cases) / sizeof(json_err_cases[0]); i++) {
+		const struct json_err_case *c = &json_err_cases[i];
+		struct cman_store *st = NULL;
+		struct cman_error err = { 0 };
+		char path[128];
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/err%zu.json.gz", tmpdir, i);
+		if (c->gz)
+			write_gz(path, c->text);
+		else
+			write_file(path, c->text, strlen(c->text));
+		assert_int_equal(cman_store_memory_new(&st, &err), 0);
+		rc = cman_import_clusterman_json(path, st, c->with_catalog ? catalog() : NULL, NULL, &err);
+		expect_json_error(path, &err, rc, c->want, i);
+		cman_store_free(st);
+	}
+}
+
+static void test_json_file_errors(void **state)
+{
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	char path[128], *buf;
+	FILE *fp;
+	long n;
+	int rc;
+
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	/* missing */
+	rc = cman_import_clusterman_json("/nonexistent/m.json.gz", st, NULL, NULL, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_string_equal(err.msg, "/nonexistent/m.json.gz: cannot open: No such file or directory");
+	rc = cman_import_file("/nonexistent/m.json.gz", st, NULL, NULL, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_string_equal(err.msg, "/nonexistent/m.json.gz: cannot open: No such file or directory");
+	rc = cman_import_csv("/nonexistent/m.csv", st, NULL, NULL, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_string_equal(err.msg, "/nonexistent/m.csv: cannot open: No such file or directory");
+
+	/* truncated: the first half of a real file */
+	fp = fopen(ITEST, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
+	n = ftell(fp);
+	rewind(fp);
+	buf = malloc((size_t)n);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	tmp_path(path, sizeof(path), "half.json.gz");
+	write_file(path, buf, (size_t)n / 2);
+	rc = cman_import_clusterman_json(path, st, NULL, NULL, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "truncated gzip data"));
+	rc = cman_import_file(path, st, NULL, NULL, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, "truncated gzip data"));
+
+	/* corrupt: damage the compressed data */
+	for (long i = n / 3; i < n / 3 + 64; i++)
+		buf[i] ^= 0x5a;
+	tmp_path(path, sizeof(path), "corrupt.json.gz");
+	write_file(path, buf, (size_t)n);
+	rc = cman_import_clusterman_json(path, st, NULL, NULL, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "gzip"));
+	free(buf);
+
+	/* a directory */
+	rc = cman_import_clusterman_json(tmpdir, st, NULL, NULL, &err);
+	assert_int_equal(rc, CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, tmpdir));
+	cman_store_free(st);
+}
+
+/* ---- CSV ---- */
+
+static void test_csv_file(void **state)
+{
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	struct cman_import_stats stats = { 0 };
+
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	if (cman_import_file(SAMPLE_CSV, st, catalog(), &stats, &err))
+		fail_msg("import: %s", err.msg);
+	assert_int_equal(stats.series, 4);
+	assert_int_equal(stats.samples, 9);
+	expect_series(st, CMAN_SYSTEM_METRICS, "cpus_allocated|cluster=prod,pool=batch.mesos",
+		      INT64_MIN, INT64_MAX, "1512144000=12.5 1512144060=13");
+	expect_series(st, CMAN_METADATA, "fulfilled_capacity|cluster=prod,pool=batch.mesos",
+		      INT64_MIN, INT64_MAX,
+		      "1512144000={m3.large/us-west-2a=7;m3.large/us-west-2b=2}:9 1512144060={}:0 "
+		      "1512144120={m3.large/us-west-2a=1}:1 1512144120=5 "
+		      "1512144180={m3.large/us-west-2a=3;m3.large/us-west-2c=4}:7");
+	expect_series(st, CMAN_METADATA,
+		      "spot_prices|aws_availability_zone=us-west-2a,aws_instance_type=m3.large",
+		      INT64_MIN, INT64_MAX, "1512144000=0.032099999999999997");   /* 0.0321 */
+	expect_series(st, CMAN_APP_METRICS, "app \"quoted\" runs", INT64_MIN, INT64_MAX,
+		      "1512144000=1");
+	cman_store_free(st);
+}
+
+static void test_csv_crlf_and_bom(void **state)
+{
+	const char text[] = "\xef\xbb\xbfkind,key,timestamp,market,value\r\n"
+			    "app_metrics,x,1,,1\r\n"
+			    "\r\n"
+			    "app_metrics,x,2,,\"2\"\r\n"
+			    "app_metrics,\"multi\nline\",3,,3";
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	struct cman_import_stats stats = { 0 };
+	char path[128];
+
+	tmp_path(path, sizeof(path), "crlf.csv");
+	write_file(path, text, sizeof(text) - 1);
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	if (cman_import_csv(path, st, NULL, &stats, &err))
+		fail_msg("import: %s", err.msg);
+	assert_int_equal(stats.samples, 3);
+	assert_int_equal(stats.series, 2);
+	expect_series(st, CMAN_APP_METRICS, "x", INT64_MIN, INT64_MAX, "1=1 2=2");
+	expect_series(st, CMAN_APP_METRICS, "multi\nline", INT64_MIN, INT64_MAX, "3=3");
+	cman_store_free(st);
+}
+
+struct csv_err_case {
+	const char *body;     /* after the header line, unless no_header */
+	bool no_header;
+	bool with_catalog;
+	const char *want;     /* after "FILE" */
+};
+
+static const struct csv_err_case csv_err_cases[] = {
+	{ "kind,key,time,market,value\n", true, false, ":1:10: expected the header 'kind,key,timestamp,market,value'" },
+	{ "kind,key,timestamp,market\n", true, false, ":1:20: expected the header" },
+	{ "kind,key,timestamp,market,value,x\n", true, false, ":1:33: expected the header" },
+	{ "", true, false, ":1:1: empty file" },
+	{ "system_metrics,k,1,,1,extra\n", false, false,
+	  ":2:23: expected 5 fields (kind,key,timestamp,market,value), got 6" },
+	{ "system_metrics,k,1\n", false, false, ":2:18: expected 5 fields (kind,key,timestamp,market,value), got 3" },
+	{ "system_metrics,k,1,,1\nsystem_metrics,k,yesterday,,1\n", false, false,
+	  ":3:18: bad timestamp 'yesterday'" },
+	{ "system_metrics,k,1,,abc\n", false, false, ":2:21: expected a number, got 'abc'" },
+	{ "system_metrics,k,1,,\n", false, false, ":2:21: expected a number, got ''" },
+	{ "system_metrics,k,1,,1.5x\n", false, false, ":2:21: expected a number, got '1.5x'" },
+	{ "system_metrics,k,1,,nan\n", false, false, ":2:21: expected a number, got 'nan'" },
+	{ "metadata,k,1,{},x\n", false, false, ":2:17: expected a number, got 'x'" },
+	{ "sys,k,1,,1\n", false, false, ":2:1: unknown metric kind 'sys'" },
+	{ "system_metrics,|a=1,1,,1\n", false, false, ":2:16: metric key '|a=1': empty metric name" },
+	{ "metadata,k,1,c5.xlarge,1\n", false, false, ":2:14: bad market 'c5.xlarge'" },
+	{ "metadata,k,1,\"<z9.huge, us-west-2a>\",1\n", false, true,
+	  ":2:14: market '<z9.huge, us-west-2a>': unknown instance type 'z9.huge'" },
+	{ "metadata,k,1,\"<m3.large, mars-1a>\",1\n", false, true,
+	  ":2:14: market '<m3.large, mars-1a>': unknown availability zone 'mars-1a'" },
+	{ "metadata,\"spot_prices|aws_availability_zone=us-west-2a,aws_instance_type=z9.huge\",1,,1\n",
+	  false, true, ":2:10: metric key 'spot_prices|aws_availability_zone=us-west-2a,aws_instance_type=z9.huge': unknown instance type 'z9.huge'" },
+	{ "metadata,k,1,\"<m3.large, us-west-2a>\",1\nmetadata,k,1,\"m3.large,us-west-2a\",2\n", false, false,
+	  ":3:14: market 'm3.large,us-west-2a' appears twice in the map sample of line 2" },
+	{ "metadata,\"k,1,,1\n", false, false, ":2:10: unterminated quoted field" },
+	{ "metadata,\"k\"x,1,,1\n", false, false, ":2:13: expected ',' or the end of the line after a quoted field" },
+	{ "app_metrics,\"a\nb\",1,,x\n", false, false, ":3:7: expected a number, got 'x'" },
+	{ "app_metrics,k,1,,1\r\napp_metrics,k,1,,1,\r\n", false, false, ":3:20: expected 5 fields" },
+};
+
+static void test_csv_errors(void **state)
+{
+	for (size_t i = 0; i < sizeof(csv_err_cases) / sizeof(csv_err_cases[0]); i++) {
+		const struct csv_err_case *c = &csv_err_cases[i];
+		struct cman_store *st = NULL;
+		struct cman_error err = { 0 };
+		char path[128], text[1024];
+		int rc;
+
+		snprintf(path, sizeof(path), "%s/err%zu.csv", tmpdir, i);
+		snprintf(text, sizeof(text), "%s%s", c->no_header ? "" : "kind,key,timestamp,market,value\n",
+			 c->body);
+		write_file(path, text, strlen(text));
+		assert_int_equal(cman_store_memory_new(&st, &err), 0);
+		rc = cman_import_file(path, st, c->with_catalog ? catalog() : NULL, NULL, &err);
+		if (rc != CMAN_EINVAL)
+			fail_msg("case %zu: rc %d (%s)", i, rc, err.msg);
+		if (strncmp(err.msg, path, strlen(path)) != 0 ||
+		    strncmp(err.msg + strlen(path), c->want, strlen(c->want)) != 0)
+			fail_msg("case %zu:\n got  '%s'\n want '%s%s...'", i, err.msg, path, c->want);
+		cman_store_free(st);
+	}
+}
+
+/* ---- speed: a week of metrics ---- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void test_week_import_speed(void **state)
+{
+	static const char *const azs[3] = { "us-west-2a", "us-west-2b", "us-west-2c" };
+	size_t cap = 8 << 20, pos = 0;
+	char *text = malloc(cap), path[128], ts[40];
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	struct cman_import_stats stats = { 0 };
+	const int64_t t0 = 1512144000;
+	double start, took;
+
+	assert_non_null(text);
+#define OUT(...) (pos += (size_t)snprintf(text + pos, cap - pos, __VA_ARGS__))
+	OUT("{\"metadata\": {\"fulfilled_capacity|cluster=c,pool=p.mesos\": [");
+	for (int i = 0; i < 10000; i++) {
+		int64_t t = t0 + i * 60;
+
+		snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d+00:00", 2017, 12,
+			 1 + (int)(t - t0) / 86400, (int)((t - t0) % 86400) / 3600,
+			 (int)((t - t0) % 3600) / 60, 0);
+		OUT("%s[\"%s\", {\"<c5.xlarge, us-west-2a>\": %d, \"<c5.xlarge, us-west-2b>\": %d,"
+		    " \"<m5.large, us-west-2c>\": %d}]", i ? ", " : "", ts, i % 7, i % 5, i % 3);
+	}
+	OUT("]");
+	for (int m = 0; m < 3; m++) {
+		OUT(", \"spot_prices|aws_availability_zone=%s,aws_instance_type=c5.xlarge\": [", azs[m]);
+		for (int i = 0; i < 2000; i++)
+			OUT("%s{\"py/tuple\": [{\"py/object\": \"arrow.arrow.Arrow\", \"timestamp\": %lld},"
+			    " %.4f]}", i ? ", " : "", (long long)(t0 + i * 300), 0.1 + (i % 17) / 100.0);
+		OUT("]");
+	}
+	OUT("}, \"system_metrics\": {\"cpus_allocated|cluster=c,pool=p.mesos\": [");
+	for (int i = 0; i < 10000; i++)
+		OUT("%s[%lld, %d.5]", i ? ", " : "", (long long)(t0 + i * 60), i % 100);
+	OUT("]}}");
+#undef OUT
+	assert_true(pos < cap - 1);
+	tmp_path(path, sizeof(path), "week.json.gz");
+	write_gz(path, text);
+	free(text);
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	start = now_s();
+	if (cman_import_file(path, st, catalog(), &stats, &err))
+		fail_msg("import: %s", err.msg);
+	took = now_s() - start;
+	assert_int_equal(stats.samples, 26000);
+	assert_int_equal(stats.series, 5);
+	print_message("imported a week (26000 samples) in %.1f ms\n", took * 1000);
+	assert_true(took < 5.0);   /* generous: sanitizer and valgrind builds */
+	cman_store_free(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_itest_file),
+		cmocka_unit_test(test_docs_file),
+		cmocka_unit_test(test_itest_into_sqlite),
+		cmocka_unit_test(test_json_variants),
+		cmocka_unit_test(test_json_errors),
+		cmocka_unit_test(test_json_file_errors),
+		cmocka_unit_test(test_csv_file),
+		cmocka_unit_test(test_csv_crlf_and_bom),
+		cmocka_unit_test(test_csv_errors),
+		cmocka_unit_test(test_week_import_speed),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}

@@ -1,0 +1,129 @@
+/* Unit tests: the event queue (sim/src/queue.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "cman/sim/queue.h"
+
+static void test_order_table(void **state)
+{
+	/* (time, prio) pushed in this order; expected pop order by index */
+	static const struct { int64_t t; uint32_t p; } in[] = {
+		{ 10, 2 }, { 10, 1 }, { 5, 3 }, { 10, 1 }, { 0, 0 }, { 10, 0 }, { 5, 3 },
+	};
+	static const int expect[] = { 4, 2, 6, 5, 1, 3, 0 };
+	struct cman_queue q;
+	struct cman_event e;
+	size_t i;
+
+	(void)state;
+	cman_queue_init(&q);
+	for (i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		assert_int_equal(cman_queue_push(&q, in[i].t, in[i].p, 0, i), 0);
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+		assert_int_equal(cman_queue_pop(&q, &e), 0);
+		assert_int_equal(e.arg, expect[i]);
+	}
+	assert_int_equal(cman_queue_pop(&q, &e), CMAN_ENOTFOUND);
+	assert_null(cman_queue_peek(&q));
+	cman_queue_release(&q);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+	const struct cman_event *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->prio != y->prio)
+		return x->prio < y->prio ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Property: random pushes, pops and pop_pushes come out in key order and
+ * every equal key first-in first-out, against a sorted reference. */
+static void test_random_against_sort(void **state)
+{
+	struct cman_queue q;
+	unsigned seed = 12345;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 50; round++) {
+		size_t n = 1 + (size_t)(rand_r(&seed) % 2000), i, popped = 0;
+		struct cman_event *ref = malloc(2 * n * sizeof(*ref));
+		struct cman_event *out = malloc(2 * n * sizeof(*out));
+		struct cman_event e, last = { INT64_MIN, 0, 0, 0, 0 };
+		size_t nref = 0;
+
+		cman_queue_init(&q);
+		for (i = 0; i < n; i++) {
+			int64_t t = rand_r(&seed) % 50;
+			uint32_t p = (uint32_t)(rand_r(&seed) % 3);
+
+			ref[nref] = (struct cman_event){ t, p, 0, q.next_seq, i };
+			nref++;
+			assert_int_equal(cman_queue_push(&q, t, p, 0, i), 0);
+		}
+		/* a few pop_push with later times keep the heap valid */
+		for (i = 0; i < n / 4; i++) {
+			int64_t t = 100 + rand_r(&seed) % 50;
+
+			ref[nref] = (struct cman_event){ t, 1, 0, q.next_seq, n + i };
+			nref++;
+			cman_queue_pop_push(&q, &e, t, 1, 0, n + i);
+			if (popped)
+				assert_true(cmp_key(&last, &e) < 0);
+			last = e;
+			out[popped++] = e;
+		}
+		while (cman_queue_pop(&q, &e) == 0) {
+			if (popped)
+				assert_true(cmp_key(&last, &e) < 0);
+			last = e;
+			out[popped++] = e;
+		}
+		assert_int_equal(popped, nref);
+		qsort(ref, nref, sizeof(*ref), cmp_key);
+		for (i = 0; i < nref; i++) {
+			assert_int_equal(out[i].arg, ref[i].arg);
+			assert_int_equal(out[i].time, ref[i].time);
+		}
+		free(ref);
+		free(out);
+		cman_queue_release(&q);
+	}
+}
+
+static void test_growth_keeps_events(void **state)
+{
+	struct cman_queue q;
+	struct cman_event e;
+	int64_t i;
+
+	(void)state;
+	cman_queue_init(&q);
+	for (i = 100000; i > 0; i--)
+		assert_int_equal(cman_queue_push(&q, i, 0, 0, (uint64_t)i), 0);
+	assert_int_equal(cman_queue_size(&q), 100000);
+	for (i = 1; i <= 100000; i++) {
+		assert_int_equal(cman_queue_pop(&q, &e), 0);
+		assert_int_equal(e.time, i);
+	}
+	cman_queue_release(&q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_order_table),
+		cmocka_unit_test(test_random_against_sort),
+		cmocka_unit_test(test_growth_keeps_events),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
