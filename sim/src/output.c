@@ -32,7 +32,8 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 		const struct step_row *r = &sim->steps[i];
 		double unused = r->running - r->allocated;
 
-		fprintf(f.fp, "%" PRId64 ",", sc->start_time + (int64_t)i * sc->step_seconds);
+		cman_csv_int(f.fp, sc->start_time + (int64_t)i * sc->step_seconds);
+		fputc(',', f.fp);
 		cman_csv_number(f.fp, r->cpus);
 		fputc(',', f.fp);
 		cman_csv_number(f.fp, r->allocated);
@@ -79,10 +80,14 @@ static int write_instances(struct cman_sim *sim, const char *path,
 		fprintf(f.fp, ",%s,%s,%s,", m->type, m->az, in->spot ? "true" : "false");
 		if (in->has_bid)
 			cman_csv_number(f.fp, in->bid);
-		fprintf(f.fp, ",%" PRId64 ",", in->start);
+		fputc(',', f.fp);
+		cman_csv_int(f.fp, in->start);
+		fputc(',', f.fp);
 		if (in->joined)
-			fprintf(f.fp, "%" PRId64, in->join);
-		fprintf(f.fp, ",%" PRId64 ",", in->end);
+			cman_csv_int(f.fp, in->join);
+		fputc(',', f.fp);
+		cman_csv_int(f.fp, in->end);
+		fputc(',', f.fp);
 		cman_csv_number(f.fp, in->cost);
 		fputc('\n', f.fp);
 	}

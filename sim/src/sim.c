@@ -80,6 +80,26 @@ static int market_rehash(struct cman_sim *sim)
 	return 0;
 }
 
+/* The index of a market already seen: true and *out set, else false. */
+static bool market_find(const struct cman_sim *sim, const char *type, const char *az,
+			uint32_t *out)
+{
+	uint32_t i;
+
+	if (!sim->n_mbuckets)
+		return false;
+	for (i = sim->mbuckets[market_hash(type, az) & (sim->n_mbuckets - 1)]; i != NIL;
+	     i = sim->markets[i].hnext) {
+		const struct sim_market *m = &sim->markets[i];
+
+		if (!strcmp(m->type, type) && !strcmp(m->az, az)) {
+			*out = i;
+			return true;
+		}
+	}
+	return false;
+}
+
 /*
  * The index of market (type, az), created on first sight.  where names the
  * input for messages.  Unknown types and zones are bad input.
@@ -89,20 +109,10 @@ static int market_get(struct cman_sim *sim, const char *type, const char *az,
 {
 	struct sim_market *m;
 	const char *used = NULL;
-	uint32_t i;
 	int rc;
 
-	if (sim->n_mbuckets) {
-		size_t h = market_hash(type, az) & (sim->n_mbuckets - 1);
-
-		for (i = sim->mbuckets[h]; i != NIL; i = sim->markets[i].hnext) {
-			m = &sim->markets[i];
-			if (!strcmp(m->type, type) && !strcmp(m->az, az)) {
-				*out = i;
-				return 0;
-			}
-		}
-	}
+	if (market_find(sim, type, az, out))
+		return 0;
 	if (sim->n_markets == sim->cap_markets) {
 		size_t cap = sim->cap_markets ? 2 * sim->cap_markets : 16;
 		struct sim_market *nm = realloc(sim->markets, cap * sizeof(*nm));
@@ -415,21 +425,25 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 		const struct cman_market_value *mv = &f->s.markets[i];
 		uint32_t mi;
 
-		feed_where(sim, f, where, sizeof(where));
-		rc = market_get(sim, mv->instance_type, mv->az, where, &mi, err);
-		if (rc)
-			return rc;
+		if (!market_find(sim, mv->instance_type, mv->az, &mi)) {
+			/* first sight of a market: check it, with the sample's place */
+			feed_where(sim, f, where, sizeof(where));
+			rc = market_get(sim, mv->instance_type, mv->az, where, &mi, err);
+			if (rc)
+				return rc;
+		}
 		if (sim->markets[mi].weight <= 0)
 			return cman_error_set(err, CMAN_EINVAL,
 					      "%s: market <%s, %s> has %g vCPUs, less than "
 					      "simulation.cpus_per_weight (%g): its weight would be 0",
-					      where, mv->instance_type, mv->az,
+					      feed_where(sim, f, where, sizeof(where)),
+					      mv->instance_type, mv->az,
 					      sim->markets[mi].it->cpus, sim->sc->cpus_per_weight);
 		if (!(mv->value >= 0) || !isfinite(mv->value))
 			return cman_error_set(err, CMAN_EINVAL,
 					      "%s: market <%s, %s>: capacity %g is not a "
-					      "non-negative number", where, mv->instance_type,
-					      mv->az, mv->value);
+					      "non-negative number", feed_where(sim, f, where, sizeof(where)),
+					      mv->instance_type, mv->az, mv->value);
 		sim->want[mi] += (int64_t)floor(mv->value / sim->markets[mi].weight);
 	}
 	for (i = 0; i < sim->n_markets && !rc; i++)

@@ -40,6 +40,9 @@ scenario "clusterman_json: $WORK/adir.json.gz"
 expect_error "unreadable metrics file" "adir\.json\.gz"
 
 echo 'this is not gzip' > "$WORK/plain.json.gz"
+scenario "clusterman_json: $WORK/plain.json.gz"
+expect_error "not gzip" "plain\.json\.gz.*gzip"
+
 printf 'xx not json' | gzip > "$WORK/notjson.json.gz"
 scenario "clusterman_json: $WORK/notjson.json.gz"
 expect_error "gzip of something else" "notjson\.json\.gz:1:"

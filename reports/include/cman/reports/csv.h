@@ -14,6 +14,9 @@ void cman_csv_text(FILE *fp, const char *s);
 /* A number ("%.10g"; -0 written as 0; NaN as nothing). */
 void cman_csv_number(FILE *fp, double v);
 
+/* An integer. */
+void cman_csv_int(FILE *fp, long long v);
+
 /* A number the same way into buf (at least 32 bytes); "" for NaN. */
 char *cman_fmt_number(char *buf, double v);
 
