@@ -8,6 +8,16 @@
 
 #define NIL UINT32_MAX
 
+/* A rate change of a cohort: into the pool's ledger, and to the listener. */
+static void emit(struct cman_billing *b, const struct cman_cohort *c, int64_t t, double d)
+{
+	if (d == 0.0)
+		return;
+	cman_ledger_delta(b->ledger, t, d);
+	if (b->on_delta)
+		b->on_delta(b->ctx, c->market, t, d);
+}
+
 int cman_billing_init(struct cman_billing *b, int64_t period, bool refund,
 		      struct cman_ledger *ledger, cman_price_fn price,
 		      cman_schedule_fn schedule, void *ctx)
@@ -152,7 +162,7 @@ int cman_billing_start(struct cman_billing *b, uint32_t market, bool ondemand,
 		ref->k_start = k_at(c, t);
 		c->count++;
 		c->billed++;
-		cman_ledger_delta(b->ledger, t, c->rate);
+		emit(b, c, t, c->rate);
 		return 0;
 	}
 	if (c->tick_pending && c->next_tick == t) {
@@ -167,7 +177,7 @@ int cman_billing_start(struct cman_billing *b, uint32_t market, bool ondemand,
 		ref->k_start = c->k;
 		c->count++;
 		c->billed++;
-		cman_ledger_delta(b->ledger, t, c->rate);
+		emit(b, c, t, c->rate);
 		return 0;
 	}
 	/* an idle cohort wakes up: its rate is 0, so k stays flat */
@@ -192,7 +202,7 @@ double cman_billing_stop(struct cman_billing *b, const struct cman_bill_ref *ref
 	c->count--;
 	if (b->period == 1) {
 		c->billed--;
-		cman_ledger_delta(b->ledger, t, -c->rate);
+		emit(b, c, t, -c->rate);
 		return (double)(k_at(c, min64(t, end)) - ref->k_start);
 	}
 	if (c->tick_pending && c->next_tick == t) {
@@ -202,7 +212,7 @@ double cman_billing_stop(struct cman_billing *b, const struct cman_bill_ref *ref
 	if (refundable && b->refund && t > c->boundary) {
 		/* the partial last period is free */
 		c->billed--;
-		cman_ledger_delta(b->ledger, c->boundary, -c->rate);
+		emit(b, c, c->boundary, -c->rate);
 		return (double)(c->k - ref->k_start);
 	}
 	/* charged to the end of the period; the next tick drops it */
@@ -222,7 +232,7 @@ void cman_billing_price_changed(struct cman_billing *b, uint32_t market,
 	c->k = k_at(c, t);
 	c->boundary = t;
 	if (c->billed)
-		cman_ledger_delta(b->ledger, t, (double)c->billed * (new_price - c->rate));
+		emit(b, c, t, (double)c->billed * (new_price - c->rate));
 	c->rate = new_price;
 }
 
@@ -235,7 +245,7 @@ int cman_billing_tick(struct cman_billing *b, uint32_t ci, int64_t t)
 	c->k = k_at(c, t);
 	c->boundary = t;
 	p = c->count ? b->price(b->ctx, c->market, c->ondemand) : 0.0;
-	cman_ledger_delta(b->ledger, t, (double)c->count * p - (double)c->billed * c->rate);
+	emit(b, c, t, (double)c->count * p - (double)c->billed * c->rate);
 	c->billed = c->count;
 	c->rate = p;
 	if (!c->count) {

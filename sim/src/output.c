@@ -96,6 +96,42 @@ static int write_instances(struct cman_sim *sim, const char *path,
 	return rc;
 }
 
+static int write_markets(struct cman_sim *sim, const char *path, struct cman_error *err)
+{
+	struct cman_atomic_file f;
+	size_t k, i;
+	int rc = cman_atomic_open(&f, path, err);
+
+	if (rc)
+		return rc;
+	fputs("time,market,instances,cost,spot_price\n", f.fp);
+	for (k = 0; k < sim->n_market_steps; k++) {
+		int64_t t = sim->sc->start_time + (int64_t)k * sim->market_step;
+
+		for (i = 0; i < sim->n_markets; i++) {
+			const struct sim_market *m = &sim->markets[i];
+			char mk[128];
+
+			if (!m->launched)
+				continue;
+			cman_market_format(mk, sizeof(mk), m->type, m->az);
+			cman_csv_int(f.fp, t);
+			fputc(',', f.fp);
+			cman_csv_text(f.fp, mk);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, m->h_instances[k]);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, m->ledger.cost[k]);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, m->h_price[k]);
+			fputc('\n', f.fp);
+		}
+	}
+	rc = cman_atomic_commit(&f, err);
+	cman_atomic_abort(&f);
+	return rc;
+}
+
 static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 {
 	const struct cman_scenario *sc = sim->sc;
@@ -201,6 +237,10 @@ int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 		return rc;
 	cman_path_join(path, sizeof(path), dir, "instances.csv");
 	rc = write_instances(sim, path, err);
+	if (rc)
+		return rc;
+	cman_path_join(path, sizeof(path), dir, "markets.csv");
+	rc = write_markets(sim, path, err);
 	if (rc)
 		return rc;
 	cman_path_join(path, sizeof(path), dir, "summary.json");

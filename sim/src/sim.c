@@ -158,6 +158,19 @@ static int market_get(struct cman_sim *sim, const char *type, const char *az,
 	}
 	m->weight = floor(m->it->cpus / sim->sc->cpus_per_weight);
 	m->uncovered_since = NO_TIME;
+	if (cman_ledger_init(&m->ledger, sim->sc->start_time, sim->sc->end_time,
+			     sim->market_step))
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	m->h_instances = calloc(sim->n_market_steps, sizeof(*m->h_instances));
+	m->h_price = malloc(sim->n_market_steps * sizeof(*m->h_price));
+	if (!m->h_instances || !m->h_price) {
+		free(m->h_instances);
+		free(m->h_price);
+		cman_ledger_release(&m->ledger);
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	for (size_t k = 0; k < sim->n_market_steps; k++)
+		m->h_price[k] = NAN;
 	*out = (uint32_t)sim->n_markets++;
 	if (sim->n_markets * 2 > sim->n_mbuckets) {
 		rc = market_rehash(sim);
@@ -191,6 +204,13 @@ static double price_cb(void *ctx, uint32_t market, bool ondemand)
 	if (m->uncovered_since == NO_TIME)
 		m->uncovered_since = sim->now;
 	return m->ondemand_price;
+}
+
+static void delta_cb(void *ctx, uint32_t market, int64_t t, double d)
+{
+	struct cman_sim *sim = ctx;
+
+	cman_ledger_delta(&sim->markets[market].ledger, t, d);
 }
 
 static int schedule_cb(void *ctx, int64_t t, uint32_t cohort)
@@ -250,6 +270,20 @@ static void advance(struct cman_sim *sim, int64_t t)
 		r->oversubscribed = oversubscribed(sim);
 		r->target = sim->has_target ? sim->target : NAN;
 		r->fulfilled = sim->fulfilled;
+	}
+	while (sim->next_market_step < sim->n_market_steps) {
+		int64_t a = sc->start_time + (int64_t)sim->next_market_step * sim->market_step;
+		size_t k = sim->next_market_step, i;
+
+		if (a >= t)
+			break;
+		for (i = 0; i < sim->n_markets; i++) {
+			struct sim_market *m = &sim->markets[i];
+
+			m->h_instances[k] = (double)m->len;
+			m->h_price[k] = m->has_price ? m->spot_price : NAN;
+		}
+		sim->next_market_step++;
 	}
 	if (dt > 0) {
 		sim->joined_s += (long double)sim->joined_cpus * dt;
@@ -714,6 +748,10 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		cman_error_set(err, rc, "out of memory");
 		goto out;
 	}
+	sim->billing.on_delta = delta_cb;
+	sim->market_step = sc->step_seconds > 3600 ? sc->step_seconds : 3600;
+	sim->n_market_steps = (size_t)((sc->end_time - sc->start_time + sim->market_step - 1) /
+				       sim->market_step);
 	sim->steps = calloc(sim->ledger.n_steps, sizeof(*sim->steps));
 	sim->rng_join = cman_rng_stream(sc->seed, "join_delay");
 	if (!sim->steps || !sim->rng_join) {
@@ -882,6 +920,8 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 			return cman_error_set(err, rc, "out of memory");
 	}
 	rc = cman_ledger_finish(&sim->ledger);
+	for (i = 0; i < sim->n_markets && !rc; i++)
+		rc = cman_ledger_finish(&sim->markets[i].ledger);
 	if (rc)
 		return cman_error_set(err, rc, "out of memory");
 	{
@@ -918,8 +958,12 @@ void cman_sim_free(struct cman_sim *sim)
 	for (i = 0; i < sim->n_stores; i++)
 		cman_store_free(sim->stores[i]);
 	free(sim->stores);
-	for (i = 0; i < sim->n_markets; i++)
+	for (i = 0; i < sim->n_markets; i++) {
 		free(sim->markets[i].fifo);
+		free(sim->markets[i].h_instances);
+		free(sim->markets[i].h_price);
+		cman_ledger_release(&sim->markets[i].ledger);
+	}
 	free(sim->markets);
 	free(sim->mbuckets);
 	free(sim->want);

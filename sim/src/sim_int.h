@@ -40,6 +40,9 @@ struct sim_market {
 	uint32_t *fifo;               /* running instances, oldest first (ring) */
 	size_t head, len, cap;
 	double cost;                  /* dollars spent in this market */
+	struct cman_ledger ledger;    /* the market's cost per market step */
+	double *h_instances;          /* per market step: running instances at its start */
+	double *h_price;              /* per market step: spot price at its start (NaN: none) */
 	uint64_t launched;
 	uint32_t hnext;
 };
@@ -105,6 +108,8 @@ struct cman_sim {
 
 	struct step_row *steps;
 	size_t next_step;
+	int64_t market_step;          /* resolution of markets.csv */
+	size_t n_market_steps, next_market_step;
 
 	char **warnings;
 	size_t n_warnings, cap_warnings;

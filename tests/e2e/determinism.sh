@@ -7,7 +7,7 @@ Q="$CMAN_SRC/scenarios/quickstart.yaml"
 "$CMAN_SIM" run "$Q" -q -o "$WORK/a"
 "$CMAN_SIM" run "$Q" -q -o "$WORK/b"
 "$CMAN_SIM" run "$Q" -q -o "$WORK/c" --seed 2
-for f in timeseries.csv instances.csv; do
+for f in timeseries.csv instances.csv markets.csv; do
 	check "same seed: $f identical" cmp "$WORK/a/$f" "$WORK/b/$f"
 done
 check "same seed: summary identical" cmp <(strip_wall "$WORK/a/summary.json") <(strip_wall "$WORK/b/summary.json")

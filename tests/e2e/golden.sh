@@ -16,9 +16,9 @@ for case in itest quickstart; do
 	if [ "${CMAN_UPDATE_GOLDEN:-0}" = 1 ]; then
 		mkdir -p "$GOLD/$case"
 		cp "$WORK/$case/summary.nowall.json" "$GOLD/$case/summary.json"
-		cp "$WORK/$case/timeseries.csv" "$WORK/$case/instances.csv" "$GOLD/$case/"
+		cp "$WORK/$case/timeseries.csv" "$WORK/$case/instances.csv" "$WORK/$case/markets.csv" "$GOLD/$case/"
 	fi
-	for f in timeseries.csv instances.csv; do
+	for f in timeseries.csv instances.csv markets.csv; do
 		check "$case $f matches golden" cmp "$WORK/$case/$f" "$GOLD/$case/$f"
 	done
 	check "$case summary.json matches golden" cmp "$WORK/$case/summary.nowall.json" "$GOLD/$case/summary.json"

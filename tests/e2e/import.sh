@@ -12,7 +12,7 @@ sed -e "s|clusterman_json: data/quickstart-metrics.json.gz|sqlite: $DB|" \
 	"$CMAN_SRC/scenarios/quickstart.yaml" > "$WORK/q-sqlite.yaml"
 "$CMAN_SIM" run "$CMAN_SRC/scenarios/quickstart.yaml" -q -o "$WORK/json"
 "$CMAN_SIM" run "$WORK/q-sqlite.yaml" -q -o "$WORK/sqlite"
-for f in timeseries.csv instances.csv; do
+for f in timeseries.csv instances.csv markets.csv; do
 	check "sqlite run: same $f" cmp "$WORK/json/$f" "$WORK/sqlite/$f"
 done
 

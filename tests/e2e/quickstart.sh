@@ -20,6 +20,8 @@ total=$(json_get "$S" total_cost)
 check "total cost is substantial" python3 -c "import sys; sys.exit(0 if 1000 < $total < 100000 else 1)"
 check "timeseries cost sums to total" near "$(csv_sum "$WORK/q/timeseries.csv" cost)" "$total" 1e-9
 check "instance costs sum to total" near "$(csv_sum "$WORK/q/instances.csv" cost)" "$total" 1e-9
+check "market costs (markets.csv) sum to total" near "$(csv_sum "$WORK/q/markets.csv" cost)" "$total" 1e-9
+check "markets.csv: 3 markets x 168 hours" test "$(($(wc -l < "$WORK/q/markets.csv") - 1))" -eq $((3 * 168))
 check "unused cost sums to summary" near "$(csv_sum "$WORK/q/timeseries.csv" unused_cpus_cost)" "$(json_get "$S" unused_cpus_cost)" 1e-9
 check "market costs sum to total" python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if abs(sum(s["cost_by_market"].values())-s["total_cost"])<1e-6 else 1)' "$S"
 check "mean allocated matches the recorded load" python3 -c 'import json,sys; s=json.load(open(sys.argv[1])); sys.exit(0 if 300 < s["mean_cpus_allocated"] < 1500 else 1)' "$S"

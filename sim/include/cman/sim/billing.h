@@ -25,6 +25,8 @@
 
 /* Price of a market now (dollars per hour), from the simulator. */
 typedef double (*cman_price_fn)(void *ctx, uint32_t market, bool ondemand);
+/* Told of every rate change of a market (besides the pool's ledger). */
+typedef void (*cman_delta_fn)(void *ctx, uint32_t market, int64_t t, double d);
 /* Ask the simulator to call cman_billing_tick(b, cohort, t) at time t. */
 typedef int (*cman_schedule_fn)(void *ctx, int64_t t, uint32_t cohort);
 
@@ -54,6 +56,7 @@ struct cman_billing {
 	struct cman_ledger *ledger;
 	cman_price_fn price;
 	cman_schedule_fn schedule;
+	cman_delta_fn on_delta;   /* optional, set after init */
 	void *ctx;
 	struct cman_cohort *cohorts;
 	size_t n, cap;
