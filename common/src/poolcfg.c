@@ -149,9 +149,10 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 {
 	static const char *const keys[] = {
 		"setpoint", "target_capacity_margin", "excluded_resources",
-		"capacity_offset", NULL,
+		"capacity_offset", "prevent_scale_down_after_capacity_loss",
+		"instance_loss_threshold", NULL,
 	};
-	const struct cman_node *ex;
+	const struct cman_node *ex, *n;
 	char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN + 24];
 	const char *s;
 	size_t i;
@@ -174,6 +175,16 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 		return cman_node_error(cman_node_get(m, "capacity_offset"), err,
 				       "%s: must be finite, expected a number", kp);
 	}
+	if ((n = cman_node_get(m, "prevent_scale_down_after_capacity_loss"))) {
+		join(kp, path, "prevent_scale_down_after_capacity_loss");
+		if ((rc = cman_node_bool(n, kp, &cfg->prevent_scale_down_after_capacity_loss,
+					 err)) != 0)
+			return rc;
+	}
+	if ((rc = opt_int(m, path, "instance_loss_threshold",
+			  &cfg->instance_loss_threshold, 0, "an integer >= 0",
+			  err)) != 0)
+		return rc;
 	ex = section(m, "excluded_resources");
 	if (!ex)
 		return 0;

@@ -75,7 +75,14 @@ static int write_instances(struct cman_sim *sim, const char *path,
 		char mk[128];
 
 		cman_market_format(mk, sizeof(mk), m->type, m->az);
-		fprintf(f.fp, "i-%08zx,,", i);
+		char idbuf[16];
+
+		sim_format_id(idbuf, (uint32_t)i);
+		fputs(idbuf, f.fp);
+		fputc(',', f.fp);
+		if (in->group != NO_GROUP)
+			cman_csv_text(f.fp, sim->groups[in->group].base.id);
+		fputc(',', f.fp);
 		cman_csv_text(f.fp, mk);
 		fprintf(f.fp, ",%s,%s,%s,", m->type, m->az, in->spot ? "true" : "false");
 		if (in->has_bid)
@@ -132,6 +139,49 @@ static int write_markets(struct cman_sim *sim, const char *path, struct cman_err
 	return rc;
 }
 
+static int write_groups(struct cman_sim *sim, const char *path, struct cman_error *err)
+{
+	struct cman_atomic_file f;
+	size_t k, g;
+	int rc = cman_atomic_open(&f, path, err);
+
+	if (rc)
+		return rc;
+	fputs("time,group,target_capacity,fulfilled_capacity\n", f.fp);
+	for (k = 0; k < sim->ledger.n_steps; k++) {
+		for (g = 0; g < sim->n_groups; g++) {
+			cman_csv_int(f.fp, sim->sc->start_time + (int64_t)k * sim->sc->step_seconds);
+			fputc(',', f.fp);
+			cman_csv_text(f.fp, sim->groups[g].base.id);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, sim->groups[g].step_target[k]);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, sim->groups[g].step_fulfilled[k]);
+			fputc('\n', f.fp);
+		}
+	}
+	rc = cman_atomic_commit(&f, err);
+	cman_atomic_abort(&f);
+	return rc;
+}
+
+static int write_decisions(struct cman_sim *sim, const char *path, struct cman_error *err)
+{
+	struct cman_atomic_file f;
+	int rc;
+
+	if (fflush(sim->decisions) != 0)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	rc = cman_atomic_open(&f, path, err);
+	if (rc)
+		return rc;
+	if (sim->decisions_len)
+		fwrite(sim->decisions_buf, 1, sim->decisions_len, f.fp);
+	rc = cman_atomic_commit(&f, err);
+	cman_atomic_abort(&f);
+	return rc;
+}
+
 static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 {
 	const struct cman_scenario *sc = sim->sc;
@@ -178,6 +228,8 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 	json_object_set_new(o, "instances_terminated",
 			    json_integer((json_int_t)t->instances_terminated));
 	json_object_set_new(o, "instances_running_at_end", json_integer((json_int_t)running_at_end));
+	json_object_set_new(o, "instances_interrupted",
+			    json_integer((json_int_t)t->instances_interrupted));
 	json_object_set_new(o, "autoscaler_runs", json_integer((json_int_t)t->autoscaler_runs));
 	json_object_set_new(o, "events_processed", json_integer((json_int_t)t->events_processed));
 	for (i = 0; i < sim->n_markets; i++) {
@@ -190,6 +242,19 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 		json_object_set_new(bym, mk, json_real(m->cost));
 	}
 	json_object_set_new(o, "cost_by_market", bym);
+	if (sim->autoscaling) {
+		const struct cman_pool_config *pc = &sc->pool_config;
+		json_t *pol = json_object();
+
+		json_object_set_new(pol, "setpoint", json_real(pc->setpoint));
+		json_object_set_new(pol, "target_capacity_margin", json_real(pc->target_capacity_margin));
+		json_object_set_new(pol, "signal", json_string(pc->has_signal ? pc->signal.name
+										: "default"));
+		json_object_set_new(pol, "period_minutes",
+				    json_integer((json_int_t)(autoscale_period_of(sim) / 60)));
+		json_object_set_new(pol, "resource_groups", json_integer((json_int_t)sim->n_groups));
+		json_object_set_new(o, "policy", pol);
+	}
 	json_object_set_new(o, "wall_seconds", json_real(wall_seconds));
 	for (i = 0; i < sim->n_warnings; i++)
 		json_array_append_new(w, json_string(sim->warnings[i]));
@@ -243,6 +308,16 @@ int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 	rc = write_markets(sim, path, err);
 	if (rc)
 		return rc;
+	if (sim->autoscaling) {
+		cman_path_join(path, sizeof(path), dir, "groups.csv");
+		rc = write_groups(sim, path, err);
+		if (rc)
+			return rc;
+		cman_path_join(path, sizeof(path), dir, "decisions.jsonl");
+		rc = write_decisions(sim, path, err);
+		if (rc)
+			return rc;
+	}
 	cman_path_join(path, sizeof(path), dir, "summary.json");
 	return write_summary(sim, path, wall_seconds, err);
 }

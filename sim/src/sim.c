@@ -12,7 +12,10 @@
 
 #include <gsl/gsl_randist.h>
 
+#include "cman/autoscaler.h"
 #include "cman/import.h"
+#include "cman/pool.h"
+#include "cman/reports/progress.h"
 #include "cman/rng.h"
 #include "cman/time.h"
 #include "sim_int.h"
@@ -100,11 +103,8 @@ static bool market_find(const struct cman_sim *sim, const char *type, const char
 	return false;
 }
 
-/*
- * The index of market (type, az), created on first sight.  where names the
- * input for messages.  Unknown types and zones are bad input.
- */
-static int market_get(struct cman_sim *sim, const char *type, const char *az,
+/* (market_intern: see sim_int.h; where names the input for messages.) */
+int market_intern(struct cman_sim *sim, const char *type, const char *az,
 		      const char *where, uint32_t *out, struct cman_error *err)
 {
 	struct sim_market *m;
@@ -192,6 +192,13 @@ static void market_fmt(const struct sim_market *m, char *buf, size_t n)
 
 /* ---- billing callbacks --------------------------------------------------- */
 
+double sim_market_price(const struct cman_sim *sim, uint32_t market)
+{
+	const struct sim_market *m = &sim->markets[market];
+
+	return m->has_price ? m->spot_price : m->ondemand_price;
+}
+
 static double price_cb(void *ctx, uint32_t market, bool ondemand)
 {
 	struct cman_sim *sim = ctx;
@@ -263,6 +270,18 @@ static void advance(struct cman_sim *sim, int64_t t)
 
 		if (a >= t)
 			break;
+		if (sim->autoscaling) {
+			double total = 0;
+			size_t g;
+
+			for (g = 0; g < sim->n_groups; g++) {
+				sim->groups[g].step_target[sim->next_step] = sim->groups[g].target;
+				sim->groups[g].step_fulfilled[sim->next_step] = sim->groups[g].fulfilled;
+				total += sim->groups[g].target;
+			}
+			sim->target = total;
+			sim->has_target = true;
+		}
 		r = &sim->steps[sim->next_step++];
 		r->cpus = sim->joined_cpus;
 		r->allocated = sim->allocated;
@@ -280,7 +299,7 @@ static void advance(struct cman_sim *sim, int64_t t)
 		for (i = 0; i < sim->n_markets; i++) {
 			struct sim_market *m = &sim->markets[i];
 
-			m->h_instances[k] = (double)m->len;
+			m->h_instances[k] = (double)m->running;
 			m->h_price[k] = m->has_price ? m->spot_price : NAN;
 		}
 		sim->next_market_step++;
@@ -346,9 +365,9 @@ static int64_t draw_join_delay(struct cman_sim *sim)
 	return (int64_t)llround(d);
 }
 
-/* Launch one instance of market at now; immediate: joins at once. */
-static int launch(struct cman_sim *sim, uint32_t market, bool immediate,
-		  struct cman_error *err)
+int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t spec,
+	       bool spot, double bid, double weight, bool immediate, uint32_t *out,
+	       struct cman_error *err)
 {
 	struct sim_market *m = &sim->markets[market];
 	struct sim_instance *in;
@@ -372,17 +391,33 @@ static int launch(struct cman_sim *sim, uint32_t market, bool immediate,
 	in->start = sim->now;
 	in->end = NO_TIME;
 	in->market = market;
-	in->spot = true;          /* replay: every instance pays the spot price */
+	in->group = group;
+	in->spec = spec;
+	in->spot = spot;
+	in->has_bid = spot && group != NO_GROUP;
+	in->bid = bid;
+	in->weight = weight;
 	in->join = immediate ? sim->now : sim->now + draw_join_delay(sim);
-	rc = cman_billing_start(&sim->billing, market, false, sim->now, &in->bill);
-	if (!rc)
-		rc = fifo_push(m, id);
+	rc = cman_billing_start(&sim->billing, market, !spot, sim->now, &in->bill);
 	if (rc)
 		return cman_error_set(err, rc, "out of memory");
+	if (sim->autoscaling) {
+		if (sim->n_running_ids == sim->cap_running_ids) {
+			size_t cap = sim->cap_running_ids ? 2 * sim->cap_running_ids : 1024;
+			uint32_t *r = realloc(sim->running_ids, cap * sizeof(*r));
+
+			if (!r)
+				return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			sim->running_ids = r;
+			sim->cap_running_ids = cap;
+		}
+		sim->running_ids[sim->n_running_ids++] = id;
+	}
 	m->launched++;
+	m->running++;
 	sim->totals.instances_launched++;
 	sim->running_cpus += m->it->cpus;
-	sim->fulfilled += m->weight;
+	sim->fulfilled += weight;
 	if (in->join == sim->now) {
 		in->joined = true;
 		sim->joined_cpus += m->it->cpus;
@@ -391,11 +426,25 @@ static int launch(struct cman_sim *sim, uint32_t market, bool immediate,
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
+	*out = id;
 	return 0;
 }
 
-/* End instance id at now (terminated, or the end of the run). */
-static void finish_instance(struct cman_sim *sim, uint32_t id, bool refundable)
+/* Replay: launch one instance of market at now. */
+static int launch(struct cman_sim *sim, uint32_t market, bool immediate,
+		  struct cman_error *err)
+{
+	struct sim_market *m = &sim->markets[market];
+	uint32_t id;
+	int rc = sim_launch(sim, market, NO_GROUP, 0, true, 0, m->weight, immediate, &id, err);
+
+	if (rc)
+		return rc;
+	rc = fifo_push(&sim->markets[market], id);
+	return rc ? cman_error_set(err, rc, "out of memory") : 0;
+}
+
+void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool refundable)
 {
 	struct sim_instance *in = &sim->inst[id];
 	struct sim_market *m = &sim->markets[in->market];
@@ -403,8 +452,9 @@ static void finish_instance(struct cman_sim *sim, uint32_t id, bool refundable)
 	in->end = sim->now;
 	in->cost = cman_billing_stop(&sim->billing, &in->bill, sim->now, refundable);
 	m->cost += in->cost;
+	m->running--;
 	sim->running_cpus -= m->it->cpus;
-	sim->fulfilled -= m->weight;
+	sim->fulfilled -= in->weight;
 	if (in->joined)
 		sim->joined_cpus -= m->it->cpus;
 	if (sim->now < sim->sc->end_time)
@@ -425,7 +475,7 @@ static int set_market_count(struct cman_sim *sim, uint32_t market, int64_t count
 		m = &sim->markets[market];
 	}
 	while ((int64_t)m->len > count)
-		finish_instance(sim, fifo_pop(m), false);
+		sim_finish_instance(sim, fifo_pop(m), false);
 	return 0;
 }
 
@@ -462,7 +512,7 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 		if (!market_find(sim, mv->instance_type, mv->az, &mi)) {
 			/* first sight of a market: check it, with the sample's place */
 			feed_where(sim, f, where, sizeof(where));
-			rc = market_get(sim, mv->instance_type, mv->az, where, &mi, err);
+			rc = market_intern(sim, mv->instance_type, mv->az, where, &mi, err);
 			if (rc)
 				return rc;
 		}
@@ -507,7 +557,7 @@ static int apply_price(struct cman_sim *sim, const struct feed *f,
 	m->spot_price = p;
 	m->has_price = true;
 	cman_billing_price_changed(&sim->billing, f->market, sim->now, old, p);
-	return 0;
+	return sim->autoscaling ? sim_groups_price_changed(sim, f->market, err) : 0;
 }
 
 static int apply_feed(struct cman_sim *sim, const struct feed *f,
@@ -527,7 +577,8 @@ static int apply_feed(struct cman_sim *sim, const struct feed *f,
 					      "%s: expected a non-negative number",
 					      feed_where(sim, f, where, sizeof(where)));
 		if (f->kind == FEED_ALLOCATED) {
-			sim->allocated = f->s.value;
+			sim->allocated_res[f->market] = f->s.value;
+			sim->allocated = sim->allocated_res[CMAN_RES_CPUS];
 		} else {
 			sim->target = f->s.value;
 			sim->has_target = true;
@@ -631,28 +682,37 @@ static int open_feeds(struct cman_sim *sim, struct cman_error *err)
 
 	cman_metric_key_pool(cap_key, sizeof(cap_key), "fulfilled_capacity", sc->cluster,
 			     sc->pool, sc->scheduler);
-	cman_metric_key_pool(alloc_key, sizeof(alloc_key), "cpus_allocated", sc->cluster,
-			     sc->pool, sc->scheduler);
 	cman_metric_key_pool(target_key, sizeof(target_key), "target_capacity", sc->cluster,
 			     sc->pool, sc->scheduler);
 	for (s = 0; s < sim->n_stores && !rc; s++) {
 		struct cman_store *st = sim->stores[s];
 		struct key_list kl = { 0 };
 		bool have;
+		int r;
 
-		rc = has_key(st, CMAN_METADATA, cap_key, &have, err);
-		if (!rc && have) {
-			any_capacity = true;
-			rc = add_feed(sim, st, FEED_CAPACITY, CMAN_METADATA, cap_key, 0, err);
+		/* replay follows the recorded capacity; the autoscaler makes its own */
+		if (!sim->autoscaling) {
+			rc = has_key(st, CMAN_METADATA, cap_key, &have, err);
+			if (!rc && have) {
+				any_capacity = true;
+				rc = add_feed(sim, st, FEED_CAPACITY, CMAN_METADATA, cap_key, 0, err);
+			}
+			if (!rc)
+				rc = has_key(st, CMAN_METADATA, target_key, &have, err);
+			if (!rc && have)
+				rc = add_feed(sim, st, FEED_TARGET, CMAN_METADATA, target_key, 0, err);
 		}
-		if (!rc)
+		for (r = 0; r < CMAN_RES_COUNT && !rc; r++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "%s_allocated", cman_resource_name(r));
+			cman_metric_key_pool(alloc_key, sizeof(alloc_key), name, sc->cluster,
+					     sc->pool, sc->scheduler);
 			rc = has_key(st, CMAN_SYSTEM_METRICS, alloc_key, &have, err);
-		if (!rc && have)
-			rc = add_feed(sim, st, FEED_ALLOCATED, CMAN_SYSTEM_METRICS, alloc_key, 0, err);
-		if (!rc)
-			rc = has_key(st, CMAN_METADATA, target_key, &have, err);
-		if (!rc && have)
-			rc = add_feed(sim, st, FEED_TARGET, CMAN_METADATA, target_key, 0, err);
+			if (!rc && have)
+				rc = add_feed(sim, st, FEED_ALLOCATED, CMAN_SYSTEM_METRICS, alloc_key,
+					      (uint32_t)r, err);
+		}
 		if (!rc)
 			rc = cman_store_keys(st, CMAN_METADATA, "spot_prices|", collect_key,
 					     &kl, err);
@@ -667,13 +727,13 @@ static int open_feeds(struct cman_sim *sim, struct cman_error *err)
 						    "aws_availability_zone and aws_instance_type", where);
 				break;
 			}
-			rc = market_get(sim, type, az, where, &mi, err);
+			rc = market_intern(sim, type, az, where, &mi, err);
 			if (!rc)
 				rc = add_feed(sim, st, FEED_PRICE, CMAN_METADATA, kl.keys[i], mi, err);
 		}
 		key_list_free(&kl);
 	}
-	if (!rc && !any_capacity) {
+	if (!rc && !any_capacity && !sim->autoscaling) {
 		rc = cman_error_set(err, CMAN_EINVAL,
 				    "%s: no metrics source records '%s' (metadata); a replay "
 				    "needs the pool's fulfilled capacity (check cluster, pool "
@@ -716,6 +776,168 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 	return rc;
 }
 
+/* Autoscaler mode: groups, connector, signals, pool manager, autoscaler. */
+static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	int rc;
+
+	if (!sc->n_groups)
+		return cman_error_set(err, CMAN_EINVAL, "%s: resource_groups: the autoscaler "
+				      "(pool_config) needs at least one resource group to scale",
+				      sc->path);
+	rc = sim_groups_init(sim, err);
+	if (!rc)
+		rc = sim_connector_new(sim, err);
+	if (!rc)
+		rc = cman_store_memory_new(&sim->history, err);
+	if (rc)
+		return rc;
+	snprintf(sim->history->name, sizeof(sim->history->name), "autoscaler history");
+	if (sc->pool_config.has_signal) {
+		rc = cman_signal_new(&sc->pool_config.signal, sc->cluster, sc->pool,
+				     &sim->signal, err);
+		if (rc)
+			return rc;
+	}
+	rc = cman_signal_new(cman_signal_default_config(), sc->cluster, sc->pool,
+			     &sim->default_signal, err);
+	if (rc)
+		return rc;
+	cman_pool_manager_init(&sim->pm, &sc->pool_config, sim->group_ptrs, sim->n_groups,
+			       &sim->conn->base, &sim->clock->base);
+	sim->as.cfg = &sc->pool_config;
+	sim->as.cluster = sc->cluster;
+	sim->as.pool = sc->pool;
+	sim->as.scheduler = sc->scheduler;
+	sim->as.signal = sim->signal;
+	sim->as.default_signal = sim->default_signal;
+	sim->as.stores = sim->stores;
+	sim->as.n_stores = sim->n_stores;
+	sim->as.history = sim->history;
+	sim->as.pm = &sim->pm;
+	sim->as.clock = &sim->clock->base;
+	cman_decision_init(&sim->decision);
+	sim->decisions = open_memstream(&sim->decisions_buf, &sim->decisions_len);
+	if (!sim->decisions)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* The autoscaler's period in seconds. */
+int64_t autoscale_period_of(const struct cman_sim *sim)
+{
+	const struct cman_pool_config *pc = &sim->sc->pool_config;
+
+	return 60 * (pc->has_signal ? pc->signal.period_minutes
+				    : cman_signal_default_config()->period_minutes);
+}
+
+/*
+ * The starting fleet: the initial target (the scenario's, else the recorded
+ * target_capacity at start_time, else 0) over the groups, launched at once.
+ */
+static int start_groups(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	double target = 0, *cur, *out;
+	int64_t first;
+	size_t i;
+	int rc = 0;
+
+	if (sc->has_initial_target) {
+		target = sc->initial_target_capacity;
+	} else {
+		char key[CMAN_KEY_MAX];
+		int64_t best_t = INT64_MIN;
+
+		cman_metric_key_pool(key, sizeof(key), "target_capacity", sc->cluster, sc->pool,
+				     sc->scheduler);
+		for (i = 0; i < sim->n_stores; i++) {
+			int64_t t;
+			double v;
+			int found = cman_store_latest(sim->stores[i], CMAN_METADATA, key,
+						      sc->start_time, &t, &v, err);
+
+			if (found < 0)
+				return found;
+			if (found && t >= best_t) {
+				best_t = t;
+				target = v;
+			}
+		}
+	}
+	cur = calloc(sim->n_groups, sizeof(*cur));
+	out = calloc(sim->n_groups, sizeof(*out));
+	if (!cur || !out) {
+		free(cur);
+		free(out);
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	for (i = 0; i < sim->n_groups; i++)
+		cur[i] = sim->groups[i].cfg->target_capacity > 0 ? sim->groups[i].cfg->target_capacity : 0;
+	if (sc->has_initial_target || target > 0) {
+		cman_pool_distribute(&sim->pm, cur, target, out);
+	} else {
+		memcpy(out, cur, sim->n_groups * sizeof(*out));
+	}
+	for (i = 0; i < sim->n_groups && !rc; i++) {
+		sim->groups[i].target = out[i];
+		rc = sim_group_fill(&sim->groups[i], true, err);
+	}
+	free(cur);
+	free(out);
+	if (rc)
+		return rc;
+	first = sc->start_time;
+	if (sc->pool_config.has_signal && sc->pool_config.signal.has_first_run_offset)
+		first += sc->pool_config.signal.first_run_offset_seconds;
+	if (first < sc->end_time) {
+		rc = cman_queue_push(&sim->q, first, CMAN_PRIO_CLUSTER, EV_AUTOSCALE, 0);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	return 0;
+}
+
+/* One autoscaler run, its decision record, and the next run. */
+static int autoscale(struct cman_sim *sim, struct cman_error *err)
+{
+	char when[CMAN_TIME_BUFSZ];
+	int64_t next;
+	int rc;
+
+	cman_decision_reset(&sim->decision);
+	rc = sim->conn->base.ops->reload(&sim->conn->base, err);
+	if (!rc)
+		rc = cman_autoscaler_run(&sim->as, sim->lost_since_run, &sim->decision, err);
+	if (rc) {
+		cman_error_prefix(err, "autoscaler run at %s", cman_time_format(sim->now, when));
+		return rc;
+	}
+	sim->lost_since_run = 0;
+	sim->totals.autoscaler_runs++;
+	if (sim->decision.signal_failed) {
+		sim->signal_failures++;
+		if (sim->signal_failures <= 10) {
+			rc = sim_warn(sim, "autoscaler run at %s: signal failed (%s); the default "
+				      "signal was used", cman_time_format(sim->now, when),
+				      sim->decision.signal_error);
+			if (rc)
+				return cman_error_set(err, rc, "out of memory");
+		}
+	}
+	if (cman_decision_write_json(&sim->decision, sim->decisions))
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	next = sim->now + autoscale_period_of(sim);
+	if (next < sim->sc->end_time) {
+		rc = cman_queue_push(&sim->q, next, CMAN_PRIO_CLUSTER, EV_AUTOSCALE, 0);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	return 0;
+}
+
 int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		 struct cman_sim **out, struct cman_error *err)
 {
@@ -727,6 +949,7 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	sim->sc = sc;
 	sim->log = log;
+	sim->autoscaling = sc->has_pool_config;
 	cman_queue_init(&sim->q);
 	rc = cman_catalog_builtin(&sim->cat, err);
 	if (rc)
@@ -759,6 +982,8 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		goto out;
 	}
 	rc = load_sources(sim, err);
+	if (!rc && sim->autoscaling)
+		rc = setup_autoscaler(sim, err);
 	if (!rc)
 		rc = open_feeds(sim, err);
 out:
@@ -842,6 +1067,11 @@ static int position(struct cman_sim *sim, struct cman_error *err)
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
+	if (sim->autoscaling) {
+		rc = start_groups(sim, err);
+		if (rc)
+			return rc;
+	}
 	return update_share(sim);
 }
 
@@ -849,6 +1079,7 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
 	struct cman_event ev;
+	struct cman_progress prog;
 	size_t i;
 	int rc;
 
@@ -857,8 +1088,12 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 	rc = position(sim, err);
 	if (rc)
 		return rc;
+	/* a progress line on a terminal only (and only when there is a log) */
+	cman_progress_init(&prog, sim->log ? stderr : NULL, "simulating",
+			   (double)(sc->end_time - sc->start_time));
 	while (cman_queue_pop(&sim->q, &ev) == 0) {
 		sim->totals.events_processed++;
+		cman_progress_update(&prog, (double)(ev.time - sc->start_time));
 		if (ev.time >= sc->end_time || ev.time < sim->now) {
 			if (sim->log)
 				fprintf(sim->log, "dropped event of type %u at %" PRId64 "\n",
@@ -901,19 +1136,52 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 			if (rc)
 				return cman_error_set(err, rc, "out of memory");
 			break;
+		case EV_AUTOSCALE:
+			rc = autoscale(sim, err);
+			if (rc)
+				return rc;
+			break;
+		case EV_INTERRUPT:
+			rc = sim_groups_interrupt(sim, (uint32_t)(ev.arg >> 32),
+						  (uint32_t)(ev.arg & 0xffffffffu), err);
+			if (rc)
+				return rc;
+			break;
 		}
 		rc = update_share(sim);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	cman_progress_finish(&prog);
+	if (sim->signal_failures > 10) {
+		rc = sim_warn(sim, "the signal failed in %" PRIu64 " autoscaler runs in all "
+			      "(only the first 10 are listed)", sim->signal_failures);
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
 	/* the end: every instance still running ends now and is billed */
 	advance(sim, sc->end_time);
 	sim->now = sc->end_time;
+	for (i = 0; i < sim->n_groups; i++) {
+		struct sim_group *g = &sim->groups[i];
+		size_t s;
+
+		for (s = 0; s < g->n_specs; s++) {
+			struct sim_spec *sp = &g->specs[s];
+
+			while (sp->n) {
+				uint32_t id = sp->ids[sp->n - 1];
+
+				sim_group_forget(g, id);
+				sim_finish_instance(sim, id, false);
+			}
+		}
+	}
 	for (i = 0; i < sim->n_markets; i++) {
 		struct sim_market *m = &sim->markets[i];
 
 		while (m->len)
-			finish_instance(sim, fifo_pop(m), false);
+			sim_finish_instance(sim, fifo_pop(m), false);
 		m = &sim->markets[i];
 		rc = warn_uncovered(sim, m, sc->end_time);
 		if (rc)
@@ -936,6 +1204,7 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 		t->running_cpu_hours = (double)(sim->running_s / 3600.0L);
 		t->peak_cpus = sim->peak_cpus;
 		t->n_warnings = sim->n_warnings;
+		t->instances_interrupted = sim->interrupted;
 	}
 	sim->finished = true;
 	return 0;
@@ -969,7 +1238,21 @@ void cman_sim_free(struct cman_sim *sim)
 	free(sim->want);
 	free(sim->od_warned);
 	free(sim->inst);
+	free(sim->running_ids);
 	free(sim->steps);
+	if (sim->autoscaling) {
+		cman_autoscaler_release(&sim->as);
+		cman_pool_manager_release(&sim->pm);
+		cman_decision_release(&sim->decision);
+		cman_signal_free(sim->signal);
+		cman_signal_free(sim->default_signal);
+		cman_store_free(sim->history);
+		if (sim->decisions)
+			fclose(sim->decisions);
+		free(sim->decisions_buf);
+	}
+	sim_groups_release(sim);
+	sim_connector_free(sim);
 	for (i = 0; i < sim->n_warnings; i++)
 		free(sim->warnings[i]);
 	free(sim->warnings);

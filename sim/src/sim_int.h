@@ -10,7 +10,11 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "cman/autoscaler.h"
 #include "cman/catalog.h"
+#include "cman/pool.h"
+#include "cman/resource_group.h"
+#include "cman/signal.h"
 #include "cman/metrics.h"
 #include "cman/sim/billing.h"
 #include "cman/sim/ledger.h"
@@ -25,7 +29,12 @@ enum ev_type {
 	EV_FEED,      /* the next sample of a recorded series */
 	EV_JOIN,      /* an instance's agent joins the cluster */
 	EV_TICK,      /* a billing boundary of a cohort */
+	EV_AUTOSCALE, /* an autoscaler run */
+	EV_INTERRUPT, /* the end of a spot interruption notice (arg: group << 32 | spec) */
 };
+
+#define NO_GROUP UINT32_MAX
+#define INTERRUPT_NOTICE_SECONDS 120
 
 struct sim_market {
 	char type[CMAN_TYPE_MAX];
@@ -40,6 +49,7 @@ struct sim_market {
 	uint32_t *fifo;               /* running instances, oldest first (ring) */
 	size_t head, len, cap;
 	double cost;                  /* dollars spent in this market */
+	uint64_t running;             /* running instances (both modes) */
 	struct cman_ledger ledger;    /* the market's cost per market step */
 	double *h_instances;          /* per market step: running instances at its start */
 	double *h_price;              /* per market step: spot price at its start (NaN: none) */
@@ -50,10 +60,40 @@ struct sim_market {
 struct sim_instance {
 	int64_t start, join, end;     /* join/end NO_TIME while unknown */
 	uint32_t market;
-	bool spot, has_bid, joined;
-	double bid;
+	uint32_t group, spec, slot;   /* autoscaler mode: where the group keeps it */
+	bool spot, has_bid, joined, interrupted;
+	int tasks;                    /* autoscaler mode: tasks at the last run */
+	double bid;                   /* dollars per instance-hour */
+	double weight;
 	double cost;
 	struct cman_bill_ref bill;
+};
+
+/* A launch specification of a simulated group and its running instances. */
+struct sim_spec {
+	uint32_t market;
+	double weight;
+	bool spot;
+	double bid;                   /* per instance-hour (SpotPrice x weight) */
+	uint32_t *ids;                /* running instances (unordered) */
+	size_t n, cap;
+	bool notice_pending;          /* an interruption notice is running */
+	int64_t notice_time;
+};
+
+/* A simulated resource group: Spot Fleet or Auto Scaling group. */
+struct sim_group {
+	struct cman_resource_group base;   /* first: the pool manager's view */
+	struct cman_sim *sim;
+	const struct cman_rg_spec *cfg;
+	struct sim_spec *specs;
+	size_t n_specs;
+	double target, fulfilled;
+	double min, max;
+	struct cman_rg_instance *view;
+	size_t view_cap, view_n;
+	bool view_valid;              /* false after any launch or removal */
+	double *step_target, *step_fulfilled;   /* per step, for groups.csv */
 };
 
 enum feed_kind { FEED_CAPACITY, FEED_PRICE, FEED_ALLOCATED, FEED_TARGET };
@@ -71,6 +111,18 @@ struct feed {
 /* The state of the pool at a step's start. */
 struct step_row {
 	double cpus, allocated, running, oversubscribed, target, fulfilled;
+};
+
+/* The simulated cluster as the autoscaler sees it (connector.c). */
+struct sim_connector {
+	struct cman_connector base;
+	struct cman_sim *sim;
+	double total[CMAN_RES_COUNT];
+};
+
+struct sim_clock {
+	struct cman_clock base;
+	struct cman_sim *sim;
 };
 
 struct cman_sim {
@@ -100,6 +152,7 @@ struct cman_sim {
 
 	/* pool state */
 	double running_cpus, joined_cpus, allocated, fulfilled, target;
+	double allocated_res[CMAN_RES_COUNT];   /* recorded <res>_allocated */
 	bool has_target, first_capacity_done;
 	/* integrals since start, in x-seconds */
 	long double joined_s, alloc_s, over_s, running_s;
@@ -114,9 +167,101 @@ struct cman_sim {
 	char **warnings;
 	size_t n_warnings, cap_warnings;
 
+	/* autoscaler mode */
+	bool autoscaling;
+	struct sim_group *groups;
+	size_t n_groups;
+	struct cman_resource_group **group_ptrs;
+	struct cman_store *history;   /* the pool's metadata the autoscaler writes */
+	struct cman_signal *signal, *default_signal;
+	struct cman_pool_manager pm;
+	struct cman_autoscaler as;
+	struct sim_connector *conn;
+	struct sim_clock *clock;
+	struct cman_decision decision;
+	FILE *decisions;              /* decisions.jsonl lines, in memory */
+	char *decisions_buf;
+	size_t decisions_len;
+	uint32_t *running_ids;        /* autoscaler mode: ids launched, oldest first;
+				       * ended ones are dropped at each connector reload */
+	size_t n_running_ids, cap_running_ids;
+	int lost_since_run;           /* instances interrupted since the last run */
+	uint64_t signal_failures;
+	uint64_t interrupted;
+
 	struct cman_sim_totals totals;
 	bool finished;
 };
+
+/* Instance ids: "i-" and 8 lowercase hex digits of the instance index. */
+static inline void sim_format_id(char *buf, uint32_t id)
+{
+	static const char hex[] = "0123456789abcdef";
+	int k;
+
+	buf[0] = 'i';
+	buf[1] = '-';
+	for (k = 9; k >= 2; k--, id >>= 4)
+		buf[k] = hex[id & 15];
+	buf[10] = '\0';
+}
+
+/* The index of an id made by sim_format_id; false when it is not one. */
+static inline bool sim_parse_id(const char *s, uint32_t *out)
+{
+	uint32_t v = 0;
+	int k;
+
+	if (s[0] != 'i' || s[1] != '-')
+		return false;
+	for (k = 2; k < 10; k++) {
+		char c = s[k];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint32_t)(c - 'a' + 10);
+		else
+			return false;
+	}
+	if (s[10])
+		return false;
+	*out = v;
+	return true;
+}
+
+/* Instances: launch one of market at now (immediate: joined at once). */
+int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t spec,
+	       bool spot, double bid, double weight, bool immediate, uint32_t *id,
+	       struct cman_error *err);
+/* End instance id at now; refundable: an outbid spot instance. */
+void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool refundable);
+/* The spot price of a market now (the on-demand price while none recorded). */
+double sim_market_price(const struct cman_sim *sim, uint32_t market);
+
+/* Markets: the index of (type, az), checked and created on first sight. */
+int market_intern(struct cman_sim *sim, const char *type, const char *az,
+		  const char *where, uint32_t *out, struct cman_error *err);
+
+/* The simulated connector and clock (connector.c). */
+int sim_connector_new(struct cman_sim *sim, struct cman_error *err);
+void sim_connector_free(struct cman_sim *sim);
+
+/* Groups (groups.c). */
+int sim_groups_init(struct cman_sim *sim, struct cman_error *err);
+void sim_groups_release(struct cman_sim *sim);
+/* Launch up to the group's target in the markets its strategy picks. */
+int sim_group_fill(struct sim_group *g, bool immediate, struct cman_error *err);
+/* A group's instance ended (terminated or interrupted): forget it. */
+void sim_group_forget(struct sim_group *g, uint32_t id);
+/* A market's price changed: give notice to outbid spot instances. */
+int sim_groups_price_changed(struct cman_sim *sim, uint32_t market, struct cman_error *err);
+/* The end of a notice: interrupt, then refill. */
+int sim_groups_interrupt(struct cman_sim *sim, uint32_t group, uint32_t spec,
+			 struct cman_error *err);
+
+/* The autoscaler's period, seconds. */
+int64_t autoscale_period_of(const struct cman_sim *sim);
 
 /* Add a warning (printf-style); fails only on ENOMEM. */
 int sim_warn(struct cman_sim *sim, const char *fmt, ...)

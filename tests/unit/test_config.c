@@ -606,6 +606,46 @@ static void test_pool_errors(void **state)
 	}
 }
 
+/* autoscaling.prevent_scale_down_after_capacity_loss / instance_loss_threshold */
+static void test_pool_capacity_loss(void **state)
+{
+	static const struct pool_case bad[] = {
+		{ "pool_config:\n  autoscaling: {prevent_scale_down_after_capacity_loss: 1}\n",
+		  "t.yaml:2:57: pool_config.autoscaling.prevent_scale_down_after_capacity_loss: expected true or false, got '1'" },
+		{ "pool_config:\n  autoscaling: {instance_loss_threshold: -1}\n",
+		  "t.yaml:2:42: pool_config.autoscaling.instance_loss_threshold: -1 is out of range, expected an integer >= 0" },
+		{ "pool_config:\n  autoscaling: {instance_loss_threshold: 2.5}\n",
+		  "pool_config.autoscaling.instance_loss_threshold: expected an integer, got '2.5'" },
+		{ "pool_config:\n  autoscaling: {prevent_scale_down: true}\n",
+		  "unknown key 'prevent_scale_down' in pool_config.autoscaling (expected one of: setpoint, target_capacity_margin, excluded_resources, capacity_offset, prevent_scale_down_after_capacity_loss, instance_loss_threshold)" },
+	};
+	struct cman_pool_config cfg;
+	struct cman_error e = { 0 };
+	size_t i;
+
+	cman_pool_config_init(&cfg);
+	assert_false(cfg.prevent_scale_down_after_capacity_loss);
+	assert_int_equal(cfg.instance_loss_threshold, 0);
+	assert_int_equal(parse_pool("pool_config: {autoscaling: {setpoint: 0.5}}\n", &cfg, &e), 0);
+	assert_false(cfg.prevent_scale_down_after_capacity_loss);
+	assert_int_equal(cfg.instance_loss_threshold, 0);
+	cman_pool_config_release(&cfg);
+	assert_int_equal(parse_pool("pool_config:\n  autoscaling:\n"
+				    "    prevent_scale_down_after_capacity_loss: yes\n"
+				    "    instance_loss_threshold: 3\n", &cfg, &e), 0);
+	assert_true(cfg.prevent_scale_down_after_capacity_loss);
+	assert_int_equal(cfg.instance_loss_threshold, 3);
+	cman_pool_config_release(&cfg);
+	assert_false(cfg.prevent_scale_down_after_capacity_loss);   /* back to defaults */
+	assert_int_equal(cfg.instance_loss_threshold, 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (parse_pool(bad[i].text, &cfg, &e) != CMAN_EINVAL)
+			fail_msg("case %zu: expected failure", i);
+		assert_contains(e.msg, bad[i].want);
+		assert_false(cfg.prevent_scale_down_after_capacity_loss);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_pool_defaults),
 		cmocka_unit_test(test_pool_full),
 		cmocka_unit_test(test_pool_errors),
+		cmocka_unit_test(test_pool_capacity_loss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

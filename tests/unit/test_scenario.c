@@ -395,7 +395,7 @@ static void test_bad(void **state)
 		{ BASE "simulation:\n  biling: per-hour\n", ":9:3: ",
 		  "unknown key 'biling' in simulation (expected one of: billing, refund_outbid, discount, cpus_per_weight, join_delay, step_seconds, spot_interruptions, ebs_volume_gb)" },
 		{ BASE "pool_config:\n  autoscaling:\n    setpoint: 0.5\n    setpont: 0.6\n", ":11:5: ",
-		  "unknown key 'setpont' in pool_config.autoscaling (expected one of: setpoint, target_capacity_margin, excluded_resources, capacity_offset)" },
+		  "unknown key 'setpont' in pool_config.autoscaling (expected one of: setpoint, target_capacity_margin, excluded_resources, capacity_offset, prevent_scale_down_after_capacity_loss, instance_loss_threshold)" },
 		{ BASE "simulation: {join_delay: {mean: 1}}\n", ":8:27: ",
 		  "unknown key 'mean' in simulation.join_delay" },
 		{ BASE "output: {dir: x, format: csv}\n", ":8:18: ", "unknown key 'format' in output" },

@@ -44,6 +44,10 @@ struct cman_pool_config {
 	double target_capacity_margin;    /* >= 0, default 0.1 */
 	bool excluded[CMAN_RES_COUNT];    /* excluded_resources */
 	double capacity_offset;           /* default 0 */
+	/* scale-down is prevented in a run when this is true and more than
+	 * instance_loss_threshold instances were lost since the last run */
+	bool prevent_scale_down_after_capacity_loss;   /* default false */
+	int64_t instance_loss_threshold;  /* >= 0, default 0 */
 	/* scaling_limits */
 	double min_capacity, max_capacity;
 	double max_weight_to_add, max_weight_to_remove;
@@ -61,9 +65,10 @@ struct cman_pool_config {
  * >= 0).  path is the key path for messages ("pool_config").  On failure
  * *cfg is left released.
  * Keys: autoscaling {setpoint, target_capacity_margin, excluded_resources,
- * capacity_offset (finite)}; scaling_limits {min_capacity, max_capacity,
- * max_weight_to_add, max_weight_to_remove, max_tasks_to_kill (numbers >= 0,
- * inf allowed), min_node_scalein_uptime_seconds,
+ * capacity_offset (finite), prevent_scale_down_after_capacity_loss (bool),
+ * instance_loss_threshold (integer >= 0)}; scaling_limits {min_capacity,
+ * max_capacity, max_weight_to_add, max_weight_to_remove, max_tasks_to_kill
+ * (numbers >= 0, inf allowed), min_node_scalein_uptime_seconds,
  * orphan_instance_uptime_threshold_seconds (integers >= 0)};
  * autoscale_signal {name and period_minutes required, required_metrics
  * (each name, type, minute_range all required), parameters (a mapping),
@@ -76,9 +81,10 @@ int cman_pool_config_parse(const struct cman_node *node, const char *path,
 
 /*
  * Defaults without a file: setpoint 0.7, margin 0.1, nothing excluded,
- * offset 0, min_capacity 0, max_capacity / max_weight_to_add /
- * max_weight_to_remove / max_tasks_to_kill INFINITY, scale-in uptime 300,
- * orphan threshold 1800, no signal.
+ * offset 0, scale-down never prevented (loss threshold 0), min_capacity 0,
+ * max_capacity / max_weight_to_add / max_weight_to_remove /
+ * max_tasks_to_kill INFINITY, scale-in uptime 300, orphan threshold 1800,
+ * no signal.
  */
 void cman_pool_config_init(struct cman_pool_config *cfg);
 /* Free what cfg owns and reset it to the defaults (safe twice). */

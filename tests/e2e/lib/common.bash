@@ -5,7 +5,7 @@ set -euo pipefail
 : "${CMAN_SIM:?}" "${CMAN_SRC:?}"
 DATA="$CMAN_SRC/tests/data"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cman-e2e.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 FAILS=0
 PASSES=0
 

@@ -30,6 +30,7 @@ struct cman_sim_totals {
 	double peak_cpus;
 	uint64_t instances_launched;
 	uint64_t instances_terminated;
+	uint64_t instances_interrupted;
 	uint64_t autoscaler_runs;
 	uint64_t events_processed;
 	size_t n_warnings;

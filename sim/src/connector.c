@@ -1,0 +1,124 @@
+/*
+ * connector.c - the simulated cluster as the autoscaler sees it: agents of
+ * joined instances, their totals, and the recorded allocations spread over
+ * them; the simulation's clock.
+ *
+ * Tasks model: the recorded allocated CPUs are packed onto the joined agents
+ * oldest first, one task per allocated CPU (rounded up per agent), so the
+ * newest agents are the idle ones, as a bin-packing scheduler leaves them.
+ * The simulator knows nothing of batch tasks (0) or draining (never).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+static int conn_reload(struct cman_connector *c, struct cman_error *err)
+{
+	struct sim_connector *sc = (struct sim_connector *)c;
+	struct cman_sim *sim = sc->sim;
+	double left = sim->allocated;
+	size_t i, k = 0;
+
+	/* sim->running_ids lists launches oldest first: drop the ended ones
+	 * while walking it, so each reload costs the running instances only */
+	memset(sc->total, 0, sizeof(sc->total));
+	for (i = 0; i < sim->n_running_ids; i++) {
+		uint32_t id = sim->running_ids[i];
+		struct sim_instance *in = &sim->inst[id];
+		const struct cman_instance_type *it = sim->markets[in->market].it;
+		double take;
+
+		if (in->end != NO_TIME)
+			continue;
+		sim->running_ids[k++] = id;
+		in->tasks = 0;
+		if (!in->joined)
+			continue;
+		sc->total[CMAN_RES_CPUS] += it->cpus;
+		sc->total[CMAN_RES_MEM] += it->mem_mb;
+		sc->total[CMAN_RES_DISK] += it->has_local_disk ? it->disk_mb
+							       : sim->sc->ebs_volume_gb * 1024.0;
+		sc->total[CMAN_RES_GPUS] += it->gpus;
+		take = left < it->cpus ? left : it->cpus;
+		if (take > 0) {
+			in->tasks = (int)ceil(take);
+			left -= take;
+		}
+	}
+	sim->n_running_ids = k;
+	(void)err;
+	return 0;
+}
+
+static void conn_agent(const struct cman_connector *c, const char *id,
+		       struct cman_agent *out)
+{
+	const struct sim_connector *sc = (const struct sim_connector *)c;
+	const struct cman_sim *sim = sc->sim;
+	uint32_t v;
+	const struct sim_instance *in;
+
+	memset(out, 0, sizeof(*out));
+	out->state = CMAN_AGENT_UNKNOWN;
+	if (!sim_parse_id(id, &v) || v >= sim->n_inst)
+		return;
+	in = &sim->inst[v];
+	if (in->end != NO_TIME)
+		return;
+	out->safe_to_kill = true;
+	if (!in->joined) {
+		out->state = CMAN_AGENT_ORPHANED;
+		out->orphaned_since = in->start;
+		return;
+	}
+	out->tasks = in->tasks;
+	out->state = in->tasks ? CMAN_AGENT_RUNNING : CMAN_AGENT_IDLE;
+}
+
+static double conn_total(const struct cman_connector *c, enum cman_resource r)
+{
+	return ((const struct sim_connector *)c)->total[r];
+}
+
+static double conn_allocated(const struct cman_connector *c, enum cman_resource r)
+{
+	return ((const struct sim_connector *)c)->sim->allocated_res[r];
+}
+
+static const struct cman_connector_ops sim_connector_ops = {
+	.kind = "simulated",
+	.reload = conn_reload,
+	.agent = conn_agent,
+	.total = conn_total,
+	.allocated = conn_allocated,
+};
+
+static int64_t clock_now(const struct cman_clock *clk)
+{
+	return ((const struct sim_clock *)clk)->sim->now;
+}
+
+static const struct cman_clock_ops sim_clock_ops = { .now = clock_now };
+
+int sim_connector_new(struct cman_sim *sim, struct cman_error *err)
+{
+	sim->conn = calloc(1, sizeof(*sim->conn));
+	sim->clock = calloc(1, sizeof(*sim->clock));
+	if (!sim->conn || !sim->clock)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	sim->conn->base.ops = &sim_connector_ops;
+	sim->conn->sim = sim;
+	sim->clock->base.ops = &sim_clock_ops;
+	sim->clock->sim = sim;
+	return 0;
+}
+
+void sim_connector_free(struct cman_sim *sim)
+{
+	free(sim->conn);
+	free(sim->clock);
+	sim->conn = NULL;
+	sim->clock = NULL;
+}

@@ -1,0 +1,512 @@
+/*
+ * groups.c - simulated resource groups (SPEC §5): Spot Fleets with their
+ * allocation strategies and Auto Scaling groups, behind the resource-group
+ * interface the pool manager drives; spot interruptions.
+ *
+ * Market capacity model (for capacityOptimized and priceCapacityOptimized):
+ * the simulator has no record of how much spare capacity a spot market has,
+ * so it takes the market's price relative to its on-demand price as the
+ * signal of scarcity: a market whose spot price is a smaller fraction of the
+ * on-demand price is taken to have more spare capacity.
+ *   - capacityOptimized puts new capacity in the available market with the
+ *     lowest spot/on-demand ratio;
+ *   - priceCapacityOptimized ranks the available markets by that ratio,
+ *     keeps the better half (rounded up) and picks the lowest price per
+ *     unit of weight among them;
+ *   - lowestPrice picks the lowest price per unit of weight;
+ *   - diversified spreads the target evenly over the available markets.
+ * Ties go to the launch specification listed first.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_int.h"
+
+static struct sim_group *as_group(const struct cman_resource_group *rg)
+{
+	return (struct sim_group *)rg;
+}
+
+/* ---- instance bookkeeping -------------------------------------------------- */
+
+static int spec_add(struct sim_spec *sp, struct sim_instance *in, uint32_t id)
+{
+	if (sp->n == sp->cap) {
+		size_t cap = sp->cap ? 2 * sp->cap : 16;
+		uint32_t *ids = realloc(sp->ids, cap * sizeof(*ids));
+
+		if (!ids)
+			return CMAN_ENOMEM;
+		sp->ids = ids;
+		sp->cap = cap;
+	}
+	in->slot = (uint32_t)sp->n;
+	sp->ids[sp->n++] = id;
+	return 0;
+}
+
+void sim_group_forget(struct sim_group *g, uint32_t id)
+{
+	struct sim_instance *in = &g->sim->inst[id];
+	struct sim_spec *sp = &g->specs[in->spec];
+	uint32_t last = sp->ids[--sp->n];
+
+	/* swap-remove: the last instance takes the slot */
+	sp->ids[in->slot] = last;
+	g->sim->inst[last].slot = in->slot;
+	g->fulfilled -= in->weight;
+	g->view_valid = false;
+}
+
+static int launch_in(struct sim_group *g, size_t s, bool immediate, struct cman_error *err)
+{
+	struct sim_spec *sp = &g->specs[s];
+	uint32_t gi = (uint32_t)(g - g->sim->groups), id;
+	int rc = sim_launch(g->sim, sp->market, gi, (uint32_t)s, sp->spot, sp->bid, sp->weight,
+			    immediate, &id, err);
+
+	if (rc)
+		return rc;
+	rc = spec_add(sp, &g->sim->inst[id], id);
+	if (rc)
+		return cman_error_set(err, rc, "out of memory");
+	g->fulfilled += sp->weight;
+	g->view_valid = false;
+	return 0;
+}
+
+static double spec_capacity(const struct sim_spec *sp)
+{
+	return (double)sp->n * sp->weight;
+}
+
+/* A spot market is available when its bid is at least the current price. */
+static bool spec_available(const struct sim_group *g, const struct sim_spec *sp)
+{
+	return !sp->spot || sp->bid >= sim_market_price(g->sim, sp->market);
+}
+
+/* ---- allocation strategies ------------------------------------------------- */
+
+struct cand {
+	size_t spec;
+	double residual;
+	double price;              /* per unit of weight */
+	double ratio;              /* spot / on-demand */
+};
+
+static int cmp_residual(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->residual != y->residual)
+		return x->residual < y->residual ? -1 : 1;
+	if (x->price != y->price)
+		return x->price < y->price ? -1 : 1;
+	return x->spec < y->spec ? -1 : x->spec > y->spec;
+}
+
+static int cmp_ratio(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->ratio != y->ratio)
+		return x->ratio < y->ratio ? -1 : 1;
+	return x->spec < y->spec ? -1 : x->spec > y->spec;
+}
+
+static int cmp_price(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->price != y->price)
+		return x->price < y->price ? -1 : 1;
+	return x->spec < y->spec ? -1 : x->spec > y->spec;
+}
+
+/*
+ * Diversified (SPEC §5): split the target evenly over the available
+ * markets; visit them by (residual, price) ascending; fill each residual
+ * with whole instances and spread the overshoot evenly as a correction over
+ * the markets still to visit (a market already covered passes its excess on).
+ */
+static int fill_diversified(struct sim_group *g, struct cand *c, size_t n,
+			    double unavailable, bool immediate, struct cman_error *err)
+{
+	double share = (g->target - unavailable) / (double)n, corr = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		c[i].residual = share - spec_capacity(&g->specs[c[i].spec]);
+	qsort(c, n, sizeof(*c), cmp_residual);
+	for (i = 0; i < n; i++) {
+		struct sim_spec *sp = &g->specs[c[i].spec];
+		double need = c[i].residual - corr, over;
+		long k = 0;
+
+		if (need > 1e-9) {
+			k = (long)ceil(need / sp->weight - 1e-9);
+			over = (double)k * sp->weight - need;
+		} else {
+			over = -need;
+		}
+		for (; k > 0; k--) {
+			rc = launch_in(g, c[i].spec, immediate, err);
+			if (rc)
+				return rc;
+		}
+		if (i + 1 < n)
+			corr += over / (double)(n - i - 1);
+	}
+	return 0;
+}
+
+/* The other strategies put all new capacity in one chosen market. */
+static int fill_single(struct sim_group *g, size_t spec, bool immediate,
+		       struct cman_error *err)
+{
+	int rc;
+
+	while (g->fulfilled < g->target - 1e-9) {
+		rc = launch_in(g, spec, immediate, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+int sim_group_fill(struct sim_group *g, bool immediate, struct cman_error *err)
+{
+	struct cand stack[64], *c = stack;
+	double unavailable = 0;
+	size_t n = 0, s, pick;
+	int rc = 0;
+
+	if (g->fulfilled >= g->target - 1e-9)
+		return 0;
+	if (g->n_specs > sizeof(stack) / sizeof(stack[0])) {
+		c = malloc(g->n_specs * sizeof(*c));
+		if (!c)
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	for (s = 0; s < g->n_specs; s++) {
+		struct sim_spec *sp = &g->specs[s];
+		const struct sim_market *m = &g->sim->markets[sp->market];
+		double p = sp->spot ? sim_market_price(g->sim, sp->market) : m->ondemand_price;
+
+		if (!spec_available(g, sp)) {
+			unavailable += spec_capacity(sp);
+			continue;
+		}
+		c[n].spec = s;
+		c[n].price = p / sp->weight;
+		c[n].ratio = m->ondemand_price > 0 ? p / m->ondemand_price : 1;
+		c[n].residual = 0;
+		n++;
+	}
+	if (n == 0)
+		goto out;   /* every market is outbid: the fleet waits */
+	if (g->cfg->type == CMAN_RG_ASG) {
+		/* an ASG balances its zones: the zone with the fewest instances */
+		while (g->fulfilled < g->target - 1e-9 && !rc) {
+			pick = 0;
+			for (s = 1; s < n; s++)
+				if (g->specs[c[s].spec].n < g->specs[c[pick].spec].n)
+					pick = s;
+			rc = launch_in(g, c[pick].spec, immediate, err);
+		}
+		goto out;
+	}
+	switch (g->cfg->strategy) {
+	case CMAN_ALLOC_DIVERSIFIED:
+		rc = fill_diversified(g, c, n, unavailable, immediate, err);
+		break;
+	case CMAN_ALLOC_LOWEST_PRICE:
+		qsort(c, n, sizeof(*c), cmp_price);
+		rc = fill_single(g, c[0].spec, immediate, err);
+		break;
+	case CMAN_ALLOC_CAPACITY_OPTIMIZED:
+		qsort(c, n, sizeof(*c), cmp_ratio);
+		rc = fill_single(g, c[0].spec, immediate, err);
+		break;
+	case CMAN_ALLOC_PRICE_CAPACITY_OPTIMIZED:
+		qsort(c, n, sizeof(*c), cmp_ratio);
+		n = (n + 1) / 2;
+		qsort(c, n, sizeof(*c), cmp_price);
+		rc = fill_single(g, c[0].spec, immediate, err);
+		break;
+	}
+out:
+	if (c != stack)
+		free(c);
+	return rc;
+}
+
+/* ---- the resource-group interface ------------------------------------------- */
+
+static double rg_target(const struct cman_resource_group *rg)
+{
+	return as_group(rg)->target;
+}
+
+static double rg_fulfilled(const struct cman_resource_group *rg)
+{
+	return as_group(rg)->fulfilled;
+}
+
+static size_t rg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+{
+	struct sim_group *g = as_group(rg);
+	size_t total = 0, s, i, k = 0;
+
+	/* the pool manager asks several times per run: rebuild on change only */
+	if (g->view_valid) {
+		*out = g->view;
+		return g->view_n;
+	}
+	for (s = 0; s < g->n_specs; s++)
+		total += g->specs[s].n;
+	if (total > g->view_cap) {
+		struct cman_rg_instance *v = realloc(g->view, total * sizeof(*v));
+
+		if (!v) {
+			*out = NULL;
+			return 0;
+		}
+		g->view = v;
+		g->view_cap = total;
+	}
+	for (s = 0; s < g->n_specs; s++) {
+		const struct sim_spec *sp = &g->specs[s];
+		const struct sim_market *m = &g->sim->markets[sp->market];
+
+		for (i = 0; i < sp->n; i++) {
+			const struct sim_instance *in = &g->sim->inst[sp->ids[i]];
+			struct cman_rg_instance *v = &g->view[k++];
+
+			sim_format_id(v->id, sp->ids[i]);
+			v->instance_type = m->type;
+			v->az = m->az;
+			v->weight = in->weight;
+			v->launch_time = in->start;
+			v->spot = in->spot;
+		}
+	}
+	*out = g->view;
+	g->view_n = k;
+	g->view_valid = true;
+	return k;
+}
+
+static int rg_modify_target(struct cman_resource_group *rg, double target, bool dry_run,
+			    struct cman_error *err)
+{
+	struct sim_group *g = as_group(rg);
+
+	if (dry_run)
+		return 0;
+	g->target = target;
+	/* lowering the target terminates nothing: the autoscaler prunes */
+	return sim_group_fill(g, false, err);
+}
+
+/* An instance id back to the instance index; false when not ours. */
+static bool parse_id(const struct cman_sim *sim, const char *id, uint32_t *out)
+{
+	return sim_parse_id(id, out) && *out < sim->n_inst;
+}
+
+static int rg_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
+			bool dry_run, size_t *n_done, struct cman_error *err)
+{
+	struct sim_group *g = as_group(rg);
+	uint32_t gi = (uint32_t)(g - g->sim->groups);
+	size_t i, done = 0;
+
+	for (i = 0; i < n; i++) {
+		uint32_t id;
+		struct sim_instance *in;
+
+		if (!parse_id(g->sim, ids[i], &id))
+			continue;
+		in = &g->sim->inst[id];
+		if (in->group != gi || in->end != NO_TIME)
+			continue;
+		done++;
+		if (dry_run)
+			continue;
+		sim_group_forget(g, id);
+		sim_finish_instance(g->sim, id, false);
+	}
+	if (n_done)
+		*n_done = done;
+	/* after terminations a fleet refills up to its target */
+	return dry_run ? 0 : sim_group_fill(g, false, err);
+}
+
+static bool rg_is_stale(const struct cman_resource_group *rg)
+{
+	return false;
+}
+
+static double rg_min(const struct cman_resource_group *rg)
+{
+	return as_group(rg)->min;
+}
+
+static double rg_max(const struct cman_resource_group *rg)
+{
+	return as_group(rg)->max;
+}
+
+static const struct cman_rg_ops spot_fleet_ops = {
+	.kind = "spot_fleet",
+	.target_capacity = rg_target,
+	.fulfilled_capacity = rg_fulfilled,
+	.instances = rg_instances,
+	.modify_target = rg_modify_target,
+	.terminate = rg_terminate,
+	.is_stale = rg_is_stale,
+	.min_capacity = rg_min,
+	.max_capacity = rg_max,
+};
+
+static const struct cman_rg_ops asg_ops = {
+	.kind = "auto_scaling_group",
+	.target_capacity = rg_target,
+	.fulfilled_capacity = rg_fulfilled,
+	.instances = rg_instances,
+	.modify_target = rg_modify_target,
+	.terminate = rg_terminate,
+	.is_stale = rg_is_stale,
+	.min_capacity = rg_min,
+	.max_capacity = rg_max,
+};
+
+/* ---- spot interruptions ------------------------------------------------------- */
+
+int sim_groups_price_changed(struct cman_sim *sim, uint32_t market, struct cman_error *err)
+{
+	size_t g, s;
+	int rc;
+
+	if (!sim->sc->spot_interruptions)
+		return 0;
+	for (g = 0; g < sim->n_groups; g++) {
+		for (s = 0; s < sim->groups[g].n_specs; s++) {
+			struct sim_spec *sp = &sim->groups[g].specs[s];
+
+			if (sp->market != market || !sp->spot || !sp->n || sp->notice_pending ||
+			    sp->bid >= sim_market_price(sim, market))
+				continue;
+			/* outbid: two minutes' notice for the instances running now */
+			sp->notice_pending = true;
+			sp->notice_time = sim->now;
+			rc = cman_queue_push(&sim->q, sim->now + INTERRUPT_NOTICE_SECONDS,
+					     CMAN_PRIO_CLUSTER, EV_INTERRUPT,
+					     (uint64_t)g << 32 | s);
+			if (rc)
+				return cman_error_set(err, rc, "out of memory");
+		}
+	}
+	return 0;
+}
+
+int sim_groups_interrupt(struct cman_sim *sim, uint32_t gi, uint32_t s,
+			 struct cman_error *err)
+{
+	struct sim_group *g = &sim->groups[gi];
+	struct sim_spec *sp = &g->specs[s];
+	size_t i = 0;
+
+	sp->notice_pending = false;
+	while (i < sp->n) {
+		uint32_t id = sp->ids[i];
+		struct sim_instance *in = &sim->inst[id];
+		double price = sim_market_price(sim, sp->market);
+
+		if (in->start > sp->notice_time) {
+			i++;   /* launched after the notice: not part of it */
+			continue;
+		}
+		in->interrupted = true;
+		sim->interrupted++;
+		sim->lost_since_run++;
+		sim_group_forget(g, id);   /* swaps another instance into slot i */
+		sim_finish_instance(sim, id, in->bid <= price);
+	}
+	return sim_group_fill(g, false, err);
+}
+
+/* ---- set-up ------------------------------------------------------------------- */
+
+int sim_groups_init(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	size_t i, s;
+	int rc;
+
+	sim->groups = calloc(sc->n_groups ? sc->n_groups : 1, sizeof(*sim->groups));
+	sim->group_ptrs = calloc(sc->n_groups ? sc->n_groups : 1, sizeof(*sim->group_ptrs));
+	if (!sim->groups || !sim->group_ptrs)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	for (i = 0; i < sc->n_groups; i++) {
+		const struct cman_rg_spec *cfg = &sc->groups[i];
+		struct sim_group *g = &sim->groups[i];
+
+		g->base.ops = cfg->type == CMAN_RG_ASG ? &asg_ops : &spot_fleet_ops;
+		snprintf(g->base.id, sizeof(g->base.id), "%s", cfg->id);
+		g->sim = sim;
+		g->cfg = cfg;
+		g->min = cfg->min_size;
+		g->max = cfg->max_size;
+		g->specs = calloc(cfg->n_specs, sizeof(*g->specs));
+		g->step_target = calloc(sim->ledger.n_steps, sizeof(double));
+		g->step_fulfilled = calloc(sim->ledger.n_steps, sizeof(double));
+		sim->n_groups++;
+		sim->group_ptrs[i] = &g->base;
+		if (!g->specs || !g->step_target || !g->step_fulfilled)
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		g->n_specs = cfg->n_specs;
+		for (s = 0; s < cfg->n_specs; s++) {
+			const struct cman_launch_spec *ls = &cfg->specs[s];
+			struct sim_spec *sp = &g->specs[s];
+			char where[512];
+
+			snprintf(where, sizeof(where), "%s: resource_groups[%zu] (%s)",
+				 sc->path, i, cfg->id);
+			rc = market_intern(sim, ls->instance_type, ls->az, where, &sp->market, err);
+			if (rc)
+				return rc;
+			sp->weight = ls->weight;
+			sp->spot = cfg->type == CMAN_RG_SPOT_FLEET;
+			sp->bid = sp->spot ? ls->spot_price * ls->weight : 0;
+		}
+	}
+	return 0;
+}
+
+void sim_groups_release(struct cman_sim *sim)
+{
+	size_t i, s;
+
+	for (i = 0; i < sim->n_groups; i++) {
+		struct sim_group *g = &sim->groups[i];
+
+		if (g->specs)
+			for (s = 0; s < g->n_specs; s++)
+				free(g->specs[s].ids);
+		free(g->specs);
+		free(g->view);
+		free(g->step_target);
+		free(g->step_fulfilled);
+	}
+	free(sim->groups);
+	free(sim->group_ptrs);
+	sim->groups = NULL;
+	sim->group_ptrs = NULL;
+	sim->n_groups = 0;
+}

@@ -1,0 +1,1102 @@
+/*
+ * test_pool.c - the pool manager (pool.h, SPEC §4 steps 4-6): distribution
+ * of a target over resource groups (tables and a randomized comparison
+ * with a unit-by-unit reference), the order in which machines are pruned,
+ * every skip reason, candidate filtering, orphan clean-up, dry runs and
+ * error paths, against a fake resource group and a fake connector.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cman/autoscaler.h"
+#include "cman/pool.h"
+
+#define MAXG 6
+#define MAXM 16
+#define NOW 100000
+
+/* ---- fakes ----------------------------------------------------------------- */
+
+struct fake_group {
+	struct cman_resource_group base;
+	double target, min, max;
+	bool stale;
+	struct cman_rg_instance inst[MAXM];
+	size_t n;
+	/* what the pool manager asked */
+	int n_modify, n_terminate;
+	double modify_target;
+	bool modify_dry, terminate_dry;
+	size_t terminate_n;
+	int fail_modify, fail_terminate;
+};
+
+static struct fake_group *fg(const struct cman_resource_group *rg)
+{
+	return (struct fake_group *)rg;
+}
+
+static double f_target(const struct cman_resource_group *rg)
+{
+	return fg(rg)->target;
+}
+
+static double f_fulfilled(const struct cman_resource_group *rg)
+{
+	double s = 0;
+	size_t i;
+
+	for (i = 0; i < fg(rg)->n; i++)
+		s += fg(rg)->inst[i].weight;
+	return s;
+}
+
+static size_t f_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+{
+	*out = fg(rg)->inst;
+	return fg(rg)->n;
+}
+
+static int f_modify(struct cman_resource_group *rg, double target, bool dry_run,
+		    struct cman_error *err)
+{
+	struct fake_group *g = fg(rg);
+
+	g->n_modify++;
+	g->modify_target = target;
+	g->modify_dry = dry_run;
+	if (g->fail_modify)
+		return cman_error_set(err, CMAN_EIO, "modify failed");
+	if (!dry_run)
+		g->target = target;
+	return 0;
+}
+
+static int f_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
+		       bool dry_run, size_t *n_done, struct cman_error *err)
+{
+	struct fake_group *g = fg(rg);
+	size_t i, j, done = 0;
+
+	g->n_terminate++;
+	g->terminate_dry = dry_run;
+	g->terminate_n = n;
+	if (g->fail_terminate)
+		return cman_error_set(err, CMAN_EIO, "terminate failed");
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < g->n; j++)
+			if (!strcmp(g->inst[j].id, ids[i]))
+				break;
+		if (j == g->n)
+			continue;
+		done++;
+		if (dry_run)
+			continue;
+		/* scribble over the slot first: the ids must not point here */
+		memset(g->inst[j].id, 'x', sizeof(g->inst[j].id) - 1);
+		memmove(&g->inst[j], &g->inst[j + 1], (g->n - j - 1) * sizeof(g->inst[0]));
+		g->n--;
+	}
+	if (n_done)
+		*n_done = done;
+	return 0;
+}
+
+static bool f_stale(const struct cman_resource_group *rg)
+{
+	return fg(rg)->stale;
+}
+
+static double f_min(const struct cman_resource_group *rg)
+{
+	return fg(rg)->min;
+}
+
+static double f_max(const struct cman_resource_group *rg)
+{
+	return fg(rg)->max;
+}
+
+static const struct cman_rg_ops fake_rg_ops = {
+	.kind = "fake",
+	.target_capacity = f_target,
+	.fulfilled_capacity = f_fulfilled,
+	.instances = f_instances,
+	.modify_target = f_modify,
+	.terminate = f_terminate,
+	.is_stale = f_stale,
+	.min_capacity = f_min,
+	.max_capacity = f_max,
+};
+
+struct fake_conn {
+	struct cman_connector base;
+	struct {
+		char id[32];
+		struct cman_agent a;
+	} agents[MAXG * MAXM];
+	size_t n;
+	int n_lookups;
+};
+
+static void c_agent(const struct cman_connector *c, const char *id, struct cman_agent *out)
+{
+	struct fake_conn *fc = (struct fake_conn *)c;
+	size_t i;
+
+	fc->n_lookups++;
+	for (i = 0; i < fc->n; i++)
+		if (!strcmp(fc->agents[i].id, id)) {
+			*out = fc->agents[i].a;
+			return;
+		}
+	memset(out, 0, sizeof(*out));
+	out->state = CMAN_AGENT_UNKNOWN;
+}
+
+static double c_zero(const struct cman_connector *c, enum cman_resource r)
+{
+	return 0;
+}
+
+static const struct cman_connector_ops fake_conn_ops = {
+	.kind = "fake",
+	.agent = c_agent,
+	.total = c_zero,
+	.allocated = c_zero,
+};
+
+struct fake_clock {
+	struct cman_clock base;
+	int64_t now;
+};
+
+static int64_t k_now(const struct cman_clock *c)
+{
+	return ((const struct fake_clock *)c)->now;
+}
+
+static const struct cman_clock_ops fake_clock_ops = { .now = k_now };
+
+/* A pool: groups, connector, clock, config, manager and decision. */
+struct world {
+	struct fake_group g[MAXG];
+	struct cman_resource_group *ptrs[MAXG];
+	size_t ng;
+	struct fake_conn conn;
+	struct fake_clock clk;
+	struct cman_pool_config cfg;
+	struct cman_pool_manager pm;
+	struct cman_decision d;
+};
+
+static struct world *world_new(size_t ng)
+{
+	struct world *w = calloc(1, sizeof(*w));
+	size_t i;
+
+	assert_non_null(w);
+	w->ng = ng;
+	for (i = 0; i < ng; i++) {
+		w->g[i].base.ops = &fake_rg_ops;
+		snprintf(w->g[i].base.id, sizeof(w->g[i].base.id), "g%zu", i);
+		w->g[i].max = INFINITY;
+		w->ptrs[i] = &w->g[i].base;
+	}
+	w->conn.base.ops = &fake_conn_ops;
+	w->clk.base.ops = &fake_clock_ops;
+	w->clk.now = NOW;
+	cman_pool_config_init(&w->cfg);
+	cman_pool_manager_init(&w->pm, &w->cfg, w->ptrs, ng, &w->conn.base, &w->clk.base);
+	cman_decision_init(&w->d);
+	return w;
+}
+
+static void world_free(struct world *w)
+{
+	cman_pool_manager_release(&w->pm);
+	cman_decision_release(&w->d);
+	cman_pool_config_release(&w->cfg);
+	free(w);
+}
+
+enum { DRAIN = 1, CORDON = 2, UNSAFE = 4 };
+
+/* A machine of group gi; age in seconds before NOW; state UNKNOWN: the
+ * connector does not know it. */
+static void add(struct world *w, size_t gi, const char *id, double weight, int64_t age,
+		enum cman_agent_state state, int tasks, int batch, unsigned flags)
+{
+	struct fake_group *g = &w->g[gi];
+	struct cman_rg_instance *in = &g->inst[g->n++];
+
+	assert_true(g->n <= MAXM);
+	memset(in, 0, sizeof(*in));
+	snprintf(in->id, sizeof(in->id), "%s", id);
+	in->instance_type = "m5.large";
+	in->az = "us-west-2a";
+	in->weight = weight;
+	in->launch_time = NOW - age;
+	if (state == CMAN_AGENT_UNKNOWN)
+		return;
+	snprintf(w->conn.agents[w->conn.n].id, sizeof(w->conn.agents[0].id), "%s", id);
+	w->conn.agents[w->conn.n].a = (struct cman_agent){
+		.state = state,
+		.orphaned_since = state == CMAN_AGENT_ORPHANED ? NOW - age : 0,
+		.tasks = tasks,
+		.batch_tasks = batch,
+		.draining = flags & DRAIN,
+		.cordoned = flags & CORDON,
+		.safe_to_kill = !(flags & UNSAFE),
+	};
+	w->conn.n++;
+}
+
+/* The ids in d->terminated joined by ',' */
+static const char *terminated(const struct cman_decision *d)
+{
+	static char buf[1024];
+	size_t i;
+
+	buf[0] = 0;
+	for (i = 0; i < d->n_terminated; i++) {
+		if (i)
+			strcat(buf, ",");
+		strcat(buf, d->terminated[i]);
+	}
+	return buf;
+}
+
+/* "id:reason" of d->skipped joined by ',' */
+static const char *skipped(const struct cman_decision *d)
+{
+	static char buf[1024];
+	size_t i;
+
+	buf[0] = 0;
+	for (i = 0; i < d->n_skipped; i++) {
+		if (i)
+			strcat(buf, ",");
+		strcat(buf, d->skipped[i].id);
+		strcat(buf, ":");
+		strcat(buf, d->skipped[i].reason);
+	}
+	return buf;
+}
+
+/* ---- distribution ---------------------------------------------------------- */
+
+#define INF INFINITY
+
+struct dist_case {
+	const char *what;
+	size_t n;
+	const char *ids[5];
+	double cur[5], min[5], max[5];
+	bool stale[5];
+	double target;
+	double want[5];
+};
+
+static const struct dist_case dist_cases[] = {
+	{ "one group grows", 1, { "a" }, { 0 }, { 0 }, { INF }, { 0 }, 10, { 10 } },
+	{ "one group shrinks", 1, { "a" }, { 10 }, { 0 }, { INF }, { 0 }, 4, { 4 } },
+	{ "unchanged", 2, { "a", "b" }, { 2, 3 }, { 0, 0 }, { INF, INF }, { 0 }, 5, { 2, 3 } },
+	{ "grow ties by id", 2, { "a", "b" }, { 0, 0 }, { 0, 0 }, { INF, INF }, { 0 }, 5,
+	  { 3, 2 } },
+	{ "grow ties by id, listed backwards", 2, { "b", "a" }, { 0, 0 }, { 0, 0 }, { INF, INF },
+	  { 0 }, 1, { 0, 1 } },
+	{ "grow the smallest first", 3, { "a", "b", "c" }, { 5, 1, 1 }, { 0, 0, 0 },
+	  { INF, INF, INF }, { 0 }, 10, { 5, 3, 2 } },
+	{ "grow levels up then rounds", 3, { "a", "b", "c" }, { 4, 0, 1 }, { 0, 0, 0 },
+	  { INF, INF, INF }, { 0 }, 15, { 5, 5, 5 } },
+	{ "group at max skipped", 2, { "a", "b" }, { 0, 0 }, { 0, 0 }, { 2, INF }, { 0 }, 10,
+	  { 2, 8 } },
+	{ "shrink the largest first", 3, { "a", "b", "c" }, { 6, 4, 2 }, { 0, 0, 0 },
+	  { INF, INF, INF }, { 0 }, 6, { 2, 2, 2 } },
+	{ "shrink ties by id", 2, { "b", "a" }, { 3, 3 }, { 0, 0 }, { INF, INF }, { 0 }, 5,
+	  { 3, 2 } },
+	{ "group at min skipped", 2, { "a", "b" }, { 5, 5 }, { 3, 0 }, { INF, INF }, { 0 }, 4,
+	  { 3, 1 } },
+	{ "stale group gets 0, not counted", 2, { "a", "b" }, { 5, 0 }, { 0, 0 }, { INF, INF },
+	  { true, false }, 3, { 0, 3 } },
+	{ "stale group ignores its min", 2, { "a", "b" }, { 5, 1 }, { 4, 0 }, { INF, INF },
+	  { true, false }, 1, { 0, 1 } },
+	{ "unreachable growth stops at the maxima", 2, { "a", "b" }, { 0, 0 }, { 0, 0 }, { 2, 3 },
+	  { 0 }, 10, { 2, 3 } },
+	{ "unreachable shrink stops at the minima", 2, { "a", "b" }, { 5, 5 }, { 2, 2 },
+	  { INF, INF }, { 0 }, 0, { 2, 2 } },
+	{ "current above max clamped", 1, { "a" }, { 10 }, { 0 }, { 4 }, { 0 }, 4, { 4 } },
+	{ "current below min clamped", 1, { "a" }, { 0 }, { 3 }, { INF }, { 0 }, 0, { 3 } },
+	{ "clamped, then distributed", 2, { "a", "b" }, { 10, 0 }, { 0, 0 }, { 4, INF }, { 0 },
+	  10, { 4, 6 } },
+	{ "fractional target: ceil", 2, { "a", "b" }, { 0, 0 }, { 0, 0 }, { INF, INF }, { 0 },
+	  4.2, { 3, 2 } },
+	{ "negative target: 0", 2, { "a", "b" }, { 3, 3 }, { 0, 0 }, { INF, INF }, { 0 }, -5,
+	  { 0, 0 } },
+	{ "NaN target: 0", 1, { "a" }, { 3 }, { 0 }, { INF }, { 0 }, NAN, { 0 } },
+	{ "fractional current: last step a fraction", 1, { "a" }, { 1.5 }, { 0 }, { INF }, { 0 },
+	  4, { 4 } },
+	{ "fractional currents", 2, { "a", "b" }, { 1.5, 2 }, { 0, 0 }, { INF, INF }, { 0 }, 6,
+	  { 3, 3 } },
+	{ "fractional current below max: only the last fractional step", 2, { "a", "b" }, { 9.5, 0 },
+	  { 0, 0 }, { 10, INF }, { 0 }, 20, { 10, 10 } },
+	{ "five groups grow", 5, { "e", "d", "c", "b", "a" }, { 0, 0, 0, 0, 0 },
+	  { 0, 0, 0, 0, 0 }, { INF, INF, INF, INF, INF }, { 0 }, 12, { 2, 2, 2, 3, 3 } },
+	{ "five groups shrink with limits", 5, { "a", "b", "c", "d", "e" }, { 10, 8, 6, 4, 2 },
+	  { 9, 0, 0, 0, 0 }, { INF, INF, INF, INF, INF }, { 0 }, 20, { 9, 3, 3, 3, 2 } },
+	{ "five groups, one stale, one at max", 5, { "a", "b", "c", "d", "e" }, { 1, 1, 7, 0, 0 },
+	  { 0, 0, 0, 0, 0 }, { 1, INF, INF, INF, INF }, { false, false, true, false, false }, 10,
+	  { 1, 3, 0, 3, 3 } },
+	{ "large target, bulk", 2, { "a", "b" }, { 0, 0 }, { 0, 0 }, { INF, INF }, { 0 }, 1e7,
+	  { 5e6, 5e6 } },
+	{ "no groups", 0, { 0 }, { 0 }, { 0 }, { 0 }, { 0 }, 5, { 0 } },
+};
+
+static void set_groups(struct world *w, const struct dist_case *c)
+{
+	size_t i;
+
+	w->ng = w->pm.n_groups = c->n;
+	for (i = 0; i < c->n; i++) {
+		snprintf(w->g[i].base.id, sizeof(w->g[i].base.id), "%s", c->ids[i]);
+		w->g[i].target = c->cur[i];
+		w->g[i].min = c->min[i];
+		w->g[i].max = c->max[i];
+		w->g[i].stale = c->stale[i];
+	}
+}
+
+static void test_distribute_table(void **state)
+{
+	size_t k, i;
+
+	for (k = 0; k < sizeof(dist_cases) / sizeof(dist_cases[0]); k++) {
+		const struct dist_case *c = &dist_cases[k];
+		struct world *w = world_new(c->n);
+		double out[5] = { -1, -1, -1, -1, -1 };
+
+		set_groups(w, c);
+		cman_pool_distribute(&w->pm, c->cur, c->target, out);
+		for (i = 0; i < c->n; i++)
+			if (fabs(out[i] - c->want[i]) > 1e-9)
+				fail_msg("%s: group %s got %g, expected %g", c->what, c->ids[i],
+					 out[i], c->want[i]);
+		world_free(w);
+	}
+}
+
+/* The rule as written: one unit at a time (integer currents only). */
+static void reference_distribute(const struct dist_case *c, double *out)
+{
+	double goal = c->target > 0 ? ceil(c->target) : 0, sum = 0;
+	size_t i;
+
+	for (i = 0; i < c->n; i++) {
+		out[i] = c->stale[i] ? 0 : fmax(c->min[i], fmin(c->max[i], c->cur[i]));
+		if (!c->stale[i])
+			sum += out[i];
+	}
+	while (sum != goal) {
+		bool grow = sum < goal;
+		int best = -1;
+
+		for (i = 0; i < c->n; i++) {
+			if (c->stale[i] || (grow ? out[i] + 1 > c->max[i] : out[i] - 1 < c->min[i]))
+				continue;
+			if (best < 0 || (grow ? out[i] < out[best] : out[i] > out[best]) ||
+			    (out[i] == out[best] && strcmp(c->ids[i], c->ids[best]) < 0))
+				best = (int)i;
+		}
+		if (best < 0)
+			break;
+		out[best] += grow ? 1 : -1;
+		sum += grow ? 1 : -1;
+	}
+}
+
+static unsigned seed = 12345;
+
+static int rnd(int m)
+{
+	seed = seed * 1103515245u + 12345u;
+	return (int)((seed >> 16) % (unsigned)m);
+}
+
+#define RND(m) rnd(m)
+
+static void test_distribute_random(void **state)
+{
+	static const char *names[5] = { "d", "b", "e", "a", "c" };
+	int round;
+	size_t i;
+
+	for (round = 0; round < 3000; round++) {
+		struct dist_case c = { .what = "random" };
+		double got[5], want[5];
+		struct world *w;
+
+		c.n = 1 + (size_t)RND(5);
+		for (i = 0; i < c.n; i++) {
+			c.ids[i] = names[i];
+			c.cur[i] = RND(12);
+			c.min[i] = RND(4) == 0 ? RND(6) : 0;
+			c.max[i] = RND(3) == 0 ? c.min[i] + RND(10) : INF;
+			c.stale[i] = RND(6) == 0;
+		}
+		c.target = RND(50) - 2;
+		if (RND(3) == 0)
+			c.target += 0.5;
+		w = world_new(c.n);
+		set_groups(w, &c);
+		cman_pool_distribute(&w->pm, c.cur, c.target, got);
+		reference_distribute(&c, want);
+		for (i = 0; i < c.n; i++)
+			if (got[i] != want[i])
+				fail_msg("round %d group %s: got %g, reference %g (target %g)", round,
+					 c.ids[i], got[i], want[i], c.target);
+		world_free(w);
+	}
+}
+
+/* ---- sums ------------------------------------------------------------------ */
+
+static void test_sums(void **state)
+{
+	struct world *w = world_new(2);
+
+	w->g[0].target = 3;
+	w->g[1].target = 5;
+	w->g[1].stale = true;
+	add(w, 0, "a1", 1, 10, CMAN_AGENT_IDLE, 0, 0, 0);
+	add(w, 0, "a2", 2, 10, CMAN_AGENT_RUNNING, 3, 0, 0);
+	add(w, 0, "a3", 4, 10, CMAN_AGENT_ORPHANED, 0, 0, 0);
+	add(w, 0, "a4", 8, 10, CMAN_AGENT_UNKNOWN, 0, 0, 0);
+	add(w, 1, "b1", 16, 10, CMAN_AGENT_IDLE, 0, 0, 0);
+	assert_true(cman_pool_target(&w->pm) == 3);
+	assert_true(cman_pool_fulfilled(&w->pm) == 15);
+	/* joined machines of every group, stale or not */
+	assert_true(cman_pool_non_orphan_fulfilled(&w->pm) == 19);
+	w->pm.conn = NULL;
+	assert_true(cman_pool_non_orphan_fulfilled(&w->pm) == 0);
+	world_free(w);
+}
+
+/* ---- modify: resizing ------------------------------------------------------ */
+
+static void test_modify_changed_groups_only(void **state)
+{
+	struct world *w = world_new(3);
+	size_t i;
+
+	w->g[0].target = 2;
+	w->g[1].target = 2;
+	w->g[2].target = 4;
+	w->g[2].stale = true;   /* goes to 0: changed */
+	assert_int_equal(cman_pool_modify(&w->pm, 5, &w->d, NULL), 0);
+	assert_int_equal(w->g[0].n_modify, 1);
+	assert_true(w->g[0].modify_target == 3);
+	assert_false(w->g[0].modify_dry);
+	assert_int_equal(w->g[1].n_modify, 0);
+	assert_int_equal(w->g[2].n_modify, 1);
+	assert_true(w->g[2].modify_target == 0);
+	assert_int_equal(w->d.n_groups, 3);
+	for (i = 0; i < 3; i++)
+		assert_string_equal(w->d.group_ids[i], w->g[i].base.id);
+	assert_true(w->d.group_targets[0] == 3);
+	assert_true(w->d.group_targets[1] == 2);
+	assert_true(w->d.group_targets[2] == 0);
+	/* nothing to prune: no terminate */
+	assert_int_equal(w->g[0].n_terminate + w->g[1].n_terminate + w->g[2].n_terminate, 0);
+	assert_int_equal(w->d.n_terminated, 0);
+
+	/* a second run at the same target changes nothing */
+	cman_decision_reset(&w->d);
+	assert_int_equal(cman_pool_modify(&w->pm, 5, &w->d, NULL), 0);
+	assert_int_equal(w->g[0].n_modify, 1);
+	assert_int_equal(w->g[2].n_modify, 1);
+	world_free(w);
+}
+
+/* ---- modify: the order of termination -------------------------------------- */
+
+struct machine {
+	const char *id;
+	int64_t age;
+	enum cman_agent_state state;
+	int tasks, batch;
+	unsigned flags;
+};
+
+struct order_case {
+	const char *what;
+	struct machine m[2];
+	const char *want;
+};
+
+#define OLD 1000
+#define YOUNG 10
+#define RUN CMAN_AGENT_RUNNING
+#define IDLE CMAN_AGENT_IDLE
+#define ORPH CMAN_AGENT_ORPHANED
+
+/* Each key in isolation: the expected machine is listed second, equal to
+ * the other on the keys before, and worse on every key after. */
+static const struct order_case order_cases[] = {
+	{ "draining first",
+	  { { "i-a", OLD, IDLE, 0, 0, 0 }, { "i-b", YOUNG, RUN, 3, 2, DRAIN } }, "i-b" },
+	{ "then orphaned",
+	  { { "i-a", OLD, IDLE, 0, 0, 0 }, { "i-b", YOUNG, ORPH, 0, 0, 0 } }, "i-b" },
+	{ "then older than the scale-in uptime",
+	  { { "i-a", YOUNG, IDLE, 0, 0, 0 }, { "i-b", OLD - 1, RUN, 3, 2, 0 } }, "i-b" },
+	{ "then idle",
+	  { { "i-a", OLD + 5, RUN, 0, 0, 0 }, { "i-b", OLD, IDLE, 0, 0, 0 } }, "i-b" },
+	{ "then fewest batch tasks",
+	  { { "i-a", OLD + 5, RUN, 2, 2, 0 }, { "i-b", OLD, RUN, 5, 1, 0 } }, "i-b" },
+	{ "then fewest tasks",
+	  { { "i-a", OLD + 5, RUN, 2, 0, 0 }, { "i-b", OLD, RUN, 1, 0, 0 } }, "i-b" },
+	{ "then oldest launch",
+	  { { "i-a", OLD, RUN, 1, 0, 0 }, { "i-b", OLD + 5, RUN, 1, 0, 0 } }, "i-b" },
+	{ "then id",
+	  { { "i-b", OLD, RUN, 1, 0, 0 }, { "i-a", OLD, RUN, 1, 0, 0 } }, "i-a" },
+	{ "age at exactly the uptime counts as old",
+	  { { "i-a", 299, IDLE, 0, 0, 0 }, { "i-b", 300, RUN, 3, 0, 0 } }, "i-b" },
+};
+
+static void test_order_each_key(void **state)
+{
+	size_t k, i;
+
+	for (k = 0; k < sizeof(order_cases) / sizeof(order_cases[0]); k++) {
+		const struct order_case *c = &order_cases[k];
+		struct world *w = world_new(1);
+
+		w->cfg.min_node_scalein_uptime_seconds = 300;
+		w->g[0].target = 2;
+		for (i = 0; i < 2; i++)
+			add(w, 0, c->m[i].id, 1, c->m[i].age, c->m[i].state, c->m[i].tasks,
+			    c->m[i].batch, c->m[i].flags);
+		assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+		if (strcmp(terminated(&w->d), c->want))
+			fail_msg("%s: terminated '%s', expected '%s' (skipped '%s')", c->what,
+				 terminated(&w->d), c->want, skipped(&w->d));
+		assert_int_equal(w->g[0].n_terminate, 1);
+		assert_int_equal(w->g[0].n, 1);
+		world_free(w);
+	}
+}
+
+static void test_order_stale_group(void **state)
+{
+	struct world *w = world_new(2);
+
+	/* g0 live with two old idle machines, g1 stale with a young busy one:
+	 * the stale group's machine goes first; the weight limit lets only
+	 * one go. */
+	w->cfg.max_weight_to_remove = 1;
+	w->g[0].target = 2;
+	w->g[1].target = 1;
+	w->g[1].stale = true;
+	add(w, 0, "i-a", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 1, "i-c", 1, YOUNG, RUN, 3, 2, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-c");
+	assert_string_equal(skipped(&w->d), "i-a:weight limit,i-b:weight limit");
+	assert_int_equal(w->g[0].n_terminate, 0);
+	assert_int_equal(w->g[1].n_terminate, 1);
+	world_free(w);
+}
+
+static void test_order_scalein_cap(void **state)
+{
+	struct world *w = world_new(1);
+
+	/* the scale-in uptime is capped at 900 s: 950 s counts as old */
+	w->cfg.min_node_scalein_uptime_seconds = 5000;
+	w->g[0].target = 2;
+	add(w, 0, "i-a", 1, 100, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 1, 950, RUN, 3, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-b");
+	world_free(w);
+}
+
+static void test_order_full(void **state)
+{
+	struct world *w = world_new(1);
+
+	/* target 0: everything goes, in order */
+	w->cfg.min_node_scalein_uptime_seconds = 300;
+	w->g[0].target = 9;
+	add(w, 0, "i-young-busy", 1, YOUNG, RUN, 4, 0, 0);
+	add(w, 0, "i-young-idle", 1, YOUNG, IDLE, 0, 0, 0);
+	add(w, 0, "i-old-batch2", 1, OLD, RUN, 2, 2, 0);
+	add(w, 0, "i-old-batch1", 1, OLD, RUN, 5, 1, 0);
+	add(w, 0, "i-old-idle", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-old-run3", 1, OLD, RUN, 3, 0, 0);
+	add(w, 0, "i-orphan", 1, YOUNG, ORPH, 0, 0, 0);
+	add(w, 0, "i-drain", 1, YOUNG, RUN, 9, 9, DRAIN);
+	add(w, 0, "i-old-run1", 1, OLD, RUN, 1, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d),
+			    "i-drain,i-orphan,i-old-idle,i-old-run1,i-old-run3,"
+			    "i-old-batch1,i-old-batch2,i-young-idle,i-young-busy");
+	assert_int_equal(w->d.n_skipped, 0);
+	assert_int_equal(w->g[0].n_terminate, 1);
+	assert_int_equal(w->g[0].terminate_n, 9);
+	assert_int_equal(w->g[0].n, 0);
+	world_free(w);
+}
+
+/* ---- modify: skips ----------------------------------------------------------- */
+
+static void test_skip_weight_limit(void **state)
+{
+	struct world *w = world_new(1);
+
+	w->cfg.max_weight_to_remove = 2.5;
+	w->g[0].target = 4;
+	add(w, 0, "i-a", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 2, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-c", 1, OLD + 1, IDLE, 0, 0, 0);
+	/* order: i-c (oldest), i-a, i-b */
+	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-c,i-a");
+	assert_string_equal(skipped(&w->d), "i-b:weight limit");
+	world_free(w);
+}
+
+static void test_skip_group_at_target(void **state)
+{
+	struct world *w = world_new(2);
+
+	/* 2 + 2 -> 3: g0 goes to 1, g1 stays at 2; g1's machines come first
+	 * (draining) but may not take it below 2 */
+	w->g[0].target = 2;
+	w->g[1].target = 2;
+	add(w, 0, "i-a1", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-a2", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 1, "i-b1", 1, OLD, IDLE, 0, 0, DRAIN);
+	add(w, 1, "i-b2", 1, OLD, IDLE, 0, 0, DRAIN);
+	assert_int_equal(cman_pool_modify(&w->pm, 3, &w->d, NULL), 0);
+	assert_true(w->d.group_targets[0] == 1 && w->d.group_targets[1] == 2);
+	assert_string_equal(terminated(&w->d), "i-a1");
+	assert_string_equal(skipped(&w->d), "i-b1:group at target,i-b2:group at target");
+	assert_int_equal(w->g[1].n_terminate, 0);
+	world_free(w);
+}
+
+static void test_skip_group_heavy_machine(void **state)
+{
+	struct world *w = world_new(1);
+
+	/* a heavy machine would take the group below its target of 3 */
+	w->g[0].target = 4;
+	add(w, 0, "i-big", 3, OLD, IDLE, 0, 0, DRAIN);
+	add(w, 0, "i-a", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 1, OLD, IDLE, 0, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 3, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-a,i-b");
+	assert_string_equal(skipped(&w->d), "i-big:group at target");
+	world_free(w);
+}
+
+static void test_skip_task_limit(void **state)
+{
+	struct world *w = world_new(1);
+
+	w->cfg.max_tasks_to_kill = 5;
+	w->g[0].target = 3;
+	add(w, 0, "i-a", 1, OLD + 2, RUN, 3, 0, 0);
+	add(w, 0, "i-b", 1, OLD + 1, RUN, 3, 0, 0);
+	add(w, 0, "i-c", 1, OLD, IDLE, 0, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-c,i-a");
+	assert_string_equal(skipped(&w->d), "i-b:task limit");
+	world_free(w);
+}
+
+static void test_skip_non_orphan_floor(void **state)
+{
+	struct world *w = world_new(1);
+
+	/* fulfilled 3, joined 2, new target 2: the draining joined machine
+	 * would take joined capacity to 1; the orphan may go */
+	w->g[0].target = 3;
+	add(w, 0, "i-run", 1, OLD, RUN, 1, 0, DRAIN);
+	add(w, 0, "i-orphan", 1, YOUNG, ORPH, 0, 0, 0);
+	add(w, 0, "i-run2", 1, OLD, RUN, 1, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 2, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-orphan");
+	assert_string_equal(skipped(&w->d), "i-run:non-orphan floor");
+	world_free(w);
+}
+
+/* The checks in order: weight limit before group at target, before task
+ * limit, before the non-orphan floor. */
+static void test_skip_reason_precedence(void **state)
+{
+	struct world *w = world_new(1);
+
+	w->cfg.max_weight_to_remove = 1;
+	w->g[0].target = 3;
+	add(w, 0, "i-1", 1, OLD, IDLE, 0, 0, DRAIN);      /* chosen */
+	add(w, 0, "i-2", 1, OLD, RUN, 2, 0, DRAIN);       /* weight (also floor) */
+	add(w, 0, "i-o", 1, OLD, ORPH, 0, 0, 0);          /* weight */
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-1");
+	assert_string_equal(skipped(&w->d), "i-2:weight limit,i-o:weight limit");
+	world_free(w);
+
+	w = world_new(1);
+	w->cfg.max_tasks_to_kill = 3;
+	w->g[0].target = 3;
+	w->g[0].min = 2;     /* the group stays at 2 */
+	add(w, 0, "i-1", 1, OLD, RUN, 2, 0, DRAIN);       /* chosen, 2 tasks */
+	add(w, 0, "i-2", 1, OLD, RUN, 2, 0, DRAIN);       /* group (also tasks) */
+	add(w, 0, "i-3", 1, OLD, RUN, 2, 0, 0);           /* group (also tasks) */
+	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-1");
+	assert_string_equal(skipped(&w->d), "i-2:group at target,i-3:group at target");
+	world_free(w);
+
+	w = world_new(1);
+	w->cfg.max_tasks_to_kill = 3;
+	w->g[0].target = 3;
+	add(w, 0, "i-1", 1, OLD, RUN, 2, 0, DRAIN);       /* chosen, 2 tasks */
+	add(w, 0, "i-2", 1, OLD, RUN, 2, 0, DRAIN);       /* task limit (also floor) */
+	add(w, 0, "i-3", 1, OLD, ORPH, 0, 0, 0);          /* chosen */
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-1,i-3");
+	assert_string_equal(skipped(&w->d), "i-2:task limit");
+	world_free(w);
+}
+
+/* ---- modify: candidates ---------------------------------------------------- */
+
+struct filter_case {
+	const char *what;
+	enum cman_agent_state state;
+	int tasks;
+	unsigned flags;
+	double max_tasks;
+	bool candidate;
+};
+
+static const struct filter_case filter_cases[] = {
+	{ "idle joined", IDLE, 0, 0, INF, true },
+	{ "orphan", ORPH, 0, 0, INF, true },
+	{ "unknown agent", CMAN_AGENT_UNKNOWN, 0, 0, INF, false },
+	{ "not safe to kill", IDLE, 0, UNSAFE, INF, false },
+	{ "cordoned", IDLE, 0, CORDON, INF, false },
+	{ "tasks at max_tasks_to_kill", RUN, 5, 0, 5, false },
+	{ "tasks above max_tasks_to_kill", RUN, 6, 0, 5, false },
+	{ "tasks below max_tasks_to_kill", RUN, 4, 0, 5, true },
+	{ "no tasks with max_tasks_to_kill 0", RUN, 0, 0, 0, true },
+	{ "one task with max_tasks_to_kill 0", RUN, 1, 0, 0, false },
+};
+
+static void test_candidates(void **state)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(filter_cases) / sizeof(filter_cases[0]); k++) {
+		const struct filter_case *c = &filter_cases[k];
+		struct world *w = world_new(1);
+
+		w->cfg.max_tasks_to_kill = c->max_tasks;
+		w->g[0].target = 1;
+		add(w, 0, "i-x", 1, OLD, c->state, c->tasks, 0, c->flags);
+		assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+		if ((w->d.n_terminated == 1) != c->candidate)
+			fail_msg("%s: terminated '%s'", c->what, terminated(&w->d));
+		/* filtered machines are not skips */
+		assert_int_equal(w->d.n_skipped, 0);
+		assert_int_equal(w->g[0].n_terminate, c->candidate ? 1 : 0);
+		world_free(w);
+	}
+}
+
+/* ---- modify: stopping, dry run, errors -------------------------------------- */
+
+static void test_stop_at_target(void **state)
+{
+	struct world *w = world_new(1);
+	int i;
+
+	w->g[0].target = 5;
+	for (i = 0; i < 5; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "i-%d", i);
+		add(w, 0, id, 1, OLD + 10 - i, IDLE, 0, 0, 0);
+	}
+	assert_int_equal(cman_pool_modify(&w->pm, 3, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-0,i-1");
+	assert_int_equal(w->g[0].n, 3);
+	assert_int_equal(w->d.n_skipped, 0);
+
+	/* already at target: nothing to prune, terminate not called */
+	cman_decision_reset(&w->d);
+	w->g[0].n_terminate = 0;
+	assert_int_equal(cman_pool_modify(&w->pm, 3, &w->d, NULL), 0);
+	assert_int_equal(w->d.n_terminated, 0);
+	assert_int_equal(w->g[0].n_terminate, 0);
+	/* fulfilled below target: nothing either */
+	assert_int_equal(cman_pool_modify(&w->pm, 10, &w->d, NULL), 0);
+	assert_int_equal(w->d.n_terminated, 0);
+	assert_int_equal(w->g[0].n_terminate, 0);
+	world_free(w);
+}
+
+static void test_stop_fractional_weights(void **state)
+{
+	struct world *w = world_new(1);
+
+	/* 0.1 + 0.2 + 0.3 + 0.4 + 1 -> 1: stop once fulfilled <= target,
+	 * with rounding */
+	w->g[0].target = 2;
+	add(w, 0, "i-a", 0.1, OLD + 4, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 0.2, OLD + 3, IDLE, 0, 0, 0);
+	add(w, 0, "i-c", 0.3, OLD + 2, IDLE, 0, 0, 0);
+	add(w, 0, "i-d", 0.4, OLD + 1, IDLE, 0, 0, 0);
+	add(w, 0, "i-e", 1, OLD, IDLE, 0, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-a,i-b,i-c,i-d");
+	assert_int_equal(w->d.n_skipped, 0);
+	world_free(w);
+}
+
+static void test_dry_run(void **state)
+{
+	struct world *w = world_new(2);
+
+	w->pm.dry_run = true;
+	w->g[0].target = 2;
+	w->g[1].target = 0;
+	add(w, 0, "i-a", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 1, "i-c", 1, OLD, ORPH, 0, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	/* modify_target asked with dry_run: the fake did not change */
+	assert_int_equal(w->g[0].n_modify, 1);
+	assert_true(w->g[0].modify_dry);
+	assert_true(w->g[0].target == 2);
+	/* orphan first, then one of g0 */
+	assert_string_equal(terminated(&w->d), "i-a,i-c");
+	assert_int_equal(w->g[0].n_terminate, 1);
+	assert_true(w->g[0].terminate_dry);
+	assert_true(w->g[1].terminate_dry);
+	assert_int_equal(w->g[0].n, 2);
+	assert_int_equal(w->g[1].n, 1);
+
+	/* orphan clean-up on a dry run: i-c is old enough but already chosen */
+	w->cfg.orphan_instance_uptime_threshold_seconds = 100;
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-a,i-c");
+	assert_int_equal(w->g[1].n, 1);
+	world_free(w);
+}
+
+static void test_modify_errors(void **state)
+{
+	struct world *w = world_new(2);
+	struct cman_error err = { 0 };
+
+	w->g[0].target = 2;
+	w->g[1].fail_modify = 1;
+	w->g[1].target = 0;
+	assert_int_equal(cman_pool_modify(&w->pm, 4, &w->d, &err), CMAN_EIO);
+	assert_non_null(strstr(err.msg, "resource group 'g1'"));
+	assert_non_null(strstr(err.msg, "modify failed"));
+	world_free(w);
+
+	w = world_new(1);
+	w->g[0].target = 2;
+	w->g[0].fail_terminate = 1;
+	add(w, 0, "i-a", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 1, OLD, IDLE, 0, 0, 0);
+	cman_error_clear(&err);
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, &err), CMAN_EIO);
+	assert_non_null(strstr(err.msg, "resource group 'g0': terminate failed"));
+	assert_int_equal(w->d.n_terminated, 0);
+	world_free(w);
+
+	/* pruning needs a clock */
+	w = world_new(1);
+	w->pm.clock = NULL;
+	w->g[0].target = 2;
+	add(w, 0, "i-a", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 1, OLD, IDLE, 0, 0, 0);
+	cman_error_clear(&err);
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, &err), CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, "clock"));
+	world_free(w);
+}
+
+static void test_bad_arguments(void **state)
+{
+	struct world *w = world_new(1);
+	struct cman_error err = { 0 };
+
+	assert_int_equal(cman_pool_modify(&w->pm, 1, NULL, &err), CMAN_EINVAL);
+	assert_int_equal(cman_pool_modify(&w->pm, NAN, &w->d, &err), CMAN_EINVAL);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, NULL, &err), CMAN_EINVAL);
+	assert_int_equal(cman_pool_modify(NULL, 1, &w->d, NULL), CMAN_EINVAL);
+	world_free(w);
+}
+
+static void test_no_connector(void **state)
+{
+	struct world *w = world_new(1);
+
+	w->pm.conn = NULL;
+	w->g[0].target = 2;
+	add(w, 0, "i-a", 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-b", 1, OLD, ORPH, 0, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	assert_int_equal(w->d.n_terminated, 0);
+	assert_true(w->g[0].target == 0);
+	world_free(w);
+}
+
+static void test_scratch_reused(void **state)
+{
+	struct world *w = world_new(1);
+	void *scratch;
+	size_t cap;
+	int i;
+
+	w->g[0].target = 6;
+	for (i = 0; i < 6; i++) {
+		char id[16];
+
+		snprintf(id, sizeof(id), "i-%d", i);
+		add(w, 0, id, 1, OLD + i, IDLE, 0, 0, 0);
+	}
+	assert_int_equal(cman_pool_modify(&w->pm, 5, &w->d, NULL), 0);
+	scratch = w->pm.scratch;
+	cap = w->pm.scratch_cap;
+	assert_non_null(scratch);
+	for (i = 4; i >= 0; i--) {
+		cman_decision_reset(&w->d);
+		assert_int_equal(cman_pool_modify(&w->pm, i, &w->d, NULL), 0);
+		assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+		assert_int_equal(w->d.n_terminated, 1);
+		assert_ptr_equal(w->pm.scratch, scratch);
+		assert_int_equal(w->pm.scratch_cap, cap);
+	}
+	assert_int_equal(w->g[0].n, 0);
+	cman_pool_manager_release(&w->pm);
+	cman_pool_manager_release(&w->pm);   /* safe twice */
+	assert_null(w->pm.scratch);
+	world_free(w);
+}
+
+/* ---- orphans ------------------------------------------------------------------ */
+
+static void test_orphans(void **state)
+{
+	struct world *w = world_new(2);
+
+	w->cfg.orphan_instance_uptime_threshold_seconds = 1800;
+	add(w, 0, "i-at", 1, 1800, ORPH, 0, 0, 0);        /* not longer: stays */
+	add(w, 0, "i-over", 1, 1801, ORPH, 0, 0, 0);      /* goes */
+	add(w, 0, "i-joined", 1, 5000, IDLE, 0, 0, 0);
+	add(w, 0, "i-unknown", 1, 5000, CMAN_AGENT_UNKNOWN, 0, 0, 0);
+	add(w, 1, "i-old1", 1, 9000, ORPH, 0, 0, UNSAFE);
+	add(w, 1, "i-young", 1, 10, ORPH, 0, 0, 0);
+	add(w, 1, "i-old2", 1, 9000, ORPH, 0, 0, 0);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-over,i-old1,i-old2");
+	assert_int_equal(w->g[0].n_terminate, 1);
+	assert_int_equal(w->g[0].terminate_n, 1);
+	assert_int_equal(w->g[1].n_terminate, 1);
+	assert_int_equal(w->g[1].terminate_n, 2);
+	assert_false(w->g[0].terminate_dry);
+	assert_int_equal(w->g[0].n, 3);
+	assert_int_equal(w->g[1].n, 1);
+	assert_string_equal(w->g[1].inst[0].id, "i-young");
+
+	/* nothing left to clean: no call */
+	cman_decision_reset(&w->d);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	assert_int_equal(w->d.n_terminated, 0);
+	assert_int_equal(w->g[0].n_terminate, 1);
+
+	/* a minute later i-at goes too */
+	w->clk.now += 60;
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-at");
+	world_free(w);
+}
+
+static void test_orphans_dry_run_and_errors(void **state)
+{
+	struct world *w = world_new(1);
+	struct cman_error err = { 0 };
+
+	w->pm.dry_run = true;
+	w->cfg.orphan_instance_uptime_threshold_seconds = 0;
+	add(w, 0, "i-o", 1, 1, ORPH, 0, 0, 0);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-o");
+	assert_true(w->g[0].terminate_dry);
+	assert_int_equal(w->g[0].n, 1);
+
+	w->g[0].fail_terminate = 1;
+	cman_decision_reset(&w->d);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, &err), CMAN_EIO);
+	assert_non_null(strstr(err.msg, "resource group 'g0'"));
+
+	w->pm.clock = NULL;
+	cman_error_clear(&err);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, &err), CMAN_EINVAL);
+
+	/* no groups: nothing, clock or not */
+	w->pm.n_groups = 0;
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	world_free(w);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_distribute_table),
+		cmocka_unit_test(test_distribute_random),
+		cmocka_unit_test(test_sums),
+		cmocka_unit_test(test_modify_changed_groups_only),
+		cmocka_unit_test(test_order_each_key),
+		cmocka_unit_test(test_order_stale_group),
+		cmocka_unit_test(test_order_scalein_cap),
+		cmocka_unit_test(test_order_full),
+		cmocka_unit_test(test_skip_weight_limit),
+		cmocka_unit_test(test_skip_group_at_target),
+		cmocka_unit_test(test_skip_group_heavy_machine),
+		cmocka_unit_test(test_skip_task_limit),
+		cmocka_unit_test(test_skip_non_orphan_floor),
+		cmocka_unit_test(test_skip_reason_precedence),
+		cmocka_unit_test(test_candidates),
+		cmocka_unit_test(test_stop_at_target),
+		cmocka_unit_test(test_stop_fractional_weights),
+		cmocka_unit_test(test_dry_run),
+		cmocka_unit_test(test_modify_errors),
+		cmocka_unit_test(test_bad_arguments),
+		cmocka_unit_test(test_no_connector),
+		cmocka_unit_test(test_scratch_reused),
+		cmocka_unit_test(test_orphans),
+		cmocka_unit_test(test_orphans_dry_run_and_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
