@@ -1,0 +1,976 @@
+/*
+ * rundir.c - loading a run directory for the reports (see rundir.h).
+ *
+ * timeseries.csv of a one-year run at one-minute steps has 525,600 rows:
+ * files are read in large blocks, split into lines and fields in place, and
+ * numbers parsed by hand (cman_parse_number), not with sscanf per field.
+ */
+#include "rundir.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cman/catalog.h"
+#include "cman/fsutil.h"
+#include "cman/metrics.h"
+
+const char *const cman_ts_names[CMAN_TS_NCOLS] = {
+	"cpus", "cpus_allocated", "unused_cpus", "cost", "unused_cpus_cost",
+	"cost_per_cpu", "oversubscribed", "target_capacity", "fulfilled_capacity",
+};
+
+/* ---- numbers ---------------------------------------------------------- */
+
+static const double exact_pow10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+};
+
+static int parse_slow(const char *s, const char *e, double *out)
+{
+	char tmp[128], *end;
+	size_t n = (size_t)(e - s);
+
+	if (n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	errno = 0;
+	*out = strtod(tmp, &end);
+	if (end != tmp + n || n == 0)
+		return -1;
+	return 0;
+}
+
+int cman_parse_number(const char *s, const char *e, double *out)
+{
+	const char *p = s;
+	unsigned long long m = 0;
+	int digits = 0, exp10 = 0, any = 0;
+	bool neg = false;
+	double v;
+
+	if (p == e) {
+		*out = NAN;
+		return 0;
+	}
+	if (*p == '-' || *p == '+')
+		neg = *p++ == '-';
+	while (p < e && *p >= '0' && *p <= '9') {
+		any = 1;
+		if (m || *p != '0')
+			digits++;
+		if (digits > 19)
+			return parse_slow(s, e, out);
+		m = m * 10 + (unsigned)(*p++ - '0');
+	}
+	if (p < e && *p == '.') {
+		p++;
+		while (p < e && *p >= '0' && *p <= '9') {
+			any = 1;
+			if (m || *p != '0')
+				digits++;
+			if (digits > 19)
+				return parse_slow(s, e, out);
+			m = m * 10 + (unsigned)(*p++ - '0');
+			exp10--;
+		}
+	}
+	if (!any)
+		return parse_slow(s, e, out);   /* "inf", "nan" and the like */
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		int x = 0, xneg = 0, xd = 0;
+
+		p++;
+		if (p < e && (*p == '-' || *p == '+'))
+			xneg = *p++ == '-';
+		while (p < e && *p >= '0' && *p <= '9' && xd < 6) {
+			x = x * 10 + (*p++ - '0');
+			xd++;
+		}
+		if (!xd)
+			return -1;
+		exp10 += xneg ? -x : x;
+	}
+	if (p != e)
+		return -1;
+	if (m >= (1ULL << 53) || exp10 > 22 || exp10 < -22)
+		return parse_slow(s, e, out);
+	v = (double)m;
+	v = exp10 >= 0 ? v * exact_pow10[exp10] : v / exact_pow10[-exp10];
+	*out = neg ? -v : v;
+	return 0;
+}
+
+/* ---- lines and fields ------------------------------------------------- */
+
+struct lines {
+	FILE *fp;
+	const char *path;
+	char *buf;
+	size_t cap, len, pos;
+	int line;
+	bool eof;
+};
+
+static int lines_open(struct lines *lr, const char *path, bool optional, bool *absent,
+		      struct cman_error *err)
+{
+	memset(lr, 0, sizeof(*lr));
+	lr->path = path;
+	lr->fp = fopen(path, "rb");
+	if (!lr->fp) {
+		int e = errno;
+
+		if (optional && e == ENOENT) {
+			*absent = true;
+			return 0;
+		}
+		return cman_error_set(err, e == ENOENT ? CMAN_EINVAL : CMAN_EIO,
+				      "%s: cannot read: %s", path, strerror(e));
+	}
+	lr->cap = 1 << 20;
+	lr->buf = malloc(lr->cap + 1);
+	if (!lr->buf)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void lines_close(struct lines *lr)
+{
+	if (lr->fp)
+		fclose(lr->fp);
+	free(lr->buf);
+	lr->fp = NULL;
+	lr->buf = NULL;
+}
+
+/* The next line, without its end of line, NUL-terminated and writable:
+ * 1 with *s, *e set; 0 at the end; < 0 on error. */
+static int lines_next(struct lines *lr, char **s, char **e, struct cman_error *err)
+{
+	for (;;) {
+		char *nl = memchr(lr->buf + lr->pos, '\n', lr->len - lr->pos);
+		size_t got;
+
+		if (nl || (lr->eof && lr->pos < lr->len)) {
+			char *b = lr->buf + lr->pos, *end = nl ? nl : lr->buf + lr->len;
+
+			lr->pos = (size_t)(end - lr->buf) + (nl ? 1 : 0);
+			if (end > b && end[-1] == '\r')
+				end--;
+			*end = '\0';
+			*s = b;
+			*e = end;
+			lr->line++;
+			return 1;
+		}
+		if (lr->eof)
+			return 0;
+		if (lr->pos) {
+			memmove(lr->buf, lr->buf + lr->pos, lr->len - lr->pos);
+			lr->len -= lr->pos;
+			lr->pos = 0;
+		}
+		if (lr->len == lr->cap) {
+			char *nb;
+
+			if (lr->cap >= (64u << 20))
+				return cman_error_at(err, lr->path, lr->line + 1, 0,
+						     "line longer than 64 MiB");
+			nb = realloc(lr->buf, lr->cap * 2 + 1);
+			if (!nb)
+				return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			lr->buf = nb;
+			lr->cap *= 2;
+		}
+		got = fread(lr->buf + lr->len, 1, lr->cap - lr->len, lr->fp);
+		if (got == 0) {
+			if (ferror(lr->fp))
+				return cman_error_set(err, CMAN_EIO, "%s: read error", lr->path);
+			lr->eof = true;
+		}
+		lr->len += got;
+	}
+}
+
+#define MAX_FIELDS 64
+
+/* Split a CSV line in place into fields (quotes removed, "" unescaped).
+ * Returns the number of fields, or -(column) of a malformed quote. */
+static int split_csv(char *s, char *e, char **fs, char **fe, int max)
+{
+	int n = 0;
+	char *p = s;
+
+	for (;;) {
+		if (n == max)
+			return max + 1;
+		if (p < e && *p == '"') {
+			char *w = p, *r = p + 1;
+
+			fs[n] = w;
+			for (;;) {
+				if (r >= e)
+					return -(int)(p - s + 1);
+				if (*r == '"') {
+					if (r + 1 < e && r[1] == '"') {
+						*w++ = '"';
+						r += 2;
+						continue;
+					}
+					r++;
+					break;
+				}
+				*w++ = *r++;
+			}
+			fe[n++] = w;
+			if (r < e && *r != ',')
+				return -(int)(r - s + 1);
+			p = r;
+		} else {
+			char *c = memchr(p, ',', (size_t)(e - p));
+
+			fs[n] = p;
+			fe[n++] = c ? c : e;
+			p = c ? c : e;
+		}
+		if (p >= e)
+			break;
+		p++;   /* the comma */
+		if (p == e) {
+			if (n == max)
+				return max + 1;
+			fs[n] = fe[n] = e;
+			n++;
+			break;
+		}
+	}
+	return n;
+}
+
+/* The column of each wanted name in a header line; -1 when absent. */
+static int header_columns(struct lines *lr, const char *const *names, int n_names, int *cols,
+			  int *n_fields, struct cman_error *err)
+{
+	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
+	int rc = lines_next(lr, &s, &e, err), n, i, k;
+
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return cman_error_at(err, lr->path, 1, 0, "empty file, expected a CSV header");
+	n = split_csv(s, e, fs, fe, MAX_FIELDS);
+	if (n < 0 || n > MAX_FIELDS)
+		return cman_error_at(err, lr->path, 1, 0, "malformed CSV header");
+	for (i = 0; i < n_names; i++) {
+		cols[i] = -1;
+		for (k = 0; k < n; k++)
+			if ((size_t)(fe[k] - fs[k]) == strlen(names[i]) &&
+			    !memcmp(fs[k], names[i], (size_t)(fe[k] - fs[k])))
+				cols[i] = k;
+	}
+	*n_fields = n;
+	return 0;
+}
+
+static int col_of(char **fs, char *line, int k)
+{
+	return (int)(fs[k] - line) + 1;
+}
+
+/* ---- summary.json ----------------------------------------------------- */
+
+static char *dupstr(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static double num_or(json_t *o, const char *key, double dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : dflt;
+}
+
+static long long int_or(json_t *o, const char *key, long long dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? (long long)llround(json_number_value(v)) : dflt;
+}
+
+static const char *str_or(json_t *o, const char *key, const char *dflt)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_string(v) ? json_string_value(v) : dflt;
+}
+
+static int add_note(struct cman_rundir *rd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int add_note(struct cman_rundir *rd, const char *fmt, ...)
+{
+	char **nn = realloc(rd->notes, (rd->n_notes + 1) * sizeof(*nn));
+	va_list ap;
+	char *s;
+
+	if (!nn)
+		return CMAN_ENOMEM;
+	rd->notes = nn;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (!s)
+		return CMAN_ENOMEM;
+	rd->notes[rd->n_notes++] = s;
+	return 0;
+}
+
+static int load_summary(struct cman_rundir *rd, const char *path, json_t **bym,
+			struct cman_error *err)
+{
+	static const char *const required[] = { "name", "start_time", "end_time",
+						"step_seconds", "total_cost", NULL };
+	json_error_t je;
+	json_t *o = json_load_file(path, 0, &je), *w;
+	size_t i;
+	int rc = 0;
+
+	if (!o) {
+		FILE *fp = fopen(path, "rb");
+
+		if (!fp)
+			return cman_error_set(err, errno == ENOENT ? CMAN_EINVAL : CMAN_EIO,
+					      "%s: cannot read: %s (is this a run directory?)",
+					      path, strerror(errno));
+		fclose(fp);
+		return cman_error_at(err, path, je.line, je.column, "%s", je.text);
+	}
+	if (!json_is_object(o)) {
+		rc = cman_error_at(err, path, 1, 1, "expected a JSON object");
+		goto out;
+	}
+	for (i = 0; required[i]; i++) {
+		json_t *v = json_object_get(o, required[i]);
+
+		if (!v || (i == 0 ? !json_is_string(v) : !json_is_number(v))) {
+			rc = cman_error_at(err, path, 0, 0, "%s key '%s' (expected %s)",
+					   v ? "bad" : "missing", required[i],
+					   i == 0 ? "a string" : "a number");
+			goto out;
+		}
+	}
+	rd->name = dupstr(str_or(o, "name", ""));
+	rd->cluster = dupstr(str_or(o, "cluster", ""));
+	rd->pool = dupstr(str_or(o, "pool", ""));
+	rd->scheduler = dupstr(str_or(o, "scheduler", ""));
+	rd->mode = dupstr(str_or(o, "mode", json_integer_value(json_object_get(o,
+						"autoscaler_runs")) > 0 ? "autoscaler" : "replay"));
+	rd->billing = dupstr(str_or(o, "billing", ""));
+	if (!rd->name || !rd->cluster || !rd->pool || !rd->scheduler || !rd->mode ||
+	    !rd->billing) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
+	rd->start = int_or(o, "start_time", 0);
+	rd->end = int_or(o, "end_time", 0);
+	rd->step = int_or(o, "step_seconds", 0);
+	if (rd->end <= rd->start || rd->step <= 0) {
+		rc = cman_error_at(err, path, 0, 0,
+				   "expected end_time after start_time and step_seconds > 0");
+		goto out;
+	}
+	rd->seed = int_or(o, "seed", 0);
+	rd->refund_outbid = json_is_true(json_object_get(o, "refund_outbid"));
+	rd->discount = num_or(o, "discount", 1);
+	rd->total_cost = num_or(o, "total_cost", NAN);
+	rd->unused_cost = num_or(o, "unused_cpus_cost", NAN);
+	rd->unused_share = num_or(o, "unused_cpus_cost_share",
+				  rd->total_cost > 0 ? rd->unused_cost / rd->total_cost : 0);
+	rd->running_cpu_hours = num_or(o, "running_cpu_hours", NAN);
+	rd->cost_per_cpu_hour = num_or(o, "cost_per_cpu_hour",
+				       rd->running_cpu_hours > 0
+				       ? rd->total_cost / rd->running_cpu_hours : NAN);
+	rd->mean_cpus = num_or(o, "mean_cpus", NAN);
+	rd->peak_cpus = num_or(o, "peak_cpus", NAN);
+	rd->mean_allocated = num_or(o, "mean_cpus_allocated", NAN);
+	rd->oversub_cpu_hours = num_or(o, "oversubscribed_cpu_hours", NAN);
+	rd->launched = int_or(o, "instances_launched", 0);
+	rd->terminated = int_or(o, "instances_terminated", 0);
+	rd->interrupted = int_or(o, "instances_interrupted", 0);
+	rd->running_at_end = int_or(o, "instances_running_at_end", -1);
+	rd->autoscaler_runs = int_or(o, "autoscaler_runs", 0);
+	rd->events = int_or(o, "events_processed", 0);
+	w = json_object_get(o, "warnings");
+	if (json_is_array(w) && json_array_size(w)) {
+		rd->warnings = calloc(json_array_size(w), sizeof(*rd->warnings));
+		if (!rd->warnings) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < json_array_size(w); i++) {
+			json_t *s = json_array_get(w, i);
+
+			rd->warnings[rd->n_warnings] = dupstr(json_is_string(s)
+							      ? json_string_value(s) : "");
+			if (!rd->warnings[rd->n_warnings]) {
+				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+				goto out;
+			}
+			rd->n_warnings++;
+		}
+	}
+	*bym = json_incref(json_object_get(o, "cost_by_market"));
+	rd->summary = json_incref(o);
+out:
+	json_decref(o);
+	return rc;
+}
+
+/* ---- timeseries.csv --------------------------------------------------- */
+
+static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman_error *err)
+{
+	static const char *const names[CMAN_TS_NCOLS + 1] = {
+		"time", "cpus", "cpus_allocated", "unused_cpus", "cost", "unused_cpus_cost",
+		"cost_per_cpu", "oversubscribed", "target_capacity", "fulfilled_capacity",
+	};
+	struct lines lr;
+	int cols[CMAN_TS_NCOLS + 1], n_fields, rc, k;
+	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
+	size_t expect = (size_t)((rd->end - rd->start + rd->step - 1) / rd->step), i = 0;
+	double sum = 0;
+
+	rc = lines_open(&lr, path, false, NULL, err);
+	if (rc)
+		goto out;
+	rc = header_columns(&lr, names, CMAN_TS_NCOLS + 1, cols, &n_fields, err);
+	if (rc)
+		goto out;
+	for (k = 0; k <= CMAN_TS_NCOLS; k++)
+		if (cols[k] < 0) {
+			rc = cman_error_at(err, path, 1, 0, "no column '%s' in the header", names[k]);
+			goto out;
+		}
+	for (k = 0; k < CMAN_TS_NCOLS; k++) {
+		rd->col[k] = malloc((expect ? expect : 1) * sizeof(double));
+		if (!rd->col[k]) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
+		int n;
+		double t;
+
+		if (s == e)
+			continue;
+		n = split_csv(s, e, fs, fe, MAX_FIELDS);
+		if (n < 0) {
+			rc = cman_error_at(err, path, lr.line, -n, "malformed quoted field");
+			goto out;
+		}
+		if (n != n_fields) {
+			rc = cman_error_at(err, path, lr.line, 0, "%d fields, expected %d",
+					   n, n_fields);
+			goto out;
+		}
+		if (i >= expect) {
+			rc = cman_error_at(err, path, lr.line, 0,
+					   "more rows than the window holds (%zu of %lld s)",
+					   expect, (long long)rd->step);
+			goto out;
+		}
+		if (cman_parse_number(fs[cols[0]], fe[cols[0]], &t) ||
+		    t != (double)(rd->start + (int64_t)i * rd->step)) {
+			rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[0]),
+					   "time '%.*s', expected %lld (start_time + %zu x %lld s)",
+					   (int)(fe[cols[0]] - fs[cols[0]]), fs[cols[0]],
+					   (long long)(rd->start + (int64_t)i * rd->step), i,
+					   (long long)rd->step);
+			goto out;
+		}
+		for (k = 0; k < CMAN_TS_NCOLS; k++) {
+			int c = cols[k + 1];
+
+			if (cman_parse_number(fs[c], fe[c], &rd->col[k][i])) {
+				rc = cman_error_at(err, path, lr.line, col_of(fs, s, c),
+						   "%s '%.*s': expected a number",
+						   cman_ts_names[k], (int)(fe[c] - fs[c]), fs[c]);
+				goto out;
+			}
+		}
+		if (!isnan(rd->col[CMAN_TS_COST][i]))
+			sum += rd->col[CMAN_TS_COST][i];
+		i++;
+	}
+	if (rc < 0)
+		goto out;
+	rc = 0;
+	if (i != expect) {
+		rc = cman_error_at(err, path, lr.line + 1, 0,
+				   "%zu rows, expected %zu (one per %lld s from start_time to "
+				   "end_time): truncated?", i, expect, (long long)rd->step);
+		goto out;
+	}
+	rd->n = i;
+	if (fabs(sum - rd->total_cost) > 1e-6 * fmax(1, fabs(rd->total_cost)))
+		rc = add_note(rd, "timeseries.csv's costs sum to %.6f, summary.json's "
+			      "total_cost is %.6f", sum, rd->total_cost);
+out:
+	lines_close(&lr);
+	return rc;
+}
+
+/* ---- markets.csv ------------------------------------------------------ */
+
+struct mrow {
+	size_t k, m;
+	double inst, cost, price;
+};
+
+static int find_market(struct cman_rundir *rd, const char *name, size_t hint, size_t *out)
+{
+	size_t i;
+
+	if (hint < rd->n_markets && !strcmp(rd->markets[hint].name, name)) {
+		*out = hint;
+		return 0;
+	}
+	for (i = 0; i < rd->n_markets; i++)
+		if (!strcmp(rd->markets[i].name, name)) {
+			*out = i;
+			return 0;
+		}
+	return -1;
+}
+
+static int add_market(struct cman_rundir *rd, const char *name, size_t *cap, size_t *out)
+{
+	const struct cman_catalog *cat = NULL;
+	struct cman_rd_market *mk;
+	char type[64], az[64];
+
+	if (rd->n_markets == *cap) {
+		size_t nc = *cap ? *cap * 2 : 8;
+		struct cman_rd_market *nm = realloc(rd->markets, nc * sizeof(*nm));
+
+		if (!nm)
+			return CMAN_ENOMEM;
+		rd->markets = nm;
+		*cap = nc;
+	}
+	mk = &rd->markets[rd->n_markets];
+	memset(mk, 0, sizeof(*mk));
+	mk->launched = -1;
+	mk->cpus = NAN;
+	if (cman_market_parse(name, type, sizeof(type), az, sizeof(az)))
+		type[0] = az[0] = '\0';
+	mk->name = strdup(name);
+	mk->instance_type = strdup(type);
+	mk->az = strdup(az);
+	if (!mk->name || !mk->instance_type || !mk->az) {
+		free(mk->name);
+		free(mk->instance_type);
+		free(mk->az);
+		return CMAN_ENOMEM;
+	}
+	if (type[0] && !cman_catalog_builtin(&cat, NULL)) {
+		const struct cman_instance_type *it = cman_catalog_find(cat, type);
+
+		if (it)
+			mk->cpus = it->cpus;
+	}
+	*out = rd->n_markets++;
+	return 0;
+}
+
+static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
+			struct cman_error *err)
+{
+	static const char *const names[] = { "time", "market", "instances", "cost",
+					     "spot_price" };
+	struct lines lr;
+	struct mrow *rows = NULL;
+	size_t n_rows = 0, cap_rows = 0, cap_m = 0, hint = 0, i, k_cur = 0;
+	int cols[5], n_fields, rc, k;
+	bool absent = false, have_t = false;
+	int64_t t_first = 0;
+	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
+
+	rc = lines_open(&lr, path, true, &absent, err);
+	if (rc || absent)
+		goto out;
+	rc = header_columns(&lr, names, 5, cols, &n_fields, err);
+	if (rc)
+		goto out;
+	for (k = 0; k < 5; k++)
+		if (cols[k] < 0) {
+			rc = cman_error_at(err, path, 1, 0, "no column '%s' in the header", names[k]);
+			goto out;
+		}
+	rd->mt_step = 0;
+	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
+		struct mrow r;
+		double v[5];
+		int n;
+
+		if (s == e)
+			continue;
+		n = split_csv(s, e, fs, fe, MAX_FIELDS);
+		if (n < 0) {
+			rc = cman_error_at(err, path, lr.line, -n, "malformed quoted field");
+			goto out;
+		}
+		if (n != n_fields) {
+			rc = cman_error_at(err, path, lr.line, 0, "%d fields, expected %d",
+					   n, n_fields);
+			goto out;
+		}
+		for (k = 0; k < 5; k++) {
+			if (k == 1)
+				continue;
+			if (cman_parse_number(fs[cols[k]], fe[cols[k]], &v[k]) ||
+			    (k == 0 && isnan(v[0]))) {
+				rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[k]),
+						   "%s '%.*s': expected a number", names[k],
+						   (int)(fe[cols[k]] - fs[cols[k]]), fs[cols[k]]);
+				goto out;
+			}
+		}
+		*fe[cols[1]] = '\0';
+		if (!have_t) {
+			have_t = true;
+			t_first = (int64_t)v[0];
+		} else if (!rd->mt_step && (int64_t)v[0] != t_first) {
+			rd->mt_step = (int64_t)v[0] - t_first;
+			if (rd->mt_step < 0) {
+				rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[0]),
+						   "time goes backwards");
+				goto out;
+			}
+		}
+		if (rd->mt_step) {
+			int64_t d = (int64_t)v[0] - t_first;
+			size_t kk = (size_t)(d / rd->mt_step);
+
+			if (d < 0 || d % rd->mt_step || kk < k_cur) {
+				rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[0]),
+						   "time %lld: expected rows every %lld s from %lld, "
+						   "in order", (long long)v[0],
+						   (long long)rd->mt_step, (long long)t_first);
+				goto out;
+			}
+			k_cur = kk;
+		}
+		if (find_market(rd, fs[cols[1]], hint, &r.m)) {
+			rc = add_market(rd, fs[cols[1]], &cap_m, &r.m);
+			if (rc) {
+				rc = cman_error_set(err, rc, "out of memory");
+				goto out;
+			}
+		}
+		hint = r.m + 1;
+		r.k = k_cur;
+		r.inst = v[2];
+		r.cost = v[3];
+		r.price = v[4];
+		if (n_rows == cap_rows) {
+			size_t nc = cap_rows ? cap_rows * 2 : 1024;
+			struct mrow *nr = realloc(rows, nc * sizeof(*nr));
+
+			if (!nr) {
+				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+				goto out;
+			}
+			rows = nr;
+			cap_rows = nc;
+		}
+		rows[n_rows++] = r;
+	}
+	if (rc < 0)
+		goto out;
+	rc = 0;
+	rd->has_markets = true;
+	rd->mt_start = have_t ? t_first : rd->start;
+	if (!rd->mt_step)
+		rd->mt_step = rd->step > 3600 ? rd->step : 3600;
+	rd->n_mt = n_rows ? rows[n_rows - 1].k + 1 : 0;
+	if (rd->n_markets && rd->n_mt) {
+		size_t cells = rd->n_mt * rd->n_markets;
+
+		rd->m_inst = malloc(cells * sizeof(double));
+		rd->m_cost = malloc(cells * sizeof(double));
+		rd->m_price = malloc(cells * sizeof(double));
+		if (!rd->m_inst || !rd->m_cost || !rd->m_price) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < cells; i++)
+			rd->m_inst[i] = rd->m_cost[i] = rd->m_price[i] = NAN;
+		for (i = 0; i < n_rows; i++) {
+			size_t c = rows[i].k * rd->n_markets + rows[i].m;
+
+			rd->m_inst[c] = rows[i].inst;
+			rd->m_cost[c] = rows[i].cost;
+			rd->m_price[c] = rows[i].price;
+			if (!isnan(rows[i].cost))
+				rd->markets[rows[i].m].cost += rows[i].cost;
+		}
+	}
+	/* summary.json's per-market costs are the reference when present */
+	for (i = 0; i < rd->n_markets; i++) {
+		json_t *c = json_object_get(bym, rd->markets[i].name);
+
+		if (json_is_number(c))
+			rd->markets[i].cost = json_number_value(c);
+	}
+out:
+	free(rows);
+	lines_close(&lr);
+	return rc;
+}
+
+/* ---- instances.csv: launches per market ------------------------------- */
+
+static int load_instances(struct cman_rundir *rd, const char *path, struct cman_error *err)
+{
+	static const char *const names[] = { "market" };
+	struct lines lr;
+	size_t i, hint = 0, m;
+	int col, n_fields, rc;
+	bool absent = false;
+	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
+
+	rc = lines_open(&lr, path, true, &absent, err);
+	if (rc || absent || !rd->has_markets)
+		goto out;
+	rc = header_columns(&lr, names, 1, &col, &n_fields, err);
+	if (rc)
+		goto out;
+	if (col < 0) {
+		rc = cman_error_at(err, path, 1, 0, "no column 'market' in the header");
+		goto out;
+	}
+	for (i = 0; i < rd->n_markets; i++)
+		rd->markets[i].launched = 0;
+	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
+		int n;
+
+		if (s == e)
+			continue;
+		n = split_csv(s, e, fs, fe, MAX_FIELDS);
+		if (n < 0 || n != n_fields) {
+			rc = cman_error_at(err, path, lr.line, n < 0 ? -n : 0,
+					   n < 0 ? "malformed quoted field" : "wrong number of fields");
+			goto out;
+		}
+		*fe[col] = '\0';
+		if (!find_market(rd, fs[col], hint, &m)) {
+			rd->markets[m].launched++;
+			hint = m;
+		}
+	}
+	if (rc > 0)
+		rc = 0;
+out:
+	lines_close(&lr);
+	return rc;
+}
+
+/* ---- decisions.jsonl -------------------------------------------------- */
+
+static int load_decisions(struct cman_rundir *rd, const char *path, struct cman_error *err)
+{
+	static const char *const res[4] = { "cpus", "mem", "disk", "gpus" };
+	struct lines lr;
+	size_t cap = 0;
+	bool absent = false;
+	char *s, *e;
+	int rc;
+
+	rc = lines_open(&lr, path, true, &absent, err);
+	if (rc || absent)
+		goto out;
+	rd->has_decisions = true;
+	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
+		json_error_t je;
+		json_t *o, *v, *req, *gt, *term;
+		struct cman_report_decision *d;
+		char *gbuf = NULL;
+		size_t glen = 0;
+		FILE *gfp;
+		const char *key;
+		int r;
+
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+		if (s == e)
+			continue;
+		o = json_loadb(s, (size_t)(e - s), 0, &je);
+		if (!o) {
+			rc = cman_error_at(err, path, lr.line, je.column, "%s", je.text);
+			goto out;
+		}
+		v = json_object_get(o, "time");
+		if (!json_is_object(o) || !json_is_number(v) ||
+		    !json_is_number(json_object_get(o, "new_target"))) {
+			json_decref(o);
+			rc = cman_error_at(err, path, lr.line, 1,
+					   "expected an object with a numeric 'time' and "
+					   "'new_target'");
+			goto out;
+		}
+		if (rd->n_decisions == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct cman_report_decision *nd = realloc(rd->dec, nc * sizeof(*nd));
+
+			if (!nd) {
+				json_decref(o);
+				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+				goto out;
+			}
+			rd->dec = nd;
+			cap = nc;
+		}
+		d = &rd->dec[rd->n_decisions];
+		memset(d, 0, sizeof(*d));
+		d->time = (int64_t)json_number_value(v);
+		d->new_target = json_number_value(json_object_get(o, "new_target"));
+		d->current_target = num_or(o, "current_target", NAN);
+		req = json_object_get(o, "request");
+		for (r = 0; r < 4; r++)
+			d->request[r] = num_or(req, res[r], NAN);
+		term = json_object_get(o, "terminated");
+		d->n_terminated = json_is_array(term) ? json_array_size(term) : 0;
+		gt = json_object_get(o, "group_targets");
+		gfp = open_memstream(&gbuf, &glen);
+		if (gfp) {
+			bool first = true;
+
+			json_object_foreach(gt, key, v) {
+				fprintf(gfp, "%s%s=%.6g", first ? "" : ", ", key,
+					json_is_number(v) ? json_number_value(v) : NAN);
+				first = false;
+			}
+			fclose(gfp);
+		}
+		d->group_targets = gbuf;
+		d->signal = dupstr(str_or(o, "signal", ""));
+		d->reason = dupstr(str_or(o, "reason", ""));
+		rd->n_decisions++;
+		json_decref(o);
+		if (!d->group_targets || !d->signal || !d->reason) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			goto out;
+		}
+	}
+	if (rc > 0)
+		rc = 0;
+out:
+	lines_close(&lr);
+	return rc;
+}
+
+/* ---- the whole directory ---------------------------------------------- */
+
+int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error *err)
+{
+	char path[4096];
+	json_t *bym = NULL;
+	int rc;
+
+	memset(rd, 0, sizeof(*rd));
+	if (cman_path_join(path, sizeof(path), dir, "summary.json"))
+		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", dir);
+	rc = load_summary(rd, path, &bym, err);
+	if (rc)
+		goto out;
+	cman_path_join(path, sizeof(path), dir, "timeseries.csv");
+	rc = load_timeseries(rd, path, err);
+	if (rc)
+		goto out;
+	cman_path_join(path, sizeof(path), dir, "markets.csv");
+	rc = load_markets(rd, path, bym, err);
+	if (rc)
+		goto out;
+	if (!rd->has_markets && add_note(rd, "no markets.csv in the run directory: "
+					 "the per-market section is left out")) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
+	cman_path_join(path, sizeof(path), dir, "instances.csv");
+	rc = load_instances(rd, path, err);
+	if (rc)
+		goto out;
+	cman_path_join(path, sizeof(path), dir, "decisions.jsonl");
+	rc = load_decisions(rd, path, err);
+out:
+	json_decref(bym);
+	if (rc == CMAN_ENOMEM && err && !err->code)
+		cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	return rc;
+}
+
+void cman_rundir_release(struct cman_rundir *rd)
+{
+	size_t i;
+	int k;
+
+	free(rd->name);
+	free(rd->cluster);
+	free(rd->pool);
+	free(rd->scheduler);
+	free(rd->mode);
+	free(rd->billing);
+	for (i = 0; i < rd->n_warnings; i++)
+		free(rd->warnings[i]);
+	free(rd->warnings);
+	for (k = 0; k < CMAN_TS_NCOLS; k++)
+		free(rd->col[k]);
+	for (i = 0; i < rd->n_markets; i++) {
+		free(rd->markets[i].name);
+		free(rd->markets[i].instance_type);
+		free(rd->markets[i].az);
+	}
+	free(rd->markets);
+	free(rd->m_inst);
+	free(rd->m_cost);
+	free(rd->m_price);
+	for (i = 0; i < rd->n_decisions; i++) {
+		free(rd->dec[i].signal);
+		free(rd->dec[i].reason);
+		free(rd->dec[i].group_targets);
+	}
+	free(rd->dec);
+	for (i = 0; i < rd->n_notes; i++)
+		free(rd->notes[i]);
+	free(rd->notes);
+	json_decref(rd->summary);
+	memset(rd, 0, sizeof(*rd));
+}
+
+char *cman_rundir_summary_text(const struct cman_rundir *rd, const char *key, double v,
+			       char *buf, size_t n)
+{
+	json_t *j = json_object_get(rd->summary, key);
+	char *s = json_is_number(j) ? json_dumps(j, JSON_ENCODE_ANY | JSON_REAL_PRECISION(12))
+		: NULL;
+
+	if (s)
+		snprintf(buf, n, "%s", s);
+	else if (isnan(v) || isinf(v))
+		snprintf(buf, n, "null");
+	else
+		snprintf(buf, n, "%.12g", v == 0 ? 0.0 : v);
+	free(s);
+	return buf;
+}

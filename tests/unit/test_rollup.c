@@ -1,0 +1,189 @@
+/* Daily roll-up, quartiles and time-of-day profiles (reports/src/rollup.c),
+ * on the hand-made run of tests/data/report_run. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rollup.h"
+#include "rundir.h"
+
+#define assert_near(a, b, eps) do { \
+	double a_ = (a), b_ = (b); \
+	if (!(fabs(a_ - b_) <= (eps))) \
+		fail_msg("%s = %.17g, expected %.17g", #a, a_, b_); \
+} while (0)
+
+#define RUN CMAN_SOURCE_DIR "/tests/data/report_run"
+
+static void test_quartiles(void **state)
+{
+	static const struct {
+		double v[8];
+		size_t n;
+		double q1, q2, q3;
+	} cases[] = {
+		{ { 5 }, 1, 5, 5, 5 },
+		{ { 4, 1, 3, 2 }, 4, 1.75, 2.5, 3.25 },
+		{ { 10, 20, 30, 40, 50 }, 5, 20, 30, 40 },
+		{ { 8, 8, 16, 16 }, 4, 8, 12, 16 },
+		{ { -1, 7, 3 }, 3, 1, 3, 5 },
+	};
+	size_t i;
+	double q1, q2, q3, v[8];
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		memcpy(v, cases[i].v, sizeof(v));
+		cman_quartiles(v, cases[i].n, &q1, &q2, &q3);
+		assert_near(q1, cases[i].q1, 1e-12);
+		assert_near(q2, cases[i].q2, 1e-12);
+		assert_near(q3, cases[i].q3, 1e-12);
+	}
+	cman_quartiles(v, 0, &q1, &q2, &q3);
+	assert_true(isnan(q1) && isnan(q2) && isnan(q3));
+}
+
+static void test_days(void **state)
+{
+	struct cman_rundir rd;
+	struct cman_error err = { 0 };
+	struct cman_day *days = NULL;
+	size_t n = 0, i;
+	double sum = 0;
+
+	assert_int_equal(cman_rundir_load(&rd, RUN, &err), 0);
+	assert_int_equal(cman_rollup_days(&rd, &days, &n), 0);
+	assert_int_equal(n, 2);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(days[i].day, 1512086400 + (int64_t)i * 86400);
+		assert_near(days[i].seconds, 86400, 0);
+		assert_near(days[i].cost, 36, 1e-12);   /* 12 h at $1 + 12 h at $2 */
+		assert_near(days[i].unused_cost, 6, 1e-12);
+		assert_near(days[i].cpu_s / days[i].seconds, 12, 1e-12);
+		assert_near(days[i].peak_cpus, 16, 0);
+		assert_near(days[i].over_s / 3600, 24, 1e-12);   /* 2 vCPUs for 12 h */
+		assert_near(days[i].running_s / 3600, 12 * 8 + 12 * 16, 1e-9);
+		sum += days[i].cost;
+	}
+	assert_near(sum, rd.total_cost, 1e-9);
+	free(days);
+	cman_rundir_release(&rd);
+}
+
+static void test_daily_csv(void **state)
+{
+	struct cman_rundir rd;
+	struct cman_error err = { 0 };
+	char path[] = "/tmp/cman-rollup-XXXXXX", file[64], line[512];
+	FILE *fp;
+
+	assert_non_null(mkdtemp(path));
+	snprintf(file, sizeof(file), "%s/daily.csv", path);
+	assert_int_equal(cman_rundir_load(&rd, RUN, &err), 0);
+	assert_int_equal(cman_rollup_write_csv(&rd, file, &err), 0);
+	fp = fopen(file, "r");
+	assert_non_null(fp);
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_string_equal(line, "date,seconds,cost,unused_cpus_cost,unused_cpus_cost_share,"
+			    "mean_cpus,peak_cpus,mean_cpus_allocated,mean_unused_cpus,"
+			    "running_cpu_hours,cost_per_cpu_hour,oversubscribed_cpu_hours\n");
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_string_equal(line, "2017-12-01,86400,36,6,0.1666666667,12,16,11,2,288,0.125,24\n");
+	assert_non_null(fgets(line, sizeof(line), fp));
+	assert_true(!strncmp(line, "2017-12-02,", 11));
+	assert_null(fgets(line, sizeof(line), fp));
+	fclose(fp);
+	unlink(file);
+	/* an unwritable place fails with an I/O error */
+	assert_int_equal(cman_rollup_write_csv(&rd, "/nonexistent-dir/daily.csv", &err), CMAN_EIO);
+	cman_rundir_release(&rd);
+	rmdir(path);
+}
+
+static void test_partial_days(void **state)
+{
+	/* a window from 18:00 for 30 hours at 2-hour steps: 3 days, the last
+	 * step cut by the end */
+	struct cman_rundir rd = { 0 };
+	double cost[15], zero[15];
+	struct cman_day *days = NULL;
+	size_t n = 0, i;
+	int k;
+
+	for (i = 0; i < 15; i++) {
+		cost[i] = 1;
+		zero[i] = 0;
+	}
+	rd.start = 1512086400 + 18 * 3600;
+	rd.end = rd.start + 29 * 3600;
+	rd.step = 7200;
+	rd.n = 15;
+	for (k = 0; k < CMAN_TS_NCOLS; k++)
+		rd.col[k] = zero;
+	rd.col[CMAN_TS_COST] = cost;
+	assert_int_equal(cman_rollup_days(&rd, &days, &n), 0);
+	assert_int_equal(n, 2);
+	assert_near(days[0].seconds, 6 * 3600, 0);
+	assert_near(days[0].cost, 3, 0);
+	assert_near(days[1].seconds, 23 * 3600, 0);   /* 11 full steps and 1 h */
+	assert_near(days[1].cost, 12, 0);
+	free(days);
+}
+
+static void test_profile(void **state)
+{
+	struct cman_rundir rd;
+	struct cman_error err = { 0 };
+	struct cman_profile p;
+	size_t d, b;
+
+	assert_int_equal(cman_rundir_load(&rd, RUN, &err), 0);
+	assert_int_equal(cman_profile_build(rd.col[CMAN_TS_CPUS], rd.n, rd.start, rd.step, 1, 24,
+					    &p), 0);
+	assert_int_equal(p.n_days, 2);
+	assert_int_equal(p.n_bins, 24);
+	assert_int_equal(p.day0, 1512086400);
+	for (d = 0; d < 2; d++) {
+		for (b = 0; b < 24; b++)
+			assert_near(p.cell[d * 24 + b], b < 12 ? 8 : 16, 0);
+		assert_near(p.q25[d], 8, 1e-12);
+		assert_near(p.q50[d], 12, 1e-12);
+		assert_near(p.q75[d], 16, 1e-12);
+	}
+	cman_profile_release(&p);
+	/* 4 parts a day, values scaled; target capacity is empty on day 1 */
+	assert_int_equal(cman_profile_build(rd.col[CMAN_TS_TARGET], rd.n, rd.start, rd.step, 2, 4,
+					    &p), 0);
+	assert_true(isnan(p.cell[0]) && isnan(p.q50[0]));
+	assert_near(p.cell[4], 20, 0);
+	assert_near(p.q50[1], 20, 0);
+	cman_profile_release(&p);
+	/* a start in the middle of a day: cells before it are empty */
+	assert_int_equal(cman_profile_build(rd.col[CMAN_TS_CPUS] + 6, rd.n - 6,
+					    rd.start + 6 * 3600, rd.step, 1, 24, &p), 0);
+	assert_int_equal(p.n_days, 2);
+	assert_true(isnan(p.cell[5]));
+	assert_near(p.cell[6], 8, 0);
+	cman_profile_release(&p);
+	cman_rundir_release(&rd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_quartiles),
+		cmocka_unit_test(test_days),
+		cmocka_unit_test(test_daily_csv),
+		cmocka_unit_test(test_partial_days),
+		cmocka_unit_test(test_profile),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
