@@ -29,6 +29,7 @@ int cman_billing_init(struct cman_billing *b, int64_t period, bool refund,
 	b->price = price;
 	b->schedule = schedule;
 	b->ctx = ctx;
+	b->free_pend = NIL;
 	b->n_buckets = 1024;
 	b->buckets = malloc(b->n_buckets * sizeof(*b->buckets));
 	if (!b->buckets)
@@ -39,6 +40,13 @@ int cman_billing_init(struct cman_billing *b, int64_t period, bool refund,
 
 void cman_billing_release(struct cman_billing *b)
 {
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		free(b->cohorts[i].hist_t);
+		free(b->cohorts[i].hist_p);
+	}
+	free(b->pend);
 	free(b->cohorts);
 	free(b->buckets);
 	free(b->spot_by_market);
@@ -47,6 +55,7 @@ void cman_billing_release(struct cman_billing *b)
 
 static size_t hash(uint32_t market, bool ondemand, int64_t phase, size_t n)
 {
+	/* per-hour phases are 0..3599; per-second cohorts use phase -1 */
 	uint64_t h = ((uint64_t)market << 1 | ondemand) * 0x9e3779b97f4a7c15ULL;
 
 	h ^= (uint64_t)phase * 0xc2b2ae3d27d4eb4fULL;
@@ -77,9 +86,9 @@ static int rehash(struct cman_billing *b)
 
 /* Find or create the cohort; *out its index. */
 static int cohort_get(struct cman_billing *b, uint32_t market, bool ondemand,
-		      int64_t t, uint32_t *out)
+		      int64_t period, int64_t t, uint32_t *out)
 {
-	int64_t phase = ((t % b->period) + b->period) % b->period;
+	int64_t phase = period == 1 ? -1 : ((t % period) + period) % period;
 	size_t h = hash(market, ondemand, phase, b->n_buckets);
 	struct cman_cohort *c;
 	uint32_t i;
@@ -113,13 +122,14 @@ static int cohort_get(struct cman_billing *b, uint32_t market, bool ondemand,
 	memset(c, 0, sizeof(*c));
 	c->market = market;
 	c->ondemand = ondemand;
+	c->period = period;
 	c->phase = phase;
 	c->boundary = t;
-	c->rate = b->period == 1 ? b->price(b->ctx, market, ondemand) : 0.0;
+	c->rate = period == 1 ? b->price(b->ctx, market, ondemand) : 0.0;
 	c->hnext = b->buckets[h];
 	b->buckets[h] = (uint32_t)b->n;
 	*out = (uint32_t)b->n++;
-	if (b->period == 1 && !ondemand) {
+	if (period == 1 && !ondemand) {
 		if (market >= b->n_markets) {
 			size_t nm = market + 16, j;
 			uint32_t *m = realloc(b->spot_by_market, nm * sizeof(*m));
@@ -148,17 +158,20 @@ static int64_t min64(int64_t a, int64_t b)
 }
 
 int cman_billing_start(struct cman_billing *b, uint32_t market, bool ondemand,
-		       int64_t t, struct cman_bill_ref *ref)
+		       bool hourly, int64_t t, struct cman_bill_ref *ref)
 {
 	struct cman_cohort *c;
 	uint32_t ci;
-	int rc = cohort_get(b, market, ondemand, t, &ci);
+	int rc = cohort_get(b, market, ondemand, hourly ? 3600 : b->period, t, &ci);
 
 	if (rc)
 		return rc;
 	c = &b->cohorts[ci];
 	ref->cohort = ci;
-	if (b->period == 1) {
+	ref->start = t;
+	ref->rate_at_start = c->rate;
+	ref->hist_at_start = c->hist_n;
+	if (c->period == 1) {
 		ref->k_start = k_at(c, t);
 		c->count++;
 		c->billed++;
@@ -191,6 +204,53 @@ int cman_billing_start(struct cman_billing *b, uint32_t market, bool ondemand,
 	return b->schedule(b->ctx, t, ci);
 }
 
+/* aws: a rate kept until t after its instance ended. */
+static int keep_rate(struct cman_billing *b, uint32_t ci, double rate, int64_t t)
+{
+	uint32_t i;
+
+	if (b->free_pend != NIL) {
+		i = b->free_pend;
+		b->free_pend = b->pend[i].next_free;
+	} else {
+		if (b->n_pend == b->cap_pend) {
+			size_t cap = b->cap_pend ? 2 * b->cap_pend : 64;
+			struct cman_pending *p = realloc(b->pend, cap * sizeof(*p));
+
+			if (!p)
+				return CMAN_ENOMEM;
+			b->pend = p;
+			b->cap_pend = cap;
+		}
+		i = (uint32_t)b->n_pend++;
+	}
+	b->pend[i].cohort = ci;
+	b->pend[i].rate = rate;
+	b->pend[i].next_free = NIL;
+	return b->schedule_release(b->ctx, t, i);
+}
+
+void cman_billing_expire(struct cman_billing *b, uint32_t i, int64_t t)
+{
+	emit(b, &b->cohorts[b->pend[i].cohort], t, -b->pend[i].rate);
+	b->pend[i].next_free = b->free_pend;
+	b->free_pend = i;
+}
+
+/* aws: take back every rate an instance added since its launch. */
+static void cancel_since_start(struct cman_billing *b, struct cman_cohort *c,
+			       const struct cman_bill_ref *ref)
+{
+	size_t k;
+
+	emit(b, c, ref->start, -ref->rate_at_start);
+	for (k = ref->hist_at_start; k < c->hist_n; k++) {
+		double prev = k ? c->hist_p[k - 1] : ref->rate_at_start;
+
+		emit(b, c, c->hist_t[k], -(c->hist_p[k] - prev));
+	}
+}
+
 double cman_billing_stop(struct cman_billing *b, const struct cman_bill_ref *ref,
 			 int64_t t, bool refundable)
 {
@@ -200,8 +260,24 @@ double cman_billing_stop(struct cman_billing *b, const struct cman_bill_ref *ref
 
 	assert(c->count > 0);
 	c->count--;
-	if (b->period == 1) {
+	if (c->period == 1) {
 		c->billed--;
+		if (b->aws && refundable && !c->ondemand && t - ref->start < 3600) {
+			/* interrupted by EC2 within its first hour: free */
+			cancel_since_start(b, c, ref);
+			return 0;
+		}
+		if (b->aws && t - ref->start < 60 && t < end) {
+			/* the 60-second minimum: the rate stays until start + 60 */
+			int64_t until = ref->start + 60 < end ? ref->start + 60 : end;
+			double rest = c->rate * (double)(until - t) / 3600.0;
+
+			if (until < end && keep_rate(b, ref->cohort, c->rate, until) != 0) {
+				emit(b, c, t, -c->rate);   /* out of memory: bill to t */
+				return (double)(k_at(c, t) - ref->k_start);
+			}
+			return (double)(k_at(c, t) - ref->k_start) + rest;
+		}
 		emit(b, c, t, -c->rate);
 		return (double)(k_at(c, min64(t, end)) - ref->k_start);
 	}
@@ -209,14 +285,14 @@ double cman_billing_stop(struct cman_billing *b, const struct cman_bill_ref *ref
 		/* ended on a boundary: whole periods only; the tick drops it */
 		return (double)(k_at(c, min64(t, end)) - ref->k_start);
 	}
-	if (refundable && b->refund && t > c->boundary) {
-		/* the partial last period is free */
+	if (refundable && (b->refund || b->aws) && t > c->boundary) {
+		/* the partial last period is free (aws: an EC2 interruption) */
 		c->billed--;
 		emit(b, c, c->boundary, -c->rate);
 		return (double)(c->k - ref->k_start);
 	}
 	/* charged to the end of the period; the next tick drops it */
-	bill_end = min64(c->boundary + b->period, end);
+	bill_end = min64(c->boundary + c->period, end);
 	return (double)(k_at(c, bill_end) - ref->k_start);
 }
 
@@ -226,7 +302,7 @@ void cman_billing_price_changed(struct cman_billing *b, uint32_t market,
 	struct cman_cohort *c;
 
 	(void)old_price;
-	if (b->period != 1 || market >= b->n_markets || b->spot_by_market[market] == NIL)
+	if (market >= b->n_markets || b->spot_by_market[market] == NIL)
 		return;
 	c = &b->cohorts[b->spot_by_market[market]];
 	c->k = k_at(c, t);
@@ -234,6 +310,24 @@ void cman_billing_price_changed(struct cman_billing *b, uint32_t market,
 	if (c->billed)
 		emit(b, c, t, (double)c->billed * (new_price - c->rate));
 	c->rate = new_price;
+	if (b->aws && c->hist_n < SIZE_MAX / 2) {
+		if (c->hist_n == c->hist_cap) {
+			size_t cap = c->hist_cap ? 2 * c->hist_cap : 64;
+			int64_t *ht = realloc(c->hist_t, cap * sizeof(*ht));
+			double *hp;
+
+			if (!ht)
+				return;
+			c->hist_t = ht;
+			hp = realloc(c->hist_p, cap * sizeof(*hp));
+			if (!hp)
+				return;
+			c->hist_p = hp;
+			c->hist_cap = cap;
+		}
+		c->hist_t[c->hist_n] = t;
+		c->hist_p[c->hist_n++] = new_price;
+	}
 }
 
 int cman_billing_tick(struct cman_billing *b, uint32_t ci, int64_t t)
@@ -252,6 +346,6 @@ int cman_billing_tick(struct cman_billing *b, uint32_t ci, int64_t t)
 		c->tick_pending = false;
 		return 0;
 	}
-	c->next_tick = t + b->period;
+	c->next_tick = t + c->period;
 	return b->schedule(b->ctx, c->next_tick, ci);
 }

@@ -207,8 +207,9 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 	json_object_set_new(o, "start_time", json_integer(sc->start_time));
 	json_object_set_new(o, "end_time", json_integer(sc->end_time));
 	json_object_set_new(o, "seed", json_integer((json_int_t)sc->seed));
-	json_object_set_new(o, "billing", json_string(sc->billing == CMAN_BILL_PER_HOUR
-						     ? "per-hour" : "per-second"));
+	json_object_set_new(o, "billing", json_string(sc->billing == CMAN_BILL_PER_HOUR ? "per-hour"
+						     : sc->billing == CMAN_BILL_AWS ? "aws"
+						     : "per-second"));
 	json_object_set_new(o, "refund_outbid", json_boolean(sc->refund_outbid));
 	json_object_set_new(o, "discount", json_real(sc->discount));
 	json_object_set_new(o, "step_seconds", json_integer(sc->step_seconds));

@@ -25,6 +25,7 @@ struct name_value {
 static const struct name_value billings[] = {
 	{ "per-second", CMAN_BILL_PER_SECOND },
 	{ "per-hour", CMAN_BILL_PER_HOUR },
+	{ "aws", CMAN_BILL_AWS },
 	{ NULL, 0 },
 };
 
@@ -264,7 +265,7 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	static const char *const keys[] = {
 		"billing", "refund_outbid", "discount", "cpus_per_weight",
 		"join_delay", "step_seconds", "spot_interruptions",
-		"ebs_volume_gb", NULL,
+		"ebs_volume_gb", "hourly_instance_types", NULL,
 	};
 	static const char *const jd_keys[] = {
 		"mean_seconds", "stdev_seconds", NULL,
@@ -294,6 +295,26 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	    (rc = opt_double(m, "simulation", "ebs_volume_gb", &sc->ebs_volume_gb,
 			     0, false, DBL_MAX, "a number >= 0", err)) != 0)
 		return rc;
+	if ((n = cman_node_get(m, "hourly_instance_types")) && !n->null) {
+		size_t i;
+
+		if (n->type != CMAN_NODE_SEQ)
+			return cman_node_error(n, err, "simulation.hourly_instance_types: expected "
+					       "a list of instance types");
+		sc->hourly_types = calloc(n->n ? n->n : 1, sizeof(*sc->hourly_types));
+		if (!sc->hourly_types)
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		for (i = 0; i < n->n; i++) {
+			const char *t;
+
+			if ((rc = cman_node_string(n->items[i], "simulation.hourly_instance_types",
+						   &t, err)) != 0)
+				return rc;
+			if (!(sc->hourly_types[i] = strdup(t)))
+				return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			sc->n_hourly_types = i + 1;
+		}
+	}
 	if ((n = section(m, "join_delay"))) {
 		if ((rc = cman_node_check_keys(n, "simulation.join_delay", jd_keys,
 					       err)) != 0 ||
@@ -594,6 +615,9 @@ void cman_scenario_release(struct cman_scenario *sc)
 	}
 	free(sc->groups);
 	free(sc->output_dir);
+	for (i = 0; i < sc->n_hourly_types; i++)
+		free(sc->hourly_types[i]);
+	free(sc->hourly_types);
 	defaults(sc);
 }
 

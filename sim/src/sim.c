@@ -158,6 +158,10 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 	}
 	m->weight = floor(m->it->cpus / sim->sc->cpus_per_weight);
 	m->uncovered_since = NO_TIME;
+	if (sim->sc->billing == CMAN_BILL_AWS)
+		for (size_t k = 0; k < sim->sc->n_hourly_types; k++)
+			if (!strcmp(sim->sc->hourly_types[k], type))
+				m->hourly = true;
 	if (cman_ledger_init(&m->ledger, sim->sc->start_time, sim->sc->end_time,
 			     sim->market_step))
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
@@ -218,6 +222,15 @@ static void delta_cb(void *ctx, uint32_t market, int64_t t, double d)
 	struct cman_sim *sim = ctx;
 
 	cman_ledger_delta(&sim->markets[market].ledger, t, d);
+}
+
+static int expire_cb(void *ctx, int64_t t, uint32_t pending)
+{
+	struct cman_sim *sim = ctx;
+
+	if (t >= sim->sc->end_time)
+		return 0;
+	return cman_queue_push(&sim->q, t, CMAN_PRIO_BILLING, EV_EXPIRE, pending);
 }
 
 static int schedule_cb(void *ctx, int64_t t, uint32_t cohort)
@@ -398,7 +411,7 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 	in->bid = bid;
 	in->weight = weight;
 	in->join = immediate ? sim->now : sim->now + draw_join_delay(sim);
-	rc = cman_billing_start(&sim->billing, market, !spot, sim->now, &in->bill);
+	rc = cman_billing_start(&sim->billing, market, !spot, m->hourly, sim->now, &in->bill);
 	if (rc)
 		return cman_error_set(err, rc, "out of memory");
 	if (sim->autoscaling) {
@@ -972,6 +985,16 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		goto out;
 	}
 	sim->billing.on_delta = delta_cb;
+	sim->billing.aws = sc->billing == CMAN_BILL_AWS;
+	sim->billing.schedule_release = expire_cb;
+	for (size_t k = 0; k < sc->n_hourly_types; k++) {
+		if (!cman_catalog_find(sim->cat, sc->hourly_types[k])) {
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: simulation.hourly_instance_types: "
+					    "unknown instance type '%s' (expected an EC2 instance "
+					    "type of the catalog)", sc->path, sc->hourly_types[k]);
+			goto out;
+		}
+	}
 	sim->market_step = sc->step_seconds > 3600 ? sc->step_seconds : 3600;
 	sim->n_market_steps = (size_t)((sc->end_time - sc->start_time + sim->market_step - 1) /
 				       sim->market_step);
@@ -1135,6 +1158,9 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 			rc = cman_billing_tick(&sim->billing, (uint32_t)ev.arg, ev.time);
 			if (rc)
 				return cman_error_set(err, rc, "out of memory");
+			break;
+		case EV_EXPIRE:
+			cman_billing_expire(&sim->billing, (uint32_t)ev.arg, ev.time);
 			break;
 		case EV_AUTOSCALE:
 			rc = autoscale(sim, err);

@@ -31,6 +31,7 @@ enum ev_type {
 	EV_TICK,      /* a billing boundary of a cohort */
 	EV_AUTOSCALE, /* an autoscaler run */
 	EV_INTERRUPT, /* the end of a spot interruption notice (arg: group << 32 | spec) */
+	EV_EXPIRE,    /* aws billing: a 60-second minimum ends */
 };
 
 #define NO_GROUP UINT32_MAX
@@ -44,6 +45,7 @@ struct sim_market {
 	double ondemand_price;
 	double spot_price;            /* discounted, when has_price */
 	bool has_price;
+	bool hourly;                  /* billing aws: this type bills per hour */
 	int64_t uncovered_since;      /* NO_TIME: no instance billed without a price */
 	double weight;                /* replay: floor(cpus / cpus_per_weight) */
 	uint32_t *fifo;               /* running instances, oldest first (ring) */

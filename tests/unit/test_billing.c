@@ -23,7 +23,10 @@
 #define MAXM 4
 #define MAXI 64
 
-enum { EV_LAUNCH, EV_STOP, EV_PRICE, EV_TICK };
+enum { EV_LAUNCH, EV_STOP, EV_PRICE, EV_TICK, EV_EXPIRE };
+
+/* aws mode for the next play(): 0 off, 1 on, 2 on with hourly launches */
+static int aws_mode;
 
 struct act {
 	int64_t t;
@@ -60,6 +63,15 @@ static int sched_fn(void *ctx, int64_t t, uint32_t c)
 	return cman_queue_push(&d->q, t, CMAN_PRIO_BILLING, EV_TICK, c);
 }
 
+static int expire_fn(void *ctx, int64_t t, uint32_t p)
+{
+	struct driver *d = ctx;
+
+	if (t >= d->end)
+		return 0;
+	return cman_queue_push(&d->q, t, CMAN_PRIO_BILLING, EV_EXPIRE, p);
+}
+
 /* Play acts (any order) over [0, end); returns the total cost. */
 static double play(struct driver *d, int64_t period, bool refund, int64_t end,
 		   int64_t step, const struct act *acts, size_t n)
@@ -72,20 +84,22 @@ static double play(struct driver *d, int64_t period, bool refund, int64_t end,
 	cman_queue_init(&d->q);
 	assert_int_equal(cman_ledger_init(&d->l, 0, end, step), 0);
 	assert_int_equal(cman_billing_init(&d->b, period, refund, &d->l, price_fn, sched_fn, d), 0);
+	d->b.aws = aws_mode != 0;
+	d->b.schedule_release = expire_fn;
 	for (i = 0; i < n; i++)
 		assert_int_equal(cman_queue_push(&d->q, acts[i].t,
 						 acts[i].type == EV_PRICE ? CMAN_PRIO_PRICE
 									  : CMAN_PRIO_CLUSTER,
 						 (uint32_t)acts[i].type, i), 0);
 	while (cman_queue_pop(&d->q, &e) == 0) {
-		const struct act *a = e.type == EV_TICK ? NULL : &acts[e.arg];
+		const struct act *a = e.type >= EV_TICK ? NULL : &acts[e.arg];
 
 		if (e.time >= end)
 			continue;
 		switch (e.type) {
 		case EV_LAUNCH:
 			assert_int_equal(cman_billing_start(&d->b, (uint32_t)a->market, false,
-							    e.time, &d->ref[a->inst]), 0);
+							    aws_mode == 2, e.time, &d->ref[a->inst]), 0);
 			d->running[a->inst] = true;
 			break;
 		case EV_STOP:
@@ -103,6 +117,9 @@ static double play(struct driver *d, int64_t period, bool refund, int64_t end,
 		}
 		case EV_TICK:
 			assert_int_equal(cman_billing_tick(&d->b, (uint32_t)e.arg, e.time), 0);
+			break;
+		case EV_EXPIRE:
+			cman_billing_expire(&d->b, (uint32_t)e.arg, e.time);
 			break;
 		}
 		assert_int_equal(cman_ledger_set_share(&d->l, e.time, 0.0), 0);
@@ -258,6 +275,64 @@ static void test_outbid_refund(void **state)
 	/* per-second billing has no partial periods either */
 	assert_float_equal(play(&d, 1, true, 10800, 60, acts, 4), 1.0 + 3.0 * 0.5, 1e-9);
 	done(&d);
+}
+
+/* AWS rules: 60-second minimum, free EC2-interrupted first hour, hourly types. */
+static void test_aws_rules(void **state)
+{
+	const struct act short_run[] = {
+		{ 0, EV_PRICE, 0, 0, 3.6 },
+		{ 100, EV_LAUNCH, 0, 0, 0 },
+		{ 130, EV_STOP, 0, 0, 0 },
+		{ 135, EV_PRICE, 0, 0, 7.2 },   /* after the stop: not its business */
+	};
+	const struct act interrupted[] = {
+		{ 0, EV_PRICE, 0, 0, 1.0 },
+		{ 0, EV_LAUNCH, 0, 0, 0 },
+		{ 0, EV_LAUNCH, 0, 1, 0 },
+		{ 600, EV_PRICE, 0, 0, 2.0 },
+		{ 1800, EV_STOP, 0, 0, 1.0 /* interrupted by EC2 */ },
+	};
+	const struct act late[] = {
+		{ 0, EV_PRICE, 0, 0, 1.0 },
+		{ 0, EV_LAUNCH, 0, 0, 0 },
+		{ 5400, EV_STOP, 0, 0, 1.0 },
+	};
+	const struct act ours[] = {
+		{ 0, EV_PRICE, 0, 0, 1.0 },
+		{ 0, EV_LAUNCH, 0, 0, 0 },
+		{ 1800, EV_STOP, 0, 0, 0 /* terminated by us */ },
+	};
+	struct driver d;
+
+	(void)state;
+	aws_mode = 1;
+	/* 30 s billed as 60 s at the price at its end */
+	assert_float_equal(play(&d, 1, false, 3600, 60, short_run, 4), 0.06, 1e-12);
+	assert_float_equal(d.cost[0], 0.06, 1e-12);
+	assert_float_equal(d.l.cost[1] + d.l.cost[2], 0.06, 1e-12);
+	done(&d);
+	/* the interrupted one is free; the other pays 1/6 + 2 x (2/3 + 1) */
+	assert_float_equal(play(&d, 1, false, 3600 * 2, 60, interrupted, 5),
+			   600 / 3600.0 + 2.0 * 6600 / 3600.0, 1e-9);
+	assert_float_equal(d.cost[0], 0.0, 1e-12);
+	for (size_t i = 0; i < d.l.n_steps; i++)
+		assert_true(d.l.cost[i] >= -1e-12);
+	assert_float_equal(d.l.cost[0], 1.0 / 60, 1e-12);   /* one instance's worth */
+	done(&d);
+	/* interrupted after its first hour: per-second as usual */
+	assert_float_equal(play(&d, 1, false, 7200, 60, late, 3), 1.5, 1e-9);
+	done(&d);
+	/* ended by us within the first hour: paid */
+	assert_float_equal(play(&d, 1, false, 3600, 60, ours, 3), 0.5, 1e-9);
+	done(&d);
+	/* an hourly type: the partial hour of an EC2 interruption is free */
+	aws_mode = 2;
+	assert_float_equal(play(&d, 1, false, 7200, 60, late, 3), 1.0, 1e-9);
+	done(&d);
+	assert_float_equal(play(&d, 1, false, 3600, 60, ours, 3), 1.0, 1e-9);
+	done(&d);
+	aws_mode = 0;
 }
 
 /* ---- property test against a brute-force sum ---------------------------- */
@@ -436,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_staggered_launches),
 		cmocka_unit_test(test_termination_inside_period),
 		cmocka_unit_test(test_outbid_refund),
+		cmocka_unit_test(test_aws_rules),
 		cmocka_unit_test(test_random_against_brute_force),
 		cmocka_unit_test(test_unused_share_against_brute_force),
 	};

@@ -33,6 +33,7 @@ typedef int (*cman_schedule_fn)(void *ctx, int64_t t, uint32_t cohort);
 struct cman_cohort {
 	uint32_t market;
 	bool ondemand;
+	int64_t period;           /* 1 or 3600 */
 	int64_t phase;            /* launch time mod period */
 	int64_t count;            /* running instances */
 	int64_t billed;           /* instances whose rate is in the ledger */
@@ -42,17 +43,36 @@ struct cman_cohort {
 	bool tick_pending;
 	int64_t next_tick;
 	uint32_t hnext;           /* hash chain, UINT32_MAX ends it */
+	/* aws, per-second spot cohorts: every rate change (for refunds) */
+	int64_t *hist_t;
+	double *hist_p;
+	size_t hist_n, hist_cap;
 };
 
 /* What the billing engine remembers of one instance. */
 struct cman_bill_ref {
 	uint32_t cohort;
 	long double k_start;
+	int64_t start;
+	double rate_at_start;     /* aws: the rate it added at launch */
+	size_t hist_at_start;     /* aws: the cohort's history length then */
+};
+
+/* A rate kept after its instance ended (aws 60-second minimum). */
+struct cman_pending {
+	uint32_t cohort;
+	double rate;
+	uint32_t next_free;
 };
 
 struct cman_billing {
-	int64_t period;           /* 1 or 3600 */
+	int64_t period;           /* 1 or 3600: the default period */
 	bool refund;              /* refunds for outbid spot instances */
+	bool aws;                 /* AWS rules: 60 s minimum, free interrupted first hour */
+	cman_schedule_fn schedule_release;   /* aws: call cman_billing_expire at t */
+	struct cman_pending *pend;
+	size_t n_pend, cap_pend;
+	uint32_t free_pend;
 	struct cman_ledger *ledger;
 	cman_price_fn price;
 	cman_schedule_fn schedule;
@@ -71,15 +91,21 @@ int cman_billing_init(struct cman_billing *b, int64_t period, bool refund,
 		      cman_schedule_fn schedule, void *ctx);
 void cman_billing_release(struct cman_billing *b);
 
-/* An instance of market starts at t; fills *ref. */
+/* An instance of market starts at t; fills *ref.  hourly: bill it per hour
+ * whatever the default period (aws mode's hourly types). */
 int cman_billing_start(struct cman_billing *b, uint32_t market, bool ondemand,
-		       int64_t t, struct cman_bill_ref *ref);
+		       bool hourly, int64_t t, struct cman_bill_ref *ref);
+
+/* The end of a kept rate scheduled through schedule_release. */
+void cman_billing_expire(struct cman_billing *b, uint32_t pending, int64_t t);
 
 /*
  * The instance stops at t.  refundable: it is a spot instance whose bid was
  * not above the market price at t (the partial last period is then free when
- * refunds are on).  Returns its cost in dollars, counted up to the ledger's
- * end time.
+ * refunds are on).  In aws mode, refundable also means "interrupted by EC2":
+ * within its first hour the instance is free; and an instance that ran less
+ * than 60 s pays 60 s (the remainder at the rate in force at t).  Returns its
+ * cost in dollars, counted up to the ledger's end time.
  */
 double cman_billing_stop(struct cman_billing *b, const struct cman_bill_ref *ref,
 			 int64_t t, bool refundable);

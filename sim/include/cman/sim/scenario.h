@@ -27,6 +27,8 @@ struct cman_metrics_source {
 enum cman_billing_mode {
 	CMAN_BILL_PER_SECOND,
 	CMAN_BILL_PER_HOUR,
+	CMAN_BILL_AWS,              /* per-second, 60 s minimum, free interrupted
+				       first hour, per-hour for hourly types */
 };
 
 enum cman_alloc_strategy {
@@ -79,6 +81,8 @@ struct cman_scenario {
 	int64_t step_seconds;
 	bool spot_interruptions;
 	double ebs_volume_gb;       /* disk of types without local disk */
+	char **hourly_types;        /* billing aws: types billed per hour */
+	size_t n_hourly_types;
 	/* autoscaler */
 	bool has_pool_config;
 	struct cman_pool_config pool_config;
