@@ -13,9 +13,13 @@
 #include "cman/catalog.h"
 #include "cman/err.h"
 #include "cman/import.h"
+#include "cman/reports/compare.h"
+#include "cman/reports/report.h"
 #include "cman/rng.h"
+#include "cman/sim/generate.h"
 #include "cman/sim/scenario.h"
 #include "cman/sim/sim.h"
+#include "cman/sim/sweep.h"
 #include "cman/store.h"
 
 static const char usage_main[] =
@@ -24,9 +28,21 @@ static const char usage_main[] =
 	"commands:\n"
 	"  run SCENARIO.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [-q]\n"
 	"                       run one simulation and write a run directory\n"
-	"  import FILE... --db METRICS.sqlite\n"
-	"                       load Clusterman gzipped-JSON or CSV metrics files\n"
-	"                       into the embedded store\n"
+	"  import FILE... --db METRICS.sqlite [--format F] [time-series options]\n"
+	"                       load Clusterman gzipped-JSON or CSV metrics files,\n"
+	"                       AWS spot-price histories or a time-series CSV into\n"
+	"                       the embedded store\n"
+	"  generate SPEC.yaml [--db OUT.sqlite] [--csv OUT.csv] [--json OUT.json.gz]\n"
+	"                       synthetic recorded metrics from a spec\n"
+	"  fit-prices METRICS... --market \"<type, az>\" [--out FILE.yaml]\n"
+	"                       fit the spot-price model to a recorded price history\n"
+	"  report RUN_DIR [--html] [--csv]\n"
+	"                       (re)write the reports of a run directory\n"
+	"  compare BASELINE CANDIDATE... -o DIR [--op sub|div]\n"
+	"          [--allow-different-windows]\n"
+	"                       compare runs: headline table, overlaid charts, series\n"
+	"  sweep SCENARIO.yaml --grid KEY=V1,V2,... [--replicas N] [-j JOBS] [-o DIR]\n"
+	"                       runs over a grid of overrides x seeds: sweep.csv/html\n"
 	"\n"
 	"Run 'clusterman-sim COMMAND --help' for a command's options.\n"
 	"Exit status: 0 success, 2 bad usage/configuration/input, 1 other failure.\n";
@@ -41,17 +57,43 @@ static const char usage_run[] =
 	"                     --set simulation.billing=per-hour (repeatable)\n"
 	"  -q, --quiet        print nothing but errors\n"
 	"\n"
-	"Writes summary.json, timeseries.csv and instances.csv into the run\n"
-	"directory.  The same scenario and seed give byte-identical files, except\n"
-	"for summary.json's wall_seconds.\n";
+	"Writes summary.json, timeseries.csv, instances.csv and markets.csv into\n"
+	"the run directory, then the reports of output.reports (daily.csv,\n"
+	"report.html).  The same scenario and seed give byte-identical files,\n"
+	"except for summary.json's wall_seconds.\n";
 
 static const char usage_import[] =
-	"usage: clusterman-sim import FILE... --db METRICS.sqlite\n"
+	"usage: clusterman-sim import FILE... --db METRICS.sqlite [--format F] [OPTIONS]\n"
 	"\n"
 	"Loads each FILE (Clusterman gzipped JSON, detected by its content, or the\n"
 	"metrics CSV layout of the README) into the SQLite metrics store, creating\n"
 	"it if needed.  All files go in one transaction: on any error nothing is\n"
-	"written.\n";
+	"written.\n"
+	"\n";
+
+static const char usage_report[] =
+	"usage: clusterman-sim report RUN_DIR [--html] [--csv]\n"
+	"\n"
+	"  --html   write report.html (one self-contained page)\n"
+	"  --csv    write daily.csv (the daily roll-up)\n"
+	"\n"
+	"Without --html or --csv both are written.  The reports are built from the\n"
+	"run directory's files alone (summary.json, timeseries.csv, markets.csv,\n"
+	"instances.csv, decisions.jsonl); the same files give identical reports.\n";
+
+static const char usage_compare[] =
+	"usage: clusterman-sim compare BASELINE CANDIDATE... -o DIR [--op sub|div]\n"
+	"                              [--allow-different-windows]\n"
+	"\n"
+	"  -o, --output DIR            where compare.html, compare.csv and series.csv go\n"
+	"  --op sub|div                series.csv holds candidate - baseline (sub, the\n"
+	"                              default) or candidate / baseline (div)\n"
+	"  --allow-different-windows   compare runs of different windows, step by step\n"
+	"                              from each run's start\n"
+	"\n"
+	"The first run is the baseline.  Runs whose windows (start_time, end_time)\n"
+	"differ are refused unless --allow-different-windows is given; runs with\n"
+	"different step_seconds are always refused.\n";
 
 static double now_seconds(void)
 {
@@ -165,6 +207,9 @@ static int cmd_run(int argc, char **argv)
 		rc = cman_sim_run(sim, &err);
 	if (!rc)
 		rc = cman_sim_write_outputs(sim, outdir, now_seconds() - t0, &err);
+	if (!rc && (sc.report_csv || sc.report_html))
+		rc = cman_report_write(outdir, (sc.report_csv ? CMAN_REPORT_CSV : 0) |
+				       (sc.report_html ? CMAN_REPORT_HTML : 0), &err);
 	if (!rc && !quiet) {
 		const struct cman_sim_totals *t = cman_sim_totals(sim);
 
@@ -193,13 +238,16 @@ static int cmd_import(int argc, char **argv)
 	size_t n_files = 0, k;
 	bool created = false, in_tx = false;
 	struct stat sb;
-	int i, rc;
+	struct cman_import_cli icli;
+	int i, rc, used;
 
 	if (!files)
 		return 1;
+	cman_import_cli_init(&icli);
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(usage_import, stdout);
+			fputs(cman_import_cli_usage, stdout);
 			free(files);
 			return 0;
 		} else if (!strcmp(argv[i], "--db")) {
@@ -208,6 +256,12 @@ static int cmd_import(int argc, char **argv)
 				return usage_error(usage_import, "%s needs a file", "--db");
 			}
 			db = argv[i];
+		} else if ((used = cman_import_cli_option(&icli, argc, argv, i)) != 0) {
+			if (used < 0) {
+				free(files);
+				return 2;
+			}
+			i += used - 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			free(files);
 			return usage_error(usage_import, "unknown option '%s'", argv[i]);
@@ -234,7 +288,7 @@ static int cmd_import(int argc, char **argv)
 	for (k = 0; k < n_files && !rc; k++) {
 		struct cman_import_stats s = { 0 };
 
-		rc = cman_import_file(files[k], st, cat, &s, &err);
+		rc = cman_import_cli_file(&icli, files[k], st, cat, &s, &err);
 		total.series += s.series;
 		total.samples += s.samples;
 	}
@@ -256,6 +310,93 @@ out:
 	return 0;
 }
 
+static int cmd_report(int argc, char **argv)
+{
+	struct cman_error err = { 0 };
+	const char *dir = NULL;
+	unsigned what = 0;
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_report, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--html")) {
+			what |= CMAN_REPORT_HTML;
+		} else if (!strcmp(argv[i], "--csv")) {
+			what |= CMAN_REPORT_CSV;
+		} else if (argv[i][0] == '-' && argv[i][1]) {
+			return usage_error(usage_report, "unknown option '%s'", argv[i]);
+		} else if (!dir) {
+			dir = argv[i];
+		} else {
+			return usage_error(usage_report, "unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!dir)
+		return usage_error(usage_report, "%s", "missing RUN_DIR");
+	if (!what)
+		what = CMAN_REPORT_HTML | CMAN_REPORT_CSV;
+	if (cman_report_write(dir, what, &err))
+		return fail(&err);
+	return 0;
+}
+
+static int cmd_compare(int argc, char **argv)
+{
+	struct cman_error err = { 0 };
+	struct cman_compare_opts opts = { CMAN_COMPARE_SUB, false };
+	const char **runs = calloc((size_t)argc + 1, sizeof(*runs));
+	const char *out = NULL;
+	size_t n = 0;
+	int i, status = 0;
+
+	if (!runs)
+		return 1;
+	for (i = 0; i < argc && !status; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_compare, stdout);
+			free(runs);
+			return 0;
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (++i >= argc)
+				status = usage_error(usage_compare, "%s needs a folder", a);
+			else
+				out = argv[i];
+		} else if (!strcmp(a, "--op")) {
+			if (++i >= argc)
+				status = usage_error(usage_compare, "%s needs sub or div", a);
+			else if (!strcmp(argv[i], "sub"))
+				opts.op = CMAN_COMPARE_SUB;
+			else if (!strcmp(argv[i], "div"))
+				opts.op = CMAN_COMPARE_DIV;
+			else
+				status = usage_error(usage_compare,
+						     "--op '%s': expected sub or div", argv[i]);
+		} else if (!strcmp(a, "--allow-different-windows")) {
+			opts.allow_different_windows = true;
+		} else if (a[0] == '-' && a[1]) {
+			status = usage_error(usage_compare, "unknown option '%s'", a);
+		} else {
+			runs[n++] = a;
+		}
+	}
+	if (!status && n < 2)
+		status = usage_error(usage_compare, "%s",
+				     "expected at least two run directories (a baseline and a "
+				     "candidate)");
+	if (!status && !out)
+		status = usage_error(usage_compare, "%s", "missing -o DIR");
+	if (!status && cman_compare_write(runs, n, out, &opts, &err))
+		status = fail(&err);
+	if (!status)
+		printf("compared %zu runs -> %s\n", n, out);
+	free(runs);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	cman_gsl_quiet();
@@ -271,6 +412,16 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "import"))
 		return cmd_import(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "sweep"))
+		return cman_sweep_main(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "generate"))
+		return cman_generate_main(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "fit-prices"))
+		return cman_fit_prices_main(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "report"))
+		return cmd_report(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 2, argv + 2);
 	fprintf(stderr, "clusterman-sim: unknown command '%s'\n%s", argv[1], usage_main);
 	return 2;
 }

@@ -940,7 +940,7 @@ static int autoscale(struct cman_sim *sim, struct cman_error *err)
 				return cman_error_set(err, rc, "out of memory");
 		}
 	}
-	if (cman_decision_write_json(&sim->decision, sim->decisions))
+	if (!sim->totals_only && cman_decision_write_json(&sim->decision, sim->decisions))
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	next = sim->now + autoscale_period_of(sim);
 	if (next < sim->sc->end_time) {
@@ -1096,6 +1096,11 @@ static int position(struct cman_sim *sim, struct cman_error *err)
 			return rc;
 	}
 	return update_share(sim);
+}
+
+void cman_sim_totals_only(struct cman_sim *sim)
+{
+	sim->totals_only = true;
 }
 
 int cman_sim_run(struct cman_sim *sim, struct cman_error *err)

@@ -181,6 +181,7 @@ struct cman_sim {
 	struct sim_connector *conn;
 	struct sim_clock *clock;
 	struct cman_decision decision;
+	bool totals_only;             /* cman_sim_totals_only(): no decision log */
 	FILE *decisions;              /* decisions.jsonl lines, in memory */
 	char *decisions_buf;
 	size_t decisions_len;

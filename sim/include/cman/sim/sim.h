@@ -52,6 +52,16 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err);
 const struct cman_sim_totals *cman_sim_totals(const struct cman_sim *sim);
 
 /*
+ * Keep only what cman_sim_totals() reports: the run does not record the
+ * autoscaler's decisions (so cman_sim_write_outputs() would write an empty
+ * decisions.jsonl).  For callers that never write a run directory, such as
+ * sweeps, where formatting the decision log is half of an autoscaler run's
+ * time.  Call before cman_sim_run().
+ */
+void cman_sim_totals_only(struct cman_sim *sim);
+#define CMAN_SIM_HAVE_TOTALS_ONLY 1
+
+/*
  * Write summary.json, timeseries.csv and instances.csv into dir (created if
  * missing), each to a temporary name renamed into place, summary.json last.
  * wall_seconds goes into summary.json as measured by the caller.
