@@ -728,3 +728,66 @@ int cman_node_time(const struct cman_node *n, const char *path, int64_t *out,
 				  false, err);
 	return 0;
 }
+
+/* "path.key" (or "key" at the top) into buf of n bytes. */
+static void key_path(char *buf, size_t n, const char *path, const char *key)
+{
+	if (path && *path)
+		snprintf(buf, n, "%s.%s", path, key);
+	else
+		snprintf(buf, n, "%s", key);
+}
+
+int cman_node_opt_double(const struct cman_node *map, const char *path,
+			 const char *key, double *out, double lo, bool lo_open,
+			 double hi, const char *range, struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[256];
+	double v;
+	int rc;
+
+	if (!n)
+		return 0;
+	key_path(kp, sizeof(kp), path, key);
+	if ((rc = cman_node_double(n, kp, &v, err)) != 0)
+		return rc;
+	if (v < lo || (lo_open && v == lo) || v > hi)
+		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
+				       kp, n->scalar, range);
+	*out = v;
+	return 0;
+}
+
+int cman_node_opt_int64(const struct cman_node *map, const char *path,
+			const char *key, int64_t *out, int64_t lo,
+			const char *range, struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[256];
+	int64_t v;
+	int rc;
+
+	if (!n)
+		return 0;
+	key_path(kp, sizeof(kp), path, key);
+	if ((rc = cman_node_int64(n, kp, &v, err)) != 0)
+		return rc;
+	if (v < lo)
+		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
+				       kp, n->scalar, range);
+	*out = v;
+	return 0;
+}
+
+int cman_node_opt_bool(const struct cman_node *map, const char *path,
+		       const char *key, bool *out, struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+	char kp[256];
+
+	if (!n)
+		return 0;
+	key_path(kp, sizeof(kp), path, key);
+	return cman_node_bool(n, kp, out, err);
+}

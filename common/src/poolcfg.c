@@ -83,52 +83,6 @@ static int missing(const struct cman_node *map, const char *path,
 	return cman_node_error(map, err, "%s: missing required key '%s'", path, key);
 }
 
-/*
- * Read an optional number map.key into *out and check lo <= v (strictly
- * when lo_open) and v <= hi; range names the range for the message.
- */
-static int opt_double(const struct cman_node *map, const char *path,
-		      const char *key, double *out, double lo, bool lo_open,
-		      double hi, const char *range, struct cman_error *err)
-{
-	const struct cman_node *n = cman_node_get(map, key);
-	char kp[PATH_MAX_LEN];
-	double v;
-	int rc;
-
-	if (!n)
-		return 0;
-	join(kp, path, key);
-	if ((rc = cman_node_double(n, kp, &v, err)) != 0)
-		return rc;
-	if (v < lo || (lo_open && v == lo) || v > hi)
-		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
-				       kp, n->scalar, range);
-	*out = v;
-	return 0;
-}
-
-static int opt_int(const struct cman_node *map, const char *path,
-		   const char *key, int64_t *out, int64_t lo, const char *range,
-		   struct cman_error *err)
-{
-	const struct cman_node *n = cman_node_get(map, key);
-	char kp[PATH_MAX_LEN];
-	int64_t v;
-	int rc;
-
-	if (!n)
-		return 0;
-	join(kp, path, key);
-	if ((rc = cman_node_int64(n, kp, &v, err)) != 0)
-		return rc;
-	if (v < lo)
-		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
-				       kp, n->scalar, range);
-	*out = v;
-	return 0;
-}
-
 static int dup_string(const struct cman_node *n, const char *kp, char **out,
 		      struct cman_error *err)
 {
@@ -160,14 +114,14 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 
 	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0)
 		return rc;
-	if ((rc = opt_double(m, path, "setpoint", &cfg->setpoint, 0, true, 1,
+	if ((rc = cman_node_opt_double(m, path, "setpoint", &cfg->setpoint, 0, true, 1,
 			     "a number in (0, 1]", err)) != 0)
 		return rc;
-	if ((rc = opt_double(m, path, "target_capacity_margin",
+	if ((rc = cman_node_opt_double(m, path, "target_capacity_margin",
 			     &cfg->target_capacity_margin, 0, false, INFINITY,
 			     "a number >= 0", err)) != 0)
 		return rc;
-	if ((rc = opt_double(m, path, "capacity_offset", &cfg->capacity_offset,
+	if ((rc = cman_node_opt_double(m, path, "capacity_offset", &cfg->capacity_offset,
 			     -INFINITY, false, INFINITY, "a number", err)) != 0)
 		return rc;
 	if (isinf(cfg->capacity_offset)) {
@@ -181,7 +135,7 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 					 err)) != 0)
 			return rc;
 	}
-	if ((rc = opt_int(m, path, "instance_loss_threshold",
+	if ((rc = cman_node_opt_int64(m, path, "instance_loss_threshold",
 			  &cfg->instance_loss_threshold, 0, "an integer >= 0",
 			  err)) != 0)
 		return rc;
@@ -233,14 +187,14 @@ static int parse_limits(const struct cman_node *m, const char *path,
 	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0)
 		return rc;
 	for (i = 0; i < sizeof(dkeys) / sizeof(dkeys[0]); i++)
-		if ((rc = opt_double(m, path, dkeys[i], dout[i], 0, false,
+		if ((rc = cman_node_opt_double(m, path, dkeys[i], dout[i], 0, false,
 				     INFINITY, "a number >= 0 (or inf)", err)) != 0)
 			return rc;
-	if ((rc = opt_int(m, path, "min_node_scalein_uptime_seconds",
+	if ((rc = cman_node_opt_int64(m, path, "min_node_scalein_uptime_seconds",
 			  &cfg->min_node_scalein_uptime_seconds, 0,
 			  "an integer >= 0", err)) != 0)
 		return rc;
-	if ((rc = opt_int(m, path, "orphan_instance_uptime_threshold_seconds",
+	if ((rc = cman_node_opt_int64(m, path, "orphan_instance_uptime_threshold_seconds",
 			  &cfg->orphan_instance_uptime_threshold_seconds, 0,
 			  "an integer >= 0", err)) != 0)
 		return rc;
@@ -288,7 +242,7 @@ static int parse_required_metric(const struct cman_node *m, const char *path,
 		return cman_node_error(t, err,
 				       "%s: unknown metric type '%s', expected system_metrics or app_metrics",
 				       kp, s);
-	return opt_int(m, path, "minute_range", &rm->minute_range, 0,
+	return cman_node_opt_int64(m, path, "minute_range", &rm->minute_range, 0,
 		       "an integer >= 0", err);
 }
 
@@ -314,7 +268,7 @@ static int parse_signal(const struct cman_node *m, const char *path,
 		return rc;
 	if (!cman_node_get(m, "period_minutes"))
 		return missing(m, path, "period_minutes", err);
-	if ((rc = opt_int(m, path, "period_minutes", &sig->period_minutes, 1,
+	if ((rc = cman_node_opt_int64(m, path, "period_minutes", &sig->period_minutes, 1,
 			  "an integer > 0", err)) != 0)
 		return rc;
 	if ((n = cman_node_get(m, "external"))) {
@@ -332,7 +286,7 @@ static int parse_signal(const struct cman_node *m, const char *path,
 				       path);
 	}
 	if ((n = cman_node_get(m, "first_run_offset_seconds"))) {
-		if ((rc = opt_int(m, path, "first_run_offset_seconds",
+		if ((rc = cman_node_opt_int64(m, path, "first_run_offset_seconds",
 				  &sig->first_run_offset_seconds, 0,
 				  "an integer >= 0", err)) != 0)
 			return rc;

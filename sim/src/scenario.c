@@ -110,61 +110,6 @@ static int lookup(const struct cman_node *n, const char *kp,
 			       what, s, list);
 }
 
-/* Optional number: lo < v (lo_open) or lo <= v, and v <= hi. */
-static int opt_double(const struct cman_node *map, const char *path,
-		      const char *key, double *out, double lo, bool lo_open,
-		      double hi, const char *range, struct cman_error *err)
-{
-	const struct cman_node *n = cman_node_get(map, key);
-	char kp[PATH_MAX_LEN];
-	double v;
-	int rc;
-
-	if (!n)
-		return 0;
-	join(kp, path, key);
-	if ((rc = cman_node_double(n, kp, &v, err)) != 0)
-		return rc;
-	if (v < lo || (lo_open && v == lo) || v > hi)
-		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
-				       kp, n->scalar, range);
-	*out = v;
-	return 0;
-}
-
-static int opt_int(const struct cman_node *map, const char *path,
-		   const char *key, int64_t *out, int64_t lo, const char *range,
-		   struct cman_error *err)
-{
-	const struct cman_node *n = cman_node_get(map, key);
-	char kp[PATH_MAX_LEN];
-	int64_t v;
-	int rc;
-
-	if (!n)
-		return 0;
-	join(kp, path, key);
-	if ((rc = cman_node_int64(n, kp, &v, err)) != 0)
-		return rc;
-	if (v < lo)
-		return cman_node_error(n, err, "%s: %s is out of range, expected %s",
-				       kp, n->scalar, range);
-	*out = v;
-	return 0;
-}
-
-static int opt_bool(const struct cman_node *map, const char *path,
-		    const char *key, bool *out, struct cman_error *err)
-{
-	const struct cman_node *n = cman_node_get(map, key);
-	char kp[PATH_MAX_LEN];
-
-	if (!n)
-		return 0;
-	join(kp, path, key);
-	return cman_node_bool(n, kp, out, err);
-}
-
 /* Required (or, with req false, optional) string copied into *out. */
 static int get_string(const struct cman_node *map, const char *path,
 		      const char *key, bool req, char **out,
@@ -281,18 +226,18 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 			return rc;
 		sc->billing = (enum cman_billing_mode)v;
 	}
-	if ((rc = opt_bool(m, "simulation", "refund_outbid", &sc->refund_outbid,
+	if ((rc = cman_node_opt_bool(m, "simulation", "refund_outbid", &sc->refund_outbid,
 			   err)) != 0 ||
-	    (rc = opt_double(m, "simulation", "discount", &sc->discount, 0, true,
+	    (rc = cman_node_opt_double(m, "simulation", "discount", &sc->discount, 0, true,
 			     DBL_MAX, "a number > 0", err)) != 0 ||
-	    (rc = opt_double(m, "simulation", "cpus_per_weight",
+	    (rc = cman_node_opt_double(m, "simulation", "cpus_per_weight",
 			     &sc->cpus_per_weight, 0, true, DBL_MAX,
 			     "a number > 0", err)) != 0 ||
-	    (rc = opt_int(m, "simulation", "step_seconds", &sc->step_seconds, 1,
+	    (rc = cman_node_opt_int64(m, "simulation", "step_seconds", &sc->step_seconds, 1,
 			  "an integer > 0", err)) != 0 ||
-	    (rc = opt_bool(m, "simulation", "spot_interruptions",
+	    (rc = cman_node_opt_bool(m, "simulation", "spot_interruptions",
 			   &sc->spot_interruptions, err)) != 0 ||
-	    (rc = opt_double(m, "simulation", "ebs_volume_gb", &sc->ebs_volume_gb,
+	    (rc = cman_node_opt_double(m, "simulation", "ebs_volume_gb", &sc->ebs_volume_gb,
 			     0, false, DBL_MAX, "a number >= 0", err)) != 0)
 		return rc;
 	if ((n = cman_node_get(m, "hourly_instance_types")) && !n->null) {
@@ -318,10 +263,10 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	if ((n = section(m, "join_delay"))) {
 		if ((rc = cman_node_check_keys(n, "simulation.join_delay", jd_keys,
 					       err)) != 0 ||
-		    (rc = opt_double(n, "simulation.join_delay", "mean_seconds",
+		    (rc = cman_node_opt_double(n, "simulation.join_delay", "mean_seconds",
 				     &sc->join_delay_mean, 0, false, DBL_MAX,
 				     "a number >= 0", err)) != 0 ||
-		    (rc = opt_double(n, "simulation.join_delay", "stdev_seconds",
+		    (rc = cman_node_opt_double(n, "simulation.join_delay", "stdev_seconds",
 				     &sc->join_delay_stdev, 0, false, DBL_MAX,
 				     "a number >= 0", err)) != 0)
 			return rc;
@@ -354,9 +299,9 @@ static int parse_launch_spec(const struct cman_node *m, const char *path,
 		return rc;
 	ls->spot_price = -1;
 	ls->weight = 1;
-	if ((rc = opt_double(m, path, "SpotPrice", &ls->spot_price, 0, true,
+	if ((rc = cman_node_opt_double(m, path, "SpotPrice", &ls->spot_price, 0, true,
 			     DBL_MAX, "a price > 0", err)) != 0 ||
-	    (rc = opt_double(m, path, "WeightedCapacity", &ls->weight, 0, true,
+	    (rc = cman_node_opt_double(m, path, "WeightedCapacity", &ls->weight, 0, true,
 			     DBL_MAX, "a number > 0", err)) != 0)
 		return rc;
 	if (ls->spot_price < 0) {
@@ -391,9 +336,9 @@ static int parse_spot_fleet(const struct cman_node *m, const char *path,
 			return rc;
 		g->strategy = (enum cman_alloc_strategy)v;
 	}
-	if ((rc = opt_double(m, path, "SpotPrice", &g->spot_price, 0, true,
+	if ((rc = cman_node_opt_double(m, path, "SpotPrice", &g->spot_price, 0, true,
 			     DBL_MAX, "a price > 0", err)) != 0 ||
-	    (rc = opt_double(m, path, "TargetCapacity", &g->target_capacity, 0,
+	    (rc = cman_node_opt_double(m, path, "TargetCapacity", &g->target_capacity, 0,
 			     false, DBL_MAX, "a number >= 0", err)) != 0)
 		return rc;
 	if (!(n = cman_node_get(m, "LaunchSpecifications")))
@@ -444,13 +389,13 @@ static int parse_asg(const struct cman_node *m, const char *path,
 	if (!cman_node_get(m, "MaxSize"))
 		return missing(m, path, "MaxSize", err);
 	g->min_size = 0;
-	if ((rc = opt_double(m, path, "MinSize", &g->min_size, 0, false, DBL_MAX,
+	if ((rc = cman_node_opt_double(m, path, "MinSize", &g->min_size, 0, false, DBL_MAX,
 			     "a number >= 0", err)) != 0 ||
-	    (rc = opt_double(m, path, "MaxSize", &g->max_size, 0, false, DBL_MAX,
+	    (rc = cman_node_opt_double(m, path, "MaxSize", &g->max_size, 0, false, DBL_MAX,
 			     "a number >= 0", err)) != 0 ||
-	    (rc = opt_double(m, path, "DesiredCapacity", &g->target_capacity, 0,
+	    (rc = cman_node_opt_double(m, path, "DesiredCapacity", &g->target_capacity, 0,
 			     false, DBL_MAX, "a number >= 0", err)) != 0 ||
-	    (rc = opt_double(m, path, "WeightedCapacity", &weight, 0, true,
+	    (rc = cman_node_opt_double(m, path, "WeightedCapacity", &weight, 0, true,
 			     DBL_MAX, "a number > 0", err)) != 0)
 		return rc;
 	if (g->min_size > g->max_size) {
@@ -668,7 +613,7 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 				       "end_time: %s is not after start_time %s, expected end_time > start_time",
 				       cman_time_format(sc->end_time, b1),
 				       cman_time_format(sc->start_time, b2));
-	if ((rc = opt_int(root, "", "seed", &seed, 0, "an integer >= 0", err)) != 0)
+	if ((rc = cman_node_opt_int64(root, "", "seed", &seed, 0, "an integer >= 0", err)) != 0)
 		return rc;
 	sc->seed = (uint64_t)seed;
 	if ((rc = parse_metrics(root, sc, err)) != 0)
@@ -683,7 +628,7 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 		sc->has_pool_config = true;
 	}
 	if (cman_node_get(root, "initial_target_capacity")) {
-		if ((rc = opt_double(root, "", "initial_target_capacity",
+		if ((rc = cman_node_opt_double(root, "", "initial_target_capacity",
 				     &sc->initial_target_capacity, 0, false,
 				     DBL_MAX, "a number >= 0", err)) != 0)
 			return rc;

@@ -111,4 +111,21 @@ int cman_node_time(const struct cman_node *n, const char *path, int64_t *out,
 int cman_node_error(const struct cman_node *n, struct cman_error *err,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * Optional keys of a mapping: when map has key, read it into *out (else
+ * leave *out, the default, alone).  path is the map's key path for
+ * messages ("simulation").  Numbers must lie in [lo, hi] (lo excluded when
+ * lo_open); integers must be >= lo; range says what was expected
+ * ("a number > 0").  Errors as the typed reads, or "FILE:LINE:COL:
+ * <path>.<key>: V is out of range, expected <range>".
+ */
+int cman_node_opt_double(const struct cman_node *map, const char *path,
+			 const char *key, double *out, double lo, bool lo_open,
+			 double hi, const char *range, struct cman_error *err);
+int cman_node_opt_int64(const struct cman_node *map, const char *path,
+			const char *key, int64_t *out, int64_t lo,
+			const char *range, struct cman_error *err);
+int cman_node_opt_bool(const struct cman_node *map, const char *path,
+		       const char *key, bool *out, struct cman_error *err);
+
 #endif
