@@ -729,8 +729,17 @@ int cman_node_time(const struct cman_node *n, const char *path, int64_t *out,
 	return 0;
 }
 
-/* "path.key" (or "key" at the top) into buf of n bytes. */
-static void key_path(char *buf, size_t n, const char *path, const char *key)
+const struct cman_node *cman_node_section(const struct cman_node *map,
+					  const char *key)
+{
+	const struct cman_node *n = cman_node_get(map, key);
+
+	if (n && n->type == CMAN_NODE_SCALAR && n->null)
+		return NULL;
+	return n;
+}
+
+void cman_key_path(char *buf, size_t n, const char *path, const char *key)
 {
 	if (path && *path)
 		snprintf(buf, n, "%s.%s", path, key);
@@ -749,7 +758,7 @@ int cman_node_opt_double(const struct cman_node *map, const char *path,
 
 	if (!n)
 		return 0;
-	key_path(kp, sizeof(kp), path, key);
+	cman_key_path(kp, sizeof(kp), path, key);
 	if ((rc = cman_node_double(n, kp, &v, err)) != 0)
 		return rc;
 	if (v < lo || (lo_open && v == lo) || v > hi)
@@ -770,7 +779,7 @@ int cman_node_opt_int64(const struct cman_node *map, const char *path,
 
 	if (!n)
 		return 0;
-	key_path(kp, sizeof(kp), path, key);
+	cman_key_path(kp, sizeof(kp), path, key);
 	if ((rc = cman_node_int64(n, kp, &v, err)) != 0)
 		return rc;
 	if (v < lo)
@@ -788,6 +797,6 @@ int cman_node_opt_bool(const struct cman_node *map, const char *path,
 
 	if (!n)
 		return 0;
-	key_path(kp, sizeof(kp), path, key);
+	cman_key_path(kp, sizeof(kp), path, key);
 	return cman_node_bool(n, kp, out, err);
 }

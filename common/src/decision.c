@@ -3,6 +3,7 @@
  * decisions.jsonl (INTERFACE.md): one compact JSON object with its keys in
  * a fixed order, numbers with 12 significant digits.
  */
+#include "cman/grow.h"
 #include "cman/autoscaler.h"
 
 #include <jansson.h>
@@ -59,27 +60,9 @@ int cman_decision_add_clamp(struct cman_decision *d, const char *fmt, ...)
 	return 0;
 }
 
-/* Grow *arr (elements of size sz) to hold at least need; doubling. */
-static int grow(void **arr, size_t *cap, size_t need, size_t sz)
-{
-	size_t ncap = *cap ? *cap : 8;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (ncap < need)
-		ncap *= 2;
-	p = realloc(*arr, ncap * sz);
-	if (!p)
-		return CMAN_ENOMEM;
-	*arr = p;
-	*cap = ncap;
-	return 0;
-}
-
 int cman_decision_add_terminated(struct cman_decision *d, const char *id)
 {
-	if (grow((void **)&d->terminated, &d->cap_terminated, d->n_terminated + 1,
+	if (cman_grow((void **)&d->terminated, &d->cap_terminated, d->n_terminated + 1,
 		 sizeof(*d->terminated)))
 		return CMAN_ENOMEM;
 	snprintf(d->terminated[d->n_terminated], sizeof(d->terminated[0]), "%s", id);
@@ -92,7 +75,7 @@ int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 {
 	struct cman_skip *s;
 
-	if (grow((void **)&d->skipped, &d->cap_skipped, d->n_skipped + 1,
+	if (cman_grow((void **)&d->skipped, &d->cap_skipped, d->n_skipped + 1,
 		 sizeof(*d->skipped)))
 		return CMAN_ENOMEM;
 	s = &d->skipped[d->n_skipped++];

@@ -8,6 +8,7 @@
  * interface one by one; map entries are collected in arrays reused from
  * sample to sample.  The importers never begin or commit a transaction.
  */
+#include "cman/grow.h"
 #include "cman/import.h"
 
 #include <errno.h>
@@ -43,23 +44,6 @@ struct importer {
 	struct cman_market_value *mv;
 	size_t n, names_cap, mv_cap;
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2 = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (cap2 < need)
-		cap2 *= 2;
-	q = realloc(*p, cap2 * elem);
-	if (!q)
-		return CMAN_ENOMEM;
-	*p = q;
-	*cap = cap2;
-	return 0;
-}
 
 static void importer_init(struct importer *imp, const char *path, struct cman_store *dst,
 			  const struct cman_catalog *cat)
@@ -125,8 +109,8 @@ static int map_add(struct importer *imp, const char *type, const char *az, doubl
 	for (size_t i = 0; i < imp->n; i++)
 		if (strcmp(imp->names[i].type, type) == 0 && strcmp(imp->names[i].az, az) == 0)
 			return 1;
-	if (grow((void **)&imp->names, &imp->names_cap, imp->n + 1, sizeof(*imp->names)) ||
-	    grow((void **)&imp->mv, &imp->mv_cap, imp->n + 1, sizeof(*imp->mv)))
+	if (cman_grow((void **)&imp->names, &imp->names_cap, imp->n + 1, sizeof(*imp->names)) ||
+	    cman_grow((void **)&imp->mv, &imp->mv_cap, imp->n + 1, sizeof(*imp->mv)))
 		return CMAN_ENOMEM;
 	/* both fit: cman_market_parse bounded them */
 	memcpy(imp->names[imp->n].type, type, strlen(type) + 1);
@@ -233,7 +217,7 @@ static int read_gz(const char *path, char **buf, size_t *len, bool *direct,
 				      (size_t)tail[3] << 24;
 
 			if (hint < ((size_t)1 << 30))
-				(void)grow((void **)&b, &cap, hint + 65536 + 1, 1);
+				(void)cman_grow((void **)&b, &cap, hint + 65536 + 1, 1);
 		}
 		lseek(fd, 0, SEEK_SET);
 	}
@@ -247,7 +231,7 @@ static int read_gz(const char *path, char **buf, size_t *len, bool *direct,
 		int got;
 		size_t room;
 
-		if (grow((void **)&b, &cap, n + 65536 + 1, 1)) {
+		if (cman_grow((void **)&b, &cap, n + 65536 + 1, 1)) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}
@@ -741,7 +725,7 @@ struct csv {
 
 static int buf_put(struct csv *c, char ch)
 {
-	if (grow((void **)&c->buf, &c->bcap, c->blen + 1, 1))
+	if (cman_grow((void **)&c->buf, &c->bcap, c->blen + 1, 1))
 		return CMAN_ENOMEM;
 	c->buf[c->blen++] = ch;
 	return 0;
@@ -801,7 +785,7 @@ static int csv_row(struct csv *c, struct cman_error *err)
 
 				while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
 					c->p++;
-				if (grow((void **)&c->buf, &c->bcap, c->blen + (size_t)(c->p - s) + 1, 1))
+				if (cman_grow((void **)&c->buf, &c->bcap, c->blen + (size_t)(c->p - s) + 1, 1))
 					goto nomem;
 				memcpy(c->buf + c->blen, s, (size_t)(c->p - s));
 				c->blen += (size_t)(c->p - s);
@@ -845,7 +829,7 @@ static int read_plain(const char *path, char **buf, size_t *len, struct cman_err
 	for (;;) {
 		ssize_t got;
 
-		if (grow((void **)&b, &cap, n + 65536 + 1, 1)) {
+		if (cman_grow((void **)&b, &cap, n + 65536 + 1, 1)) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}

@@ -9,6 +9,7 @@
  * (one allocation per doubling), sorted where the format needs it, and
  * written through the store interface; the importers never begin or commit.
  */
+#include "cman/grow.h"
 #include "cman/import.h"
 
 #include <errno.h>
@@ -27,23 +28,6 @@
 #include "store_int.h"
 
 #define DEFAULT_PRODUCT "Linux/UNIX"
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2 = *cap ? *cap : 64;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (cap2 < need)
-		cap2 *= 2;
-	q = realloc(*p, cap2 * elem);
-	if (!q)
-		return CMAN_ENOMEM;
-	*p = q;
-	*cap = cap2;
-	return 0;
-}
 
 /* Read a (possibly gzip-compressed) file whole; *buf is NUL-terminated.
  * max > 0 stops after max bytes (for sniffing). */
@@ -67,7 +51,7 @@ static int read_all(const char *path, size_t max, char **buf, size_t *len,
 		size_t room;
 		int got;
 
-		if (grow((void **)&b, &cap, n + 65536 + 1, 1)) {
+		if (cman_grow((void **)&b, &cap, n + 65536 + 1, 1)) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}
@@ -309,7 +293,7 @@ int cman_import_aws_spot_json(const char *path, const char *product,
 		}
 		ml = snprintf(mk, sizeof(mk), "%s%c%s", type, '\0', az);
 		if (cman_store_strtab_add(&markets, mk, (size_t)ml, &rc1.market, NULL) ||
-		    grow((void **)&recs, &cap, n + 1, sizeof(*recs))) {
+		    cman_grow((void **)&recs, &cap, n + 1, sizeof(*recs))) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}
@@ -520,7 +504,7 @@ int cman_import_aws_spot_csv(const char *path, const char *product,
 		}
 		ml = snprintf(mk, sizeof(mk), "%s%c%s", type, '\0', az);
 		if (cman_store_strtab_add(&last_t, mk, (size_t)ml, &idx, &added) ||
-		    grow((void **)&tvals, &tcap, idx + 1, sizeof(*tvals))) {
+		    cman_grow((void **)&tvals, &tcap, idx + 1, sizeof(*tvals))) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}
@@ -660,7 +644,7 @@ int cman_import_timeseries_csv(const char *path, const struct cman_timeseries_op
 		}
 		r.v = r.v * o->scale + o->offset;
 		r.order = n;
-		if (grow((void **)&rows, &cap, n + 1, sizeof(*rows))) {
+		if (cman_grow((void **)&rows, &cap, n + 1, sizeof(*rows))) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}

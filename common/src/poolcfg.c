@@ -58,25 +58,6 @@ void cman_pool_config_release(struct cman_pool_config *cfg)
 
 #define PATH_MAX_LEN 256
 
-static void join(char *buf, const char *path, const char *key)
-{
-	if (path && *path)
-		snprintf(buf, PATH_MAX_LEN, "%s.%s", path, key);
-	else
-		snprintf(buf, PATH_MAX_LEN, "%s", key);
-}
-
-/* A section that is absent or written as an empty value counts as absent. */
-static const struct cman_node *section(const struct cman_node *map,
-				       const char *key)
-{
-	const struct cman_node *n = cman_node_get(map, key);
-
-	if (n && n->type == CMAN_NODE_SCALAR && n->null)
-		return NULL;
-	return n;
-}
-
 static int missing(const struct cman_node *map, const char *path,
 		   const char *key, struct cman_error *err)
 {
@@ -125,12 +106,12 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 			     -INFINITY, false, INFINITY, "a number", err)) != 0)
 		return rc;
 	if (isinf(cfg->capacity_offset)) {
-		join(kp, path, "capacity_offset");
+		cman_key_path(kp, PATH_MAX_LEN, path, "capacity_offset");
 		return cman_node_error(cman_node_get(m, "capacity_offset"), err,
 				       "%s: must be finite, expected a number", kp);
 	}
 	if ((n = cman_node_get(m, "prevent_scale_down_after_capacity_loss"))) {
-		join(kp, path, "prevent_scale_down_after_capacity_loss");
+		cman_key_path(kp, PATH_MAX_LEN, path, "prevent_scale_down_after_capacity_loss");
 		if ((rc = cman_node_bool(n, kp, &cfg->prevent_scale_down_after_capacity_loss,
 					 err)) != 0)
 			return rc;
@@ -139,10 +120,10 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 			  &cfg->instance_loss_threshold, 0, "an integer >= 0",
 			  err)) != 0)
 		return rc;
-	ex = section(m, "excluded_resources");
+	ex = cman_node_section(m, "excluded_resources");
 	if (!ex)
 		return 0;
-	join(kp, path, "excluded_resources");
+	cman_key_path(kp, PATH_MAX_LEN, path, "excluded_resources");
 	if (ex->type != CMAN_NODE_SEQ)
 		return cman_node_error(ex, err,
 				       "%s: expected a list of cpus, mem, disk, gpus", kp);
@@ -202,7 +183,7 @@ static int parse_limits(const struct cman_node *m, const char *path,
 		n = cman_node_get(m, "min_capacity");
 		if (!n)
 			n = cman_node_get(m, "max_capacity");
-		join(kp, path, "min_capacity");
+		cman_key_path(kp, PATH_MAX_LEN, path, "min_capacity");
 		return cman_node_error(n, err,
 				       "%s: %g is greater than max_capacity %g, expected min_capacity <= max_capacity",
 				       kp, cfg->min_capacity, cfg->max_capacity);
@@ -228,10 +209,10 @@ static int parse_required_metric(const struct cman_node *m, const char *path,
 		return missing(m, path, "type", err);
 	if (!cman_node_get(m, "minute_range"))
 		return missing(m, path, "minute_range", err);
-	join(kp, path, "name");
+	cman_key_path(kp, PATH_MAX_LEN, path, "name");
 	if ((rc = dup_string(cman_node_get(m, "name"), kp, &rm->name, err)) != 0)
 		return rc;
-	join(kp, path, "type");
+	cman_key_path(kp, PATH_MAX_LEN, path, "type");
 	if ((rc = cman_node_string(t, kp, &s, err)) != 0)
 		return rc;
 	if (!strcmp(s, "system_metrics"))
@@ -263,7 +244,7 @@ static int parse_signal(const struct cman_node *m, const char *path,
 		return rc;
 	if (!(n = cman_node_get(m, "name")))
 		return missing(m, path, "name", err);
-	join(kp, path, "name");
+	cman_key_path(kp, PATH_MAX_LEN, path, "name");
 	if ((rc = dup_string(n, kp, &sig->name, err)) != 0)
 		return rc;
 	if (!cman_node_get(m, "period_minutes"))
@@ -272,12 +253,12 @@ static int parse_signal(const struct cman_node *m, const char *path,
 			  "an integer > 0", err)) != 0)
 		return rc;
 	if ((n = cman_node_get(m, "external"))) {
-		join(kp, path, "external");
+		cman_key_path(kp, PATH_MAX_LEN, path, "external");
 		if ((rc = cman_node_bool(n, kp, &sig->external, err)) != 0)
 			return rc;
 	}
 	if ((n = cman_node_get(m, "namespace"))) {
-		join(kp, path, "namespace");
+		cman_key_path(kp, PATH_MAX_LEN, path, "namespace");
 		if ((rc = dup_string(n, kp, &sig->namespace_, err)) != 0)
 			return rc;
 	} else if (sig->external) {
@@ -293,7 +274,7 @@ static int parse_signal(const struct cman_node *m, const char *path,
 		sig->has_first_run_offset = true;
 	}
 	if ((n = cman_node_get(m, "command"))) {
-		join(kp, path, "command");
+		cman_key_path(kp, PATH_MAX_LEN, path, "command");
 		if (!sig->external)
 			return cman_node_error(n, err,
 					       "%s: only external signals run a command, expected external: true",
@@ -310,8 +291,8 @@ static int parse_signal(const struct cman_node *m, const char *path,
 				return rc;
 		}
 	}
-	if ((n = section(m, "required_metrics"))) {
-		join(kp, path, "required_metrics");
+	if ((n = cman_node_section(m, "required_metrics"))) {
+		cman_key_path(kp, PATH_MAX_LEN, path, "required_metrics");
 		if (n->type != CMAN_NODE_SEQ)
 			return cman_node_error(n, err,
 					       "%s: expected a list of {name, type, minute_range}",
@@ -330,8 +311,8 @@ static int parse_signal(const struct cman_node *m, const char *path,
 				return rc;
 		}
 	}
-	if ((n = section(m, "parameters"))) {
-		join(kp, path, "parameters");
+	if ((n = cman_node_section(m, "parameters"))) {
+		cman_key_path(kp, PATH_MAX_LEN, path, "parameters");
 		if (n->type != CMAN_NODE_MAP)
 			return cman_node_error(n, err, "%s: expected a mapping", kp);
 		if (!(sig->parameters = cman_node_copy(n)))
@@ -353,18 +334,18 @@ int cman_pool_config_parse(const struct cman_node *node, const char *path,
 	cman_pool_config_init(cfg);
 	if ((rc = cman_node_check_keys(node, path, keys, err)) != 0)
 		goto out;
-	if ((n = section(node, "autoscaling"))) {
-		join(kp, path, "autoscaling");
+	if ((n = cman_node_section(node, "autoscaling"))) {
+		cman_key_path(kp, PATH_MAX_LEN, path, "autoscaling");
 		if ((rc = parse_autoscaling(n, kp, cfg, err)) != 0)
 			goto out;
 	}
-	if ((n = section(node, "scaling_limits"))) {
-		join(kp, path, "scaling_limits");
+	if ((n = cman_node_section(node, "scaling_limits"))) {
+		cman_key_path(kp, PATH_MAX_LEN, path, "scaling_limits");
 		if ((rc = parse_limits(n, kp, cfg, err)) != 0)
 			goto out;
 	}
-	if ((n = section(node, "autoscale_signal"))) {
-		join(kp, path, "autoscale_signal");
+	if ((n = cman_node_section(node, "autoscale_signal"))) {
+		cman_key_path(kp, PATH_MAX_LEN, path, "autoscale_signal");
 		cfg->has_signal = true;
 		if ((rc = parse_signal(n, kp, &cfg->signal, err)) != 0)
 			goto out;

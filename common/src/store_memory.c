@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/grow.h"
 #include "cman/store.h"
 #include "store_int.h"
 
@@ -61,23 +62,6 @@ struct mcursor {
 	struct cman_market_value *ents;
 	size_t ents_cap;
 };
-
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2 = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (cap2 < need)
-		cap2 *= 2;
-	q = realloc(*p, cap2 * elem);
-	if (!q)
-		return CMAN_ENOMEM;
-	*p = q;
-	*cap = cap2;
-	return 0;
-}
 
 static int key_cmp(const void *a, const void *b)
 {
@@ -187,7 +171,7 @@ static int fill(struct mcursor *cur, const struct msample *s, struct cman_sample
 	out->markets = NULL;
 	if (!s->is_map)
 		return 1;
-	if (grow((void **)&cur->ents, &cur->ents_cap, s->n, sizeof(*cur->ents)))
+	if (cman_grow((void **)&cur->ents, &cur->ents_cap, s->n, sizeof(*cur->ents)))
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ms->base.name);
 	for (uint32_t j = 0; j < s->n; j++) {
 		const struct ment *e = &ms->ents[s->off + j];
@@ -271,7 +255,7 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 
 		if (s->n_markets > UINT32_MAX)
 			return cman_error_set(err, CMAN_EINVAL, "%s: too many markets", st->name);
-		if (grow((void **)&ms->scratch, &ms->scratch_cap, s->n_markets, sizeof(*ms->scratch)))
+		if (cman_grow((void **)&ms->scratch, &ms->scratch_cap, s->n_markets, sizeof(*ms->scratch)))
 			goto nomem;
 		if (s->n_markets)
 			memcpy(ms->scratch, s->markets, s->n_markets * sizeof(*ms->scratch));
@@ -280,7 +264,7 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 			return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%s' at %lld: duplicate market <%s, %s>",
 					      st->name, cman_kind_name(kind), key, (long long)s->t,
 					      ms->scratch[dup].instance_type, ms->scratch[dup].az);
-		if (grow((void **)&ms->ents, &ms->ents_cap, ms->n_ents + s->n_markets, sizeof(*ms->ents)))
+		if (cman_grow((void **)&ms->ents, &ms->ents_cap, ms->n_ents + s->n_markets, sizeof(*ms->ents)))
 			goto nomem;
 		for (size_t j = 0; j < s->n_markets; j++) {
 			uint32_t m;
@@ -299,13 +283,13 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 		goto nomem;
 	ms->last = (long)k;
 	if (added) {
-		if (grow((void **)&ms->series, &ms->series_cap, k + 1, sizeof(*ms->series)))
+		if (cman_grow((void **)&ms->series, &ms->series_cap, k + 1, sizeof(*ms->series)))
 			goto nomem;
 		memset(&ms->series[k], 0, sizeof(ms->series[k]));
 		ms->series[k].kind = kind;
 	}
 	se = &ms->series[k];
-	if (grow((void **)&se->s, &se->cap, se->n + 1, sizeof(*se->s)))
+	if (cman_grow((void **)&se->s, &se->cap, se->n + 1, sizeof(*se->s)))
 		goto nomem;
 	ns = &se->s[se->n];
 	ns->t = s->t;

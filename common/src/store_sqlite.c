@@ -48,6 +48,7 @@
 
 #include <sqlite3.h>
 
+#include "cman/grow.h"
 #include "cman/store.h"
 #include "store_int.h"
 
@@ -117,23 +118,6 @@ struct sqcursor {
 	size_t ents_cap;
 };
 
-static int grow(void **p, size_t *cap, size_t need, size_t elem)
-{
-	size_t cap2 = *cap ? *cap : 16;
-	void *q;
-
-	if (need <= *cap)
-		return 0;
-	while (cap2 < need)
-		cap2 *= 2;
-	q = realloc(*p, cap2 * elem);
-	if (!q)
-		return CMAN_ENOMEM;
-	*p = q;
-	*cap = cap2;
-	return 0;
-}
-
 static int db_error(struct sqstore *ss, struct cman_error *err, const char *what)
 {
 	return cman_error_set(err, CMAN_EIO, "%s: %s: %s", ss->base.name, what,
@@ -190,7 +174,7 @@ static int set_market_id(struct sqstore *ss, size_t idx, int64_t id)
 	if ((size_t)id >= ss->by_id_cap) {
 		size_t old = ss->by_id_cap;
 
-		if (grow((void **)&ss->by_id, &ss->by_id_cap, (size_t)id + 1, sizeof(*ss->by_id)))
+		if (cman_grow((void **)&ss->by_id, &ss->by_id_cap, (size_t)id + 1, sizeof(*ss->by_id)))
 			return CMAN_ENOMEM;
 		for (size_t i = old; i < ss->by_id_cap; i++)
 			ss->by_id[i] = -1;
@@ -213,7 +197,7 @@ static int intern_market(struct sqstore *ss, const char *type, const char *az, s
 	if (cman_store_strtab_add(&ss->markets, buf, tl + 1 + al, idx, &added))
 		return CMAN_ENOMEM;
 	if (added) {
-		if (grow((void **)&ss->mk, &ss->mk_cap, *idx + 1, sizeof(*ss->mk)))
+		if (cman_grow((void **)&ss->mk, &ss->mk_cap, *idx + 1, sizeof(*ss->mk)))
 			return CMAN_ENOMEM;
 		ss->mk[*idx].id = 0;
 	}
@@ -264,7 +248,7 @@ static int add_series(struct sqstore *ss, const char *name, size_t len, int64_t 
 	if (cman_store_strtab_add(&ss->series_names, name, len, idx, &added))
 		return CMAN_ENOMEM;
 	if (added) {
-		if (grow((void **)&ss->series, &ss->series_cap, *idx + 1, sizeof(*ss->series)))
+		if (cman_grow((void **)&ss->series, &ss->series_cap, *idx + 1, sizeof(*ss->series)))
 			return CMAN_ENOMEM;
 		memset(&ss->series[*idx], 0, sizeof(ss->series[*idx]));
 	}
@@ -457,7 +441,7 @@ static const struct cman_market_value *entry(struct sqstore *ss, int64_t id, dou
 static int push_entry(struct sqstore *ss, struct sqcursor *c, size_t n, int64_t id, double v,
 		      struct cman_error *err)
 {
-	if (grow((void **)&c->ents, &c->ents_cap, n + 1, sizeof(*c->ents)))
+	if (cman_grow((void **)&c->ents, &c->ents_cap, n + 1, sizeof(*c->ents)))
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	if (!entry(ss, id, v, &c->ents[n], err))
 		return err ? err->code : CMAN_EIO;
@@ -754,8 +738,8 @@ static int sq_write(struct cman_store *st, enum cman_metric_kind kind,
 	if (s->is_map) {
 		long dup;
 
-		if (grow((void **)&ss->scratch, &ss->scratch_cap, n, sizeof(*ss->scratch)) ||
-		    grow((void **)&ss->scratch_ids, &ss->scratch_ids_cap, n, sizeof(*ss->scratch_ids)))
+		if (cman_grow((void **)&ss->scratch, &ss->scratch_cap, n, sizeof(*ss->scratch)) ||
+		    cman_grow((void **)&ss->scratch_ids, &ss->scratch_ids_cap, n, sizeof(*ss->scratch_ids)))
 			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", st->name);
 		if (n)
 			memcpy(ss->scratch, s->markets, n * sizeof(*ss->scratch));

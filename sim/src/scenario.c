@@ -52,25 +52,6 @@ static const struct name_value schedulers[] = {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static void join(char *buf, const char *path, const char *key)
-{
-	if (path && *path)
-		snprintf(buf, PATH_MAX_LEN, "%s.%s", path, key);
-	else
-		snprintf(buf, PATH_MAX_LEN, "%s", key);
-}
-
-/* An absent key, or a key written with an empty value, counts as absent. */
-static const struct cman_node *section(const struct cman_node *map,
-				       const char *key)
-{
-	const struct cman_node *n = cman_node_get(map, key);
-
-	if (n && n->type == CMAN_NODE_SCALAR && n->null)
-		return NULL;
-	return n;
-}
-
 static int missing(const struct cman_node *map, const char *path,
 		   const char *key, struct cman_error *err)
 {
@@ -122,7 +103,7 @@ static int get_string(const struct cman_node *map, const char *path,
 
 	if (!n)
 		return req ? missing(map, path, key, err) : 0;
-	join(kp, path, key);
+	cman_key_path(kp, PATH_MAX_LEN, path, key);
 	if ((rc = cman_node_string(n, kp, &s, err)) != 0)
 		return rc;
 	free(*out);
@@ -143,7 +124,7 @@ static int get_fixed(const struct cman_node *map, const char *path,
 
 	if (!n)
 		return missing(map, path, key, err);
-	join(kp, path, key);
+	cman_key_path(kp, PATH_MAX_LEN, path, key);
 	if ((rc = cman_node_string(n, kp, &s, err)) != 0)
 		return rc;
 	if (strlen(s) >= cap)
@@ -260,7 +241,7 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 			sc->n_hourly_types = i + 1;
 		}
 	}
-	if ((n = section(m, "join_delay"))) {
+	if ((n = cman_node_section(m, "join_delay"))) {
 		if ((rc = cman_node_check_keys(n, "simulation.join_delay", jd_keys,
 					       err)) != 0 ||
 		    (rc = cman_node_opt_double(n, "simulation.join_delay", "mean_seconds",
@@ -292,7 +273,7 @@ static int parse_launch_spec(const struct cman_node *m, const char *path,
 		return rc;
 	if (!(pl = cman_node_get(m, "Placement")))
 		return missing(m, path, "Placement", err);
-	join(kp, path, "Placement");
+	cman_key_path(kp, PATH_MAX_LEN, path, "Placement");
 	if ((rc = cman_node_check_keys(pl, kp, pl_keys, err)) != 0 ||
 	    (rc = get_fixed(pl, kp, "AvailabilityZone", ls->az, sizeof(ls->az),
 			    err)) != 0)
@@ -330,7 +311,7 @@ static int parse_spot_fleet(const struct cman_node *m, const char *path,
 	    (rc = get_string(m, path, "id", false, &g->id, err)) != 0)
 		return rc;
 	if ((n = cman_node_get(m, "AllocationStrategy"))) {
-		join(kp, path, "AllocationStrategy");
+		cman_key_path(kp, PATH_MAX_LEN, path, "AllocationStrategy");
 		if ((rc = lookup(n, kp, strategies, "allocation strategy", &v,
 				 err)) != 0)
 			return rc;
@@ -343,7 +324,7 @@ static int parse_spot_fleet(const struct cman_node *m, const char *path,
 		return rc;
 	if (!(n = cman_node_get(m, "LaunchSpecifications")))
 		return missing(m, path, "LaunchSpecifications", err);
-	join(kp, path, "LaunchSpecifications");
+	cman_key_path(kp, PATH_MAX_LEN, path, "LaunchSpecifications");
 	if (n->type != CMAN_NODE_SEQ || n->n == 0)
 		return cman_node_error(n, err,
 				       "%s: expected a non-empty list of {InstanceType, Placement: {AvailabilityZone}, SpotPrice, WeightedCapacity}",
@@ -381,7 +362,7 @@ static int parse_asg(const struct cman_node *m, const char *path,
 		return rc;
 	if (!(azs = cman_node_get(m, "AvailabilityZones")))
 		return missing(m, path, "AvailabilityZones", err);
-	join(kp, path, "AvailabilityZones");
+	cman_key_path(kp, PATH_MAX_LEN, path, "AvailabilityZones");
 	if (azs->type != CMAN_NODE_SEQ || azs->n == 0)
 		return cman_node_error(azs, err,
 				       "%s: expected a non-empty list of availability zones",
@@ -402,14 +383,14 @@ static int parse_asg(const struct cman_node *m, const char *path,
 		n = cman_node_get(m, "MinSize");
 		if (!n)
 			n = cman_node_get(m, "MaxSize");
-		join(kp, path, "MinSize");
+		cman_key_path(kp, PATH_MAX_LEN, path, "MinSize");
 		return cman_node_error(n, err,
 				       "%s: %g is greater than MaxSize %g, expected MinSize <= MaxSize",
 				       kp, g->min_size, g->max_size);
 	}
 	if (g->target_capacity >= 0 &&
 	    (g->target_capacity < g->min_size || g->target_capacity > g->max_size)) {
-		join(kp, path, "DesiredCapacity");
+		cman_key_path(kp, PATH_MAX_LEN, path, "DesiredCapacity");
 		return cman_node_error(cman_node_get(m, "DesiredCapacity"), err,
 				       "%s: %g is out of range, expected a number in [MinSize, MaxSize] = [%g, %g]",
 				       kp, g->target_capacity, g->min_size,
@@ -437,7 +418,7 @@ static int parse_asg(const struct cman_node *m, const char *path,
 static int parse_groups(const struct cman_node *root, struct cman_scenario *sc,
 			struct cman_error *err)
 {
-	const struct cman_node *l = section(root, "resource_groups"), *it, *idn;
+	const struct cman_node *l = cman_node_section(root, "resource_groups"), *it, *idn;
 	char ip[PATH_MAX_LEN];
 	struct cman_rg_spec *g;
 	size_t i, j;
@@ -618,10 +599,10 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 	sc->seed = (uint64_t)seed;
 	if ((rc = parse_metrics(root, sc, err)) != 0)
 		return rc;
-	if ((n = section(root, "simulation")) &&
+	if ((n = cman_node_section(root, "simulation")) &&
 	    (rc = parse_simulation(n, sc, err)) != 0)
 		return rc;
-	if ((n = section(root, "pool_config"))) {
+	if ((n = cman_node_section(root, "pool_config"))) {
 		if ((rc = cman_pool_config_parse(n, "pool_config", &sc->pool_config,
 						 err)) != 0)
 			return rc;
@@ -636,7 +617,7 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 	}
 	if ((rc = parse_groups(root, sc, err)) != 0)
 		return rc;
-	if ((n = section(root, "output")) && (rc = parse_output(n, sc, err)) != 0)
+	if ((n = cman_node_section(root, "output")) && (rc = parse_output(n, sc, err)) != 0)
 		return rc;
 	if (!sc->output_dir && asprintf(&sc->output_dir, "out/%s", sc->name) < 0) {
 		sc->output_dir = NULL;

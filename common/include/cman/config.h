@@ -111,6 +111,14 @@ int cman_node_time(const struct cman_node *n, const char *path, int64_t *out,
 int cman_node_error(const struct cman_node *n, struct cman_error *err,
 		    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* A mapping-valued key that is absent or written with an empty value
+ * ("simulation:") counts as absent: NULL.  Otherwise the value node. */
+const struct cman_node *cman_node_section(const struct cman_node *map,
+					  const char *key);
+
+/* "path.key" (or "key" when path is empty) into buf of n bytes. */
+void cman_key_path(char *buf, size_t n, const char *path, const char *key);
+
 /*
  * Optional keys of a mapping: when map has key, read it into *out (else
  * leave *out, the default, alone).  path is the map's key path for
