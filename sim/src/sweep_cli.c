@@ -474,12 +474,12 @@ static int pool_start(struct sweep *sw, struct pool *pl, size_t n, struct cman_e
 }
 
 /*
- * Run todo[0..n) (run indices point * replicas + replica) with jobs
+ * Run queue[0..n) (run indices point * replicas + replica) with jobs
  * workers; returns true when every run finished (false: stopped by a
  * failure or a signal).  Rank 0 also collects remote_left results from the
  * other ranks.
  */
-static bool run_all(struct sweep *sw, const size_t *todo, size_t n, size_t jobs,
+static bool run_all(struct sweep *sw, const size_t *queue, size_t n, size_t jobs,
 		    size_t remote_left)
 {
 	struct pool pl;
@@ -494,7 +494,7 @@ static bool run_all(struct sweep *sw, const size_t *todo, size_t n, size_t jobs,
 		in_process = 1;
 		for (next = 0; next < n && !n_signals && !sw->fail_code; next++) {
 			struct cman_sweep_run run;
-			size_t p = todo[next] / sw->replicas, r = todo[next] % sw->replicas;
+			size_t p = queue[next] / sw->replicas, r = queue[next] % sw->replicas;
 			int rc = run_one(sw, p, r, &run, &err);
 
 			if (rc)
@@ -528,8 +528,8 @@ static bool run_all(struct sweep *sw, const size_t *todo, size_t n, size_t jobs,
 
 			if (pl.is_busy[w] || pl.dead[w])
 				continue;
-			t.point = (uint32_t)(todo[next] / sw->replicas);
-			t.replica = (uint32_t)(todo[next] % sw->replicas);
+			t.point = (uint32_t)(queue[next] / sw->replicas);
+			t.replica = (uint32_t)(queue[next] % sw->replicas);
 			if (write_full(pl.task_fd[w], &t, sizeof(t)))
 				continue;    /* died: noticed below */
 			pl.busy[w] = t;
@@ -589,8 +589,8 @@ static bool run_all(struct sweep *sw, const size_t *todo, size_t n, size_t jobs,
 		for (w = 0; w < pl.n; w++)
 			alive += !pl.dead[w];
 		if (!alive && next < n)
-			set_failure(sw, CMAN_EINTERNAL, todo[next] / sw->replicas,
-				    todo[next] % sw->replicas, "every worker process died");
+			set_failure(sw, CMAN_EINTERNAL, queue[next] / sw->replicas,
+				    queue[next] % sw->replicas, "every worker process died");
 		poll_remote(sw, &remote_left);
 		progress_draw(sw, false);
 	}
@@ -651,7 +651,7 @@ int cman_sweep_main(int argc, char **argv)
 	struct sigaction sa, old_int, old_term, old_pipe;
 	const char *outdir = NULL, *seedset = NULL;
 	char *defdir = NULL, path[4096];
-	size_t jobs = 0, i, n_points, n_loaded = 0, *todo = NULL, n_todo = 0, n_mine = 0;
+	size_t jobs = 0, i, n_points, n_loaded = 0, *queue = NULL, n_queue = 0, n_mine = 0;
 	size_t remote = 0;
 	bool loaded = false, signals_set = false, complete;
 	int status = 0, rc;
@@ -818,21 +818,21 @@ int cman_sweep_main(int argc, char **argv)
 #endif
 
 	/* what is left, point by point; rank k takes every size-th run */
-	todo = malloc((n_points * sw.replicas + 1) * sizeof(*todo));
-	if (!todo) {
+	queue = malloc((n_points * sw.replicas + 1) * sizeof(*queue));
+	if (!queue) {
 		rc = cman_error_set(&err, CMAN_ENOMEM, "out of memory");
 		goto fail;
 	}
 	for (i = 0; i < n_points * sw.replicas; i++) {
 		if (sw.res.done[i])
 			continue;
-		if (n_todo % (size_t)sw.size == (size_t)sw.rank)
-			todo[n_mine++] = i;
+		if (n_queue % (size_t)sw.size == (size_t)sw.rank)
+			queue[n_mine++] = i;
 		else
 			remote++;
-		n_todo++;
+		n_queue++;
 	}
-	sw.total = n_todo;
+	sw.total = n_queue;
 	sw.tty = isatty(2);
 	sw.t0 = now_seconds();
 
@@ -847,7 +847,7 @@ int cman_sweep_main(int argc, char **argv)
 	n_signals = 0;
 
 	progress_draw(&sw, true);
-	complete = run_all(&sw, todo, n_mine, jobs, is_root(&sw) ? remote : 0);
+	complete = run_all(&sw, queue, n_mine, jobs, is_root(&sw) ? remote : 0);
 	progress_clear(&sw);
 	cman_sweep_journal_close(&sw.journal);
 
@@ -911,7 +911,7 @@ out:
 	mpi_finish(&sw, status);
 	cman_sweep_journal_close(&sw.journal);
 	free(sum);
-	free(todo);
+	free(queue);
 	free(defdir);
 	cman_sweep_results_release(&sw.res);
 	if (loaded)
