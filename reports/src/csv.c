@@ -39,11 +39,13 @@ static char *put_uint(char *p, unsigned long long u)
 }
 
 /*
- * Reports write millions of numbers, and printf's %g is slow: values in
- * [1e-4, 1e15) are written here with 10 significant digits (trailing zeros
- * dropped), the same digits %.10g gives but for the last one's rounding in
- * rare ties; others go through snprintf.  Either way the text depends only
- * on the value.
+ * Reports write millions of numbers, and printf's %g is slow.  Values in
+ * [1e-4, 1e10) are written here with exactly the text of "%.10g": the
+ * value times 10^d (d = 9 - its decimal exponent) rounded to an integer m
+ * with 10 digits, correctly -- the product a * 10^d is formed exactly as
+ * p + r (r = fma(a, 10^d, -p), 10^d <= 1e13 being exact), and ties go to
+ * the even m as glibc's printf does -- then m written with d decimals and
+ * trailing zeros dropped.  Every other value goes through snprintf.
  */
 char *cman_fmt_number(char *buf, double v)
 {
@@ -58,9 +60,10 @@ char *cman_fmt_number(char *buf, double v)
 		strcpy(buf, "0");
 		return buf;
 	}
-	if (a >= 1e-4 && a < 1e15) {
+	if (a >= 1e-4 && a < 1e10) {
 		int e = 0, dec;
 		unsigned long long m, ip, fp, scale;
+		double prod, err, fl, d;
 
 		if (v < 0)
 			*p++ = '-';
@@ -68,39 +71,50 @@ char *cman_fmt_number(char *buf, double v)
 			*put_uint(p, (unsigned long long)a) = '\0';
 			return buf;
 		}
-		while (e < 15 && a >= pow10_tab[e + 1])
-			e++;
-		if (a < 1) {
-			/* 1e-4 <= a < 1: e is -1 .. -4 */
+		/* the decimal exponent: 10^e <= a < 10^(e+1); the double nearest
+		 * 0.1 (0.01, 0.001) lies above it, so these compares are exact */
+		if (a < 1)
 			e = a >= 0.1 ? -1 : a >= 0.01 ? -2 : a >= 0.001 ? -3 : -4;
+		else
+			while (e < 9 && a >= pow10_tab[e + 1])
+				e++;
+		dec = 9 - e;   /* 0 .. 13 */
+		prod = a * pow10_tab[dec];
+		err = fma(a, pow10_tab[dec], -prod);   /* a * 10^dec == prod + err */
+		fl = floor(prod);
+		/* prod - fl and (prod - fl) - 0.5 are exact; the sign of their sum
+		 * with err is the sign of the exact fraction's distance to 1/2 */
+		d = (prod - fl - 0.5) + err;
+		m = (unsigned long long)fl;
+		if (d > 0 || (d == 0 && (m & 1)))
+			m++;
+		scale = (unsigned long long)pow10_tab[dec];
+		if (dec == 0 && m >= 10000000000ULL) {
+			p = buf;   /* rounds up to 1e+10: "%g" switches to exponents */
+			goto slow;
 		}
-		dec = 9 - e;
-		if (dec > 0 && dec <= 13) {
-			scale = (unsigned long long)pow10_tab[dec];
-			m = (unsigned long long)llround(a * (double)scale);
-			ip = m / scale;
-			fp = m % scale;
-			p = put_uint(p, ip);
-			if (fp) {
-				char digits[16];
-				int k;
+		ip = m / scale;
+		fp = m % scale;
+		p = put_uint(p, ip);
+		if (fp) {
+			char digits[16];
+			int k;
 
-				for (k = dec - 1; k >= 0; k--) {
-					digits[k] = (char)('0' + fp % 10);
-					fp /= 10;
-				}
-				k = dec;
-				while (k > 0 && digits[k - 1] == '0')
-					k--;
-				*p++ = '.';
-				memcpy(p, digits, (size_t)k);
-				p += k;
+			for (k = dec - 1; k >= 0; k--) {
+				digits[k] = (char)('0' + fp % 10);
+				fp /= 10;
 			}
-			*p = '\0';
-			return buf;
+			k = dec;
+			while (k > 0 && digits[k - 1] == '0')
+				k--;
+			*p++ = '.';
+			memcpy(p, digits, (size_t)k);
+			p += k;
 		}
-		p = buf;
+		*p = '\0';
+		return buf;
 	}
+slow:
 	snprintf(buf, 32, "%.10g", v);
 	return buf;
 }

@@ -31,6 +31,103 @@ static void test_number_table(void **state)
 	assert_string_equal(cman_fmt_number(buf, NAN), "");
 }
 
+/* cman_fmt_number(v) must be snprintf("%.10g", v) but for -0 ("0") and
+ * NaN (""): count and show the values where it is not. */
+static size_t mismatches(const double *vs, size_t n)
+{
+	char got[32], want[32];
+	size_t bad = 0, i;
+
+	for (i = 0; i < n; i++) {
+		double v = vs[i];
+
+		cman_fmt_number(got, v);
+		snprintf(want, sizeof(want), "%.10g", v == 0 ? 0.0 : v);
+		if (strcmp(got, want)) {
+			if (bad < 10)
+				print_message("%.17g: got %s, want %s\n", v, got, want);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* xorshift64*: a fixed sequence, independent of the C library */
+static uint64_t next_u64(uint64_t *x)
+{
+	*x ^= *x >> 12;
+	*x ^= *x << 25;
+	*x ^= *x >> 27;
+	return *x * 2685821657736338717ULL;
+}
+
+/* Values printf rounds differently from a naive a * 10^d: decimal ties
+ * that are not exact in binary, exact binary ties (to even), the edges of
+ * each decade, and carries into the next digit. */
+static void test_number_known_cases(void **state)
+{
+	static const double vs[] = {
+		-34042014.734999999, 34042014.735, 0.1234567890500000, 1.00000000005,
+		123456789.25, 123456789.75, 123456788.5, 123456789.5, 9999999999.5,
+		9999999999.4, 999999999.95, 99999.999999999, 0.99999999995,
+		0.000099999999995, 0.0001, 0.00010000000005, 1e-4, 0.1, 0.01, 0.001,
+		1e9, 1e10, 12345678901.0, 1e15, 4503599627370497.0, 0.30000000000000004,
+		2.675, 1.005, 1234.5678905, 0.5, 0.25, 0.125,
+	};
+	double more[sizeof(vs) / sizeof(vs[0]) * 5];
+	size_t i, n = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(vs) / sizeof(vs[0]); i++) {
+		more[n++] = vs[i];
+		more[n++] = -vs[i];
+		more[n++] = nextafter(vs[i], 0);
+		more[n++] = nextafter(vs[i], INFINITY);
+		more[n++] = -nextafter(vs[i], INFINITY);
+	}
+	assert_int_equal(mismatches(more, n), 0);
+}
+
+/* Property: the same text as snprintf's "%.10g" for millions of values:
+ * uniform bit patterns over the fast path's decades, decimals with few
+ * digits (prices, costs: near-ties), and exact binary ties. */
+static void test_number_matches_printf(void **state)
+{
+	enum { N = 1000000 };
+	double *vs = malloc(N * sizeof(*vs));
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	size_t i, bad = 0;
+
+	(void)state;
+	assert_non_null(vs);
+	/* any double of magnitude 1e-6 .. 1e12, either sign */
+	for (i = 0; i < N; i++) {
+		double mant = (double)(next_u64(&x) >> 11) / 9007199254740992.0;   /* [0, 1) */
+		int ex = (int)(next_u64(&x) % 61) - 20;                            /* 2^-20 .. 2^40 */
+
+		vs[i] = ldexp(1 + mant, ex) * (next_u64(&x) & 1 ? -1 : 1);
+	}
+	bad += mismatches(vs, N);
+	/* decimals of 9 to 12 significant digits: the 11th digit a 5 (or near) */
+	for (i = 0; i < N; i++) {
+		uint64_t digits = next_u64(&x) % 1000000000000ULL;
+		int shift = (int)(next_u64(&x) % 16);
+
+		vs[i] = (double)digits / pow(10, shift) * (next_u64(&x) & 1 ? -1 : 1);
+	}
+	bad += mismatches(vs, N);
+	/* exact binary ties of 10 significant digits: (2k + 1) / 2^j */
+	for (i = 0; i < N; i++) {
+		uint64_t k = next_u64(&x) % 20000000000ULL;
+
+		vs[i] = ldexp((double)(2 * k + 1), -(int)(1 + next_u64(&x) % 30));
+	}
+	bad += mismatches(vs, N);
+	free(vs);
+	if (bad)
+		fail_msg("%zu of %d values differ from %%.10g", bad, 3 * N);
+}
+
 /* Property: the text reads back within the 10th significant digit. */
 static void test_number_round_trip(void **state)
 {
@@ -77,6 +174,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_number_table),
+		cmocka_unit_test(test_number_known_cases),
+		cmocka_unit_test(test_number_matches_printf),
 		cmocka_unit_test(test_number_round_trip),
 		cmocka_unit_test(test_text_quoting),
 	};

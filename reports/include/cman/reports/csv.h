@@ -11,7 +11,8 @@
 /* A text field, quoted when it holds a comma, quote or line break. */
 void cman_csv_text(FILE *fp, const char *s);
 
-/* A number ("%.10g"; -0 written as 0; NaN as nothing). */
+/* A number: exactly the text of snprintf "%.10g" (correctly rounded, ties
+ * to even as glibc), -0 written as 0, NaN as nothing. */
 void cman_csv_number(FILE *fp, double v);
 
 /* An integer. */
