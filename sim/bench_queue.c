@@ -5,13 +5,16 @@
  * random 1-600 s later, as replaying a recorded series does.  Prints events
  * per second on stdout.  Used by tools/bench; not a test.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cman/sim/queue.h"
+#include "cman/version.h"
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const size_t pending = 10000;
 	const uint64_t steps = 20000000;
@@ -21,6 +24,18 @@ int main(void)
 	struct timespec a, b;
 	double secs;
 
+	if (argc > 1) {
+		bool help = !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h");
+
+		if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+			printf("cman-bench-queue %s\n", CMAN_VERSION);
+			return 0;
+		}
+		fputs("usage: cman-bench-queue [--version]\n"
+		      "Times the event queue alone (a hold model of 10,000 pending events)\n"
+		      "and prints events per second.\n", help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
 	cman_queue_init(&q);
 	for (i = 0; i < pending; i++) {
 		x ^= x << 13; x ^= x >> 7; x ^= x << 17;

@@ -21,6 +21,7 @@
 #include "cman/sim/sim.h"
 #include "cman/sim/sweep.h"
 #include "cman/store.h"
+#include "cman/version.h"
 
 static const char usage_main[] =
 	"usage: clusterman-sim COMMAND [ARGS]\n"
@@ -43,6 +44,8 @@ static const char usage_main[] =
 	"                       compare runs: headline table, overlaid charts, series\n"
 	"  sweep SCENARIO.yaml --grid KEY=V1,V2,... [--replicas N] [-j JOBS] [-o DIR]\n"
 	"                       runs over a grid of overrides x seeds: sweep.csv/html\n"
+	"\n"
+	"  --version            print the version and exit\n"
 	"\n"
 	"Run 'clusterman-sim COMMAND --help' for a command's options.\n"
 	"Exit status: 0 success, 2 bad usage/configuration/input, 1 other failure.\n";
@@ -406,6 +409,11 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
 		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") ||
+	    !strcmp(argv[1], "version")) {
+		printf("clusterman-sim %s\n", CMAN_VERSION);
 		return 0;
 	}
 	if (!strcmp(argv[1], "run"))

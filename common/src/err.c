@@ -1,7 +1,9 @@
 #include "cman/err.h"
 
-/* Messages are cut to the buffer on purpose. */
+/* Messages are cut to the buffer on purpose (GCC's warning; clang has none). */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #include <stdio.h>
 #include <string.h>

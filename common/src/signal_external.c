@@ -62,7 +62,7 @@
 #define ACK 0x01
 #define HELLO_GAP_MS 200
 #define DEFAULT_TIMEOUT_MS 30000
-#define DEFAULT_CONNECT_MS_COMMAND 10000
+#define DEFAULT_CONNECT_MS_COMMAND 60000   /* a loaded machine starts an interpreter slowly */
 #define DEFAULT_CONNECT_MS_NO_COMMAND 1000
 #define CONNECT_RETRY_MS 20
 #define STOP_WAIT_MS 2000

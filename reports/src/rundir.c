@@ -444,7 +444,7 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 		"cost_per_cpu", "oversubscribed", "target_capacity", "fulfilled_capacity",
 	};
 	struct lines lr;
-	int cols[CMAN_TS_NCOLS + 1], n_fields, rc, k;
+	int cols[CMAN_TS_NCOLS + 1], n_fields = 0, rc, k;
 	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
 	size_t expect = (size_t)((rd->end - rd->start + rd->step - 1) / rd->step), i = 0;
 	double sum = 0;
@@ -601,7 +601,7 @@ static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
 	struct lines lr;
 	struct mrow *rows = NULL;
 	size_t n_rows = 0, cap_rows = 0, cap_m = 0, hint = 0, i, k_cur = 0;
-	int cols[5], n_fields, rc, k;
+	int cols[5], n_fields = 0, rc, k;
 	bool absent = false, have_t = false;
 	int64_t t_first = 0;
 	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
@@ -746,7 +746,7 @@ static int load_instances(struct cman_rundir *rd, const char *path, struct cman_
 	static const char *const names[] = { "market" };
 	struct lines lr;
 	size_t i, hint = 0, m;
-	int col, n_fields, rc;
+	int col = -1, n_fields = 0, rc;
 	bool absent = false;
 	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
 

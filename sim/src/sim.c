@@ -448,7 +448,7 @@ static int launch(struct cman_sim *sim, uint32_t market, bool immediate,
 		  struct cman_error *err)
 {
 	struct sim_market *m = &sim->markets[market];
-	uint32_t id;
+	uint32_t id = 0;
 	int rc = sim_launch(sim, market, NO_GROUP, 0, true, 0, m->weight, immediate, &id, err);
 
 	if (rc)

@@ -2,6 +2,7 @@
 # report.html rendered by headless Chromium (Debian's chromium, installed by
 # tools/setup): the screenshot is not blank, and the page's drawing needs no
 # network.  Chromium missing is a failure, not a skip.
+# ctest-labels: slow
 source "$(dirname "$0")/lib/common.bash"
 
 CHROMIUM=$(command -v chromium || command -v chromium-browser || true)

@@ -3,6 +3,7 @@
 # under 2 s (not checked under the sanitizers) and report.html stays under
 # 5 MB; the drawing keeps a one-minute spike.  The run directory is
 # synthetic (written here), so this tests the reports alone.
+# ctest-labels: slow
 source "$(dirname "$0")/lib/common.bash"
 D="$WORK/year"
 mkdir -p "$D"

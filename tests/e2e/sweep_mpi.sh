@@ -5,8 +5,7 @@
 # build (cmake -DCMAN_MPI=ON; tools/test makes one in build-mpi).
 source "$(dirname "$0")/lib/common.bash"
 if [ "${CMAN_MPI:-0}" != 1 ] && [ "${CMAN_MPI:-0}" != ON ]; then
-	echo "skipped: not an MPI build (configure with -DCMAN_MPI=ON)"
-	exit 0
+	skip "not an MPI build (configure with -DCMAN_MPI=ON)"
 fi
 if ! command -v mpirun > /dev/null; then
 	echo "FAIL: an MPI build but no mpirun" >&2

@@ -3,6 +3,7 @@
 # keeps every finished run in its journal, and the same command continues
 # without redoing them; the result is byte-identical to an uninterrupted
 # sweep, also after a torn last journal line.
+# ctest-labels: slow
 source "$(dirname "$0")/lib/common.bash"
 Q="$DATA/itest.yaml"
 D=$(python3 -c 'print(",".join("%.2f" % (0.5 + i / 100) for i in range(20)))')

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The quickstart under valgrind: no invalid access, no leak.
+# ctest-labels: slow
 source "$(dirname "$0")/lib/common.bash"
-if [ "${CMAN_SANITIZE:-0}" = 1 ]; then echo "skipped under the sanitizer build"; exit 0; fi
+if [ "${CMAN_SANITIZE:-0}" = 1 ]; then skip "under the sanitizer build (valgrind and ASan do not mix)"; fi
 if ! command -v valgrind > /dev/null; then echo "valgrind missing (tools/setup installs it)"; exit 1; fi
 status=0
 valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \

@@ -11,6 +11,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/catalog.h"
 #include "cman/err.h"
 
@@ -185,12 +187,11 @@ static void test_every_type_priced(void **state)
 
 /* ---- files ---- */
 
-static char tmpdir[64];
+static char tmpdir[128];
 
 static int setup_tmp(void **state)
 {
-	strcpy(tmpdir, "/tmp/cman_test_catalog_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return cman_test_mkdtemp(tmpdir, sizeof(tmpdir), "cman_test_catalog_") ? 0 : -1;
 }
 
 static int teardown_tmp(void **state)

@@ -14,9 +14,11 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/reports/compare.h"
 
-static char root[64];
+static char root[128];
 
 /* A run of n steps: constant cpus, cost per step `cost`; named name. */
 static void make_run(const char *sub, const char *name, long long start, int step, int n,
@@ -71,8 +73,7 @@ static char *slurp(const char *path)
 
 static int setup(void **state)
 {
-	strcpy(root, "/tmp/cman-compare-XXXXXX");
-	if (!mkdtemp(root))
+	if (!cman_test_mkdtemp(root, sizeof(root), "cman-compare-"))
 		return -1;
 	/* the worked example: per-second $3.50 and per-hour $3.00 over 2 h */
 	make_run("a", "worked", 1512086400, 600, 12, 2, 3.5 / 12);

@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/config.h"
 #include "cman/poolcfg.h"
 
@@ -163,8 +165,8 @@ static void test_load_file(void **state)
 {
 	struct cman_error e = { 0 };
 	struct cman_node *n = NULL;
-	char path[] = "/tmp/cman_test_config_XXXXXX";
-	int fd = mkstemp(path);
+	char path[256];
+	int fd = cman_test_mkstemp(path, sizeof(path), "cman_test_config_");
 	FILE *f;
 
 	assert_true(fd >= 0);

@@ -23,6 +23,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/catalog.h"
 #include "cman/err.h"
 #include "cman/import.h"
@@ -36,13 +38,13 @@
 #define DAY 86400
 #define POOLKEY "cluster=example,pool=batch.mesos"
 
-static char tmpdir[64];
+static char tmpdir[128];
 
 static int group_setup(void **state)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/cman_test_generate_XXXXXX");
+
 	cman_gsl_quiet();
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return cman_test_mkdtemp(tmpdir, sizeof(tmpdir), "cman_test_generate_") ? 0 : -1;
 }
 
 static int group_teardown(void **state)

@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "cman_test.h"
 #include <zlib.h>
 
 #include "cman/catalog.h"
@@ -27,12 +29,11 @@
 #define DOCS DATA "import_docs-example-metrics.json.gz"
 #define SAMPLE_CSV DATA "import_sample.csv"
 
-static char tmpdir[64];
+static char tmpdir[96];
 
 static int group_setup(void **state)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/cman_test_import_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return cman_test_mkdtemp(tmpdir, sizeof(tmpdir), "cman_test_import_") ? 0 : -1;
 }
 
 static int group_teardown(void **state)

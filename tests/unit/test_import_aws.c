@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "cman_test.h"
 #include <zlib.h>
 
 #include "cman/catalog.h"
@@ -24,12 +26,11 @@
 
 #define DATA CMAN_SOURCE_DIR "/tests/data/"
 
-static char tmpdir[64];
+static char tmpdir[128];
 
 static int group_setup(void **state)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/cman_test_import_aws_XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return cman_test_mkdtemp(tmpdir, sizeof(tmpdir), "cman_test_import_aws_") ? 0 : -1;
 }
 
 static int group_teardown(void **state)

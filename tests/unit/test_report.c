@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/reports/report.h"
 
 #define RUN CMAN_SOURCE_DIR "/tests/data/report_run"
@@ -25,8 +27,7 @@ static void copy_run(char *dir)
 {
 	size_t i;
 
-	strcpy(dir, "/tmp/cman-report-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(cman_test_mkdtemp(dir, 64, "cman-report-"));   /* callers' dir[64] */
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char src[4096], dst[4096], buf[8192];
 		FILE *in, *out;

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "rundir.h"
 
 #define assert_near(a, b, eps) do { \
@@ -30,8 +32,7 @@ static void copy_run(char *dir)
 {
 	size_t i;
 
-	strcpy(dir, "/tmp/cman-rundir-XXXXXX");
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(cman_test_mkdtemp(dir, 64, "cman-rundir-"));   /* callers' dir[64] */
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		char src[4096], dst[4096], buf[8192];
 		FILE *in, *out;

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "rollup.h"
 #include "rundir.h"
 
@@ -81,10 +83,10 @@ static void test_daily_csv(void **state)
 {
 	struct cman_rundir rd;
 	struct cman_error err = { 0 };
-	char path[] = "/tmp/cman-rollup-XXXXXX", file[64], line[512];
+	char path[64], file[96], line[512];
 	FILE *fp;
 
-	assert_non_null(mkdtemp(path));
+	assert_non_null(cman_test_mkdtemp(path, sizeof(path), "cman-rollup-"));
 	snprintf(file, sizeof(file), "%s/daily.csv", path);
 	assert_int_equal(cman_rundir_load(&rd, RUN, &err), 0);
 	assert_int_equal(cman_rollup_write_csv(&rd, file, &err), 0);

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/sim/scenario.h"
 
 #ifndef CMAN_SOURCE_DIR
@@ -36,8 +38,7 @@ static char tmpdir[256];
 
 static int setup(void **state)
 {
-	strcpy(tmpdir, "/tmp/cman_test_scenario_XXXXXX");
-	if (!mkdtemp(tmpdir))
+	if (!cman_test_mkdtemp(tmpdir, sizeof(tmpdir), "cman_test_scenario_"))
 		return -1;
 	return 0;
 }

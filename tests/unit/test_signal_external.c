@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/config.h"
 #include "cman/err.h"
 #include "cman/signal.h"
@@ -49,8 +51,7 @@ static void fx_init(struct fx *f, const char *script, const char *params_yaml,
 
 	memset(f, 0, sizeof(*f));
 	snprintf(f->ns, sizeof(f->ns), "cmt%dx%d", (int)getpid(), counter++);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cman_extsig_XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_non_null(cman_test_mkdtemp(f->dir, sizeof(f->dir), "cman_extsig_"));
 	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
 	snprintf(f->pidf, sizeof(f->pidf), "%s/pid", f->dir);
 	snprintf(f->script, sizeof(f->script), "%s/tests/signals/%s", CMAN_SOURCE_DIR, script);

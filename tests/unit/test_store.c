@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "cman_test.h"
 #include <sqlite3.h>
 
 #include "cman/err.h"
@@ -59,8 +61,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	f->be = *state;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/cman_test_store_XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!cman_test_mkdtemp(f->dir, sizeof(f->dir), "cman_test_store_"))
 		return -1;
 	snprintf(f->path, sizeof(f->path), "%s/metrics.sqlite", f->dir);
 	if (open_store(f, true))
@@ -816,10 +817,10 @@ static void test_random_backends_agree(void **state)
 	static struct rec r[4096];
 	struct cman_store *st[2] = { NULL, NULL };
 	struct cman_error err = { 0 };
-	char dir[] = "/tmp/cman_test_store_rand_XXXXXX", path[128], cmd[128];
+	char dir[64], path[128], cmd[128];
 	char keys[NSERIES][32];
 
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman_test_store_rand_"));
 	snprintf(path, sizeof(path), "%s/r.sqlite", dir);
 	assert_int_equal(cman_store_sqlite_open(path, true, &st[0], &err), 0);
 	assert_int_equal(cman_store_memory_new(&st[1], &err), 0);

@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/sim/sweep.h"
 
 static char tmpdir[256];
@@ -228,7 +230,8 @@ static void test_rename_set(void **state)
 
 static void test_stats(void **state)
 {
-	static const struct {
+	/* not static: sqrt() in the initializers is not a constant expression */
+	const struct {
 		double x[6];
 		size_t n;
 		double mean, half, p5, p50, p95;
@@ -648,9 +651,7 @@ static void test_write_html(void **state)
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(tmpdir, sizeof(tmpdir), "%s/cman-test-sweep.XXXXXX",
-		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return cman_test_mkdtemp(tmpdir, sizeof(tmpdir), "cman-test-sweep.") ? 0 : -1;
 }
 
 static int teardown(void **state)

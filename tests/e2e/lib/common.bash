@@ -1,6 +1,11 @@
 # Shared helpers of the end-to-end tests (sourced).
 # Environment from CTest: CMAN_SIM (the binary), CMAN_SRC (source tree),
-# CMAN_SANITIZE (1 in the ASan+UBSan build).
+# CMAN_SANITIZE (1 in the ASan+UBSan build), CMAN_BUILD (the build tree),
+# CMAN_MPI (1 in an MPI build); CTest puts the real python3 first on PATH.
+# Temporary files go under $TMPDIR (default /tmp).
+#
+# The helpers below run awk, not Python, where they can: a check should not
+# cost an interpreter start-up.
 set -euo pipefail
 : "${CMAN_SIM:?}" "${CMAN_SRC:?}"
 DATA="$CMAN_SRC/tests/data"
@@ -19,11 +24,72 @@ finish() {
 	echo "$PASSES passed, $FAILS failed"
 	[ "$FAILS" -eq 0 ]
 }
-# json_get FILE KEY: a top-level value of a JSON file
-json_get() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v) if isinstance(v,(list,dict)) else v)' "$1" "$2"; }
-# near A B [TOL]: |A-B| <= TOL (default 1e-6 relative + 1e-9)
-near() { python3 -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); t=float(sys.argv[3]) if len(sys.argv)>3 else 1e-6; sys.exit(0 if abs(a-b) <= t*max(1,abs(b)) else 1)' "$@"; }
-# csv_sum FILE COLUMN: sum of a column
-csv_sum() { python3 -c 'import csv,sys; print(repr(sum(float(r[sys.argv[2]] or 0) for r in csv.DictReader(open(sys.argv[1])))))' "$1" "$2"; }
+# skip REASON: this test cannot run here; CTest reports it as skipped
+# (SKIP_RETURN_CODE 77), never as passed
+skip() { echo "SKIPPED: $*"; exit 77; }
+
+# json_get FILE KEY: a top-level value of a JSON file, printed as Python
+# prints it (True/False/None; lists and maps as JSON).  Plain scalars of a
+# file indented by 2 (summary.json) are read by awk, the rest by Python.
+json_get() {
+	local v
+	if v=$(awk -v key="$2" '
+		BEGIN { pre = "  \"" key "\": " }
+		index($0, pre) == 1 {
+			v = substr($0, length(pre) + 1); sub(/,[ \t\r]*$/, "", v)
+			if (v ~ /^"[^"\\]*"$/) { print substr(v, 2, length(v) - 2); found = 1 }
+			else if (v == "true") { print "True"; found = 1 }
+			else if (v == "false") { print "False"; found = 1 }
+			else if (v == "null") { print "None"; found = 1 }
+			else if (v ~ /^-?[0-9]+$/ && length(v) <= 15) { print v; found = 1 }
+			else if (v ~ /^-?[0-9]+\.([0-9]*[1-9]|0)$/ && length(v) <= 16) { print v; found = 1 }
+			exit
+		}
+		END { exit !found }' "$1"); then
+		printf '%s\n' "$v"
+	else
+		python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(json.dumps(v) if isinstance(v,(list,dict)) else v)' "$1" "$2"
+	fi
+}
+# near A B [TOL]: |A-B| <= TOL * max(1, |B|) (TOL default 1e-6); false for
+# anything that is not a finite decimal number
+near() {
+	awk -v a="$1" -v b="$2" -v t="${3:-1e-6}" 'BEGIN {
+		num = "^[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?$"
+		if (a !~ num || b !~ num || t !~ num) exit 1
+		a += 0; b += 0; t += 0
+		m = b < 0 ? -b : b; if (m < 1) m = 1
+		d = a - b; if (d < 0) d = -d
+		exit !(d <= t * m)
+	}'
+}
+# csv_sum FILE COLUMN: sum of a column by its header name (empty cells 0;
+# RFC 4180 quoting)
+csv_sum() {
+	awk -v col="$2" '
+	function fields(line, f,    n, i, c, q, cur) {
+		if (index(line, "\"") == 0)
+			return split(line, f, ",")
+		n = 0; cur = ""; q = 0
+		for (i = 1; i <= length(line); i++) {
+			c = substr(line, i, 1)
+			if (q) {
+				if (c != "\"") cur = cur c
+				else if (substr(line, i + 1, 1) == "\"") { cur = cur c; i++ }
+				else q = 0
+			} else if (c == "\"") q = 1
+			else if (c == ",") { f[++n] = cur; cur = "" }
+			else cur = cur c
+		}
+		f[++n] = cur
+		return n
+	}
+	{ sub(/\r$/, "") }
+	NR == 1 { n = fields($0, h); for (i = 1; i <= n; i++) if (h[i] == col) k = i
+		  if (!k) { print "csv_sum: no column " col > "/dev/stderr"; bad = 1; exit 1 }
+		  next }
+	{ fields($0, f); s += f[k] }
+	END { if (!bad) printf "%.17g\n", s + 0; exit bad }' "$1"
+}
 # strip_wall FILE: summary.json without its wall_seconds line
 strip_wall() { grep -v '"wall_seconds"' "$1"; }
