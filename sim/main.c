@@ -63,7 +63,11 @@ static const char usage_run[] =
 	"Writes summary.json, timeseries.csv, instances.csv and markets.csv into\n"
 	"the run directory, then the reports of output.reports (daily.csv,\n"
 	"report.html).  The same scenario and seed give byte-identical files,\n"
-	"except for summary.json's wall_seconds.\n";
+	"except for summary.json's wall_seconds.\n"
+	"\n"
+	"Prints how well each recorded series covers the window (warnings past\n"
+	"simulation.coverage.warn_fraction) and stretches of starvation; a series\n"
+	"the policy needs with no sample in the window is an error (exit 2).\n";
 
 static const char usage_import[] =
 	"usage: clusterman-sim import FILE... --db METRICS.sqlite [--format F] [OPTIONS]\n"

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cman/fsutil.h"
 #include "cman/reports/report.h"
 #include "fmt.h"
@@ -277,8 +279,9 @@ static void warnings(FILE *fp, const struct cman_rundir *rd)
 
 	fprintf(fp, "<h2>Warnings (%zu)</h2>\n", rd->n_warnings + rd->n_notes);
 	if (!rd->n_warnings && !rd->n_notes) {
-		fputs("<p class=\"ok\">None: every market had a recorded price, and the run's "
-		      "files agree with each other.</p>\n", fp);
+		fputs("<p class=\"ok\">None: every market had a recorded price, every series "
+		      "covered the window, nothing starved, and the run's files agree with each "
+		      "other.</p>\n", fp);
 		return;
 	}
 	fputs("<ul class=\"warn\">\n", fp);
@@ -293,6 +296,130 @@ static void warnings(FILE *fp, const struct cman_rundir *rd)
 		fputs("</li>\n", fp);
 	}
 	fputs("</ul>\n", fp);
+}
+
+/* A time of summary.json (an integer, or null: "&ndash;"). */
+static const char *json_time(char *buf, const json_t *v)
+{
+	if (!json_is_integer(v))
+		return "&ndash;";
+	return cman_fmt_datetime(buf, (int64_t)json_integer_value(v));
+}
+
+/* Data coverage (summary.json "coverage", "starvation"; README "Data coverage"). */
+static void coverage_section(FILE *fp, const struct cman_rundir *rd)
+{
+	const json_t *cov = json_object_get(rd->summary, "coverage");
+	const json_t *st = json_object_get(rd->summary, "starvation");
+	const json_t *series = json_object_get(cov, "series"), *v;
+	char a[CMAN_FMT_BUFSZ], b[CMAN_FMT_BUFSZ], c[CMAN_FMT_BUFSZ];
+	double warn = json_number_value(json_object_get(cov, "warn_fraction"));
+	const char *label;
+	size_t k;
+
+	fputs("<h2>Data coverage</h2>\n", fp);
+	if (!json_is_object(series)) {
+		fputs("<p class=\"note\">Not recorded: this run's summary.json has no "
+		      "coverage.</p>\n", fp);
+		return;
+	}
+	fprintf(fp, "<p class=\"note\">How well each recorded series the run used covers the "
+		"window.  A sample covers %s after its time (a spot price %s); later times are "
+		"<em>stale</em> until the next sample, times before a series' first sample are "
+		"<em>missing</em>.  A series with more than %s of the window not covered is a "
+		"warning.</p>\n",
+		cman_fmt_duration(a, (int64_t)json_integer_value(json_object_get(cov,
+			"stale_after_seconds"))),
+		cman_fmt_duration(b, (int64_t)json_integer_value(json_object_get(cov,
+			"price_stale_after_seconds"))),
+		cman_fmt_percent(c, warn));
+	fputs("<table class=\"coverage\">\n<thead><tr><th>Series</th><th class=\"n\">Samples</th>"
+	      "<th>First sample</th><th>Last sample</th><th class=\"n\">Covered</th>"
+	      "<th class=\"n\">Stale</th><th class=\"n\">Missing</th>"
+	      "<th>Longest gaps</th></tr></thead>\n<tbody>\n", fp);
+	json_object_foreach((json_t *)series, label, v) {
+		double covered = json_number_value(json_object_get(v, "covered_fraction"));
+		const json_t *gaps = json_object_get(v, "gaps"), *g;
+		size_t ng = json_array_size(gaps);
+
+		fputs("<tr><td class=\"nw\">", fp);
+		cman_html_escape(fp, label);
+		if (json_is_true(json_object_get(v, "needed")))
+			fputs(" <small>(needed)</small>", fp);
+		fprintf(fp, "</td><td class=\"n\">%s</td>",
+			cman_fmt_grouped(a, json_number_value(json_object_get(v, "samples")), 0));
+		fprintf(fp, "<td class=\"nw\">%s</td><td class=\"nw\">%s</td>",
+			json_time(a, json_object_get(v, "first_sample")),
+			json_time(b, json_object_get(v, "last_sample")));
+		fprintf(fp, "<td class=\"n%s\">%s</td>", 1 - covered > warn ? " pos" : "",
+			cman_fmt_percent(a, covered));
+		fprintf(fp, "<td class=\"n\">%s</td><td class=\"n\">%s</td><td>",
+			cman_fmt_percent(a, json_number_value(json_object_get(v, "stale_fraction"))),
+			cman_fmt_percent(b, json_number_value(json_object_get(v,
+				"missing_fraction"))));
+		for (k = 0; k < ng && k < 3; k++) {
+			g = json_array_get(gaps, k);
+			fprintf(fp, "%s%s &ndash; %s (%s)", k ? "<br>" : "",
+				json_time(a, json_object_get(g, "start")),
+				json_time(b, json_object_get(g, "end")),
+				cman_fmt_duration(c, (int64_t)json_integer_value(json_object_get(g,
+					"seconds"))));
+		}
+		if (!ng)
+			fputs("none", fp);
+		else if (json_integer_value(json_object_get(v, "gaps_total")) > (json_int_t)k)
+			fprintf(fp, "<br><small>%s gaps in all</small>",
+				cman_fmt_grouped(a, (double)json_integer_value(json_object_get(v,
+					"gaps_total")), 0));
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</tbody>\n</table>\n", fp);
+	if (!json_is_object(st))
+		return;
+	{
+		const json_t *eps = json_object_get(st, "episodes"), *e;
+		json_int_t total = json_integer_value(json_object_get(st, "episodes_total"));
+		double sf = json_number_value(json_object_get(st, "shortfall_fraction"));
+
+		fputs("<h3>Starvation</h3>\n", fp);
+		fprintf(fp, "<p class=\"note\">Stretches of at least %s in which the fulfilled "
+			"capacity stayed under %s of the target (shortfall), or allocated vCPUs "
+			"exceeded the running ones (oversubscribed).</p>\n",
+			cman_fmt_duration(a, (int64_t)json_integer_value(json_object_get(st,
+				"after_seconds"))), cman_fmt_percent(b, 1 - sf));
+		if (!json_array_size(eps)) {
+			fputs("<p class=\"ok\">None.</p>\n", fp);
+			return;
+		}
+		fputs("<table class=\"starvation\">\n<thead><tr><th>Kind</th><th>From</th>"
+		      "<th>To</th><th class=\"n\">Duration</th><th class=\"n\">At worst</th>"
+		      "</tr></thead>\n<tbody>\n", fp);
+		for (k = 0; k < json_array_size(eps); k++) {
+			const char *kind;
+			double w;
+
+			e = json_array_get(eps, k);
+			kind = json_string_value(json_object_get(e, "kind"));
+			w = json_number_value(json_object_get(e, "worst"));
+			fputs("<tr><td>", fp);
+			cman_html_escape(fp, kind ? kind : "");
+			fprintf(fp, "</td><td class=\"nw\">%s</td><td class=\"nw\">%s</td>",
+				json_time(a, json_object_get(e, "start")),
+				json_time(b, json_object_get(e, "end")));
+			fprintf(fp, "<td class=\"n\">%s</td>",
+				cman_fmt_duration(c, (int64_t)json_integer_value(json_object_get(e,
+					"seconds"))));
+			if (kind && !strcmp(kind, "shortfall"))
+				fprintf(fp, "<td class=\"n\">%s of the target missing</td></tr>\n",
+					cman_fmt_percent(a, w));
+			else
+				fprintf(fp, "<td class=\"n\">%s vCPUs</td></tr>\n", cman_fmt_si(a, w));
+		}
+		fputs("</tbody>\n</table>\n", fp);
+		if (total > (json_int_t)json_array_size(eps))
+			fprintf(fp, "<p class=\"note\">The first %zu of %s stretches.</p>\n",
+				json_array_size(eps), cman_fmt_grouped(a, (double)total, 0));
+	}
 }
 
 static bool any_value(const double *y, size_t n, size_t stride)
@@ -759,6 +886,7 @@ int cman_html_report(FILE *fp, const struct cman_rundir *rd)
 	scenario_block(fp, rd);
 	headline(fp, rd);
 	warnings(fp, rd);
+	coverage_section(fp, rd);
 	rc = timeseries_section(fp, dfp, rd);
 	if (!rc)
 		rc = markets_section(fp, dfp, rd);

@@ -256,6 +256,11 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 		json_object_set_new(pol, "resource_groups", json_integer((json_int_t)sim->n_groups));
 		json_object_set_new(o, "policy", pol);
 	}
+	if (sim_check_json(sim, o)) {
+		json_decref(o);
+		json_decref(w);
+		return NULL;
+	}
 	json_object_set_new(o, "wall_seconds", json_real(wall_seconds));
 	for (i = 0; i < sim->n_warnings; i++)
 		json_array_append_new(w, json_string(sim->warnings[i]));

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cman/config.h"
+#include "cman/sim/coverage.h"
 #include "cman/time.h"
 
 #define PATH_MAX_LEN 256
@@ -191,7 +192,14 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	static const char *const keys[] = {
 		"billing", "refund_outbid", "discount", "cpus_per_weight",
 		"join_delay", "step_seconds", "spot_interruptions",
-		"ebs_volume_gb", "hourly_instance_types", NULL,
+		"ebs_volume_gb", "hourly_instance_types", "coverage", "starvation", NULL,
+	};
+	static const char *const cov_keys[] = {
+		"stale_after_seconds", "price_stale_after_seconds", "warn_fraction",
+		"max_gaps", NULL,
+	};
+	static const char *const starve_keys[] = {
+		"after_seconds", "shortfall_fraction", "oversubscribed_fraction", NULL,
 	};
 	static const char *const jd_keys[] = {
 		"mean_seconds", "stdev_seconds", NULL,
@@ -240,6 +248,40 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 				return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 			sc->n_hourly_types = i + 1;
 		}
+	}
+	if ((n = cman_node_section(m, "coverage"))) {
+		if ((rc = cman_node_check_keys(n, "simulation.coverage", cov_keys, err)) != 0 ||
+		    (rc = cman_node_opt_int64(n, "simulation.coverage", "stale_after_seconds",
+					      &sc->cov_stale_after, 1, "an integer > 0",
+					      err)) != 0 ||
+		    (rc = cman_node_opt_int64(n, "simulation.coverage",
+					      "price_stale_after_seconds",
+					      &sc->cov_price_stale_after, 1, "an integer > 0",
+					      err)) != 0 ||
+		    (rc = cman_node_opt_double(n, "simulation.coverage", "warn_fraction",
+					       &sc->cov_warn_fraction, 0, false, 1,
+					       "a number from 0 to 1", err)) != 0 ||
+		    (rc = cman_node_opt_int64(n, "simulation.coverage", "max_gaps",
+					      &sc->cov_max_gaps, 0, "an integer >= 0", err)) != 0)
+			return rc;
+		if (sc->cov_max_gaps > CMAN_COV_MAX_GAPS)
+			return cman_node_error(cman_node_get(n, "max_gaps"), err,
+					       "simulation.coverage.max_gaps: %lld is out of range, "
+					       "expected an integer from 0 to %d",
+					       (long long)sc->cov_max_gaps, CMAN_COV_MAX_GAPS);
+	}
+	if ((n = cman_node_section(m, "starvation"))) {
+		if ((rc = cman_node_check_keys(n, "simulation.starvation", starve_keys,
+					       err)) != 0 ||
+		    (rc = cman_node_opt_int64(n, "simulation.starvation", "after_seconds",
+					      &sc->starve_after, 1, "an integer > 0", err)) != 0 ||
+		    (rc = cman_node_opt_double(n, "simulation.starvation", "shortfall_fraction",
+					       &sc->starve_shortfall, 0, true, 1,
+					       "a number > 0 and <= 1", err)) != 0 ||
+		    (rc = cman_node_opt_double(n, "simulation.starvation",
+					       "oversubscribed_fraction", &sc->starve_oversub, 0,
+					       false, DBL_MAX, "a number >= 0", err)) != 0)
+			return rc;
 	}
 	if ((n = cman_node_section(m, "join_delay"))) {
 		if ((rc = cman_node_check_keys(n, "simulation.join_delay", jd_keys,
@@ -517,6 +559,13 @@ static void defaults(struct cman_scenario *sc)
 	sc->cpus_per_weight = 1;
 	sc->step_seconds = 60;
 	sc->spot_interruptions = true;
+	sc->cov_stale_after = 3600;
+	sc->cov_price_stale_after = 86400;
+	sc->cov_warn_fraction = 0.01;
+	sc->cov_max_gaps = 5;
+	sc->starve_after = 3600;
+	sc->starve_shortfall = 0.2;
+	sc->starve_oversub = 0;
 	sc->report_csv = sc->report_html = true;
 	cman_pool_config_init(&sc->pool_config);
 }

@@ -158,6 +158,7 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 	}
 	m->weight = floor(m->it->cpus / sim->sc->cpus_per_weight);
 	m->uncovered_since = NO_TIME;
+	m->price_series = NO_SERIES;
 	if (sim->sc->billing == CMAN_BILL_AWS)
 		for (size_t k = 0; k < sim->sc->n_hourly_types; k++)
 			if (!strcmp(sim->sc->hourly_types[k], type))
@@ -246,7 +247,8 @@ static int warn_uncovered(struct cman_sim *sim, struct sim_market *m, int64_t un
 {
 	char a[CMAN_TIME_BUFSZ], b[CMAN_TIME_BUFSZ], mk[128];
 
-	if (m->uncovered_since == NO_TIME)
+	/* a price recorded at that very second applies from it: nothing uncovered */
+	if (m->uncovered_since == NO_TIME || until <= m->uncovered_since)
 		return 0;
 	market_fmt(m, mk, sizeof(mk));
 	return sim_warn(sim, "market %s: no spot price recorded from %s to %s; "
@@ -318,6 +320,7 @@ static void advance(struct cman_sim *sim, int64_t t)
 		sim->next_market_step++;
 	}
 	if (dt > 0) {
+		sim_check_interval(sim, t);
 		sim->joined_s += (long double)sim->joined_cpus * dt;
 		sim->alloc_s += (long double)sim->allocated * dt;
 		sim->over_s += (long double)oversubscribed(sim) * dt;
@@ -428,6 +431,8 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 	}
 	m->launched++;
 	m->running++;
+	if (spot)
+		m->spot_used = true;
 	sim->totals.instances_launched++;
 	sim->running_cpus += m->it->cpus;
 	sim->fulfilled += weight;
@@ -605,7 +610,9 @@ static int add_feed(struct cman_sim *sim, struct cman_store *st, enum feed_kind 
 		    enum cman_metric_kind mkind, const char *key, uint32_t market,
 		    struct cman_error *err)
 {
+	char label[CMAN_KEY_MAX + 64];
 	struct feed *f;
+	uint32_t series;
 	int rc;
 
 	if (sim->n_feeds == sim->cap_feeds) {
@@ -630,6 +637,23 @@ static int add_feed(struct cman_sim *sim, struct cman_store *st, enum feed_kind 
 	if (rc)
 		return rc;
 	sim->n_feeds++;
+	/* its coverage series (one per kind and key, whatever the store) */
+	if (kind == FEED_PRICE) {
+		char mk[128];
+
+		market_fmt(&sim->markets[market], mk, sizeof(mk));
+		snprintf(label, sizeof(label), "spot_prices %s", mk);
+	} else if (cman_metric_key_name(key, label, sizeof(label))) {
+		snprintf(label, sizeof(label), "%s", key);
+	}
+	rc = sim_series_for(sim, mkind, key, label, kind == FEED_PRICE ? market : NO_MARKET,
+			    &series, err);
+	if (rc)
+		return rc;
+	sim->feeds[sim->n_feeds - 1].series = series;
+	sim->series[series].n_feeds++;
+	if (kind == FEED_PRICE)
+		sim->markets[market].price_series = series;
 	return 0;
 }
 
@@ -1009,6 +1033,8 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		rc = setup_autoscaler(sim, err);
 	if (!rc)
 		rc = open_feeds(sim, err);
+	if (!rc)
+		rc = sim_check_setup(sim, err);
 out:
 	if (rc) {
 		cman_sim_free(sim);
@@ -1043,7 +1069,12 @@ static int position(struct cman_sim *sim, struct cman_error *err)
 			return rc;
 		if (rc == 0)
 			sim->feeds[i].s.t = NO_TIME;
+		else if (sim->feeds[i].s.t <= start)
+			sim_check_sample(sim, &sim->feeds[i]);
 	}
+	rc = sim_check_needed(sim, err);
+	if (rc)
+		return rc;
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		for (i = 0; i < sim->n_feeds; i++) {
 			struct feed *f = &sim->feeds[i];
@@ -1134,6 +1165,7 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 		case EV_FEED: {
 			struct feed *f = &sim->feeds[ev.arg];
 
+			sim_check_sample(sim, f);
 			rc = apply_feed(sim, f, err);
 			if (rc)
 				return rc;
@@ -1218,6 +1250,9 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
+	rc = sim_check_finish(sim, err);
+	if (rc)
+		return rc;
 	rc = cman_ledger_finish(&sim->ledger);
 	for (i = 0; i < sim->n_markets && !rc; i++)
 		rc = cman_ledger_finish(&sim->markets[i].ledger);
@@ -1271,6 +1306,7 @@ void cman_sim_free(struct cman_sim *sim)
 	free(sim->inst);
 	free(sim->running_ids);
 	free(sim->steps);
+	free(sim->series);
 	if (sim->autoscaling) {
 		cman_autoscaler_release(&sim->as);
 		cman_pool_manager_release(&sim->pm);

@@ -17,6 +17,7 @@
 #include "cman/signal.h"
 #include "cman/metrics.h"
 #include "cman/sim/billing.h"
+#include "cman/sim/coverage.h"
 #include "cman/sim/ledger.h"
 #include "cman/sim/queue.h"
 #include "cman/sim/scenario.h"
@@ -57,6 +58,8 @@ struct sim_market {
 	double *h_price;              /* per market step: spot price at its start (NaN: none) */
 	uint64_t launched;
 	uint32_t hnext;
+	uint32_t price_series;        /* its spot_prices series, or NO_SERIES */
+	bool spot_used;               /* a spot instance ran here (coverage row) */
 };
 
 struct sim_instance {
@@ -100,8 +103,35 @@ struct sim_group {
 
 enum feed_kind { FEED_CAPACITY, FEED_PRICE, FEED_ALLOCATED, FEED_TARGET };
 
+#define NO_SERIES UINT32_MAX
+#define NO_MARKET UINT32_MAX
+
+/* A recorded series the run uses and its coverage of the window (check.c). */
+struct sim_series {
+	char label[CMAN_KEY_MAX + 64];   /* "cpus_allocated", "spot_prices <type, az>" */
+	enum cman_metric_kind kind;
+	char key[CMAN_KEY_MAX];
+	uint32_t market;              /* spot prices: the market, else NO_MARKET */
+	bool needed;                  /* no sample in the window is an input error */
+	const char *needed_by;        /* who needs it, for that error */
+	uint32_t n_feeds;             /* feeds streaming it (0: read at setup) */
+	bool first_seen;              /* position(): a feed had a sample <= end */
+	struct cman_coverage cov;
+};
+
+/* A stretch of starvation (check.c). */
+struct sim_episode {
+	int kind;                     /* 0 shortfall, 1 oversubscribed */
+	int64_t start, end;
+	double worst;                 /* shortfall: the largest share of the target
+				       * missing; oversubscribed: the most vCPUs */
+};
+
+#define SIM_MAX_EPISODES 100
+
 struct feed {
 	enum feed_kind kind;
+	uint32_t series;              /* its coverage series */
 	uint32_t market;              /* FEED_PRICE */
 	struct cman_store *store;
 	struct cman_cursor *cur;
@@ -192,6 +222,15 @@ struct cman_sim {
 	uint64_t signal_failures;
 	uint64_t interrupted;
 
+	/* data coverage and starvation (check.c) */
+	struct sim_series *series;
+	size_t n_series, cap_series;
+	int64_t starve_since[2];      /* a condition holds since (NO_TIME: not) */
+	double starve_worst[2];
+	struct sim_episode episodes[SIM_MAX_EPISODES];   /* the first ones */
+	size_t n_episodes;
+	uint64_t n_episodes_total;
+
 	struct cman_sim_totals totals;
 	bool finished;
 };
@@ -262,6 +301,32 @@ int sim_groups_price_changed(struct cman_sim *sim, uint32_t market, struct cman_
 /* The end of a notice: interrupt, then refill. */
 int sim_groups_interrupt(struct cman_sim *sim, uint32_t group, uint32_t spec,
 			 struct cman_error *err);
+
+/*
+ * Data coverage and starvation (check.c).  sim_series_for(): the series
+ * (kind, key) of a feed, made on first sight.  sim_check_setup(): after the
+ * feeds are open, add the series the policy needs (the signal's required
+ * metrics, read here when no feed streams them) and mark them needed.
+ * sim_check_sample(): a feed's sample.  sim_check_needed(): after position()
+ * read every feed's first sample: a needed series without a sample at or
+ * before the end is CMAN_EINVAL naming it and the stores searched.
+ * sim_check_interval(): the state held over [sim->last_t, t) (call before
+ * the time moves on).  sim_check_finish(): at the end; coverage and
+ * starvation warnings, the coverage table on the log.  sim_check_json():
+ * the summary's "coverage" and "starvation" objects (CMAN_ENOMEM).
+ */
+int sim_series_for(struct cman_sim *sim, enum cman_metric_kind kind, const char *key,
+		   const char *label, uint32_t market, uint32_t *out, struct cman_error *err);
+int sim_check_setup(struct cman_sim *sim, struct cman_error *err);
+static inline void sim_check_sample(struct cman_sim *sim, const struct feed *f)
+{
+	cman_coverage_sample(&sim->series[f->series].cov, f->s.t);
+}
+int sim_check_needed(struct cman_sim *sim, struct cman_error *err);
+void sim_check_interval(struct cman_sim *sim, int64_t t);
+int sim_check_finish(struct cman_sim *sim, struct cman_error *err);
+struct json_t;
+int sim_check_json(const struct cman_sim *sim, struct json_t *summary);
 
 /* The autoscaler's period, seconds. */
 int64_t autoscale_period_of(const struct cman_sim *sim);

@@ -185,6 +185,13 @@ static void test_defaults(void **state)
 	assert_int_equal(sc.step_seconds, 60);
 	assert_true(sc.spot_interruptions);
 	assert_true(sc.ebs_volume_gb == 0);
+	assert_int_equal(sc.cov_stale_after, 3600);
+	assert_int_equal(sc.cov_price_stale_after, 86400);
+	assert_true(sc.cov_warn_fraction == 0.01);
+	assert_int_equal(sc.cov_max_gaps, 5);
+	assert_int_equal(sc.starve_after, 3600);
+	assert_true(sc.starve_shortfall == 0.2);
+	assert_true(sc.starve_oversub == 0);
 	assert_false(sc.has_pool_config);
 	assert_true(sc.pool_config.setpoint == 0.7);
 	assert_false(sc.has_initial_target);
@@ -211,6 +218,9 @@ static void test_full_values(void **state)
 		"  step_seconds: 300\n"
 		"  spot_interruptions: false\n"
 		"  ebs_volume_gb: 100\n"
+		"  coverage: {stale_after_seconds: 600, price_stale_after_seconds: 7200,\n"
+		"             warn_fraction: 0.25, max_gaps: 20}\n"
+		"  starvation: {after_seconds: 900, shortfall_fraction: 1, oversubscribed_fraction: 0.5}\n"
 		"pool_config:\n"
 		"initial_target_capacity: 0\n"
 		"resource_groups:\n"
@@ -241,6 +251,13 @@ static void test_full_values(void **state)
 	assert_int_equal(sc.step_seconds, 300);
 	assert_false(sc.spot_interruptions);
 	assert_true(sc.ebs_volume_gb == 100);
+	assert_int_equal(sc.cov_stale_after, 600);
+	assert_int_equal(sc.cov_price_stale_after, 7200);
+	assert_true(sc.cov_warn_fraction == 0.25);
+	assert_int_equal(sc.cov_max_gaps, 20);
+	assert_int_equal(sc.starve_after, 900);
+	assert_true(sc.starve_shortfall == 1);
+	assert_true(sc.starve_oversub == 0.5);
 	assert_false(sc.has_pool_config);   /* "pool_config:" empty: absent */
 	assert_true(sc.has_initial_target);
 	assert_true(sc.initial_target_capacity == 0);
@@ -394,7 +411,19 @@ static void test_bad(void **state)
 		{ BASE "bogus: 1\n", ":8:1: ",
 		  "unknown key 'bogus' (expected one of: name, cluster, pool, scheduler, start_time, end_time, seed, metrics, simulation, pool_config, initial_target_capacity, resource_groups, output)" },
 		{ BASE "simulation:\n  biling: per-hour\n", ":9:3: ",
-		  "unknown key 'biling' in simulation (expected one of: billing, refund_outbid, discount, cpus_per_weight, join_delay, step_seconds, spot_interruptions, ebs_volume_gb, hourly_instance_types)" },
+		  "unknown key 'biling' in simulation (expected one of: billing, refund_outbid, discount, cpus_per_weight, join_delay, step_seconds, spot_interruptions, ebs_volume_gb, hourly_instance_types, coverage, starvation)" },
+		{ BASE "simulation: {coverage: {stale_after: 60}}\n", ":8:25: ",
+		  "unknown key 'stale_after' in simulation.coverage" },
+		{ BASE "simulation: {coverage: {warn_fraction: 1.5}}\n", ":8:40: ",
+		  "simulation.coverage.warn_fraction: 1.5 is out of range, expected a number from 0 to 1" },
+		{ BASE "simulation: {coverage: {max_gaps: 21}}\n", ":8:35: ",
+		  "simulation.coverage.max_gaps: 21 is out of range, expected an integer from 0 to 20" },
+		{ BASE "simulation: {coverage: {stale_after_seconds: -1}}\n", ":8:46: ",
+		  "simulation.coverage.stale_after_seconds: -1 is out of range, expected an integer > 0" },
+		{ BASE "simulation: {starvation: {after_seconds: 0}}\n", ":8:42: ",
+		  "simulation.starvation.after_seconds: 0 is out of range, expected an integer > 0" },
+		{ BASE "simulation: {starvation: {shortfall_fraction: 0}}\n", ":8:47: ",
+		  "simulation.starvation.shortfall_fraction: 0 is out of range, expected a number > 0 and <= 1" },
 		{ BASE "pool_config:\n  autoscaling:\n    setpoint: 0.5\n    setpont: 0.6\n", ":11:5: ",
 		  "unknown key 'setpont' in pool_config.autoscaling (expected one of: setpoint, target_capacity_margin, excluded_resources, capacity_offset, prevent_scale_down_after_capacity_loss, instance_loss_threshold)" },
 		{ BASE "simulation: {join_delay: {mean: 1}}\n", ":8:27: ",

@@ -83,6 +83,16 @@ struct cman_scenario {
 	double ebs_volume_gb;       /* disk of types without local disk */
 	char **hourly_types;        /* billing aws: types billed per hour */
 	size_t n_hourly_types;
+	/* simulation.coverage (README "Data coverage"): a sample covers
+	   stale_after seconds (spot prices: price_stale_after) */
+	int64_t cov_stale_after, cov_price_stale_after;
+	double cov_warn_fraction;   /* warn when a larger share is not covered */
+	int64_t cov_max_gaps;       /* gaps listed per series */
+	/* simulation.starvation: warn about shortfall (fulfilled below
+	   (1 - shortfall) x target) or oversubscription (above oversub x
+	   allocated) lasting at least starve_after seconds */
+	int64_t starve_after;
+	double starve_shortfall, starve_oversub;
 	/* autoscaler */
 	bool has_pool_config;
 	struct cman_pool_config pool_config;
@@ -106,6 +116,9 @@ struct cman_scenario {
  * resource_groups:) counts as absent.  Defaults: scheduler mesos, seed 0,
  * billing per-second, refund_outbid true, discount 1, cpus_per_weight 1,
  * join_delay 0/0, step_seconds 60, spot_interruptions true, ebs_volume_gb 0,
+ * coverage {stale_after_seconds 3600, price_stale_after_seconds 86400,
+ * warn_fraction 0.01, max_gaps 5}, starvation {after_seconds 3600,
+ * shortfall_fraction 0.2, oversubscribed_fraction 0},
  * output dir "out/<name>", reports csv and html.  Group ids default to
  * "spot_fleet-<i>" / "auto_scaling_group-<i>" (i: index in the list).
  * Instance types and zones are not checked against the catalog here.
