@@ -377,7 +377,7 @@ static int parse_types(struct cman_catalog *cat, const char *text, size_t len,
 				       err)) ||
 		    (rc = field_number(&r, 3, "local_disk_gb", true, false, &disk, &has_disk,
 				       err)) ||
-		    (rc = field_number(&r, 4, "gpus", true, false, &row->t.gpus, NULL, err)))
+		    (rc = field_number(&r, 4, "gpus", false, false, &row->t.gpus, NULL, err)))
 			goto out;
 		memcpy(cat->names + used, r.f[0], r.flen[0]);
 		cat->names[used + r.flen[0]] = '\0';

@@ -22,12 +22,20 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 	const struct cman_ledger *l = &sim->ledger;
 	struct cman_atomic_file f;
 	size_t i;
+	int k;
 	int rc = cman_atomic_open(&f, path, err);
 
 	if (rc)
 		return rc;
 	fputs("time,cpus,cpus_allocated,unused_cpus,cost,unused_cpus_cost,cost_per_cpu,"
-	      "oversubscribed,target_capacity,fulfilled_capacity\n", f.fp);
+	      "oversubscribed,target_capacity,fulfilled_capacity", f.fp);
+	for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++) {
+		const char *n = cman_resource_name(k);
+
+		fprintf(f.fp, ",%s,%s_allocated,unused_%s,unused_%s_cost,oversubscribed_%s",
+			n, n, n, n, n);
+	}
+	fputs(",binding_resource\n", f.fp);
 	for (i = 0; i < l->n_steps; i++) {
 		const struct step_row *r = &sim->steps[i];
 		double unused = r->running - r->allocated;
@@ -51,6 +59,32 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 		cman_csv_number(f.fp, r->target);
 		fputc(',', f.fp);
 		cman_csv_number(f.fp, r->fulfilled);
+		/* every other resource: empty cells when it has no data */
+		for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++) {
+			const struct res_row *x;
+			double run, a;
+
+			if (!sim->res_data[k]) {
+				fputs(",,,,,", f.fp);
+				continue;
+			}
+			x = &sim->res_steps[i];
+			run = x->running[k];
+			a = x->allocated[k];
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, x->joined[k]);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, a);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, run > a ? run - a : 0);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, sim->res_ledger[k].unused_cost[i]);
+			fputc(',', f.fp);
+			cman_csv_number(f.fp, a > run ? a - run : 0);
+		}
+		fputc(',', f.fp);
+		fputs(sim->step_binding[i] == NO_BINDING ? "none"
+		      : cman_resource_name(sim->step_binding[i]), f.fp);
 		fputc('\n', f.fp);
 	}
 	rc = cman_atomic_commit(&f, err);
@@ -182,6 +216,70 @@ static int write_decisions(struct cman_sim *sim, const char *path, struct cman_e
 	return rc;
 }
 
+/* A number, or null for a resource without data. */
+static json_t *res_real(const struct cman_sim_totals *t, int r, double v)
+{
+	return t->has_data[r] ? json_real(v) : json_null();
+}
+
+/*
+ * Every resource (issue 8.3): flat keys for memory, disk and GPUs mirroring
+ * the CPU ones (null without data), "resources" with one object per
+ * resource, "binding_resource_share" and "shortfall_share".
+ */
+static void resources_json(const struct cman_sim *sim, json_t *o)
+{
+	static const char *const units[CMAN_RES_COUNT] = { "vCPU", "MiB", "MiB", "GPU" };
+	static const char *const hours[CMAN_RES_COUNT] = { "cpu", "mem", "disk", "gpu" };
+	const struct cman_sim_totals *t = &sim->totals;
+	json_t *res = json_object(), *bind = json_object(), *with = json_array();
+	char key[64];
+	int r;
+
+	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
+		const char *n = cman_resource_name(r);
+
+		snprintf(key, sizeof(key), "mean_%s", n);
+		json_object_set_new(o, key, res_real(t, r, t->mean_capacity[r]));
+		snprintf(key, sizeof(key), "mean_%s_allocated", n);
+		json_object_set_new(o, key, res_real(t, r, t->mean_allocated[r]));
+		snprintf(key, sizeof(key), "unused_%s_cost", n);
+		json_object_set_new(o, key, res_real(t, r, t->unused_cost[r]));
+		snprintf(key, sizeof(key), "unused_%s_cost_share", n);
+		json_object_set_new(o, key, res_real(t, r, t->total_cost > 0
+						   ? t->unused_cost[r] / t->total_cost : 0));
+		snprintf(key, sizeof(key), "oversubscribed_%s_hours", hours[r]);
+		json_object_set_new(o, key, res_real(t, r, t->oversubscribed_hours[r]));
+	}
+	for (r = 0; r < CMAN_RES_COUNT; r++) {
+		json_t *x = json_object();
+
+		if (t->has_data[r])
+			json_array_append_new(with, json_string(cman_resource_name(r)));
+		json_object_set_new(x, "unit", json_string(units[r]));
+		json_object_set_new(x, "has_data", json_boolean(t->has_data[r]));
+		json_object_set_new(x, "mean_capacity", res_real(t, r, t->mean_capacity[r]));
+		json_object_set_new(x, "mean_allocated", res_real(t, r, t->mean_allocated[r]));
+		json_object_set_new(x, "running_hours", res_real(t, r, t->running_hours[r]));
+		json_object_set_new(x, "unused_cost", res_real(t, r, t->unused_cost[r]));
+		json_object_set_new(x, "unused_cost_share",
+				    res_real(t, r, t->total_cost > 0
+					     ? t->unused_cost[r] / t->total_cost : 0));
+		json_object_set_new(x, "oversubscribed_hours",
+				    res_real(t, r, t->oversubscribed_hours[r]));
+		json_object_set_new(x, "oversubscribed_share",
+				    res_real(t, r, t->oversubscribed_share[r]));
+		json_object_set_new(x, "binding_share", json_real(t->binding_share[r]));
+		json_object_set_new(res, cman_resource_name(r), x);
+		json_object_set_new(bind, cman_resource_name(r), json_real(t->binding_share[r]));
+	}
+	json_object_set_new(bind, "none", json_real(t->binding_share[CMAN_RES_COUNT]));
+	json_object_set_new(o, "resources_with_data", with);
+	json_object_set_new(o, "resources", res);
+	json_object_set_new(o, "binding_resource_share", bind);
+	json_object_set_new(o, "shortfall_share", json_real(t->shortfall_share));
+}
+
 static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 {
 	const struct cman_scenario *sc = sim->sc;
@@ -243,6 +341,7 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 		json_object_set_new(bym, mk, json_real(m->cost));
 	}
 	json_object_set_new(o, "cost_by_market", bym);
+	resources_json(sim, o);
 	if (sim->autoscaling) {
 		const struct cman_pool_config *pc = &sc->pool_config;
 		json_t *pol = json_object();

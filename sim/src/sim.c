@@ -157,6 +157,12 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 			return cman_error_set(err, rc, "out of memory");
 	}
 	m->weight = floor(m->it->cpus / sim->sc->cpus_per_weight);
+	/* as the simulated connector counts an agent (connector.c) */
+	m->res[CMAN_RES_CPUS] = m->it->cpus;
+	m->res[CMAN_RES_MEM] = m->it->mem_mb;
+	m->res[CMAN_RES_DISK] = m->it->has_local_disk ? m->it->disk_mb
+						      : sim->sc->ebs_volume_gb * 1024.0;
+	m->res[CMAN_RES_GPUS] = m->it->gpus;
 	m->uncovered_since = NO_TIME;
 	m->price_series = NO_SERIES;
 	if (sim->sc->billing == CMAN_BILL_AWS)
@@ -223,6 +229,10 @@ static void delta_cb(void *ctx, uint32_t market, int64_t t, double d)
 	struct cman_sim *sim = ctx;
 
 	cman_ledger_delta(&sim->markets[market].ledger, t, d);
+	if (sim->any_res_data)
+		for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+			if (sim->res_data[r])
+				cman_ledger_delta(&sim->res_ledger[r], t, d);
 }
 
 static int expire_cb(void *ctx, int64_t t, uint32_t pending)
@@ -259,6 +269,8 @@ static int warn_uncovered(struct cman_sim *sim, struct sim_market *m, int64_t un
 
 /* ---- pool state ---------------------------------------------------------- */
 
+static void totals_per_resource(struct cman_sim *sim);
+
 static double unused_cpus(const struct cman_sim *sim)
 {
 	double u = sim->running_cpus - sim->allocated;
@@ -271,6 +283,37 @@ static double oversubscribed(const struct cman_sim *sim)
 	double o = sim->allocated - sim->running_cpus;
 
 	return o > 0 ? o : 0;
+}
+
+static inline double res_running(const struct cman_sim *sim, int r)
+{
+	return r == CMAN_RES_CPUS ? sim->running_cpus : sim->running_res[r];
+}
+
+/*
+ * The binding resource now: of the resources with data, the one whose
+ * allocation is the largest share of the running capacity (allocated with
+ * no capacity counts as infinitely large); the first in the order cpus,
+ * mem, disk, gpus on a tie; NO_BINDING when nothing is allocated.
+ */
+static int binding_of(const struct cman_sim *sim)
+{
+	int r, best = NO_BINDING;
+	double best_u = 0;
+
+	for (r = 0; r < CMAN_RES_COUNT; r++) {
+		double a = sim->allocated_res[r], c, u;
+
+		if (!sim->res_data[r] || !(a > 0))
+			continue;
+		c = res_running(sim, r);
+		u = c > 0 ? a / c : INFINITY;
+		if (best == NO_BINDING || u > best_u) {
+			best = r;
+			best_u = u;
+		}
+	}
+	return best;
 }
 
 /* Integrate the state up to t and record the steps that start before t. */
@@ -304,6 +347,17 @@ static void advance(struct cman_sim *sim, int64_t t)
 		r->oversubscribed = oversubscribed(sim);
 		r->target = sim->has_target ? sim->target : NAN;
 		r->fulfilled = sim->fulfilled;
+		sim->step_binding[sim->next_step - 1] = (unsigned char)binding_of(sim);
+		if (sim->any_res_data) {
+			struct res_row *x = &sim->res_steps[sim->next_step - 1];
+			int k;
+
+			for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++) {
+				x->joined[k] = sim->joined_res[k];
+				x->allocated[k] = sim->allocated_res[k];
+				x->running[k] = sim->running_res[k];
+			}
+		}
 	}
 	while (sim->next_market_step < sim->n_market_steps) {
 		int64_t a = sc->start_time + (int64_t)sim->next_market_step * sim->market_step;
@@ -325,6 +379,22 @@ static void advance(struct cman_sim *sim, int64_t t)
 		sim->alloc_s += (long double)sim->allocated * dt;
 		sim->over_s += (long double)oversubscribed(sim) * dt;
 		sim->running_s += (long double)sim->running_cpus * dt;
+		sim->binding_s[binding_of(sim)] += dt;
+		if (sim->any_res_data) {
+			int r;
+
+			for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
+				double a = sim->allocated_res[r], c = sim->running_res[r];
+
+				if (!sim->res_data[r])
+					continue;
+				sim->res_joined_s[r] += (long double)sim->joined_res[r] * dt;
+				sim->res_alloc_s[r] += (long double)a * dt;
+				sim->res_running_s[r] += (long double)c * dt;
+				if (a > c)
+					sim->res_over_s[r] += (long double)(a - c) * dt;
+			}
+		}
 		sim->last_t = t;
 	}
 }
@@ -334,9 +404,23 @@ static int update_share(struct cman_sim *sim)
 {
 	double share = sim->running_cpus > 0 ? unused_cpus(sim) / sim->running_cpus : 0;
 
+	int rc;
+
 	if (sim->joined_cpus > sim->peak_cpus)
 		sim->peak_cpus = sim->joined_cpus;
-	return cman_ledger_set_share(&sim->ledger, sim->now, share);
+	rc = cman_ledger_set_share(&sim->ledger, sim->now, share);
+	if (!rc && sim->any_res_data) {
+		int r;
+
+		for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT && !rc; r++) {
+			double c = sim->running_res[r], u = c - sim->allocated_res[r];
+
+			if (sim->res_data[r])
+				rc = cman_ledger_set_share(&sim->res_ledger[r], sim->now,
+							   c > 0 && u > 0 ? u / c : 0);
+		}
+	}
+	return rc;
 }
 
 /* ---- instances ------------------------------------------------------------ */
@@ -435,10 +519,14 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 		m->spot_used = true;
 	sim->totals.instances_launched++;
 	sim->running_cpus += m->it->cpus;
+	for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+		sim->running_res[r] += m->res[r];
 	sim->fulfilled += weight;
 	if (in->join == sim->now) {
 		in->joined = true;
 		sim->joined_cpus += m->it->cpus;
+		for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+			sim->joined_res[r] += m->res[r];
 	} else if (in->join < sim->sc->end_time) {
 		rc = cman_queue_push(&sim->q, in->join, CMAN_PRIO_CLUSTER, EV_JOIN, id);
 		if (rc)
@@ -472,9 +560,14 @@ void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool refundable)
 	m->cost += in->cost;
 	m->running--;
 	sim->running_cpus -= m->it->cpus;
+	for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+		sim->running_res[r] -= m->res[r];
 	sim->fulfilled -= in->weight;
-	if (in->joined)
+	if (in->joined) {
 		sim->joined_cpus -= m->it->cpus;
+		for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+			sim->joined_res[r] -= m->res[r];
+	}
 	if (sim->now < sim->sc->end_time)
 		sim->totals.instances_terminated++;
 }
@@ -779,6 +872,36 @@ static int open_feeds(struct cman_sim *sim, struct cman_error *err)
 	return rc;
 }
 
+/*
+ * Which resources have data (a recorded <res>_allocated series: CPUs are
+ * always accounted), and their per-step records and unused-cost ledgers.
+ */
+static int setup_resources(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	size_t i, n = sim->ledger.n_steps;
+
+	sim->res_data[CMAN_RES_CPUS] = true;
+	for (i = 0; i < sim->n_feeds; i++)
+		if (sim->feeds[i].kind == FEED_ALLOCATED && sim->feeds[i].market != CMAN_RES_CPUS) {
+			sim->res_data[sim->feeds[i].market] = true;
+			sim->any_res_data = true;
+		}
+	sim->step_binding = malloc(n);
+	if (!sim->step_binding)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	if (!sim->any_res_data)
+		return 0;
+	sim->res_steps = calloc(n, sizeof(*sim->res_steps));
+	if (!sim->res_steps)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT; i++)
+		if (sim->res_data[i] && cman_ledger_init(&sim->res_ledger[i], sc->start_time,
+							 sc->end_time, sc->step_seconds))
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	return 0;
+}
+
 static int load_sources(struct cman_sim *sim, struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
@@ -1034,6 +1157,8 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 	if (!rc)
 		rc = open_feeds(sim, err);
 	if (!rc)
+		rc = setup_resources(sim, err);
+	if (!rc)
 		rc = sim_check_setup(sim, err);
 out:
 	if (rc) {
@@ -1186,8 +1311,12 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 			struct sim_instance *in = &sim->inst[ev.arg];
 
 			if (in->end == NO_TIME && !in->joined && in->join == ev.time) {
+				const struct sim_market *m = &sim->markets[in->market];
+
 				in->joined = true;
-				sim->joined_cpus += sim->markets[in->market].it->cpus;
+				sim->joined_cpus += m->it->cpus;
+				for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+					sim->joined_res[r] += m->res[r];
 			}
 			break;
 		}
@@ -1256,6 +1385,9 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 	rc = cman_ledger_finish(&sim->ledger);
 	for (i = 0; i < sim->n_markets && !rc; i++)
 		rc = cman_ledger_finish(&sim->markets[i].ledger);
+	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT && !rc; i++)
+		if (sim->res_data[i])
+			rc = cman_ledger_finish(&sim->res_ledger[i]);
 	if (rc)
 		return cman_error_set(err, rc, "out of memory");
 	{
@@ -1271,9 +1403,46 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 		t->peak_cpus = sim->peak_cpus;
 		t->n_warnings = sim->n_warnings;
 		t->instances_interrupted = sim->interrupted;
+		totals_per_resource(sim);
 	}
 	sim->finished = true;
 	return 0;
+}
+
+/* The per-resource totals (sim.h) of a run that reached its end. */
+static void totals_per_resource(struct cman_sim *sim)
+{
+	const struct cman_scenario *sc = sim->sc;
+	long double span = (long double)(sc->end_time - sc->start_time);
+	struct cman_sim_totals *t = &sim->totals;
+	int r;
+
+	t->has_data[CMAN_RES_CPUS] = true;
+	t->mean_capacity[CMAN_RES_CPUS] = t->mean_cpus;
+	t->mean_allocated[CMAN_RES_CPUS] = t->mean_cpus_allocated;
+	t->running_hours[CMAN_RES_CPUS] = t->running_cpu_hours;
+	t->unused_cost[CMAN_RES_CPUS] = t->unused_cpus_cost;
+	t->oversubscribed_hours[CMAN_RES_CPUS] = t->oversubscribed_cpu_hours;
+	t->oversubscribed_share[CMAN_RES_CPUS] =
+		sim->alloc_s > 0 ? (double)(sim->over_s / sim->alloc_s) : 0;
+	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
+		t->has_data[r] = sim->res_data[r];
+		if (!sim->res_data[r])
+			continue;
+		t->mean_capacity[r] = (double)(sim->res_joined_s[r] / span);
+		t->mean_allocated[r] = (double)(sim->res_alloc_s[r] / span);
+		t->running_hours[r] = (double)(sim->res_running_s[r] / 3600.0L);
+		t->unused_cost[r] = sim->res_ledger[r].total_unused_cost;
+		t->oversubscribed_hours[r] = (double)(sim->res_over_s[r] / 3600.0L);
+		t->oversubscribed_share[r] = sim->res_alloc_s[r] > 0
+			? (double)(sim->res_over_s[r] / sim->res_alloc_s[r]) : 0;
+	}
+	t->shortfall_share = 0;
+	for (r = 0; r < CMAN_RES_COUNT; r++)
+		if (t->oversubscribed_share[r] > t->shortfall_share)
+			t->shortfall_share = t->oversubscribed_share[r];
+	for (r = 0; r <= CMAN_RES_COUNT; r++)
+		t->binding_share[r] = (double)((long double)sim->binding_s[r] / span);
 }
 
 const struct cman_sim_totals *cman_sim_totals(const struct cman_sim *sim)
@@ -1307,6 +1476,10 @@ void cman_sim_free(struct cman_sim *sim)
 	free(sim->running_ids);
 	free(sim->steps);
 	free(sim->series);
+	free(sim->res_steps);
+	free(sim->step_binding);
+	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT; i++)
+		cman_ledger_release(&sim->res_ledger[i]);
 	if (sim->autoscaling) {
 		cman_autoscaler_release(&sim->as);
 		cman_pool_manager_release(&sim->pm);

@@ -49,6 +49,8 @@ struct sim_market {
 	bool hourly;                  /* billing aws: this type bills per hour */
 	int64_t uncovered_since;      /* NO_TIME: no instance billed without a price */
 	double weight;                /* replay: floor(cpus / cpus_per_weight) */
+	double res[CMAN_RES_COUNT];   /* one instance's cpus, mem (MiB), disk (MiB:
+				       * local storage, else the EBS volume), gpus */
 	uint32_t *fifo;               /* running instances, oldest first (ring) */
 	size_t head, len, cap;
 	double cost;                  /* dollars spent in this market */
@@ -145,6 +147,14 @@ struct step_row {
 	double cpus, allocated, running, oversubscribed, target, fulfilled;
 };
 
+/* The other resources at a step's start (index enum cman_resource; [0] unused). */
+struct res_row {
+	double joined[CMAN_RES_COUNT], allocated[CMAN_RES_COUNT], running[CMAN_RES_COUNT];
+};
+
+/* No resource is binding (nothing allocated). */
+#define NO_BINDING CMAN_RES_COUNT
+
 /* The simulated cluster as the autoscaler sees it (connector.c). */
 struct sim_connector {
 	struct cman_connector base;
@@ -190,6 +200,23 @@ struct cman_sim {
 	long double joined_s, alloc_s, over_s, running_s;
 	int64_t last_t;
 	double peak_cpus;
+
+	/*
+	 * Every resource (issue 8.3), indexed by enum cman_resource.  CPUs keep
+	 * the fields above (running_cpus, joined_cpus, allocated, ledger); the
+	 * arrays' [CMAN_RES_CPUS] entries are unused except res_data and
+	 * binding_s.  A resource other than CPUs is accounted only when its
+	 * <res>_allocated series is recorded (res_data).
+	 */
+	bool res_data[CMAN_RES_COUNT];
+	bool any_res_data;            /* res_data of mem, disk or gpus */
+	double running_res[CMAN_RES_COUNT], joined_res[CMAN_RES_COUNT];
+	struct cman_ledger res_ledger[CMAN_RES_COUNT];   /* unused-<res> cost */
+	long double res_joined_s[CMAN_RES_COUNT], res_alloc_s[CMAN_RES_COUNT];
+	long double res_over_s[CMAN_RES_COUNT], res_running_s[CMAN_RES_COUNT];
+	int64_t binding_s[CMAN_RES_COUNT + 1];      /* seconds; [NO_BINDING]: none */
+	struct res_row *res_steps;    /* per step, when any_res_data */
+	unsigned char *step_binding;  /* per step: the binding resource or NO_BINDING */
 
 	struct step_row *steps;
 	size_t next_step;

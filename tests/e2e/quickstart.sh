@@ -12,7 +12,8 @@ for k in name start_time end_time seed total_cost unused_cpus_cost mean_cpus \
 	 instances_terminated autoscaler_runs events_processed wall_seconds warnings; do
 	check "summary has $k" python3 -c 'import json,sys; sys.exit(0 if sys.argv[2] in json.load(open(sys.argv[1])) else 1)' "$S" "$k"
 done
-check "timeseries header" test "$(head -1 "$WORK/q/timeseries.csv")" = "time,cpus,cpus_allocated,unused_cpus,cost,unused_cpus_cost,cost_per_cpu,oversubscribed,target_capacity,fulfilled_capacity"
+# INTERFACE.md's columns first, then every other resource's (issue 8.3)
+check "timeseries header" test "$(head -1 "$WORK/q/timeseries.csv")" = "time,cpus,cpus_allocated,unused_cpus,cost,unused_cpus_cost,cost_per_cpu,oversubscribed,target_capacity,fulfilled_capacity,mem,mem_allocated,unused_mem,unused_mem_cost,oversubscribed_mem,disk,disk_allocated,unused_disk,unused_disk_cost,oversubscribed_disk,gpus,gpus_allocated,unused_gpus,unused_gpus_cost,oversubscribed_gpus,binding_resource"
 check "instances header" test "$(head -1 "$WORK/q/instances.csv")" = "id,group,market,instance_type,availability_zone,spot,bid_price,start_time,join_time,end_time,cost"
 check "one row per 300 s over a week" test "$(($(wc -l < "$WORK/q/timeseries.csv") - 1))" -eq $((7 * 86400 / 300))
 check "first row at start_time" test "$(sed -n 2p "$WORK/q/timeseries.csv" | cut -d, -f1)" = 1456790400

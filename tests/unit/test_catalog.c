@@ -80,8 +80,52 @@ static const struct spec_case spec_cases[] = {
 	{ "m5.large", 2, 8192, 0, 0, false },                      /* 2026 only */
 	{ "p3.2xlarge", 8, 61 * 1024, 0, 1, false },
 	{ "m1.small", 1, 1740, 0, 0, false },                      /* 1740 MiB */
-	{ "g2.8xlarge", 32, 60 * 1024, 240 * 1024, 0, true },      /* 2016 only */
+	{ "g2.8xlarge", 32, 60 * 1024, 240 * 1024, 4, true },      /* 2016 only */
+	{ "g2.2xlarge", 8, 15 * 1024, 60 * 1024, 1, true },        /* 2016 only */
 };
+
+/*
+ * Issue 8.3: every type the shipped catalog lists carries its memory and a
+ * GPU count (0 written out, never an empty field): the g2 family had none.
+ * Read the data file itself, so an empty field cannot hide behind a parser
+ * that reads it as 0.
+ */
+static void test_shipped_types_have_memory_and_gpus(void **state)
+{
+	char path[4096], line[512];
+	size_t n = 0, gpu_types = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/common/data/ec2_instance_types.csv", CMAN_SOURCE_DIR);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	assert_string_equal(line, TYPES_HDR);
+	while (fgets(line, sizeof(line), f)) {
+		char *field[5], *p = line, *nl = strchr(line, '\n');
+		int k = 0;
+
+		if (nl)
+			*nl = '\0';
+		for (k = 0; k < 5; k++) {
+			field[k] = p;
+			p = strchr(p, ',');
+			if (!p && k < 4)
+				fail_msg("%s:%zu: expected 5 fields", path, n + 2);
+			if (p)
+				*p++ = '\0';
+		}
+		if (!field[2][0] || strtod(field[2], NULL) <= 0)
+			fail_msg("%s:%zu: %s has no memory", path, n + 2, field[0]);
+		if (!field[4][0])
+			fail_msg("%s:%zu: %s has no GPU count", path, n + 2, field[0]);
+		gpu_types += strtod(field[4], NULL) > 0;
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, cman_catalog_count(builtin()));
+	assert_true(gpu_types > 50);
+}
 
 static void test_builtin_specs(void **state)
 {
@@ -236,7 +280,7 @@ static void test_load_small(void **state)
 	/* CRLF, blank lines, unsorted rows */
 	assert_int_equal(load_texts(
 		"instance_type,vcpu,memory_gib,local_disk_gb,gpus\r\n"
-		"z1.big,4,16,0,\r\n"
+		"z1.big,4,16,0,0\r\n"
 		"\r\n"
 		"a1.small,1,0.5,75,2\r\n"
 		"x9.only,2,4,,0\r\n",
@@ -343,6 +387,8 @@ static const struct bad_case bad_cases[] = {
 	  "local_disk_gb" },
 	{ TYPES_HDR T1 "m1.y,1,2,,two\n", PRICES_HDR, CMAN_EINVAL, "types.csv", ":3:11:",
 	  "gpus" },
+	{ TYPES_HDR T1 "m1.y,1,2,,\n", PRICES_HDR, CMAN_EINVAL, "types.csv", ":3:11:",
+	  "gpus: expected a number, got an empty field" },
 	{ TYPES_HDR T1 ",1,2,,0\n", PRICES_HDR, CMAN_EINVAL, "types.csv", ":3:1:",
 	  "instance_type" },
 	{ TYPES_HDR T1 "m1 x,1,2,,0\n", PRICES_HDR, CMAN_EINVAL, "types.csv", ":3:1:",
@@ -485,6 +531,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_builtin_loads),
 		cmocka_unit_test(test_builtin_specs),
+		cmocka_unit_test(test_shipped_types_have_memory_and_gpus),
 		cmocka_unit_test(test_find_unknown),
 		cmocka_unit_test(test_prices),
 		cmocka_unit_test(test_every_type_priced),

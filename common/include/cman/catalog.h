@@ -39,8 +39,9 @@ int cman_catalog_builtin(const struct cman_catalog **out, struct cman_error *err
  * Caller frees with cman_catalog_free().  CMAN_EINVAL names file:line.
  *
  * Types file: header "instance_type,vcpu,memory_gib,local_disk_gb,gpus";
- * vcpu and memory_gib positive decimals, local_disk_gb and gpus decimals or
- * empty (no local disk / 0 GPUs).  Prices file: header
+ * vcpu and memory_gib positive decimals, gpus a decimal (a count is
+ * required: 0 is written out), local_disk_gb a decimal or empty (no local
+ * disk).  Prices file: header
  * "instance_type,region,usd_per_hour,source"; every type must be in the
  * types file, every region known (cman_region_known), the price positive,
  * the source tag non-empty.  Empty lines are skipped; duplicate types or

@@ -34,6 +34,23 @@ struct cman_sim_totals {
 	uint64_t autoscaler_runs;
 	uint64_t events_processed;
 	size_t n_warnings;
+	/*
+	 * Every resource (issue 8.3), indexed by enum cman_resource (cpus, mem,
+	 * disk, gpus; memory and disk in MiB).  has_data: the resource's
+	 * <res>_allocated series is recorded (CPUs: always true); the other
+	 * fields are 0 for a resource without data.  The [CMAN_RES_CPUS]
+	 * entries repeat the CPU totals above.
+	 */
+	bool has_data[CMAN_RES_COUNT];
+	double mean_capacity[CMAN_RES_COUNT];          /* joined, time-weighted */
+	double mean_allocated[CMAN_RES_COUNT];
+	double running_hours[CMAN_RES_COUNT];        /* running capacity x hours */
+	double unused_cost[CMAN_RES_COUNT];          /* dollars x unused share of the resource */
+	double oversubscribed_hours[CMAN_RES_COUNT];  /* allocated beyond running, x hours */
+	double oversubscribed_share[CMAN_RES_COUNT];  /* oversubscribed / allocated (x hours) */
+	double binding_share[CMAN_RES_COUNT + 1];         /* share of the run each resource was
+					   * binding; [4]: none (nothing allocated) */
+	double shortfall_share;           /* the largest oversubscribed_share */
 };
 
 /*
