@@ -228,6 +228,8 @@ static void scenario_block(FILE *fp, const struct cman_rundir *rd)
 		cman_fmt_grouped(c, (double)rd->events, 0), rd->events == 1 ? "" : "s");
 }
 
+static void headline_resources(FILE *fp, const struct cman_rundir *rd);
+
 static void headline(FILE *fp, const struct cman_rundir *rd)
 {
 	char v[CMAN_FMT_BUFSZ * 2], d[CMAN_FMT_BUFSZ * 3], a[CMAN_FMT_BUFSZ], b[CMAN_FMT_BUFSZ];
@@ -270,6 +272,7 @@ static void headline(FILE *fp, const struct cman_rundir *rd)
 	cman_fmt_grouped(v, (double)rd->interrupted, 0);
 	kpi(fp, rd, "instances_interrupted", (double)rd->interrupted, "Instances interrupted", v,
 	    "spot instances outbid", NULL, 0);
+	headline_resources(fp, rd);
 	fputs("</div>\n", fp);
 }
 
@@ -518,6 +521,171 @@ static int timeseries_section(FILE *fp, FILE *data, const struct cman_rundir *rd
 		   rd->col[CMAN_TS_COST_PER_CPU], 1, 1);
 	c.height = 200;
 	return cman_svg_timechart(fp, data, &c);
+}
+
+/* ---- every resource (issue 8.3) --------------------------------------- */
+
+static const char *const res_names[CMAN_RD_NRES] = { "cpus", "mem", "disk", "gpus" };
+static const char *const res_titles[CMAN_RD_NRES] = { "CPUs", "Memory", "Disk", "GPUs" };
+static const char *const res_units[CMAN_RD_NRES] = { "vCPUs", "MiB", "MiB", "GPUs" };
+static const char *const res_colors[CMAN_RD_NRES + 1] = {
+	"#1f77b4", "#2ca02c", "#8c564b", "#9467bd", "#c7c7c7",
+};
+
+/* summary.json's resources.<r>, NULL when absent. */
+static json_t *res_obj(const struct cman_rundir *rd, int r)
+{
+	return json_object_get(json_object_get((json_t *)rd->summary, "resources"),
+			       res_names[r]);
+}
+
+/* summary.json's resources.<r>.<key>, NaN when absent or null. */
+static double res_num(const struct cman_rundir *rd, int r, const char *key)
+{
+	json_t *v = json_object_get(res_obj(rd, r), key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* Headline cards: the resource binding most of the time, the demand unmet. */
+static void headline_resources(FILE *fp, const struct cman_rundir *rd)
+{
+	json_t *bs = json_object_get((json_t *)rd->summary, "binding_resource_share");
+	json_t *sf = json_object_get((json_t *)rd->summary, "shortfall_share");
+	char v[CMAN_FMT_BUFSZ * 2], d[CMAN_FMT_BUFSZ * 3], a[CMAN_FMT_BUFSZ];
+	const char *best = NULL;
+	double best_v = -1;
+	int r;
+
+	if (!json_is_object(bs) || !json_is_number(sf))
+		return;
+	for (r = 0; r <= CMAN_RD_NRES; r++) {
+		const char *n = r < CMAN_RD_NRES ? res_names[r] : "none";
+		json_t *x = json_object_get(bs, n);
+
+		if (json_is_number(x) && json_number_value(x) > best_v) {
+			best_v = json_number_value(x);
+			best = n;
+		}
+	}
+	if (best) {
+		snprintf(v, sizeof(v), "%s", best);
+		char key[64];
+
+		snprintf(d, sizeof(d), "%s of the time", cman_fmt_percent(a, best_v));
+		snprintf(key, sizeof(key), "binding_resource_share.%s", best);
+		kpi(fp, rd, key, best_v, "Binding resource", v, d, NULL, 0);
+	}
+	cman_fmt_percent(v, json_number_value(sf));
+	kpi(fp, rd, "shortfall_share", json_number_value(sf), "Demand unmet", v,
+	    "largest share of any resource's allocation beyond capacity", NULL, 0);
+}
+
+/*
+ * The table of every resource (from summary.json's "resources") and, for
+ * each resource other than CPUs with data in timeseries.csv, its capacity,
+ * allocation, oversubscription and unused cost over time; the binding
+ * resource over time.  Left out for a run directory without these (made
+ * before they existed).
+ */
+static int resources_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
+{
+	struct cman_timechart c;
+	double rate = 3600.0 / (double)rd->step, *bind = NULL;
+	char a[CMAN_FMT_BUFSZ], ids[64], title[128], lbl[4][128];
+	json_t *res = json_object_get((json_t *)rd->summary, "resources");
+	int r, rc = 0;
+	size_t i;
+
+	if (!json_is_object(res))
+		return 0;
+	fputs("<h2>Every resource</h2>\n<p class=\"note\">Each resource the autoscaler sees, "
+	      "accounted like the CPUs: unused = running capacity minus allocated, its cost = "
+	      "the cost rate times that unused share (each is a view of the same dollars, so "
+	      "they do not add up); oversubscribed = allocated beyond running capacity.  The "
+	      "binding resource is the one whose allocation is the largest share of its "
+	      "capacity.  Memory and disk in MiB.  A resource without a recorded "
+	      "<code>&lt;r&gt;_allocated</code> series has no data.</p>\n", fp);
+	fputs("<table class=\"res\">\n<thead><tr><th>resource</th><th>mean capacity</th>"
+	      "<th>mean allocated</th><th>unused cost</th><th>share of cost</th>"
+	      "<th>oversubscribed</th><th>share of demand unmet</th><th>binding</th>"
+	      "</tr></thead>\n<tbody>\n", fp);
+	for (r = 0; r < CMAN_RD_NRES; r++) {
+		fprintf(fp, "<tr><td>%s</td>", res_titles[r]);
+		if (!json_is_true(json_object_get(res_obj(rd, r), "has_data"))) {
+			fputs("<td colspan=\"7\">no data</td></tr>\n", fp);
+			continue;
+		}
+		fprintf(fp, "<td class=\"n\">%s %s</td>",
+			cman_fmt_si(a, res_num(rd, r, "mean_capacity")), res_units[r]);
+		fprintf(fp, "<td class=\"n\">%s %s</td>",
+			cman_fmt_si(a, res_num(rd, r, "mean_allocated")), res_units[r]);
+		fprintf(fp, "<td class=\"n\" data-key=\"resources.%s.unused_cost\">%s</td>",
+			res_names[r], cman_fmt_money(a, res_num(rd, r, "unused_cost")));
+		fprintf(fp, "<td class=\"n\">%s</td>",
+			cman_fmt_percent(a, res_num(rd, r, "unused_cost_share")));
+		fprintf(fp, "<td class=\"n\" data-key=\"resources.%s.oversubscribed_hours\">"
+			"%s %s-hours</td>", res_names[r],
+			cman_fmt_si(a, res_num(rd, r, "oversubscribed_hours")), res_units[r]);
+		fprintf(fp, "<td class=\"n\">%s</td>",
+			cman_fmt_percent(a, res_num(rd, r, "oversubscribed_share")));
+		fprintf(fp, "<td class=\"n\">%s of the time</td></tr>\n",
+			cman_fmt_percent(a, res_num(rd, r, "binding_share")));
+	}
+	fputs("</tbody>\n</table>\n", fp);
+
+	for (r = 1; r < CMAN_RD_NRES; r++) {
+		if (!rd->has_res[r])
+			continue;
+		snprintf(ids, sizeof(ids), "res-%s", res_names[r]);
+		snprintf(title, sizeof(title), "%s: capacity, allocation, oversubscription",
+			 res_titles[r]);
+		ts_chart(&c, rd, ids, title, res_units[r]);
+		snprintf(lbl[0], sizeof(lbl[0]), "capacity (joined, %s)", res_units[r]);
+		snprintf(lbl[1], sizeof(lbl[1]), "allocated %s", res_units[r]);
+		snprintf(lbl[2], sizeof(lbl[2]), "allocated beyond running capacity");
+		add_series(&c, lbl[0], "#1f77b4", CMAN_LINE, rd->rcol[r][CMAN_RS_CAPACITY], 1, 1);
+		add_series(&c, lbl[1], "#2ca02c", CMAN_LINE, rd->rcol[r][CMAN_RS_ALLOCATED], 1, 1);
+		add_series(&c, lbl[2], "#e7298a", CMAN_AREA, rd->rcol[r][CMAN_RS_OVERSUB], 1, 1);
+		c.height = 220;
+		if ((rc = cman_svg_timechart(fp, data, &c)))
+			return rc;
+		snprintf(ids, sizeof(ids), "res-%s-cost", res_names[r]);
+		snprintf(title, sizeof(title), "Cost rate and its unused-%s part", res_names[r]);
+		ts_chart(&c, rd, ids, title, "$/h");
+		c.money = true;
+		snprintf(lbl[3], sizeof(lbl[3]), "of which unused %s", res_names[r]);
+		add_series(&c, "cost rate", "#d62728", CMAN_AREA, rd->col[CMAN_TS_COST], 1, rate);
+		add_series(&c, lbl[3], "#ff9f1c", CMAN_AREA, rd->rcol[r][CMAN_RS_UNUSED_COST], 1,
+			   rate);
+		c.height = 200;
+		if ((rc = cman_svg_timechart(fp, data, &c)))
+			return rc;
+	}
+	if (!rd->binding)
+		return 0;
+	bind = malloc((rd->n ? rd->n : 1) * (CMAN_RD_NRES + 1) * sizeof(*bind));
+	if (!bind)
+		return CMAN_ENOMEM;
+	for (i = 0; i < rd->n; i++)
+		for (r = 0; r <= CMAN_RD_NRES; r++)
+			bind[(size_t)r * rd->n + i] = rd->binding[i] == r ? 1 : 0;
+	ts_chart(&c, rd, "res-binding", "Binding resource", "1 while binding");
+	for (r = 0; r <= CMAN_RD_NRES; r++) {
+		bool any = false;
+
+		for (i = 0; i < rd->n && !any; i++)
+			any = rd->binding[i] == r;
+		if (any)
+			add_series(&c, r < CMAN_RD_NRES ? res_names[r] : "none (nothing allocated)",
+				   res_colors[r], CMAN_AREA, bind + (size_t)r * rd->n, 1, 1);
+	}
+	c.note = "The resource whose allocation is the largest share of its running capacity, "
+		 "per step.";
+	c.height = 160;
+	rc = cman_svg_timechart(fp, data, &c);
+	free(bind);
+	return rc;
 }
 
 /* Markets sorted by cost, most expensive first (ties by name). */
@@ -888,6 +1056,8 @@ int cman_html_report(FILE *fp, const struct cman_rundir *rd)
 	warnings(fp, rd);
 	coverage_section(fp, rd);
 	rc = timeseries_section(fp, dfp, rd);
+	if (!rc)
+		rc = resources_section(fp, dfp, rd);
 	if (!rc)
 		rc = markets_section(fp, dfp, rd);
 	if (!rc)

@@ -437,14 +437,26 @@ out:
 
 /* ---- timeseries.csv --------------------------------------------------- */
 
+/* Optional columns after INTERFACE.md's: every other resource, binding. */
+#define TS_NRS ((CMAN_RD_NRES - 1) * CMAN_RS_NCOLS)
+#define TS_NALL (CMAN_TS_NCOLS + 1 + TS_NRS + 1)
+
+static const char *const binding_names[CMAN_RD_NRES + 1] = {
+	"cpus", "mem", "disk", "gpus", "none",
+};
+
 static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman_error *err)
 {
-	static const char *const names[CMAN_TS_NCOLS + 1] = {
+	static const char *const names[TS_NALL] = {
 		"time", "cpus", "cpus_allocated", "unused_cpus", "cost", "unused_cpus_cost",
 		"cost_per_cpu", "oversubscribed", "target_capacity", "fulfilled_capacity",
+		"mem", "mem_allocated", "unused_mem_cost", "oversubscribed_mem",
+		"disk", "disk_allocated", "unused_disk_cost", "oversubscribed_disk",
+		"gpus", "gpus_allocated", "unused_gpus_cost", "oversubscribed_gpus",
+		"binding_resource",
 	};
 	struct lines lr;
-	int cols[CMAN_TS_NCOLS + 1], n_fields = 0, rc, k;
+	int cols[TS_NALL], n_fields = 0, rc, k, r;
 	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
 	size_t expect = (size_t)((rd->end - rd->start + rd->step - 1) / rd->step), i = 0;
 	double sum = 0;
@@ -452,7 +464,7 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 	rc = lines_open(&lr, path, false, NULL, err);
 	if (rc)
 		goto out;
-	rc = header_columns(&lr, names, CMAN_TS_NCOLS + 1, cols, &n_fields, err);
+	rc = header_columns(&lr, names, TS_NALL, cols, &n_fields, err);
 	if (rc)
 		goto out;
 	for (k = 0; k <= CMAN_TS_NCOLS; k++)
@@ -466,6 +478,23 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 			goto out;
 		}
+	}
+	for (r = 1; r < CMAN_RD_NRES; r++) {
+		bool all = true;
+
+		for (k = 0; k < CMAN_RS_NCOLS; k++)
+			all = all && cols[CMAN_TS_NCOLS + 1 + (r - 1) * CMAN_RS_NCOLS + k] >= 0;
+		for (k = 0; k < CMAN_RS_NCOLS && all; k++) {
+			rd->rcol[r][k] = malloc((expect ? expect : 1) * sizeof(double));
+			if (!rd->rcol[r][k]) {
+				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+				goto out;
+			}
+		}
+	}
+	if (cols[TS_NALL - 1] >= 0 && !(rd->binding = malloc(expect ? expect : 1))) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
 	}
 	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
 		int n;
@@ -507,6 +536,39 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 						   cman_ts_names[k], (int)(fe[c] - fs[c]), fs[c]);
 				goto out;
 			}
+		}
+		for (r = 1; r < CMAN_RD_NRES; r++) {
+			for (k = 0; k < CMAN_RS_NCOLS && rd->rcol[r][0]; k++) {
+				int c = cols[CMAN_TS_NCOLS + 1 + (r - 1) * CMAN_RS_NCOLS + k];
+				double *v = &rd->rcol[r][k][i];
+
+				if (cman_parse_number(fs[c], fe[c], v)) {
+					rc = cman_error_at(err, path, lr.line, col_of(fs, s, c),
+							   "%s '%.*s': expected a number or nothing",
+							   names[CMAN_TS_NCOLS + 1 +
+								 (r - 1) * CMAN_RS_NCOLS + k],
+							   (int)(fe[c] - fs[c]), fs[c]);
+					goto out;
+				}
+				if (!isnan(*v))
+					rd->has_res[r] = true;
+			}
+		}
+		if (rd->binding) {
+			int c = cols[TS_NALL - 1];
+			size_t len = (size_t)(fe[c] - fs[c]);
+
+			for (k = 0; k <= CMAN_RD_NRES; k++)
+				if (strlen(binding_names[k]) == len &&
+				    !memcmp(binding_names[k], fs[c], len))
+					break;
+			if (k > CMAN_RD_NRES) {
+				rc = cman_error_at(err, path, lr.line, col_of(fs, s, c),
+						   "binding_resource '%.*s': expected cpus, mem, "
+						   "disk, gpus or none", (int)len, fs[c]);
+				goto out;
+			}
+			rd->binding[i] = (unsigned char)k;
 		}
 		if (!isnan(rd->col[CMAN_TS_COST][i]))
 			sum += rd->col[CMAN_TS_COST][i];
@@ -936,6 +998,10 @@ void cman_rundir_release(struct cman_rundir *rd)
 	free(rd->warnings);
 	for (k = 0; k < CMAN_TS_NCOLS; k++)
 		free(rd->col[k]);
+	for (i = 0; i < CMAN_RD_NRES; i++)
+		for (k = 0; k < CMAN_RS_NCOLS; k++)
+			free(rd->rcol[i][k]);
+	free(rd->binding);
 	for (i = 0; i < rd->n_markets; i++) {
 		free(rd->markets[i].name);
 		free(rd->markets[i].instance_type);

@@ -30,6 +30,24 @@ enum cman_ts_col {
 /* Column names as in timeseries.csv's header. */
 extern const char *const cman_ts_names[CMAN_TS_NCOLS];
 
+/*
+ * The columns of each other resource in timeseries.csv (issue 8.3):
+ * "<r>", "<r>_allocated", "unused_<r>_cost", "oversubscribed_<r>" for r in
+ * mem, disk, gpus (README "Every resource").
+ */
+enum cman_rs_col {
+	CMAN_RS_CAPACITY,
+	CMAN_RS_ALLOCATED,
+	CMAN_RS_UNUSED_COST,
+	CMAN_RS_OVERSUB,
+	CMAN_RS_NCOLS
+};
+
+/* Resources as in the run's files: cpus, mem, disk, gpus (enum cman_resource). */
+#define CMAN_RD_NRES 4
+/* binding[] for a row whose binding_resource is "none". */
+#define CMAN_RD_NO_BINDING 4
+
 /* One line of decisions.jsonl. */
 struct cman_report_decision {
 	int64_t time;
@@ -67,6 +85,13 @@ struct cman_rundir {
 	/* timeseries.csv: n rows at start + i * step; NaN for empty fields */
 	size_t n;
 	double *col[CMAN_TS_NCOLS];
+	/* the other resources' columns: rcol[r] for r = 1..3 (mem, disk,
+	 * gpus; [0] unused) is set when the file has the columns and some
+	 * value in them (has_res[r]); binding[i] is the row's binding resource
+	 * (0..3, or CMAN_RD_NO_BINDING), NULL when the column is absent */
+	bool has_res[CMAN_RD_NRES];
+	double *rcol[CMAN_RD_NRES][CMAN_RS_NCOLS];
+	unsigned char *binding;
 
 	/* markets.csv (has_markets false when the file is absent): n_mt rows
 	 * of time at mt_start + k * mt_step, values [k * n_markets + m], NaN
