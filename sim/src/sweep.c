@@ -24,14 +24,22 @@
 
 const char *const cman_sweep_metric_names[CMAN_SWEEP_N_METRICS] = {
 	"cost", "unused_cost", "oversubscribed_cpu_hours", "interruptions",
+	"shortfall_share", "oversubscribed_mem_hours", "oversubscribed_disk_hours",
+	"oversubscribed_gpu_hours",
 };
 
 /* The journal's names of the metrics (those of summary.json). */
 static const char *const journal_names[CMAN_SWEEP_N_METRICS] = {
 	"total_cost", "unused_cpus_cost", "oversubscribed_cpu_hours", "instances_interrupted",
+	"shortfall_share", "oversubscribed_mem_hours", "oversubscribed_disk_hours",
+	"oversubscribed_gpu_hours",
 };
 
-#define JOURNAL_VERSION 1
+/* 2: the per-resource totals (issue 8.3) */
+#define JOURNAL_VERSION 2
+
+/* The chart's and the Pareto front's measure of under-provisioning. */
+#define SHORT CMAN_SWEEP_SHORTFALL
 
 /* ---- grid ---- */
 
@@ -370,7 +378,7 @@ int cman_sweep_summarize(const struct cman_sweep_results *r, struct cman_sweep_s
 				goto out;
 			}
 		}
-		xs[p] = out[p].m[CMAN_SWEEP_OVERSUB].mean;
+		xs[p] = out[p].m[SHORT].mean;
 		ys[p] = out[p].m[CMAN_SWEEP_COST].mean;
 	}
 	cman_sweep_pareto(xs, ys, np, front);
@@ -841,7 +849,7 @@ static int write_chart(FILE *fp, const struct cman_sweep_grid *g,
 	bool first;
 
 	for (p = 0; p < r->n_points; p++) {
-		const struct cman_sweep_stats *x = &s[p].m[CMAN_SWEEP_OVERSUB];
+		const struct cman_sweep_stats *x = &s[p].m[SHORT];
 		const struct cman_sweep_stats *y = &s[p].m[CMAN_SWEEP_COST];
 
 		xlo = fmin(xlo, x->ci_low);
@@ -854,7 +862,7 @@ static int write_chart(FILE *fp, const struct cman_sweep_grid *g,
 	axis_fit(&ay, ylo, yhi);
 	fprintf(fp, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
 		"viewBox=\"0 0 %d %d\" role=\"img\" aria-label=\"mean cost against mean "
-		"oversubscribed CPU-hours\">\n", CW, CH, CW, CH);
+		"share of demand unmet\">\n", CW, CH, CW, CH);
 	fprintf(fp, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"plot\"/>\n",
 		ML, MT, CW - ML - MR, CH - MT - MB);
 	for (v = ax.lo; v <= ax.hi + ax.step * 1e-6; v += ax.step) {
@@ -870,7 +878,7 @@ static int write_chart(FILE *fp, const struct cman_sweep_grid *g,
 			ML, sy(&ay, v), CW - MR, sy(&ay, v), ML - 6, sy(&ay, v) + 4, buf);
 	}
 	fprintf(fp, "<text x=\"%d\" y=\"%d\" class=\"label\" text-anchor=\"middle\">"
-		"oversubscribed CPU-hours (mean over replicas)</text>\n",
+		"share of demand unmet, the shortest resource (mean over replicas)</text>\n",
 		(ML + CW - MR) / 2, CH - 12);
 	fprintf(fp, "<text x=\"16\" y=\"%d\" class=\"label\" text-anchor=\"middle\" "
 		"transform=\"rotate(-90 16 %d)\">cost, $ (mean over replicas)</text>\n",
@@ -889,8 +897,8 @@ static int write_chart(FILE *fp, const struct cman_sweep_grid *g,
 		for (k = n_front; k > 0; k--) {
 			const struct cman_sweep_summary *q = &s[order[k - 1]];
 
-			if (q->m[CMAN_SWEEP_OVERSUB].mean < s[p].m[CMAN_SWEEP_OVERSUB].mean ||
-			    (q->m[CMAN_SWEEP_OVERSUB].mean == s[p].m[CMAN_SWEEP_OVERSUB].mean &&
+			if (q->m[SHORT].mean < s[p].m[SHORT].mean ||
+			    (q->m[SHORT].mean == s[p].m[SHORT].mean &&
 			     q->m[CMAN_SWEEP_COST].mean <= s[p].m[CMAN_SWEEP_COST].mean))
 				break;
 			order[k] = order[k - 1];
@@ -902,7 +910,7 @@ static int write_chart(FILE *fp, const struct cman_sweep_grid *g,
 		fputs("<polyline class=\"front\" points=\"", fp);
 		for (p = 0; p < n_front; p++)
 			fprintf(fp, "%s%.1f,%.1f", p ? " " : "",
-				sx(&ax, s[order[p]].m[CMAN_SWEEP_OVERSUB].mean),
+				sx(&ax, s[order[p]].m[SHORT].mean),
 				sy(&ay, s[order[p]].m[CMAN_SWEEP_COST].mean));
 		fputs("\"/>\n", fp);
 	}
@@ -910,7 +918,7 @@ static int write_chart(FILE *fp, const struct cman_sweep_grid *g,
 	/* dots: the others first, the front on top */
 	for (first = true;; first = false) {
 		for (p = 0; p < r->n_points; p++) {
-			const struct cman_sweep_stats *x = &s[p].m[CMAN_SWEEP_OVERSUB];
+			const struct cman_sweep_stats *x = &s[p].m[SHORT];
 			const struct cman_sweep_stats *y = &s[p].m[CMAN_SWEEP_COST];
 			double cx = sx(&ax, x->mean), cy = sy(&ay, y->mean);
 
@@ -920,9 +928,10 @@ static int write_chart(FILE *fp, const struct cman_sweep_grid *g,
 			fprintf(fp, "<g class=\"%s\"><title>#%zu ", s[p].pareto ? "best" : "pt",
 				p + 1);
 			point_label(fp, g, sets);
-			fprintf(fp, ": cost $%.2f [%.2f, %.2f], oversubscribed %.2f [%.2f, %.2f] "
-				"CPU-hours%s</title>", y->mean, y->ci_low, y->ci_high, x->mean,
-				x->ci_low, x->ci_high, s[p].pareto ? " (Pareto front)" : "");
+			fprintf(fp, ": cost $%.2f [%.2f, %.2f], demand unmet %.4f%% [%.4f, %.4f]"
+				"%s</title>", y->mean, y->ci_low, y->ci_high, 100 * x->mean,
+				100 * x->ci_low, 100 * x->ci_high,
+				s[p].pareto ? " (Pareto front)" : "");
 			if (x->ci_high > x->ci_low)
 				fprintf(fp, "<line class=\"err\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 					"y2=\"%.1f\"/>", sx(&ax, x->ci_low), cy, sx(&ax, x->ci_high),
@@ -996,9 +1005,11 @@ int cman_sweep_write_html(const char *path, const char *title, const struct cman
 		r->n_replicas == 1 ? "" : "s", r->n_points * r->n_replicas, first_seed);
 	fputs("<h2>Cost against under-provisioning</h2>\n", fp);
 	fprintf(fp, "<p class=\"note\">One dot per point with its error bars; the %zu "
-		"point%s of the Pareto front (no other point is both cheaper and less "
-		"oversubscribed) in orange, joined by the dashed line.  Hover over a dot for "
-		"its parameters; the table below has every number.</p>\n",
+		"point%s of the Pareto front (no other point is both cheaper and leaves less "
+		"demand unmet) in orange, joined by the dashed line.  Hover over a dot for "
+		"its parameters; the table below has every number.  Demand unmet: of each "
+		"resource with data (cpus, mem, disk, gpus), allocation beyond running capacity "
+		"over allocation, integrated over the run; the largest of them.</p>\n",
 		n_front, n_front == 1 ? "" : "s");
 	if (write_chart(fp, g, r, s, sets)) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
@@ -1012,7 +1023,8 @@ int cman_sweep_write_html(const char *path, const char *title, const struct cman
 	}
 	fputs("<th>cost $ (mean)</th><th>95% CI</th><th>p5</th><th>p50</th><th>p95</th>"
 	      "<th>unused cost $</th><th>oversubscribed CPU-h</th><th>95% CI</th>"
-	      "<th>interruptions</th><th>Pareto</th></tr>\n", fp);
+	      "<th>interruptions</th><th>demand unmet</th><th>oversubscribed mem MiB-h</th>"
+	      "<th>oversubscribed GPU-h</th><th>Pareto</th></tr>\n", fp);
 	for (p = 0; p < r->n_points; p++) {
 		const struct cman_sweep_stats *c = &s[p].m[CMAN_SWEEP_COST];
 		const struct cman_sweep_stats *o = &s[p].m[CMAN_SWEEP_OVERSUB];
@@ -1026,10 +1038,12 @@ int cman_sweep_write_html(const char *path, const char *title, const struct cman
 		}
 		fprintf(fp, "<td>%.2f</td><td>%.2f &ndash; %.2f</td><td>%.2f</td><td>%.2f</td>"
 			"<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f &ndash; %.2f</td>"
-			"<td>%.1f</td><td>%s</td></tr>\n", c->mean, c->ci_low, c->ci_high, c->p5,
+			"<td>%.1f</td><td>%.4f%%</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>\n",
+			c->mean, c->ci_low, c->ci_high, c->p5,
 			c->p50, c->p95, s[p].m[CMAN_SWEEP_UNUSED_COST].mean, o->mean, o->ci_low,
 			o->ci_high, s[p].m[CMAN_SWEEP_INTERRUPTIONS].mean,
-			s[p].pareto ? "&#9733;" : "");
+			100 * s[p].m[SHORT].mean, s[p].m[CMAN_SWEEP_OVERSUB_MEM].mean,
+			s[p].m[CMAN_SWEEP_OVERSUB_GPU].mean, s[p].pareto ? "&#9733;" : "");
 	}
 	fputs("</table>\n</body>\n</html>\n", fp);
 	rc = cman_atomic_commit(&f, err);

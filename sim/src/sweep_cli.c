@@ -172,6 +172,10 @@ static int run_one(struct sweep *sw, size_t point, size_t replica, struct cman_s
 		out->v[CMAN_SWEEP_UNUSED_COST] = t->unused_cpus_cost;
 		out->v[CMAN_SWEEP_OVERSUB] = t->oversubscribed_cpu_hours;
 		out->v[CMAN_SWEEP_INTERRUPTIONS] = (double)t->instances_interrupted;
+		out->v[CMAN_SWEEP_SHORTFALL] = t->shortfall_share;
+		out->v[CMAN_SWEEP_OVERSUB_MEM] = t->oversubscribed_hours[CMAN_RES_MEM];
+		out->v[CMAN_SWEEP_OVERSUB_DISK] = t->oversubscribed_hours[CMAN_RES_DISK];
+		out->v[CMAN_SWEEP_OVERSUB_GPU] = t->oversubscribed_hours[CMAN_RES_GPUS];
 	}
 	cman_sim_free(sim);
 	cman_scenario_release(&sc);

@@ -34,14 +34,14 @@ for r, (d, b, cost) in zip(rows, want):
 assert [r["pareto"] for r in rows] == ["0", "1", "0", "0"], rows
 cols = list(rows[0].keys())
 assert cols[:3] == ["simulation.discount", "simulation.billing", "replicas"], cols
-assert cols[-1] == "pareto" and len(cols) == 3 + 4 * 6 + 1, cols
+assert cols[-1] == "pareto" and len(cols) == 3 + 8 * 6 + 1, cols
 EOF
 
 # the journal: one line per run, replica r of every point with seed r
 check "journal: common random numbers" python3 - "$WORK/j2/sweep.journal.jsonl" <<'EOF'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
-assert lines[0]["sweep_journal"] == 1
+assert lines[0]["sweep_journal"] == 2
 runs = lines[1:]
 assert len(runs) == 12, len(runs)
 seeds = {}

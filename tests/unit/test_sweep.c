@@ -595,7 +595,7 @@ static void test_write_csv(void **state)
 	text = slurp(path);
 	assert_int_equal(strncmp(text, "k,replicas,cost_mean,cost_ci95_low,cost_ci95_high,"
 				 "cost_p5,cost_p50,cost_p95,unused_cost_mean,", 60), 0);
-	assert_non_null(strstr(text, ",interruptions_p95,pareto\n"));
+	assert_non_null(strstr(text, ",oversubscribed_gpu_hours_p95,pareto\n"));
 	line2 = strchr(text, '\n') + 1;
 	/* point 1: cost 0 and 1: mean 0.5, half-width 12.7062047362 * 0.5 */
 	assert_int_equal(strncmp(line2, "\"{a: 1, b: 2}\",2,0.5,-5.853102368,6.853102368,0.05,"

@@ -30,11 +30,19 @@ enum cman_sweep_metric {
 	CMAN_SWEEP_UNUSED_COST,     /* unused_cpus_cost, dollars */
 	CMAN_SWEEP_OVERSUB,         /* oversubscribed_cpu_hours */
 	CMAN_SWEEP_INTERRUPTIONS,   /* instances_interrupted */
+	/* every resource (issue 8.3) */
+	CMAN_SWEEP_SHORTFALL,       /* shortfall_share: the largest share of any
+				     * resource's demand beyond capacity */
+	CMAN_SWEEP_OVERSUB_MEM,     /* oversubscribed_mem_hours (MiB-hours; 0 without data) */
+	CMAN_SWEEP_OVERSUB_DISK,    /* oversubscribed_disk_hours (MiB-hours) */
+	CMAN_SWEEP_OVERSUB_GPU,     /* oversubscribed_gpu_hours */
 	CMAN_SWEEP_N_METRICS
 };
 
 /* Column stems of the metrics: "cost", "unused_cost",
-   "oversubscribed_cpu_hours", "interruptions". */
+   "oversubscribed_cpu_hours", "interruptions", "shortfall_share",
+   "oversubscribed_mem_hours", "oversubscribed_disk_hours",
+   "oversubscribed_gpu_hours". */
 extern const char *const cman_sweep_metric_names[CMAN_SWEEP_N_METRICS];
 
 /* Upper bound on points x replicas of one sweep. */
@@ -74,7 +82,7 @@ struct cman_sweep_stats {
 
 struct cman_sweep_summary {
 	struct cman_sweep_stats m[CMAN_SWEEP_N_METRICS];
-	bool pareto;                /* not dominated in (oversubscribed, cost) */
+	bool pareto;                /* not dominated in (shortfall share, cost) */
 };
 
 /* An open journal (append-only). */
@@ -147,7 +155,8 @@ void cman_sweep_pareto(const double *x, const double *y, size_t n, bool *front);
 /*
  * Summaries of every point of r (all runs must be done) into
  * out[0..n_points): per-metric statistics, and the Pareto front of
- * (mean oversubscribed CPU-hours, mean cost).
+ * (mean shortfall share, mean cost): the shortfall of whichever resource
+ * falls shortest, so a memory-bound pool is judged by its memory.
  */
 int cman_sweep_summarize(const struct cman_sweep_results *r, struct cman_sweep_summary *out,
 			 struct cman_error *err);
@@ -190,7 +199,7 @@ void cman_sweep_journal_close(struct cman_sweep_journal *j);
  * Write sweep.csv to path (temporary file renamed into place): one row per
  * point in grid order: the axes' values (columns named by their keys),
  * replicas, then for cost, unused_cost, oversubscribed_cpu_hours and
- * interruptions: <m>_mean, <m>_ci95_low, <m>_ci95_high, <m>_p5, <m>_p50,
+ * interruptions, then shortfall_share and oversubscribed_{mem,disk,gpu}_hours: <m>_mean, <m>_ci95_low, <m>_ci95_high, <m>_p5, <m>_p50,
  * <m>_p95; then pareto (1 on the front, else 0).  Numbers as
  * cman_csv_number writes them, so equal runs give identical bytes.
  */
