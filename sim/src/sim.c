@@ -1026,6 +1026,21 @@ static int start_groups(struct cman_sim *sim, struct cman_error *err)
 				target = v;
 			}
 		}
+		/* data coverage: where the starting fleet comes from */
+		if (best_t == INT64_MIN) {
+			rc = sim_warn(sim, "data coverage: no initial_target_capacity and no recorded "
+				      "'%s' at or before the start: the starting fleet is the "
+				      "groups' own target capacities", key);
+		} else if (sc->start_time - best_t >= sc->cov_stale_after) {
+			char when[CMAN_TIME_BUFSZ];
+
+			rc = sim_warn(sim, "data coverage: the starting target %g comes from a "
+				      "target_capacity sample of %s, %.1f h before the start",
+				      target, cman_time_format(best_t, when),
+				      (double)(sc->start_time - best_t) / 3600);
+		}
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
 	}
 	cur = calloc(sim->n_groups, sizeof(*cur));
 	out = calloc(sim->n_groups, sizeof(*out));

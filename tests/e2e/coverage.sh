@@ -175,6 +175,15 @@ check "(c) replay before the data: exit 2" test $rc -eq 2
 check "(c) replay before the data: says so" grep -qF "no samples of metadata 'fulfilled_capacity|cluster=example,pool=batch.mesos' at or before 2016-01-31T23:59:59Z" "$WORK/c3.err"
 check "(c) replay before the data: samples after the window" grep -qF "its samples all come after the window" "$WORK/c3.err"
 
+# autoscaler mode without initial_target_capacity: the starting target is the
+# recorded one in force at the start; 24 h 9 min 1 s old here (the last
+# target sample is at 2016-03-07T23:50:59Z)
+grep -v '^initial_target_capacity' "$AS" | sed "s|clusterman_json: data/|clusterman_json: $CMAN_SRC/scenarios/data/|" > "$WORK/noinit.yaml"
+"$CMAN_SIM" run "$WORK/noinit.yaml" --set start_time=2016-03-09T00:00:00Z --set end_time=2016-03-10T00:00:00Z \
+	--set output.reports=[] -o "$WORK/ni" > /dev/null 2> "$WORK/ni.err"
+check "stale starting target warned" grep -qF "the starting target 1320 comes from a target_capacity sample of 2016-03-07T23:50:59Z, 24.2 h before the start" "$WORK/ni.err"
+check "stale starting target in summary.json" grep -qF '"data coverage: the starting target 1320' "$WORK/ni/summary.json"
+
 # ---- by hand: gaps and starvation in a 12-hour replay -----------------------
 # m5.large (2 vCPUs, weight 2), target 200; capacity 200 (100 instances)
 # except 80 from 03:00 to 05:00 and 100 from 08:00 to 08:30; allocation 150
