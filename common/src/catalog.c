@@ -93,15 +93,27 @@ static const struct region regions[] = {
 struct price {
 	int type;      /* index into cat->types */
 	int region;    /* index into regions[] */
+	int table;     /* index into cat->tables (the row's source tag) */
 	double usd;
 	int line;      /* source line, for duplicate reports while loading */
+};
+
+#define MAX_TABLES 16
+#define TABLE_NAME_MAX 32
+
+/* A dated price table: the rows sharing one source tag. */
+struct table {
+	char name[TABLE_NAME_MAX];
+	int64_t time;   /* the date its tag starts with; CMAN_CATALOG_UNDATED */
 };
 
 struct cman_catalog {
 	struct cman_instance_type *types;   /* ntypes, sorted by name */
 	size_t ntypes;
-	struct price *prices;               /* nprices, sorted (type, region) */
+	struct price *prices;               /* nprices, sorted (type, region, table) */
 	size_t nprices;
+	struct table tables[MAX_TABLES];    /* in order of first appearance */
+	size_t ntables;
 	size_t *price_start;                /* ntypes + 1 offsets into prices */
 	char *names;                        /* arena of the type names */
 };
@@ -339,7 +351,80 @@ static int cmp_price(const void *a, const void *b)
 		return x->type < y->type ? -1 : 1;
 	if (x->region != y->region)
 		return x->region < y->region ? -1 : 1;
+	if (x->table != y->table)
+		return x->table < y->table ? -1 : 1;
 	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/*
+ * The date a source tag starts with: "YYYY", "YYYY-MM" or "YYYY-MM-DD"
+ * (then the end of the tag or a character other than a digit or '-'),
+ * as epoch seconds of its first day; CMAN_CATALOG_UNDATED otherwise.
+ */
+static int64_t tag_time(const char *s, size_t len)
+{
+	int v[3] = { 0, 1, 1 }, digits[3] = { 4, 2, 2 };
+	size_t i = 0;
+	int k;
+
+	for (k = 0; k < 3; k++) {
+		int n = 0;
+
+		if (k > 0) {
+			if (i >= len || s[i] != '-')
+				break;
+			i++;
+		}
+		v[k] = 0;
+		while (i < len && s[i] >= '0' && s[i] <= '9' && n < digits[k]) {
+			v[k] = v[k] * 10 + (s[i++] - '0');
+			n++;
+		}
+		if (n != digits[k])
+			return CMAN_CATALOG_UNDATED;
+	}
+	if (i < len && ((s[i] >= '0' && s[i] <= '9') || s[i] == '-'))
+		return CMAN_CATALOG_UNDATED;
+	if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31)
+		return CMAN_CATALOG_UNDATED;
+	return days_from_civil(v[0], v[1], v[2]) * 86400;
+}
+
+/* The index of the table named by a source tag, added on first sight. */
+static int table_index(struct cman_catalog *cat, const char *s, size_t len,
+		       const char *file, int line, int col, struct cman_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < cat->ntables; i++)
+		if (strlen(cat->tables[i].name) == len && !memcmp(cat->tables[i].name, s, len))
+			return (int)i;
+	if (len >= TABLE_NAME_MAX)
+		return cman_error_at(err, file, line, col,
+				     "source: '%.*s' is too long, expected at most %d characters",
+				     40, s, TABLE_NAME_MAX - 1);
+	if (cat->ntables == MAX_TABLES)
+		return cman_error_at(err, file, line, col,
+				     "source: more than %d different source tags, expected "
+				     "at most %d price tables", MAX_TABLES, MAX_TABLES);
+	memcpy(cat->tables[i].name, s, len);
+	cat->tables[i].name[len] = '\0';
+	cat->tables[i].time = tag_time(s, len);
+	cat->ntables++;
+	return (int)i;
 }
 
 static int parse_types(struct cman_catalog *cat, const char *text, size_t len,
@@ -459,6 +544,11 @@ static int parse_prices(struct cman_catalog *cat, const char *text, size_t len,
 					   "source: expected a non-empty source tag");
 			goto out;
 		}
+		rc = table_index(cat, r.f[3], r.flen[3], file, r.line, col_of(&r, 3), err);
+		if (rc < 0)
+			goto out;
+		p->table = rc;
+		rc = 0;
 		p->line = r.line;
 		n++;
 	}
@@ -468,11 +558,12 @@ static int parse_prices(struct cman_catalog *cat, const char *text, size_t len,
 	for (size_t i = 0; i < n; i++) {
 		const struct price *p = &cat->prices[i];
 
-		if (i > 0 && p->type == p[-1].type && p->region == p[-1].region) {
+		if (i > 0 && p->type == p[-1].type && p->region == p[-1].region &&
+		    p->table == p[-1].table) {
 			rc = cman_error_at(err, file, p->line, 1,
-					   "duplicate price for (%s, %s) (also on line %d)",
+					   "duplicate price for (%s, %s) in table %s (also on line %d)",
 					   cat->types[p->type].name, regions[p->region].name,
-					   p[-1].line);
+					   cat->tables[p->table].name, p[-1].line);
 			goto out;
 		}
 		cat->price_start[p->type + 1]++;
@@ -659,29 +750,39 @@ static double distance(const struct region *a, const struct region *b)
 	return 2 * asin(sqrt(h < 1 ? h : 1));
 }
 
-int cman_catalog_ondemand_price(const struct cman_catalog *cat,
-				const struct cman_instance_type *type,
-				const char *region, double *price,
-				const char **used_region)
+/* How far a table's date is from t (undated tables: farthest). */
+static uint64_t time_gap(const struct table *tb, int64_t t)
+{
+	if (tb->time == CMAN_CATALOG_UNDATED)
+		return UINT64_MAX;
+	return tb->time > t ? (uint64_t)tb->time - (uint64_t)t : (uint64_t)t - (uint64_t)tb->time;
+}
+
+int cman_catalog_ondemand_price_at(const struct cman_catalog *cat,
+				   const struct cman_instance_type *type,
+				   const char *region, int64_t t, int table,
+				   double *price, const char **used_region,
+				   const char **used_table)
 {
 	const struct price *first, *last, *best = NULL;
 	const struct region *from;
 	double best_d = INFINITY;
-	int r, t, part;
+	uint64_t best_g = UINT64_MAX;
+	int r, ti, part;
 
 	if (!type)
 		return CMAN_ENOTFOUND;
-	t = type->index;
-	if (t < 0 || (size_t)t >= cat->ntypes || &cat->types[t] != type) {
+	ti = type->index;
+	if (ti < 0 || (size_t)ti >= cat->ntypes || &cat->types[ti] != type) {
 		/* a type from another catalog: look it up by name */
 		const struct cman_instance_type *mine = cman_catalog_find(cat, type->name);
 
 		if (!mine)
 			return CMAN_ENOTFOUND;
-		t = mine->index;
+		ti = mine->index;
 	}
-	first = cat->prices + cat->price_start[t];
-	last = cat->prices + cat->price_start[t + 1];
+	first = cat->prices + cat->price_start[ti];
+	last = cat->prices + cat->price_start[ti + 1];
 	if (first == last)
 		return CMAN_ENOTFOUND;
 	r = region ? region_index(region, strlen(region)) : -1;
@@ -689,24 +790,75 @@ int cman_catalog_ondemand_price(const struct cman_catalog *cat,
 		r = region_index("us-east-1", 9);   /* unknown location: start there */
 	from = &regions[r];
 	part = partition_of(from->name);
+	/* the nearest region first, then the table nearest in time */
 	for (const struct price *p = first; p < last; p++) {
-		double d;
+		uint64_t g = p->table == table ? 0 : time_gap(&cat->tables[p->table], t);
+		double d = 0;
 
-		if (p->region == r) {
-			best = p;
-			break;
+		if (p->region != r) {
+			d = distance(from, &regions[p->region]);
+			/* another partition only when this one has no price at all */
+			if (partition_of(regions[p->region].name) != part)
+				d += 10.0;   /* more than any distance on Earth (pi) */
 		}
-		/* another partition only when this one has no price at all */
-		d = distance(from, &regions[p->region]);
-		if (partition_of(regions[p->region].name) != part)
-			d += 10.0;   /* more than any distance on Earth (pi) */
-		if (d < best_d) {
+		if (!best || d < best_d || (d == best_d && g < best_g)) {
 			best_d = d;
+			best_g = g;
 			best = p;
 		}
 	}
 	*price = best->usd;
 	if (used_region)
 		*used_region = regions[best->region].name;
+	if (used_table)
+		*used_table = cat->tables[best->table].name;
 	return 0;
+}
+
+int cman_catalog_ondemand_price(const struct cman_catalog *cat,
+				const struct cman_instance_type *type,
+				const char *region, double *price,
+				const char **used_region)
+{
+	return cman_catalog_ondemand_price_at(cat, type, region, INT64_MAX, -1, price,
+					      used_region, NULL);
+}
+
+size_t cman_catalog_n_tables(const struct cman_catalog *cat)
+{
+	return cat->ntables;
+}
+
+const char *cman_catalog_table_name(const struct cman_catalog *cat, size_t i)
+{
+	return i < cat->ntables ? cat->tables[i].name : NULL;
+}
+
+int64_t cman_catalog_table_time(const struct cman_catalog *cat, size_t i)
+{
+	return i < cat->ntables ? cat->tables[i].time : CMAN_CATALOG_UNDATED;
+}
+
+int cman_catalog_table_find(const struct cman_catalog *cat, const char *name)
+{
+	for (size_t i = 0; i < cat->ntables; i++)
+		if (!strcmp(cat->tables[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+int cman_catalog_table_at(const struct cman_catalog *cat, int64_t t)
+{
+	uint64_t best_g = UINT64_MAX;
+	int best = -1;
+
+	for (size_t i = 0; i < cat->ntables; i++) {
+		uint64_t g = time_gap(&cat->tables[i], t);
+
+		if (best < 0 || g < best_g) {
+			best = (int)i;
+			best_g = g;
+		}
+	}
+	return best;
 }

@@ -1019,6 +1019,76 @@ out:
 	return rc;
 }
 
+static double jnum(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/*
+ * Which on-demand price table priced the run, and the spot instances
+ * against the same instance-hours on demand (summary.json's
+ * on_demand_prices and spot_vs_on_demand; absent in older runs).
+ */
+static void on_demand_section(FILE *fp, const struct cman_rundir *rd)
+{
+	json_t *p = json_object_get(rd->summary, "on_demand_prices");
+	json_t *c = json_object_get(rd->summary, "spot_vs_on_demand");
+	json_t *t = json_object_get(p, "table"), *mk = json_object_get(p, "markets"), *per, *v;
+	char a[CMAN_FMT_BUFSZ], b[CMAN_FMT_BUFSZ], d[CMAN_FMT_BUFSZ], e[CMAN_FMT_BUFSZ];
+	const char *name;
+	size_t i;
+
+	if (!json_is_object(p) || !json_is_object(c))
+		return;
+	fputs("<h2>Spot against on-demand</h2>\n<p>On-demand prices: the <b>", fp);
+	cman_html_escape(fp, json_is_string(t) ? json_string_value(t) : "(none)");
+	fputs("</b> price table (", fp);
+	t = json_object_get(p, "chosen_by");
+	cman_html_escape(fp, json_is_string(t) ? json_string_value(t) : "");
+	fprintf(fp, ")%s.</p>\n", jnum(p, "scenario_prices") > 0
+		? "; the scenario's prices.on_demand prices some markets" : "");
+	fputs("<table>\n<thead><tr><th>Market</th><th>On-demand $/h</th><th>Price from</th>"
+	      "</tr></thead>\n<tbody>\n", fp);
+	json_object_foreach(mk, name, v) {
+		json_t *src = json_object_get(v, "source");
+
+		fputs("<tr><td>", fp);
+		cman_html_escape(fp, name);
+		fprintf(fp, "</td><td class=\"n\">%s</td><td>",
+			cman_fmt_price(a, jnum(v, "usd_per_hour")));
+		cman_html_escape(fp, json_is_string(src) ? json_string_value(src) : "");
+		fputs("</td></tr>\n", fp);
+	}
+	fputs("</tbody>\n</table>\n", fp);
+	fprintf(fp, "<p>The spot instances cost <b>%s</b>; the same instance-hours on demand "
+		"would have cost <b>%s</b>: spot saved <b>%s</b> (%s).</p>\n",
+		cman_fmt_money(a, jnum(c, "spot_cost")), cman_fmt_money(b, jnum(c, "on_demand_cost")),
+		cman_fmt_money(d, jnum(c, "savings")),
+		cman_fmt_percent(e, jnum(c, "savings_share")));
+	fprintf(fp, "<p>Hours in which the running spot instances' spot price came to more "
+		"than their on-demand price: <b>%s</b>, costing %s more than on demand.</p>\n",
+		cman_fmt_grouped(a, jnum(c, "hours_spot_above_on_demand"), 0),
+		cman_fmt_money(b, jnum(c, "extra_cost_above_on_demand")));
+	per = json_object_get(c, "periods");
+	if (json_array_size(per)) {
+		fputs("<table>\n<thead><tr><th>From</th><th>To</th><th>Extra cost</th></tr>"
+		      "</thead>\n<tbody>\n", fp);
+		json_array_foreach(per, i, v) {
+			fprintf(fp, "<tr><td>%s</td>",
+				cman_fmt_datetime(a, (int64_t)jnum(v, "start")));
+			fprintf(fp, "<td>%s</td><td class=\"n\">%s</td></tr>\n",
+				cman_fmt_datetime(b, (int64_t)jnum(v, "end")),
+				cman_fmt_money(d, jnum(v, "extra_cost")));
+		}
+		fputs("</tbody>\n</table>\n", fp);
+		if (jnum(c, "periods_above_on_demand") > (double)json_array_size(per))
+			fprintf(fp, "<p class=\"note\">The first %zu periods; summary.json counts "
+				"them all.</p>\n", json_array_size(per));
+	}
+}
+
 static void footer(FILE *fp, const struct cman_rundir *rd)
 {
 	fputs("<footer>\n<p>All times are UTC.  Costs are in US dollars; a cost rate is "
@@ -1055,6 +1125,7 @@ int cman_html_report(FILE *fp, const struct cman_rundir *rd)
 	headline(fp, rd);
 	warnings(fp, rd);
 	coverage_section(fp, rd);
+	on_demand_section(fp, rd);
 	rc = timeseries_section(fp, dfp, rd);
 	if (!rc)
 		rc = resources_section(fp, dfp, rd);

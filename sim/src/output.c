@@ -280,6 +280,139 @@ static void resources_json(const struct cman_sim *sim, json_t *o)
 	json_object_set_new(o, "shortfall_share", json_real(t->shortfall_share));
 }
 
+/* The on-demand prices used: the table, how it was chosen, each market's. */
+static json_t *od_prices_json(const struct cman_sim *sim)
+{
+	json_t *o = json_object(), *mk = json_object();
+	size_t i;
+
+	if (!o || !mk) {
+		json_decref(o);
+		json_decref(mk);
+		return NULL;
+	}
+	json_object_set_new(o, "table", sim->price_table_name ? json_string(sim->price_table_name)
+							      : json_null());
+	json_object_set_new(o, "chosen_by", json_string(sim->price_table_auto
+							? "the table dated nearest start_time"
+							: "prices.table"));
+	json_object_set_new(o, "scenario_prices", json_integer((json_int_t)sim->sc->n_od_prices));
+	for (i = 0; i < sim->n_markets; i++) {
+		const struct sim_market *m = &sim->markets[i];
+		json_t *e;
+		char name[128];
+
+		if (!m->launched)
+			continue;
+		e = json_object();
+		if (!e)
+			break;
+		cman_market_format(name, sizeof(name), m->type, m->az);
+		json_object_set_new(e, "usd_per_hour", json_real(m->ondemand_price));
+		json_object_set_new(e, "source", json_string(m->od_source));
+		json_object_set_new(mk, name, e);
+	}
+	json_object_set_new(o, "markets", mk);
+	return o;
+}
+
+/* The seconds an instance would be billed on demand: per-hour billing (and
+ * aws billing of an hourly type) rounds up to whole hours, aws billing
+ * bills at least 60 seconds. */
+static double billed_seconds(const struct cman_sim *sim, const struct sim_instance *in)
+{
+	int64_t s = in->end - in->start;
+	enum cman_billing_mode b = sim->sc->billing;
+
+	if (b == CMAN_BILL_PER_HOUR || (b == CMAN_BILL_AWS && sim->markets[in->market].hourly))
+		return (double)((s + 3599) / 3600 * 3600);
+	if (b == CMAN_BILL_AWS && s < 60)
+		return 60;
+	return (double)s;
+}
+
+/*
+ * What the spot instances cost against the same instance-hours on demand,
+ * and the market steps in which the spot price of the running spot
+ * instances came to more than their on-demand price (merged into periods).
+ */
+static json_t *spot_vs_od_json(const struct cman_sim *sim)
+{
+	const int64_t t0 = sim->sc->start_time, step = sim->market_step;
+	json_t *o = json_object(), *periods = json_array();
+	double spot_cost = 0, od_cost = 0, spot_s = 0, extra = 0, hours_above = 0;
+	size_t i, k, n_periods = 0, n_steps_above = 0;
+	int64_t pstart = -1;
+	double pextra = 0;
+
+	if (!o || !periods) {
+		json_decref(o);
+		json_decref(periods);
+		return NULL;
+	}
+	for (i = 0; i < sim->n_inst; i++) {
+		const struct sim_instance *in = &sim->inst[i];
+		double s;
+
+		if (!in->spot)
+			continue;
+		s = billed_seconds(sim, in);
+		spot_cost += in->cost;
+		spot_s += s;
+		od_cost += s * sim->markets[in->market].ondemand_price / 3600.0;
+	}
+	for (k = 0; k <= sim->n_market_steps; k++) {
+		double at_spot = 0, at_od = 0;
+		bool above = false;
+
+		for (i = 0; k < sim->n_market_steps && i < sim->n_markets; i++) {
+			const struct sim_market *m = &sim->markets[i];
+
+			at_spot += m->h_spot_at_price[k];
+			at_od += m->h_spot_seconds[k] * m->ondemand_price / 3600.0;
+		}
+		if (k < sim->n_market_steps && at_spot > at_od * (1 + 1e-12) && at_spot > 0) {
+			above = true;
+			n_steps_above++;
+			extra += at_spot - at_od;
+			hours_above += (double)step / 3600.0;
+		}
+		if (above && pstart < 0) {
+			pstart = t0 + (int64_t)k * step;
+			pextra = 0;
+		}
+		if (above)
+			pextra += at_spot - at_od;
+		if (!above && pstart >= 0) {
+			int64_t pend = t0 + (int64_t)k * step;
+			json_t *e;
+
+			if (pend > sim->sc->end_time)
+				pend = sim->sc->end_time;
+			if (n_periods++ < 50 && (e = json_object())) {
+				json_object_set_new(e, "start", json_integer(pstart));
+				json_object_set_new(e, "end", json_integer(pend));
+				json_object_set_new(e, "extra_cost", json_real(pextra));
+				json_array_append_new(periods, e);
+			}
+			pstart = -1;
+		}
+	}
+	json_object_set_new(o, "spot_cost", json_real(spot_cost));
+	json_object_set_new(o, "on_demand_cost", json_real(od_cost));
+	json_object_set_new(o, "savings", json_real(od_cost - spot_cost));
+	json_object_set_new(o, "savings_share",
+			    json_real(od_cost > 0 ? (od_cost - spot_cost) / od_cost : 0));
+	json_object_set_new(o, "spot_instance_hours", json_real(spot_s / 3600.0));
+	json_object_set_new(o, "step_seconds", json_integer(step));
+	json_object_set_new(o, "hours_spot_above_on_demand", json_real(hours_above));
+	json_object_set_new(o, "steps_spot_above_on_demand", json_integer((json_int_t)n_steps_above));
+	json_object_set_new(o, "extra_cost_above_on_demand", json_real(extra));
+	json_object_set_new(o, "periods_above_on_demand", json_integer((json_int_t)n_periods));
+	json_object_set_new(o, "periods", periods);
+	return o;
+}
+
 static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 {
 	const struct cman_scenario *sc = sim->sc;
@@ -342,6 +475,8 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 	}
 	json_object_set_new(o, "cost_by_market", bym);
 	resources_json(sim, o);
+	json_object_set_new(o, "on_demand_prices", od_prices_json(sim));
+	json_object_set_new(o, "spot_vs_on_demand", spot_vs_od_json(sim));
 	if (sim->autoscaling) {
 		const struct cman_pool_config *pc = &sc->pool_config;
 		json_t *pol = json_object();

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/catalog.h"
 #include "cman/config.h"
 #include "cman/sim/coverage.h"
 #include "cman/time.h"
@@ -513,6 +514,79 @@ static int parse_groups(const struct cman_node *root, struct cman_scenario *sc,
 	return 0;
 }
 
+/*
+ * prices: {table: NAME, on_demand: {"<type, region>": USD_PER_HOUR, ...}}.
+ * Table names, types and regions are checked against the built-in catalog.
+ */
+static int parse_prices(const struct cman_node *m, struct cman_scenario *sc,
+			struct cman_error *err)
+{
+	static const char *const keys[] = { "table", "on_demand", NULL };
+	const struct cman_catalog *cat;
+	const struct cman_node *n;
+	char kp[PATH_MAX_LEN + 64];
+	size_t i;
+	int rc;
+
+	if ((rc = cman_node_check_keys(m, "prices", keys, err)) != 0 ||
+	    (rc = cman_catalog_builtin(&cat, err)) != 0)
+		return rc;
+	if ((n = cman_node_get(m, "table")) && !n->null) {
+		char list[256];
+		size_t used = 0;
+
+		if ((rc = get_string(m, "prices", "table", false, &sc->price_table, err)) != 0)
+			return rc;
+		if (cman_catalog_table_find(cat, sc->price_table) < 0) {
+			list[0] = '\0';
+			for (i = 0; i < cman_catalog_n_tables(cat) && used < sizeof(list); i++) {
+				int w = snprintf(list + used, sizeof(list) - used, "%s%s",
+						 i ? ", " : "", cman_catalog_table_name(cat, i));
+
+				if (w < 0)
+					break;
+				used += (size_t)w;
+			}
+			return cman_node_error(n, err, "prices.table: unknown price table '%s', "
+					       "expected one of %s", sc->price_table, list);
+		}
+	}
+	if (!(n = cman_node_get(m, "on_demand")) || n->null)
+		return 0;
+	if (n->type != CMAN_NODE_MAP)
+		return cman_node_error(n, err, "prices.on_demand: expected a mapping of "
+				       "\"<instance type, region>\": dollars per hour");
+	if (n->n && !(sc->od_prices = calloc(n->n, sizeof(*sc->od_prices))))
+		return cman_error_set(err, CMAN_ENOMEM, "prices.on_demand: out of memory");
+	for (i = 0; i < n->n; i++) {
+		struct cman_od_price *o = &sc->od_prices[i];
+		const char *key = n->keys[i]->scalar;
+		size_t j;
+
+		snprintf(kp, sizeof(kp), "prices.on_demand.%s", key);
+		if (cman_market_parse(key, o->instance_type, sizeof(o->instance_type),
+				      o->region, sizeof(o->region)) ||
+		    !cman_catalog_find(cat, o->instance_type) || !cman_region_known(o->region))
+			return cman_node_error(n->keys[i], err,
+					       "%s: expected \"<instance type, region>\" with an "
+					       "instance type of the catalog and a known AWS region "
+					       "(like \"<m4.10xlarge, us-east-1>\")", kp);
+		for (j = 0; j < i; j++)
+			if (!strcmp(sc->od_prices[j].instance_type, o->instance_type) &&
+			    !strcmp(sc->od_prices[j].region, o->region))
+				return cman_node_error(n->keys[i], err,
+						       "%s: <%s, %s> is priced twice, expected "
+						       "each market once", kp, o->instance_type,
+						       o->region);
+		o->usd_per_hour = -1;
+		if ((rc = cman_node_opt_double(n, "prices.on_demand", key, &o->usd_per_hour, 0,
+					       true, DBL_MAX, "a price in $/h > 0", err)) != 0)
+			return rc;
+		sc->n_od_prices = i + 1;
+	}
+	return 0;
+}
+
 static int parse_output(const struct cman_node *m, struct cman_scenario *sc,
 			struct cman_error *err)
 {
@@ -590,6 +664,8 @@ void cman_scenario_release(struct cman_scenario *sc)
 	}
 	free(sc->groups);
 	free(sc->output_dir);
+	free(sc->price_table);
+	free(sc->od_prices);
 	for (i = 0; i < sc->n_hourly_types; i++)
 		free(sc->hourly_types[i]);
 	free(sc->hourly_types);
@@ -602,7 +678,7 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 	static const char *const keys[] = {
 		"name", "cluster", "pool", "scheduler", "start_time", "end_time",
 		"seed", "metrics", "simulation", "pool_config",
-		"initial_target_capacity", "resource_groups", "output", NULL,
+		"initial_target_capacity", "resource_groups", "prices", "output", NULL,
 	};
 	static const char *const required[] = {
 		"name", "cluster", "pool", "start_time", "end_time", "metrics", NULL,
@@ -665,6 +741,8 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 		sc->has_initial_target = true;
 	}
 	if ((rc = parse_groups(root, sc, err)) != 0)
+		return rc;
+	if ((n = cman_node_section(root, "prices")) && (rc = parse_prices(n, sc, err)) != 0)
 		return rc;
 	if ((n = cman_node_section(root, "output")) && (rc = parse_output(n, sc, err)) != 0)
 		return rc;

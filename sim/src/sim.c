@@ -103,6 +103,26 @@ static bool market_find(const struct cman_sim *sim, const char *type, const char
 	return false;
 }
 
+/* Warn (once per type) when a market's on-demand price is not the chosen
+ * table's price for its region. */
+static int warn_od_source(struct cman_sim *sim, const struct sim_market *m, const char *used)
+{
+	bool other_region = used && strcmp(used, m->region);
+	bool other_table = sim->price_table_name && strcmp(m->od_source, sim->price_table_name);
+
+	if ((!other_region && !other_table) || sim->od_warned[m->it->index])
+		return 0;
+	sim->od_warned[m->it->index] = 1;
+	if (!other_table)
+		return sim_warn(sim, "the catalog has no on-demand price for %s in %s; "
+				"using the %s price ($%.4f/h)", m->type, m->region, used,
+				m->ondemand_price);
+	return sim_warn(sim, "the %s on-demand price table has no price for %s in %s; "
+			"using the %s price of the %s table ($%.4f/h; set prices.on_demand "
+			"to price it)", sim->price_table_name, m->type, m->region, used,
+			m->od_source, m->ondemand_price);
+}
+
 /* (market_intern: see sim_int.h; where names the input for messages.) */
 int market_intern(struct cman_sim *sim, const char *type, const char *az,
 		      const char *where, uint32_t *out, struct cman_error *err)
@@ -129,6 +149,7 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 	}
 	m = &sim->markets[sim->n_markets];
 	memset(m, 0, sizeof(*m));
+	sim->want[sim->n_markets] = 0;   /* a market first seen in a capacity sample */
 	if (strlen(type) >= sizeof(m->type) || strlen(az) >= sizeof(m->az))
 		return cman_error_set(err, CMAN_EINVAL, "%s: market <%s, %s>: name too long",
 				      where, type, az);
@@ -145,14 +166,22 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 				      "%s: unknown availability zone '%s' in market <%s, %s> "
 				      "(expected a zone of a known AWS region, like us-west-2a)",
 				      where, az, type, az);
-	if (cman_catalog_ondemand_price(sim->cat, m->it, m->region, &m->ondemand_price, &used))
-		return cman_error_set(err, CMAN_EINVAL,
-				      "%s: the catalog has no on-demand price for '%s'", where, type);
-	if (used && strcmp(used, m->region) && !sim->od_warned[m->it->index]) {
-		sim->od_warned[m->it->index] = 1;
-		rc = sim_warn(sim, "the catalog has no on-demand price for %s in %s; "
-			      "using the %s price ($%.4f/h)", type, m->region, used,
-			      m->ondemand_price);
+	for (size_t k = 0; k < sim->sc->n_od_prices; k++) {
+		const struct cman_od_price *o = &sim->sc->od_prices[k];
+
+		if (!strcmp(o->instance_type, type) && !strcmp(o->region, m->region)) {
+			m->ondemand_price = o->usd_per_hour;
+			m->od_source = "scenario";
+		}
+	}
+	if (!m->od_source) {
+		if (cman_catalog_ondemand_price_at(sim->cat, m->it, m->region,
+						   sim->sc->start_time, sim->price_table,
+						   &m->ondemand_price, &used, &m->od_source))
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: the catalog has no on-demand price for '%s'",
+					      where, type);
+		rc = warn_od_source(sim, m, used);
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
@@ -174,9 +203,14 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	m->h_instances = calloc(sim->n_market_steps, sizeof(*m->h_instances));
 	m->h_price = malloc(sim->n_market_steps * sizeof(*m->h_price));
-	if (!m->h_instances || !m->h_price) {
+	m->h_spot_seconds = calloc(sim->n_market_steps, sizeof(*m->h_spot_seconds));
+	m->h_spot_at_price = calloc(sim->n_market_steps, sizeof(*m->h_spot_at_price));
+	m->spot_since = sim->sc->start_time;
+	if (!m->h_instances || !m->h_price || !m->h_spot_seconds || !m->h_spot_at_price) {
 		free(m->h_instances);
 		free(m->h_price);
+		free(m->h_spot_seconds);
+		free(m->h_spot_at_price);
 		cman_ledger_release(&m->ledger);
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	}
@@ -265,6 +299,35 @@ static int warn_uncovered(struct cman_sim *sim, struct sim_market *m, int64_t un
 			"billed at the on-demand price $%.4f/h",
 			mk, cman_time_format(m->uncovered_since, a),
 			cman_time_format(until, b), m->ondemand_price);
+}
+
+/*
+ * The on-demand comparison: add market m's running spot instances, at the
+ * price they are billed at, from m->spot_since to now into its market steps.
+ * Called before the count or the price changes; amortized O(1).
+ */
+static void spot_accrue(struct cman_sim *sim, struct sim_market *m)
+{
+	int64_t t = m->spot_since, end = sim->now, t0 = sim->sc->start_time;
+	double price = m->has_price ? m->spot_price : m->ondemand_price;
+	size_t k;
+
+	if (m->spot_running && end > t) {
+		for (k = (size_t)((t - t0) / sim->market_step); t < end && k < sim->n_market_steps;
+		     k++) {
+			int64_t b = t0 + (int64_t)(k + 1) * sim->market_step;
+			double s;
+
+			if (b > end)
+				b = end;
+			s = (double)m->spot_running * (double)(b - t);
+			m->h_spot_seconds[k] += s;
+			m->h_spot_at_price[k] += s * price / 3600.0;
+			t = b;
+		}
+	}
+	if (end > m->spot_since)
+		m->spot_since = end;
 }
 
 /* ---- pool state ---------------------------------------------------------- */
@@ -515,8 +578,11 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 	}
 	m->launched++;
 	m->running++;
-	if (spot)
+	if (spot) {
 		m->spot_used = true;
+		spot_accrue(sim, m);
+		m->spot_running++;
+	}
 	sim->totals.instances_launched++;
 	sim->running_cpus += m->it->cpus;
 	for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
@@ -559,6 +625,10 @@ void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool refundable)
 	in->cost = cman_billing_stop(&sim->billing, &in->bill, sim->now, refundable);
 	m->cost += in->cost;
 	m->running--;
+	if (in->spot) {
+		spot_accrue(sim, m);
+		m->spot_running--;
+	}
 	sim->running_cpus -= m->it->cpus;
 	for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
 		sim->running_res[r] -= m->res[r];
@@ -665,6 +735,7 @@ static int apply_price(struct cman_sim *sim, const struct feed *f,
 			return cman_error_set(err, rc, "out of memory");
 		m->uncovered_since = NO_TIME;
 	}
+	spot_accrue(sim, m);
 	m->spot_price = p;
 	m->has_price = true;
 	cman_billing_price_changed(&sim->billing, f->market, sim->now, old, p);
@@ -1134,6 +1205,14 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
+	/* on-demand prices: the table named by prices.table, else the one
+	   dated nearest the start */
+	sim->price_table_auto = !sc->price_table;
+	sim->price_table = sc->price_table ? cman_catalog_table_find(sim->cat, sc->price_table)
+					   : cman_catalog_table_at(sim->cat, sc->start_time);
+	sim->price_table_name = cman_catalog_table_name(sim->cat,
+							sim->price_table < 0 ? SIZE_MAX
+									     : (size_t)sim->price_table);
 	rc = cman_ledger_init(&sim->ledger, sc->start_time, sc->end_time, sc->step_seconds);
 	if (rc) {
 		cman_error_set(err, rc, "%s: cannot set up %s", sc->path,
@@ -1481,6 +1560,8 @@ void cman_sim_free(struct cman_sim *sim)
 		free(sim->markets[i].fifo);
 		free(sim->markets[i].h_instances);
 		free(sim->markets[i].h_price);
+		free(sim->markets[i].h_spot_seconds);
+		free(sim->markets[i].h_spot_at_price);
 		cman_ledger_release(&sim->markets[i].ledger);
 	}
 	free(sim->markets);

@@ -44,7 +44,14 @@ struct sim_market {
 	char region[CMAN_AZ_MAX];
 	const struct cman_instance_type *it;
 	double ondemand_price;
+	const char *od_source;        /* the price table's name, or "scenario" */
 	double spot_price;            /* discounted, when has_price */
+	/* the on-demand comparison: spot instances and their price, integrated
+	   per market step from spot_since on */
+	uint64_t spot_running;
+	int64_t spot_since;
+	double *h_spot_seconds;       /* per market step: spot instance-seconds */
+	double *h_spot_at_price;      /* per market step: those at the spot price, $ */
 	bool has_price;
 	bool hourly;                  /* billing aws: this type bills per hour */
 	int64_t uncovered_since;      /* NO_TIME: no instance billed without a price */
@@ -188,6 +195,9 @@ struct cman_sim {
 	uint32_t *mbuckets;
 	size_t n_mbuckets;
 	unsigned char *od_warned;     /* per catalog type: nearest-region warning given */
+	int price_table;              /* the on-demand price table chosen (-1: none) */
+	const char *price_table_name;
+	bool price_table_auto;        /* chosen by the start time (no prices.table) */
 
 	struct sim_instance *inst;
 	size_t n_inst, cap_inst;

@@ -214,6 +214,59 @@ static void test_prices(void **state)
 }
 
 /* Every built-in type has a us-east-1 price (directly or by fallback). */
+/* Dated tables: the built-in catalog has the 2016-07 and 2026-07 tables;
+ * a time picks the table nearest to it (issue 8.4). */
+static void test_dated_prices(void **state)
+{
+	const struct cman_catalog *cat = builtin();
+	const struct cman_instance_type *m4 = cman_catalog_find(cat, "m4.10xlarge");
+	const struct cman_instance_type *m5 = cman_catalog_find(cat, "m5.large");
+	const int64_t mar2016 = 1456790400, jan2021 = 1609459200, jan2022 = 1640995200;
+	const char *used = NULL, *table = NULL;
+	double usd = 0;
+	int t16, t26;
+
+	assert_int_equal(cman_catalog_n_tables(cat), 2);
+	t16 = cman_catalog_table_find(cat, "2016-07");
+	t26 = cman_catalog_table_find(cat, "2026-07");
+	assert_true(t16 >= 0 && t26 >= 0);
+	assert_true(cman_catalog_table_time(cat, (size_t)t16) == 1467331200);   /* 2016-07-01 */
+	assert_true(cman_catalog_table_time(cat, (size_t)t26) == 1782864000);   /* 2026-07-01 */
+	assert_int_equal(cman_catalog_table_find(cat, "2017"), -1);
+	assert_int_equal(cman_catalog_table_at(cat, mar2016), t16);
+	assert_int_equal(cman_catalog_table_at(cat, jan2021), t16);   /* nearer 2016-07 */
+	assert_int_equal(cman_catalog_table_at(cat, jan2022), t26);
+	/* AWS's 2016 price list: m4.10xlarge in us-east-1 was $2.394/h */
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, m4, "us-east-1", mar2016, -1,
+							&usd, &used, &table), 0);
+	assert_true(usd == 2.394);
+	assert_string_equal(used, "us-east-1");
+	assert_string_equal(table, "2016-07");
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, m4, "us-east-1a", jan2022, -1,
+							&usd, NULL, &table), 0);
+	/* an unknown region name is located at us-east-1 */
+	assert_true(usd == 2.0);
+	assert_string_equal(table, "2026-07");
+	/* a table asked for by index wins over the time */
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, m4, "us-east-1", mar2016, t26,
+							&usd, NULL, &table), 0);
+	assert_true(usd == 2.0);
+	assert_string_equal(table, "2026-07");
+	/* a type the 2016 table lacks comes from the 2026 one */
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, m5, "us-east-1", mar2016, -1,
+							&usd, NULL, &table), 0);
+	assert_true(usd == 0.096);
+	assert_string_equal(table, "2026-07");
+	/* the region comes first: eu-west-1 is only in the 2016 table */
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, m4, "eu-west-1", jan2022, -1,
+							&usd, &used, &table), 0);
+	assert_true(usd == 2.641);
+	assert_string_equal(table, "2016-07");
+	/* the old call is the newest table */
+	assert_int_equal(cman_catalog_ondemand_price(cat, m4, "us-east-1", &usd, NULL), 0);
+	assert_true(usd == 2.0);
+}
+
 static void test_every_type_priced(void **state)
 {
 	const struct cman_catalog *cat = builtin();
@@ -320,6 +373,46 @@ static void test_load_small(void **state)
 	cman_catalog_free(NULL);
 }
 
+/* Source tags: dated or not, one table each, duplicates within a table only. */
+static void test_tables_loaded(void **state)
+{
+	char tp[128], pp[128];
+	struct cman_catalog *cat = NULL;
+	struct cman_error err = { 0 };
+	const char *table = NULL;
+	double usd = 0;
+
+	assert_int_equal(load_texts(
+		"instance_type,vcpu,memory_gib,local_disk_gb,gpus\n"
+		"z1.big,4,16,0,\n",
+		"instance_type,region,usd_per_hour,source\n"
+		"z1.big,us-east-1,1,2010\n"
+		"z1.big,us-east-1,2,2020-02-29 list\n"
+		"z1.big,us-east-1,3,custom\n"
+		"z1.big,us-east-1,4,2030-13\n",
+		&cat, &err, tp, pp), 0);
+	assert_int_equal(cman_catalog_n_tables(cat), 4);
+	assert_true(cman_catalog_table_time(cat, 0) == 1262304000);      /* 2010-01-01 */
+	assert_true(cman_catalog_table_time(cat, 1) == 1582934400);      /* 2020-02-29 */
+	assert_true(cman_catalog_table_time(cat, 2) == CMAN_CATALOG_UNDATED);
+	assert_true(cman_catalog_table_time(cat, 3) == CMAN_CATALOG_UNDATED);   /* month 13 */
+	assert_null(cman_catalog_table_name(cat, 4));
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, cman_catalog_find(cat, "z1.big"),
+							"us-east-1", 1300000000, -1, &usd, NULL,
+							&table), 0);
+	assert_true(usd == 1);
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, cman_catalog_find(cat, "z1.big"),
+							"us-east-1", 2000000000, -1, &usd, NULL,
+							&table), 0);
+	assert_true(usd == 2);   /* undated tables come last */
+	assert_int_equal(cman_catalog_ondemand_price_at(cat, cman_catalog_find(cat, "z1.big"),
+							"us-east-1", 2000000000, 2, &usd, NULL,
+							&table), 0);
+	assert_true(usd == 3);
+	assert_string_equal(table, "custom");
+	cman_catalog_free(cat);
+}
+
 /* Loading the shipped files gives the same catalog as the built-in one. */
 static void test_load_shipped(void **state)
 {
@@ -413,7 +506,7 @@ static const struct bad_case bad_cases[] = {
 	{ TYPES_HDR T1, PRICES_HDR "m1.x,us-east-1,0.1\n", CMAN_EINVAL, "prices.csv",
 	  ":2:", "expected 4" },
 	{ TYPES_HDR T1, PRICES_HDR "m1.x,us-east-1,0.1,a\nm1.x,eu-west-1,1,a\n"
-	  "m1.x,us-east-1,0.2,b\n", CMAN_EINVAL, "prices.csv", ":4:", "duplicate" },
+	  "m1.x,us-east-1,0.2,a\n", CMAN_EINVAL, "prices.csv", ":4:", "duplicate" },
 };
 
 static void test_load_errors(void **state)
@@ -534,8 +627,10 @@ int main(void)
 		cmocka_unit_test(test_shipped_types_have_memory_and_gpus),
 		cmocka_unit_test(test_find_unknown),
 		cmocka_unit_test(test_prices),
+		cmocka_unit_test(test_dated_prices),
 		cmocka_unit_test(test_every_type_priced),
 		cmocka_unit_test(test_load_small),
+		cmocka_unit_test(test_tables_loaded),
 		cmocka_unit_test(test_load_shipped),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_load_missing_file),

@@ -409,7 +409,7 @@ static void test_bad(void **state)
 		{ "- 1\n", ":1:1: ", "the document must be a mapping" },
 		/* unknown keys */
 		{ BASE "bogus: 1\n", ":8:1: ",
-		  "unknown key 'bogus' (expected one of: name, cluster, pool, scheduler, start_time, end_time, seed, metrics, simulation, pool_config, initial_target_capacity, resource_groups, output)" },
+		  "unknown key 'bogus' (expected one of: name, cluster, pool, scheduler, start_time, end_time, seed, metrics, simulation, pool_config, initial_target_capacity, resource_groups, prices, output)" },
 		{ BASE "simulation:\n  biling: per-hour\n", ":9:3: ",
 		  "unknown key 'biling' in simulation (expected one of: billing, refund_outbid, discount, cpus_per_weight, join_delay, step_seconds, spot_interruptions, ebs_volume_gb, hourly_instance_types, coverage, starvation)" },
 		{ BASE "simulation: {coverage: {stale_after: 60}}\n", ":8:25: ",

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cman/err.h"
 
@@ -62,7 +63,43 @@ const struct cman_instance_type *cman_catalog_find(const struct cman_catalog *ca
 						   const char *name);
 
 /*
- * On-demand price of a type in a region, dollars per hour.  When the catalog
+ * Dated price tables.  The rows of the prices file that share a source tag
+ * form one table ("2016-07", "2026-07" in the built-in catalog).  A tag
+ * that starts with "YYYY", "YYYY-MM" or "YYYY-MM-DD" dates its table (the
+ * first day of that year, month or day, epoch seconds); other tags are
+ * undated (CMAN_CATALOG_UNDATED), ranked after every dated table.
+ * Tables are numbered in order of first appearance in the file.
+ */
+#define CMAN_CATALOG_UNDATED INT64_MIN
+
+size_t cman_catalog_n_tables(const struct cman_catalog *cat);
+/* Name (source tag) and date of table i; NULL / UNDATED when out of range. */
+const char *cman_catalog_table_name(const struct cman_catalog *cat, size_t i);
+int64_t cman_catalog_table_time(const struct cman_catalog *cat, size_t i);
+/* The index of the table named name, or -1. */
+int cman_catalog_table_find(const struct cman_catalog *cat, const char *name);
+/* The table whose date is nearest to t (ties: the first), or -1 when the
+ * catalog has none. */
+int cman_catalog_table_at(const struct cman_catalog *cat, int64_t t);
+
+/*
+ * On-demand price of a type in a region at time t (epoch seconds), dollars
+ * per hour.  Among the catalog's prices of the type, the nearest region
+ * wins (the rules below); among the tables that price that region, table
+ * (an index; -1 for none) if it does, else the one whose date is nearest
+ * to t.  *used_region and *used_table (each may be NULL) tell which region
+ * and table priced it; they point into the catalog or a static table.
+ * Returns 0, or CMAN_ENOTFOUND when no region has a price for the type.
+ */
+int cman_catalog_ondemand_price_at(const struct cman_catalog *cat,
+				   const struct cman_instance_type *type,
+				   const char *region, int64_t t, int table,
+				   double *price, const char **used_region,
+				   const char **used_table);
+
+/*
+ * On-demand price of a type in a region, dollars per hour, from the newest
+ * table (cman_catalog_ondemand_price_at at the end of time).  When the catalog
  * has no price for that region, the price of the geographically nearest
  * region that has one is used (us-east-1 first when the region's location is
  * unknown); *used_region (may be NULL) tells which region priced it.

@@ -64,6 +64,13 @@ struct cman_rg_spec {
 	double min_size, max_size;
 };
 
+/* prices.on_demand: one (type, region) priced by the scenario. */
+struct cman_od_price {
+	char instance_type[CMAN_TYPE_MAX];
+	char region[CMAN_AZ_MAX];
+	double usd_per_hour;        /* > 0 */
+};
+
 struct cman_scenario {
 	char *path;                 /* as given */
 	char *dir;                  /* folder of the scenario file */
@@ -100,6 +107,11 @@ struct cman_scenario {
 	double initial_target_capacity;
 	struct cman_rg_spec *groups;
 	size_t n_groups;
+	/* prices */
+	char *price_table;          /* prices.table; NULL: the catalog's table
+				       nearest start_time */
+	struct cman_od_price *od_prices;   /* prices.on_demand */
+	size_t n_od_prices;
 	/* output */
 	char *output_dir;
 	bool report_csv, report_html;
