@@ -41,6 +41,7 @@ static const char usage_fit[] =
 	"usage: clusterman-sim fit-prices METRICS... --market \"<type, az>\" [--out FILE.yaml]\n"
 	"                                 [--name NAME] [--format F] [--start T] [--end T]\n"
 	"                                 [--dt SECONDS] [--jump-k K] [--min-jump-log L]\n"
+	"                                 [--spike-factor F] [--check-days D] [--check-seed S]\n"
 	"\n"
 	"  METRICS         metrics files: SQLite, Clusterman JSON, metrics CSV, AWS\n"
 	"                  describe-spot-price-history JSON or the AWS spot CSV layout\n"
@@ -53,9 +54,17 @@ static const char usage_fit[] =
 	"  --dt SECONDS    resampling step and the model's grid (default 300)\n"
 	"  --jump-k K      jump threshold in robust standard deviations (default 5)\n"
 	"  --min-jump-log L  smallest |log move| counted as a jump (default 0.1)\n"
+	"  --spike-factor F  spike regime: prices above F x the median are spikes\n"
+	"                  (default 2; 0 fits the single-regime jump model)\n"
+	"  --check-days D  days of the fitted model simulated for the goodness-of-fit\n"
+	"                  check (default 200)\n"
+	"  --check-seed S  its seed (default 1)\n"
 	"\n"
 	"Prints the fitted spot-price model as a series item for a generate spec,\n"
-	"with the recorded mean, spread and jump count as comments.\n";
+	"with the recorded mean, spread and jump count as comments, then a\n"
+	"goodness-of-fit table (recorded against simulated: mean, spread, quantiles,\n"
+	"KS distance, spike rate and durations); warns on standard error when the\n"
+	"fit is poor.\n";
 
 const char cman_import_cli_usage[] =
 	"  --format F           auto (default: by content), clusterman, csv, aws-json,\n"
@@ -253,6 +262,9 @@ int cman_fit_prices_main(int argc, char **argv)
 	struct cman_error err = { 0 };
 	struct cman_price_fit_opts o;
 	struct cman_price_fit fit;
+	struct cman_price_gof gof;
+	double check_days = 200;
+	unsigned long long check_seed = 1;
 	const struct cman_catalog *cat;
 	const char **files = calloc((size_t)argc + 1, sizeof(*files));
 	const char *market = NULL, *outf = NULL, *name = NULL;
@@ -267,6 +279,7 @@ int cman_fit_prices_main(int argc, char **argv)
 	if (!files)
 		return 1;
 	cman_price_fit_opts_init(&o);
+	o.spike_factor = 2;
 	for (i = 0; i < argc && !status; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		char *end;
@@ -315,6 +328,23 @@ int cman_fit_prices_main(int argc, char **argv)
 				o.jump_k = d;
 			else
 				o.min_jump_log = d;
+		} else if (!strcmp(a, "--spike-factor") || !strcmp(a, "--check-days")) {
+			double d = strtod(v, &end);
+
+			if (errno || *end || !(d >= 0) || d > 1e5 || (a[2] == 'c' && d <= 0) ||
+			    (a[2] == 's' && d > 0 && d <= 1))
+				status = usage_error(usage_fit, a[2] == 's'
+						     ? "--spike-factor '%s': expected 0 or a factor above 1"
+						     : "--check-days '%s': expected days in (0, 100000]", v);
+			if (a[2] == 's')
+				o.spike_factor = d;
+			else
+				check_days = d;
+		} else if (!strcmp(a, "--check-seed")) {
+			check_seed = strtoull(v, &end, 10);
+			if (errno || *end || v[0] == '-' || !v[0])
+				status = usage_error(usage_fit, "--check-seed '%s': expected a "
+						     "non-negative integer", v);
 		} else {
 			status = usage_error(usage_fit, "unknown option '%s'", a);
 		}
@@ -382,6 +412,8 @@ int cman_fit_prices_main(int argc, char **argv)
 	if (o.t1 == INT64_MAX / 2)
 		o.t1 = p.v[p.n - 1].t;
 	rc = cman_price_fit(p.v, p.n, &o, &fit, &err);
+	if (!rc)
+		rc = cman_price_fit_check(&fit, p.v, p.n, check_seed, check_days, &gof, &err);
 	if (rc)
 		goto out;
 	cman_market_format(mk, sizeof(mk), type, az);
@@ -398,6 +430,10 @@ int cman_fit_prices_main(int argc, char **argv)
 		}
 	}
 	cman_price_fit_print(fp ? fp : stdout, &fit, name, mk);
+	cman_price_gof_print(fp ? fp : stdout, &gof);
+	if (gof.poor)
+		fprintf(stderr, "clusterman-sim: warning: fit-prices %s: poor fit: %s\n", mk,
+			gof.why);
 	if (fp && fclose(fp) != 0)
 		rc = cman_error_set(&err, CMAN_EIO, "%s: write error", outf);
 out:

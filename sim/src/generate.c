@@ -576,8 +576,9 @@ static int parse_price(struct ld *l, const struct cman_node *n, const char *path
 {
 	static const char *const keys[] = { "market", "mu", "theta", "sigma", "jump_rate",
 		"jump_log_mean", "jump_log_stdev", "floor", "ceiling", "start", "tick",
-		"dt_seconds", "heartbeat_hours", NULL };
+		"dt_seconds", "heartbeat_hours", "spike_rate", "spikes", NULL };
 	struct cman_price_model *m = &g->pm;
+	const struct cman_node *sl;
 	char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX], p[256], why[128];
 	const struct cman_node *mk = cman_node_get(n, "market");
 	double d;
@@ -619,6 +620,30 @@ static int parse_price(struct ld *l, const struct cman_node *n, const char *path
 			return cman_node_error(cman_node_get(n, "heartbeat_hours"), l->err,
 					       "%s.heartbeat_hours: expected 0..8760", path);
 		m->heartbeat = (int64_t)llround(d * 3600);
+	}
+	if ((rc = opt_double(l, n, "spike_rate", path, &m->spike_rate)) < 0)
+		return rc;
+	if ((sl = cman_node_get(n, "spikes")) && !sl->null) {
+		if (sl->type != CMAN_NODE_SEQ || sl->n < 1 || sl->n > CMAN_PRICE_MAX_SPIKES)
+			return cman_node_error(sl, l->err, "%s.spikes: expected a list of 1 to %d "
+					       "[hours, level] pairs", path, CMAN_PRICE_MAX_SPIKES);
+		for (size_t i = 0; i < sl->n; i++) {
+			const struct cman_node *it = sl->items[i];
+			double v[2];
+
+			snprintf(p, sizeof(p), "%s.spikes[%zu]", path, i);
+			if (it->type != CMAN_NODE_SEQ || it->n != 2)
+				return cman_node_error(it, l->err, "%s: expected [hours, level]", p);
+			for (int k = 0; k < 2; k++)
+				if ((rc = cman_node_double(it->items[k], p, &v[k], l->err)) != 0)
+					return rc;
+			if (!(v[0] > 0) || !(v[1] > 0) || !isfinite(v[0]) || !isfinite(v[1]))
+				return cman_node_error(it, l->err, "%s: expected a positive duration "
+						       "in hours and a positive price", p);
+			m->spikes[i].hours = v[0];
+			m->spikes[i].level = v[1];
+		}
+		m->n_spikes = sl->n;
 	}
 	if (cman_price_model_check(m, why, sizeof(why)))
 		return cman_node_error(n, l->err, "%s: %s", path, why);
@@ -1215,12 +1240,22 @@ static int gen_price(struct run *r)
 {
 	struct price_ctx c = { r, true };
 	gsl_rng *rng = stream(r, "price");
+	/* the spike regime draws from its own stream */
+	gsl_rng *spikes = r->g->pm.spike_rate > 0 ? stream(r, "spikes") : NULL;
 	int rc;
 
-	if (!rng)
+	if (!rng || (r->g->pm.spike_rate > 0 && !spikes)) {
+		if (rng)
+			gsl_rng_free(rng);
+		if (spikes)
+			gsl_rng_free(spikes);
 		return cman_error_set(r->err, CMAN_ENOMEM, "out of memory");
-	rc = cman_price_simulate(&r->g->pm, rng, r->g->start, r->g->end, price_cb, &c, r->err);
+	}
+	rc = cman_price_simulate_regimes(&r->g->pm, rng, spikes, r->g->start, r->g->end,
+					 price_cb, &c, r->err);
 	gsl_rng_free(rng);
+	if (spikes)
+		gsl_rng_free(spikes);
 	return rc;
 }
 

@@ -43,6 +43,7 @@ static const struct name_value sources[] = {
 	{ "clusterman_json", CMAN_SRC_CLUSTERMAN_JSON },
 	{ "sqlite", CMAN_SRC_SQLITE },
 	{ "csv", CMAN_SRC_CSV },
+	{ "generate", CMAN_SRC_GENERATE },
 	{ NULL, 0 },
 };
 
@@ -163,7 +164,7 @@ static int parse_metrics(const struct cman_node *root, struct cman_scenario *sc,
 		return missing(root, "", "metrics", err);
 	if (m->type != CMAN_NODE_SEQ || m->n == 0)
 		return cman_node_error(m, err,
-				       "metrics: expected a non-empty list of {clusterman_json|sqlite|csv: PATH}");
+				       "metrics: expected a non-empty list of {clusterman_json|sqlite|csv|generate: PATH}");
 	if (!(sc->sources = calloc(m->n, sizeof(*sc->sources))))
 		return cman_error_set(err, CMAN_ENOMEM, "metrics: out of memory");
 	for (i = 0; i < m->n; i++) {
@@ -171,7 +172,7 @@ static int parse_metrics(const struct cman_node *root, struct cman_scenario *sc,
 		snprintf(ip, sizeof(ip), "metrics[%zu]", i);
 		if (it->type != CMAN_NODE_MAP || it->n != 1)
 			return cman_node_error(it, err,
-					       "%s: expected a mapping with one key, clusterman_json, sqlite or csv",
+					       "%s: expected a mapping with one key, clusterman_json, sqlite, csv or generate",
 					       ip);
 		if ((rc = lookup(it->keys[0], ip, sources, "metrics source type",
 				 &type, err)) != 0)

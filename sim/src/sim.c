@@ -3,6 +3,7 @@
  * the cluster, the billing engine and the ledger turn the cluster into cost.
  */
 #include "cman/sim/sim.h"
+#include "cman/sim/generate.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -973,6 +974,25 @@ static int setup_resources(struct cman_sim *sim, struct cman_error *err)
 	return 0;
 }
 
+/*
+ * A generate spec as a metrics source: its series drawn afresh with the
+ * run's seed (so each sweep replica draws its own price and load paths, and
+ * replica r draws the same ones at every grid point).
+ */
+static int generate_source(struct cman_sim *sim, const char *path, struct cman_store *st,
+			   struct cman_error *err)
+{
+	struct cman_gen_spec *spec = NULL;
+	int rc = cman_gen_spec_load(path, &spec, err);
+
+	if (!rc) {
+		cman_gen_spec_set_seed(spec, sim->sc->seed);
+		rc = cman_gen_run(spec, st, NULL, err);
+	}
+	cman_gen_spec_free(spec);
+	return rc;
+}
+
 static int load_sources(struct cman_sim *sim, struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
@@ -995,6 +1015,8 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 				if (src->type == CMAN_SRC_CLUSTERMAN_JSON)
 					rc = cman_import_clusterman_json(src->path, st, sim->cat,
 									 NULL, err);
+				else if (src->type == CMAN_SRC_GENERATE)
+					rc = generate_source(sim, src->path, st, err);
 				else
 					rc = cman_import_csv(src->path, st, sim->cat, NULL, err);
 			}

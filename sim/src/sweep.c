@@ -968,7 +968,23 @@ static const char css[] =
 	".pt circle{fill:#4c78a8;fill-opacity:.8}.best circle{fill:#e8790c;stroke:#7a3d00}\n"
 	".err{stroke:#888;stroke-width:1}\n"
 	".front{fill:none;stroke:#e8790c;stroke-width:1.5;stroke-dasharray:4 3}\n"
-	".note{color:#555;font-size:.9em}\n";
+	".note{color:#555;font-size:.9em}\n"
+	"td.one{color:#777;font-style:italic}\n";
+
+/*
+ * A 95% CI cell: "low - high", or, when the interval has zero width, what
+ * that means: "one run" (one replica) or "one path" (every replica gave the
+ * same number: the replicas drew nothing that changes it).
+ */
+static void ci_cell(FILE *fp, const struct cman_sweep_stats *st, size_t n_replicas,
+		    int decimals)
+{
+	if (st->ci_high > st->ci_low)
+		fprintf(fp, "<td>%.*f &ndash; %.*f</td>", decimals, st->ci_low, decimals,
+			st->ci_high);
+	else
+		fprintf(fp, "<td class=\"one\">%s</td>", n_replicas > 1 ? "one path" : "one run");
+}
 
 int cman_sweep_write_html(const char *path, const char *title, const struct cman_sweep_grid *g,
 			  const struct cman_sweep_results *r,
@@ -1000,7 +1016,11 @@ int cman_sweep_write_html(const char *path, const char *title, const struct cman
 	html_text(fp, title);
 	fprintf(fp, "</h1>\n<p>%zu point%s &times; %zu replica%s = %zu runs; replica <i>r</i> "
 		"of every point runs with seed %" PRIu64 " + <i>r</i> (common random numbers). "
-		"Intervals are 95%% confidence intervals of the mean over replicas.</p>\n",
+		"Intervals are 95%% confidence intervals of the mean over replicas; "
+		"&ldquo;one path&rdquo; marks a number every replica gave alike (its replicas "
+		"drew nothing that changes it: to vary prices and load, let the scenario "
+		"generate them, see the README's <i>Sweeps</i>), &ldquo;one run&rdquo; a "
+		"point of one replica.</p>\n",
 		r->n_points, r->n_points == 1 ? "" : "s", r->n_replicas,
 		r->n_replicas == 1 ? "" : "s", r->n_points * r->n_replicas, first_seed);
 	fputs("<h2>Cost against under-provisioning</h2>\n", fp);
@@ -1036,14 +1056,15 @@ int cman_sweep_write_html(const char *path, const char *title, const struct cman
 			html_text(fp, g->axes[i].values[idx[i]]);
 			fputs("</td>", fp);
 		}
-		fprintf(fp, "<td>%.2f</td><td>%.2f &ndash; %.2f</td><td>%.2f</td><td>%.2f</td>"
-			"<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f &ndash; %.2f</td>"
-			"<td>%.1f</td><td>%.4f%%</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>\n",
-			c->mean, c->ci_low, c->ci_high, c->p5,
-			c->p50, c->p95, s[p].m[CMAN_SWEEP_UNUSED_COST].mean, o->mean, o->ci_low,
-			o->ci_high, s[p].m[CMAN_SWEEP_INTERRUPTIONS].mean,
-			100 * s[p].m[SHORT].mean, s[p].m[CMAN_SWEEP_OVERSUB_MEM].mean,
-			s[p].m[CMAN_SWEEP_OVERSUB_GPU].mean, s[p].pareto ? "&#9733;" : "");
+		fprintf(fp, "<td>%.2f</td>", c->mean);
+		ci_cell(fp, c, r->n_replicas, 2);
+		fprintf(fp, "<td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td>",
+			c->p5, c->p50, c->p95, s[p].m[CMAN_SWEEP_UNUSED_COST].mean, o->mean);
+		ci_cell(fp, o, r->n_replicas, 2);
+		fprintf(fp, "<td>%.1f</td><td>%.4f%%</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>\n",
+			s[p].m[CMAN_SWEEP_INTERRUPTIONS].mean, 100 * s[p].m[SHORT].mean,
+			s[p].m[CMAN_SWEEP_OVERSUB_MEM].mean, s[p].m[CMAN_SWEEP_OVERSUB_GPU].mean,
+			s[p].pareto ? "&#9733;" : "");
 	}
 	fputs("</table>\n</body>\n</html>\n", fp);
 	rc = cman_atomic_commit(&f, err);

@@ -384,7 +384,7 @@ static void test_tables_loaded(void **state)
 
 	assert_int_equal(load_texts(
 		"instance_type,vcpu,memory_gib,local_disk_gb,gpus\n"
-		"z1.big,4,16,0,\n",
+		"z1.big,4,16,0,0\n",
 		"instance_type,region,usd_per_hour,source\n"
 		"z1.big,us-east-1,1,2010\n"
 		"z1.big,us-east-1,2,2020-02-29 list\n"

@@ -359,6 +359,70 @@ static void test_fit_flat_and_print(void **state)
 	assert_non_null(strstr(buf, "no reversion found"));
 }
 
+/* The spike regime (issue 8.6): spikes drawn from the listed pairs come
+ * back from a fit of a long path with their rate, durations and levels;
+ * the fit's check finds the re-simulated model good, and the single-regime
+ * model of the same path poor. */
+static void test_spike_regime(void **state)
+{
+	struct cman_price_model m = truth();
+	struct cman_price_fit_opts o;
+	struct cman_price_fit f;
+	struct cman_price_gof g;
+	struct cman_error err = { 0 };
+	struct pts p = { 0 };
+	gsl_rng *r = cman_rng_stream(7, "spiky/price"), *rs = cman_rng_stream(7, "spiky/spikes");
+	double hours = 0;
+	size_t i;
+
+	(void)state;
+	m.jump_rate = 0;
+	m.spike_rate = 0.5;                   /* one spike every 2 days */
+	m.n_spikes = 2;
+	m.spikes[0] = (struct cman_price_spike){ 2.0, 5.0 };
+	m.spikes[1] = (struct cman_price_spike){ 6.0, 20.0 };
+	m.ceiling = 30;
+	/* without its stream the spike regime is refused */
+	assert_int_equal(cman_price_simulate(&m, r, T0, T0 + DAY, collect, &p, &err),
+			 CMAN_EINVAL);
+	assert_int_equal(cman_price_simulate_regimes(&m, r, rs, T0, T0 + 400 * DAY, collect,
+						     &p, &err), 0);
+	gsl_rng_free(r);
+	gsl_rng_free(rs);
+	cman_price_fit_opts_init(&o);
+	o.spike_factor = 3;   /* the base regime stays well under 1.5 */
+	assert_int_equal(cman_price_fit(p.v, p.n, &o, &f, &err), 0);
+	/* ~200 spikes: Poisson sd ~7 % */
+	assert_true(fabs(f.model.spike_rate - 0.5) < 0.1);
+	assert_int_equal(f.model.n_spikes, f.n_spike_runs);
+	for (i = 0; i < f.model.n_spikes; i++) {
+		const struct cman_price_spike *s = &f.model.spikes[i];
+
+		/* the last one may be cut by the end of the path */
+		if (i + 1 < f.model.n_spikes && !(fabs(s->hours - 2) < 1e-9 ||
+						  fabs(s->hours - 6) < 1e-9))
+			fail_msg("spike %zu of %zu: %g h at %g", i, f.model.n_spikes, s->hours, s->level);
+		assert_true(fabs(s->level - 5.0) < 1e-9 || fabs(s->level - 20.0) < 1e-9);
+		if (i + 1 < f.model.n_spikes)
+			assert_true(fabs(s->level - (s->hours < 3 ? 5.0 : 20.0)) < 1e-9);
+		hours += s->hours;
+	}
+	assert_true(fabs(hours / (double)f.model.n_spikes - 4) < 0.6);
+	assert_true(fabs(f.model.mu - 0.5) < 0.05);
+	assert_int_equal(cman_price_fit_check(&f, p.v, p.n, 1, 400, &g, &err), 0);
+	if (g.poor)
+		fail_msg("regime fit judged poor: %s", g.why);
+	assert_true(g.ks < 0.1);
+	assert_true(fabs(g.sim.spike_hours_median - g.rec.spike_hours_median) < 4.01);
+	/* the single-regime model cannot hold a spike for hours */
+	o.spike_factor = 0;
+	assert_int_equal(cman_price_fit(p.v, p.n, &o, &f, &err), 0);
+	assert_true(f.model.spike_rate == 0);
+	assert_int_equal(cman_price_fit_check(&f, p.v, p.n, 1, 400, &g, &err), 0);
+	assert_true(g.poor);
+	free(p.v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_fit_real),
 		cmocka_unit_test(test_fit_errors),
 		cmocka_unit_test(test_fit_flat_and_print),
+		cmocka_unit_test(test_spike_regime),
 	};
 
 	cman_gsl_quiet();

@@ -32,7 +32,8 @@
  *       - name: NAME
  *         spot_price: {market: "<type, az>", mu, theta, sigma, jump_rate,
  *                      jump_log_mean, jump_log_stdev, floor, ceiling, start,
- *                      tick, dt_seconds, heartbeat_hours}
+ *                      tick, dt_seconds, heartbeat_hours,
+ *                      spike_rate, spikes: [[hours, level], ...]}
  *       - name: NAME
  *         capacity_follows_load: {load: NAME | {source, key, kind}, setpoint,
  *                      every, markets: ["<type, az>" | {market, share}],
@@ -42,7 +43,8 @@
  *
  * Unknown keys are errors (CMAN_EINVAL "FILE:LINE:COL: ...").  Randomness:
  * every series draws from its own GSL streams "<name>/times",
- * "<name>/values", "<name>/noise" and "<name>/price" under the spec's seed
+ * "<name>/values", "<name>/noise", "<name>/price" and "<name>/spikes" (the
+ * spike regime of a price model, only when it has one) under the spec's seed
  * (cman_rng_stream), so editing one series never changes another.
  */
 #ifndef CMAN_SIM_GENERATE_H

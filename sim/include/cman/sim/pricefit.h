@@ -30,6 +30,20 @@
  * recorded one with mu at the regression's level (clamped to [min, 0.95 *
  * mean]); sigma, the local diffusion of the steps, stays.  floor and ceiling
  * are the recorded minimum and maximum.
+ *
+ * Spike regime (a regime-switching model; off while spike_rate is 0):
+ * while in the base regime above, a spike starts at each grid step with
+ * probability 1 - exp(-spike_rate * dt); it draws one of the spikes[] pairs
+ * (hours, level) uniformly and holds the recorded price at level (clamped)
+ * for that many hours (at least one step), then the base regime's price
+ * (which kept evolving underneath) returns for at least one step.  Spike
+ * draws come from their own random stream.  fit (with spike_factor > 0): grid points above
+ * spike_factor times the median price are spike points; each maximal run
+ * of them is a spike, kept as (its duration, its time-weighted mean price);
+ * spike_rate is spikes per day of base-regime time; the base regime is
+ * fitted as above on the steps between two base points only, mu from the
+ * base points' mean.  With too many spikes, an even subsample of
+ * CMAN_PRICE_MAX_SPIKES is kept.
  */
 #ifndef CMAN_SIM_PRICEFIT_H
 #define CMAN_SIM_PRICEFIT_H
@@ -42,6 +56,13 @@
 #include <gsl/gsl_rng.h>
 
 #include "cman/err.h"
+
+#define CMAN_PRICE_MAX_SPIKES 256
+
+struct cman_price_spike {
+	double hours;           /* > 0 */
+	double level;           /* $/h, > 0 */
+};
 
 struct cman_price_model {
 	double mu;              /* $/h, the level the price reverts to */
@@ -56,6 +77,10 @@ struct cman_price_model {
 	double tick;            /* granularity of recorded prices, > 0 */
 	int64_t dt;             /* grid step in seconds, > 0 */
 	int64_t heartbeat;      /* emit at least every this many seconds; 0: never */
+	/* spike regime */
+	double spike_rate;      /* spikes per day of base time, >= 0 (0: none) */
+	size_t n_spikes;        /* spikes[] to draw from (>= 1 when spike_rate > 0) */
+	struct cman_price_spike spikes[CMAN_PRICE_MAX_SPIKES];
 };
 
 /* Defaults: theta 1, sigma 0, no jumps, floor 0, ceiling 1e6, start NAN,
@@ -77,6 +102,13 @@ typedef int (*cman_price_cb)(void *ctx, int64_t t, double price);
 int cman_price_simulate(const struct cman_price_model *m, gsl_rng *r, int64_t t0,
 			int64_t t1, cman_price_cb cb, void *ctx, struct cman_error *err);
 
+/* The same with the spike regime's draws from rs (which may be NULL only
+ * when spike_rate is 0; CMAN_EINVAL otherwise).  cman_price_simulate is
+ * this with rs NULL. */
+int cman_price_simulate_regimes(const struct cman_price_model *m, gsl_rng *r, gsl_rng *rs,
+				int64_t t0, int64_t t1, cman_price_cb cb, void *ctx,
+				struct cman_error *err);
+
 struct cman_price_point {
 	int64_t t;
 	double price;
@@ -87,6 +119,8 @@ struct cman_price_fit_opts {
 	double jump_k;          /* threshold in robust sds (default 5) */
 	double min_jump_log;    /* smallest |log move| that may be a jump (default 0.1) */
 	int64_t t0, t1;         /* window; t1 <= t0: from the first to the last sample */
+	double spike_factor;    /* spike points: above this times the median (default 0:
+				   no spike regime; fit-prices uses 2) */
 };
 
 void cman_price_fit_opts_init(struct cman_price_fit_opts *o);
@@ -104,6 +138,33 @@ struct cman_price_fit {
 	bool reversion_found;           /* false: phi outside (0, 1); theta = 1 / days */
 	double level;                   /* the regression's level c / (1 - phi) */
 	bool theta_from_mean;           /* theta raised to match the mean (below) */
+	double median;                  /* of the resampled prices */
+	double spike_threshold;         /* spike_factor * median (0: no spike regime) */
+	size_t n_spike_runs;            /* spikes found (before any subsampling) */
+	double base_mean;               /* mean of the base points */
+};
+
+/* Goodness of fit: the record against a long path of the fitted model. */
+#define CMAN_PRICE_GOF_NQ 7
+extern const double cman_price_gof_quantiles[CMAN_PRICE_GOF_NQ];   /* .01 .. .99 */
+
+struct cman_price_gof_side {
+	double mean, stdev;
+	double q[CMAN_PRICE_GOF_NQ];    /* quantiles of the resampled prices */
+	double spikes_per_day;          /* runs above the threshold per day */
+	double spike_hours_mean, spike_hours_median;
+	double spike_share;             /* share of the time above the threshold */
+	size_t n_spikes;
+	double days;
+};
+
+struct cman_price_gof {
+	struct cman_price_gof_side rec, sim;
+	double threshold;               /* spikes: above this ($/h) */
+	double ks;                      /* Kolmogorov-Smirnov distance of the prices */
+	uint64_t seed;
+	bool poor;                      /* one of the checks below failed */
+	char why[256];                  /* which, when poor */
 };
 
 /*
@@ -118,11 +179,30 @@ int cman_price_fit(const struct cman_price_point *pts, size_t n,
 		   struct cman_error *err);
 
 /*
+ * Check a fit: resample the record (pts, as given to cman_price_fit) over
+ * the fitted window, simulate the fitted model for days days (streams
+ * "fit-check/price" and "fit-check/spikes" of seed), and compare: mean,
+ * standard deviation, quantiles, the KS distance between the two price
+ * distributions, and spikes above threshold (the fit's spike threshold, or
+ * twice the median when it fitted none): rate, mean and median duration,
+ * share of time.  poor when KS > 0.2, the standard deviations differ by
+ * more than a factor 1.5, or the record has 3 or more spikes and the
+ * median spike durations differ by more than a factor 3 or the shares of
+ * time in spikes by more than a factor 2.
+ */
+int cman_price_fit_check(const struct cman_price_fit *f, const struct cman_price_point *pts,
+			 size_t n, uint64_t seed, double days, struct cman_price_gof *out,
+			 struct cman_error *err);
+
+/*
  * Print a fit as a YAML snippet: comments with the recorded statistics and
  * one series item "- name: NAME\n  spot_price: {...}" usable under a
  * generate spec's series: list.  market is "<type, az>".
  */
 void cman_price_fit_print(FILE *fp, const struct cman_price_fit *f, const char *name,
 			  const char *market);
+
+/* Print a check as YAML comments (a table of recorded against simulated). */
+void cman_price_gof_print(FILE *fp, const struct cman_price_gof *g);
 
 #endif

@@ -17,6 +17,7 @@ enum cman_source_type {
 	CMAN_SRC_CLUSTERMAN_JSON,
 	CMAN_SRC_SQLITE,
 	CMAN_SRC_CSV,
+	CMAN_SRC_GENERATE,          /* a generate spec, run with the scenario's seed */
 };
 
 struct cman_metrics_source {
