@@ -11,13 +11,8 @@ check "compare.csv written" test -s "$WORK/cmp/compare.csv"
 check "series.csv written" test -s "$WORK/cmp/series.csv"
 check "one line on stdout" test "$(wc -l < "$WORK/out")" -eq 1
 
-# row ROW_PREFIX COLUMN: a column of compare.csv's row for metric,run
-row() { python3 -c '
-import csv, sys
-for r in csv.DictReader(open(sys.argv[1])):
-    if r["metric"] == sys.argv[2] and r["run"].endswith(sys.argv[3]):
-        print(r[sys.argv[4]]); break
-' "$WORK/cmp/compare.csv" "$@"; }
+# row METRIC RUN_SUFFIX COLUMN: a column of compare.csv's row for metric, run
+row() { csv_get "$WORK/cmp/compare.csv" "$3" "metric=$1" "run%=$2"; }
 check "baseline total 3.5" near "$(row total_cost '(ps)' value)" 3.5 1e-9
 check "candidate total 3.0" near "$(row total_cost '(ph)' value)" 3.0 1e-9
 check "difference -0.5" near "$(row total_cost '(ph)' difference)" -0.5 1e-9
@@ -41,10 +36,7 @@ check "series div: capacity ratio 1" test "$(sed -n 2p "$WORK/div/series.csv" | 
 "$CMAN_SIM" run "$DATA/worked_example.yaml" -q -o "$WORK/disc" --set simulation.discount=0.5
 "$CMAN_SIM" compare "$WORK/ps" "$WORK/ph" "$WORK/disc" -o "$WORK/three" > /dev/null
 check "three runs: 24 series rows" test "$(($(wc -l < "$WORK/three/series.csv") - 1))" -eq 24
-check "three runs: discounted difference -1.75" python3 -c '
-import csv, sys
-r = [r for r in csv.DictReader(open(sys.argv[1])) if r["metric"] == "total_cost" and r["run"].endswith("(disc)")]
-sys.exit(0 if r and abs(float(r[0]["difference"]) + 1.75) < 1e-9 else 1)' "$WORK/three/compare.csv"
+check "three runs: discounted difference -1.75" near "$(csv_get "$WORK/three/compare.csv" difference metric=total_cost 'run%=(disc)')" -1.75 1e-9
 
 # different windows: refused (exit 2, says why), accepted when allowed
 "$CMAN_SIM" run "$DATA/worked_example.yaml" -q -o "$WORK/short" --set end_time=2017-12-01T01:00:00Z

@@ -63,33 +63,71 @@ near() {
 		exit !(d <= t * m)
 	}'
 }
-# csv_sum FILE COLUMN: sum of a column by its header name (empty cells 0;
-# RFC 4180 quoting)
-csv_sum() {
-	awk -v col="$2" '
-	function fields(line, f,    n, i, c, q, cur) {
-		if (index(line, "\"") == 0)
-			return split(line, f, ",")
-		n = 0; cur = ""; q = 0
-		for (i = 1; i <= length(line); i++) {
-			c = substr(line, i, 1)
-			if (q) {
-				if (c != "\"") cur = cur c
-				else if (substr(line, i + 1, 1) == "\"") { cur = cur c; i++ }
-				else q = 0
-			} else if (c == "\"") q = 1
-			else if (c == ",") { f[++n] = cur; cur = "" }
-			else cur = cur c
-		}
-		f[++n] = cur
-		return n
+# The awk function fields(line, f): RFC 4180 fields of one line into f[1..n].
+CSV_AWK='
+function fields(line, f,    n, i, c, q, cur) {
+	if (index(line, "\"") == 0)
+		return split(line, f, ",")
+	n = 0; cur = ""; q = 0
+	for (i = 1; i <= length(line); i++) {
+		c = substr(line, i, 1)
+		if (q) {
+			if (c != "\"") cur = cur c
+			else if (substr(line, i + 1, 1) == "\"") { cur = cur c; i++ }
+			else q = 0
+		} else if (c == "\"") q = 1
+		else if (c == ",") { f[++n] = cur; cur = "" }
+		else cur = cur c
 	}
-	{ sub(/\r$/, "") }
-	NR == 1 { n = fields($0, h); for (i = 1; i <= n; i++) if (h[i] == col) k = i
-		  if (!k) { print "csv_sum: no column " col > "/dev/stderr"; bad = 1; exit 1 }
-		  next }
-	{ fields($0, f); s += f[k] }
-	END { if (!bad) printf "%.17g\n", s + 0; exit bad }' "$1"
+	f[++n] = cur
+	return n
 }
+function header(line, h, col,    n, i) {
+	n = fields(line, h)
+	for (i = 1; i <= n; i++) col[h[i]] = i
+	return n
+}
+# the row f matches every condition c[1..n]: "COL=VALUE" or "COL%=SUFFIX"
+function matches(f, col, c, n,    i, p, k, v) {
+	for (i = 1; i <= n; i++) {
+		if (c[i] == "") continue
+		if ((p = index(c[i], "%=")) > 0) {
+			k = col[substr(c[i], 1, p - 1)]; v = substr(c[i], p + 2)
+			if (!k || length(f[k]) < length(v) || substr(f[k], length(f[k]) - length(v) + 1) != v)
+				return 0
+		} else {
+			p = index(c[i], "="); k = col[substr(c[i], 1, p - 1)]
+			if (!k || f[k] != substr(c[i], p + 1))
+				return 0
+		}
+	}
+	return 1
+}'
+# csv_sum FILE COLUMN [COL=VALUE | COL%=SUFFIX]...: sum of a column by its
+# header name (empty cells 0) over the rows whose cells match (all rows)
+csv_sum() {
+	local file=$1 want=$2; shift 2
+	awk -v want="$want" -v conds="$(printf '%s\n' "$@")" "$CSV_AWK"'
+	{ sub(/\r$/, "") }
+	NR == 1 { header($0, h, col); k = col[want]; n = split(conds, c, "\n")
+		  if (!k) { print "csv_sum: no column " want > "/dev/stderr"; bad = 1; exit 1 }
+		  next }
+	{ fields($0, f); if (matches(f, col, c, n)) s += f[k] }
+	END { if (!bad) printf "%.17g\n", s + 0; exit bad }' "$file"
+}
+# csv_get FILE COLUMN [COL=VALUE | COL%=SUFFIX]...: COLUMN of the first row
+# whose cells equal VALUE (end with SUFFIX); false when there is none
+csv_get() {
+	local file=$1 want=$2; shift 2
+	awk -v want="$want" -v conds="$(printf '%s\n' "$@")" "$CSV_AWK"'
+	{ sub(/\r$/, "") }
+	NR == 1 { header($0, h, col); n = split(conds, c, "\n"); next }
+	{ fields($0, f); if (matches(f, col, c, n) && col[want]) { print f[col[want]]; found = 1; exit } }
+	END { exit !found }' "$file"
+}
+# json_has FILE KEY: FILE (indented JSON, summary.json) has the top-level KEY
+json_has() { grep -q "^  \"$2\": " "$1"; }
+# awk_true EXPR: the awk expression is true (numbers: "3 < 4.5")
+awk_true() { awk "BEGIN { exit !($1) }"; }
 # strip_wall FILE: summary.json without its wall_seconds line
 strip_wall() { grep -v '"wall_seconds"' "$1"; }
