@@ -23,7 +23,9 @@ test can tell which attempt answered.  Options:
                  arrives glued to them)
 --chatty         send the byte "x" 20 ms after each answer
 --log FILE       as echo_signal.py: every received message, one per line
---pid-file FILE  as echo_signal.py
+--pid-file FILE  as echo_signal.py; with --trailing or --chatty, a line is
+                 also appended to FILE.extra after each extra byte is sent,
+                 so a test can wait for it instead of sleeping
 """
 import argparse
 import json
@@ -97,6 +99,9 @@ def main():
                 if args.trailing or args.chatty:
                     time.sleep(0.02)
                     conn.send(b"\n" if args.trailing else b"x")
+                    if args.pid_file:
+                        with open(args.pid_file + ".extra", "a") as f:
+                            f.write("sent\n")
                 if args.die_after >= 0 and total >= args.die_after:
                     conn.close()
                     os._exit(0)

@@ -83,9 +83,13 @@ static void fx_init(struct fx *f, const char *script, const char *params_yaml,
 
 static void fx_release(struct fx *f)
 {
+	char extra[256];
+
 	cman_signal_free(f->sig);
 	f->sig = NULL;
 	cman_node_free(f->params);
+	snprintf(extra, sizeof(extra), "%s.extra", f->pidf);
+	unlink(extra);
 	unlink(f->log);
 	unlink(f->pidf);
 	rmdir(f->dir);
@@ -143,6 +147,59 @@ static pid_t read_pid(const char *path)
 	assert_int_equal(fscanf(fp, "%d", &pid), 1);
 	fclose(fp);
 	return (pid_t)pid;
+}
+
+/* Lines in a file (0 when it does not exist). */
+static size_t file_lines(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+	int c;
+
+	if (!fp)
+		return 0;
+	while ((c = fgetc(fp)) != EOF)
+		n += c == '\n';
+	fclose(fp);
+	return n;
+}
+
+/* Wait (up to 60 s: a loaded machine is slow, never a fixed short sleep)
+ * until the signal process has sent n extra bytes (flaky_signal.py's
+ * --trailing/--chatty append a line to <pid file>.extra after each). */
+static void wait_extra(const struct fx *f, size_t n)
+{
+	char path[256];
+	int ms;
+
+	snprintf(path, sizeof(path), "%s.extra", f->pidf);
+	for (ms = 0; ms < 60000 && file_lines(path) < n; ms += 10)
+		usleep(10 * 1000);
+	assert_true(file_lines(path) >= n);
+	usleep(20 * 1000);   /* and give the byte a moment in the socket */
+}
+
+/* Wait (up to 60 s) until process pid has exited: a zombie (our child, not
+ * reaped yet) or gone. */
+static void wait_exited(pid_t pid)
+{
+	char path[64], line[256];
+	int ms;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	for (ms = 0; ms < 60000; ms += 10) {
+		FILE *fp = fopen(path, "r");
+		char *rp;
+
+		if (!fp)
+			return;
+		rp = fgets(line, sizeof(line), fp) ? strrchr(line, ')') : NULL;
+		fclose(fp);
+		if (rp && (rp[2] == 'Z' || rp[2] == 'X'))
+			return;
+		usleep(10 * 1000);
+	}
+	fail_msg("process %d did not exit", (int)pid);
 }
 
 static void set_series(struct cman_series *se, const char *name, size_t n,
@@ -401,7 +458,7 @@ static void test_server_died(void **state)
 	fx_start(&f);
 	assert_int_equal(eval(&f, NULL, 0, 1, &req, &err), 0);
 	assert_true(req.v[CMAN_RES_CPUS] == 1);
-	usleep(300 * 1000);   /* let it exit (it stays a zombie until reaped) */
+	wait_exited(read_pid(f.pidf));   /* it stays a zombie until reaped */
 	assert_int_equal(eval(&f, NULL, 0, 2, &req, &err), CMAN_EIO);
 	assert_non_null(strstr(err.msg, "after reconnecting: connecting:"));
 	assert_non_null(strstr(err.msg, "exited with status 0"));
@@ -464,7 +521,7 @@ static void test_protocol_errors(void **state)
 		assert_int_equal(eval(&f, NULL, 0, i, &req, &err), 0);
 		assert_true(req.v[CMAN_RES_CPUS] == i);
 		if (i == 2)
-			usleep(100 * 1000);   /* the newline waits in the socket */
+			wait_extra(&f, 2);   /* the newline waits in the socket */
 	}
 	assert_int_equal(read_lines(f.log, &buf, lines, 8), 4);   /* one connection */
 	free(buf);
@@ -473,7 +530,7 @@ static void test_protocol_errors(void **state)
 	fx_init(&f, "flaky_signal.py", NULL, chatty);
 	fx_start(&f);
 	assert_int_equal(eval(&f, NULL, 0, 1, &req, &err), 0);
-	usleep(100 * 1000);
+	wait_extra(&f, 1);
 	assert_int_equal(eval(&f, NULL, 0, 2, &req, &err), CMAN_EIO);
 	assert_non_null(strstr(err.msg, "unexpected byte 0x78 from the signal between evaluations"));
 	fx_release(&f);
@@ -551,7 +608,7 @@ static void test_bad_commands(void **state)
 	cfg.command = silent;
 	t0 = time(NULL);
 	assert_int_equal(cman_signal_external_new(&cfg, "c", pool, &s, &err), CMAN_EINVAL);
-	assert_true(time(NULL) - t0 < 5);
+	assert_true(time(NULL) - t0 < 25);   /* not the sleep's 30 s: it was stopped */
 	assert_non_null(strstr(err.msg, "the command 'sleep' did not open it within 200 ms"));
 	unsetenv("CMAN_SIGNAL_CONNECT_TIMEOUT_MS");
 }
