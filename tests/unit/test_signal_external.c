@@ -138,14 +138,24 @@ static size_t read_lines(const char *path, char **buf, char **lines, size_t max)
 	return n;
 }
 
+/* The pid a signal process wrote to path.  It writes it after it listens,
+ * so it may not be there yet when we have connected: wait (up to 60 s). */
 static pid_t read_pid(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	int pid = 0;
+	int pid = 0, ms;
 
-	assert_non_null(fp);
-	assert_int_equal(fscanf(fp, "%d", &pid), 1);
-	fclose(fp);
+	for (ms = 0; ms < 60000 && pid <= 0; ms += 10) {
+		FILE *fp = fopen(path, "r");
+
+		if (fp) {
+			if (fscanf(fp, "%d", &pid) != 1)
+				pid = 0;
+			fclose(fp);
+		}
+		if (pid <= 0)
+			usleep(10 * 1000);
+	}
+	assert_true(pid > 0);
 	return (pid_t)pid;
 }
 
