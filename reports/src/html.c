@@ -386,8 +386,9 @@ static void coverage_section(FILE *fp, const struct cman_rundir *rd)
 
 		fputs("<h3>Starvation</h3>\n", fp);
 		fprintf(fp, "<p class=\"note\">Stretches of at least %s in which the fulfilled "
-			"capacity stayed under %s of the target (shortfall), or allocated vCPUs "
-			"exceeded the running ones (oversubscribed).</p>\n",
+			"capacity stayed under %s of the target (shortfall), or the allocated "
+			"vCPUs (memory, disk, GPUs) exceeded the running instances' "
+			"(oversubscribed).</p>\n",
 			cman_fmt_duration(a, (int64_t)json_integer_value(json_object_get(st,
 				"after_seconds"))), cman_fmt_percent(b, 1 - sf));
 		if (!json_array_size(eps)) {
@@ -398,14 +399,20 @@ static void coverage_section(FILE *fp, const struct cman_rundir *rd)
 		      "<th>To</th><th class=\"n\">Duration</th><th class=\"n\">At worst</th>"
 		      "</tr></thead>\n<tbody>\n", fp);
 		for (k = 0; k < json_array_size(eps); k++) {
-			const char *kind;
+			const char *kind, *res;
 			double w;
 
 			e = json_array_get(eps, k);
 			kind = json_string_value(json_object_get(e, "kind"));
 			w = json_number_value(json_object_get(e, "worst"));
+			res = json_string_value(json_object_get(e, "resource"));
 			fputs("<tr><td>", fp);
 			cman_html_escape(fp, kind ? kind : "");
+			if (res && strcmp(res, "cpus")) {
+				fputs(" (", fp);
+				cman_html_escape(fp, res);
+				fputs(")", fp);
+			}
 			fprintf(fp, "</td><td class=\"nw\">%s</td><td class=\"nw\">%s</td>",
 				json_time(a, json_object_get(e, "start")),
 				json_time(b, json_object_get(e, "end")));
@@ -416,7 +423,9 @@ static void coverage_section(FILE *fp, const struct cman_rundir *rd)
 				fprintf(fp, "<td class=\"n\">%s of the target missing</td></tr>\n",
 					cman_fmt_percent(a, w));
 			else
-				fprintf(fp, "<td class=\"n\">%s vCPUs</td></tr>\n", cman_fmt_si(a, w));
+				fprintf(fp, "<td class=\"n\">%s %s</td></tr>\n", cman_fmt_si(a, w),
+					!res || !strcmp(res, "cpus") ? "vCPUs"
+					: !strcmp(res, "gpus") ? "GPUs" : "MiB");
 		}
 		fputs("</tbody>\n</table>\n", fp);
 		if (total > (json_int_t)json_array_size(eps))

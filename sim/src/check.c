@@ -123,7 +123,8 @@ int sim_check_setup(struct cman_sim *sim, struct cman_error *err)
 	size_t i;
 	int rc;
 
-	sim->starve_since[0] = sim->starve_since[1] = NO_TIME;
+	for (i = 0; i < 1 + CMAN_RES_COUNT; i++)
+		sim->starve_since[i] = NO_TIME;
 	/* the load is always shown, even when nothing records it */
 	cman_metric_key_pool(key, sizeof(key), "cpus_allocated", sc->cluster, sc->pool,
 			     sc->scheduler);
@@ -309,11 +310,31 @@ int sim_check_needed(struct cman_sim *sim, struct cman_error *err)
 
 /* ---- starvation --------------------------------------------------------- */
 
+/* Close condition k (0 shortfall, 1 + r oversubscribed r) at t. */
+static void starve_close(struct cman_sim *sim, int k, int64_t t)
+{
+	if (sim->starve_since[k] == NO_TIME)
+		return;
+	if (t - sim->starve_since[k] >= sim->sc->starve_after) {
+		sim->n_episodes_total++;
+		if (sim->n_episodes < SIM_MAX_EPISODES) {
+			struct sim_episode *e = &sim->episodes[sim->n_episodes++];
+
+			e->kind = k ? 1 : 0;
+			e->resource = k ? k - 1 : CMAN_RES_CPUS;
+			e->start = sim->starve_since[k];
+			e->end = t;
+			e->worst = sim->starve_worst[k];
+		}
+	}
+	sim->starve_since[k] = NO_TIME;
+}
+
 void sim_check_interval(struct cman_sim *sim, int64_t t)
 {
 	const struct cman_scenario *sc = sim->sc;
-	double target = 0, worst[2] = { 0, 0 }, over;
-	bool cond[2];
+	double target = 0, worst[1 + CMAN_RES_COUNT] = { 0 };
+	bool cond[1 + CMAN_RES_COUNT];
 	int k;
 
 	(void)t;
@@ -328,31 +349,25 @@ void sim_check_interval(struct cman_sim *sim, int64_t t)
 	cond[0] = target > 0 && sim->fulfilled < (1 - sc->starve_shortfall) * target - 1e-9;
 	if (cond[0])
 		worst[0] = (target - sim->fulfilled) / target;
-	over = sim->allocated - sim->running_cpus;
-	cond[1] = over > 1e-9 && over > sc->starve_oversub * sim->allocated;
-	if (cond[1])
-		worst[1] = over;
-	for (k = 0; k < 2; k++) {
-		if (cond[k]) {
-			if (sim->starve_since[k] == NO_TIME) {
-				sim->starve_since[k] = sim->last_t;
-				sim->starve_worst[k] = worst[k];
-			} else if (worst[k] > sim->starve_worst[k]) {
-				sim->starve_worst[k] = worst[k];
-			}
-		} else if (sim->starve_since[k] != NO_TIME) {
-			if (sim->last_t - sim->starve_since[k] >= sc->starve_after) {
-				sim->n_episodes_total++;
-				if (sim->n_episodes < SIM_MAX_EPISODES) {
-					struct sim_episode *e = &sim->episodes[sim->n_episodes++];
+	/* every resource with a recorded allocation (CPUs always) */
+	for (k = 0; k < CMAN_RES_COUNT; k++) {
+		double a = k == CMAN_RES_CPUS ? sim->allocated : sim->allocated_res[k];
+		double c = k == CMAN_RES_CPUS ? sim->running_cpus : sim->running_res[k];
+		double over = a - c;
 
-					e->kind = k;
-					e->start = sim->starve_since[k];
-					e->end = sim->last_t;
-					e->worst = sim->starve_worst[k];
-				}
-			}
-			sim->starve_since[k] = NO_TIME;
+		cond[1 + k] = (k == CMAN_RES_CPUS || sim->res_data[k]) && over > 1e-9 &&
+			      over > sc->starve_oversub * a;
+		if (cond[1 + k])
+			worst[1 + k] = over;
+	}
+	for (k = 0; k < 1 + CMAN_RES_COUNT; k++) {
+		if (!cond[k]) {
+			starve_close(sim, k, sim->last_t);
+		} else if (sim->starve_since[k] == NO_TIME) {
+			sim->starve_since[k] = sim->last_t;
+			sim->starve_worst[k] = worst[k];
+		} else if (worst[k] > sim->starve_worst[k]) {
+			sim->starve_worst[k] = worst[k];
 		}
 	}
 }
@@ -487,21 +502,8 @@ int sim_check_finish(struct cman_sim *sim, struct cman_error *err)
 		}
 	}
 	/* starvation still going on at the end */
-	for (k = 0; k < 2; k++) {
-		if (sim->starve_since[k] != NO_TIME &&
-		    sc->end_time - sim->starve_since[k] >= sc->starve_after) {
-			sim->n_episodes_total++;
-			if (sim->n_episodes < SIM_MAX_EPISODES) {
-				struct sim_episode *e = &sim->episodes[sim->n_episodes++];
-
-				e->kind = k;
-				e->start = sim->starve_since[k];
-				e->end = sc->end_time;
-				e->worst = sim->starve_worst[k];
-			}
-		}
-		sim->starve_since[k] = NO_TIME;
-	}
+	for (k = 0; k < 1 + CMAN_RES_COUNT; k++)
+		starve_close(sim, k, sc->end_time);
 	for (i = 0; i < sim->n_episodes && i < LISTED_EPISODE_WARNINGS; i++) {
 		const struct sim_episode *e = &sim->episodes[i];
 		char a[CMAN_TIME_BUFSZ], b[CMAN_TIME_BUFSZ], d[32];
@@ -512,11 +514,19 @@ int sim_check_finish(struct cman_sim *sim, struct cman_error *err)
 				      "missing)", 100 * (1 - sc->starve_shortfall),
 				      cman_time_format(e->start, a), cman_time_format(e->end, b),
 				      dur(d, sizeof(d), e->end - e->start), 100 * e->worst);
-		else
+		else if (e->resource == CMAN_RES_CPUS)
 			rc = sim_warn(sim, "starvation: oversubscribed (allocated vCPUs beyond the "
 				      "running ones) from %s to %s (%s; at worst %.6g vCPUs)",
 				      cman_time_format(e->start, a), cman_time_format(e->end, b),
 				      dur(d, sizeof(d), e->end - e->start), e->worst);
+		else
+			rc = sim_warn(sim, "starvation: %s oversubscribed (allocated beyond the "
+				      "running instances' %s) from %s to %s (%s; at worst %.6g %s)",
+				      cman_resource_name((enum cman_resource)e->resource),
+				      cman_resource_name((enum cman_resource)e->resource),
+				      cman_time_format(e->start, a), cman_time_format(e->end, b),
+				      dur(d, sizeof(d), e->end - e->start), e->worst,
+				      e->resource == CMAN_RES_GPUS ? "GPUs" : "MiB");
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
@@ -609,6 +619,9 @@ int sim_check_json(const struct cman_sim *sim, json_t *summary)
 		json_t *o = json_object();
 
 		json_object_set_new(o, "kind", json_string(episode_kind[e->kind]));
+		if (e->kind == 1)
+			json_object_set_new(o, "resource",
+					    json_string(cman_resource_name((enum cman_resource)e->resource)));
 		json_object_set_new(o, "start", json_integer((json_int_t)e->start));
 		json_object_set_new(o, "end", json_integer((json_int_t)e->end));
 		json_object_set_new(o, "seconds", json_integer((json_int_t)(e->end - e->start)));

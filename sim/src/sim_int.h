@@ -131,9 +131,11 @@ struct sim_series {
 /* A stretch of starvation (check.c). */
 struct sim_episode {
 	int kind;                     /* 0 shortfall, 1 oversubscribed */
+	int resource;                 /* oversubscribed: the enum cman_resource */
 	int64_t start, end;
 	double worst;                 /* shortfall: the largest share of the target
-				       * missing; oversubscribed: the most vCPUs */
+				       * missing; oversubscribed: the most of the
+				       * resource short (vCPUs, MiB, GPUs) */
 };
 
 #define SIM_MAX_EPISODES 100
@@ -262,8 +264,9 @@ struct cman_sim {
 	/* data coverage and starvation (check.c) */
 	struct sim_series *series;
 	size_t n_series, cap_series;
-	int64_t starve_since[2];      /* a condition holds since (NO_TIME: not) */
-	double starve_worst[2];
+	/* [0] shortfall, [1 + r] resource r oversubscribed: since (NO_TIME: not) */
+	int64_t starve_since[1 + CMAN_RES_COUNT];
+	double starve_worst[1 + CMAN_RES_COUNT];
 	struct sim_episode episodes[SIM_MAX_EPISODES];   /* the first ones */
 	size_t n_episodes;
 	uint64_t n_episodes_total;

@@ -187,7 +187,8 @@ check "stale starting target in summary.json" grep -qF '"data coverage: the star
 # ---- by hand: gaps and starvation in a 12-hour replay -----------------------
 # m5.large (2 vCPUs, weight 2), target 200; capacity 200 (100 instances)
 # except 80 from 03:00 to 05:00 and 100 from 08:00 to 08:30; allocation 150
-# except 250 from 09:00 to 10:30; target samples missing between 06:00 and
+# except 250 from 09:00 to 10:30; memory allocated 500000 MiB (8192 MiB per
+# instance: 819200 running); target samples missing between 06:00 and
 # 07:30; allocation samples end at 10:30; prices at 00:00 and 06:00.
 cat > "$WORK/hand.py" <<'PY'
 import sys
@@ -196,6 +197,7 @@ def t(m): return '2017-12-01T%02d:%02d:00Z' % (m // 60, m % 60)
 cap = 'metadata,"fulfilled_capacity|cluster=test,pool=default.mesos"'
 tgt = 'metadata,"target_capacity|cluster=test,pool=default.mesos"'
 alc = 'system_metrics,"cpus_allocated|cluster=test,pool=default.mesos"'
+mem = 'system_metrics,"mem_allocated|cluster=test,pool=default.mesos"'
 for m in range(0, 720, 10):
     c = 80 if 180 <= m < 300 else 100 if 480 <= m < 510 else 200
     rows.append('%s,%s,"<m5.large, us-west-2a>",%d' % (cap, t(m), c))
@@ -203,6 +205,7 @@ for m in range(0, 720, 10):
         rows.append('%s,%s,,200' % (tgt, t(m)))
     if m <= 630:
         rows.append('%s,%s,,%d' % (alc, t(m), 250 if 540 <= m < 630 else 150))
+        rows.append('%s,%s,,500000' % (mem, t(m)))
 for m, p in ((0, 0.05), (360, 0.06)):
     rows.append('metadata,"spot_prices|aws_availability_zone=us-west-2a,aws_instance_type=m5.large",%s,,%g' % (t(m), p))
 open(sys.argv[1], 'w').write('\n'.join(rows) + '\n')
@@ -245,12 +248,18 @@ eq('hand: allocation stale 30 min', cs['cpus_allocated']['stale_seconds'], 1800)
 eq('hand: capacity fully covered', cs['fulfilled_capacity']['covered_fraction'], 1.0)
 eq('hand: price covered (a day)', cs['spot_prices <m5.large, us-west-2a>']['covered_fraction'], 1.0)
 # starvation: shortfall 03:00-05:00 (80 < 0.8 x 200; 60% missing);
-# oversubscribed 03:00-05:00 (150 - 80 = 70) and 09:00-10:30 (250 - 200 = 50);
-# the 30-minute dip at 08:00 is shorter than an hour
+# oversubscribed CPUs 03:00-05:00 (150 - 80 = 70) and 09:00-10:30 (250 - 200
+# = 50), memory 03:00-05:00 (500000 - 40 x 8192 = 172320 MiB); the 30-minute
+# dip at 08:00 is shorter than an hour
 eq('hand: starvation episodes',
-   [(e['kind'], e['start'], e['end'], e['seconds'], round(e['worst'], 9)) for e in sm['starvation']['episodes']],
-   [('shortfall', H(3), H(5), 7200, 0.6), ('oversubscribed', H(3), H(5), 7200, 70.0),
-    ('oversubscribed', H(9), H(10.5), 5400, 50.0)])
+   [(e['kind'], e.get('resource'), e['start'], e['end'], e['seconds'], round(e['worst'], 9))
+    for e in sm['starvation']['episodes']],
+   [('shortfall', None, H(3), H(5), 7200, 0.6), ('oversubscribed', 'cpus', H(3), H(5), 7200, 70.0),
+    ('oversubscribed', 'mem', H(3), H(5), 7200, 172320.0),
+    ('oversubscribed', 'cpus', H(9), H(10.5), 5400, 50.0)])
+ok('hand: memory oversubscription warning',
+   'starvation: mem oversubscribed (allocated beyond the running instances\' mem) from '
+   '2017-12-01T03:00:00Z to 2017-12-01T05:00:00Z (2 h; at worst 172320 MiB)' in err)
 ok('hand: shortfall warning with its span',
    'starvation: fulfilled capacity under 80% of the target from 2017-12-01T03:00:00Z to '
    '2017-12-01T05:00:00Z (2 h; at worst 60.0% of the target missing)' in err)
@@ -258,14 +267,17 @@ ok('hand: oversubscription warning with its span',
    'starvation: oversubscribed (allocated vCPUs beyond the running ones) from 2017-12-01T09:00:00Z to '
    '2017-12-01T10:30:00Z (90 min; at worst 50 vCPUs)' in err)
 rep = open(work + '/h/report.html').read()
-eq('hand: report lists 3 stretches', rep.count('<td>oversubscribed</td>') + rep.count('<td>shortfall</td>'), 3)
+eq('hand: report lists 4 stretches', rep.count('<td>oversubscribed</td>') + rep.count('<td>shortfall</td>')
+   + rep.count('<td>oversubscribed (mem)</td>'), 4)
 # after 20 minutes, shortfall under half the target: 03:00 (80 < 100); the
-# dip to 100 is not under half, but oversubscribed (150 - 100) for 30 minutes
+# dip to 100 is not under half, but oversubscribed for 30 minutes (CPUs 150 -
+# 100, memory 500000 - 50 x 8192)
 sm = json.load(open(work + '/h2/summary.json'))
 eq('hand: after_seconds and shortfall_fraction',
-   [(e['kind'], e['start'], e['end']) for e in sm['starvation']['episodes']],
-   [('shortfall', H(3), H(5)), ('oversubscribed', H(3), H(5)), ('oversubscribed', H(8), H(8.5)),
-    ('oversubscribed', H(9), H(10.5))])
+   [(e['kind'], e.get('resource'), e['start'], e['end']) for e in sm['starvation']['episodes']],
+   [('shortfall', None, H(3), H(5)), ('oversubscribed', 'cpus', H(3), H(5)),
+    ('oversubscribed', 'mem', H(3), H(5)), ('oversubscribed', 'cpus', H(8), H(8.5)),
+    ('oversubscribed', 'mem', H(8), H(8.5)), ('oversubscribed', 'cpus', H(9), H(10.5))])
 c = json.load(open(work + '/h3/summary.json'))['coverage']['series']['spot_prices <m5.large, us-west-2a>']
 near('hand: price stale two thirds', c['stale_fraction'], 8 / 12, 1e-12)
 eq('hand: price gaps longest first', [(g['start'], g['end']) for g in c['gaps']], [(H(2), H(6)), (H(8), H(12))])
