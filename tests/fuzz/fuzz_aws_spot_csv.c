@@ -1,0 +1,26 @@
+/* fuzz_aws_spot_csv - the 2016 spot-price CSV layout into a store. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "fuzz_util.h"
+#include "cman/catalog.h"
+#include "cman/import.h"
+#include "cman/store.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const struct cman_catalog *cat = NULL;
+	struct cman_error err = { 0 };
+	struct fuzz_file f;
+	struct cman_store *st = fuzz_memory_store();
+
+	if (cman_catalog_builtin(&cat, &err))
+		abort();
+	fuzz_file_open(&f, data, size);
+	if (cman_import_aws_spot_csv(f.path, size % 3 ? NULL : "*", st, size % 2 ? cat : NULL,
+				     NULL, &err) == 0)
+		fuzz_drain_store(st);
+	fuzz_file_close(&f);
+	cman_store_free(st);
+	return 0;
+}
