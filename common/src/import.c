@@ -2,9 +2,9 @@
  * import.c - loading Clusterman's gzipped JSON metrics files and metrics
  * CSV files into a store (import.h documents both formats).
  *
- * A JSON file is read whole (zlib, transparently accepting an uncompressed
- * file that holds a JSON object) and parsed with jansson; a CSV file is read
- * whole and split in place.  Samples are written through the store
+ * Both stream: a JSON file through a window of text (zlib, transparently
+ * accepting an uncompressed file that holds a JSON object), each entry
+ * parsed with jansson; a CSV file record by record (csvread.h).  Samples are written through the store
  * interface one by one; map entries are collected in arrays reused from
  * sample to sample.  The importers never begin or commit a transaction.
  */
@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "cman/csvread.h"
 #include "cman/time.h"
 #include "store_int.h"
 
@@ -193,94 +195,6 @@ static const char *gz_msg(const char *m)
 	return m ? m : "unknown error";
 }
 
-/* Read a gzip-compressed (or plain) file whole; *buf is NUL-terminated. */
-static int read_gz(const char *path, char **buf, size_t *len, bool *direct,
-		   struct cman_error *err)
-{
-	gzFile gz = NULL;
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-	int fd, rc = 0, zerr, zrc;
-	const char *msg;
-
-	fd = open_file(path, err);
-	if (fd < 0)
-		return fd;
-	{
-		/* the gzip trailer holds the uncompressed size (mod 2^32): a hint */
-		unsigned char tail[4], head[2];
-		off_t size = lseek(fd, 0, SEEK_END);
-
-		if (size > 18 && pread(fd, head, 2, 0) == 2 && head[0] == 0x1f && head[1] == 0x8b &&
-		    pread(fd, tail, 4, size - 4) == 4) {
-			size_t hint = (size_t)tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 |
-				      (size_t)tail[3] << 24;
-
-			if (hint < ((size_t)1 << 30))
-				(void)cman_grow((void **)&b, &cap, hint + 65536 + 1, 1);
-		}
-		lseek(fd, 0, SEEK_SET);
-	}
-	gz = gzdopen(fd, "rb");
-	if (!gz) {
-		close(fd);
-		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
-	}
-	gzbuffer(gz, 128 * 1024);
-	for (;;) {
-		int got;
-		size_t room;
-
-		if (cman_grow((void **)&b, &cap, n + 65536 + 1, 1)) {
-			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
-			goto out;
-		}
-		room = cap - n - 1;
-		if (room > INT_MAX / 2)
-			room = INT_MAX / 2;
-		got = gzread(gz, b + n, (unsigned)room);
-		if (got < 0) {
-			msg = gzerror(gz, &zerr);
-			if (zerr == Z_ERRNO)
-				rc = cman_error_set(err, CMAN_EINVAL, "%s: read error: %s", path,
-						    strerror(errno));
-			else
-				rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt gzip data: %s", path,
-						    gz_msg(msg));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	msg = gzerror(gz, &zerr);
-	if (zerr == Z_BUF_ERROR) {
-		rc = cman_error_set(err, CMAN_EINVAL, "%s: truncated gzip data (unexpected end of file)",
-				    path);
-		goto out;
-	}
-	if (zerr != Z_OK) {
-		rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt gzip data: %s", path, gz_msg(msg));
-		goto out;
-	}
-	*direct = gzdirect(gz) != 0;
-out:
-	zrc = gzclose_r(gz);
-	if (!rc && zrc == Z_BUF_ERROR)
-		rc = cman_error_set(err, CMAN_EINVAL, "%s: truncated gzip data (unexpected end of file)",
-				    path);
-	else if (!rc && zrc != Z_OK)
-		rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt gzip data", path);
-	if (rc) {
-		free(b);
-		return rc;
-	}
-	b[n] = '\0';
-	*buf = b;
-	*len = n;
-	return 0;
-}
-
 static const char *json_type_name(const json_t *j)
 {
 	switch (json_typeof(j)) {
@@ -417,22 +331,130 @@ static int json_entry(struct jctx *c, enum cman_metric_kind kind, const char *ke
  * reports how many bytes it consumed) and released at once.  Building the
  * whole document as one jansson tree would cost ~8 bytes of small
  * allocations per input byte.
+ *
+ * The text streams through a window (zlib reads gzip and plain files
+ * alike): the scanner asks for WINDOW bytes ahead of each value and the
+ * window grows only for a value longer than that, so memory follows the
+ * longest entry, not the file.  A value that jansson could not finish, or
+ * that ends exactly where the window does, is parsed again with twice the
+ * text.  Positions count the lines and columns of the bytes dropped from
+ * the window.  A read or gzip error ends the input; it is reported in
+ * place of whatever the truncated text looked like.
  */
+#define WINDOW (64 * 1024)    /* text wanted ahead of each value */
+#define BLOCK (1024 * 1024)    /* least window size: refills are large */
+
 struct jscan {
 	const char *path;
-	const char *buf, *p, *end;
+	gzFile gz;
+	char *buf;                /* the window: buf[0..end) holds text */
+	const char *p, *end;      /* read position, end of the text */
+	size_t cap;
+	int line0;                /* line of buf[0] */
+	long col0;                /* 0-based column of buf[0] in that line */
+	bool eof;
+	int zrc;                  /* a read or gzip error (message in zmsg) */
+	char zmsg[CMAN_ERRMSG_MAX];
 };
+
+/* Record a read or gzip error: the input ends here. */
+static void jfail(struct jscan *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void jfail(struct jscan *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->zmsg, sizeof(s->zmsg), fmt, ap);
+	va_end(ap);
+	s->zrc = CMAN_EINVAL;
+	s->eof = true;
+}
+
+/* Make at least need bytes available at s->p unless the input ends first;
+ * true when they are. */
+static bool more(struct jscan *s, size_t need)
+{
+	size_t have = (size_t)(s->end - s->p);
+
+	if (have >= need)
+		return true;
+	if (s->eof)
+		return false;
+	if (s->p > s->buf) {   /* drop what was read, counting its lines */
+		const char *q = s->buf, *nl;
+
+		while ((nl = memchr(q, '\n', (size_t)(s->p - q))) != NULL) {
+			s->line0++;
+			s->col0 = 0;
+			q = nl + 1;
+		}
+		s->col0 += (long)(s->p - q);
+		memmove(s->buf, s->p, have);
+		s->p = s->buf;
+		s->end = s->buf + have;
+	}
+	if (need + 1 > s->cap || s->cap < BLOCK) {
+		size_t off = (size_t)(s->end - s->buf);
+
+		if (cman_grow((void **)&s->buf, &s->cap, need + 1 > BLOCK ? need + 1 : BLOCK, 1)) {
+			jfail(s, "%s: out of memory", s->path);
+			s->zrc = CMAN_ENOMEM;
+			return false;
+		}
+		s->p = s->buf;
+		s->end = s->buf + off;
+	}
+	while ((size_t)(s->end - s->p) < need && !s->eof) {   /* fill the window */
+		size_t room = s->cap - (size_t)(s->end - s->buf) - 1;
+		int got, zerr;
+		const char *msg;
+
+		if (room > INT_MAX / 2)
+			room = INT_MAX / 2;
+		got = gzread(s->gz, s->buf + (s->end - s->buf), (unsigned)room);
+		if (got > 0) {
+			s->end += got;
+			continue;
+		}
+		s->eof = true;
+		msg = gzerror(s->gz, &zerr);
+		if (got < 0 && zerr == Z_ERRNO)
+			jfail(s, "%s: read error: %s", s->path, strerror(errno));
+		else if (zerr == Z_BUF_ERROR)
+			jfail(s, "%s: truncated gzip data (unexpected end of file)", s->path);
+		else if (got < 0 || (zerr != Z_OK && zerr != Z_STREAM_END))
+			jfail(s, "%s: corrupt gzip data: %s", s->path, gz_msg(msg));
+	}
+	return (size_t)(s->end - s->p) >= need;
+}
+
+/* Read the rest of the input: a syntax error in text that zlib made up
+ * from damaged data is reported as the damage. */
+static void jdrain(struct jscan *s)
+{
+	while (!s->eof) {
+		s->p = s->end;
+		(void)more(s, s->cap > WINDOW ? s->cap - 1 : WINDOW);
+	}
+}
 
 static void jws(struct jscan *s)
 {
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+	while (more(s, 1) && (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
 		s->p++;
+}
+
+/* Is the next byte c? */
+static bool jat(struct jscan *s, char c)
+{
+	return more(s, 1) && *s->p == c;
 }
 
 static void line_col(const struct jscan *s, const char *at, int *line, int *col)
 {
-	const char *ls = s->buf;
-	int l = 1;
+	const char *ls = NULL;
+	int l = s->line0;
 
 	for (const char *q = s->buf; q < at; q++) {
 		if (*q == '\n') {
@@ -441,7 +463,7 @@ static void line_col(const struct jscan *s, const char *at, int *line, int *col)
 		}
 	}
 	*line = l;
-	*col = (int)(at - ls) + 1;
+	*col = ls ? (int)(at - ls) + 1 : (int)(s->col0 + (at - s->buf)) + 1;
 }
 
 /* A structural syntax error at s->p, worded like jansson's. */
@@ -450,7 +472,7 @@ static int jexpected(struct jscan *s, const char *what, struct cman_error *err)
 	int line, col;
 
 	line_col(s, s->p, &line, &col);
-	if (s->p >= s->end)
+	if (!more(s, 1))
 		return cman_error_at(err, s->path, line, col, "%s near end of file", what);
 	return cman_error_at(err, s->path, line, col, "%s near '%c'", what, *s->p);
 }
@@ -459,11 +481,21 @@ static int jexpected(struct jscan *s, const char *what, struct cman_error *err)
 static int jvalue(struct jscan *s, json_t **out, struct cman_error *err)
 {
 	json_error_t jerr;
+	size_t want = WINDOW, have;
 	int line, col;
 
 	jws(s);
-	*out = json_loadb(s->p, (size_t)(s->end - s->p), JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK,
-			  &jerr);
+	for (;;) {
+		(void)more(s, want);
+		have = (size_t)(s->end - s->p);
+		*out = json_loadb(s->p, have, JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &jerr);
+		/* done, unless the value ran into the end of the window */
+		if (s->eof || (*out ? (size_t)jerr.position < have : (size_t)jerr.position + 64 < have))
+			break;
+		json_decref(*out);
+		*out = NULL;
+		want = have * 2;
+	}
 	if (*out) {
 		s->p += jerr.position;
 		return 0;
@@ -482,13 +514,13 @@ static int jkey(struct jscan *s, json_t **out, struct cman_error *err)
 	int rc;
 
 	*out = NULL;
-	if (s->p >= s->end || *s->p != '"')
+	if (!jat(s, '"'))
 		return jexpected(s, "string or '}' expected", err);
 	rc = jvalue(s, out, err);
 	if (rc)
 		return rc;
 	jws(s);
-	if (s->p >= s->end || *s->p != ':') {
+	if (!jat(s, ':')) {
 		json_decref(*out);
 		*out = NULL;
 		return jexpected(s, "':' expected", err);
@@ -512,12 +544,12 @@ static int jskip(struct jscan *s, struct cman_error *err)
 static int jnext(struct jscan *s, char close, struct cman_error *err)
 {
 	jws(s);
-	if (s->p < s->end && *s->p == ',') {
+	if (jat(s, ',')) {
 		s->p++;
 		jws(s);
 		return 0;
 	}
-	if (s->p < s->end && *s->p == close) {
+	if (jat(s, close)) {
 		s->p++;
 		return 1;
 	}
@@ -531,7 +563,7 @@ static int jopen(struct jscan *s, char open, const char **got, struct cman_error
 	json_t *v;
 	int rc;
 
-	if (s->p < s->end && *s->p == open) {
+	if (jat(s, open)) {
 		s->p++;
 		jws(s);
 		return 0;
@@ -563,7 +595,7 @@ static int json_series(struct importer *imp, struct jscan *s, enum cman_metric_k
 				      " samples, got %s", imp->path, kname, rawkey, got);
 	if (rc)
 		return rc;
-	if (s->p < s->end && *s->p == ']') {
+	if (jat(s, ']')) {
 		s->p++;
 		return 0;
 	}
@@ -604,7 +636,7 @@ static int json_kind(struct importer *imp, struct jscan *s, const char *kname,
 				      " got %s", imp->path, kname, got);
 	if (rc)
 		return rc;
-	if (s->p < s->end && *s->p == '}') {
+	if (jat(s, '}')) {
 		s->p++;
 		return 0;
 	}
@@ -638,7 +670,7 @@ static int json_walk(struct importer *imp, struct jscan *s, struct cman_error *e
 				      " the top level, got %s", s->path, got);
 	if (rc)
 		return rc;
-	if (s->p < s->end && *s->p == '}') {
+	if (jat(s, '}')) {
 		s->p++;
 	} else {
 		for (;;) {
@@ -661,7 +693,7 @@ static int json_walk(struct importer *imp, struct jscan *s, struct cman_error *e
 		}
 	}
 	jws(s);
-	if (s->p < s->end)
+	if (more(s, 1))
 		return jexpected(s, "end of file expected", err);
 	return 0;
 }
@@ -672,31 +704,46 @@ int cman_import_clusterman_json(const char *path, struct cman_store *dst,
 				struct cman_error *err)
 {
 	struct importer imp;
-	struct jscan s;
-	char *buf = NULL;
-	size_t len = 0;
-	bool direct = false;
-	int rc;
+	struct jscan s = { .path = path, .line0 = 1 };
+	int fd, rc, zrc;
 
 	importer_init(&imp, path, dst, cat);
-	rc = read_gz(path, &buf, &len, &direct, err);
-	if (rc)
+	fd = open_file(path, err);
+	if (fd < 0) {
+		rc = fd;
 		goto out;
-	if (direct) {
-		size_t i = 0;
-
-		while (i < len && strchr(" \t\r\n", buf[i]))
-			i++;
-		if (i == len || buf[i] != '{') {
+	}
+	s.gz = gzdopen(fd, "rb");
+	if (!s.gz) {
+		close(fd);
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+		goto out;
+	}
+	gzbuffer(s.gz, 128 * 1024);
+	(void)more(&s, WINDOW);
+	if (!s.zrc && gzdirect(s.gz)) {
+		jws(&s);
+		if (!jat(&s, '{')) {
 			rc = cman_error_set(err, CMAN_EINVAL, "%s: not a gzip-compressed file (and not"
 					    " a JSON object either)", path);
 			goto out;
 		}
 	}
-	s = (struct jscan){ path, buf, buf, buf + len };
 	rc = json_walk(&imp, &s, err);
+	if (rc == CMAN_EINVAL)
+		jdrain(&s);
+	zrc = gzclose_r(s.gz);
+	s.gz = NULL;
+	if (!s.zrc && zrc == Z_BUF_ERROR)
+		jfail(&s, "%s: truncated gzip data (unexpected end of file)", path);
+	else if (!s.zrc && zrc != Z_OK)
+		jfail(&s, "%s: corrupt gzip data", path);
+	if (s.zrc && (rc == 0 || rc == CMAN_EINVAL))
+		rc = cman_error_set(err, s.zrc, "%s", s.zmsg);
 out:
-	free(buf);
+	if (s.gz)
+		gzclose_r(s.gz);
+	free(s.buf);
 	importer_release(&imp, stats);
 	return rc;
 }
@@ -704,157 +751,6 @@ out:
 /* ------------------------------------------------------------------ */
 /* CSV                                                                 */
 /* ------------------------------------------------------------------ */
-
-#define CSV_MAXF 8
-
-struct csv_field {
-	size_t off, len;     /* in csv.buf */
-	int line, col;
-	bool quoted;
-};
-
-struct csv {
-	const char *path;
-	const char *p, *end, *line_start;
-	int line;
-	char *buf;           /* unescaped fields of the current row, NUL-separated */
-	size_t blen, bcap;
-	struct csv_field f[CSV_MAXF];
-	int nf;              /* fields in the row (may exceed CSV_MAXF) */
-};
-
-static int buf_put(struct csv *c, char ch)
-{
-	if (cman_grow((void **)&c->buf, &c->bcap, c->blen + 1, 1))
-		return CMAN_ENOMEM;
-	c->buf[c->blen++] = ch;
-	return 0;
-}
-
-static const char *fstr(const struct csv *c, int i)
-{
-	return c->buf + c->f[i].off;
-}
-
-/* Read one row; 1 with fields, 0 at end of input, or a negative error.
- * Blank lines are skipped. */
-static int csv_row(struct csv *c, struct cman_error *err)
-{
-	for (;;) {
-		bool row_done = false;
-
-		if (c->p >= c->end)
-			return 0;
-		c->blen = 0;
-		c->nf = 0;
-		while (!row_done) {
-			struct csv_field fld = { c->blen, 0, c->line, (int)(c->p - c->line_start) + 1,
-						 false };
-
-			if (c->p < c->end && *c->p == '"') {
-				fld.quoted = true;
-				c->p++;
-				for (;;) {
-					if (c->p >= c->end)
-						return cman_error_at(err, c->path, fld.line, fld.col,
-								     "unterminated quoted field");
-					if (*c->p == '"') {
-						if (c->p + 1 < c->end && c->p[1] == '"') {
-							if (buf_put(c, '"'))
-								goto nomem;
-							c->p += 2;
-							continue;
-						}
-						c->p++;
-						break;
-					}
-					if (*c->p == '\n') {
-						c->line++;
-						c->line_start = c->p + 1;
-					}
-					if (buf_put(c, *c->p++))
-						goto nomem;
-				}
-				if (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
-					return cman_error_at(err, c->path, c->line,
-							     (int)(c->p - c->line_start) + 1,
-							     "expected ',' or the end of the line after a"
-							     " quoted field");
-			} else {
-				const char *s = c->p;
-
-				while (c->p < c->end && *c->p != ',' && *c->p != '\n' && *c->p != '\r')
-					c->p++;
-				if (cman_grow((void **)&c->buf, &c->bcap, c->blen + (size_t)(c->p - s) + 1, 1))
-					goto nomem;
-				memcpy(c->buf + c->blen, s, (size_t)(c->p - s));
-				c->blen += (size_t)(c->p - s);
-			}
-			fld.len = c->blen - fld.off;
-			if (buf_put(c, '\0'))
-				goto nomem;
-			if (c->nf < CSV_MAXF)
-				c->f[c->nf] = fld;
-			c->nf++;
-			if (c->p >= c->end) {
-				row_done = true;
-			} else if (*c->p == ',') {
-				c->p++;
-			} else {
-				if (*c->p == '\r')
-					c->p++;
-				if (c->p < c->end && *c->p == '\n')
-					c->p++;
-				c->line++;
-				c->line_start = c->p;
-				row_done = true;
-			}
-		}
-		if (c->nf == 1 && c->f[0].len == 0 && !c->f[0].quoted)
-			continue;   /* a blank line */
-		return 1;
-	nomem:
-		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", c->path);
-	}
-}
-
-static int read_plain(const char *path, char **buf, size_t *len, struct cman_error *err)
-{
-	char *b = NULL;
-	size_t n = 0, cap = 0;
-	int fd = open_file(path, err), rc = 0;
-
-	if (fd < 0)
-		return fd;
-	for (;;) {
-		ssize_t got;
-
-		if (cman_grow((void **)&b, &cap, n + 65536 + 1, 1)) {
-			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
-			goto out;
-		}
-		got = read(fd, b + n, cap - n - 1);
-		if (got < 0) {
-			if (errno == EINTR)
-				continue;
-			rc = cman_error_set(err, CMAN_EINVAL, "%s: read error: %s", path, strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	b[n] = '\0';
-out:
-	close(fd);
-	if (rc) {
-		free(b);
-		return rc;
-	}
-	*buf = b;
-	*len = n;
-	return 0;
-}
 
 /* The map sample being collected from consecutive rows. */
 struct pending {
@@ -880,69 +776,73 @@ static int flush(struct importer *imp, struct pending *pd, struct cman_error *er
 	return rc;
 }
 
-static int csv_rows(struct importer *imp, struct csv *c, struct cman_error *err)
+static int csv_rows(struct importer *imp, struct cman_csv *c, struct cman_error *err)
 {
 	struct pending pd = { 0 };
 	char raw_prev[CMAN_KEY_MAX] = "", key[CMAN_KEY_MAX] = "";
 	int rc;
 
-	while ((rc = csv_row(c, err)) == 1) {
+	const struct cman_csv_field *f;
+	const char *path = imp->path;
+	size_t nf;
+
+	while ((rc = cman_csv_next(c, &f, &nf, err)) == 1) {
 		enum cman_metric_kind kind;
 		struct cman_sample s = { 0 };
 		const char *mk, *vs;
 		char why[256];
-		int line = c->f[0].line;
+		int line = f[0].line;
 
-		if (c->nf != 5) {
-			int i = c->nf > 5 ? 5 : c->nf - 1;
+		if (nf != 5) {
+			size_t i = nf > 5 ? 5 : nf - 1;
 
-			return cman_error_at(err, c->path, c->f[i].line, c->f[i].col,
+			return cman_error_at(err, path, f[i].line, f[i].col,
 					     "expected 5 fields (kind,key,timestamp,market,value),"
-					     " got %d", c->nf);
+					     " got %zu", nf);
 		}
-		if (cman_kind_parse(fstr(c, 0), &kind) != 0)
-			return cman_error_at(err, c->path, c->f[0].line, c->f[0].col,
+		if (cman_kind_parse(f[0].s, &kind) != 0)
+			return cman_error_at(err, path, f[0].line, f[0].col,
 					     "unknown metric kind '%.100s' (expected system_metrics,"
-					     " app_metrics or metadata)", fstr(c, 0));
-		if (strcmp(fstr(c, 1), raw_prev) != 0 || !key[0]) {
+					     " app_metrics or metadata)", f[0].s);
+		if (strcmp(f[1].s, raw_prev) != 0 || !key[0]) {
 			key[0] = '\0';
 			raw_prev[0] = '\0';
-			rc = cman_metric_key_normalize(fstr(c, 1), key, sizeof(key), err);
+			rc = cman_metric_key_normalize(f[1].s, key, sizeof(key), err);
 			if (rc) {
 				key[0] = '\0';
-				cman_error_prefix(err, "%s:%d:%d", c->path, c->f[1].line, c->f[1].col);
+				cman_error_prefix(err, "%s:%d:%d", path, f[1].line, f[1].col);
 				return rc;
 			}
 			if (check_key(imp, key, why, sizeof(why)))
-				return cman_error_at(err, c->path, c->f[1].line, c->f[1].col,
-						     "metric key '%.200s': %s", fstr(c, 1), why);
-			if (c->f[1].len < sizeof(raw_prev))
-				memcpy(raw_prev, fstr(c, 1), c->f[1].len + 1);
+				return cman_error_at(err, path, f[1].line, f[1].col,
+						     "metric key '%.200s': %s", f[1].s, why);
+			if (f[1].len < sizeof(raw_prev))
+				memcpy(raw_prev, f[1].s, f[1].len + 1);
 		}
-		if (cman_time_parse(fstr(c, 2), &s.t) != 0)
-			return cman_error_at(err, c->path, c->f[2].line, c->f[2].col,
+		if (cman_time_parse(f[2].s, &s.t) != 0)
+			return cman_error_at(err, path, f[2].line, f[2].col,
 					     "bad timestamp '%.100s' (expected epoch seconds or"
-					     " ISO-8601)", fstr(c, 2));
-		mk = fstr(c, 3);
-		vs = fstr(c, 4);
+					     " ISO-8601)", f[2].s);
+		mk = f[3].s;
+		vs = f[4].s;
 		if (*vs || strcmp(mk, "{}") != 0) {
 			char *e;
 
 			errno = 0;
 			s.value = strtod(vs, &e);
 			if (!*vs || *e || !isfinite(s.value))
-				return cman_error_at(err, c->path, c->f[4].line, c->f[4].col,
+				return cman_error_at(err, path, f[4].line, f[4].col,
 						     "expected a number, got '%.100s'", vs);
 		}
 		if (*mk && strcmp(mk, "{}") != 0) {
 			char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX];
 
 			if (cman_market_parse(mk, type, sizeof(type), az, sizeof(az)) != 0)
-				return cman_error_at(err, c->path, c->f[3].line, c->f[3].col,
+				return cman_error_at(err, path, f[3].line, f[3].col,
 						     "bad market '%.100s' (expected \"<type, az>\" or"
 						     " \"type,az\")", mk);
 			if (check_market(imp, type, az, why, sizeof(why)))
-				return cman_error_at(err, c->path, c->f[3].line, c->f[3].col,
+				return cman_error_at(err, path, f[3].line, f[3].col,
 						     "market '%s': %s", mk, why);
 			if (!pd.active || pd.kind != kind || pd.t != s.t || strcmp(pd.key, key) != 0) {
 				rc = flush(imp, &pd, err);
@@ -957,7 +857,7 @@ static int csv_rows(struct importer *imp, struct csv *c, struct cman_error *err)
 			}
 			rc = map_add(imp, type, az, s.value);
 			if (rc == 1)
-				return cman_error_at(err, c->path, c->f[3].line, c->f[3].col,
+				return cman_error_at(err, path, f[3].line, f[3].col,
 						     "market '%s' appears twice in the map sample of"
 						     " line %d", mk, pd.line);
 			if (rc)
@@ -973,7 +873,7 @@ static int csv_rows(struct importer *imp, struct csv *c, struct cman_error *err)
 		}
 		rc = put(imp, kind, key, &s, err);
 		if (rc) {
-			cman_error_prefix(err, "%s:%d", c->path, line);
+			cman_error_prefix(err, "%s:%d", path, line);
 			return rc;
 		}
 	}
@@ -988,42 +888,34 @@ int cman_import_csv(const char *path, struct cman_store *dst,
 {
 	static const char *const want[5] = { "kind", "key", "timestamp", "market", "value" };
 	struct importer imp;
-	struct csv c = { 0 };
-	char *text = NULL;
-	size_t len = 0;
+	struct cman_csv *c = NULL;
+	const struct cman_csv_field *f;
+	size_t nf;
 	int rc;
 
 	importer_init(&imp, path, dst, cat);
-	rc = read_plain(path, &text, &len, err);
+	rc = cman_csv_open(path, &c, err);
 	if (rc)
 		goto out;
-	c.path = path;
-	c.p = text;
-	c.end = text + len;
-	c.line = 1;
-	c.line_start = text;
-	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
-		c.p += 3;   /* UTF-8 byte order mark */
-	rc = csv_row(&c, err);
+	rc = cman_csv_next(c, &f, &nf, err);
 	if (rc < 0)
 		goto out;
 	if (rc == 0) {
 		rc = cman_error_at(err, path, 1, 1, "empty file (expected the header '" CSV_HEADER "')");
 		goto out;
 	}
-	for (int i = 0; i < 5 || i < c.nf; i++) {
-		if (i >= c.nf || i >= 5 || strcmp(fstr(&c, i), want[i]) != 0) {
-			int k = i < c.nf ? (i < CSV_MAXF ? i : CSV_MAXF - 1) : c.nf - 1;
+	for (size_t i = 0; i < 5 || i < nf; i++) {
+		if (i >= nf || i >= 5 || strcmp(f[i].s, want[i]) != 0) {
+			size_t k = i < nf ? i : nf - 1;
 
-			rc = cman_error_at(err, path, c.f[k].line, c.f[k].col,
+			rc = cman_error_at(err, path, f[k].line, f[k].col,
 					   "expected the header '" CSV_HEADER "'");
 			goto out;
 		}
 	}
-	rc = csv_rows(&imp, &c, err);
+	rc = csv_rows(&imp, c, err);
 out:
-	free(c.buf);
-	free(text);
+	cman_csv_close(c);
 	importer_release(&imp, stats);
 	return rc;
 }

@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "cman/csvread.h"
 #include "cman/time.h"
 #include "store_int.h"
 
@@ -322,116 +323,36 @@ out:
 /* CSV (both the AWS layout and generic time series)                   */
 /* ------------------------------------------------------------------ */
 
-#define MAXF 32
-
-struct csvr {
-	const char *path;
-	char *p, *end;      /* text being split in place */
-	int line;
-	char *f[MAXF];      /* fields of the current row (NUL-terminated) */
-	int col[MAXF];      /* their 1-based byte columns */
-	int nf;             /* fields in the row (may exceed MAXF) */
-	int row_line;
-};
-
-/* Split the next non-blank line in place; 1 with fields, 0 at end, <0 error. */
-static int csvr_next(struct csvr *c, struct cman_error *err)
-{
-	while (c->p < c->end) {
-		char *ls = c->p, *q = c->p, *eol;
-
-		eol = memchr(c->p, '\n', (size_t)(c->end - c->p));
-		if (!eol)
-			eol = c->end;
-		c->row_line = c->line++;
-		c->p = eol < c->end ? eol + 1 : c->end;
-		if (eol > ls && eol[-1] == '\r')
-			eol--;
-		*eol = '\0';
-		if (eol == ls)
-			continue;
-		c->nf = 0;
-		for (;;) {
-			char *start = q, *o = q;
-			int col = (int)(q - ls) + 1;
-
-			if (*q == '"') {
-				q++;
-				for (;;) {
-					if (!*q)
-						return cman_error_at(err, c->path, c->row_line, col,
-								     "unterminated quoted field");
-					if (*q == '"' && q[1] == '"') {
-						*o++ = '"';
-						q += 2;
-					} else if (*q == '"') {
-						q++;
-						break;
-					} else {
-						*o++ = *q++;
-					}
-				}
-				if (*q && *q != ',')
-					return cman_error_at(err, c->path, c->row_line,
-							     (int)(q - ls) + 1, "expected ',' or the"
-							     " end of the line after a quoted field");
-			} else {
-				while (*q && *q != ',')
-					*o++ = *q++;
-			}
-			if (c->nf < MAXF) {
-				c->f[c->nf] = start;
-				c->col[c->nf] = col;
-			}
-			c->nf++;
-			if (!*q) {
-				*o = '\0';
-				break;
-			}
-			q++;      /* the ',' */
-			*o = '\0';
-		}
-		return 1;
-	}
-	return 0;
-}
-
 /* Index of a header column, -1 when absent. */
-static int column(const struct csvr *c, const char *name)
+static int column(const struct cman_csv_field *f, size_t nf, const char *name)
 {
-	for (int i = 0; i < c->nf && i < MAXF; i++)
-		if (strcmp(c->f[i], name) == 0)
-			return i;
+	for (size_t i = 0; i < nf; i++)
+		if (strcmp(f[i].s, name) == 0)
+			return (int)i;
 	return -1;
 }
 
-static int csv_open(struct csvr *c, const char *path, char **text, struct cman_error *err)
+/* Open a CSV file and read its header row into *f, *nf. */
+static int csv_open(const char *path, struct cman_csv **c, const struct cman_csv_field **f,
+		    size_t *nf, struct cman_error *err)
 {
-	size_t len;
-	int rc = read_all(path, 0, text, &len, err);
+	int rc = cman_csv_open(path, c, err);
 
 	if (rc)
 		return rc;
-	memset(c, 0, sizeof(*c));
-	c->path = path;
-	c->p = *text;
-	c->end = *text + len;
-	c->line = 1;
-	if (len >= 3 && memcmp(*text, "\xef\xbb\xbf", 3) == 0)
-		c->p += 3;
-	rc = csvr_next(c, err);
+	rc = cman_csv_next(*c, f, nf, err);
 	if (rc == 0)
 		return cman_error_at(err, path, 1, 1, "empty file (expected a header row)");
 	return rc < 0 ? rc : 0;
 }
 
-static int field_count(struct csvr *c, int want, struct cman_error *err)
+static int field_count(const char *path, const struct cman_csv_field *f, size_t nf, size_t want,
+		       struct cman_error *err)
 {
-	if (c->nf == want)
+	if (nf == want)
 		return 0;
-	return cman_error_at(err, c->path, c->row_line, c->nf > want && want < MAXF ?
-			     c->col[want] : 1, "expected %d fields like the header, got %d",
-			     want, c->nf);
+	return cman_error_at(err, path, f[0].line, nf > want ? f[want].col : 1,
+			     "expected %zu fields like the header, got %zu", want, nf);
 }
 
 int cman_import_aws_spot_csv(const char *path, const char *product,
@@ -439,9 +360,10 @@ int cman_import_aws_spot_csv(const char *path, const char *product,
 			     struct cman_import_stats *stats, struct cman_error *err)
 {
 	struct writer w;
-	struct csvr c;
-	char *text = NULL;
-	int rc, i_epoch, i_iso, i_az, i_type, i_price, i_prod, hdr_n;
+	struct cman_csv *c = NULL;
+	const struct cman_csv_field *f = NULL;
+	size_t nf = 0, hdr_n;
+	int rc, i_epoch, i_iso, i_az, i_type, i_price, i_prod;
 	char last_type[CMAN_TYPE_MAX] = "", last_az[CMAN_AZ_MAX] = "", key[CMAN_KEY_MAX];
 	struct cman_store_strtab last_t;   /* market -> index into tvals */
 	int64_t *tvals = NULL;
@@ -449,23 +371,23 @@ int cman_import_aws_spot_csv(const char *path, const char *product,
 
 	writer_init(&w, path, dst, cat);
 	cman_store_strtab_init(&last_t);
-	rc = csv_open(&c, path, &text, err);
+	rc = csv_open(path, &c, &f, &nf, err);
 	if (rc)
 		goto out;
-	i_epoch = column(&c, "epoch_s");
-	i_iso = column(&c, "timestamp_utc");
-	i_az = column(&c, "availability_zone");
-	i_type = column(&c, "instance_type");
-	i_price = column(&c, "spot_price_usd_per_hour");
-	i_prod = column(&c, "product_description");
-	hdr_n = c.nf;
+	i_epoch = column(f, nf, "epoch_s");
+	i_iso = column(f, nf, "timestamp_utc");
+	i_az = column(f, nf, "availability_zone");
+	i_type = column(f, nf, "instance_type");
+	i_price = column(f, nf, "spot_price_usd_per_hour");
+	i_prod = column(f, nf, "product_description");
+	hdr_n = nf;
 	if ((i_epoch < 0 && i_iso < 0) || i_az < 0 || i_type < 0 || i_price < 0) {
 		rc = cman_error_at(err, path, 1, 1, "expected a header naming availability_zone,"
 				   " instance_type, spot_price_usd_per_hour and epoch_s or"
 				   " timestamp_utc");
 		goto out;
 	}
-	while ((rc = csvr_next(&c, err)) == 1) {
+	while ((rc = cman_csv_next(c, &f, &nf, err)) == 1) {
 		const char *type, *az;
 		char why[160], mk[CMAN_TYPE_MAX + CMAN_AZ_MAX];
 		int it = i_epoch >= 0 ? i_epoch : i_iso, ml, added;
@@ -473,33 +395,33 @@ int cman_import_aws_spot_csv(const char *path, const char *product,
 		double price;
 		size_t idx;
 
-		if ((rc = field_count(&c, hdr_n, err)) != 0)
+		if ((rc = field_count(path, f, nf, hdr_n, err)) != 0)
 			goto out;
-		if (i_prod >= 0 && !product_ok(product, c.f[i_prod]))
+		if (i_prod >= 0 && !product_ok(product, f[i_prod].s))
 			continue;
-		type = c.f[i_type];
-		az = c.f[i_az];
+		type = f[i_type].s;
+		az = f[i_az].s;
 		if (strcmp(type, last_type) != 0 || strcmp(az, last_az) != 0) {
 			if (check_market(cat, type, az, why, sizeof(why))) {
 				bool bad_type = !type[0] || strlen(type) >= CMAN_TYPE_MAX ||
 						(cat && !cman_catalog_find(cat, type));
 
-				rc = cman_error_at(err, path, c.row_line,
-						   c.col[bad_type ? i_type : i_az], "%s", why);
+				rc = cman_error_at(err, path, f[0].line,
+						   f[bad_type ? i_type : i_az].col, "%s", why);
 				goto out;
 			}
 			snprintf(last_type, sizeof(last_type), "%s", type);
 			snprintf(last_az, sizeof(last_az), "%s", az);
 			cman_metric_key_spot_price(key, sizeof(key), type, az);
 		}
-		if (cman_time_parse(c.f[it], &t) != 0) {
-			rc = cman_error_at(err, path, c.row_line, c.col[it], "bad timestamp '%.60s'"
-					   " (expected epoch seconds or ISO-8601)", c.f[it]);
+		if (cman_time_parse(f[it].s, &t) != 0) {
+			rc = cman_error_at(err, path, f[0].line, f[it].col, "bad timestamp '%.60s'"
+					   " (expected epoch seconds or ISO-8601)", f[it].s);
 			goto out;
 		}
-		if (parse_price(c.f[i_price], &price) != 0) {
-			rc = cman_error_at(err, path, c.row_line, c.col[i_price], "bad price '%.60s'"
-					   " (expected a non-negative number)", c.f[i_price]);
+		if (parse_price(f[i_price].s, &price) != 0) {
+			rc = cman_error_at(err, path, f[0].line, f[i_price].col, "bad price '%.60s'"
+					   " (expected a non-negative number)", f[i_price].s);
 			goto out;
 		}
 		ml = snprintf(mk, sizeof(mk), "%s%c%s", type, '\0', az);
@@ -509,7 +431,7 @@ int cman_import_aws_spot_csv(const char *path, const char *product,
 			goto out;
 		}
 		if (!added && t < tvals[idx]) {
-			rc = cman_error_at(err, path, c.row_line, c.col[it], "time goes backwards"
+			rc = cman_error_at(err, path, f[0].line, f[it].col, "time goes backwards"
 					   " for market <%s, %s> (rows must be in time order)",
 					   type, az);
 			goto out;
@@ -517,12 +439,12 @@ int cman_import_aws_spot_csv(const char *path, const char *product,
 		tvals[idx] = t;
 		rc = put(&w, CMAN_METADATA, key, t, price, err);
 		if (rc) {
-			cman_error_prefix(err, "%s:%d", path, c.row_line);
+			cman_error_prefix(err, "%s:%d", path, f[0].line);
 			goto out;
 		}
 	}
 out:
-	free(text);
+	cman_csv_close(c);
 	free(tvals);
 	cman_store_strtab_release(&last_t);
 	writer_release(&w, stats);
@@ -570,11 +492,12 @@ int cman_import_timeseries_csv(const char *path, const struct cman_timeseries_op
 			       struct cman_import_stats *stats, struct cman_error *err)
 {
 	struct writer w;
-	struct csvr c;
-	char *text = NULL, key[CMAN_KEY_MAX], name[CMAN_KEY_MAX];
+	struct cman_csv *c = NULL;
+	const struct cman_csv_field *f = NULL;
+	char key[CMAN_KEY_MAX], name[CMAN_KEY_MAX];
 	struct tv *rows = NULL;
-	size_t n = 0, cap = 0, i;
-	int rc, it, iv, hdr_n;
+	size_t n = 0, cap = 0, i, nf = 0, hdr_n;
+	int rc, it, iv;
 
 	writer_init(&w, path, dst, cat);
 	if (!o->key || !o->key[0]) {
@@ -607,39 +530,39 @@ int cman_import_timeseries_csv(const char *path, const struct cman_timeseries_op
 			goto out_nofile;
 		}
 	}
-	rc = csv_open(&c, path, &text, err);
+	rc = csv_open(path, &c, &f, &nf, err);
 	if (rc)
 		goto out;
-	hdr_n = c.nf;
-	it = o->time_column ? column(&c, o->time_column) : 0;
-	iv = o->value_column ? column(&c, o->value_column) : 1;
-	if (it < 0 || iv < 0 || iv >= hdr_n || it == iv) {
+	hdr_n = nf;
+	it = o->time_column ? column(f, nf, o->time_column) : 0;
+	iv = o->value_column ? column(f, nf, o->value_column) : 1;
+	if (it < 0 || iv < 0 || (size_t)iv >= hdr_n || it == iv) {
 		rc = cman_error_at(err, path, 1, 1, it < 0 ? "no time column '%s' in the header" :
 				   iv < 0 ? "no value column '%s' in the header" :
 				   "%sexpected separate time and value columns",
 				   it < 0 ? o->time_column : iv < 0 ? o->value_column : "");
 		goto out;
 	}
-	while ((rc = csvr_next(&c, err)) == 1) {
+	while ((rc = cman_csv_next(c, &f, &nf, err)) == 1) {
 		struct tv r;
 		char *end;
 
-		if ((rc = field_count(&c, hdr_n, err)) != 0)
+		if ((rc = field_count(path, f, nf, hdr_n, err)) != 0)
 			goto out;
-		if (!c.f[iv][0])
+		if (!f[iv].s[0])
 			continue;
-		if (o->relative ? parse_rel(c.f[it], o->start_time, &r.t) != 0
-		    : cman_time_parse(c.f[it], &r.t) != 0) {
-			rc = cman_error_at(err, path, c.row_line, c.col[it], "bad time '%.60s'"
-					   " (expected %s)", c.f[it], o->relative ? "seconds" :
+		if (o->relative ? parse_rel(f[it].s, o->start_time, &r.t) != 0
+		    : cman_time_parse(f[it].s, &r.t) != 0) {
+			rc = cman_error_at(err, path, f[0].line, f[it].col, "bad time '%.60s'"
+					   " (expected %s)", f[it].s, o->relative ? "seconds" :
 					   "epoch seconds or ISO-8601");
 			goto out;
 		}
 		errno = 0;
-		r.v = strtod(c.f[iv], &end);
+		r.v = strtod(f[iv].s, &end);
 		if (*end || errno || !isfinite(r.v)) {
-			rc = cman_error_at(err, path, c.row_line, c.col[iv], "expected a number,"
-					   " got '%.60s'", c.f[iv]);
+			rc = cman_error_at(err, path, f[0].line, f[iv].col, "expected a number,"
+					   " got '%.60s'", f[iv].s);
 			goto out;
 		}
 		r.v = r.v * o->scale + o->offset;
@@ -657,7 +580,7 @@ int cman_import_timeseries_csv(const char *path, const struct cman_timeseries_op
 	for (i = 0; i < n && !rc; i++)
 		rc = put(&w, o->kind, key, rows[i].t, rows[i].v, err);
 out:
-	free(text);
+	cman_csv_close(c);
 	free(rows);
 out_nofile:
 	writer_release(&w, stats);

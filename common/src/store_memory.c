@@ -2,14 +2,19 @@
  * store_memory.c - the in-memory metrics store.
  *
  * Series are found through a string table of "<kind byte><key>"; each holds
- * its samples in one array grown by doubling.  The entries of all market
- * maps live in one shared array (market index + value), markets in an
- * interned table ("type\0az"), so writing a sample never allocates except
- * when an array doubles.  Samples written out of time order mark the series
+ * its samples (time, value: 16 bytes) in one array grown by doubling.  The
+ * entries of all market maps live in one shared array (market index +
+ * value), each map preceded by a header entry holding its length, markets
+ * in an interned table ("type\0az"); a series with maps has a second array
+ * giving each sample's map (0 for a number).  A map equal to the series'
+ * previous one is stored once (recorded capacity rarely changes from one
+ * sample to the next).  Writing a sample never allocates except when an
+ * array doubles.  Samples written out of time order mark the series
  * unsorted; the next cursor opened on it stable-sorts it by time (equal
  * times keep their write order).  Transactions are no-ops: begin, commit
  * and rollback succeed and change nothing.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,21 +25,21 @@
 
 struct msample {
 	int64_t t;
-	double value;
-	size_t off;       /* first entry in mstore.ents (maps) */
-	uint32_t n;       /* entries (maps) */
-	uint32_t is_map;
-	uint64_t seq;     /* write order within the series */
+	double value;     /* for a map, the sum of its entries */
 };
 
 struct mseries {
 	enum cman_metric_kind kind;
 	struct msample *s;
 	size_t n, cap;
-	uint64_t next_seq;
+	size_t *map;      /* NULL until the first map; else per sample 0 (a
+			   * number) or 1 + the index of the map's header in
+			   * mstore.ents */
+	size_t map_cap;
 	bool unsorted;
 };
 
+/* A map is a header {n, 0} followed by n entries {market, value}. */
 struct ment {
 	uint32_t market;
 	double value;
@@ -97,13 +102,40 @@ static int mem_keys(struct cman_store *st, enum cman_metric_kind kind,
 	return rc;
 }
 
+/* A sample with what sorting needs: its map and its write order. */
+struct sortable {
+	int64_t t;
+	double value;
+	size_t map, seq;
+};
+
 static int sample_cmp(const void *a, const void *b)
 {
-	const struct msample *x = a, *y = b;
+	const struct sortable *x = a, *y = b;
 
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
 	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Stable sort of a series by time (transient memory for that series). */
+static int sort_series(struct mseries *se)
+{
+	struct sortable *tmp = malloc((se->n ? se->n : 1) * sizeof(*tmp));
+
+	if (!tmp)
+		return CMAN_ENOMEM;
+	for (size_t i = 0; i < se->n; i++)
+		tmp[i] = (struct sortable){ se->s[i].t, se->s[i].value, se->map ? se->map[i] : 0, i };
+	qsort(tmp, se->n, sizeof(*tmp), sample_cmp);
+	for (size_t i = 0; i < se->n; i++) {
+		se->s[i] = (struct msample){ tmp[i].t, tmp[i].value };
+		if (se->map)
+			se->map[i] = tmp[i].map;
+	}
+	free(tmp);
+	se->unsorted = false;
+	return 0;
 }
 
 /* First index with t > bound (upper) or t >= bound (!upper). */
@@ -144,9 +176,9 @@ static int mem_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 	if (k >= 0) {
 		struct mseries *se = &ms->series[k];
 
-		if (se->unsorted) {
-			qsort(se->s, se->n, sizeof(*se->s), sample_cmp);
-			se->unsorted = false;
+		if (se->unsorted && sort_series(se)) {
+			free(cur);
+			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", st->name);
 		}
 		if (flags & CMAN_CURSOR_WITH_PRIOR) {
 			cur->i = bsearch_t(se, t0, true);
@@ -159,29 +191,32 @@ static int mem_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 	return 0;
 }
 
-static int fill(struct mcursor *cur, const struct msample *s, struct cman_sample *out,
-		struct cman_error *err)
+static int fill(struct mcursor *cur, const struct mseries *se, size_t i,
+		struct cman_sample *out, struct cman_error *err)
 {
 	struct mstore *ms = (struct mstore *)cur->base.store;
+	size_t m = se->map ? se->map[i] : 0;
+	uint32_t n;
 
-	out->t = s->t;
-	out->value = s->value;
-	out->is_map = s->is_map != 0;
+	out->t = se->s[i].t;
+	out->value = se->s[i].value;
+	out->is_map = m != 0;
 	out->n_markets = 0;
 	out->markets = NULL;
-	if (!s->is_map)
+	if (!m)
 		return 1;
-	if (cman_grow((void **)&cur->ents, &cur->ents_cap, s->n, sizeof(*cur->ents)))
+	n = ms->ents[m - 1].market;
+	if (cman_grow((void **)&cur->ents, &cur->ents_cap, n, sizeof(*cur->ents)))
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ms->base.name);
-	for (uint32_t j = 0; j < s->n; j++) {
-		const struct ment *e = &ms->ents[s->off + j];
+	for (uint32_t j = 0; j < n; j++) {
+		const struct ment *e = &ms->ents[m + j];
 		const char *type = ms->markets.strs[e->market];
 
 		cur->ents[j].instance_type = type;
 		cur->ents[j].az = type + strlen(type) + 1;
 		cur->ents[j].value = e->value;
 	}
-	out->n_markets = s->n;
+	out->n_markets = n;
 	out->markets = cur->ents;
 	return 1;
 }
@@ -200,11 +235,11 @@ static int mem_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 		long p = cur->prior;
 
 		cur->prior = -1;
-		return fill(cur, &se->s[p], out, err);
+		return fill(cur, se, (size_t)p, out, err);
 	}
 	if (cur->i >= se->n || se->s[cur->i].t > cur->t1)
 		return 0;
-	return fill(cur, &se->s[cur->i++], out, err);
+	return fill(cur, se, cur->i++, out, err);
 }
 
 static void mem_cursor_close(struct cman_cursor *base)
@@ -228,6 +263,23 @@ static int intern_market(struct mstore *ms, const struct cman_market_value *m, u
 		return CMAN_ENOMEM;
 	*idx = (uint32_t)k;
 	return 0;
+}
+
+/* Are the maps with headers at ents[a - 1] and ents[b - 1] equal? */
+static bool same_map(const struct mstore *ms, size_t a, size_t b)
+{
+	uint32_t n = ms->ents[a - 1].market;
+
+	if (n != ms->ents[b - 1].market)
+		return false;
+	for (uint32_t j = 0; j < n; j++) {
+		const struct ment *x = &ms->ents[a + j], *y = &ms->ents[b + j];
+
+		/* bit patterns: -0 and 0 differ, as they would in a copy */
+		if (x->market != y->market || memcmp(&x->value, &y->value, sizeof(x->value)) != 0)
+			return false;
+	}
+	return true;
 }
 
 static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
@@ -264,8 +316,11 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 			return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%s' at %lld: duplicate market <%s, %s>",
 					      st->name, cman_kind_name(kind), key, (long long)s->t,
 					      ms->scratch[dup].instance_type, ms->scratch[dup].az);
-		if (cman_grow((void **)&ms->ents, &ms->ents_cap, ms->n_ents + s->n_markets, sizeof(*ms->ents)))
+		/* staged after the last map: kept by advancing n_ents */
+		if (cman_grow((void **)&ms->ents, &ms->ents_cap, ms->n_ents + 1 + s->n_markets,
+			      sizeof(*ms->ents)))
 			goto nomem;
+		ms->ents[ms->n_ents] = (struct ment){ (uint32_t)s->n_markets, 0 };
 		for (size_t j = 0; j < s->n_markets; j++) {
 			uint32_t m;
 
@@ -275,7 +330,7 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 						      st->name, ms->scratch[j].instance_type, ms->scratch[j].az);
 			if (rc)
 				goto nomem;
-			ms->ents[ms->n_ents + j] = (struct ment){ m, ms->scratch[j].value };
+			ms->ents[ms->n_ents + 1 + j] = (struct ment){ m, ms->scratch[j].value };
 		}
 	}
 	added = 0;
@@ -291,17 +346,29 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 	se = &ms->series[k];
 	if (cman_grow((void **)&se->s, &se->cap, se->n + 1, sizeof(*se->s)))
 		goto nomem;
+	if ((s->is_map || se->map) && se->map_cap < se->cap) {
+		size_t old = se->map ? se->map_cap : 0, cap = se->map_cap;
+
+		if (cman_grow((void **)&se->map, &cap, se->cap, sizeof(*se->map)))
+			goto nomem;
+		se->map_cap = cap;
+		if (!old)   /* the samples before the first map are numbers */
+			memset(se->map, 0, se->n * sizeof(*se->map));
+	}
 	ns = &se->s[se->n];
 	ns->t = s->t;
-	ns->seq = se->next_seq++;
-	ns->is_map = s->is_map;
-	ns->off = ms->n_ents;
-	ns->n = 0;
 	ns->value = s->value;
 	if (s->is_map) {
-		ns->n = (uint32_t)s->n_markets;
+		size_t prev = se->n ? se->map[se->n - 1] : 0, m = ms->n_ents + 1;
+
 		ns->value = cman_store_map_sum(ms->scratch, s->n_markets);
-		ms->n_ents += s->n_markets;
+		if (prev && same_map(ms, prev, m))
+			m = prev;
+		else
+			ms->n_ents += 1 + s->n_markets;
+		se->map[se->n] = m;
+	} else if (se->map) {
+		se->map[se->n] = 0;
 	}
 	if (se->n > 0 && se->s[se->n - 1].t > s->t)
 		se->unsorted = true;
@@ -329,8 +396,10 @@ static void mem_free(struct cman_store *st)
 {
 	struct mstore *ms = (struct mstore *)st;
 
-	for (size_t i = 0; i < ms->series_names.n; i++)
+	for (size_t i = 0; i < ms->series_names.n; i++) {
 		free(ms->series[i].s);
+		free(ms->series[i].map);
+	}
 	free(ms->series);
 	cman_store_strtab_release(&ms->series_names);
 	cman_store_strtab_release(&ms->markets);

@@ -2,7 +2,8 @@
  * import.h - loading recorded metrics files into a store.
  *
  * Formats: Clusterman's gzipped JSON (both variants of SPEC §2) and the CSV
- * layout documented in README "Metrics CSV".  Importers write through the
+ * layout documented in README "Metrics CSV".  Files are read as streams:
+ * memory follows the longest entry or record, not the file.  Importers write through the
  * store interface and do not begin/commit: the caller wraps a whole import
  * in one transaction so that a failure leaves the store as it was.
  *
@@ -21,8 +22,9 @@
  * "<kind> key '<key as in the file>' entry <N>" with N counted from 1;
  * JSON syntax errors are "FILE:LINE:COL: <jansson's message>".
  *
- * Metrics CSV (RFC 4180: fields containing ',' or '"' are double-quoted,
- * '"' inside doubled; lines end with LF or CRLF; blank lines are ignored):
+ * Metrics CSV (RFC 4180 as csvread.h reads it: fields containing ',', '"'
+ * or a line break are double-quoted, '"' inside doubled; lines end with LF
+ * or CRLF; blank lines are ignored; gzip-compressed files are read too):
  *
  *     kind,key,timestamp,market,value
  *     system_metrics,"cpus_allocated|cluster=prod,pool=batch.mesos",1512144000,,12.5
@@ -108,8 +110,8 @@ int cman_import_aws_spot_json(const char *path, const char *product,
  * epoch_s or timestamp_utc (epoch_s wins when both are present), in any
  * order; optional product_description is filtered like product above;
  * other columns (region, ...) are ignored.  Rows must be in ascending time
- * order per market.  Simple RFC 4180 quoting is accepted.  Errors are
- * "FILE:LINE:COL: ...".
+ * order per market.  CSV syntax as csvread.h reads it (RFC 4180).  Errors
+ * are "FILE:LINE:COL: ...".
  */
 int cman_import_aws_spot_csv(const char *path, const char *product,
 			     struct cman_store *dst, const struct cman_catalog *cat,
