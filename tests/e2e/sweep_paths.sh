@@ -71,6 +71,13 @@ sys.exit(0 if ok else 1)
 PY
 check "sweep.html shows intervals" grep -q "&ndash;" "$WORK/sw/sweep.html"
 
+# the shipped example: fitted price models of the six real 2016 markets
+"$CMAN_SIM" sweep "$CMAN_SRC/scenarios/real-spot-2016-paths.yaml" --replicas 3 -j 2 -q -o "$WORK/rsp"
+check "real-spot-2016-paths: an interval with a width" python3 -c '
+import csv, sys
+r = list(csv.DictReader(open(sys.argv[1])))[0]
+sys.exit(0 if float(r["cost_ci95_low"]) < float(r["cost_ci95_high"]) else 1)' "$WORK/rsp/sweep.csv"
+
 # recorded metrics only: the replicas vary nothing but join delays
 "$CMAN_SIM" sweep "$DATA/worked_example.yaml" --replicas 3 -j 1 -q -o "$WORK/one"
 check "zero-width interval: one path" grep -q '<td class="one">one path</td>' "$WORK/one/sweep.html"
