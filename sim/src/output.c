@@ -60,7 +60,9 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 		fputc(',', f.fp);
 		cman_csv_number(f.fp, r->fulfilled);
 		/* every other resource: empty cells when it has no data */
-		for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++) {
+		if (!sim->any_res_data)
+			fwrite(",,,,,,,,,,,,,,,", 1, 15, f.fp);
+		for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT && sim->any_res_data; k++) {
 			const struct res_row *x;
 			double run, a;
 

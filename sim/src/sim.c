@@ -365,6 +365,8 @@ static int binding_of(const struct cman_sim *sim)
 	int r, best = NO_BINDING;
 	double best_u = 0;
 
+	if (!sim->any_res_data)   /* CPUs alone */
+		return sim->allocated > 0 ? CMAN_RES_CPUS : NO_BINDING;
 	for (r = 0; r < CMAN_RES_COUNT; r++) {
 		double a = sim->allocated_res[r], c, u;
 
@@ -463,28 +465,33 @@ static void advance(struct cman_sim *sim, int64_t t)
 	}
 }
 
+/* The other resources' unused shares from now on (when any has data). */
+static int update_res_shares(struct cman_sim *sim)
+{
+	int r, rc = 0;
+
+	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT && !rc; r++) {
+		double c = sim->running_res[r], u = c - sim->allocated_res[r];
+
+		if (sim->res_data[r])
+			rc = cman_ledger_set_share(&sim->res_ledger[r], sim->now,
+						   c > 0 && u > 0 ? u / c : 0);
+	}
+	return rc;
+}
+
 /* After an event: the unused share from now on. */
 static int update_share(struct cman_sim *sim)
 {
 	double share = sim->running_cpus > 0 ? unused_cpus(sim) / sim->running_cpus : 0;
-
 	int rc;
 
 	if (sim->joined_cpus > sim->peak_cpus)
 		sim->peak_cpus = sim->joined_cpus;
 	rc = cman_ledger_set_share(&sim->ledger, sim->now, share);
-	if (!rc && sim->any_res_data) {
-		int r;
-
-		for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT && !rc; r++) {
-			double c = sim->running_res[r], u = c - sim->allocated_res[r];
-
-			if (sim->res_data[r])
-				rc = cman_ledger_set_share(&sim->res_ledger[r], sim->now,
-							   c > 0 && u > 0 ? u / c : 0);
-		}
-	}
-	return rc;
+	if (rc || !sim->any_res_data)
+		return rc;
+	return update_res_shares(sim);
 }
 
 /* ---- instances ------------------------------------------------------------ */
