@@ -17,11 +17,13 @@
  *   - diversified spreads the target evenly over the available markets.
  * Ties go to the launch specification listed first.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/time.h"
 #include "sim_int.h"
 
 static struct sim_group *as_group(const struct cman_resource_group *rg)
@@ -178,7 +180,7 @@ static int fill_single(struct sim_group *g, size_t spec, bool immediate,
 	return 0;
 }
 
-int sim_group_fill(struct sim_group *g, bool immediate, struct cman_error *err)
+static int fill_now(struct sim_group *g, bool immediate, struct cman_error *err)
 {
 	struct cand stack[64], *c = stack;
 	double unavailable = 0;
@@ -243,6 +245,89 @@ out:
 	if (c != stack)
 		free(c);
 	return rc;
+}
+
+/* A shortfall of g ended at until: report it when it lasted long enough. */
+static int short_end(struct sim_group *g, int64_t until)
+{
+	char a[CMAN_TIME_BUFSZ], b[CMAN_TIME_BUFSZ];
+	int64_t len = until - g->short_since;
+	int rc = 0;
+
+	if (len >= SHORT_WARN_SECONDS) {
+		g->n_short++;
+		g->short_seconds += (uint64_t)len;
+		if (g->n_short <= SHORT_WARN_MAX)
+			rc = sim_warn(g->sim, "resource group %s: fulfilled capacity below its "
+				      "target from %s to %s (%.1f h, down to %g units): no "
+				      "launch specification was available (spot price above "
+				      "the bid) while it retried every %d s",
+				      g->base.id, cman_time_format(g->short_since, a),
+				      cman_time_format(until, b), (double)len / 3600.0,
+				      g->short_least, REPLENISH_SECONDS);
+	}
+	g->short_since = NO_TIME;
+	return rc;
+}
+
+/*
+ * Fill g up to its target; a group still below it (every market outbid)
+ * tries again REPLENISH_SECONDS later, as long as it stays below, like a
+ * "maintain" Spot Fleet or an Auto Scaling group.
+ */
+int sim_group_fill(struct sim_group *g, bool immediate, struct cman_error *err)
+{
+	struct cman_sim *sim = g->sim;
+	int rc = fill_now(g, immediate, err);
+
+	if (rc)
+		return rc;
+	if (g->fulfilled >= g->target - 1e-9) {
+		if (g->short_since != NO_TIME && short_end(g, sim->now))
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		return 0;
+	}
+	if (g->short_since == NO_TIME) {
+		g->short_since = sim->now;
+		g->short_least = g->fulfilled;
+	} else if (g->fulfilled < g->short_least) {
+		g->short_least = g->fulfilled;
+	}
+	if (!g->replenish_pending && sim->now + REPLENISH_SECONDS < sim->sc->end_time) {
+		rc = cman_queue_push(&sim->q, sim->now + REPLENISH_SECONDS, CMAN_PRIO_CLUSTER,
+				     EV_REPLENISH, (uint64_t)(g - sim->groups));
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+		g->replenish_pending = true;
+	}
+	return 0;
+}
+
+int sim_groups_replenish(struct cman_sim *sim, uint32_t gi, struct cman_error *err)
+{
+	struct sim_group *g = &sim->groups[gi];
+
+	g->replenish_pending = false;
+	return sim_group_fill(g, false, err);
+}
+
+int sim_groups_finish(struct cman_sim *sim, struct cman_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < sim->n_groups; i++) {
+		struct sim_group *g = &sim->groups[i];
+
+		if (g->short_since != NO_TIME && short_end(g, sim->sc->end_time))
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		if (g->n_short > SHORT_WARN_MAX &&
+		    sim_warn(sim, "resource group %s: %" PRIu64 " periods below its target of "
+			     "at least %d s, %.1f h in all (only the first %d are listed)",
+			     g->base.id, g->n_short, SHORT_WARN_SECONDS,
+			     (double)g->short_seconds / 3600.0, SHORT_WARN_MAX))
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	return 0;
 }
 
 /* ---- the resource-group interface ------------------------------------------- */
@@ -463,6 +548,7 @@ int sim_groups_init(struct cman_sim *sim, struct cman_error *err)
 		g->cfg = cfg;
 		g->min = cfg->min_size;
 		g->max = cfg->max_size;
+		g->short_since = NO_TIME;
 		g->specs = calloc(cfg->n_specs, sizeof(*g->specs));
 		g->step_target = calloc(sim->ledger.n_steps, sizeof(double));
 		g->step_fulfilled = calloc(sim->ledger.n_steps, sizeof(double));

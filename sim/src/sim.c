@@ -1462,6 +1462,11 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 			if (rc)
 				return rc;
 			break;
+		case EV_REPLENISH:
+			rc = sim_groups_replenish(sim, (uint32_t)ev.arg, err);
+			if (rc)
+				return rc;
+			break;
 		}
 		rc = update_share(sim);
 		if (rc)
@@ -1477,6 +1482,9 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 	/* the end: every instance still running ends now and is billed */
 	advance(sim, sc->end_time);
 	sim->now = sc->end_time;
+	rc = sim_groups_finish(sim, err);
+	if (rc)
+		return rc;
 	for (i = 0; i < sim->n_groups; i++) {
 		struct sim_group *g = &sim->groups[i];
 		size_t s;

@@ -33,10 +33,17 @@ enum ev_type {
 	EV_AUTOSCALE, /* an autoscaler run */
 	EV_INTERRUPT, /* the end of a spot interruption notice (arg: group << 32 | spec) */
 	EV_EXPIRE,    /* aws billing: a 60-second minimum ends */
+	EV_REPLENISH, /* a group short of its target tries again (arg: group) */
 };
 
 #define NO_GROUP UINT32_MAX
 #define INTERRUPT_NOTICE_SECONDS 120
+/* A group below its target tries to launch again this often (README). */
+#define REPLENISH_SECONDS 60
+/* A group below its target for at least this long is reported (warning). */
+#define SHORT_WARN_SECONDS 3600
+/* Per group, the shortfalls listed one by one (the rest are counted). */
+#define SHORT_WARN_MAX 10
 
 struct sim_market {
 	char type[CMAN_TYPE_MAX];
@@ -108,6 +115,10 @@ struct sim_group {
 	size_t view_cap, view_n;
 	bool view_valid;              /* false after any launch or removal */
 	double *step_target, *step_fulfilled;   /* per step, for groups.csv */
+	bool replenish_pending;       /* an EV_REPLENISH is queued */
+	int64_t short_since;          /* below target since; NO_TIME when not */
+	double short_least;           /* least fulfilled capacity while short */
+	uint64_t n_short, short_seconds;   /* reported shortfalls, their length */
 };
 
 enum feed_kind { FEED_CAPACITY, FEED_PRICE, FEED_ALLOCATED, FEED_TARGET };
@@ -341,6 +352,10 @@ int sim_groups_price_changed(struct cman_sim *sim, uint32_t market, struct cman_
 /* The end of a notice: interrupt, then refill. */
 int sim_groups_interrupt(struct cman_sim *sim, uint32_t group, uint32_t spec,
 			 struct cman_error *err);
+/* EV_REPLENISH: a group below its target tries again. */
+int sim_groups_replenish(struct cman_sim *sim, uint32_t group, struct cman_error *err);
+/* The end of the run: close every group's open shortfall (warnings). */
+int sim_groups_finish(struct cman_sim *sim, struct cman_error *err);
 
 /*
  * Data coverage and starvation (check.c).  sim_series_for(): the series
