@@ -511,7 +511,6 @@ int sim_groups_interrupt(struct cman_sim *sim, uint32_t gi, uint32_t s,
 	while (i < sp->n) {
 		uint32_t id = sp->ids[i];
 		struct sim_instance *in = &sim->inst[id];
-		double price = sim_market_price(sim, sp->market);
 
 		if (in->start > sp->notice_time) {
 			i++;   /* launched after the notice: not part of it */
@@ -521,7 +520,7 @@ int sim_groups_interrupt(struct cman_sim *sim, uint32_t gi, uint32_t s,
 		sim->interrupted++;
 		sim->lost_since_run++;
 		sim_group_forget(g, id);   /* swaps another instance into slot i */
-		sim_finish_instance(sim, id, in->bid <= price);
+		sim_finish_instance(sim, id, true);
 	}
 	return sim_group_fill(g, false, err);
 }

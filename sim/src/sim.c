@@ -624,10 +624,15 @@ static int launch(struct cman_sim *sim, uint32_t market, bool immediate,
 	return rc ? cman_error_set(err, rc, "out of memory") : 0;
 }
 
-void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool refundable)
+void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool by_ec2)
 {
 	struct sim_instance *in = &sim->inst[id];
 	struct sim_market *m = &sim->markets[in->market];
+	/* outbid: a spot instance with a bid not above the price at its end,
+	 * however it ended (EC2 interruption, pruned, end of the run) */
+	bool outbid = in->has_bid && in->bid <= sim_market_price(sim, in->market);
+	/* aws billing refunds only what EC2 itself interrupted */
+	bool refundable = sim->billing.aws ? by_ec2 && outbid : outbid;
 
 	in->end = sim->now;
 	in->cost = cman_billing_stop(&sim->billing, &in->bill, sim->now, refundable);

@@ -327,8 +327,13 @@ static inline bool sim_parse_id(const char *s, uint32_t *out)
 int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t spec,
 	       bool spot, double bid, double weight, bool immediate, uint32_t *id,
 	       struct cman_error *err);
-/* End instance id at now; refundable: an outbid spot instance. */
-void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool refundable);
+/*
+ * End instance id at now; by_ec2: interrupted by the simulated EC2.  A spot
+ * instance whose bid is not above its market's price now is outbid and gets
+ * the outbid refund (README "Billing rules") however it ended; in aws
+ * billing only an outbid instance interrupted by EC2 is refunded.
+ */
+void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool by_ec2);
 /* The spot price of a market now (the on-demand price while none recorded). */
 double sim_market_price(const struct cman_sim *sim, uint32_t market);
 
