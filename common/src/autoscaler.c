@@ -131,7 +131,12 @@ void cman_autoscaler_compute_target(const struct cman_pool_config *cfg,
 			snprintf(d->reason, sizeof(d->reason),
 				 "only excluded resources requested: keeping the current target");
 		} else {
-			double raw = pool->non_orphan_fulfilled * u / cfg->setpoint;
+			/* one rounding per operation on the inputs as given: exact
+			 * products of whole numbers stay exact (2080 x 1264.2 /
+			 * (2080 x 0.7) is 1806, where 2080 x (1264.2 / 2080) / 0.7
+			 * is 1806.0000000000002) */
+			double raw = total > 0 ? pool->non_orphan_fulfilled * req->v[best] /
+						 (total * cfg->setpoint) : 0;
 			double change = fabs(raw + cfg->capacity_offset - cur) / cur;
 
 			d->has_usage = true;

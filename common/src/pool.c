@@ -4,8 +4,8 @@
  * cleans up orphaned machines.
  *
  * Decisions on the edge cases:
- * - Distribution: the goal is ceil(target) (a negative or NaN target counts
- *   as 0).  A non-stale group's current target outside its own [min, max]
+ * - Distribution: the goal is ceil(target) with a tolerance of one part
+ *   in 10^12 (cman_pool_goal; a negative or NaN target counts as 0).  A non-stale group's current target outside its own [min, max]
  *   is first clamped into it (to max, then up to min, so min wins when a
  *   group has min > max); stale groups get 0 and do not count towards the
  *   goal.  Each step moves one group by min(1, |goal - sum|), so fractional
@@ -226,10 +226,22 @@ static bool distribute_step(const struct cman_pool_manager *pm, double *out, dou
 	return true;
 }
 
+double cman_pool_goal(double target)
+{
+	double f;
+
+	if (!(target > 0))
+		return 0;
+	f = floor(target);
+	if (target - f <= CMAN_TARGET_TOLERANCE * (target > 1 ? target : 1))
+		return f;
+	return ceil(target);
+}
+
 void cman_pool_distribute(const struct cman_pool_manager *pm, const double *current,
 			  double target, double *out)
 {
-	double goal = target > 0 ? ceil(target) : 0, sum, remaining;
+	double goal = cman_pool_goal(target), sum, remaining;
 	size_t i;
 
 	for (i = 0; i < pm->n_groups; i++) {

@@ -32,7 +32,7 @@ void cman_pool_config_init(struct cman_pool_config *cfg)
 	cfg->max_weight_to_add = INFINITY;
 	cfg->max_weight_to_remove = INFINITY;
 	cfg->max_tasks_to_kill = INFINITY;
-	cfg->min_node_scalein_uptime_seconds = 300;
+	cfg->min_node_scalein_uptime_seconds = -1;   /* Clusterman's: off */
 	cfg->orphan_instance_uptime_threshold_seconds = 1800;
 }
 
@@ -172,8 +172,8 @@ static int parse_limits(const struct cman_node *m, const char *path,
 				     INFINITY, "a number >= 0 (or inf)", err)) != 0)
 			return rc;
 	if ((rc = cman_node_opt_int64(m, path, "min_node_scalein_uptime_seconds",
-			  &cfg->min_node_scalein_uptime_seconds, 0,
-			  "an integer >= 0", err)) != 0)
+			  &cfg->min_node_scalein_uptime_seconds, -1,
+			  "an integer >= -1 (-1: off)", err)) != 0)
 		return rc;
 	if ((rc = cman_node_opt_int64(m, path, "orphan_instance_uptime_threshold_seconds",
 			  &cfg->orphan_instance_uptime_threshold_seconds, 0,

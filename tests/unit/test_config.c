@@ -433,7 +433,8 @@ static void test_pool_defaults(void **state)
 	assert_true(isinf(cfg.max_weight_to_add));
 	assert_true(isinf(cfg.max_weight_to_remove));
 	assert_true(isinf(cfg.max_tasks_to_kill));
-	assert_int_equal(cfg.min_node_scalein_uptime_seconds, 300);
+	/* Clusterman's default: -1, off (issue 8.8) */
+	assert_int_equal(cfg.min_node_scalein_uptime_seconds, -1);
 	assert_int_equal(cfg.orphan_instance_uptime_threshold_seconds, 1800);
 	assert_false(cfg.has_signal);
 	assert_false(cfg.excluded[CMAN_RES_CPUS]);
@@ -442,6 +443,20 @@ static void test_pool_defaults(void **state)
 
 	assert_string_equal(cman_resource_name(CMAN_RES_GPUS), "gpus");
 	assert_string_equal(cman_resource_name(CMAN_RES_MEM), "mem");
+}
+
+/* Clusterman's value -1 for min_node_scalein_uptime_seconds is accepted
+ * (issue 8.8): it turns the age criterion off. */
+static void test_pool_scalein_off(void **state)
+{
+	struct cman_pool_config cfg;
+	struct cman_error e = { 0 };
+
+	(void)state;
+	assert_int_equal(parse_pool("pool_config:\n  scaling_limits: "
+				    "{min_node_scalein_uptime_seconds: -1}\n", &cfg, &e), 0);
+	assert_int_equal(cfg.min_node_scalein_uptime_seconds, -1);
+	cman_pool_config_release(&cfg);
 }
 
 static void test_pool_full(void **state)
@@ -549,6 +564,8 @@ static void test_pool_errors(void **state)
 		  "max_tasks_to_kill: expected a number, got 'lots'" },
 		{ "pool_config:\n  scaling_limits: {min_node_scalein_uptime_seconds: 1.5}\n",
 		  "min_node_scalein_uptime_seconds: expected an integer, got '1.5'" },
+		{ "pool_config:\n  scaling_limits: {min_node_scalein_uptime_seconds: -2}\n",
+		  "min_node_scalein_uptime_seconds: -2 is out of range, expected an integer >= -1 (-1: off)" },
 		{ "pool_config:\n  scaling_limits: {orphan_instance_uptime_threshold_seconds: -5}\n",
 		  "orphan_instance_uptime_threshold_seconds: -5 is out of range, expected an integer >= 0" },
 		{ "pool_config:\n  scaling_limits: {bogus: 1}\n",
@@ -661,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_set_path),
 		cmocka_unit_test(test_pool_defaults),
 		cmocka_unit_test(test_pool_full),
+		cmocka_unit_test(test_pool_scalein_off),
 		cmocka_unit_test(test_pool_errors),
 		cmocka_unit_test(test_pool_capacity_loss),
 	};

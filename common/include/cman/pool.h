@@ -42,10 +42,24 @@ double cman_pool_fulfilled(const struct cman_pool_manager *pm);
 double cman_pool_non_orphan_fulfilled(const struct cman_pool_manager *pm);
 
 /*
+ * A target counts as a whole number when it lies within this relative
+ * distance above it (one part in 10^12 of max(1, |target|)): computed
+ * targets such as 2080 x (1264.2 / 2080) / 0.7 = 1806.0000000000002 are
+ * 1806, not 1807, while any real excess (far above the few units in the
+ * last place a floating-point computation can add) still rounds up.
+ */
+#define CMAN_TARGET_TOLERANCE 1e-12
+
+/* The whole units target asks for: ceil(target) with the tolerance above;
+ * 0 for a negative or NaN target. */
+double cman_pool_goal(double target);
+
+/*
  * SPEC §4 step 4, pure: distribute target over the groups in steps of 1
  * (+1 to the group with the smallest target, ties by group id; -1 from the
  * largest when shrinking), skipping groups that would leave their own
- * [min, max], until the sum reaches ceil(target); stale groups get 0.
+ * [min, max], until the sum reaches cman_pool_goal(target); stale groups
+ * get 0.
  * current[i] are the groups' targets now; out[i] the new ones.
  */
 void cman_pool_distribute(const struct cman_pool_manager *pm, const double *current,

@@ -52,7 +52,8 @@ struct cman_pool_config {
 	double min_capacity, max_capacity;
 	double max_weight_to_add, max_weight_to_remove;
 	double max_tasks_to_kill;         /* may be INFINITY */
-	int64_t min_node_scalein_uptime_seconds;        /* default 300 */
+	int64_t min_node_scalein_uptime_seconds;        /* >= -1; default -1 (off,
+							   as in Clusterman) */
 	int64_t orphan_instance_uptime_threshold_seconds; /* default 1800 */
 	/* autoscale_signal (has_signal false: the default signal) */
 	bool has_signal;
@@ -68,8 +69,9 @@ struct cman_pool_config {
  * capacity_offset (finite), prevent_scale_down_after_capacity_loss (bool),
  * instance_loss_threshold (integer >= 0)}; scaling_limits {min_capacity,
  * max_capacity, max_weight_to_add, max_weight_to_remove, max_tasks_to_kill
- * (numbers >= 0, inf allowed), min_node_scalein_uptime_seconds,
- * orphan_instance_uptime_threshold_seconds (integers >= 0)};
+ * (numbers >= 0, inf allowed), min_node_scalein_uptime_seconds (an
+ * integer >= -1, -1 meaning off), orphan_instance_uptime_threshold_seconds
+ * (integer >= 0)};
  * autoscale_signal {name and period_minutes required, required_metrics
  * (each name, type, minute_range all required), parameters (a mapping),
  * external, namespace (required when external), command (external only),
