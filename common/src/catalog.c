@@ -33,6 +33,7 @@ extern const unsigned long cman_catalog_prices_csv_len;
 struct region {
 	const char *name;
 	double lat, lon;   /* approximate location, degrees */
+	char last_zone;    /* zones are <name>a .. <name><last_zone> */
 };
 
 /* AWS partitions: prices are only comparable within one. */
@@ -48,46 +49,49 @@ static int partition_of(const char *region)
 /*
  * Known AWS regions, sorted by name (binary search).  Locations are the
  * approximate metro area of each region, good enough to rank distances.
+ * Zone letters run from a to the last letter AWS lists for the region
+ * (AWS maps letters per account, and a few regions skip a letter, such as
+ * ca-central-1 without c: the range is what cman_az_known accepts).
  */
 static const struct region regions[] = {
-	{ "af-south-1", -33.92, 18.42 },       /* Cape Town */
-	{ "ap-east-1", 22.32, 114.17 },        /* Hong Kong */
-	{ "ap-east-2", 25.03, 121.57 },        /* Taipei */
-	{ "ap-northeast-1", 35.68, 139.69 },   /* Tokyo */
-	{ "ap-northeast-2", 37.57, 126.98 },   /* Seoul */
-	{ "ap-northeast-3", 34.69, 135.50 },   /* Osaka */
-	{ "ap-south-1", 19.08, 72.88 },        /* Mumbai */
-	{ "ap-south-2", 17.39, 78.49 },        /* Hyderabad */
-	{ "ap-southeast-1", 1.35, 103.82 },    /* Singapore */
-	{ "ap-southeast-2", -33.87, 151.21 },  /* Sydney */
-	{ "ap-southeast-3", -6.21, 106.85 },   /* Jakarta */
-	{ "ap-southeast-4", -37.81, 144.96 },  /* Melbourne */
-	{ "ap-southeast-5", 3.14, 101.69 },    /* Malaysia */
-	{ "ap-southeast-6", -36.85, 174.76 },  /* New Zealand */
-	{ "ap-southeast-7", 13.76, 100.50 },   /* Thailand */
-	{ "ca-central-1", 45.50, -73.57 },     /* Montreal */
-	{ "ca-west-1", 51.05, -114.07 },       /* Calgary */
-	{ "cn-north-1", 39.90, 116.40 },       /* Beijing */
-	{ "cn-northwest-1", 37.50, 105.19 },   /* Ningxia */
-	{ "eu-central-1", 50.11, 8.68 },       /* Frankfurt */
-	{ "eu-central-2", 47.37, 8.54 },       /* Zurich */
-	{ "eu-north-1", 59.33, 18.07 },        /* Stockholm */
-	{ "eu-south-1", 45.46, 9.19 },         /* Milan */
-	{ "eu-south-2", 41.65, -0.88 },        /* Spain (Aragon) */
-	{ "eu-west-1", 53.35, -6.26 },         /* Ireland */
-	{ "eu-west-2", 51.51, -0.13 },         /* London */
-	{ "eu-west-3", 48.86, 2.35 },          /* Paris */
-	{ "il-central-1", 32.09, 34.78 },      /* Tel Aviv */
-	{ "me-central-1", 25.20, 55.27 },      /* UAE */
-	{ "me-south-1", 26.07, 50.56 },        /* Bahrain */
-	{ "mx-central-1", 20.59, -100.39 },    /* Mexico (Queretaro) */
-	{ "sa-east-1", -23.55, -46.63 },       /* Sao Paulo */
-	{ "us-east-1", 38.95, -77.45 },        /* N. Virginia */
-	{ "us-east-2", 39.96, -83.00 },        /* Ohio */
-	{ "us-gov-east-1", 40.10, -82.80 },    /* GovCloud (US-East), Ohio */
-	{ "us-gov-west-1", 45.60, -121.20 },   /* GovCloud (US-West), Oregon */
-	{ "us-west-1", 37.35, -121.96 },       /* N. California */
-	{ "us-west-2", 45.84, -119.70 },       /* Oregon */
+	{ "af-south-1", -33.92, 18.42, 'c' },       /* Cape Town */
+	{ "ap-east-1", 22.32, 114.17, 'c' },        /* Hong Kong */
+	{ "ap-east-2", 25.03, 121.57, 'c' },        /* Taipei */
+	{ "ap-northeast-1", 35.68, 139.69, 'd' },   /* Tokyo */
+	{ "ap-northeast-2", 37.57, 126.98, 'd' },   /* Seoul */
+	{ "ap-northeast-3", 34.69, 135.50, 'c' },   /* Osaka */
+	{ "ap-south-1", 19.08, 72.88, 'c' },        /* Mumbai */
+	{ "ap-south-2", 17.39, 78.49, 'c' },        /* Hyderabad */
+	{ "ap-southeast-1", 1.35, 103.82, 'c' },    /* Singapore */
+	{ "ap-southeast-2", -33.87, 151.21, 'c' },  /* Sydney */
+	{ "ap-southeast-3", -6.21, 106.85, 'c' },   /* Jakarta */
+	{ "ap-southeast-4", -37.81, 144.96, 'c' },  /* Melbourne */
+	{ "ap-southeast-5", 3.14, 101.69, 'c' },    /* Malaysia */
+	{ "ap-southeast-6", -36.85, 174.76, 'c' },  /* New Zealand */
+	{ "ap-southeast-7", 13.76, 100.50, 'c' },   /* Thailand */
+	{ "ca-central-1", 45.50, -73.57, 'd' },     /* Montreal */
+	{ "ca-west-1", 51.05, -114.07, 'c' },       /* Calgary */
+	{ "cn-north-1", 39.90, 116.40, 'd' },       /* Beijing */
+	{ "cn-northwest-1", 37.50, 105.19, 'c' },   /* Ningxia */
+	{ "eu-central-1", 50.11, 8.68, 'c' },       /* Frankfurt */
+	{ "eu-central-2", 47.37, 8.54, 'c' },       /* Zurich */
+	{ "eu-north-1", 59.33, 18.07, 'c' },        /* Stockholm */
+	{ "eu-south-1", 45.46, 9.19, 'c' },         /* Milan */
+	{ "eu-south-2", 41.65, -0.88, 'c' },        /* Spain (Aragon) */
+	{ "eu-west-1", 53.35, -6.26, 'c' },         /* Ireland */
+	{ "eu-west-2", 51.51, -0.13, 'c' },         /* London */
+	{ "eu-west-3", 48.86, 2.35, 'c' },          /* Paris */
+	{ "il-central-1", 32.09, 34.78, 'c' },      /* Tel Aviv */
+	{ "me-central-1", 25.20, 55.27, 'c' },      /* UAE */
+	{ "me-south-1", 26.07, 50.56, 'c' },        /* Bahrain */
+	{ "mx-central-1", 20.59, -100.39, 'c' },    /* Mexico (Queretaro) */
+	{ "sa-east-1", -23.55, -46.63, 'c' },       /* Sao Paulo */
+	{ "us-east-1", 38.95, -77.45, 'f' },        /* N. Virginia */
+	{ "us-east-2", 39.96, -83.00, 'c' },        /* Ohio */
+	{ "us-gov-east-1", 40.10, -82.80, 'c' },    /* GovCloud (US-East), Ohio */
+	{ "us-gov-west-1", 45.60, -121.20, 'c' },   /* GovCloud (US-West), Oregon */
+	{ "us-west-1", 37.35, -121.96, 'c' },       /* N. California */
+	{ "us-west-2", 45.84, -119.70, 'd' },       /* Oregon */
 };
 
 #define NREGIONS (sizeof(regions) / sizeof(regions[0]))
@@ -169,6 +173,24 @@ static long type_index(const struct cman_catalog *cat, const char *name, size_t 
 bool cman_region_known(const char *name)
 {
 	return name && region_index(name, strlen(name)) >= 0;
+}
+
+bool cman_az_known(const char *az)
+{
+	size_t len = az ? strlen(az) : 0;
+	int r;
+
+	if (len < 2)
+		return false;
+	r = region_index(az, len - 1);
+	return r >= 0 && az[len - 1] >= 'a' && az[len - 1] <= regions[r].last_zone;
+}
+
+char cman_region_last_zone(const char *region)
+{
+	int r = region ? region_index(region, strlen(region)) : -1;
+
+	return r >= 0 ? regions[r].last_zone : 0;
 }
 
 int cman_region_of_az(const char *az, char *region, size_t n)

@@ -559,11 +559,25 @@ int sim_groups_init(struct cman_sim *sim, struct cman_error *err)
 		for (s = 0; s < cfg->n_specs; s++) {
 			const struct cman_launch_spec *ls = &cfg->specs[s];
 			struct sim_spec *sp = &g->specs[s];
-			char where[512];
+			char region[CMAN_AZ_MAX];
 
-			snprintf(where, sizeof(where), "%s: resource_groups[%zu] (%s)",
-				 sc->path, i, cfg->id);
-			rc = market_intern(sim, ls->instance_type, ls->az, where, &sp->market, err);
+			/* a group's market must exist (README "Simulated resource
+			 * groups"): the type first, then the zone */
+			if (!cman_catalog_find(sim->cat, ls->instance_type))
+				return cman_error_set(err, CMAN_EINVAL, "%s: unknown instance type "
+						      "'%s', expected an EC2 instance type of the "
+						      "catalog", ls->where_type, ls->instance_type);
+			if (cman_region_of_az(ls->az, region, sizeof(region)))
+				return cman_error_set(err, CMAN_EINVAL, "%s: unknown availability "
+						      "zone '%s', expected a zone of a known AWS "
+						      "region, like us-east-1a", ls->where_az, ls->az);
+			if (!cman_az_known(ls->az))
+				return cman_error_set(err, CMAN_EINVAL, "%s: '%s' is not an "
+						      "availability zone of %s, expected %sa to %s%c",
+						      ls->where_az, ls->az, region, region, region,
+						      cman_region_last_zone(region));
+			rc = market_intern(sim, ls->instance_type, ls->az, ls->where_az, &sp->market,
+					   err);
 			if (rc)
 				return rc;
 			sp->weight = ls->weight;

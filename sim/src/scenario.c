@@ -299,6 +299,15 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	return 0;
 }
 
+/* "FILE:LINE:COL: path" of node n into buf ("FILE: path" without a position). */
+static void where_of(const struct cman_node *n, const char *path, char *buf, size_t len)
+{
+	if (n && n->line > 0)
+		snprintf(buf, len, "%s:%d:%d: %s", n->file, n->line, n->col, path);
+	else
+		snprintf(buf, len, "%s: %s", n ? n->file : "?", path);
+}
+
 static int parse_launch_spec(const struct cman_node *m, const char *path,
 			     const struct cman_rg_spec *g,
 			     struct cman_launch_spec *ls, struct cman_error *err)
@@ -322,6 +331,16 @@ static int parse_launch_spec(const struct cman_node *m, const char *path,
 	    (rc = get_fixed(pl, kp, "AvailabilityZone", ls->az, sizeof(ls->az),
 			    err)) != 0)
 		return rc;
+	{
+		char tp[PATH_MAX_LEN], zp[PATH_MAX_LEN];
+
+		cman_key_path(tp, sizeof(tp), path, "InstanceType");
+		cman_key_path(zp, sizeof(zp), kp, "AvailabilityZone");
+		where_of(cman_node_get(m, "InstanceType"), tp, ls->where_type,
+			 sizeof(ls->where_type));
+		where_of(cman_node_get(pl, "AvailabilityZone"), zp, ls->where_az,
+			 sizeof(ls->where_az));
+	}
 	ls->spot_price = -1;
 	ls->weight = 1;
 	if ((rc = cman_node_opt_double(m, path, "SpotPrice", &ls->spot_price, 0, true,
@@ -453,6 +472,15 @@ static int parse_asg(const struct cman_node *m, const char *path,
 					       ip, s, CMAN_AZ_MAX - 1);
 		memcpy(g->specs[i].instance_type, type, sizeof(type));
 		memcpy(g->specs[i].az, s, strlen(s) + 1);
+		{
+			char tp[PATH_MAX_LEN];
+
+			cman_key_path(tp, sizeof(tp), path, "InstanceType");
+			where_of(cman_node_get(m, "InstanceType"), tp, g->specs[i].where_type,
+				 sizeof(g->specs[i].where_type));
+			where_of(azs->items[i], ip, g->specs[i].where_az,
+				 sizeof(g->specs[i].where_az));
+		}
 		g->specs[i].spot_price = -1;
 		g->specs[i].weight = weight;
 	}

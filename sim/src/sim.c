@@ -1099,8 +1099,68 @@ int64_t autoscale_period_of(const struct cman_sim *sim)
 }
 
 /*
+ * The recorded target at the start, as Clusterman's simulator takes it: the
+ * earliest sample in [start, start + INITIAL_TARGET_WINDOW]; without one,
+ * the latest sample at or before the start; 0 without either (*t_out: the
+ * sample's time, INT64_MIN without one).  At equal times a later source
+ * wins.
+ */
+#define INITIAL_TARGET_WINDOW 300
+
+static int recorded_initial_target(struct cman_sim *sim, double *target, int64_t *t_out,
+				   struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	char key[CMAN_KEY_MAX];
+	int64_t best_t = INT64_MAX;
+	size_t i;
+	int rc;
+
+	*target = 0;
+	*t_out = INT64_MIN;
+	cman_metric_key_pool(key, sizeof(key), "target_capacity", sc->cluster, sc->pool,
+			     sc->scheduler);
+	for (i = 0; i < sim->n_stores; i++) {
+		struct cman_cursor *cur = NULL;
+		struct cman_sample smp;
+
+		rc = cman_store_open_cursor(sim->stores[i], CMAN_METADATA, key, sc->start_time,
+					    sc->start_time + INITIAL_TARGET_WINDOW, 0, &cur, err);
+		if (!rc)
+			rc = cman_cursor_next(cur, &smp, err);
+		if (rc > 0 && smp.t <= best_t) {
+			best_t = smp.t;
+			*target = smp.value;
+		}
+		cman_cursor_close(cur);
+		if (rc < 0)
+			return rc;
+	}
+	if (best_t != INT64_MAX) {
+		*t_out = best_t;
+		return 0;
+	}
+	best_t = INT64_MIN;
+	for (i = 0; i < sim->n_stores; i++) {
+		int64_t t;
+		double v;
+		int found = cman_store_latest(sim->stores[i], CMAN_METADATA, key,
+					      sc->start_time, &t, &v, err);
+
+		if (found < 0)
+			return found;
+		if (found && t >= best_t) {
+			best_t = t;
+			*target = v;
+		}
+	}
+	*t_out = best_t;
+	return 0;
+}
+
+/*
  * The starting fleet: the initial target (the scenario's, else the recorded
- * target_capacity at start_time, else 0) over the groups, launched at once.
+ * one, recorded_initial_target) over the groups, launched at once.
  */
 static int start_groups(struct cman_sim *sim, struct cman_error *err)
 {
@@ -1113,29 +1173,20 @@ static int start_groups(struct cman_sim *sim, struct cman_error *err)
 	if (sc->has_initial_target) {
 		target = sc->initial_target_capacity;
 	} else {
-		char key[CMAN_KEY_MAX];
-		int64_t best_t = INT64_MIN;
+		int64_t best_t;
 
-		cman_metric_key_pool(key, sizeof(key), "target_capacity", sc->cluster, sc->pool,
-				     sc->scheduler);
-		for (i = 0; i < sim->n_stores; i++) {
-			int64_t t;
-			double v;
-			int found = cman_store_latest(sim->stores[i], CMAN_METADATA, key,
-						      sc->start_time, &t, &v, err);
-
-			if (found < 0)
-				return found;
-			if (found && t >= best_t) {
-				best_t = t;
-				target = v;
-			}
-		}
+		rc = recorded_initial_target(sim, &target, &best_t, err);
+		if (rc)
+			return rc;
 		/* data coverage: where the starting fleet comes from */
 		if (best_t == INT64_MIN) {
+			char key[CMAN_KEY_MAX];
+
+			cman_metric_key_pool(key, sizeof(key), "target_capacity", sc->cluster,
+					     sc->pool, sc->scheduler);
 			rc = sim_warn(sim, "data coverage: no initial_target_capacity and no recorded "
-				      "'%s' at or before the start: the starting fleet is the "
-				      "groups' own target capacities", key);
+				      "'%s' in the first 5 minutes or before the start: the "
+				      "starting fleet is the groups' own target capacities", key);
 		} else if (sc->start_time - best_t >= sc->cov_stale_after) {
 			char when[CMAN_TIME_BUFSZ];
 
@@ -1304,6 +1355,47 @@ static int feed_next(struct cman_sim *sim, size_t i, struct cman_error *err)
 }
 
 /*
+ * Autoscaler mode: every spot market of a resource group needs a recorded
+ * price at or before some time of the run (called once each feed holds its
+ * first sample); a market without one would never launch (its price is
+ * taken as on-demand, above any sensible bid) and cost a silent $0.
+ */
+static int check_spot_prices(struct cman_sim *sim, struct cman_error *err)
+{
+	size_t g, s, i;
+
+	for (g = 0; g < sim->n_groups; g++) {
+		const struct sim_group *grp = &sim->groups[g];
+
+		for (s = 0; s < grp->n_specs; s++) {
+			const struct sim_spec *sp = &grp->specs[s];
+			const struct sim_market *m = &sim->markets[sp->market];
+			bool priced = false;
+			char mk[128], a[CMAN_TIME_BUFSZ];
+
+			if (!sp->spot)
+				continue;
+			for (i = 0; i < sim->n_feeds && !priced; i++)
+				priced = sim->feeds[i].kind == FEED_PRICE &&
+					 sim->feeds[i].market == sp->market &&
+					 sim->feeds[i].s.t != NO_TIME;
+			if (priced)
+				continue;
+			market_fmt(m, mk, sizeof(mk));
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: spot market %s of resource group %s has no "
+					      "recorded spot price before %s in any metrics source, "
+					      "expected metadata 'spot_prices|aws_availability_zone=%s,"
+					      "aws_instance_type=%s' samples (without a price the fleet "
+					      "could never launch there)", grp->cfg->specs[s].where_az, mk,
+					      grp->base.id, cman_time_format(sim->sc->end_time, a),
+					      m->az, m->type);
+		}
+	}
+	return 0;
+}
+
+/*
  * Position every series at start_time (SPEC §3): the latest sample at or
  * before the start is in force from the start; prices and allocations first,
  * then the starting capacity.  Later samples are queued.
@@ -1328,6 +1420,11 @@ static int position(struct cman_sim *sim, struct cman_error *err)
 	rc = sim_check_needed(sim, err);
 	if (rc)
 		return rc;
+	if (sim->autoscaling) {
+		rc = check_spot_prices(sim, err);
+		if (rc)
+			return rc;
+	}
 	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
 		for (i = 0; i < sim->n_feeds; i++) {
 			struct feed *f = &sim->feeds[i];

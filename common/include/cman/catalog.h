@@ -120,6 +120,17 @@ int cman_catalog_ondemand_price(const struct cman_catalog *cat,
  */
 int cman_region_of_az(const char *az, char *region, size_t n);
 
+/*
+ * True when az is an availability zone AWS lists: a known region and a
+ * zone letter from a to the region's last one (us-east-1a..f,
+ * us-west-2a..d, most regions a..c).  cman_region_of_az is more lenient
+ * (any letter), for recorded data.
+ */
+bool cman_az_known(const char *az);
+
+/* The last zone letter of a known region ('f' for us-east-1), 0 if unknown. */
+char cman_region_last_zone(const char *region);
+
 /* True when name is a known AWS region. */
 bool cman_region_known(const char *name);
 

@@ -46,6 +46,9 @@ struct cman_launch_spec {
 	                               SpotPrice or else the fleet's (always > 0
 	                               after loading); ASGs: -1 (on demand) */
 	double weight;              /* WeightedCapacity, > 0, default 1 */
+	/* "FILE:LINE:COL: <key path>" of the instance type and of the zone
+	   ("--set KEY: <key path>" from an override), for messages */
+	char where_type[320], where_az[320];
 };
 
 enum cman_rg_type { CMAN_RG_SPOT_FLEET, CMAN_RG_ASG };
