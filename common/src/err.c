@@ -85,6 +85,11 @@ const char *cman_strerror(int code)
 	case CMAN_ENOMEM: return "out of memory";
 	case CMAN_EIO: return "input/output error";
 	case CMAN_ENOTFOUND: return "not found";
+	case CMAN_ETHROTTLED: return "throttled";
+	case CMAN_ETRANSIENT: return "transient failure";
+	case CMAN_ETIMEOUT: return "timed out";
+	case CMAN_EREJECTED: return "rejected";
+	case CMAN_EPARTIAL: return "partially applied";
 	default: return "internal error";
 	}
 }

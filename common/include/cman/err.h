@@ -25,7 +25,13 @@ enum cman_err {
 	CMAN_ENOMEM = -2,   /* allocation failed */
 	CMAN_EIO = -3,      /* a file or database operation failed */
 	CMAN_ENOTFOUND = -4,/* a looked-up thing does not exist */
-	CMAN_EINTERNAL = -5 /* a bug or an unexpected library failure */
+	CMAN_EINTERNAL = -5,/* a bug or an unexpected library failure */
+	/* Remote calls (live mode).  None of these is an input error: exit 1. */
+	CMAN_ETHROTTLED = -6,/* the provider asked us to slow down; retry later */
+	CMAN_ETRANSIENT = -7,/* 5xx or a dropped connection; retrying may work */
+	CMAN_ETIMEOUT = -8, /* no complete answer in time: the call may have been applied */
+	CMAN_EREJECTED = -9,/* the provider refused the call (its code in the message) */
+	CMAN_EPARTIAL = -10 /* some of a batch was applied, some not */
 };
 
 #define CMAN_ERRMSG_MAX 1024

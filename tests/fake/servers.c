@@ -1,0 +1,189 @@
+/*
+ * servers.c - real test servers on loopback (see servers.h).
+ */
+#include "servers.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int free_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
+
+	if (fd < 0)
+		return -1;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sa, &len) == 0)
+		port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static int answers(int port)
+{
+	struct sockaddr_in sa;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int on_path(const char *prog, char *out, size_t n)
+{
+	const char *path = getenv("PATH");
+	char dir[4096];
+
+	if (strchr(prog, '/')) {
+		snprintf(out, n, "%s", prog);
+		return access(out, X_OK) == 0;
+	}
+	while (path && *path) {
+		const char *colon = strchr(path, ':');
+		size_t k = colon ? (size_t)(colon - path) : strlen(path);
+
+		if (k < sizeof(dir)) {
+			memcpy(dir, path, k);
+			dir[k] = '\0';
+			snprintf(out, n, "%s/%s", k ? dir : ".", prog);
+			if (access(out, X_OK) == 0)
+				return 1;
+		}
+		path += k;
+		if (*path == ':')
+			path++;
+	}
+	return 0;
+}
+
+static int start(struct test_server *s, const char *name, char *const argv[], int timeout_s)
+{
+	struct timespec ts = {0, 100 * 1000000L};
+	int waited;
+
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	s->pid = fork();
+	if (s->pid < 0)
+		return -2;
+	if (s->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		if (null >= 0) {
+			dup2(null, 0);
+			if (!getenv("CMAN_TEST_SERVER_LOG")) {
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+		}
+		setpgid(0, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	snprintf(s->url, sizeof(s->url), "http://127.0.0.1:%d", s->port);
+	for (waited = 0; waited < timeout_s * 10; waited++) {
+		int status;
+
+		if (answers(s->port))
+			return 0;
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			fprintf(stderr, "%s exited before it answered (status %d)\n", name, status);
+			s->pid = 0;
+			return -2;
+		}
+		nanosleep(&ts, NULL);
+	}
+	fprintf(stderr, "%s did not answer on port %d within %d s\n", name, s->port, timeout_s);
+	test_server_stop(s);
+	return -2;
+}
+
+int test_server_start_moto(struct test_server *s, int timeout_s)
+{
+	char prog[4096], port[16];
+	char *argv[6];
+
+	memset(s, 0, sizeof(*s));
+	if (!on_path("moto_server", prog, sizeof(prog))) {
+		fprintf(stderr, "SKIP: moto_server is not on PATH (the machine image has it; "
+			"pip's moto[server] provides it)\n");
+		return -1;
+	}
+	s->port = free_port();
+	snprintf(port, sizeof(port), "%d", s->port);
+	argv[0] = prog;
+	argv[1] = (char *)"-H";
+	argv[2] = (char *)"127.0.0.1";
+	argv[3] = (char *)"-p";
+	argv[4] = port;
+	argv[5] = NULL;
+	return start(s, "moto_server", argv, timeout_s);
+}
+
+int test_server_start_dynalite(struct test_server *s, int timeout_s)
+{
+	char prog[4096], port[16];
+	const char *env = getenv("CMAN_DYNALITE");
+	char *argv[4];
+
+	memset(s, 0, sizeof(*s));
+	if (env && *env)
+		snprintf(prog, sizeof(prog), "%s", env);
+	else
+		snprintf(prog, sizeof(prog), "%s/.deps/node_modules/.bin/dynalite",
+			 CMAN_SOURCE_DIR);
+	if (access(prog, X_OK) != 0) {
+		fprintf(stderr, "SKIP: dynalite not found at %s (tools/setup installs it)\n", prog);
+		return -1;
+	}
+	s->port = free_port();
+	snprintf(port, sizeof(port), "%d", s->port);
+	argv[0] = prog;
+	argv[1] = (char *)"--port";
+	argv[2] = port;
+	argv[3] = NULL;
+	return start(s, "dynalite", argv, timeout_s);
+}
+
+void test_server_stop(struct test_server *s)
+{
+	int status;
+
+	if (s->pid <= 0)
+		return;
+	kill(-s->pid, SIGTERM);
+	kill(s->pid, SIGTERM);
+	for (int i = 0; i < 50; i++) {
+		struct timespec ts = {0, 100 * 1000000L};
+
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			s->pid = 0;
+			return;
+		}
+		nanosleep(&ts, NULL);
+	}
+	kill(-s->pid, SIGKILL);
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &status, 0);
+	s->pid = 0;
+}
