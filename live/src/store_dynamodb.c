@@ -157,6 +157,12 @@ static int ensure_tables(struct dstore *ds, struct cman_error *err)
 
 /* ---- writing -------------------------------------------------------------------- */
 
+/* DynamoDB numbers: 0, or magnitudes in [1e-130, 1e126). */
+static bool ddb_number(double v)
+{
+	return v == 0 || (isfinite(v) && fabs(v) >= 1e-130 && fabs(v) < 1e126);
+}
+
 static json_t *num(double v)
 {
 	char b[40];
@@ -277,10 +283,12 @@ static int d_write(struct cman_store *st, enum cman_metric_kind kind, const char
 		for (size_t i = 0; i < s->n_markets; i++) {
 			char name[CMAN_TYPE_MAX + CMAN_AZ_MAX + 8];
 
-			if (!isfinite(s->markets[i].value)) {
+			if (!ddb_number(s->markets[i].value)) {
 				json_decref(item);
-				return cman_error_set(err, CMAN_EINVAL, "%s at %lld: a non-finite value",
-						      key, (long long)s->t);
+				return cman_error_set(err, CMAN_EINVAL,
+						      "%s at %lld: %g is not a number DynamoDB can "
+						      "hold (0 or 1e-130 <= |v| < 1e126)", key,
+						      (long long)s->t, s->markets[i].value);
 			}
 			cman_market_format(name, sizeof(name), s->markets[i].instance_type,
 					   s->markets[i].az);
@@ -295,10 +303,12 @@ static int d_write(struct cman_store *st, enum cman_metric_kind kind, const char
 			}
 		}
 	} else {
-		if (!isfinite(s->value)) {
+		if (!ddb_number(s->value)) {
 			json_decref(item);
-			return cman_error_set(err, CMAN_EINVAL, "%s at %lld: a non-finite value", key,
-					      (long long)s->t);
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s at %lld: %g is not a number DynamoDB can hold "
+					      "(0 or 1e-130 <= |v| < 1e126)", key, (long long)s->t,
+					      s->value);
 		}
 		if (json_object_set_new(item, "value", num(s->value))) {
 			json_decref(item);

@@ -142,24 +142,27 @@ int test_server_start_moto(struct test_server *s, int timeout_s)
 
 int test_server_start_dynalite(struct test_server *s, int timeout_s)
 {
-	char prog[4096], port[16];
-	const char *env = getenv("CMAN_DYNALITE");
+	char node[4096], mods[4096], script[4096], port[16];
+	const char *env = getenv("CMAN_DYNALITE_MODULES");
 	char *argv[4];
 
 	memset(s, 0, sizeof(*s));
 	if (env && *env)
-		snprintf(prog, sizeof(prog), "%s", env);
+		snprintf(mods, sizeof(mods), "%s", env);
 	else
-		snprintf(prog, sizeof(prog), "%s/.deps/node_modules/.bin/dynalite",
-			 CMAN_SOURCE_DIR);
-	if (access(prog, X_OK) != 0) {
-		fprintf(stderr, "SKIP: dynalite not found at %s (tools/setup installs it)\n", prog);
+		snprintf(mods, sizeof(mods), "%s/.deps/node_modules", CMAN_SOURCE_DIR);
+	snprintf(script, sizeof(script), "%s/dynalite/cli.js", mods);
+	if (access(script, R_OK) != 0 || !on_path("node", node, sizeof(node))) {
+		fprintf(stderr, "SKIP: dynalite not found in %s, or no node on PATH "
+			"(tools/setup installs both)\n", mods);
 		return -1;
 	}
+	snprintf(script, sizeof(script), "%s/tests/fake/dynalite_loopback.js", CMAN_SOURCE_DIR);
+	setenv("NODE_PATH", mods, 1);
 	s->port = free_port();
 	snprintf(port, sizeof(port), "%d", s->port);
-	argv[0] = prog;
-	argv[1] = (char *)"--port";
+	argv[0] = node;
+	argv[1] = script;
 	argv[2] = port;
 	argv[3] = NULL;
 	return start(s, "dynalite", argv, timeout_s);

@@ -15,8 +15,8 @@ struct test_server {
 };
 
 /*
- * Start moto_server (from PATH) or dynalite (CMAN_SOURCE_DIR/.deps/
- * node_modules/.bin/dynalite, or $CMAN_DYNALITE).  0 when it answers
+ * Start moto_server (from PATH) or dynalite (its module in CMAN_SOURCE_DIR/
+ * .deps/node_modules or $CMAN_DYNALITE_MODULES, run by node).  0 when it answers
  * within timeout_s; -1 when the program is absent (the test is skipped)
  * and why is printed; -2 when it was found but did not come up.
  */
