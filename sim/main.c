@@ -22,6 +22,7 @@
 #include "cman/sim/sweep.h"
 #include "cman/store.h"
 #include "cman/version.h"
+#include "cman/live/dynamodb.h"
 
 static const char usage_main[] =
 	"usage: clusterman-sim COMMAND [ARGS]\n"
@@ -29,7 +30,7 @@ static const char usage_main[] =
 	"commands:\n"
 	"  run SCENARIO.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [-q]\n"
 	"                       run one simulation and write a run directory\n"
-	"  import FILE... --db METRICS.sqlite [--format F] [time-series options]\n"
+	"  import FILE... --db STORE [--format F] [time-series options]\n"
 	"                       load Clusterman gzipped-JSON or CSV metrics files,\n"
 	"                       AWS spot-price histories or a time-series CSV into\n"
 	"                       the embedded store\n"
@@ -70,12 +71,15 @@ static const char usage_run[] =
 	"the policy needs with no sample in the window is an error (exit 2).\n";
 
 static const char usage_import[] =
-	"usage: clusterman-sim import FILE... --db METRICS.sqlite [--format F] [OPTIONS]\n"
+	"usage: clusterman-sim import FILE... --db STORE [--format F] [OPTIONS]\n"
 	"\n"
 	"Loads each FILE (Clusterman gzipped JSON, detected by its content, or the\n"
-	"metrics CSV layout of the README) into the SQLite metrics store, creating\n"
-	"it if needed.  All files go in one transaction: on any error nothing is\n"
-	"written.\n"
+	"metrics CSV layout of the README) into the metrics store STORE, creating\n"
+	"it if needed: an SQLite file, or dynamodb://TABLE_PREFIX (Clusterman's\n"
+	"DynamoDB tables <prefix>system_metrics, ...; endpoint, region and\n"
+	"credentials from the AWS_* variables).  Into SQLite all files go in one\n"
+	"transaction: on any error nothing is written.  DynamoDB has no such\n"
+	"transaction: a failed import may leave the batches already sent.\n"
 	"\n";
 
 static const char usage_report[] =
@@ -284,8 +288,8 @@ static int cmd_import(int argc, char **argv)
 	rc = cman_catalog_builtin(&cat, &err);
 	if (rc)
 		goto out;
-	created = stat(db, &sb) != 0;
-	rc = cman_store_sqlite_open(db, true, &st, &err);
+	created = !cman_store_name_is_uri(db) && stat(db, &sb) != 0;
+	rc = cman_store_open(db, true, &st, &err);
 	if (rc)
 		goto out;
 	rc = cman_store_begin(st, &err);
@@ -407,6 +411,8 @@ static int cmd_compare(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	cman_gsl_quiet();
+	/* Stores named dynamodb://PREFIX come from the live library. */
+	cman_store_register_scheme("dynamodb", cman_store_dynamodb_open_uri);
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return 2;

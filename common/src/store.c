@@ -322,3 +322,58 @@ long cman_store_series_name(char *buf, size_t n, enum cman_metric_kind kind,
 	memcpy(buf + 1, key, len + 1);
 	return (long)(len + 1);
 }
+
+/* ---- stores named by URI ------------------------------------------------- */
+
+#define MAX_SCHEMES 8
+
+static struct {
+	char scheme[32];
+	cman_store_opener open;
+} schemes[MAX_SCHEMES];
+static size_t n_schemes;
+
+int cman_store_register_scheme(const char *scheme, cman_store_opener open)
+{
+	size_t i;
+
+	for (i = 0; i < n_schemes; i++)
+		if (strcmp(schemes[i].scheme, scheme) == 0)
+			break;
+	if (i == MAX_SCHEMES || strlen(scheme) >= sizeof(schemes[0].scheme))
+		return CMAN_ENOMEM;
+	memcpy(schemes[i].scheme, scheme, strlen(scheme) + 1);
+	schemes[i].open = open;
+	if (i == n_schemes)
+		n_schemes++;
+	return 0;
+}
+
+bool cman_store_name_is_uri(const char *name)
+{
+	const char *p = strstr(name, "://");
+
+	if (!p || p == name)
+		return false;
+	for (const char *q = name; q < p; q++)
+		if (!((*q >= 'a' && *q <= 'z') || (*q >= '0' && *q <= '9') || *q == '+'))
+			return false;
+	return true;
+}
+
+int cman_store_open(const char *name, bool create, struct cman_store **out,
+		    struct cman_error *err)
+{
+	*out = NULL;
+	if (cman_store_name_is_uri(name)) {
+		size_t k = (size_t)(strstr(name, "://") - name);
+
+		for (size_t i = 0; i < n_schemes; i++)
+			if (strlen(schemes[i].scheme) == k &&
+			    memcmp(schemes[i].scheme, name, k) == 0)
+				return schemes[i].open(name, create, out, err);
+		return cman_error_set(err, CMAN_EINVAL, "%s: no backend for %.*s:// in this program",
+				      name, (int)k, name);
+	}
+	return cman_store_sqlite_open(name, create, out, err);
+}

@@ -747,25 +747,36 @@ int cman_store_dynamodb_open_uri(const char *uri, bool create, struct cman_store
 	struct cman_aws_config cfg;
 	struct cman_dynamodb_options opt;
 	struct cman_aws_client *client;
-	const char *prefix;
+	const char *prefix, *query;
+	size_t plen;
 	int rc;
 
 	*out = NULL;
 	if (strncmp(uri, "dynamodb://", 11) != 0)
 		return cman_error_set(err, CMAN_EINVAL, "%s: expected dynamodb://TABLE_PREFIX", uri);
 	prefix = uri + 11;
+	query = strchr(prefix, '?');
+	plen = query ? (size_t)(query - prefix) : strlen(prefix);
 	cman_dynamodb_options_init(&opt);
-	if (*prefix) {
-		if (strlen(prefix) >= sizeof(opt.table_prefix) ||
+	cman_aws_config_init(&cfg);
+	if (plen) {
+		if (plen >= sizeof(opt.table_prefix) ||
 		    strspn(prefix, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				   "0123456789_.-") != strlen(prefix))
+				   "0123456789_.-") != plen)
 			return cman_error_set(err, CMAN_EINVAL,
 					      "%s: a table prefix is letters, digits, '_', '.' "
 					      "and '-'", uri);
-		snprintf(opt.table_prefix, sizeof(opt.table_prefix), "%s", prefix);
+		snprintf(opt.table_prefix, sizeof(opt.table_prefix), "%.*s", (int)plen, prefix);
+	}
+	if (query) {
+		if (strncmp(query, "?region=", 8) != 0 || !query[8] ||
+		    strlen(query + 8) >= sizeof(cfg.region))
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: expected dynamodb://TABLE_PREFIX or "
+					      "dynamodb://TABLE_PREFIX?region=REGION", uri);
+		snprintf(cfg.region, sizeof(cfg.region), "%s", query + 8);
 	}
 	opt.create_tables = create;
-	cman_aws_config_init(&cfg);
 	rc = cman_aws_client_new(&cfg, &client, err);
 	if (rc)
 		return rc;

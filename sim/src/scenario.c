@@ -44,6 +44,7 @@ static const struct name_value sources[] = {
 	{ "sqlite", CMAN_SRC_SQLITE },
 	{ "csv", CMAN_SRC_CSV },
 	{ "generate", CMAN_SRC_GENERATE },
+	{ "dynamodb", CMAN_SRC_STORE_URI },
 	{ NULL, 0 },
 };
 
@@ -151,6 +152,37 @@ static char *resolve(const char *dir, const char *p)
 
 /* ---- sections ---------------------------------------------------------- */
 
+/* {dynamodb: {table_prefix: P, region: R}} (both optional) as the store URI
+ * "dynamodb://P" or "dynamodb://P?region=R". */
+static int parse_dynamodb_source(const struct cman_node *n, const char *path, char **out,
+				 struct cman_error *err)
+{
+	static const char *const keys[] = { "table_prefix", "region", NULL };
+	const char *prefix = "clusterman_", *region = NULL;
+	const struct cman_node *v;
+	char uri[512];
+	int rc, k;
+
+	if (n->type != CMAN_NODE_MAP)
+		return cman_node_error(n, err, "%s: expected a mapping {table_prefix: PREFIX, "
+				       "region: REGION}", path);
+	if ((rc = cman_node_check_keys(n, path, keys, err)) != 0)
+		return rc;
+	if ((v = cman_node_get(n, "table_prefix")) &&
+	    (rc = cman_node_string(v, "table_prefix", &prefix, err)) != 0)
+		return rc;
+	if ((v = cman_node_get(n, "region")) &&
+	    (rc = cman_node_string(v, "region", &region, err)) != 0)
+		return rc;
+	k = region ? snprintf(uri, sizeof(uri), "dynamodb://%s?region=%s", prefix, region)
+		   : snprintf(uri, sizeof(uri), "dynamodb://%s", prefix);
+	if (k < 0 || (size_t)k >= sizeof(uri))
+		return cman_node_error(n, err, "%s: table_prefix or region too long", path);
+	if (!(*out = strdup(uri)))
+		return cman_error_set(err, CMAN_ENOMEM, "metrics: out of memory");
+	return 0;
+}
+
 static int parse_metrics(const struct cman_node *root, struct cman_scenario *sc,
 			 struct cman_error *err)
 {
@@ -164,7 +196,7 @@ static int parse_metrics(const struct cman_node *root, struct cman_scenario *sc,
 		return missing(root, "", "metrics", err);
 	if (m->type != CMAN_NODE_SEQ || m->n == 0)
 		return cman_node_error(m, err,
-				       "metrics: expected a non-empty list of {clusterman_json|sqlite|csv|generate: PATH}");
+				       "metrics: expected a non-empty list of {clusterman_json|sqlite|csv|generate: PATH} or {dynamodb: {...}}");
 	if (!(sc->sources = calloc(m->n, sizeof(*sc->sources))))
 		return cman_error_set(err, CMAN_ENOMEM, "metrics: out of memory");
 	for (i = 0; i < m->n; i++) {
@@ -172,15 +204,22 @@ static int parse_metrics(const struct cman_node *root, struct cman_scenario *sc,
 		snprintf(ip, sizeof(ip), "metrics[%zu]", i);
 		if (it->type != CMAN_NODE_MAP || it->n != 1)
 			return cman_node_error(it, err,
-					       "%s: expected a mapping with one key, clusterman_json, sqlite, csv or generate",
+					       "%s: expected a mapping with one key, clusterman_json, sqlite, csv, generate or dynamodb",
 					       ip);
 		if ((rc = lookup(it->keys[0], ip, sources, "metrics source type",
 				 &type, err)) != 0)
 			return rc;
 		snprintf(ip, sizeof(ip), "metrics[%zu].%s", i, it->keys[0]->scalar);
+		sc->sources[i].type = (enum cman_source_type)type;
+		if (type == CMAN_SRC_STORE_URI) {
+			if ((rc = parse_dynamodb_source(it->items[0], ip, &sc->sources[i].path,
+							err)) != 0)
+				return rc;
+			sc->n_sources = i + 1;
+			continue;
+		}
 		if ((rc = cman_node_string(it->items[0], ip, &s, err)) != 0)
 			return rc;
-		sc->sources[i].type = (enum cman_source_type)type;
 		if (!(sc->sources[i].path = resolve(sc->dir, s)))
 			return cman_error_set(err, CMAN_ENOMEM, "metrics: out of memory");
 		sc->n_sources = i + 1;

@@ -1020,6 +1020,8 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 
 		if (src->type == CMAN_SRC_SQLITE) {
 			rc = cman_store_sqlite_open(src->path, false, &st, err);
+		} else if (src->type == CMAN_SRC_STORE_URI) {
+			rc = cman_store_open(src->path, false, &st, err);
 		} else {
 			rc = cman_store_memory_new(&st, err);
 			if (!rc) {

@@ -115,6 +115,28 @@ int cman_store_sqlite_open(const char *path, bool create,
 			   struct cman_store **out, struct cman_error *err);
 
 /*
+ * Stores named by a URI ("dynamodb://PREFIX") come from backends that a
+ * program registers at start-up (common knows none of them: the live
+ * library's DynamoDB store is registered by the executables that link it).
+ * An opener gets the whole name.  Registering a scheme twice replaces it;
+ * at most 8 schemes.  0, or CMAN_ENOMEM when the table is full.
+ */
+typedef int (*cman_store_opener)(const char *uri, bool create,
+				 struct cman_store **out, struct cman_error *err);
+int cman_store_register_scheme(const char *scheme, cman_store_opener open);
+
+/*
+ * Open the store named name: "SCHEME://..." through its registered opener
+ * (CMAN_EINVAL "no backend for SCHEME://" when none is), anything else as
+ * an SQLite file (cman_store_sqlite_open).  Caller frees with
+ * cman_store_free().
+ */
+int cman_store_open(const char *name, bool create, struct cman_store **out,
+		    struct cman_error *err);
+/* Whether name is a URI (has "://") rather than a file path. */
+bool cman_store_name_is_uri(const char *name);
+
+/*
  * In-memory backend (used for JSON/CSV sources and tests).  Samples may be
  * written in any time order.  begin/commit/rollback are no-ops (a rollback
  * does not undo writes).  Caller frees with cman_store_free().

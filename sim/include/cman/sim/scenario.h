@@ -18,11 +18,13 @@ enum cman_source_type {
 	CMAN_SRC_SQLITE,
 	CMAN_SRC_CSV,
 	CMAN_SRC_GENERATE,          /* a generate spec, run with the scenario's seed */
+	CMAN_SRC_STORE_URI,         /* a store named by URI, e.g. dynamodb://PREFIX */
 };
 
 struct cman_metrics_source {
 	enum cman_source_type type;
-	char *path;                 /* resolved against the scenario's folder */
+	char *path;                 /* resolved against the scenario's folder; for
+				       CMAN_SRC_STORE_URI the store's URI */
 };
 
 enum cman_billing_mode {
