@@ -1,0 +1,473 @@
+/*
+ * spot_fleet.c - an AWS Spot Fleet request as a resource group (see
+ * spot_fleet.h).
+ */
+#include "cman/live/spot_fleet.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cman/grow.h"
+#include "cman/metrics.h"
+#include "cman/live/xml.h"
+#include "cman/time.h"
+
+/* Messages are cut to their buffers on purpose. */
+#pragma GCC diagnostic ignored "-Wformat-truncation"
+
+#define EC2_VERSION "2016-11-15"
+#define ID_BATCH 500
+
+struct spec {
+	char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX];
+	double weight;
+};
+
+struct inst {
+	char id[32];
+	char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX];
+	char ip[48];
+	char state[24];
+	int64_t launch;
+};
+
+/* One description of the fleet. */
+struct desc {
+	char state[40];
+	double target, fulfilled;
+	struct spec *specs;
+	size_t n_specs, specs_cap;
+	struct inst *insts;
+	size_t n_insts, insts_cap;
+};
+
+struct cman_aws_sfr {
+	struct cman_resource_group base;
+	struct cman_aws_client *client;
+	struct desc d;
+	struct cman_rg_instance *running;   /* what instances() hands out */
+	size_t n_running, running_cap;
+};
+
+static void desc_release(struct desc *d)
+{
+	free(d->specs);
+	free(d->insts);
+	memset(d, 0, sizeof(*d));
+}
+
+static int query(struct cman_aws_sfr *g, struct cman_aws_params *p, xmlDocPtr *doc,
+		 struct cman_aws_fault *f, struct cman_error *err)
+{
+	char *body;
+	size_t len;
+	int rc = cman_aws_query(g->client, "ec2", p, CMAN_AWS_IDEMPOTENT, &body, &len, f, err);
+
+	cman_aws_params_release(p);
+	if (rc)
+		return rc;
+	rc = cman_xml_parse(body, len, p->action[0] ? p->action : "EC2", doc, err);
+	free(body);
+	return rc;
+}
+
+static double spec_weight(const struct desc *d, const char *type, const char *az)
+{
+	for (size_t i = 0; i < d->n_specs; i++)
+		if (!strcmp(d->specs[i].type, type) && (!d->specs[i].az[0] || !strcmp(d->specs[i].az, az)))
+			return d->specs[i].weight;
+	return 1;   /* a market outside the launch specifications counts 1 (Clusterman) */
+}
+
+static int describe_request(struct cman_aws_sfr *g, struct desc *d, struct cman_error *err)
+{
+	struct cman_aws_params p;
+	struct cman_aws_fault f;
+	xmlDocPtr doc;
+	xmlNodePtr item, cfg, ls;
+	char num[64];
+	int rc;
+
+	cman_aws_params_init(&p, "DescribeSpotFleetRequests", EC2_VERSION);
+	cman_aws_params_add(&p, "SpotFleetRequestId.1", g->base.id);
+	rc = query(g, &p, &doc, &f, err);
+	if (rc == CMAN_EREJECTED && !strcmp(f.code, "InvalidSpotFleetRequestId.NotFound")) {
+		snprintf(d->state, sizeof(d->state), "cancelled");   /* gone: empty and stale */
+		return 0;
+	}
+	if (rc)
+		return rc;
+	item = cman_xml_path(xmlDocGetRootElement(doc), "spotFleetRequestConfigSet/item");
+	if (!item) {
+		xmlFreeDoc(doc);
+		snprintf(d->state, sizeof(d->state), "cancelled");
+		return 0;
+	}
+	cman_xml_path_text(item, "spotFleetRequestState", d->state, sizeof(d->state));
+	cfg = cman_xml_child(item, "spotFleetRequestConfig");
+	if ((rc = cman_xml_path_double(cfg, "targetCapacity", &d->target, err)) != 0)
+		goto bad;
+	d->fulfilled = 0;
+	if (cman_xml_path(cfg, "fulfilledCapacity") &&
+	    (rc = cman_xml_path_double(cfg, "fulfilledCapacity", &d->fulfilled, err)) != 0)
+		goto bad;
+	ls = cman_xml_child(cfg, "launchSpecifications");
+	for (xmlNodePtr s = cman_xml_child(ls, "item"); s; s = cman_xml_next(s, "item")) {
+		struct spec sp = {.weight = 1};
+
+		cman_xml_path_text(s, "instanceType", sp.type, sizeof(sp.type));
+		cman_xml_path_text(s, "placement/availabilityZone", sp.az, sizeof(sp.az));
+		if (cman_xml_path_text(s, "weightedCapacity", num, sizeof(num)) &&
+		    (rc = cman_xml_path_double(s, "weightedCapacity", &sp.weight, err)) != 0)
+			goto bad;
+		if (cman_grow((void **)&d->specs, &d->specs_cap, d->n_specs + 1, sizeof(*d->specs))) {
+			xmlFreeDoc(doc);
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		}
+		d->specs[d->n_specs++] = sp;
+	}
+	xmlFreeDoc(doc);
+	return 0;
+bad:
+	xmlFreeDoc(doc);
+	cman_error_prefix(err, "DescribeSpotFleetRequests %s", g->base.id);
+	return CMAN_ETRANSIENT;
+}
+
+static int fleet_instance_ids(struct cman_aws_sfr *g, struct desc *d, struct cman_error *err)
+{
+	char token[2048] = "", prev[2048];
+	int rc = 0;
+
+	do {
+		struct cman_aws_params p;
+		xmlDocPtr doc;
+		xmlNodePtr set;
+
+		cman_aws_params_init(&p, "DescribeSpotFleetInstances", EC2_VERSION);
+		cman_aws_params_add(&p, "SpotFleetRequestId", g->base.id);
+		if (token[0])
+			cman_aws_params_add(&p, "NextToken", token);
+		if ((rc = query(g, &p, &doc, NULL, err)) != 0)
+			return rc;
+		set = cman_xml_child(xmlDocGetRootElement(doc), "activeInstanceSet");
+		for (xmlNodePtr it = cman_xml_child(set, "item"); it && !rc;
+		     it = cman_xml_next(it, "item")) {
+			struct inst in;
+
+			memset(&in, 0, sizeof(in));
+			if (cman_xml_path_text(it, "instanceId", in.id, sizeof(in.id)) >= sizeof(in.id) ||
+			    !in.id[0]) {
+				rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetInstances "
+						    "%s: an instance id that is missing or too long",
+						    g->base.id);
+				break;
+			}
+			cman_xml_path_text(it, "instanceType", in.type, sizeof(in.type));
+			if (cman_grow((void **)&d->insts, &d->insts_cap, d->n_insts + 1,
+				      sizeof(*d->insts)))
+				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			else
+				d->insts[d->n_insts++] = in;
+		}
+		snprintf(prev, sizeof(prev), "%s", token);
+		cman_xml_path_text(xmlDocGetRootElement(doc), "nextToken", token, sizeof(token));
+		xmlFreeDoc(doc);
+		if (!rc && token[0] && !strcmp(token, prev))
+			rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetInstances %s: the "
+					    "pages do not end", g->base.id);
+	} while (!rc && token[0]);
+	return rc;
+}
+
+static struct inst *find(struct desc *d, const char *id)
+{
+	for (size_t i = 0; i < d->n_insts; i++)
+		if (!strcmp(d->insts[i].id, id))
+			return &d->insts[i];
+	return NULL;
+}
+
+/* DescribeInstances for d's instances, 500 ids a call: state, IP, zone. */
+static int describe_instances(struct cman_aws_sfr *g, struct desc *d, struct cman_error *err)
+{
+	for (size_t b = 0; b < d->n_insts; b += ID_BATCH) {
+		struct cman_aws_params p;
+		xmlDocPtr doc;
+		xmlNodePtr rs;
+		int rc;
+
+		cman_aws_params_init(&p, "DescribeInstances", EC2_VERSION);
+		for (size_t i = b; i < d->n_insts && i < b + ID_BATCH; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "InstanceId.%zu", i - b + 1);
+			cman_aws_params_add(&p, name, d->insts[i].id);
+		}
+		if ((rc = query(g, &p, &doc, NULL, err)) != 0)
+			return rc;
+		rs = cman_xml_child(xmlDocGetRootElement(doc), "reservationSet");
+		for (xmlNodePtr r = cman_xml_child(rs, "item"); r; r = cman_xml_next(r, "item")) {
+			xmlNodePtr set = cman_xml_child(r, "instancesSet");
+
+			for (xmlNodePtr it = cman_xml_child(set, "item"); it;
+			     it = cman_xml_next(it, "item")) {
+				char id[32], when[64];
+				struct inst *in;
+
+				cman_xml_path_text(it, "instanceId", id, sizeof(id));
+				if (!(in = find(d, id)))
+					continue;
+				cman_xml_path_text(it, "instanceType", in->type, sizeof(in->type));
+				cman_xml_path_text(it, "instanceState/name", in->state, sizeof(in->state));
+				cman_xml_path_text(it, "privateIpAddress", in->ip, sizeof(in->ip));
+				cman_xml_path_text(it, "placement/availabilityZone", in->az, sizeof(in->az));
+				cman_xml_path_text(it, "launchTime", when, sizeof(when));
+				if (cman_time_parse(when, &in->launch))
+					in->launch = 0;
+			}
+		}
+		xmlFreeDoc(doc);
+	}
+	return 0;
+}
+
+static int publish(struct cman_aws_sfr *g, struct cman_error *err)
+{
+	g->n_running = 0;
+	for (size_t i = 0; i < g->d.n_insts; i++) {
+		const struct inst *in = &g->d.insts[i];
+		struct cman_rg_instance *o;
+
+		if (strcmp(in->state, "running") != 0 || !in->az[0])
+			continue;   /* only running machines with a market are the pool's */
+		if (cman_grow((void **)&g->running, &g->running_cap, g->n_running + 1,
+			      sizeof(*g->running)))
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		o = &g->running[g->n_running++];
+		memset(o, 0, sizeof(*o));
+		snprintf(o->id, sizeof(o->id), "%s", in->id);
+		o->instance_type = in->type;
+		o->az = in->az;
+		o->weight = spec_weight(&g->d, in->type, in->az);
+		o->launch_time = in->launch;
+		o->spot = true;
+	}
+	return 0;
+}
+
+int cman_aws_sfr_refresh(struct cman_aws_sfr *g, struct cman_error *err)
+{
+	struct desc d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	rc = describe_request(g, &d, err);
+	if (!rc && strncmp(d.state, "cancelled", 9) != 0 && strcmp(d.state, "") != 0)
+		rc = fleet_instance_ids(g, &d, err);
+	if (!rc)
+		rc = describe_instances(g, &d, err);
+	if (rc) {
+		desc_release(&d);
+		return rc;
+	}
+	desc_release(&g->d);
+	g->d = d;
+	return publish(g, err);
+}
+
+/* ---- the resource-group interface ------------------------------------------- */
+
+static bool sfr_is_stale(const struct cman_resource_group *rg)
+{
+	const struct cman_aws_sfr *g = (const struct cman_aws_sfr *)rg;
+
+	return strncmp(g->d.state, "cancelled", 9) == 0;
+}
+
+static double sfr_target(const struct cman_resource_group *rg)
+{
+	const struct cman_aws_sfr *g = (const struct cman_aws_sfr *)rg;
+
+	return sfr_is_stale(rg) ? 0 : g->d.target;
+}
+
+static double sfr_fulfilled(const struct cman_resource_group *rg)
+{
+	return ((const struct cman_aws_sfr *)rg)->d.fulfilled;
+}
+
+static size_t sfr_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+{
+	struct cman_aws_sfr *g = (struct cman_aws_sfr *)rg;
+
+	*out = g->running;
+	return g->n_running;
+}
+
+static int sfr_modify(struct cman_resource_group *rg, double target, bool dry_run,
+		      struct cman_error *err)
+{
+	struct cman_aws_sfr *g = (struct cman_aws_sfr *)rg;
+	struct cman_aws_params p;
+	xmlDocPtr doc;
+	char ret[16];
+	int rc;
+
+	if (!isfinite(target) || target < 0 || target > 1e9)
+		return cman_error_set(err, CMAN_EINVAL, "%s: target %g out of range", rg->id, target);
+	if (sfr_is_stale(rg) || dry_run)
+		return 0;
+	cman_aws_params_init(&p, "ModifySpotFleetRequest", EC2_VERSION);
+	cman_aws_params_add(&p, "SpotFleetRequestId", rg->id);
+	cman_aws_params_addf(&p, "TargetCapacity", "%ld", (long)target);
+	cman_aws_params_add(&p, "ExcessCapacityTerminationPolicy", "NoTermination");
+	if ((rc = query(g, &p, &doc, NULL, err)) != 0)
+		return rc;
+	cman_xml_path_text(xmlDocGetRootElement(doc), "return", ret, sizeof(ret));
+	xmlFreeDoc(doc);
+	if (strcmp(ret, "true") != 0)
+		return cman_error_set(err, CMAN_EREJECTED,
+				      "ModifySpotFleetRequest %s to %ld: AWS answered return=%s",
+				      rg->id, (long)target, ret[0] ? ret : "(none)");
+	g->d.target = (double)(long)target;
+	return 0;
+}
+
+static int sfr_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
+			 bool dry_run, size_t *n_done, struct cman_error *err)
+{
+	struct cman_aws_sfr *g = (struct cman_aws_sfr *)rg;
+	const char **mine;
+	size_t k = 0, done = 0;
+	int rc = 0;
+
+	if (n_done)
+		*n_done = 0;
+	mine = calloc(n ? n : 1, sizeof(*mine));
+	if (!mine)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct inst *in = find(&g->d, ids[i]);
+
+		/* Only the fleet's own machines, and not those already ending. */
+		if (in && strcmp(in->state, "shutting-down") && strcmp(in->state, "terminated") &&
+		    in->az[0])
+			mine[k++] = in->id;
+	}
+	if (dry_run) {
+		done = k;
+		goto out;
+	}
+	for (size_t b = 0; b < k && !rc; b += ID_BATCH) {
+		struct cman_aws_params p;
+		xmlDocPtr doc;
+		xmlNodePtr set;
+
+		cman_aws_params_init(&p, "TerminateInstances", EC2_VERSION);
+		for (size_t i = b; i < k && i < b + ID_BATCH; i++) {
+			char name[32];
+
+			snprintf(name, sizeof(name), "InstanceId.%zu", i - b + 1);
+			cman_aws_params_add(&p, name, mine[i]);
+		}
+		if ((rc = query(g, &p, &doc, NULL, err)) != 0)
+			break;
+		set = cman_xml_child(xmlDocGetRootElement(doc), "instancesSet");
+		for (xmlNodePtr it = cman_xml_child(set, "item"); it; it = cman_xml_next(it, "item")) {
+			char id[32];
+			struct inst *in;
+
+			cman_xml_path_text(it, "instanceId", id, sizeof(id));
+			if ((in = find(&g->d, id))) {
+				snprintf(in->state, sizeof(in->state), "shutting-down");
+				done++;
+			}
+		}
+		xmlFreeDoc(doc);
+	}
+	if (!rc && done < k)
+		rc = cman_error_set(err, CMAN_EPARTIAL,
+				    "TerminateInstances %s: %zu of %zu instances were not in the "
+				    "answer (probably ended before)", rg->id, k - done, k);
+	if (!rc || rc == CMAN_EPARTIAL) {
+		struct cman_error ignored;
+
+		publish(g, &ignored);
+	}
+out:
+	free(mine);
+	if (n_done)
+		*n_done = done;
+	return rc;
+}
+
+static double sfr_min(const struct cman_resource_group *rg)
+{
+	return 0;
+}
+
+static double sfr_max(const struct cman_resource_group *rg)
+{
+	return INFINITY;
+}
+
+static const struct cman_rg_ops sfr_ops = {
+	.kind = "aws_spot_fleet",
+	.target_capacity = sfr_target,
+	.fulfilled_capacity = sfr_fulfilled,
+	.instances = sfr_instances,
+	.modify_target = sfr_modify,
+	.terminate = sfr_terminate,
+	.is_stale = sfr_is_stale,
+	.min_capacity = sfr_min,
+	.max_capacity = sfr_max,
+};
+
+int cman_aws_sfr_new(struct cman_aws_client *client, const char *sfr_id,
+		     struct cman_aws_sfr **out, struct cman_error *err)
+{
+	struct cman_aws_sfr *g;
+
+	*out = NULL;
+	if (!sfr_id[0] || strlen(sfr_id) >= sizeof(g->base.id))
+		return cman_error_set(err, CMAN_EINVAL, "spot fleet request id \"%s\": expected "
+				      "1 to %zu characters", sfr_id, sizeof(g->base.id) - 1);
+	g = calloc(1, sizeof(*g));
+	if (!g)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	g->base.ops = &sfr_ops;
+	snprintf(g->base.id, sizeof(g->base.id), "%s", sfr_id);
+	g->client = client;
+	*out = g;
+	return 0;
+}
+
+void cman_aws_sfr_free(struct cman_aws_sfr *g)
+{
+	if (!g)
+		return;
+	desc_release(&g->d);
+	free(g->running);
+	free(g);
+}
+
+struct cman_resource_group *cman_aws_sfr_group(struct cman_aws_sfr *g)
+{
+	return &g->base;
+}
+
+const char *cman_aws_sfr_state(const struct cman_aws_sfr *g)
+{
+	return g->d.state;
+}
+
+const char *cman_aws_sfr_instance_ip(const struct cman_aws_sfr *g, const char *id)
+{
+	for (size_t i = 0; i < g->d.n_insts; i++)
+		if (!strcmp(g->d.insts[i].id, id))
+			return g->d.insts[i].ip;
+	return NULL;
+}

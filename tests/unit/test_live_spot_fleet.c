@@ -1,0 +1,260 @@
+/*
+ * test_live_spot_fleet.c - the AWS Spot Fleet resource group against the
+ * fake, with the documented answer shapes (LIVE-SPEC §10.1): what it
+ * describes, which calls a modify or a termination makes (and that a dry run
+ * makes none), and each failure.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cman/live/spot_fleet.h"
+#include "fake_http.h"
+
+static struct fake_http *fake;
+static struct cman_aws_client *client;
+
+#define NS " xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\""
+
+static const char *requests_xml =
+	"<DescribeSpotFleetRequestsResponse" NS "><requestId>r</requestId>"
+	"<spotFleetRequestConfigSet><item><spotFleetRequestId>sfr-1</spotFleetRequestId>"
+	"<spotFleetRequestState>active</spotFleetRequestState><spotFleetRequestConfig>"
+	"<targetCapacity>10</targetCapacity><fulfilledCapacity>12.0</fulfilledCapacity>"
+	"<allocationStrategy>diversified</allocationStrategy><launchSpecifications>"
+	"<item><instanceType>c5.4xlarge</instanceType><subnetId>subnet-a</subnetId>"
+	"<placement><availabilityZone>us-west-2a</availabilityZone></placement>"
+	"<weightedCapacity>4.0</weightedCapacity><spotPrice>0.25</spotPrice></item>"
+	"</launchSpecifications></spotFleetRequestConfig></item></spotFleetRequestConfigSet>"
+	"<nextToken/></DescribeSpotFleetRequestsResponse>";
+
+static const char *fleet_instances_p1 =
+	"<DescribeSpotFleetInstancesResponse" NS "><activeInstanceSet>"
+	"<item><instanceId>i-1</instanceId><instanceType>c5.4xlarge</instanceType></item>"
+	"<item><instanceId>i-2</instanceId><instanceType>c5.4xlarge</instanceType></item>"
+	"</activeInstanceSet><nextToken>page2</nextToken></DescribeSpotFleetInstancesResponse>";
+static const char *fleet_instances_p2 =
+	"<DescribeSpotFleetInstancesResponse" NS "><activeInstanceSet>"
+	"<item><instanceId>i-3</instanceId><instanceType>c5.4xlarge</instanceType></item>"
+	"</activeInstanceSet><nextToken/></DescribeSpotFleetInstancesResponse>";
+
+#define INSTANCE(id, state, ip)                                                             \
+	"<item><instanceId>" id "</instanceId><instanceType>c5.4xlarge</instanceType>"     \
+	"<instanceState><code>16</code><name>" state "</name></instanceState>" ip           \
+	"<placement><availabilityZone>us-west-2a</availabilityZone></placement>"           \
+	"<launchTime>2023-10-18T12:00:00.000Z</launchTime></item>"
+
+static const char *instances_xml =
+	"<DescribeInstancesResponse" NS "><reservationSet><item><instancesSet>"
+	INSTANCE("i-1", "running", "<privateIpAddress>10.1.2.3</privateIpAddress>")
+	INSTANCE("i-2", "shutting-down", "<privateIpAddress>10.1.2.4</privateIpAddress>")
+	INSTANCE("i-3", "running", "")
+	"</instancesSet></item></reservationSet></DescribeInstancesResponse>";
+
+static void push(int status, const char *body)
+{
+	fake_http_push(fake, &(struct fake_reply){.status = status, .body = body});
+}
+
+static struct cman_aws_sfr *described(void)
+{
+	struct cman_aws_sfr *g;
+	struct cman_error err;
+
+	fake_http_reset(fake);
+	assert_int_equal(cman_aws_sfr_new(client, "sfr-1", &g, &err), 0);
+	push(200, requests_xml);
+	push(200, fleet_instances_p1);
+	push(200, fleet_instances_p2);
+	push(200, instances_xml);
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
+	assert_int_equal(fake_http_count(fake), 4);
+	return g;
+}
+
+static void test_refresh(void **state)
+{
+	struct cman_aws_sfr *g = described();
+	struct cman_resource_group *rg = cman_aws_sfr_group(g);
+	const struct cman_rg_instance *in;
+	struct fake_request r;
+	size_t n;
+
+	assert_string_equal(cman_aws_sfr_state(g), "active");
+	assert_false(rg->ops->is_stale(rg));
+	assert_true(rg->ops->target_capacity(rg) == 10);
+	assert_true(rg->ops->fulfilled_capacity(rg) == 12);
+	/* Only running machines: i-2 is shutting down. */
+	n = rg->ops->instances(rg, &in);
+	assert_int_equal(n, 2);
+	assert_string_equal(in[0].id, "i-1");
+	assert_string_equal(in[0].instance_type, "c5.4xlarge");
+	assert_string_equal(in[0].az, "us-west-2a");
+	assert_true(in[0].weight == 4);
+	assert_int_equal(in[0].launch_time, 1697630400);
+	assert_string_equal(in[1].id, "i-3");
+	assert_string_equal(cman_aws_sfr_instance_ip(g, "i-1"), "10.1.2.3");
+	assert_string_equal(cman_aws_sfr_instance_ip(g, "i-3"), "");
+	assert_null(cman_aws_sfr_instance_ip(g, "i-9"));
+
+	r = fake_http_request(fake, 0);
+	assert_non_null(strstr(r.body, "Action=DescribeSpotFleetRequests"));
+	assert_non_null(strstr(r.body, "SpotFleetRequestId.1=sfr-1"));
+	r = fake_http_request(fake, 2);
+	assert_non_null(strstr(r.body, "NextToken=page2"));
+	r = fake_http_request(fake, 3);
+	assert_non_null(strstr(r.body, "Action=DescribeInstances"));
+	assert_non_null(strstr(r.body, "InstanceId.1=i-1&InstanceId.2=i-2&InstanceId.3=i-3"));
+	cman_aws_sfr_free(g);
+}
+
+static void test_modify(void **state)
+{
+	struct cman_aws_sfr *g = described();
+	struct cman_resource_group *rg = cman_aws_sfr_group(g);
+	struct cman_error err;
+	struct fake_request r;
+
+	fake_http_reset(fake);
+	/* A dry run calls nothing. */
+	assert_int_equal(rg->ops->modify_target(rg, 15, true, &err), 0);
+	assert_int_equal(fake_http_count(fake), 0);
+	push(200, "<ModifySpotFleetRequestResponse" NS "><requestId>r</requestId><return>true"
+		  "</return></ModifySpotFleetRequestResponse>");
+	assert_int_equal(rg->ops->modify_target(rg, 15.7, false, &err), 0);
+	assert_int_equal(fake_http_count(fake), 1);
+	r = fake_http_request(fake, 0);
+	assert_non_null(strstr(r.body, "Action=ModifySpotFleetRequest"));
+	assert_non_null(strstr(r.body, "SpotFleetRequestId=sfr-1"));
+	assert_non_null(strstr(r.body, "TargetCapacity=15&"));     /* truncated, as Clusterman */
+	assert_non_null(strstr(r.body, "ExcessCapacityTerminationPolicy=NoTermination"));
+	assert_true(rg->ops->target_capacity(rg) == 15);
+
+	/* return=false is a failure, not a success. */
+	push(200, "<ModifySpotFleetRequestResponse" NS "><return>false</return>"
+		  "</ModifySpotFleetRequestResponse>");
+	assert_int_equal(rg->ops->modify_target(rg, 20, false, &err), CMAN_EREJECTED);
+	assert_non_null(strstr(err.msg, "return=false"));
+	assert_true(rg->ops->target_capacity(rg) == 15);
+	/* An error while the fleet is modifying: rejected with AWS's code. */
+	push(400, "<Response><Errors><Error><Code>IncorrectSpotFleetRequestState</Code>"
+		  "<Message>modifying</Message></Error></Errors><RequestID>q</RequestID></Response>");
+	assert_int_equal(rg->ops->modify_target(rg, 20, false, &err), CMAN_EREJECTED);
+	assert_non_null(strstr(err.msg, "IncorrectSpotFleetRequestState"));
+	assert_int_equal(fake_http_count(fake), 3);   /* no call was made twice */
+	cman_aws_sfr_free(g);
+}
+
+static void test_terminate(void **state)
+{
+	struct cman_aws_sfr *g = described();
+	struct cman_resource_group *rg = cman_aws_sfr_group(g);
+	const char *ids[] = {"i-1", "i-2", "i-9", "i-3"};
+	const struct cman_rg_instance *in;
+	struct cman_error err;
+	struct fake_request r;
+	size_t done = 99;
+
+	fake_http_reset(fake);
+	assert_int_equal(rg->ops->terminate(rg, ids, 4, true, &done, &err), 0);
+	assert_int_equal(done, 2);
+	assert_int_equal(fake_http_count(fake), 0);
+
+	/* Not the fleet's (i-9) or already ending (i-2): left out of the call. */
+	push(200, "<TerminateInstancesResponse" NS "><instancesSet><item><instanceId>i-1"
+		  "</instanceId><currentState><code>32</code><name>shutting-down</name>"
+		  "</currentState></item></instancesSet></TerminateInstancesResponse>");
+	assert_int_equal(rg->ops->terminate(rg, ids, 4, false, &done, &err), CMAN_EPARTIAL);
+	assert_int_equal(done, 1);
+	assert_non_null(strstr(err.msg, "1 of 2 instances were not in the answer"));
+	r = fake_http_request(fake, 0);
+	assert_non_null(strstr(r.body, "Action=TerminateInstances"));
+	assert_non_null(strstr(r.body, "InstanceId.1=i-1&InstanceId.2=i-3"));
+	assert_null(strstr(r.body, "i-9"));
+	assert_null(strstr(r.body, "i-2"));
+	/* i-1 is no longer one of the running machines. */
+	assert_int_equal(rg->ops->instances(rg, &in), 1);
+	assert_string_equal(in[0].id, "i-3");
+	cman_aws_sfr_free(g);
+}
+
+static void test_gone_and_cancelled(void **state)
+{
+	struct cman_aws_sfr *g;
+	struct cman_resource_group *rg;
+	struct cman_error err;
+	const struct cman_rg_instance *in;
+
+	fake_http_reset(fake);
+	assert_int_equal(cman_aws_sfr_new(client, "sfr-9", &g, &err), 0);
+	rg = cman_aws_sfr_group(g);
+	push(400, "<Response><Errors><Error><Code>InvalidSpotFleetRequestId.NotFound</Code>"
+		  "<Message>no</Message></Error></Errors></Response>");
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
+	assert_true(rg->ops->is_stale(rg));
+	assert_true(rg->ops->target_capacity(rg) == 0);
+	assert_int_equal(rg->ops->instances(rg, &in), 0);
+	/* A stale fleet is not modified. */
+	fake_http_reset(fake);
+	assert_int_equal(rg->ops->modify_target(rg, 5, false, &err), 0);
+	assert_int_equal(fake_http_count(fake), 0);
+
+	/* Throttled on every attempt: the refresh fails and says so; the last
+	 * description stays. */
+	for (int i = 0; i < 5; i++)
+		push(503, "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow"
+			  "</Message></Error></Errors></Response>");
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), CMAN_ETHROTTLED);
+	assert_true(rg->ops->is_stale(rg));
+	/* Malformed XML: a transient failure. */
+	fake_http_reset(fake);
+	push(200, "<DescribeSpotFleetRequestsResponse><spotFleetRequestConfigSet><item>");
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), CMAN_ETRANSIENT);
+	cman_aws_sfr_free(g);
+}
+
+static int setup(void **state)
+{
+	struct cman_aws_config cfg;
+	struct cman_error err;
+
+	fake = fake_http_start();
+	if (!fake)
+		return -1;
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "fleet-secret", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_PROFILE");
+	setenv("AWS_ENDPOINT_URL", fake_http_url(fake), 1);
+	cman_aws_config_init(&cfg);
+	snprintf(cfg.region, sizeof(cfg.region), "us-west-2");
+	cfg.max_attempts = 5;
+	cfg.base_delay_ms = 1;
+	cfg.max_delay_ms = 5;
+	cfg.seed = 11;
+	return cman_aws_client_new(&cfg, &client, &err);
+}
+
+static int teardown(void **state)
+{
+	cman_aws_client_free(client);
+	fake_http_stop(fake);
+	return 0;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_modify),
+		cmocka_unit_test(test_terminate),
+		cmocka_unit_test(test_gone_and_cancelled),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
