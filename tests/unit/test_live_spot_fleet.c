@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include "cman/live/spot_fleet.h"
+#include "cman/live/xml.h"
 #include "fake_http.h"
+#include "servers.h"
 
 static struct fake_http *fake;
 static struct cman_aws_client *client;
@@ -219,6 +221,120 @@ static void test_gone_and_cancelled(void **state)
 	cman_aws_sfr_free(g);
 }
 
+
+/* ---- against moto_server: a real fleet made through the API --------------- */
+
+static void ec2(struct cman_aws_client *c, struct cman_aws_params *p, const char *find,
+		char *out, size_t n)
+{
+	struct cman_error err;
+	xmlDocPtr doc;
+	char *body;
+	size_t len;
+	int rc = cman_aws_query(c, "ec2", p, 0, &body, &len, NULL, &err);
+
+	if (rc)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	assert_int_equal(cman_xml_parse(body, len, "moto", &doc, &err), 0);
+	free(body);
+	if (find) {
+		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
+	}
+	xmlFreeDoc(doc);
+	cman_aws_params_release(p);
+}
+
+static void test_moto_fleet(void **state)
+{
+	struct test_server srv;
+	struct cman_aws_config cfg;
+	struct cman_aws_client *c;
+	struct cman_aws_params p;
+	struct cman_aws_sfr *g;
+	struct cman_resource_group *rg;
+	const struct cman_rg_instance *in;
+	struct cman_error err;
+	char vpc[64], subnet[64], sfr[64], victim[32];
+	const char *ids[1];
+	size_t n, done;
+	int rc = test_server_start_moto(&srv, 120);
+
+	if (rc == -1)
+		skip();
+	assert_int_equal(rc, 0);
+	setenv("AWS_ENDPOINT_URL", srv.url, 1);
+	cman_aws_config_init(&cfg);
+	snprintf(cfg.region, sizeof(cfg.region), "us-east-1");
+	cfg.timeout_ms = 60000;
+	assert_int_equal(cman_aws_client_new(&cfg, &c, &err), 0);
+
+	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
+	cman_aws_params_add(&p, "CidrBlock", "10.1.0.0/16");
+	ec2(c, &p, "vpcId", vpc, sizeof(vpc));
+	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
+	cman_aws_params_add(&p, "VpcId", vpc);
+	cman_aws_params_add(&p, "CidrBlock", "10.1.2.0/24");
+	cman_aws_params_add(&p, "AvailabilityZone", "us-east-1a");
+	ec2(c, &p, "subnetId", subnet, sizeof(subnet));
+	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
+			    "arn:aws:iam::123456789012:role/fleet");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.TargetCapacity", "4");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.Type", "maintain");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
+			    "ami-12c6146b");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
+			    "m5.large");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.WeightedCapacity",
+			    "2");
+	ec2(c, &p, "spotFleetRequestId", sfr, sizeof(sfr));
+
+	assert_int_equal(cman_aws_sfr_new(c, sfr, &g, &err), 0);
+	rg = cman_aws_sfr_group(g);
+	rc = cman_aws_sfr_refresh(g, &err);
+	if (rc)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	assert_false(rg->ops->is_stale(rg));
+	assert_true(rg->ops->target_capacity(rg) == 4);
+	n = rg->ops->instances(rg, &in);
+	assert_int_equal(n, 2);                 /* weight 2 each */
+	assert_true(in[0].weight == 2);
+	assert_string_equal(in[0].instance_type, "m5.large");
+	assert_string_equal(in[0].az, "us-east-1a");
+	/* moto gives private IPs from the subnet: agents can be matched by IP */
+	assert_memory_equal(cman_aws_sfr_instance_ip(g, in[0].id), "10.1.2.", 7);
+
+	/* Raise the target: the fleet launches; lower it: nothing is ended by AWS. */
+	assert_int_equal(rg->ops->modify_target(rg, 8, false, &err), 0);
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
+	assert_true(rg->ops->target_capacity(rg) == 8);
+	assert_int_equal(rg->ops->instances(rg, &in), 4);
+	assert_int_equal(rg->ops->modify_target(rg, 6, false, &err), 0);
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
+	assert_true(rg->ops->target_capacity(rg) == 6);
+	assert_int_equal(rg->ops->instances(rg, &in), 4);
+
+	/* End one chosen machine ourselves. */
+	snprintf(victim, sizeof(victim), "%s", in[1].id);
+	ids[0] = victim;
+	assert_int_equal(rg->ops->terminate(rg, ids, 1, false, &done, &err), 0);
+	assert_int_equal(done, 1);
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
+	n = rg->ops->instances(rg, &in);
+	for (size_t i = 0; i < n; i++)
+		assert_string_not_equal(in[i].id, victim);
+
+	cman_aws_sfr_free(g);
+	cman_aws_client_free(c);
+	setenv("AWS_ENDPOINT_URL", fake_http_url(fake), 1);
+	test_server_stop(&srv);
+}
+
 static int setup(void **state)
 {
 	struct cman_aws_config cfg;
@@ -255,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_modify),
 		cmocka_unit_test(test_terminate),
 		cmocka_unit_test(test_gone_and_cancelled),
+		cmocka_unit_test(test_moto_fleet),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
