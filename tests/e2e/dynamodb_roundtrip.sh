@@ -25,6 +25,7 @@ PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] || rm -rf "$WORK"' EXIT
 
 # the reference: the quickstart replayed from SQLite
+echo "reference run from SQLite"
 "$CMAN_SIM" import "$CMAN_SRC/scenarios/data/quickstart-metrics.json.gz" --db "$WORK/m.sqlite" > /dev/null
 sed -e "s|clusterman_json: data/quickstart-metrics.json.gz|sqlite: $WORK/m.sqlite|" \
 	-e "s|reports: \[csv, html\]|reports: []|" "$CMAN_SRC/scenarios/quickstart.yaml" > "$WORK/q-sqlite.yaml"
@@ -33,6 +34,7 @@ sed -e "s|clusterman_json: data/quickstart-metrics.json.gz|sqlite: $WORK/m.sqlit
 roundtrip() {  # roundtrip NAME URL
 	local name=$1 url=$2
 	export AWS_ENDPOINT_URL=$url
+	echo "$name at $url: import, replay, compare"
 	"$CMAN_SIM" import "$CMAN_SRC/scenarios/data/quickstart-metrics.json.gz" --db "dynamodb://${name}_" \
 		> "$WORK/$name.import" 2> "$WORK/$name.import.err"
 	check "$name: import says what it loaded" grep -q "imported 15113 samples of 6 series" "$WORK/$name.import"
