@@ -35,12 +35,20 @@ roundtrip() {  # roundtrip NAME URL
 	local name=$1 url=$2
 	export AWS_ENDPOINT_URL=$url
 	echo "$name at $url: import, replay, compare"
-	"$CMAN_SIM" import "$CMAN_SRC/scenarios/data/quickstart-metrics.json.gz" --db "dynamodb://${name}_" \
-		> "$WORK/$name.import" 2> "$WORK/$name.import.err"
+	if ! "$CMAN_SIM" import "$CMAN_SRC/scenarios/data/quickstart-metrics.json.gz" --db "dynamodb://${name}_" \
+		> "$WORK/$name.import" 2> "$WORK/$name.import.err"; then
+		cat "$WORK/$name.import.err" >&2
+		fail "$name: import into DynamoDB failed"
+		return
+	fi
 	check "$name: import says what it loaded" grep -q "imported 15113 samples of 6 series" "$WORK/$name.import"
 	sed -e "s|clusterman_json: data/quickstart-metrics.json.gz|dynamodb: {table_prefix: ${name}_}|" \
 		-e "s|reports: \[csv, html\]|reports: []|" "$CMAN_SRC/scenarios/quickstart.yaml" > "$WORK/q-$name.yaml"
-	"$CMAN_SIM" run "$WORK/q-$name.yaml" -q -o "$WORK/$name" 2> "$WORK/$name.run.err"
+	if ! "$CMAN_SIM" run "$WORK/q-$name.yaml" -q -o "$WORK/$name" 2> "$WORK/$name.run.err"; then
+		cat "$WORK/$name.run.err" >&2
+		fail "$name: the replay from DynamoDB failed"
+		return
+	fi
 	for f in timeseries.csv instances.csv markets.csv; do
 		check "$name: same $f as from SQLite" cmp "$WORK/sqlite/$f" "$WORK/$name/$f"
 	done

@@ -487,7 +487,7 @@ static void test_bad(void **state)
 		{ "name: t\ncluster: c\npool: p\nstart_time: 0\nend_time: 1\nmetrics: []\n",
 		  ":6:10: ", "metrics: expected a non-empty list of {clusterman_json|sqlite|csv|generate: PATH}" },
 		{ "name: t\ncluster: c\npool: p\nstart_time: 0\nend_time: 1\nmetrics: [{parquet: m}]\n",
-		  ":6:12: ", "metrics[0]: unknown metrics source type 'parquet', expected clusterman_json, sqlite, csv or generate" },
+		  ":6:12: ", "metrics[0]: unknown metrics source type 'parquet', expected clusterman_json, sqlite, csv, generate or dynamodb" },
 		{ "name: t\ncluster: c\npool: p\nstart_time: 0\nend_time: 1\nmetrics: [{csv: m, sqlite: n}]\n",
 		  ":6:11: ", "metrics[0]: expected a mapping with one key" },
 		{ "name: t\ncluster: c\npool: p\nstart_time: 0\nend_time: 1\nmetrics: [{csv: }]\n",
