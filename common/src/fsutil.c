@@ -1,32 +1,73 @@
 #include "cman/fsutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+/* A name no one can guess ahead: pid, a counter and 32 random bits. */
+static unsigned next_suffix(void)
+{
+	static unsigned counter;
+	unsigned r = 0;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (unsigned)time(NULL) ^ (unsigned)clock();
+	return r ^ (++counter * 2654435761u);
+}
+
+int cman_tmp_create(const char *path, char *tmp, size_t n, struct cman_error *err)
+{
+	const char *slash = strrchr(path, '/');
+	int w, fd = -1, tries, e = EEXIST;
+
+	/* O_CREAT|O_EXCL never follows a link planted under the name (nor
+	 * opens an existing file); O_NOFOLLOW says so twice.  On a clash
+	 * (someone created the name first) another name is tried. */
+	for (tries = 0; tries < 100 && fd < 0 && e == EEXIST; tries++) {
+		unsigned r = next_suffix();
+
+		if (slash)
+			w = snprintf(tmp, n, "%.*s/.%s.tmp-%ld-%08x", (int)(slash - path), path,
+				     slash + 1, (long)getpid(), r);
+		else
+			w = snprintf(tmp, n, ".%s.tmp-%ld-%08x", path, (long)getpid(), r);
+		if (w < 0 || (size_t)w >= n) {
+			tmp[0] = '\0';
+			return cman_error_set(err, CMAN_EINVAL, "%s: path too long", path);
+		}
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
+		e = errno;
+	}
+	if (fd < 0) {
+		tmp[0] = '\0';
+		return cman_error_set(err, CMAN_EIO, "%s: cannot write: %s", path, strerror(e));
+	}
+	return fd;
+}
 
 int cman_atomic_open(struct cman_atomic_file *f, const char *path,
 		     struct cman_error *err)
 {
-	const char *slash = strrchr(path, '/');
-	int n;
+	int fd;
 
 	f->fp = NULL;
 	f->tmp[0] = '\0';
 	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path))
 		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", path);
-	if (slash)
-		n = snprintf(f->tmp, sizeof(f->tmp), "%.*s/.%s.tmp-%ld",
-			     (int)(slash - path), path, slash + 1, (long)getpid());
-	else
-		n = snprintf(f->tmp, sizeof(f->tmp), ".%s.tmp-%ld", path, (long)getpid());
-	if (n >= (int)sizeof(f->tmp))
-		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", path);
-	f->fp = fopen(f->tmp, "w");
+	fd = cman_tmp_create(path, f->tmp, sizeof(f->tmp), err);
+	if (fd < 0)
+		return fd;
+	f->fp = fdopen(fd, "w");
 	if (!f->fp) {
 		int e = errno;
 
+		close(fd);
+		unlink(f->tmp);
 		f->tmp[0] = '\0';
 		return cman_error_set(err, CMAN_EIO, "%s: cannot write: %s", path, strerror(e));
 	}

@@ -13,6 +13,7 @@
 
 #include "cman/catalog.h"
 #include "cman/err.h"
+#include "cman/fsutil.h"
 #include "cman/import.h"
 #include "cman/metrics.h"
 #include "cman/sim/generate.h"
@@ -121,8 +122,11 @@ static int write_db(struct cman_store *mem, const char *path, struct cman_error 
 	bool in_tx = false;
 	int rc;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	unlink(tmp);
+	/* an empty file made with O_EXCL|O_NOFOLLOW: never a planted link */
+	rc = cman_tmp_create(path, tmp, sizeof(tmp), err);
+	if (rc < 0)
+		return rc;
+	close(rc);
 	rc = cman_store_sqlite_open(tmp, true, &db, err);
 	if (!rc)
 		rc = cman_store_begin(db, err);

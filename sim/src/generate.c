@@ -27,6 +27,7 @@
 
 #include "cman/catalog.h"
 #include "cman/config.h"
+#include "cman/fsutil.h"
 #include "cman/metrics.h"
 #include "cman/rng.h"
 #include "cman/sim/pricefit.h"
@@ -1581,17 +1582,23 @@ static int export_store(struct cman_store *src, const char *path, bool json,
 	struct out *o = calloc(1, sizeof(*o));
 	struct exp_ctx c = { src, o, CMAN_SYSTEM_METRICS, json, true, 0, err };
 	bool first_kind = true;
-	int rc = 0;
+	int rc = 0, fd;
 
 	if (!o)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	fd = cman_tmp_create(path, tmp, sizeof(tmp), err);
+	if (fd < 0) {
+		free(o);
+		return fd;
+	}
 	if (json)
-		o->gz = gzopen(tmp, "wb");
+		o->gz = gzdopen(fd, "wb");
 	else
-		o->fp = fopen(tmp, "w");
+		o->fp = fdopen(fd, "w");
 	if (!o->gz && !o->fp) {
 		rc = cman_error_set(err, CMAN_EIO, "%s: cannot create: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
 		free(o);
 		return rc;
 	}

@@ -15,7 +15,18 @@ struct cman_atomic_file {
 	char tmp[4096];
 };
 
-/* Open "<dir>/.<name>.tmp-<pid>" for writing; the final name is path. */
+/*
+ * Create a new file "<dir>/.<name>.tmp-<pid>-<random>" beside path with
+ * O_CREAT|O_EXCL|O_NOFOLLOW (a link or file planted under the name is never
+ * followed or reused; another name is tried), mode 0666 less the umask.
+ * Returns the open, write-only descriptor (caller closes, and unlinks tmp on
+ * failure) with the name in tmp (size n), or a negative cman_err.
+ */
+int cman_tmp_create(const char *path, char *tmp, size_t n, struct cman_error *err);
+
+/* Open a temporary made by cman_tmp_create() for writing; the final name is
+ * path.  A commit renames it over path: a link at path is replaced, never
+ * followed. */
 int cman_atomic_open(struct cman_atomic_file *f, const char *path,
 		     struct cman_error *err);
 
