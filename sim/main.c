@@ -16,6 +16,7 @@
 #include "cman/reports/compare.h"
 #include "cman/reports/report.h"
 #include "cman/rng.h"
+#include "cman/runfiles.h"
 #include "cman/sim/generate.h"
 #include "cman/sim/scenario.h"
 #include "cman/sim/sim.h"
@@ -54,17 +55,25 @@ static const char usage_main[] =
 static const char usage_run[] =
 	"usage: clusterman-sim run SCENARIO.yaml [-o DIR] [--seed N] [--set KEY=VALUE]... [-q]\n"
 	"\n"
-	"  -o, --output DIR   run directory (default: the scenario's output.dir,\n"
-	"                     else out/<name>)\n"
+	"  -o, --output DIR   run directory, relative to the working directory\n"
+	"                     (default: the scenario's output.dir, relative to the\n"
+	"                     scenario file's folder, else out/<name> in the\n"
+	"                     working directory)\n"
 	"  --seed N           random seed (overrides the scenario's seed)\n"
 	"  --set KEY=VALUE    override a scenario key by its dotted path, e.g.\n"
-	"                     --set simulation.billing=per-hour (repeatable)\n"
+	"                     --set simulation.billing=per-hour (repeatable); KEY[N]\n"
+	"                     indexes a list: --set resource_groups[0].spot_fleet.\n"
+	"                     AllocationStrategy=lowestPrice\n"
 	"  -q, --quiet        print nothing but errors\n"
 	"\n"
-	"Writes summary.json, timeseries.csv, instances.csv and markets.csv into\n"
-	"the run directory, then the reports of output.reports (daily.csv,\n"
-	"report.html).  The same scenario and seed give byte-identical files,\n"
-	"except for summary.json's wall_seconds.\n"
+	"Writes summary.json, timeseries.csv, instances.csv, markets.csv,\n"
+	"scenario.yaml (the effective scenario) and manifest.json, then the\n"
+	"reports of output.reports (daily.csv, report.html), into a new folder\n"
+	"beside the run directory that then replaces it as a whole.  A second run\n"
+	"into a directory being written is refused (exit 2); SIGINT/SIGTERM remove\n"
+	"the unfinished run and leave the previous one as it was.  The same\n"
+	"scenario and seed give byte-identical files, except for summary.json's\n"
+	"wall_seconds.\n"
 	"\n"
 	"Prints how well each recorded series covers the window (warnings past\n"
 	"simulation.coverage.warn_fraction) and stretches of starvation; a series\n"
@@ -90,13 +99,16 @@ static const char usage_report[] =
 	"\n"
 	"Without --html or --csv both are written.  The reports are built from the\n"
 	"run directory's files alone (summary.json, timeseries.csv, markets.csv,\n"
-	"instances.csv, decisions.jsonl); the same files give identical reports.\n";
+	"instances.csv, decisions.jsonl); the same files give identical reports.\n"
+	"A run directory whose files do not all belong to one run (manifest.json)\n"
+	"is refused with exit status 2.\n";
 
 static const char usage_compare[] =
 	"usage: clusterman-sim compare BASELINE CANDIDATE... -o DIR [--op sub|div]\n"
 	"                              [--allow-different-windows]\n"
 	"\n"
-	"  -o, --output DIR            where compare.html, compare.csv and series.csv go\n"
+	"  -o, --output DIR            where compare.html, compare.csv, settings.csv and\n"
+	"                              series.csv go\n"
 	"  --op sub|div                series.csv holds candidate - baseline (sub, the\n"
 	"                              default) or candidate / baseline (div)\n"
 	"  --allow-different-windows   compare runs of different windows, step by step\n"
@@ -104,7 +116,10 @@ static const char usage_compare[] =
 	"\n"
 	"The first run is the baseline.  Runs whose windows (start_time, end_time)\n"
 	"differ are refused unless --allow-different-windows is given; runs with\n"
-	"different step_seconds are always refused.\n";
+	"different step_seconds are always refused, as is a run directory whose\n"
+	"files do not all belong to one run.  The settings that differ between the\n"
+	"runs' scenario.yaml are printed, written to settings.csv and label the\n"
+	"runs' series.\n";
 
 static double now_seconds(void)
 {
@@ -133,6 +148,7 @@ static int cmd_run(int argc, char **argv)
 	struct cman_error err = { 0 };
 	struct cman_scenario sc;
 	struct cman_sim *sim = NULL;
+	struct cman_run_out ro = { .lock_fd = -1 };
 	const char *scenario = NULL, *outdir = NULL;
 	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
 	char seedset[64];
@@ -213,14 +229,23 @@ static int cmd_run(int argc, char **argv)
 	loaded = true;
 	if (!outdir)
 		outdir = sc.output_dir;
+	/* one writer per run directory; the run is written whole into a
+	 * staging folder beside it and swapped in (cman/runfiles.h) */
+	rc = cman_run_lock(&ro, outdir, &err);
+	if (rc)
+		goto out;
 	rc = cman_sim_new(&sc, quiet ? NULL : stderr, &sim, &err);
 	if (!rc)
 		rc = cman_sim_run(sim, &err);
 	if (!rc)
-		rc = cman_sim_write_outputs(sim, outdir, now_seconds() - t0, &err);
+		rc = cman_run_stage(&ro, false, &err);
+	if (!rc)
+		rc = cman_sim_write_outputs(sim, ro.stage, now_seconds() - t0, &err);
 	if (!rc && (sc.report_csv || sc.report_html))
-		rc = cman_report_write(outdir, (sc.report_csv ? CMAN_REPORT_CSV : 0) |
+		rc = cman_report_write(ro.stage, (sc.report_csv ? CMAN_REPORT_CSV : 0) |
 				       (sc.report_html ? CMAN_REPORT_HTML : 0), &err);
+	if (!rc)
+		rc = cman_run_commit(&ro, &err);
 	if (!rc && !quiet) {
 		const struct cman_sim_totals *t = cman_sim_totals(sim);
 
@@ -230,6 +255,7 @@ static int cmd_run(int argc, char **argv)
 		       t->instances_launched, t->events_processed, t->n_warnings, outdir);
 	}
 out:
+	cman_run_release(&ro);
 	status = rc ? fail(&err) : 0;
 	cman_sim_free(sim);
 	if (loaded)
@@ -324,6 +350,7 @@ out:
 static int cmd_report(int argc, char **argv)
 {
 	struct cman_error err = { 0 };
+	struct cman_run_out ro = { .lock_fd = -1 };
 	const char *dir = NULL;
 	unsigned what = 0;
 	int i;
@@ -348,15 +375,32 @@ static int cmd_report(int argc, char **argv)
 		return usage_error(usage_report, "%s", "missing RUN_DIR");
 	if (!what)
 		what = CMAN_REPORT_HTML | CMAN_REPORT_CSV;
-	if (cman_report_write(dir, what, &err))
+	{
+		char sp[4200];
+
+		snprintf(sp, sizeof(sp), "%s/summary.json", dir);
+		if (access(sp, R_OK) != 0) {
+			fprintf(stderr, "clusterman-sim: %s: cannot read: %s (is this a run "
+				"directory?)\n", sp, strerror(errno));
+			return 2;
+		}
+	}
+	/* the reports are rewritten in a copy of the run (hard links) that
+	 * is swapped in whole: readers never see new reports beside an old
+	 * manifest */
+	if (cman_run_lock(&ro, dir, &err) || cman_run_stage(&ro, true, &err) ||
+	    cman_report_write_to(dir, ro.stage, what, &err) || cman_run_commit(&ro, &err)) {
+		cman_run_release(&ro);
 		return fail(&err);
+	}
+	cman_run_release(&ro);
 	return 0;
 }
 
 static int cmd_compare(int argc, char **argv)
 {
 	struct cman_error err = { 0 };
-	struct cman_compare_opts opts = { CMAN_COMPARE_SUB, false };
+	struct cman_compare_opts opts = { CMAN_COMPARE_SUB, false, stdout };
 	const char **runs = calloc((size_t)argc + 1, sizeof(*runs));
 	const char *out = NULL;
 	size_t n = 0;

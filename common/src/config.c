@@ -465,7 +465,7 @@ int cman_node_set_path(struct cman_node *root, const char *assignment,
 		       struct cman_error *err)
 {
 	const char *eq = strchr(assignment, '=');
-	char *keypath = NULL, *name = NULL, *comp, *dot;
+	char *keypath = NULL, *name = NULL, *comp;
 	struct cman_node *value = NULL, *cur, *child, *k = NULL;
 	int rc = 0, idx;
 
@@ -495,56 +495,144 @@ int cman_node_set_path(struct cman_node *root, const char *assignment,
 		goto out;
 	strip_positions(value);
 
+	/* components: KEY, then any number of [INDEX] (a list item) */
 	cur = root;
 	comp = keypath;
 	for (;;) {
-		dot = strchr(comp, '.');
-		if (dot)
-			*dot = '\0';
-		idx = find_key(cur, comp);
-		if (!dot) {
-			if (idx >= 0) {
-				cman_node_free(cur->items[idx]);
-				cur->items[idx] = value;
-			} else {
-				if (!(k = scalar_new(comp, strlen(comp), value->file, 0, 0)))
-					goto nomem;
-				if (node_append(cur, k, value) != 0)
-					goto nomem;
-				k = NULL;
-			}
-			value = NULL;
-			break;
-		}
-		child = idx >= 0 ? cur->items[idx] : NULL;
-		if (child && child->type == CMAN_NODE_MAP) {
-			cur = child;
-		} else if (child && !(child->type == CMAN_NODE_SCALAR && child->null)) {
-			rc = cman_error_set(err, CMAN_EINVAL,
-					    "%s: '%s' is a %s, expected a mapping to set a key in",
-					    name, keypath,
-					    child->type == CMAN_NODE_SEQ ? "sequence" : "scalar");
-			goto out;
-		} else {
-			struct cman_node *m = node_new(CMAN_NODE_MAP, value->file, 0, 0);
+		char *br, *end = comp + strcspn(comp, ".");
+		bool last = *end == '\0';
+		size_t klen;
 
-			if (!m)
-				goto nomem;
-			if (child) {
-				cman_node_free(child);
-				cur->items[idx] = m;
-			} else {
-				if (!(k = scalar_new(comp, strlen(comp), value->file, 0, 0)) ||
-				    node_append(cur, k, m) != 0) {
-					cman_node_free(m);
-					goto nomem;
-				}
-				k = NULL;
-			}
-			cur = m;
+		br = memchr(comp, '[', (size_t)(end - comp));
+		klen = br ? (size_t)(br - comp) : (size_t)(end - comp);
+		if (klen == 0) {
+			rc = cman_error_set(err, CMAN_EINVAL,
+					    "%s: empty key in the path, expected KEY.KEY[INDEX]...=VALUE",
+					    name);
+			goto out;
 		}
-		*dot = '.';
-		comp = dot + 1;
+		/* the key: step into it (or set it when it ends the path) */
+		{
+			char save = comp[klen];
+
+			comp[klen] = '\0';
+			idx = cur->type == CMAN_NODE_MAP ? find_key(cur, comp) : -1;
+			if (last && !br) {
+				if (idx >= 0) {
+					cman_node_free(cur->items[idx]);
+					cur->items[idx] = value;
+				} else {
+					if (!(k = scalar_new(comp, klen, value->file, 0, 0)))
+						goto nomem;
+					if (node_append(cur, k, value) != 0)
+						goto nomem;
+					k = NULL;
+				}
+				value = NULL;
+				break;
+			}
+			child = idx >= 0 ? cur->items[idx] : NULL;
+			if (br) {
+				/* an index follows: the key must hold a list */
+				if (!child || child->type != CMAN_NODE_SEQ) {
+					rc = cman_error_set(err, CMAN_EINVAL,
+							    "%s: '%.*s' is %s, expected a list to index",
+							    name, (int)(comp + klen - keypath), keypath,
+							    !child ? "absent"
+							    : child->type == CMAN_NODE_MAP ? "a mapping"
+							    : "a scalar");
+					comp[klen] = save;
+					goto out;
+				}
+				cur = child;
+			} else if (child && child->type == CMAN_NODE_MAP) {
+				cur = child;
+			} else if (child && !(child->type == CMAN_NODE_SCALAR && child->null)) {
+				rc = cman_error_set(err, CMAN_EINVAL,
+						    "%s: '%.*s' is a %s, expected a mapping to set a key in",
+						    name, (int)(comp + klen - keypath), keypath,
+						    child->type == CMAN_NODE_SEQ ? "sequence (index it as "
+						    "KEY[N])" : "scalar");
+				comp[klen] = save;
+				goto out;
+			} else {
+				struct cman_node *m = node_new(CMAN_NODE_MAP, value->file, 0, 0);
+
+				if (!m)
+					goto nomem;
+				if (child) {
+					cman_node_free(child);
+					cur->items[idx] = m;
+				} else {
+					if (!(k = scalar_new(comp, klen, value->file, 0, 0)) ||
+					    node_append(cur, k, m) != 0) {
+						cman_node_free(m);
+						goto nomem;
+					}
+					k = NULL;
+				}
+				cur = m;
+			}
+			comp[klen] = save;
+		}
+		/* the indexes: [N][M]... */
+		while (br && br < end) {
+			char *close = memchr(br, ']', (size_t)(end - br)), *num_end;
+			unsigned long long ix;
+
+			errno = 0;
+			ix = close && br[1] >= '0' && br[1] <= '9' ? strtoull(br + 1, &num_end, 10) : 0;
+			if (!close || br[1] < '0' || br[1] > '9' || errno || num_end != close ||
+			    (close + 1 < end && close[1] != '[')) {
+				rc = cman_error_set(err, CMAN_EINVAL,
+						    "%s: bad index in '%.*s', expected KEY[N] with N "
+						    "a whole number", name, (int)(end - comp), comp);
+				goto out;
+			}
+			if (cur->type != CMAN_NODE_SEQ || ix >= cur->n) {
+				rc = cman_error_set(err, CMAN_EINVAL,
+						    "%s: '%.*s' %s, expected an index from 0 to %zu",
+						    name, (int)(close + 1 - keypath), keypath,
+						    cur->type != CMAN_NODE_SEQ ? "indexes something that is not a list"
+						    : "is past the end of the list",
+						    cur->n ? cur->n - 1 : 0);
+				if (cur->type == CMAN_NODE_SEQ && cur->n == 0)
+					rc = cman_error_set(err, CMAN_EINVAL,
+							    "%s: '%.*s': the list is empty, nothing to "
+							    "index", name, (int)(close + 1 - keypath), keypath);
+				goto out;
+			}
+			br = close + 1;
+			if (br >= end && last) {
+				cman_node_free(cur->items[ix]);
+				cur->items[ix] = value;
+				value = NULL;
+				goto out;
+			}
+			child = cur->items[ix];
+			if (br < end) {
+				if (child->type != CMAN_NODE_SEQ) {
+					rc = cman_error_set(err, CMAN_EINVAL,
+							    "%s: '%.*s' is not a list, expected a list to index",
+							    name, (int)(br - keypath), keypath);
+					goto out;
+				}
+			} else if (child->type != CMAN_NODE_MAP) {
+				if (!(child->type == CMAN_NODE_SCALAR && child->null)) {
+					rc = cman_error_set(err, CMAN_EINVAL,
+							    "%s: '%.*s' is a %s, expected a mapping to set a key in",
+							    name, (int)(br - keypath), keypath,
+							    child->type == CMAN_NODE_SEQ ? "list" : "scalar");
+					goto out;
+				}
+				if (!(child = node_new(CMAN_NODE_MAP, value->file, 0, 0)))
+					goto nomem;
+				cman_node_free(cur->items[ix]);
+				cur->items[ix] = child;
+			}
+			cur = child;
+		}
+		comp = end + 1;
 	}
 	goto out;
 nomem:
@@ -799,4 +887,88 @@ int cman_node_opt_bool(const struct cman_node *map, const char *path,
 		return 0;
 	cman_key_path(kp, sizeof(kp), path, key);
 	return cman_node_bool(n, kp, out, err);
+}
+
+/* ---- writing a tree back as YAML ------------------------------------------ */
+
+/* A plain scalar that reads back as itself in block context. */
+static bool plain_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || s[0] == ' ' || s[n - 1] == ' ' || s[n - 1] == ':')
+		return false;
+	/* an indicator first is fine only as a sign ("-5", "-x") */
+	if (strchr("?:,[]{}#&*!|>'\"%@`", s[0]) || (s[0] == '-' && (!s[1] || s[1] == ' ')))
+		return false;
+	return strcspn(s, "\n\r\t") == n && !strstr(s, ": ") && !strstr(s, " #");
+}
+
+static void write_quoted(FILE *fp, const char *s)
+{
+	fputc('"', fp);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(fp, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", fp);
+		else if (c == '\t')
+			fputs("\\t", fp);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(fp, "\\x%02x", c);
+		else
+			fputc(c, fp);
+	}
+	fputc('"', fp);
+}
+
+static void write_scalar(FILE *fp, const struct cman_node *n)
+{
+	if (n->null)
+		fputc('~', fp);
+	else if (n->quoted || !plain_ok(n->scalar))
+		write_quoted(fp, n->scalar);
+	else
+		fputs(n->scalar, fp);
+}
+
+static void write_node(FILE *fp, const struct cman_node *n, int indent)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++) {
+		const struct cman_node *v = n->items[i];
+
+		fprintf(fp, "%*s", indent, "");
+		if (n->type == CMAN_NODE_MAP) {
+			write_scalar(fp, n->keys[i]);
+			fputc(':', fp);
+		} else {
+			fputc('-', fp);
+		}
+		if (v->type == CMAN_NODE_SCALAR) {
+			fputc(' ', fp);
+			write_scalar(fp, v);
+			fputc('\n', fp);
+		} else if (v->n == 0) {
+			fputs(v->type == CMAN_NODE_MAP ? " {}\n" : " []\n", fp);
+		} else {
+			fputc('\n', fp);
+			write_node(fp, v, indent + 2);
+		}
+	}
+}
+
+void cman_node_write_yaml(FILE *fp, const struct cman_node *root)
+{
+	if (root->type == CMAN_NODE_SCALAR) {
+		write_scalar(fp, root);
+		fputc('\n', fp);
+	} else if (root->n == 0) {
+		fputs(root->type == CMAN_NODE_MAP ? "{}\n" : "[]\n", fp);
+	} else {
+		write_node(fp, root, 0);
+	}
 }

@@ -5,9 +5,11 @@
 #include "cman/reports/compare.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/config.h"
 #include "cman/fsutil.h"
 #include "cman/reports/csv.h"
 #include "fmt.h"
@@ -122,12 +124,218 @@ static const char *base_name(const char *path)
 	return s;   /* may include trailing slashes; labels copy up to e */
 }
 
-/* Labels: the run names, made unique with the folder names, then "#k". */
+/* ---- the settings that differ (scenario.yaml of each run) ----------- */
+
+struct settings {
+	size_t n, cap;
+	char **keys, **vals;     /* "a.b[0].c" -> its value as written */
+};
+
+static int settings_add(struct settings *st, const char *key, const char *val)
+{
+	if (st->n == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		char **k = realloc(st->keys, cap * sizeof(*k)), **v;
+
+		if (!k)
+			return CMAN_ENOMEM;
+		st->keys = k;
+		v = realloc(st->vals, cap * sizeof(*v));
+		if (!v)
+			return CMAN_ENOMEM;
+		st->vals = v;
+		st->cap = cap;
+	}
+	st->keys[st->n] = strdup(key);
+	st->vals[st->n] = strdup(val);
+	if (!st->keys[st->n] || !st->vals[st->n]) {
+		free(st->keys[st->n]);
+		free(st->vals[st->n]);
+		return CMAN_ENOMEM;
+	}
+	st->n++;
+	return 0;
+}
+
+static int flatten(struct settings *st, const struct cman_node *n, const char *prefix)
+{
+	char key[1024];
+	size_t i;
+	int rc = 0;
+
+	if (n->type == CMAN_NODE_SCALAR)
+		return settings_add(st, prefix[0] ? prefix : "(document)", n->null ? "~" : n->scalar);
+	if (n->n == 0)
+		return settings_add(st, prefix, n->type == CMAN_NODE_MAP ? "{}" : "[]");
+	for (i = 0; i < n->n && !rc; i++) {
+		if (n->type == CMAN_NODE_MAP)
+			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] ? "." : "",
+				 n->keys[i]->scalar);
+		else
+			snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
+		rc = flatten(st, n->items[i], key);
+	}
+	return rc;
+}
+
+static void settings_release(struct settings *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++) {
+		free(st->keys[i]);
+		free(st->vals[i]);
+	}
+	free(st->keys);
+	free(st->vals);
+	memset(st, 0, sizeof(*st));
+}
+
+static const char *settings_get(const struct settings *st, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < st->n; i++)
+		if (!strcmp(st->keys[i], key))
+			return st->vals[i];
+	return NULL;
+}
+
+/* The differing settings of n runs: keys (not owned) in the order of first
+ * appearance, baseline first.  *ok false when a run has no scenario.yaml
+ * (written before runs kept it): no table then. */
+struct diffs {
+	bool ok;
+	size_t n;
+	const char **keys;
+	struct settings *st;
+	size_t n_runs;
+};
+
+static int settings_diff(struct cman_rundir *rds, const char *const *dirs, size_t n,
+			 struct diffs *d, struct cman_error *err)
+{
+	size_t r, i, q;
+	int rc = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->st = calloc(n, sizeof(*d->st));
+	if (!d->st)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	d->n_runs = n;
+	for (r = 0; r < n; r++)
+		if (!rds[r].scenario_yaml)
+			return 0;
+	for (r = 0; r < n && !rc; r++) {
+		struct cman_node *root = NULL;
+		char name[4200];
+
+		snprintf(name, sizeof(name), "%s/scenario.yaml", dirs[r]);
+		rc = cman_yaml_load_string(name, rds[r].scenario_yaml, &root, err);
+		if (!rc && flatten(&d->st[r], root, ""))
+			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		cman_node_free(root);
+	}
+	if (rc)
+		return rc;
+	d->ok = true;
+	for (r = 0; r < n; r++) {
+		for (i = 0; i < d->st[r].n; i++) {
+			const char *k = d->st[r].keys[i], *v0 = settings_get(&d->st[0], k);
+			bool differs = false, seen = false;
+			const char **nk;
+
+			for (q = 0; q < d->n; q++)
+				if (!strcmp(d->keys[q], k))
+					seen = true;
+			if (seen)
+				continue;
+			for (q = 1; q < n && !differs; q++) {
+				const char *v = settings_get(&d->st[q], k);
+
+				differs = !v || !v0 || strcmp(v, v0);
+			}
+			if (!differs)
+				continue;
+			nk = realloc(d->keys, (d->n + 1) * sizeof(*nk));
+			if (!nk)
+				return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			d->keys = nk;
+			d->keys[d->n++] = k;
+		}
+	}
+	return 0;
+}
+
+static void diffs_release(struct diffs *d)
+{
+	size_t r;
+
+	if (d->st)
+		for (r = 0; r < d->n_runs; r++)
+			settings_release(&d->st[r]);
+	free(d->st);
+	free(d->keys);
+	memset(d, 0, sizeof(*d));
+}
+
+/* The key's last component ("pool_config.autoscaling.setpoint" -> "setpoint"),
+ * or the whole key when another differing key has the same last component. */
+static const char *short_key(const struct diffs *d, const char *key)
+{
+	const char *dot = strrchr(key, '.'), *s = dot ? dot + 1 : key;
+	size_t q;
+
+	for (q = 0; q < d->n; q++) {
+		const char *o = d->keys[q], *od = strrchr(o, '.');
+
+		if (o != key && !strcmp(od ? od + 1 : o, s))
+			return key;
+	}
+	return s;
+}
+
+/* A run's label from its differing settings: "setpoint=0.8, billing=per-hour"
+ * (at most three, then "+N more"); NULL when nothing differs. */
+static char *settings_label(const struct diffs *d, size_t r)
+{
+	char *buf = NULL;
+	size_t len = 0, q;
+	FILE *fp;
+
+	if (!d->ok || d->n == 0)
+		return NULL;
+	fp = open_memstream(&buf, &len);
+	if (!fp)
+		return NULL;
+	for (q = 0; q < d->n && q < 3; q++) {
+		const char *v = settings_get(&d->st[r], d->keys[q]);
+
+		fprintf(fp, "%s%s=%s", q ? ", " : "", short_key(d, d->keys[q]),
+			v ? v : "(default)");
+	}
+	if (d->n > 3)
+		fprintf(fp, ", +%zu more", d->n - 3);
+	if (fclose(fp) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* Labels: the differing settings when the runs have any, else the run
+ * names made unique with the folder names; then "#k". */
 static int make_labels(struct cman_rundir *rds, const char *const *dirs, size_t n,
-		       char **labels)
+		       const struct diffs *d, char **labels)
 {
 	size_t i, j;
 
+	if (d->ok && d->n) {
+		for (i = 0; i < n; i++)
+			if (!(labels[i] = settings_label(d, i)))
+				return CMAN_ENOMEM;
+		goto unique;
+	}
 	for (i = 0; i < n; i++) {
 		if (!(labels[i] = strdup(rds[i].name)))
 			return CMAN_ENOMEM;
@@ -151,6 +359,7 @@ static int make_labels(struct cman_rundir *rds, const char *const *dirs, size_t 
 			labels[i] = s;
 		}
 	}
+unique:
 	for (i = 0; i < n; i++)
 		for (j = 0; j < i; j++)
 			if (!strcmp(labels[i], labels[j])) {
@@ -253,10 +462,116 @@ static void chart_base(struct cman_timechart *c, const struct cman_rundir *b, si
 		c->x1 = b->end;
 }
 
+static void settings_table_html(FILE *fp, const struct diffs *d, char **labels, size_t n)
+{
+	size_t q, r;
+
+	fputs("<h2>Settings that differ</h2>\n", fp);
+	if (!d->ok) {
+		fputs("<p>Not known: a run directory has no scenario.yaml (written before "
+		      "runs kept their effective scenario).</p>\n", fp);
+		return;
+	}
+	if (!d->n) {
+		fputs("<p>None: the runs have the same effective scenario (scenario.yaml, "
+		      "output.dir aside).</p>\n", fp);
+		return;
+	}
+	fputs("<table class=\"settings\">\n<thead><tr><th>Setting</th>", fp);
+	for (r = 0; r < n; r++) {
+		fputs("<th>", fp);
+		cman_html_escape(fp, labels[r]);
+		fputs("</th>", fp);
+	}
+	fputs("</tr></thead>\n<tbody>\n", fp);
+	for (q = 0; q < d->n; q++) {
+		fputs("<tr><td><code>", fp);
+		cman_html_escape(fp, d->keys[q]);
+		fputs("</code></td>", fp);
+		for (r = 0; r < n; r++) {
+			const char *v = settings_get(&d->st[r], d->keys[q]);
+
+			fputs("<td>", fp);
+			cman_html_escape(fp, v ? v : "(default)");
+			fputs("</td>", fp);
+		}
+		fputs("</tr>\n", fp);
+	}
+	fputs("</tbody>\n</table>\n", fp);
+}
+
+/* The same as plain text (for the terminal). */
+static void settings_table_text(FILE *fp, const struct diffs *d, const char *const *dirs,
+				size_t n)
+{
+	size_t q, r, w = 7;
+
+	if (!fp)
+		return;
+	if (!d->ok) {
+		fputs("settings that differ: not known (a run directory has no scenario.yaml)\n",
+		      fp);
+		return;
+	}
+	if (!d->n) {
+		fputs("settings that differ: none (the same effective scenario)\n", fp);
+		return;
+	}
+	for (q = 0; q < d->n; q++)
+		if (strlen(d->keys[q]) > w)
+			w = strlen(d->keys[q]);
+	fputs("settings that differ:\n", fp);
+	fprintf(fp, "  %-*s", (int)w, "setting");
+	for (r = 0; r < n; r++)
+		fprintf(fp, "  %s%s", dirs[r], r == 0 ? " (baseline)" : "");
+	fputc('\n', fp);
+	for (q = 0; q < d->n; q++) {
+		fprintf(fp, "  %-*s", (int)w, d->keys[q]);
+		for (r = 0; r < n; r++) {
+			const char *v = settings_get(&d->st[r], d->keys[q]);
+			size_t cw = strlen(dirs[r]) + (r == 0 ? 11 : 0);
+
+			fprintf(fp, "  %-*s", (int)cw, v ? v : "(default)");
+		}
+		fputc('\n', fp);
+	}
+}
+
+static int write_settings_csv(const char *path, const struct diffs *d, char **labels,
+			      size_t n, struct cman_error *err)
+{
+	struct cman_atomic_file f;
+	size_t q, r;
+	int rc = cman_atomic_open(&f, path, err);
+
+	if (rc)
+		return rc;
+	fputs("setting", f.fp);
+	for (r = 0; r < n; r++) {
+		fputc(',', f.fp);
+		cman_csv_text(f.fp, labels[r]);
+	}
+	fputc('\n', f.fp);
+	for (q = 0; d->ok && q < d->n; q++) {
+		cman_csv_text(f.fp, d->keys[q]);
+		for (r = 0; r < n; r++) {
+			const char *v = settings_get(&d->st[r], d->keys[q]);
+
+			fputc(',', f.fp);
+			if (v)
+				cman_csv_text(f.fp, v);
+		}
+		fputc('\n', f.fp);
+	}
+	rc = cman_atomic_commit(&f, err);
+	cman_atomic_abort(&f);
+	return rc;
+}
+
 static int write_html(FILE *fp, struct cman_rundir *rds, char **labels,
 		      const char *const *dirs, size_t n, size_t steps,
 		      const struct cman_compare_opts *o, bool windows_differ,
-		      double **diff_store)
+		      double **diff_store, const struct diffs *d)
 {
 	static const struct {
 		enum cman_ts_col col;
@@ -306,6 +621,7 @@ static int write_html(FILE *fp, struct cman_rundir *rds, char **labels,
 		fprintf(fp, "</td><td class=\"n\">%lld</td></tr>\n", rds[r].seed);
 	}
 	fputs("</tbody>\n</table>\n", fp);
+	settings_table_html(fp, d, labels, n);
 	if (windows_differ)
 		fputs("<p class=\"warn\">The runs cover different windows "
 		      "(--allow-different-windows): series are compared step by step from each "
@@ -430,6 +746,7 @@ int cman_compare_write(const char *const *run_dirs, size_t n, const char *out_di
 	size_t i, loaded = 0, steps;
 	bool differ = false;
 	struct cman_atomic_file f;
+	struct diffs dd = { 0 };
 	int rc = 0;
 
 	if (n < 2)
@@ -483,7 +800,10 @@ int cman_compare_write(const char *const *run_dirs, size_t n, const char *out_di
 			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 			goto out;
 		}
-	if (make_labels(rds, run_dirs, n, labels)) {
+	rc = settings_diff(rds, run_dirs, n, &dd, err);
+	if (rc)
+		goto out;
+	if (make_labels(rds, run_dirs, n, &dd, labels)) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -497,6 +817,10 @@ int cman_compare_write(const char *const *run_dirs, size_t n, const char *out_di
 	rc = write_table_csv(path, rds, labels, n, err);
 	if (rc)
 		goto out;
+	cman_path_join(path, sizeof(path), out_dir, "settings.csv");
+	rc = write_settings_csv(path, &dd, labels, n, err);
+	if (rc)
+		goto out;
 	cman_path_join(path, sizeof(path), out_dir, "series.csv");
 	rc = write_series_csv(path, rds, labels, n, steps, opts->op, err);
 	if (rc)
@@ -505,13 +829,16 @@ int cman_compare_write(const char *const *run_dirs, size_t n, const char *out_di
 	rc = cman_atomic_open(&f, path, err);
 	if (rc)
 		goto out;
-	rc = write_html(f.fp, rds, labels, run_dirs, n, steps, opts, differ, store);
+	rc = write_html(f.fp, rds, labels, run_dirs, n, steps, opts, differ, store, &dd);
 	if (rc)
 		cman_error_set(err, rc, "out of memory");
 	else
 		rc = cman_atomic_commit(&f, err);
 	cman_atomic_abort(&f);
+	if (!rc)
+		settings_table_text(opts->table, &dd, run_dirs, n);
 out:
+	diffs_release(&dd);
 	for (i = 0; i < loaded; i++)
 		cman_rundir_release(&rds[i]);
 	free(rds);

@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cman/fsutil.h"
+#include "cman/runfiles.h"
 #include "cman/reports/report.h"
 #include "fmt.h"
 #include "rollup.h"
@@ -222,6 +223,21 @@ static void scenario_block(FILE *fp, const struct cman_rundir *rd)
 	fprintf(fp, "; outbid spot instances' last partial period %s; spot prices &times; %s</dd>\n",
 		rd->refund_outbid ? "free" : "charged", cman_fmt_si(a, rd->discount));
 	fprintf(fp, "<dt>Seed</dt><dd>%lld</dd>\n", rd->seed);
+	if (rd->scenario_hash && rd->scenario_hash[0]) {
+		fputs("<dt>Scenario</dt><dd>hash <code>", fp);
+		cman_html_escape(fp, rd->scenario_hash);
+		fputs("</code> of the effective scenario (after --set), kept in the run "
+		      "directory as scenario.yaml</dd>\n", fp);
+	}
+	if (rd->run_id && rd->run_id[0]) {
+		fputs("<dt>Run id</dt><dd><code>", fp);
+		cman_html_escape(fp, rd->run_id);
+		fputs("</code> (manifest.json binds every file of the run to it)</dd>\n", fp);
+	}
+	if (rd->unchecked)
+		fputs("<dt>Run id</dt><dd class=\"warn\">none: this run directory was written "
+		      "before runs had ids, so its files could not be checked to belong to one "
+		      "run</dd>\n", fp);
 	fprintf(fp, "<dt>Resolution</dt><dd>%s steps (%s row%s in timeseries.csv); "
 		"%s event%s processed</dd>\n</dl>\n", cman_fmt_duration(a, rd->step),
 		cman_fmt_grouped(b, (double)rd->n, 0), rd->n == 1 ? "" : "s",
@@ -1156,12 +1172,19 @@ int cman_html_report(FILE *fp, const struct cman_rundir *rd)
 
 int cman_report_write(const char *run_dir, unsigned what, struct cman_error *err)
 {
+	return cman_report_write_to(run_dir, run_dir, what, err);
+}
+
+int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what,
+			 struct cman_error *err)
+{
+	static const char *const reports[] = { "daily.csv", "report.html", NULL };
 	struct cman_rundir rd;
 	struct cman_atomic_file f;
 	char path[4096];
 	int rc;
 
-	rc = cman_rundir_load(&rd, run_dir, err);
+	rc = cman_rundir_load(&rd, src_dir, err);
 	if (rc)
 		goto out;
 	if (what & CMAN_REPORT_CSV) {
@@ -1187,7 +1210,12 @@ int cman_report_write(const char *run_dir, unsigned what, struct cman_error *err
 		else
 			rc = cman_atomic_commit(&f, err);
 		cman_atomic_abort(&f);
+		if (rc)
+			goto out;
 	}
+	/* the reports belong to the run too */
+	if (what && rd.manifest_run_id[0])
+		rc = cman_manifest_update(run_dir, reports, err);
 out:
 	cman_rundir_release(&rd);
 	return rc;

@@ -8,16 +8,19 @@
 #include "rundir.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cman/catalog.h"
 #include "cman/fsutil.h"
 #include "cman/metrics.h"
+#include "cman/runfiles.h"
 
 const char *const cman_ts_names[CMAN_TS_NCOLS] = {
 	"cpus", "cpus_allocated", "unused_cpus", "cost", "unused_cpus_cost",
@@ -118,12 +121,29 @@ struct lines {
 	bool eof;
 };
 
-static int lines_open(struct lines *lr, const char *path, bool optional, bool *absent,
-		      struct cman_error *err)
+/* Open the file of path (its last component) in the run directory dfd:
+ * every file of one load comes from the same folder, even if the path is
+ * swapped to another run meanwhile.  Links are not followed. */
+static FILE *open_in(int dfd, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	int fd = openat(dfd, slash ? slash + 1 : path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	FILE *fp;
+
+	if (fd < 0)
+		return NULL;
+	fp = fdopen(fd, "rb");
+	if (!fp)
+		close(fd);
+	return fp;
+}
+
+static int lines_open(struct lines *lr, int dfd, const char *path, bool optional,
+		      bool *absent, struct cman_error *err)
 {
 	memset(lr, 0, sizeof(*lr));
 	lr->path = path;
-	lr->fp = fopen(path, "rb");
+	lr->fp = open_in(dfd, path);
 	if (!lr->fp) {
 		int e = errno;
 
@@ -340,20 +360,19 @@ static int load_summary(struct cman_rundir *rd, const char *path, json_t **bym,
 	static const char *const required[] = { "name", "start_time", "end_time",
 						"step_seconds", "total_cost", NULL };
 	json_error_t je;
-	json_t *o = json_load_file(path, 0, &je), *w;
+	FILE *fp = open_in(rd->dfd, path);
+	json_t *o, *w;
 	size_t i;
 	int rc = 0;
 
-	if (!o) {
-		FILE *fp = fopen(path, "rb");
-
-		if (!fp)
-			return cman_error_set(err, errno == ENOENT ? CMAN_EINVAL : CMAN_EIO,
-					      "%s: cannot read: %s (is this a run directory?)",
-					      path, strerror(errno));
-		fclose(fp);
+	if (!fp)
+		return cman_error_set(err, errno == ENOENT ? CMAN_EINVAL : CMAN_EIO,
+				      "%s: cannot read: %s (is this a run directory?)",
+				      path, strerror(errno));
+	o = json_loadf(fp, 0, &je);
+	fclose(fp);
+	if (!o)
 		return cman_error_at(err, path, je.line, je.column, "%s", je.text);
-	}
 	if (!json_is_object(o)) {
 		rc = cman_error_at(err, path, 1, 1, "expected a JSON object");
 		goto out;
@@ -461,7 +480,7 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 	size_t expect = (size_t)((rd->end - rd->start + rd->step - 1) / rd->step), i = 0;
 	double sum = 0;
 
-	rc = lines_open(&lr, path, false, NULL, err);
+	rc = lines_open(&lr, rd->dfd, path, false, NULL, err);
 	if (rc)
 		goto out;
 	rc = header_columns(&lr, names, TS_NALL, cols, &n_fields, err);
@@ -668,7 +687,7 @@ static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
 	int64_t t_first = 0;
 	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
 
-	rc = lines_open(&lr, path, true, &absent, err);
+	rc = lines_open(&lr, rd->dfd, path, true, &absent, err);
 	if (rc || absent)
 		goto out;
 	rc = header_columns(&lr, names, 5, cols, &n_fields, err);
@@ -812,7 +831,7 @@ static int load_instances(struct cman_rundir *rd, const char *path, struct cman_
 	bool absent = false;
 	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
 
-	rc = lines_open(&lr, path, true, &absent, err);
+	rc = lines_open(&lr, rd->dfd, path, true, &absent, err);
 	if (rc || absent || !rd->has_markets)
 		goto out;
 	rc = header_columns(&lr, names, 1, &col, &n_fields, err);
@@ -859,7 +878,7 @@ static int load_decisions(struct cman_rundir *rd, const char *path, struct cman_
 	char *s, *e;
 	int rc;
 
-	rc = lines_open(&lr, path, true, &absent, err);
+	rc = lines_open(&lr, rd->dfd, path, true, &absent, err);
 	if (rc || absent)
 		goto out;
 	rd->has_decisions = true;
@@ -944,18 +963,85 @@ out:
 
 /* ---- the whole directory ---------------------------------------------- */
 
+/* scenario.yaml (optional): its text, for compare's table of settings. */
+static int load_scenario(struct cman_rundir *rd, const char *dir, struct cman_error *err)
+{
+	char path[4200];
+	FILE *fp = open_in(rd->dfd, "scenario.yaml");
+	size_t cap = 0, len = 0, got;
+	char *buf = NULL;
+
+	if (!fp)
+		return 0;
+	snprintf(path, sizeof(path), "%s/scenario.yaml", dir);
+	do {
+		if (len + 4096 + 1 > cap) {
+			char *nb = realloc(buf, cap = (cap ? cap * 2 : 8192));
+
+			if (!nb) {
+				free(buf);
+				fclose(fp);
+				return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len - 1, fp);
+		len += got;
+	} while (got > 0 && len < (64u << 20));
+	if (ferror(fp)) {
+		free(buf);
+		fclose(fp);
+		return cman_error_set(err, CMAN_EIO, "%s: read error", path);
+	}
+	fclose(fp);
+	buf[len] = '\0';
+	rd->scenario_yaml = buf;
+	return 0;
+}
+
 int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error *err)
 {
 	char path[4096];
 	json_t *bym = NULL;
+	bool has_manifest = false;
 	int rc;
 
 	memset(rd, 0, sizeof(*rd));
+	rd->dfd = -1;
 	if (cman_path_join(path, sizeof(path), dir, "summary.json"))
 		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", dir);
+	rd->dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rd->dfd < 0)
+		return cman_error_set(err, errno == ENOENT || errno == ENOTDIR ? CMAN_EINVAL
+				      : CMAN_EIO, "%s: cannot read: %s (is this a run directory?)",
+				      path, strerror(errno));
+	rc = cman_manifest_check(rd->dfd, dir, rd->manifest_run_id, &has_manifest, err);
+	if (rc)
+		goto out;
 	rc = load_summary(rd, path, &bym, err);
 	if (rc)
 		goto out;
+	/* summary.json carries the run id; the manifest binds the other files */
+	rd->run_id = dupstr(str_or(rd->summary, "run_id", ""));
+	rd->scenario_hash = dupstr(str_or(rd->summary, "scenario_hash", ""));
+	if (!rd->run_id || !rd->scenario_hash) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (has_manifest && strcmp(rd->run_id, rd->manifest_run_id)) {
+		rc = cman_error_set(err, CMAN_EINVAL,
+				    "%s: belongs to run %s, but the run directory's manifest.json "
+				    "is of run %s: the run directory mixes files of different runs",
+				    path, rd->run_id[0] ? rd->run_id : "(none)", rd->manifest_run_id);
+		goto out;
+	}
+	if (!has_manifest && rd->run_id[0]) {
+		rc = cman_error_set(err, CMAN_EINVAL,
+				    "%s/manifest.json: missing, but summary.json names run %s: the "
+				    "run directory is incomplete", dir, rd->run_id);
+		goto out;
+	}
+	rd->unchecked = !has_manifest;
 	cman_path_join(path, sizeof(path), dir, "timeseries.csv");
 	rc = load_timeseries(rd, path, err);
 	if (rc)
@@ -975,6 +1061,9 @@ int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error 
 		goto out;
 	cman_path_join(path, sizeof(path), dir, "decisions.jsonl");
 	rc = load_decisions(rd, path, err);
+	if (rc)
+		goto out;
+	rc = load_scenario(rd, dir, err);
 out:
 	json_decref(bym);
 	if (rc == CMAN_ENOMEM && err && !err->code)
@@ -1021,6 +1110,11 @@ void cman_rundir_release(struct cman_rundir *rd)
 		free(rd->notes[i]);
 	free(rd->notes);
 	json_decref(rd->summary);
+	free(rd->run_id);
+	free(rd->scenario_hash);
+	free(rd->scenario_yaml);
+	if (rd->dfd > 0)
+		close(rd->dfd);
 	memset(rd, 0, sizeof(*rd));
 }
 

@@ -110,13 +110,27 @@ struct cman_rundir {
 	/* what the loader noticed (missing optional files, inconsistencies) */
 	char **notes;
 	size_t n_notes;
+
+	/* which run: summary.json's run_id and scenario_hash ("" when absent,
+	 * in run directories older than run ids), manifest.json's run id */
+	char *run_id, *scenario_hash;
+	char manifest_run_id[17];
+	char *scenario_yaml;     /* scenario.yaml's text, NULL when absent */
+	bool unchecked;          /* no manifest.json (a run older than run ids):
+				    the files could not be checked */
+	int dfd;                 /* the run directory, open while loaded */
 };
 
 /*
  * Load the run directory dir into rd (embedded; release with
  * cman_rundir_release, also after a failure).  summary.json and
  * timeseries.csv are required; markets.csv, instances.csv and
- * decisions.jsonl are read when present.  Bad content fails with
+ * decisions.jsonl are read when present, all from the one folder opened
+ * first.  The files must belong to one run: manifest.json's sizes and
+ * hashes match (cman_manifest_check) and its run id is summary.json's
+ * run_id; otherwise CMAN_EINVAL naming the file that does not belong.  A
+ * folder without manifest.json and without run_id (older runs) loads with
+ * unchecked set.  Bad content fails with
  * CMAN_EINVAL and "FILE:LINE:COL: what is wrong"; an unreadable or missing
  * required file with CMAN_EINVAL too (the input is wrong), other I/O
  * failures CMAN_EIO.

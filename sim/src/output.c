@@ -6,12 +6,14 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "cman/fsutil.h"
 #include "cman/reports/csv.h"
+#include "cman/runfiles.h"
 #include "cman/time.h"
 #include "sim_int.h"
 
@@ -433,6 +435,8 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 		if (sim->inst[i].end == sc->end_time)
 			running_at_end++;
 	json_object_set_new(o, "name", json_string(sc->name));
+	json_object_set_new(o, "run_id", json_string(sim->run_id));
+	json_object_set_new(o, "scenario_hash", json_string(sc->hash_hex));
 	json_object_set_new(o, "cluster", json_string(sc->cluster));
 	json_object_set_new(o, "pool", json_string(sc->pool));
 	json_object_set_new(o, "scheduler", json_string(sc->scheduler));
@@ -526,9 +530,64 @@ static int write_summary(struct cman_sim *sim, const char *path, double wall_sec
 	return rc;
 }
 
+/* scenario.yaml: a comment saying what it is, then the effective scenario
+ * (whose bytes scenario_hash covers). */
+static int write_scenario(struct cman_sim *sim, const char *path, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	struct cman_atomic_file f;
+	char *abs = realpath(sc->path, NULL);
+	int rc = cman_atomic_open(&f, path, err);
+
+	if (!rc) {
+		fprintf(f.fp,
+			"# The effective scenario of this run: %s after its --set\n"
+			"# overrides and --seed, output.dir left out.  Relative paths are\n"
+			"# relative to that file's folder.  scenario_hash %s is the first 12\n"
+			"# hex digits of the FNV-1a 64 of the lines below this comment.\n",
+			abs ? abs : sc->path, sc->hash_hex);
+		fputs(sc->effective_yaml, f.fp);
+		rc = cman_atomic_commit(&f, err);
+		cman_atomic_abort(&f);
+	}
+	free(abs);
+	return rc;
+}
+
+/* The run id: FNV-1a 64 over the scenario hash and the name and FNV-1a 64
+ * of each data file (so equal ids mean equal data). */
+static int run_id(const char *dir, const char *scenario_hash, const char *const *files,
+		  char *out, struct cman_error *err)
+{
+	uint64_t h = cman_fnv1a64(CMAN_FNV1A64_INIT, scenario_hash, strlen(scenario_hash));
+	char path[4096];
+	size_t i;
+
+	for (i = 0; files[i]; i++) {
+		uint64_t fh, bytes;
+		int rc;
+
+		cman_path_join(path, sizeof(path), dir, files[i]);
+		rc = cman_fnv1a64_file(path, &fh, &bytes, err);
+		if (rc)
+			return rc;
+		h = cman_fnv1a64(h, files[i], strlen(files[i]) + 1);
+		h = cman_fnv1a64(h, &fh, sizeof(fh));
+	}
+	snprintf(out, CMAN_RUN_ID_LEN + 1, "%016llx", (unsigned long long)h);
+	return 0;
+}
+
 int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 			   double wall_seconds, struct cman_error *err)
 {
+	static const char *const replay_files[] = {
+		"timeseries.csv", "instances.csv", "markets.csv", NULL,
+	};
+	static const char *const autoscaler_files[] = {
+		"timeseries.csv", "instances.csv", "markets.csv", "groups.csv",
+		"decisions.jsonl", NULL,
+	};
 	char path[4096];
 	int rc;
 
@@ -560,6 +619,17 @@ int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 		if (rc)
 			return rc;
 	}
+	rc = run_id(dir, sim->sc->hash_hex, sim->autoscaling ? autoscaler_files : replay_files,
+		    sim->run_id, err);
+	if (rc)
+		return rc;
+	cman_path_join(path, sizeof(path), dir, "scenario.yaml");
+	rc = write_scenario(sim, path, err);
+	if (rc)
+		return rc;
 	cman_path_join(path, sizeof(path), dir, "summary.json");
-	return write_summary(sim, path, wall_seconds, err);
+	rc = write_summary(sim, path, wall_seconds, err);
+	if (rc)
+		return rc;
+	return cman_manifest_write(dir, sim->run_id, err);
 }

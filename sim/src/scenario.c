@@ -14,6 +14,7 @@
 
 #include "cman/catalog.h"
 #include "cman/config.h"
+#include "cman/runfiles.h"
 #include "cman/sim/coverage.h"
 #include "cman/time.h"
 
@@ -734,6 +735,7 @@ void cman_scenario_release(struct cman_scenario *sc)
 	free(sc->output_dir);
 	free(sc->price_table);
 	free(sc->od_prices);
+	free(sc->effective_yaml);
 	for (i = 0; i < sc->n_hourly_types; i++)
 		free(sc->hourly_types[i]);
 	free(sc->hourly_types);
@@ -814,10 +816,58 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 		return rc;
 	if ((n = cman_node_section(root, "output")) && (rc = parse_output(n, sc, err)) != 0)
 		return rc;
-	if (!sc->output_dir && asprintf(&sc->output_dir, "out/%s", sc->name) < 0) {
-		sc->output_dir = NULL;
-		return cman_error_set(err, CMAN_ENOMEM, "output.dir: out of memory");
+	if (!sc->output_dir) {
+		/* the default is relative to the working directory (INTERFACE.md) */
+		if (asprintf(&sc->output_dir, "out/%s", sc->name) < 0) {
+			sc->output_dir = NULL;
+			return cman_error_set(err, CMAN_ENOMEM, "output.dir: out of memory");
+		}
+	} else if (sc->output_dir[0] != '/' && strcmp(sc->dir, ".")) {
+		/* written in the scenario (or --set): relative to its folder, like
+		 * the metrics paths */
+		char *p;
+
+		if (asprintf(&p, "%s/%s", sc->dir, sc->output_dir) < 0)
+			return cman_error_set(err, CMAN_ENOMEM, "output.dir: out of memory");
+		free(sc->output_dir);
+		sc->output_dir = p;
 	}
+	return 0;
+}
+
+/* The effective scenario (output.dir left out: where a run goes is not what
+ * it is) as YAML text, and its FNV-1a 64. */
+static int effective(struct cman_node *root, struct cman_scenario *sc, struct cman_error *err)
+{
+	struct cman_node *o = cman_node_get(root, "output");
+	char *buf = NULL;
+	size_t len = 0, i;
+	FILE *fp;
+
+	if (o && o->type == CMAN_NODE_MAP) {
+		for (i = 0; i < o->n; i++) {
+			if (strcmp(o->keys[i]->scalar, "dir"))
+				continue;
+			cman_node_free(o->keys[i]);
+			cman_node_free(o->items[i]);
+			memmove(&o->keys[i], &o->keys[i + 1], (o->n - i - 1) * sizeof(*o->keys));
+			memmove(&o->items[i], &o->items[i + 1], (o->n - i - 1) * sizeof(*o->items));
+			o->n--;
+			break;
+		}
+	}
+	fp = open_memstream(&buf, &len);
+	if (!fp)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	cman_node_write_yaml(fp, root);
+	if (ferror(fp) | fclose(fp)) {
+		free(buf);
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	sc->effective_yaml = buf;
+	sc->hash = cman_fnv1a64(CMAN_FNV1A64_INIT, buf, len);
+	snprintf(sc->hash_hex, sizeof(sc->hash_hex), "%012llx",
+		 (unsigned long long)(sc->hash >> 16));
 	return 0;
 }
 
@@ -845,6 +895,8 @@ int cman_scenario_load(const char *path, const char *const *sets, size_t n_sets,
 		if ((rc = cman_node_set_path(root, sets[i], err)) != 0)
 			goto out;
 	rc = parse_root(root, sc, err);
+	if (!rc)
+		rc = effective(root, sc, err);
 out:
 	cman_node_free(root);
 	if (rc)

@@ -191,6 +191,7 @@ struct cman_sim {
 	const struct cman_scenario *sc;
 	const struct cman_catalog *cat;
 	FILE *log;
+	char run_id[17];            /* set by cman_sim_write_outputs() */
 	struct cman_store **stores;
 	size_t n_stores;
 	struct feed *feeds;

@@ -124,5 +124,5 @@ status=0
 "$CMAN_SIM" run "$WORK/s.yaml" -q -o "$WORK/keep" --set simulation.discount=zero 2> /dev/null || status=$?
 check "failed rerun exits 2" test "$status" -eq 2
 check "earlier summary kept" cmp -s "$WORK/keep/summary.json" "$WORK/summary.before"
-check "no temporary files left" test -z "$(ls -A "$WORK/keep" | grep -v -x -e summary.json -e timeseries.csv -e instances.csv -e markets.csv -e daily.csv -e report.html)"
+check "no temporary files left" test -z "$(ls -A "$WORK/keep" | grep -v -x -e summary.json -e timeseries.csv -e instances.csv -e markets.csv -e daily.csv -e report.html -e scenario.yaml -e manifest.json)"
 finish

@@ -9,17 +9,23 @@ source "$(dirname "$0")/lib/common.bash"
 check "compare.html written" test -s "$WORK/cmp/compare.html"
 check "compare.csv written" test -s "$WORK/cmp/compare.csv"
 check "series.csv written" test -s "$WORK/cmp/series.csv"
-check "one line on stdout" test "$(wc -l < "$WORK/out")" -eq 1
+check "stdout: the summary line" grep -q "^compared 2 runs -> " "$WORK/out"
+# issue 8.5: the settings that differ, and labels made of them
+check "stdout: the differing setting" grep -Eq "^  simulation.billing +\(default\) +per-hour *$" "$WORK/out"
+check "settings.csv" cmp "$WORK/cmp/settings.csv" - <<'CSV'
+setting,billing=(default),billing=per-hour
+simulation.billing,,per-hour
+CSV
 
 # row METRIC RUN_SUFFIX COLUMN: a column of compare.csv's row for metric, run
 row() { csv_get "$WORK/cmp/compare.csv" "$3" "metric=$1" "run%=$2"; }
-check "baseline total 3.5" near "$(row total_cost '(ps)' value)" 3.5 1e-9
-check "candidate total 3.0" near "$(row total_cost '(ph)' value)" 3.0 1e-9
-check "difference -0.5" near "$(row total_cost '(ph)' difference)" -0.5 1e-9
-check "ratio 0.857142..." near "$(row total_cost '(ph)' ratio)" 0.8571428571 1e-9
-check "relative difference -1/7" near "$(row total_cost '(ph)' relative_difference)" -0.1428571429 1e-9
-check "unused cost difference -0.25" near "$(row unused_cpus_cost '(ph)' difference)" -0.25 1e-9
-check "capacity unchanged" near "$(row mean_cpus '(ph)' difference)" 0 1e-12
+check "baseline total 3.5" near "$(row total_cost 'billing=(default)' value)" 3.5 1e-9
+check "candidate total 3.0" near "$(row total_cost 'billing=per-hour' value)" 3.0 1e-9
+check "difference -0.5" near "$(row total_cost 'billing=per-hour' difference)" -0.5 1e-9
+check "ratio 0.857142..." near "$(row total_cost 'billing=per-hour' ratio)" 0.8571428571 1e-9
+check "relative difference -1/7" near "$(row total_cost 'billing=per-hour' relative_difference)" -0.1428571429 1e-9
+check "unused cost difference -0.25" near "$(row unused_cpus_cost 'billing=per-hour' difference)" -0.25 1e-9
+check "capacity unchanged" near "$(row mean_cpus 'billing=per-hour' difference)" 0 1e-12
 check "html: the difference" grep -q 'data-diff="-0.5">-\$0.50<' "$WORK/cmp/compare.html"
 check "html: the relative difference" grep -q '>-14.3%<' "$WORK/cmp/compare.html"
 check "html: no external references" bash -c "! grep -Eqi 'https?://|src=|<link|url\(' '$WORK/cmp/compare.html'"
@@ -36,7 +42,7 @@ check "series div: capacity ratio 1" test "$(sed -n 2p "$WORK/div/series.csv" | 
 "$CMAN_SIM" run "$DATA/worked_example.yaml" -q -o "$WORK/disc" --set simulation.discount=0.5
 "$CMAN_SIM" compare "$WORK/ps" "$WORK/ph" "$WORK/disc" -o "$WORK/three" > /dev/null
 check "three runs: 24 series rows" test "$(($(wc -l < "$WORK/three/series.csv") - 1))" -eq 24
-check "three runs: discounted difference -1.75" near "$(csv_get "$WORK/three/compare.csv" difference metric=total_cost 'run%=(disc)')" -1.75 1e-9
+check "three runs: discounted difference -1.75" near "$(csv_get "$WORK/three/compare.csv" difference metric=total_cost 'run%=discount=0.5')" -1.75 1e-9
 
 # different windows: refused (exit 2, says why), accepted when allowed
 "$CMAN_SIM" run "$DATA/worked_example.yaml" -q -o "$WORK/short" --set end_time=2017-12-01T01:00:00Z

@@ -95,7 +95,16 @@ cat > "$WORK/dec/decisions.jsonl" <<'JSONL'
 {"time": 1512087000, "signal": "most_recent", "request": {"cpus": 3, "mem": null, "disk": null, "gpus": null}, "current_target": 2, "new_target": 4, "group_targets": {"g1": 4}, "terminated": [], "reason": "scale up <fast>"}
 {"time": 1512087600, "signal": "most_recent", "request": {"cpus": 0.5, "mem": null, "disk": null, "gpus": null}, "current_target": 4, "new_target": 1, "group_targets": {"g1": 1}, "terminated": ["i-00000000"], "reason": "scale down"}
 JSONL
+# a decisions.jsonl added to a run is not part of it: refused (issue 9.3)
+rc=0; "$CMAN_SIM" report "$WORK/dec" 2> "$WORK/dec.err" || rc=$?
+check "an added decisions.jsonl: refused" test "$rc" -eq 2
+check "an added decisions.jsonl: named" grep -q 'dec/decisions.jsonl: not part of run' "$WORK/dec.err"
+# made by hand: a run directory without run id or manifest (as written
+# before run ids) is read unchecked
+rm "$WORK/dec/manifest.json"
+python3 -c 'import json,sys; p=sys.argv[1]; d=json.load(open(p)); del d["run_id"]; json.dump(d, open(p, "w"))' "$WORK/dec/summary.json"
 "$CMAN_SIM" report "$WORK/dec"
+check "unchecked run directory: said so" grep -q 'could not be checked to belong to one run' "$WORK/dec/report.html"
 check "decisions: section" grep -q 'Autoscaler decisions' "$WORK/dec/report.html"
 check "decisions: counts" grep -q '3 runs recorded in decisions.jsonl: 1 raised the target, 1 lowered it, 1 kept it; 1 instance chosen' "$WORK/dec/report.html"
 check "decisions: reason escaped" grep -q 'scale up &lt;fast&gt;' "$WORK/dec/report.html"

@@ -100,7 +100,7 @@ static void path_of(char *out, size_t n, const char *sub)
 
 static void test_two_runs(void **state)
 {
-	struct cman_compare_opts o = { CMAN_COMPARE_SUB, false };
+	struct cman_compare_opts o = { CMAN_COMPARE_SUB, false, NULL };
 	struct cman_error err = { 0 };
 	char a[128], b[128], out[128], p[160], *csv, *html, *series;
 	const char *runs[2];
@@ -154,7 +154,7 @@ static void test_two_runs(void **state)
 
 static void test_many_runs(void **state)
 {
-	struct cman_compare_opts o = { CMAN_COMPARE_SUB, false };
+	struct cman_compare_opts o = { CMAN_COMPARE_SUB, false, NULL };
 	struct cman_error err = { 0 };
 	char a[128], b[128], c[128], z[128], out[128], p[160], *csv, *series;
 	const char *runs[4];
@@ -197,7 +197,7 @@ static void test_many_runs(void **state)
 
 static void test_refusals(void **state)
 {
-	struct cman_compare_opts o = { CMAN_COMPARE_SUB, false };
+	struct cman_compare_opts o = { CMAN_COMPARE_SUB, false, NULL };
 	struct cman_error err = { 0 };
 	char a[128], late[128], coarse[128], out[128], p[160];
 	const char *runs[2];

@@ -406,6 +406,94 @@ static void test_set_path(void **state)
 	cman_node_free(r);
 }
 
+/* Issue 8.7: --set KEY[N] indexes into lists. */
+static void test_set_path_index(void **state)
+{
+	struct cman_error e = { 0 };
+	struct cman_node *r = load_ok("rg:\n"
+				      "  - {spot_fleet: {AllocationStrategy: diversified, specs: [a, b]}}\n"
+				      "  - {asg: {MinSize: 0}}\n"
+				      "m: [[1, 2], [3, ~]]\n"
+				      "e: []\n");
+	const struct cman_node *sf, *v;
+
+	(void)state;
+	assert_int_equal(cman_node_set_path(r, "rg[0].spot_fleet.AllocationStrategy=lowestPrice",
+					    &e), 0);
+	sf = cman_node_get(cman_node_get(r, "rg")->items[0], "spot_fleet");
+	assert_string_equal(cman_node_get(sf, "AllocationStrategy")->scalar, "lowestPrice");
+	/* the rest of the item is kept */
+	assert_int_equal(cman_node_get(sf, "specs")->n, 2);
+	/* an index at the end replaces the item */
+	assert_int_equal(cman_node_set_path(r, "rg[0].spot_fleet.specs[1]=c", &e), 0);
+	assert_string_equal(cman_node_get(sf, "specs")->items[1]->scalar, "c");
+	assert_string_equal(cman_node_get(sf, "specs")->items[0]->scalar, "a");
+	/* a new key in a mapping item */
+	assert_int_equal(cman_node_set_path(r, "rg[1].asg.MaxSize=5", &e), 0);
+	v = cman_node_get(cman_node_get(cman_node_get(r, "rg")->items[1], "asg"), "MaxSize");
+	assert_string_equal(v->scalar, "5");
+	/* nested indexes, and a null item that becomes a mapping */
+	assert_int_equal(cman_node_set_path(r, "m[0][1]=7", &e), 0);
+	assert_string_equal(cman_node_get(r, "m")->items[0]->items[1]->scalar, "7");
+	assert_int_equal(cman_node_set_path(r, "m[1][1].k=x", &e), 0);
+	assert_string_equal(cman_node_get(cman_node_get(r, "m")->items[1]->items[1], "k")->scalar,
+			    "x");
+	/* errors name the override and say what was expected */
+	assert_int_equal(cman_node_set_path(r, "rg[2].asg.MinSize=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "--set rg[2].asg.MinSize: 'rg[2]' is past the end of the list, "
+			"expected an index from 0 to 1");
+	assert_int_equal(cman_node_set_path(r, "e[0]=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "the list is empty");
+	assert_int_equal(cman_node_set_path(r, "rg[0].spot_fleet[0]=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "'rg[0].spot_fleet' is a mapping, expected a list to index");
+	assert_int_equal(cman_node_set_path(r, "nope[0]=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "'nope' is absent, expected a list to index");
+	assert_int_equal(cman_node_set_path(r, "rg[x]=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "bad index in 'rg[x]'");
+	assert_int_equal(cman_node_set_path(r, "rg[0=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "bad index");
+	assert_int_equal(cman_node_set_path(r, "rg[0]x.a=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "bad index");
+	assert_int_equal(cman_node_set_path(r, "rg.x=1", &e), CMAN_EINVAL);
+	assert_contains(e.msg, "'rg' is a sequence (index it as KEY[N])");
+	cman_node_free(r);
+}
+
+/* The YAML writer: what it writes loads back to the same tree. */
+static void test_write_yaml(void **state)
+{
+	const char *text = "a: 1\nb: 'x: y'\nc: [1, -2, {d: ~, e: \"q\\\"t\"}]\n"
+			   "f: {}\ng: []\nh: |\n  two\n  lines\ni: -x\nj: '#no'\n";
+	struct cman_node *r = load_ok(text), *r2;
+	char *buf = NULL, *buf2 = NULL;
+	size_t len = 0, len2 = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	(void)state;
+	cman_node_write_yaml(fp, r);
+	fclose(fp);
+	r2 = load_ok(buf);
+	fp = open_memstream(&buf2, &len2);
+	cman_node_write_yaml(fp, r2);
+	fclose(fp);
+	assert_string_equal(buf, buf2);
+	assert_string_equal(cman_node_get(r2, "b")->scalar, "x: y");
+	assert_true(cman_node_get(r2, "b")->quoted);
+	assert_string_equal(cman_node_get(r2, "c")->items[1]->scalar, "-2");
+	assert_false(cman_node_get(r2, "c")->items[1]->quoted);
+	assert_true(cman_node_get(cman_node_get(r2, "c")->items[2], "d")->null);
+	assert_string_equal(cman_node_get(cman_node_get(r2, "c")->items[2], "e")->scalar, "q\"t");
+	assert_int_equal(cman_node_get(r2, "f")->type, CMAN_NODE_MAP);
+	assert_int_equal(cman_node_get(r2, "g")->type, CMAN_NODE_SEQ);
+	assert_string_equal(cman_node_get(r2, "h")->scalar, "two\nlines\n");
+	assert_string_equal(cman_node_get(r2, "i")->scalar, "-x");
+	assert_string_equal(cman_node_get(r2, "j")->scalar, "#no");
+	free(buf);
+	free(buf2);
+	cman_node_free(r);
+	cman_node_free(r2);
+}
+
 /* ---- pool configs ------------------------------------------------------ */
 
 static int parse_pool(const char *text, struct cman_pool_config *cfg,
@@ -676,6 +764,8 @@ int main(void)
 		cmocka_unit_test(test_check_keys),
 		cmocka_unit_test(test_node_error_and_copy),
 		cmocka_unit_test(test_set_path),
+		cmocka_unit_test(test_set_path_index),
+		cmocka_unit_test(test_write_yaml),
 		cmocka_unit_test(test_pool_defaults),
 		cmocka_unit_test(test_pool_full),
 		cmocka_unit_test(test_pool_scalein_off),

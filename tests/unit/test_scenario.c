@@ -163,7 +163,8 @@ static void test_interface_example(void **state)
 	assert_true(g->specs[0].spot_price < 0);
 	assert_true(g->min_size == 0);
 	assert_true(g->max_size == 50);
-	assert_string_equal(sc.output_dir, "out/quickstart");
+	/* output.dir is relative to the scenario's folder (issue 8.7) */
+	assert_string_equal(sc.output_dir, CMAN_SOURCE_DIR "/tests/data/out/quickstart");
 	assert_true(sc.report_csv);
 	assert_true(sc.report_html);
 	cman_scenario_release(&sc);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cman/err.h"
 
@@ -67,13 +68,25 @@ struct cman_node *cman_node_get(const struct cman_node *map, const char *key);
  * "[a, b]" and "{x: 1}" work; an empty VALUE is null; syntax errors read
  * "--set a.b.c:1:COL: ...") and replaces (freeing the old value) or adds the
  * node at the dotted path, creating maps on the way (a null on the way is
- * replaced by a map).  A missing '=' or an empty path is CMAN_EINVAL
+ * replaced by a map).  A key may be followed by indexes into lists:
+ * "resource_groups[0].spot_fleet.SpotPrice" or "a[1][0]"; an index must
+ * name an existing item (CMAN_EINVAL "... is past the end of the list,
+ * expected an index from 0 to N" otherwise, or "... expected a list to
+ * index" when the key does not hold a list).  A missing '=' or an empty path is CMAN_EINVAL
  * "--set ARG: expected KEY=VALUE"; an empty path component, a root that is
  * not a map, or a path through a scalar or sequence is CMAN_EINVAL naming
  * the override.
  */
 int cman_node_set_path(struct cman_node *root, const char *assignment,
 		       struct cman_error *err);
+
+/*
+ * Write a tree as block-style YAML that loads back to the same tree
+ * (document order kept; null as ~; quoted scalars, and plain ones that
+ * would not read back as plain, double-quoted).  Positions and comments
+ * are not kept.  Errors show up as ferror(fp).
+ */
+void cman_node_write_yaml(FILE *fp, const struct cman_node *root);
 
 /*
  * Fail with "FILE:LINE:COL: unknown key 'k' in <path> (expected one of:

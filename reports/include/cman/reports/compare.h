@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "cman/err.h"
 
@@ -18,6 +19,7 @@ enum cman_compare_op {
 struct cman_compare_opts {
 	enum cman_compare_op op;
 	bool allow_different_windows;  /* else runs of different windows are refused */
+	FILE *table;                   /* the settings that differ, as text (NULL: none) */
 };
 
 /*
@@ -25,7 +27,10 @@ struct cman_compare_opts {
  * and write into out_dir (created if needed): compare.html (headline table
  * with absolute and relative differences, overlaid charts), compare.csv (the
  * headline table) and series.csv (each candidate's series combined with the
- * baseline's by opts->op, step by step).  Refuses with CMAN_EINVAL and a
+ * baseline's by opts->op, step by step) and settings.csv (the settings of
+ * the runs' scenario.yaml that differ: one row per dotted key, one column
+ * per run).  Series and columns are labelled by the settings that differ
+ * ("setpoint=0.8"), or by the run names when none differ.  Refuses with CMAN_EINVAL and a
  * message saying why: fewer than two runs, runs of different windows
  * (start_time, end_time) unless opts->allow_different_windows, runs of
  * different step_seconds.  Load errors are those of the run directory.

@@ -25,4 +25,12 @@
  */
 int cman_report_write(const char *run_dir, unsigned what, struct cman_error *err);
 
+/*
+ * The same, reading the run from src_dir and writing the reports into
+ * run_dir (a staging copy of src_dir, see cman/runfiles.h), whose
+ * manifest.json then lists them.  Messages name src_dir's files.
+ */
+int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what,
+			 struct cman_error *err);
+
 #endif

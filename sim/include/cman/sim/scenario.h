@@ -119,8 +119,14 @@ struct cman_scenario {
 	struct cman_od_price *od_prices;   /* prices.on_demand */
 	size_t n_od_prices;
 	/* output */
-	char *output_dir;
+	char *output_dir;           /* output.dir resolved against the scenario's
+				       folder; default out/<name> (working dir) */
 	bool report_csv, report_html;
+	/* what the run is: the merged tree after --set, written back as YAML
+	 * without output.dir, and its FNV-1a 64 (hash_hex: the top 48 bits) */
+	char *effective_yaml;
+	uint64_t hash;
+	char hash_hex[13];
 };
 
 /*
@@ -137,7 +143,9 @@ struct cman_scenario {
  * coverage {stale_after_seconds 3600, price_stale_after_seconds 86400,
  * warn_fraction 0.01, max_gaps 5}, starvation {after_seconds 3600,
  * shortfall_fraction 0.2, oversubscribed_fraction 0},
- * output dir "out/<name>", reports csv and html.  Group ids default to
+ * output dir "out/<name>" (relative to the working directory; an output.dir
+ * given in the file or by --set is relative to the scenario's folder),
+ * reports csv and html.  Group ids default to
  * "spot_fleet-<i>" / "auto_scaling_group-<i>" (i: index in the list).
  * Instance types and zones are not checked against the catalog here.
  * An unreadable file is CMAN_EIO.  On failure *sc is released (and safe to

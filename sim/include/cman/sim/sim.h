@@ -79,9 +79,13 @@ void cman_sim_totals_only(struct cman_sim *sim);
 #define CMAN_SIM_HAVE_TOTALS_ONLY 1
 
 /*
- * Write summary.json, timeseries.csv and instances.csv into dir (created if
- * missing), each to a temporary name renamed into place, summary.json last.
- * wall_seconds goes into summary.json as measured by the caller.
+ * Write the run's files into dir (created if missing; callers pass a fresh
+ * staging folder, see cman/runfiles.h): timeseries.csv, instances.csv,
+ * markets.csv (autoscaler mode: groups.csv, decisions.jsonl), scenario.yaml
+ * (the effective scenario), summary.json with run_id and scenario_hash, and
+ * manifest.json last.  The run id is the FNV-1a 64 of the scenario hash and
+ * the data files' names and hashes.  wall_seconds goes into summary.json as
+ * measured by the caller.
  */
 int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 			   double wall_seconds, struct cman_error *err);
