@@ -18,6 +18,7 @@
 #include "cman/rng.h"
 #include "cman/runfiles.h"
 #include "cman/sim/generate.h"
+#include "cman/sim/importcheck.h"
 #include "cman/sim/scenario.h"
 #include "cman/sim/sim.h"
 #include "cman/sim/sweep.h"
@@ -35,6 +36,8 @@ static const char usage_main[] =
 	"                       load Clusterman gzipped-JSON or CSV metrics files,\n"
 	"                       AWS spot-price histories or a time-series CSV into\n"
 	"                       the embedded store\n"
+	"  inspect STORE [--prefix P]\n"
+	"                       list a metrics store's series: samples, spans, ranges\n"
 	"  generate SPEC.yaml [--db OUT.sqlite] [--csv OUT.csv] [--json OUT.json.gz]\n"
 	"                       synthetic recorded metrics from a spec\n"
 	"  fit-prices METRICS... --market \"<type, az>\" [--out FILE.yaml]\n"
@@ -89,6 +92,10 @@ static const char usage_import[] =
 	"credentials from the AWS_* variables).  Into SQLite all files go in one\n"
 	"transaction: on any error nothing is written.  DynamoDB has no such\n"
 	"transaction: a failed import may leave the batches already sent.\n"
+	"Prints each imported series' samples, time span and value range.  A\n"
+	"sample at a time where the store already held one for the same series\n"
+	"(the same rows imported twice) is refused (exit 2).  A CSV that is a\n"
+	"plain time series needs --format timeseries (the error says so).\n"
 	"\n";
 
 static const char usage_report[] =
@@ -276,6 +283,7 @@ static int cmd_import(int argc, char **argv)
 	bool created = false, in_tx = false;
 	struct stat sb;
 	struct cman_import_cli icli;
+	struct cman_import_check *chk = NULL;
 	int i, rc, used;
 
 	if (!files)
@@ -318,6 +326,11 @@ static int cmd_import(int argc, char **argv)
 	rc = cman_store_open(db, true, &st, &err);
 	if (rc)
 		goto out;
+	/* through a check: rows the store already holds are refused, and each
+	 * series' span and range are kept for the summary */
+	rc = cman_import_check_new(st, &chk, &err);
+	if (rc)
+		goto out;
 	rc = cman_store_begin(st, &err);
 	if (rc)
 		goto out;
@@ -325,7 +338,8 @@ static int cmd_import(int argc, char **argv)
 	for (k = 0; k < n_files && !rc; k++) {
 		struct cman_import_stats s = { 0 };
 
-		rc = cman_import_cli_file(&icli, files[k], st, cat, &s, &err);
+		rc = cman_import_cli_file(&icli, files[k], cman_import_check_store(chk), cat, &s,
+					  &err);
 		total.series += s.series;
 		total.samples += s.samples;
 	}
@@ -340,10 +354,14 @@ out:
 	if (rc && created)
 		unlink(db);
 	free(files);
-	if (rc)
+	if (rc) {
+		cman_import_check_free(chk);
 		return fail(&err);
+	}
 	printf("imported %zu samples of %zu series from %zu file%s into %s\n",
 	       total.samples, total.series, n_files, n_files == 1 ? "" : "s", db);
+	cman_import_check_print(chk, stdout, 200);
+	cman_import_check_free(chk);
 	return 0;
 }
 
@@ -484,6 +502,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "inspect"))
+		return cman_inspect_main(argc - 2, argv + 2);
 	fprintf(stderr, "clusterman-sim: unknown command '%s'\n%s", argv[1], usage_main);
 	return 2;
 }

@@ -908,8 +908,16 @@ int cman_import_csv(const char *path, struct cman_store *dst,
 		if (i >= nf || i >= 5 || strcmp(f[i].s, want[i]) != 0) {
 			size_t k = i < nf ? i : nf - 1;
 
-			rc = cman_error_at(err, path, f[k].line, f[k].col,
-					   "expected the header '" CSV_HEADER "'");
+			if (nf >= 2 && strcmp(f[0].s, "kind"))
+				rc = cman_error_at(err, path, f[k].line, f[k].col,
+						   "expected the header '" CSV_HEADER "' of a "
+						   "metrics CSV; if this is a time series (a time "
+						   "column and value columns), import it with "
+						   "--format timeseries --key KEY (or --metric NAME "
+						   "--cluster C --pool P)");
+			else
+				rc = cman_error_at(err, path, f[k].line, f[k].col,
+						   "expected the header '" CSV_HEADER "'");
 			goto out;
 		}
 	}

@@ -20,7 +20,9 @@ done
 cp "$DB" "$WORK/before.sqlite"
 printf 'kind,key,timestamp,market,value\nmetadata,"x|a=b",notatime,,1\n' > "$WORK/bad.csv"
 status=0
-"$CMAN_SIM" import "$DATA/worked_example.csv" "$WORK/bad.csv" --db "$DB" 2> "$WORK/err" || status=$?
+# (a good file of new rows: the rows already in the store would be refused)
+printf 'kind,key,timestamp,market,value\nmetadata,"y|a=b",1000,,1\n' > "$WORK/good.csv"
+"$CMAN_SIM" import "$WORK/good.csv" "$WORK/bad.csv" --db "$DB" 2> "$WORK/err" || status=$?
 check "bad import exits 2" test "$status" -eq 2
 check "bad import names file and line" grep -q "bad\.csv:2:" "$WORK/err"
 check "database unchanged" test "$(sqlite3 "$DB" 'select count(*) from samples')" = "$(sqlite3 "$WORK/before.sqlite" 'select count(*) from samples')"
