@@ -121,18 +121,24 @@ static int node_append(struct cman_node *n, struct cman_node *key,
 		       struct cman_node *value)
 {
 	struct cman_node **items, **keys;
+	size_t cap = n->n ? 2 * n->n : 1;
 
-	items = realloc(n->items, (n->n + 1) * sizeof(*items));
+	/* capacities are the powers of two: grow when n reaches one */
+	if (n->n & (n->n - 1))
+		goto store;
+	items = realloc(n->items, cap * sizeof(*items));
 	if (!items)
 		return CMAN_ENOMEM;
 	n->items = items;
 	if (n->type == CMAN_NODE_MAP) {
-		keys = realloc(n->keys, (n->n + 1) * sizeof(*keys));
+		keys = realloc(n->keys, cap * sizeof(*keys));
 		if (!keys)
 			return CMAN_ENOMEM;
 		n->keys = keys;
-		n->keys[n->n] = key;
 	}
+store:
+	if (n->type == CMAN_NODE_MAP)
+		n->keys[n->n] = key;
 	n->items[n->n++] = value;
 	return 0;
 }
@@ -209,11 +215,38 @@ static int find_key(const struct cman_node *map, const char *key)
 
 /* ---- loading ----------------------------------------------------------- */
 
-struct conv {
-	yaml_document_t *doc;
+/*
+ * The document is built from libyaml's event stream (not its document API),
+ * so that nesting depth and node counts are checked while parsing: a deeply
+ * nested input stops at MAX_DEPTH instead of being built whole first (which
+ * costs time quadratic in the depth inside libyaml).  Anchors are kept with
+ * their node; an alias is a copy, counted against MAX_NODES and MAX_DEPTH
+ * before it is made.  Duplicate keys are found when a mapping ends, by
+ * sorting its keys (n log n, not n^2).
+ */
+
+struct frame {
+	struct cman_node *n;
+	struct cman_node *key;     /* MAP: a key waiting for its value */
+	char *anchor;              /* the collection's anchor, or NULL */
+};
+
+struct anchor {
+	char *name;
+	const struct cman_node *node;
+	size_t size;               /* nodes in the subtree */
+	int height;                /* levels in the subtree (a scalar: 1) */
+};
+
+struct loader {
 	const char *file;
-	size_t nodes;
 	struct cman_error *err;
+	size_t nodes;
+	struct frame *stack;
+	size_t depth, stack_cap;
+	struct anchor *anchors;
+	size_t n_anchors, anchors_cap;
+	struct cman_node *root;
 };
 
 static bool is_null_text(const char *s)
@@ -222,97 +255,240 @@ static bool is_null_text(const char *s)
 	       !strcmp(s, "Null") || !strcmp(s, "NULL");
 }
 
-static int convert(struct conv *c, yaml_node_t *yn, int depth,
-		   struct cman_node **out)
+static int too_big(struct loader *ld, int line, int col)
 {
-	struct cman_node *n = NULL, *k = NULL, *v = NULL;
-	int line = (int)yn->start_mark.line + 1;
-	int col = (int)yn->start_mark.column + 1;
+	return cman_error_at(ld->err, ld->file, line, col,
+			     "document nested too deeply or aliases expand too much, expected at most %d levels and %d nodes",
+			     MAX_DEPTH, MAX_NODES);
+}
+
+static int subtree_height(const struct cman_node *n)
+{
+	int h = 0;
+
+	for (size_t i = 0; i < n->n; i++) {
+		int k = subtree_height(n->items[i]);
+
+		if (k > h)
+			h = k;
+	}
+	return h + 1;
+}
+
+static size_t subtree_size(const struct cman_node *n)
+{
+	size_t s = 1;
+
+	for (size_t i = 0; i < n->n; i++)
+		s += (n->keys ? 1 : 0) + subtree_size(n->items[i]);
+	return s;
+}
+
+static int add_anchor(struct loader *ld, const char *name, const struct cman_node *n)
+{
+	struct anchor *a;
+
+	if (ld->n_anchors == ld->anchors_cap) {
+		size_t cap = ld->anchors_cap ? 2 * ld->anchors_cap : 8;
+
+		if (!(a = realloc(ld->anchors, cap * sizeof(*a))))
+			return CMAN_ENOMEM;
+		ld->anchors = a;
+		ld->anchors_cap = cap;
+	}
+	a = &ld->anchors[ld->n_anchors];
+	if (!(a->name = strdup(name)))
+		return CMAN_ENOMEM;
+	a->node = n;
+	a->size = subtree_size(n);
+	a->height = subtree_height(n);
+	ld->n_anchors++;
+	return 0;
+}
+
+/* Document order of two nodes: negative, 0 or positive. */
+static int pos_cmp(const struct cman_node *x, const struct cman_node *y)
+{
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->col < y->col ? -1 : x->col > y->col;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct cman_node *const *x = a, *const *y = b;
+	int c = strcmp((*x)->scalar, (*y)->scalar);
+
+	return c ? c : pos_cmp(*x, *y);
+}
+
+/* A duplicate key of a finished mapping: the earliest second occurrence. */
+static int check_duplicates(struct loader *ld, const struct cman_node *map)
+{
+	const struct cman_node **sorted, *first = NULL, *second = NULL;
+	size_t i, j;
 	int rc = 0;
 
-	*out = NULL;
-	if (depth > MAX_DEPTH || ++c->nodes > MAX_NODES)
-		return cman_error_at(c->err, c->file, line, col,
-				     "document nested too deeply or aliases expand too much, expected at most %d levels and %d nodes",
-				     MAX_DEPTH, MAX_NODES);
-	switch (yn->type) {
-	case YAML_SCALAR_NODE:
-		n = scalar_new((const char *)yn->data.scalar.value,
-			       yn->data.scalar.length, c->file, line, col);
+	if (map->n < 2)
+		return 0;
+	if (map->n <= 8) {
+		for (j = 1; j < map->n && !second; j++)
+			for (i = 0; i < j; i++)
+				if (!strcmp(map->keys[i]->scalar, map->keys[j]->scalar)) {
+					first = map->keys[i];
+					second = map->keys[j];
+					break;
+				}
+	} else {
+		if (!(sorted = malloc(map->n * sizeof(*sorted))))
+			return CMAN_ENOMEM;
+		memcpy(sorted, map->keys, map->n * sizeof(*sorted));
+		qsort(sorted, map->n, sizeof(*sorted), key_cmp);
+		for (i = 0; i < map->n; i = j) {
+			for (j = i + 1; j < map->n && !strcmp(sorted[i]->scalar, sorted[j]->scalar); j++)
+				;
+			if (j - i > 1 && (!second || pos_cmp(sorted[i + 1], second) < 0)) {
+				first = sorted[i];
+				second = sorted[i + 1];
+			}
+		}
+		free(sorted);
+	}
+	if (second)
+		rc = cman_node_error(second, ld->err,
+				     "duplicate key '%s' (first at line %d, column %d), expected each key once",
+				     second->scalar, first->line, first->col);
+	return rc;
+}
+
+/* Hand a finished node to its parent (or make it the root); takes n. */
+static int attach(struct loader *ld, struct cman_node *n)
+{
+	struct frame *f;
+	int rc;
+
+	if (!ld->depth) {
+		ld->root = n;
+		return 0;
+	}
+	f = &ld->stack[ld->depth - 1];
+	if (f->n->type == CMAN_NODE_SEQ) {
+		rc = node_append(f->n, NULL, n);
+	} else if (!f->key) {
+		if (n->type != CMAN_NODE_SCALAR) {
+			rc = cman_node_error(n, ld->err, "a mapping key must be a scalar, got a %s",
+					     n->type == CMAN_NODE_MAP ? "mapping" : "sequence");
+			cman_node_free(n);
+			return rc;
+		}
+		f->key = n;
+		return 0;
+	} else {
+		rc = node_append(f->n, f->key, n);
+		if (!rc)
+			f->key = NULL;
+	}
+	if (rc)
+		cman_node_free(n);
+	return rc;
+}
+
+static int on_event(struct loader *ld, const yaml_event_t *ev, int *docs)
+{
+	int line = (int)ev->start_mark.line + 1, col = (int)ev->start_mark.column + 1;
+	const char *anchor = NULL;
+	struct cman_node *n = NULL;
+	struct frame *f;
+	int rc;
+
+	switch (ev->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++*docs > 1)
+			return cman_error_at(ld->err, ld->file, line, col,
+					     "a second YAML document, expected exactly one");
+		return 0;
+	case YAML_SCALAR_EVENT:
+		if (++ld->nodes > MAX_NODES || ld->depth > MAX_DEPTH)
+			return too_big(ld, line, col);
+		n = scalar_new((const char *)ev->data.scalar.value, ev->data.scalar.length,
+			       ld->file, line, col);
 		if (!n)
 			return CMAN_ENOMEM;
-		n->quoted = yn->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
+		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
+			    ev->data.scalar.style != YAML_ANY_SCALAR_STYLE;
 		n->null = !n->quoted && is_null_text(n->scalar);
-		break;
-	case YAML_SEQUENCE_NODE: {
-		yaml_node_item_t *it;
-
-		if (!(n = node_new(CMAN_NODE_SEQ, c->file, line, col)))
-			return CMAN_ENOMEM;
-		for (it = yn->data.sequence.items.start;
-		     it < yn->data.sequence.items.top; it++) {
-			rc = convert(c, yaml_document_get_node(c->doc, *it),
-				     depth + 1, &v);
-			if (rc)
-				goto out;
-			if ((rc = node_append(n, NULL, v)) != 0)
-				goto out;
-			v = NULL;
+		anchor = (const char *)ev->data.scalar.anchor;
+		if (anchor && (rc = add_anchor(ld, anchor, n)) != 0) {
+			cman_node_free(n);
+			return rc;
 		}
-		break;
-	}
-	case YAML_MAPPING_NODE: {
-		yaml_node_pair_t *p;
-		int dup;
+		return attach(ld, n);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (++ld->nodes > MAX_NODES || ld->depth > MAX_DEPTH)
+			return too_big(ld, line, col);
+		if (ld->depth == ld->stack_cap) {
+			size_t cap = ld->stack_cap ? 2 * ld->stack_cap : 16;
 
-		if (!(n = node_new(CMAN_NODE_MAP, c->file, line, col)))
-			return CMAN_ENOMEM;
-		for (p = yn->data.mapping.pairs.start;
-		     p < yn->data.mapping.pairs.top; p++) {
-			rc = convert(c, yaml_document_get_node(c->doc, p->key),
-				     depth + 1, &k);
-			if (rc)
-				goto out;
-			if (k->type != CMAN_NODE_SCALAR) {
-				rc = cman_node_error(k, c->err,
-						     "a mapping key must be a scalar, got a %s",
-						     k->type == CMAN_NODE_MAP ? "mapping" : "sequence");
-				goto out;
-			}
-			dup = find_key(n, k->scalar);
-			if (dup >= 0) {
-				rc = cman_node_error(k, c->err,
-						     "duplicate key '%s' (first at line %d, column %d), expected each key once",
-						     k->scalar, n->keys[dup]->line,
-						     n->keys[dup]->col);
-				goto out;
-			}
-			rc = convert(c, yaml_document_get_node(c->doc, p->value),
-				     depth + 1, &v);
-			if (rc)
-				goto out;
-			if ((rc = node_append(n, k, v)) != 0)
-				goto out;
-			k = v = NULL;
+			if (!(f = realloc(ld->stack, cap * sizeof(*f))))
+				return CMAN_ENOMEM;
+			ld->stack = f;
+			ld->stack_cap = cap;
 		}
-		break;
+		anchor = (const char *)(ev->type == YAML_SEQUENCE_START_EVENT
+					? ev->data.sequence_start.anchor
+					: ev->data.mapping_start.anchor);
+		f = &ld->stack[ld->depth];
+		memset(f, 0, sizeof(*f));
+		f->n = node_new(ev->type == YAML_SEQUENCE_START_EVENT ? CMAN_NODE_SEQ : CMAN_NODE_MAP,
+				ld->file, line, col);
+		if (!f->n || (anchor && !(f->anchor = strdup(anchor)))) {
+			cman_node_free(f->n);
+			return CMAN_ENOMEM;
+		}
+		ld->depth++;
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		f = &ld->stack[--ld->depth];
+		n = f->n;
+		rc = n->type == CMAN_NODE_MAP ? check_duplicates(ld, n) : 0;
+		if (!rc && f->anchor)
+			rc = add_anchor(ld, f->anchor, n);
+		cman_node_free(f->key);
+		free(f->anchor);
+		if (rc) {
+			cman_node_free(n);
+			return rc;
+		}
+		return attach(ld, n);
+	case YAML_ALIAS_EVENT: {
+		const char *name = (const char *)ev->data.alias.anchor;
+		const struct anchor *a = NULL;
+
+		for (size_t i = ld->n_anchors; i-- > 0;)
+			if (!strcmp(ld->anchors[i].name, name)) {
+				a = &ld->anchors[i];
+				break;
+			}
+		/* an alias inside its own anchor's node would expand forever */
+		for (size_t i = 0; !a && i < ld->depth; i++)
+			if (ld->stack[i].anchor && !strcmp(ld->stack[i].anchor, name))
+				return too_big(ld, ld->stack[i].n->line, ld->stack[i].n->col);
+		if (!a)
+			return cman_error_at(ld->err, ld->file, line, col,
+					     "found undefined alias '%s', expected the name of an earlier anchor",
+					     name);
+		if (a->size > MAX_NODES - ld->nodes || ld->depth + (size_t)a->height > MAX_DEPTH + 1)
+			return too_big(ld, line, col);
+		ld->nodes += a->size;
+		if (!(n = cman_node_copy(a->node)))
+			return CMAN_ENOMEM;
+		return attach(ld, n);
 	}
 	default:
-		return cman_error_set(c->err, CMAN_EINTERNAL,
-				      "%s:%d:%d: unexpected YAML node", c->file,
-				      line, col);
+		return 0;
 	}
-out:
-	if (rc) {
-		cman_node_free(k);
-		cman_node_free(v);
-		cman_node_free(n);
-		if (rc == CMAN_ENOMEM)
-			cman_error_set(c->err, rc, "%s: out of memory", c->file);
-		return rc;
-	}
-	*out = n;
-	return 0;
 }
 
 static int parser_error(const yaml_parser_t *p, const char *name,
@@ -350,14 +526,13 @@ static int load(const char *name, const char *text, size_t len,
 		struct cman_error *err)
 {
 	yaml_parser_t parser;
-	yaml_document_t doc, doc2;
-	bool have_parser = false, have_doc = false, have_doc2 = false;
-	struct conv c = { .doc = &doc, .err = err };
-	yaml_node_t *root;
-	int rc = 0;
+	yaml_event_t ev;
+	bool have_parser = false, done = false;
+	struct loader ld = { .err = err };
+	int rc = 0, docs = 0;
 
 	*out = NULL;
-	if (!(c.file = fname_new(name))) {
+	if (!(ld.file = fname_new(name))) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
 		goto out;
 	}
@@ -367,47 +542,47 @@ static int load(const char *name, const char *text, size_t len,
 	}
 	have_parser = true;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
-		rc = parser_error(&parser, name, err);
-		goto out;
+	while (!done) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			rc = parser_error(&parser, name, err);
+			goto out;
+		}
+		done = ev.type == YAML_STREAM_END_EVENT;
+		rc = on_event(&ld, &ev, &docs);
+		yaml_event_delete(&ev);
+		if (rc) {
+			if (rc == CMAN_ENOMEM)
+				cman_error_set(err, rc, "%s: out of memory", name);
+			goto out;
+		}
 	}
-	have_doc = true;
-	root = yaml_document_get_root_node(&doc);
-	if (!root) {
-		*out = empty_is_null ? scalar_new("", 0, c.file, 1, 1)
-				     : node_new(CMAN_NODE_MAP, c.file, 1, 1);
-		if (!*out) {
+	if (!ld.root) {
+		ld.root = empty_is_null ? scalar_new("", 0, ld.file, 1, 1)
+					: node_new(CMAN_NODE_MAP, ld.file, 1, 1);
+		if (!ld.root) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
 			goto out;
 		}
-		(*out)->null = empty_is_null;
-		goto out;
+		ld.root->null = empty_is_null;
 	}
-	if ((rc = convert(&c, root, 0, out)) != 0)
-		goto out;
-	if (!yaml_parser_load(&parser, &doc2)) {
-		rc = parser_error(&parser, name, err);
-		goto out;
-	}
-	have_doc2 = true;
-	if (yaml_document_get_root_node(&doc2)) {
-		rc = cman_error_at(err, name, (int)doc2.start_mark.line + 1,
-				   (int)doc2.start_mark.column + 1,
-				   "a second YAML document, expected exactly one");
-		goto out;
-	}
+	*out = ld.root;
+	ld.root = NULL;
 out:
-	if (rc) {
-		cman_node_free(*out);
-		*out = NULL;
+	while (ld.depth) {
+		struct frame *f = &ld.stack[--ld.depth];
+
+		cman_node_free(f->key);
+		cman_node_free(f->n);
+		free(f->anchor);
 	}
-	if (have_doc2)
-		yaml_document_delete(&doc2);
-	if (have_doc)
-		yaml_document_delete(&doc);
+	free(ld.stack);
+	for (size_t i = 0; i < ld.n_anchors; i++)
+		free(ld.anchors[i].name);
+	free(ld.anchors);
+	cman_node_free(ld.root);
 	if (have_parser)
 		yaml_parser_delete(&parser);
-	fname_unref(c.file);
+	fname_unref(ld.file);
 	return rc;
 }
 
