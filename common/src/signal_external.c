@@ -67,6 +67,8 @@
 #define CONNECT_RETRY_MS 20
 #define STOP_WAIT_MS 2000
 #define WHY_MAX 384
+#define BACKOFF_AFTER CMAN_SIGNAL_BACKOFF_AFTER
+#define BACKOFF_MAX CMAN_SIGNAL_BACKOFF_MAX
 
 struct buf {
 	char *p;
@@ -89,10 +91,13 @@ struct ext_signal {
 	struct buf in;             /* the answer, reused */
 	size_t *cursor;            /* merge cursors, reused */
 	size_t cursor_cap;
+	unsigned fails;            /* failed evaluations in a row */
+	unsigned skip;             /* evaluations still to skip (backing off) */
+	unsigned pause;            /* the length of the current back-off */
 };
 
 /* Result of one exchange step. */
-enum xfer { XF_OK, XF_BROKEN, XF_PROTO, XF_NOMEM };
+enum xfer { XF_OK, XF_BROKEN, XF_TIMEOUT, XF_PROTO, XF_NOMEM };
 
 /* ---- small helpers ----------------------------------------------------- */
 
@@ -665,11 +670,12 @@ static enum xfer send_all(struct ext_signal *x, const void *data, size_t len,
 			return XF_BROKEN;
 		}
 		r = wait_fd(x->fd, POLLOUT, deadline);
-		if (r <= 0) {
-			if (r == 0)
-				snprintf(why, n, "%s: timed out after %d ms", what, x->timeout_ms);
-			else
-				snprintf(why, n, "%s: poll: %s", what, strerror(errno));
+		if (r == 0) {
+			snprintf(why, n, "%s: timed out after %d ms", what, x->timeout_ms);
+			return XF_TIMEOUT;
+		}
+		if (r < 0) {
+			snprintf(why, n, "%s: poll: %s", what, strerror(errno));
 			return XF_BROKEN;
 		}
 	}
@@ -699,11 +705,12 @@ static enum xfer recv_some(struct ext_signal *x, void *dst, size_t cap, size_t *
 			return XF_BROKEN;
 		}
 		w = wait_fd(x->fd, POLLIN, deadline);
-		if (w <= 0) {
-			if (w == 0)
-				snprintf(why, n, "%s: timed out after %d ms", what, x->timeout_ms);
-			else
-				snprintf(why, n, "%s: poll: %s", what, strerror(errno));
+		if (w == 0) {
+			snprintf(why, n, "%s: timed out after %d ms", what, x->timeout_ms);
+			return XF_TIMEOUT;
+		}
+		if (w < 0) {
+			snprintf(why, n, "%s: poll: %s", what, strerror(errno));
 			return XF_BROKEN;
 		}
 	}
@@ -731,6 +738,26 @@ static enum xfer connect_hello(struct ext_signal *x, int64_t deadline, char *why
 	x->fresh = true;
 	x->hello_ms = now_ms();
 	return XF_OK;
+}
+
+/*
+ * Bytes of an answer shown in a message: printable ASCII as is, anything
+ * else as \xNN, so that what a signal sends never puts control bytes or
+ * invalid UTF-8 into messages (and from there into JSON files).
+ */
+static void snippet(char *dst, size_t n, const char *src, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 5 <= n; i++) {
+		unsigned char c = (unsigned char)src[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			dst[o++] = (char)c;
+		else
+			o += (size_t)snprintf(dst + o, n - o, "\\x%02x", c);
+	}
+	dst[o] = '\0';
 }
 
 /* How far scan_json() got, kept across reads. */
@@ -859,6 +886,11 @@ static enum xfer exchange(struct ext_signal *x, json_t **answer, char *why, size
 	}
 	x->in.len = 0;
 	for (;;) {
+		if (x->in.len > CMAN_SIGNAL_ANSWER_MAX) {
+			snprintf(why, n, "the answer is longer than %d bytes (the limit) and still "
+				 "incomplete", CMAN_SIGNAL_ANSWER_MAX);
+			return XF_PROTO;
+		}
 		if (buf_reserve(&x->in, CHUNK))
 			return XF_NOMEM;
 		if ((rc = recv_some(x, x->in.p + x->in.len, CHUNK, &got, deadline,
@@ -876,9 +908,10 @@ static enum xfer exchange(struct ext_signal *x, json_t **answer, char *why, size
 		end = scan_json(&x->in, &st);
 		if (end == SIZE_MAX) {
 			size_t k = x->in.len - st.pos < 40 ? x->in.len - st.pos : 40;
+			char shown[4 * 40 + 1];
 
-			snprintf(why, n, "the answer is not a JSON object: '%.*s'", (int)k,
-				 x->in.p + st.pos);
+			snippet(shown, sizeof(shown), x->in.p + st.pos, k);
+			snprintf(why, n, "the answer is not a JSON object: '%s'", shown);
 			return XF_PROTO;
 		}
 		if (end)
@@ -886,7 +919,10 @@ static enum xfer exchange(struct ext_signal *x, json_t **answer, char *why, size
 	}
 	*answer = json_loadb(x->in.p + 1, end - 1, 0, &jerr);
 	if (!*answer) {
-		snprintf(why, n, "the answer is not valid JSON: %s", jerr.text);
+		char shown[4 * sizeof(jerr.text)];
+
+		snippet(shown, sizeof(shown), jerr.text, strlen(jerr.text));
+		snprintf(why, n, "the answer is not valid JSON: %s", shown);
 		return XF_PROTO;
 	}
 	return XF_OK;
@@ -900,9 +936,21 @@ static int ext_evaluate(struct cman_signal *s, const struct cman_signal_input *i
 	struct ext_signal *x = (struct ext_signal *)s;
 	char why1[WHY_MAX], why2[WHY_MAX];
 	json_t *answer = NULL;
+	bool skipped = false;
 	enum xfer r;
 	int rc = 0;
 
+	if (x->skip) {
+		skipped = true;
+		x->skip--;
+		s->skipped++;
+		rc = cman_error_set(err, CMAN_EIO,
+				    "external signal '%s' on socket '@%s': not asked: it failed "
+				    "%u times in a row (back-off: %u evaluation%s skipped before the "
+				    "next attempt)", s->name, x->addr, x->fails, x->pause,
+				    x->pause == 1 ? "" : "s");
+		goto out;
+	}
 	if (build_message(x, in)) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "external signal '%s': out of memory",
 				    s->name);
@@ -922,6 +970,13 @@ static int ext_evaluate(struct cman_signal *s, const struct cman_signal_input *i
 		}
 		memcpy(why1, why2, sizeof(why1));
 	}
+	if (r == XF_TIMEOUT) {
+		/* no second try: a signal that hangs would cost the timeout twice */
+		drop(x);
+		rc = cman_error_set(err, CMAN_EIO, "external signal '%s' on socket '@%s': %s",
+				    s->name, x->addr, why1);
+		goto out;
+	}
 	if (r == XF_NOMEM) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "external signal '%s': out of memory",
 				    s->name);
@@ -939,6 +994,21 @@ static int ext_evaluate(struct cman_signal *s, const struct cman_signal_input *i
 		cman_error_prefix(err, "external signal '%s'", s->name);
 out:
 	json_decref(answer);
+	if (!rc) {
+		x->fails = 0;
+	} else if (rc != CMAN_ENOMEM && !skipped) {
+		/* after BACKOFF_AFTER failures in a row, skip 1, 2, 4, ... (at most
+		 * BACKOFF_MAX) evaluations before asking again */
+		x->fails++;
+		if (x->fails >= BACKOFF_AFTER) {
+			unsigned k = x->fails - BACKOFF_AFTER;
+
+			x->skip = k >= 5 ? BACKOFF_MAX : 1u << k;
+			if (x->skip > BACKOFF_MAX)
+				x->skip = BACKOFF_MAX;
+			x->pause = x->skip;
+		}
+	}
 	return rc;
 }
 

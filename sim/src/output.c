@@ -220,6 +220,32 @@ static int write_decisions(struct cman_sim *sim, const char *path, struct cman_e
 	return rc;
 }
 
+/*
+ * Every value of summary.json is checked on its way in: a constructor that
+ * fails (a number that is not finite, text that is not UTF-8, no memory)
+ * must not silently drop a key (issue 9.5).  The first key that failed is
+ * kept for the message.
+ */
+struct jbuild {
+	char bad[128];   /* first key that could not be stored, or "" */
+};
+
+static void put(struct jbuild *jb, json_t *obj, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(obj, key, v) != 0) {
+		if (!jb->bad[0])
+			snprintf(jb->bad, sizeof(jb->bad), "%s", key);
+	}
+}
+
+static void append(struct jbuild *jb, json_t *arr, const char *key, json_t *v)
+{
+	if (!v || json_array_append_new(arr, v) != 0) {
+		if (!jb->bad[0])
+			snprintf(jb->bad, sizeof(jb->bad), "%s", key);
+	}
+}
+
 /* A number, or null for a resource without data. */
 static json_t *res_real(const struct cman_sim_totals *t, int r, double v)
 {
@@ -231,7 +257,7 @@ static json_t *res_real(const struct cman_sim_totals *t, int r, double v)
  * the CPU ones (null without data), "resources" with one object per
  * resource, "binding_resource_share" and "shortfall_share".
  */
-static void resources_json(const struct cman_sim *sim, json_t *o)
+static void resources_json(const struct cman_sim *sim, json_t *o, struct jbuild *jb)
 {
 	static const char *const units[CMAN_RES_COUNT] = { "vCPU", "MiB", "MiB", "GPU" };
 	static const char *const hours[CMAN_RES_COUNT] = { "cpu", "mem", "disk", "gpu" };
@@ -240,48 +266,61 @@ static void resources_json(const struct cman_sim *sim, json_t *o)
 	char key[64];
 	int r;
 
+	if (!res || !bind || !with) {
+		json_decref(res);
+		json_decref(bind);
+		json_decref(with);
+		snprintf(jb->bad, sizeof(jb->bad), "resources");
+		return;
+	}
+
 	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
 		const char *n = cman_resource_name(r);
 
 		snprintf(key, sizeof(key), "mean_%s", n);
-		json_object_set_new(o, key, res_real(t, r, t->mean_capacity[r]));
+		put(jb, o, key, res_real(t, r, t->mean_capacity[r]));
 		snprintf(key, sizeof(key), "mean_%s_allocated", n);
-		json_object_set_new(o, key, res_real(t, r, t->mean_allocated[r]));
+		put(jb, o, key, res_real(t, r, t->mean_allocated[r]));
 		snprintf(key, sizeof(key), "unused_%s_cost", n);
-		json_object_set_new(o, key, res_real(t, r, t->unused_cost[r]));
+		put(jb, o, key, res_real(t, r, t->unused_cost[r]));
 		snprintf(key, sizeof(key), "unused_%s_cost_share", n);
-		json_object_set_new(o, key, res_real(t, r, t->total_cost > 0
+		put(jb, o, key, res_real(t, r, t->total_cost > 0
 						   ? t->unused_cost[r] / t->total_cost : 0));
 		snprintf(key, sizeof(key), "oversubscribed_%s_hours", hours[r]);
-		json_object_set_new(o, key, res_real(t, r, t->oversubscribed_hours[r]));
+		put(jb, o, key, res_real(t, r, t->oversubscribed_hours[r]));
 	}
 	for (r = 0; r < CMAN_RES_COUNT; r++) {
 		json_t *x = json_object();
 
+		if (!x) {
+			snprintf(jb->bad, sizeof(jb->bad), "resources");
+			continue;
+		}
+
 		if (t->has_data[r])
-			json_array_append_new(with, json_string(cman_resource_name(r)));
-		json_object_set_new(x, "unit", json_string(units[r]));
-		json_object_set_new(x, "has_data", json_boolean(t->has_data[r]));
-		json_object_set_new(x, "mean_capacity", res_real(t, r, t->mean_capacity[r]));
-		json_object_set_new(x, "mean_allocated", res_real(t, r, t->mean_allocated[r]));
-		json_object_set_new(x, "running_hours", res_real(t, r, t->running_hours[r]));
-		json_object_set_new(x, "unused_cost", res_real(t, r, t->unused_cost[r]));
-		json_object_set_new(x, "unused_cost_share",
+			append(jb, with, "resources_with_data", json_string(cman_resource_name(r)));
+		put(jb, x, "unit", json_string(units[r]));
+		put(jb, x, "has_data", json_boolean(t->has_data[r]));
+		put(jb, x, "mean_capacity", res_real(t, r, t->mean_capacity[r]));
+		put(jb, x, "mean_allocated", res_real(t, r, t->mean_allocated[r]));
+		put(jb, x, "running_hours", res_real(t, r, t->running_hours[r]));
+		put(jb, x, "unused_cost", res_real(t, r, t->unused_cost[r]));
+		put(jb, x, "unused_cost_share",
 				    res_real(t, r, t->total_cost > 0
 					     ? t->unused_cost[r] / t->total_cost : 0));
-		json_object_set_new(x, "oversubscribed_hours",
+		put(jb, x, "oversubscribed_hours",
 				    res_real(t, r, t->oversubscribed_hours[r]));
-		json_object_set_new(x, "oversubscribed_share",
+		put(jb, x, "oversubscribed_share",
 				    res_real(t, r, t->oversubscribed_share[r]));
-		json_object_set_new(x, "binding_share", json_real(t->binding_share[r]));
-		json_object_set_new(res, cman_resource_name(r), x);
-		json_object_set_new(bind, cman_resource_name(r), json_real(t->binding_share[r]));
+		put(jb, x, "binding_share", json_real(t->binding_share[r]));
+		put(jb, res, cman_resource_name(r), x);
+		put(jb, bind, cman_resource_name(r), json_real(t->binding_share[r]));
 	}
-	json_object_set_new(bind, "none", json_real(t->binding_share[CMAN_RES_COUNT]));
-	json_object_set_new(o, "resources_with_data", with);
-	json_object_set_new(o, "resources", res);
-	json_object_set_new(o, "binding_resource_share", bind);
-	json_object_set_new(o, "shortfall_share", json_real(t->shortfall_share));
+	put(jb, bind, "none", json_real(t->binding_share[CMAN_RES_COUNT]));
+	put(jb, o, "resources_with_data", with);
+	put(jb, o, "resources", res);
+	put(jb, o, "binding_resource_share", bind);
+	put(jb, o, "shortfall_share", json_real(t->shortfall_share));
 }
 
 /* The on-demand prices used: the table, how it was chosen, each market's. */
@@ -417,8 +456,9 @@ static json_t *spot_vs_od_json(const struct cman_sim *sim)
 	return o;
 }
 
-static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
+static json_t *summary_json(struct cman_sim *sim, double wall_seconds, struct cman_error *err)
 {
+	struct jbuild jb = { "" };
 	const struct cman_scenario *sc = sim->sc;
 	const struct cman_sim_totals *t = &sim->totals;
 	json_t *o = json_object(), *w = json_array(), *bym = json_object();
@@ -429,47 +469,48 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 		json_decref(o);
 		json_decref(w);
 		json_decref(bym);
+		cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		return NULL;
 	}
 	for (i = 0; i < sim->n_inst; i++)
 		if (sim->inst[i].end == sc->end_time)
 			running_at_end++;
-	json_object_set_new(o, "name", json_string(sc->name));
-	json_object_set_new(o, "run_id", json_string(sim->run_id));
-	json_object_set_new(o, "scenario_hash", json_string(sc->hash_hex));
-	json_object_set_new(o, "cluster", json_string(sc->cluster));
-	json_object_set_new(o, "pool", json_string(sc->pool));
-	json_object_set_new(o, "scheduler", json_string(sc->scheduler));
-	json_object_set_new(o, "mode", json_string(sc->has_pool_config ? "autoscaler" : "replay"));
-	json_object_set_new(o, "start_time", json_integer(sc->start_time));
-	json_object_set_new(o, "end_time", json_integer(sc->end_time));
-	json_object_set_new(o, "seed", json_integer((json_int_t)sc->seed));
-	json_object_set_new(o, "billing", json_string(sc->billing == CMAN_BILL_PER_HOUR ? "per-hour"
+	put(&jb, o, "name", json_string(sc->name));
+	put(&jb, o, "run_id", json_string(sim->run_id));
+	put(&jb, o, "scenario_hash", json_string(sc->hash_hex));
+	put(&jb, o, "cluster", json_string(sc->cluster));
+	put(&jb, o, "pool", json_string(sc->pool));
+	put(&jb, o, "scheduler", json_string(sc->scheduler));
+	put(&jb, o, "mode", json_string(sc->has_pool_config ? "autoscaler" : "replay"));
+	put(&jb, o, "start_time", json_integer(sc->start_time));
+	put(&jb, o, "end_time", json_integer(sc->end_time));
+	put(&jb, o, "seed", json_integer((json_int_t)sc->seed));
+	put(&jb, o, "billing", json_string(sc->billing == CMAN_BILL_PER_HOUR ? "per-hour"
 						     : sc->billing == CMAN_BILL_AWS ? "aws"
 						     : "per-second"));
-	json_object_set_new(o, "refund_outbid", json_boolean(sc->refund_outbid));
-	json_object_set_new(o, "discount", json_real(sc->discount));
-	json_object_set_new(o, "step_seconds", json_integer(sc->step_seconds));
-	json_object_set_new(o, "total_cost", json_real(t->total_cost));
-	json_object_set_new(o, "unused_cpus_cost", json_real(t->unused_cpus_cost));
-	json_object_set_new(o, "unused_cpus_cost_share",
-			    json_real(t->total_cost > 0 ? t->unused_cpus_cost / t->total_cost : 0));
-	json_object_set_new(o, "cost_per_cpu_hour",
-			    json_real(t->running_cpu_hours > 0
+	put(&jb, o, "refund_outbid", json_boolean(sc->refund_outbid));
+	put(&jb, o, "discount", json_real(sc->discount));
+	put(&jb, o, "step_seconds", json_integer(sc->step_seconds));
+	put(&jb, o, "total_cost", json_real(t->total_cost));
+	put(&jb, o, "unused_cpus_cost", json_real(t->unused_cpus_cost));
+	put(&jb, o, "unused_cpus_cost_share",
+	    json_real(t->total_cost > 0 ? t->unused_cpus_cost / t->total_cost : 0));
+	put(&jb, o, "cost_per_cpu_hour",
+	    json_real(t->running_cpu_hours > 0
 				      ? t->total_cost / t->running_cpu_hours : 0));
-	json_object_set_new(o, "mean_cpus", json_real(t->mean_cpus));
-	json_object_set_new(o, "peak_cpus", json_real(t->peak_cpus));
-	json_object_set_new(o, "mean_cpus_allocated", json_real(t->mean_cpus_allocated));
-	json_object_set_new(o, "running_cpu_hours", json_real(t->running_cpu_hours));
-	json_object_set_new(o, "oversubscribed_cpu_hours", json_real(t->oversubscribed_cpu_hours));
-	json_object_set_new(o, "instances_launched", json_integer((json_int_t)t->instances_launched));
-	json_object_set_new(o, "instances_terminated",
-			    json_integer((json_int_t)t->instances_terminated));
-	json_object_set_new(o, "instances_running_at_end", json_integer((json_int_t)running_at_end));
-	json_object_set_new(o, "instances_interrupted",
-			    json_integer((json_int_t)t->instances_interrupted));
-	json_object_set_new(o, "autoscaler_runs", json_integer((json_int_t)t->autoscaler_runs));
-	json_object_set_new(o, "events_processed", json_integer((json_int_t)t->events_processed));
+	put(&jb, o, "mean_cpus", json_real(t->mean_cpus));
+	put(&jb, o, "peak_cpus", json_real(t->peak_cpus));
+	put(&jb, o, "mean_cpus_allocated", json_real(t->mean_cpus_allocated));
+	put(&jb, o, "running_cpu_hours", json_real(t->running_cpu_hours));
+	put(&jb, o, "oversubscribed_cpu_hours", json_real(t->oversubscribed_cpu_hours));
+	put(&jb, o, "instances_launched", json_integer((json_int_t)t->instances_launched));
+	put(&jb, o, "instances_terminated",
+	    json_integer((json_int_t)t->instances_terminated));
+	put(&jb, o, "instances_running_at_end", json_integer((json_int_t)running_at_end));
+	put(&jb, o, "instances_interrupted",
+	    json_integer((json_int_t)t->instances_interrupted));
+	put(&jb, o, "autoscaler_runs", json_integer((json_int_t)t->autoscaler_runs));
+	put(&jb, o, "events_processed", json_integer((json_int_t)t->events_processed));
 	for (i = 0; i < sim->n_markets; i++) {
 		const struct sim_market *m = &sim->markets[i];
 		char mk[128];
@@ -477,34 +518,47 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds)
 		if (!m->launched)
 			continue;
 		cman_market_format(mk, sizeof(mk), m->type, m->az);
-		json_object_set_new(bym, mk, json_real(m->cost));
+		put(&jb, bym, mk, json_real(m->cost));
 	}
-	json_object_set_new(o, "cost_by_market", bym);
-	resources_json(sim, o);
-	json_object_set_new(o, "on_demand_prices", od_prices_json(sim));
-	json_object_set_new(o, "spot_vs_on_demand", spot_vs_od_json(sim));
+	put(&jb, o, "cost_by_market", bym);
+	resources_json(sim, o, &jb);
+	put(&jb, o, "on_demand_prices", od_prices_json(sim));
+	put(&jb, o, "spot_vs_on_demand", spot_vs_od_json(sim));
 	if (sim->autoscaling) {
 		const struct cman_pool_config *pc = &sc->pool_config;
 		json_t *pol = json_object();
 
-		json_object_set_new(pol, "setpoint", json_real(pc->setpoint));
-		json_object_set_new(pol, "target_capacity_margin", json_real(pc->target_capacity_margin));
-		json_object_set_new(pol, "signal", json_string(pc->has_signal ? pc->signal.name
+		if (!pol) {
+			json_decref(o);
+			json_decref(w);
+			cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			return NULL;
+		}
+		put(&jb, pol, "setpoint", json_real(pc->setpoint));
+		put(&jb, pol, "target_capacity_margin", json_real(pc->target_capacity_margin));
+		put(&jb, pol, "signal", json_string(pc->has_signal ? pc->signal.name
 										: "default"));
-		json_object_set_new(pol, "period_minutes",
-				    json_integer((json_int_t)(autoscale_period_of(sim) / 60)));
-		json_object_set_new(pol, "resource_groups", json_integer((json_int_t)sim->n_groups));
-		json_object_set_new(o, "policy", pol);
+		put(&jb, pol, "period_minutes",
+		    json_integer((json_int_t)(autoscale_period_of(sim) / 60)));
+		put(&jb, pol, "resource_groups", json_integer((json_int_t)sim->n_groups));
+		put(&jb, o, "policy", pol);
 	}
 	if (sim_check_json(sim, o)) {
 		json_decref(o);
 		json_decref(w);
+		cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		return NULL;
 	}
-	json_object_set_new(o, "wall_seconds", json_real(wall_seconds));
+	put(&jb, o, "wall_seconds", json_real(wall_seconds));
 	for (i = 0; i < sim->n_warnings; i++)
-		json_array_append_new(w, json_string(sim->warnings[i]));
-	json_object_set_new(o, "warnings", w);
+		append(&jb, w, "warnings", json_string(sim->warnings[i]));
+	put(&jb, o, "warnings", w);
+	if (jb.bad[0]) {
+		cman_error_set(err, CMAN_EINTERNAL, "summary.json: cannot store '%s' (not a finite "
+			       "number, text that is not UTF-8, or out of memory)", jb.bad);
+		json_decref(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -512,11 +566,11 @@ static int write_summary(struct cman_sim *sim, const char *path, double wall_sec
 			 struct cman_error *err)
 {
 	struct cman_atomic_file f;
-	json_t *o = summary_json(sim, wall_seconds);
+	json_t *o = summary_json(sim, wall_seconds, err);
 	int rc;
 
 	if (!o)
-		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		return err ? err->code : CMAN_ENOMEM;
 	rc = cman_atomic_open(&f, path, err);
 	if (!rc) {
 		if (json_dumpf(o, f.fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER |

@@ -18,6 +18,8 @@
 #include "cman/pool.h"
 #include "cman/reports/progress.h"
 #include "cman/rng.h"
+#include "cman/signal_external.h"
+#include "cman/text.h"
 #include "cman/time.h"
 #include "sim_int.h"
 
@@ -43,6 +45,16 @@ int sim_warn(struct cman_sim *sim, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return CMAN_ENOMEM;
+	/* warnings quote outside text (signal answers, file contents): keep
+	 * them valid UTF-8 so that summary.json can hold them (issue 9.5) */
+	if (!cman_utf8_valid(s, (size_t)n)) {
+		char *clean = cman_utf8_clean(s);
+
+		free(s);
+		if (!clean)
+			return CMAN_ENOMEM;
+		s = clean;
+	}
 	sim->warnings[sim->n_warnings++] = s;
 	if (sim->log)
 		fprintf(sim->log, "warning: %s\n", s);
@@ -1580,6 +1592,15 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 	if (sim->signal_failures > 10) {
 		rc = sim_warn(sim, "the signal failed in %" PRIu64 " autoscaler runs in all "
 			      "(only the first 10 are listed)", sim->signal_failures);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+	}
+	if (sim->signal && sim->signal->skipped) {
+		rc = sim_warn(sim, "the external signal '%s' was not asked in %" PRIu64 " of the "
+			      "%" PRIu64 " autoscaler runs where it failed: after %d failures in a "
+			      "row it is skipped for 1, 2, 4, ... up to %d runs (back-off)",
+			      sim->signal->name, sim->signal->skipped, sim->signal_failures,
+			      CMAN_SIGNAL_BACKOFF_AFTER, CMAN_SIGNAL_BACKOFF_MAX);
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}

@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "cman/fsutil.h"
+#include "cman/text.h"
 #include "cman/reports/csv.h"
 
 const char *const cman_sweep_metric_names[CMAN_SWEEP_N_METRICS] = {
@@ -415,6 +416,16 @@ int cman_sweep_file_hash(const char *path, uint64_t *hash, struct cman_error *er
 	return rc;
 }
 
+/* A JSON string of outside text (a --set value): invalid UTF-8 replaced. */
+static json_t *text_json(const char *s)
+{
+	char *clean = cman_utf8_clean(s);
+	json_t *j = clean ? json_string(clean) : NULL;
+
+	free(clean);
+	return j;
+}
+
 /* The journal's first line (caller frees). */
 static char *journal_header(uint64_t scenario_hash, const char *const *sets, size_t n_sets)
 {
@@ -427,10 +438,12 @@ static char *journal_header(uint64_t scenario_hash, const char *const *sets, siz
 		goto out;
 	snprintf(hex, sizeof(hex), "%016" PRIx64, scenario_hash);
 	for (i = 0; i < n_sets; i++)
-		json_array_append_new(a, json_string(sets[i]));
-	json_object_set_new(o, "sweep_journal", json_integer(JOURNAL_VERSION));
-	json_object_set_new(o, "scenario_fnv1a", json_string(hex));
-	json_object_set(o, "sets", a);
+		if (json_array_append_new(a, text_json(sets[i])))
+			goto out;
+	if (json_object_set_new(o, "sweep_journal", json_integer(JOURNAL_VERSION)) ||
+	    json_object_set_new(o, "scenario_fnv1a", json_string(hex)) ||
+	    json_object_set(o, "sets", a))
+		goto out;
 	s = json_dumps(o, JSON_COMPACT);
 out:
 	json_decref(a);
@@ -652,6 +665,7 @@ int cman_sweep_journal_append(struct cman_sweep_journal *j, const struct cman_sw
 	json_t *o = json_object(), *a = json_array();
 	char *s = NULL;
 	size_t i;
+	bool bad;
 	int rc = 0;
 
 	if (!sets || !o || !a) {
@@ -663,16 +677,21 @@ int cman_sweep_journal_append(struct cman_sweep_journal *j, const struct cman_sw
 		goto out;
 	}
 	cman_sweep_point_sets(g, point, sets, NULL);
-	for (i = 0; i < g->n_axes; i++)
-		json_array_append_new(a, json_string(sets[i]));
-	json_object_set(o, "sets", a);
-	json_object_set_new(o, "seed", json_integer((json_int_t)seed));
 	for (i = 0; i < CMAN_SWEEP_N_METRICS; i++)
-		json_object_set_new(o, journal_names[i], json_real(run->v[i]));
-	s = json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
+		if (!isfinite(run->v[i])) {
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: %s is not a finite number",
+					    j->path, journal_names[i]);
+			goto out;
+		}
+	bad = json_object_set(o, "sets", a) ||
+	      json_object_set_new(o, "seed", json_integer((json_int_t)seed));
+	for (i = 0; i < g->n_axes; i++)
+		bad = bad || json_array_append_new(a, text_json(sets[i]));
+	for (i = 0; i < CMAN_SWEEP_N_METRICS; i++)
+		bad = bad || json_object_set_new(o, journal_names[i], json_real(run->v[i]));
+	s = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(17));
 	if (!s) {
-		rc = cman_error_set(err, CMAN_EINVAL, "%s: a total is not a finite number",
-				    j->path);
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", j->path);
 		goto out;
 	}
 	rc = journal_write_line(j, s, err);

@@ -15,6 +15,8 @@ test can tell which attempt answered.  Options:
 --hang           never answer: ACK the length and the metrics, then wait
 --bad-ack        answer the length with 0x02 instead of the ACK 0x01
 --garbage        answer with bytes that are not JSON
+--binary         answer with bytes that are not UTF-8 (0xff 0xfe ...)
+--stream         answer with '[' forever (until the client hangs up)
 --split          send the ACK alone, then the answer in two pieces 50 ms
                  apart
 --trailing       send a newline 20 ms after each answer
@@ -47,6 +49,8 @@ def main():
     ap.add_argument("--hang", action="store_true")
     ap.add_argument("--bad-ack", action="store_true")
     ap.add_argument("--garbage", action="store_true")
+    ap.add_argument("--binary", action="store_true")
+    ap.add_argument("--stream", action="store_true")
     ap.add_argument("--split", action="store_true")
     ap.add_argument("--trailing", action="store_true")
     ap.add_argument("--naive", action="store_true")
@@ -84,8 +88,14 @@ def main():
                         time.sleep(3600)
                 total += 1
                 served += 1
+                if args.stream:
+                    conn.send(cmansig.ACK)
+                    while True:
+                        conn.send(b"[" * 65536)
                 if args.garbage:
                     body = b"this is not JSON"
+                elif args.binary:
+                    body = b"\xff\xfe\xc3(not UTF-8)"
                 else:
                     body = cmansig.answer_bytes({"cpus": total})
                 if args.split:

@@ -774,7 +774,7 @@ static void test_run_scale_up(void **state)
 static void test_run_signal_fallback(void **state)
 {
 	struct rig *r = rig_new(10, 40);
-	struct test_signal bad = { { &ts_ops, "test", &ts_cfg }, CMAN_EIO, 0 };
+	struct test_signal bad = { { &ts_ops, "test", &ts_cfg, 0 }, CMAN_EIO, 0 };
 	struct cman_error e = { 0 };
 
 	r->a.signal = &bad.base;

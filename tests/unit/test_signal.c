@@ -324,7 +324,7 @@ static void test_evaluate_checks(void **state)
 	struct cman_signal_input in = { 0 };
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct fake_signal f = { { &fake_ops, "fake", NULL }, cases[i].value, cases[i].rc };
+		struct fake_signal f = { { &fake_ops, "fake", NULL, 0 }, cases[i].value, cases[i].rc };
 		struct cman_error e = { 0 };
 		struct cman_request req;
 

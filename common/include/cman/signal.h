@@ -49,6 +49,7 @@ struct cman_signal {
 	const struct cman_signal_ops *ops;
 	char name[128];
 	const struct cman_signal_config *cfg;   /* not owned; outlives the signal */
+	uint64_t skipped;   /* evaluations not attempted (an external signal backing off) */
 };
 
 /*

@@ -46,14 +46,25 @@
  * Evaluation (cman_signal_evaluate) sends in->series keyed by bare metric
  * name in required-metrics order (series sharing a name are merged, sorted
  * by time then value, as Clusterman does) and in->now as the timestamp.  A
- * broken connection (EPIPE, ECONNRESET, end of file, timeout) is retried
- * once on a fresh connection (parameters sent again); a second failure is
- * CMAN_EIO naming the socket and both failures.  A protocol error (a byte
- * other than the ACK, an answer that is not JSON) is CMAN_EIO without a
- * retry, and the connection is dropped so that the next evaluation starts on
- * a fresh one.  An answer that is JSON but not a valid {"Resources": ...}
- * is CMAN_EINVAL (cman_request_from_json).  SIGPIPE is never raised.
+ * broken connection (EPIPE, ECONNRESET, end of file) is retried once on a
+ * fresh connection (parameters sent again); a second failure is CMAN_EIO
+ * naming the socket and both failures.  A timeout (CMAN_SIGNAL_TIMEOUT_MS for
+ * the whole exchange) is CMAN_EIO without a retry.  A protocol error (a byte
+ * other than the ACK, an answer that is not JSON, an answer longer than
+ * CMAN_SIGNAL_ANSWER_MAX bytes) is CMAN_EIO without a retry, and the
+ * connection is dropped so that the next evaluation starts on a fresh one.
+ * An answer that is JSON but not a valid {"Resources": ...} is CMAN_EINVAL
+ * (cman_request_from_json).  SIGPIPE is never raised.
+ *
+ * Back-off: after CMAN_SIGNAL_BACKOFF_AFTER failed evaluations in a row, the
+ * next 1, then 2, 4, ... (at most CMAN_SIGNAL_BACKOFF_MAX) evaluations are not
+ * attempted: each returns CMAN_EIO at once ("not asked: it failed N times in
+ * a row") and counts in the signal's `skipped`.  A success resets the count.
  */
+#define CMAN_SIGNAL_ANSWER_MAX (1 << 20)
+#define CMAN_SIGNAL_BACKOFF_AFTER 3
+#define CMAN_SIGNAL_BACKOFF_MAX 32
+
 int cman_signal_external_new(const struct cman_signal_config *cfg,
 			     const char *cluster, const char *pool,
 			     struct cman_signal **out, struct cman_error *err);
