@@ -987,7 +987,8 @@ int cman_node_time(const struct cman_node *n, const char *path, int64_t *out,
 	if (!n || n->type != CMAN_NODE_SCALAR || n->null ||
 	    cman_time_parse(n->scalar, out) != 0)
 		return type_error(n, path,
-				  "an ISO-8601 timestamp (2017-12-01T08:00:00Z) or integer epoch seconds",
+				  "an ISO-8601 timestamp (2017-12-01T08:00:00Z) or integer epoch seconds,"
+				  " from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z",
 				  false, err);
 	return 0;
 }

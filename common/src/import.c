@@ -250,13 +250,19 @@ static int json_time(const struct jctx *c, json_t *tj, int64_t *t, struct cman_e
 	}
 	if (json_is_integer(tj)) {
 		*t = (int64_t)json_integer_value(tj);
+		if (!cman_time_valid(*t))
+			return entry_error(c, err, "timestamp %lld out of range (expected epoch "
+					   "seconds from 0 to %lld, years 1970-9999)", (long long)*t,
+					   (long long)CMAN_TIME_MAX);
 		return 0;
 	}
 	if (json_is_real(tj)) {
 		double d = json_real_value(tj);
 
-		if (!(d > -9.2e18 && d < 9.2e18))
-			return entry_error(c, err, "timestamp %g out of range", d);
+		if (!(d >= (double)CMAN_TIME_MIN && d < (double)CMAN_TIME_MAX + 1))
+			return entry_error(c, err, "timestamp %g out of range (expected epoch "
+					   "seconds from 0 to %lld, years 1970-9999)", d,
+					   (long long)CMAN_TIME_MAX);
 		*t = (int64_t)d;  /* fractional seconds are truncated */
 		return 0;
 	}

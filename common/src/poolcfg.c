@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/limits.h"
+
 static const char *const resource_names[CMAN_RES_COUNT] = {
 	"cpus", "mem", "disk", "gpus",
 };
@@ -99,16 +101,17 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 			     "a number in (0, 1]", err)) != 0)
 		return rc;
 	if ((rc = cman_node_opt_double(m, path, "target_capacity_margin",
-			     &cfg->target_capacity_margin, 0, false, INFINITY,
-			     "a number >= 0", err)) != 0)
+			     &cfg->target_capacity_margin, 0, false, 1e6,
+			     "a number >= 0 and <= 1e6", err)) != 0)
 		return rc;
 	if ((rc = cman_node_opt_double(m, path, "capacity_offset", &cfg->capacity_offset,
 			     -INFINITY, false, INFINITY, "a number", err)) != 0)
 		return rc;
-	if (isinf(cfg->capacity_offset)) {
+	if (!(fabs(cfg->capacity_offset) <= CMAN_CAPACITY_MAX)) {
 		cman_key_path(kp, PATH_MAX_LEN, path, "capacity_offset");
 		return cman_node_error(cman_node_get(m, "capacity_offset"), err,
-				       "%s: must be finite, expected a number", kp);
+				       "%s: must be finite and within [-1e9, 1e9], expected a number",
+				       kp);
 	}
 	if ((n = cman_node_get(m, "prevent_scale_down_after_capacity_loss"))) {
 		cman_key_path(kp, PATH_MAX_LEN, path, "prevent_scale_down_after_capacity_loss");
@@ -143,6 +146,20 @@ static int parse_autoscaling(const struct cman_node *m, const char *path,
 	return 0;
 }
 
+/* Issue 9.6: an integer read from key must be at most max. */
+static int at_most(const struct cman_node *m, const char *path, const char *key, int64_t v,
+		   int64_t max, const char *unit, struct cman_error *err)
+{
+	char kp[PATH_MAX_LEN];
+
+	if (v <= max)
+		return 0;
+	cman_key_path(kp, PATH_MAX_LEN, path, key);
+	return cman_node_error(cman_node_get(m, key), err,
+			       "%s: %lld is out of range, expected at most %lld %s (366 days)",
+			       kp, (long long)v, (long long)max, unit);
+}
+
 static int parse_limits(const struct cman_node *m, const char *path,
 			struct cman_pool_config *cfg, struct cman_error *err)
 {
@@ -167,17 +184,31 @@ static int parse_limits(const struct cman_node *m, const char *path,
 
 	if ((rc = cman_node_check_keys(m, path, keys, err)) != 0)
 		return rc;
-	for (i = 0; i < sizeof(dkeys) / sizeof(dkeys[0]); i++)
+	for (i = 0; i < sizeof(dkeys) / sizeof(dkeys[0]); i++) {
 		if ((rc = cman_node_opt_double(m, path, dkeys[i], dout[i], 0, false,
 				     INFINITY, "a number >= 0 (or inf)", err)) != 0)
 			return rc;
+		/* issue 9.6: finite capacities are bounded; inf means no limit */
+		if (isfinite(*dout[i]) && *dout[i] > CMAN_CAPACITY_MAX) {
+			cman_key_path(kp, PATH_MAX_LEN, path, dkeys[i]);
+			return cman_node_error(cman_node_get(m, dkeys[i]), err,
+					       "%s: %g is out of range, expected a number from 0 "
+					       "to 1e9 (or inf)", kp, *dout[i]);
+		}
+	}
 	if ((rc = cman_node_opt_int64(m, path, "min_node_scalein_uptime_seconds",
 			  &cfg->min_node_scalein_uptime_seconds, -1,
-			  "an integer >= -1 (-1: off)", err)) != 0)
+			  "an integer >= -1 (-1: off)", err)) != 0 ||
+	    (rc = at_most(m, path, "min_node_scalein_uptime_seconds",
+			  cfg->min_node_scalein_uptime_seconds, (int64_t)CMAN_SECONDS_MAX,
+			  "seconds", err)) != 0)
 		return rc;
 	if ((rc = cman_node_opt_int64(m, path, "orphan_instance_uptime_threshold_seconds",
 			  &cfg->orphan_instance_uptime_threshold_seconds, 0,
-			  "an integer >= 0", err)) != 0)
+			  "an integer >= 0", err)) != 0 ||
+	    (rc = at_most(m, path, "orphan_instance_uptime_threshold_seconds",
+			  cfg->orphan_instance_uptime_threshold_seconds,
+			  (int64_t)CMAN_SECONDS_MAX, "seconds", err)) != 0)
 		return rc;
 	if (cfg->min_capacity > cfg->max_capacity) {
 		n = cman_node_get(m, "min_capacity");
@@ -223,8 +254,11 @@ static int parse_required_metric(const struct cman_node *m, const char *path,
 		return cman_node_error(t, err,
 				       "%s: unknown metric type '%s', expected system_metrics or app_metrics",
 				       kp, s);
-	return cman_node_opt_int64(m, path, "minute_range", &rm->minute_range, 0,
-		       "an integer >= 0", err);
+	if ((rc = cman_node_opt_int64(m, path, "minute_range", &rm->minute_range, 0,
+				      "an integer >= 0", err)) != 0)
+		return rc;
+	return at_most(m, path, "minute_range", rm->minute_range, CMAN_MINUTES_MAX, "minutes",
+		       err);
 }
 
 static int parse_signal(const struct cman_node *m, const char *path,
@@ -250,7 +284,9 @@ static int parse_signal(const struct cman_node *m, const char *path,
 	if (!cman_node_get(m, "period_minutes"))
 		return missing(m, path, "period_minutes", err);
 	if ((rc = cman_node_opt_int64(m, path, "period_minutes", &sig->period_minutes, 1,
-			  "an integer > 0", err)) != 0)
+			  "an integer > 0", err)) != 0 ||
+	    (rc = at_most(m, path, "period_minutes", sig->period_minutes, CMAN_MINUTES_MAX,
+			  "minutes", err)) != 0)
 		return rc;
 	if ((n = cman_node_get(m, "external"))) {
 		cman_key_path(kp, PATH_MAX_LEN, path, "external");
@@ -269,7 +305,10 @@ static int parse_signal(const struct cman_node *m, const char *path,
 	if ((n = cman_node_get(m, "first_run_offset_seconds"))) {
 		if ((rc = cman_node_opt_int64(m, path, "first_run_offset_seconds",
 				  &sig->first_run_offset_seconds, 0,
-				  "an integer >= 0", err)) != 0)
+				  "an integer >= 0", err)) != 0 ||
+		    (rc = at_most(m, path, "first_run_offset_seconds",
+				  sig->first_run_offset_seconds, (int64_t)CMAN_SECONDS_MAX,
+				  "seconds", err)) != 0)
 			return rc;
 		sig->has_first_run_offset = true;
 	}

@@ -41,6 +41,7 @@
  * store assumes it is the only writer while it is open.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +51,11 @@
 
 #include "cman/grow.h"
 #include "cman/store.h"
+#include "cman/time.h"
 #include "store_int.h"
 
 #define SCHEMA_VERSION 1
+#define QUICK_CHECK_MAX ((int64_t)256 << 20)   /* bytes: PRAGMA quick_check up to this */
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -110,6 +113,10 @@ struct sqcursor {
 	struct sqcursor *next_free, *next_all;
 	sqlite3_stmt *prior, *prior_m, *range, *range_m;
 	int64_t sid, lo, hi;
+	int64_t last_t, last_seq;   /* the last sample handed out (range phase) */
+	bool any_out;               /* last_t/last_seq are set */
+	enum cman_metric_kind kind;
+	char key[CMAN_KEY_MAX + 1];  /* for messages */
 	int phase;           /* 0: prior pending, 1: range, 2: done */
 	bool range_bound, m_bound, m_row;
 	bool range_empty;    /* lo > hi: no statement to step */
@@ -118,8 +125,14 @@ struct sqcursor {
 	size_t ents_cap;
 };
 
+/* A failed SQLite call; a damaged file is an input error (exit 2). */
 static int db_error(struct sqstore *ss, struct cman_error *err, const char *what)
 {
+	int ec = sqlite3_errcode(ss->db);
+
+	if (ec == SQLITE_CORRUPT || ec == SQLITE_NOTADB)
+		return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database (%s: %s)",
+				      ss->base.name, what, sqlite3_errmsg(ss->db));
 	return cman_error_set(err, CMAN_EIO, "%s: %s: %s", ss->base.name, what,
 			      sqlite3_errmsg(ss->db));
 }
@@ -274,11 +287,18 @@ static int load_series(struct sqstore *ss, struct cman_error *err)
 		long len;
 		size_t idx;
 
-		if (kind < 0 || kind >= CMAN_KIND_COUNT || !key)
-			continue;
-		len = cman_store_series_name(name, sizeof(name), (enum cman_metric_kind)kind, key);
-		if (len < 0)
-			continue;
+		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER ||
+		    sqlite3_column_type(st, 1) != SQLITE_INTEGER || kind < 0 ||
+		    kind >= CMAN_KIND_COUNT || !key ||
+		    (len = cman_store_series_name(name, sizeof(name), (enum cman_metric_kind)kind,
+						  key)) < 0) {
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: table "
+					    "series, row id %lld: expected an integer id, a kind 0-%d "
+					    "and a key of at most %d bytes",
+					    ss->base.name, (long long)sqlite3_column_int64(st, 0),
+					    CMAN_KIND_COUNT - 1, CMAN_KEY_MAX - 1);
+			goto out;
+		}
 		if (add_series(ss, name, (size_t)len, sqlite3_column_int64(st, 0), &idx)) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 			goto out;
@@ -392,6 +412,9 @@ static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 	}
 	c->next_free = NULL;
 	c->range_bound = c->m_bound = c->m_row = false;
+	c->any_out = false;
+	c->kind = kind;
+	snprintf(c->key, sizeof(c->key), "%s", key);
 	read_tx_start(ss);
 	if (k < 0) {
 		c->phase = 2;
@@ -448,14 +471,82 @@ static int push_entry(struct sqstore *ss, struct sqcursor *c, size_t n, int64_t 
 	return 0;
 }
 
-static void fill_row(sqlite3_stmt *q, struct cman_sample *out, int64_t *seq)
+/* The row's place, for messages: "table T, KIND key 'K', row t=..., seq=...". */
+static int bad_row(struct sqstore *ss, struct sqcursor *c, struct cman_error *err,
+		   const char *table, sqlite3_stmt *q, const char *what)
 {
+	const char *t = (const char *)sqlite3_column_text(q, 0);
+	char tt[64];
+
+	snprintf(tt, sizeof(tt), "%s", t ? t : "NULL");
+	t = (const char *)sqlite3_column_text(q, 1);
+	return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: table %s, %s key "
+			      "'%s', row t=%s seq=%s: %s", ss->base.name, table,
+			      cman_kind_name(c->kind), c->key, tt, t ? t : "NULL", what);
+}
+
+static bool is_number(sqlite3_stmt *q, int col)
+{
+	int ty = sqlite3_column_type(q, col);
+
+	return ty == SQLITE_INTEGER || ty == SQLITE_FLOAT;
+}
+
+/*
+ * A sample row (t, seq, value, is_map), checked: integers where integers
+ * belong, a finite value, a time within the valid range and, in the range
+ * phase, strictly after the previous row and inside [lo, hi] (a damaged
+ * b-tree can hand rows out of order; the simulator must never see that).
+ */
+static int fill_row(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q,
+		    struct cman_sample *out, int64_t *seq, bool in_range, struct cman_error *err)
+{
+	if (sqlite3_column_type(q, 0) != SQLITE_INTEGER || sqlite3_column_type(q, 1) != SQLITE_INTEGER)
+		return bad_row(ss, c, err, "samples", q, "t and seq must be integers");
+	if (!is_number(q, 2))
+		return bad_row(ss, c, err, "samples", q, "the value is not a number");
+	if (sqlite3_column_type(q, 3) != SQLITE_INTEGER ||
+	    (sqlite3_column_int64(q, 3) != 0 && sqlite3_column_int64(q, 3) != 1))
+		return bad_row(ss, c, err, "samples", q, "is_map must be 0 or 1");
 	out->t = sqlite3_column_int64(q, 0);
 	*seq = sqlite3_column_int64(q, 1);
 	out->value = sqlite3_column_double(q, 2);
 	out->is_map = sqlite3_column_int(q, 3) != 0;
 	out->n_markets = 0;
 	out->markets = NULL;
+	if (!isfinite(out->value))
+		return bad_row(ss, c, err, "samples", q, "the value is not a finite number");
+	if (!cman_time_valid(out->t))
+		return bad_row(ss, c, err, "samples", q,
+			       "the time is outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z");
+	if (*seq < 0)
+		return bad_row(ss, c, err, "samples", q, "seq is negative");
+	if (in_range) {
+		if (out->t < c->lo || out->t > c->hi ||
+		    (c->any_out && (out->t < c->last_t ||
+				    (out->t == c->last_t && *seq <= c->last_seq))))
+			return bad_row(ss, c, err, "samples", q, "out of order (the rows are not "
+				       "sorted by time: the file is damaged)");
+		c->last_t = out->t;
+		c->last_seq = *seq;
+		c->any_out = true;
+	}
+	return 0;
+}
+
+/* A market_samples row's (market_id, value) at columns col, col + 1. */
+static int check_mrow(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q, int col,
+		      struct cman_error *err)
+{
+	if (sqlite3_column_type(q, col) != SQLITE_INTEGER || !is_number(q, col + 1) ||
+	    !isfinite(sqlite3_column_double(q, col + 1)))
+		return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: table "
+				      "market_samples, %s key '%s', market id %s: expected an "
+				      "integer market id and a finite value",
+				      ss->base.name, cman_kind_name(c->kind), c->key,
+				      (const char *)sqlite3_column_text(q, col) ?
+				      (const char *)sqlite3_column_text(q, col) : "NULL");
+	return 0;
 }
 
 static int next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
@@ -469,13 +560,21 @@ static int next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sample
 		return 0;
 	if (step != SQLITE_ROW)
 		return db_error(ss, err, "reading samples");
-	fill_row(c->prior, out, &seq);
+	rc = fill_row(ss, c, c->prior, out, &seq, false, err);
+	if (rc)
+		return rc;
+	if (out->t >= c->lo && c->lo != INT64_MAX)
+		return bad_row(ss, c, err, "samples", c->prior, "out of order (the rows are not "
+			       "sorted by time: the file is damaged)");
 	if (!out->is_map)
 		return 1;
 	sqlite3_bind_int64(c->prior_m, 1, c->sid);
 	sqlite3_bind_int64(c->prior_m, 2, out->t);
 	sqlite3_bind_int64(c->prior_m, 3, seq);
 	while ((step = sqlite3_step(c->prior_m)) == SQLITE_ROW) {
+		rc = check_mrow(ss, c, c->prior_m, 0, err);
+		if (rc)
+			goto out;
 		rc = push_entry(ss, c, n, sqlite3_column_int64(c->prior_m, 0),
 				sqlite3_column_double(c->prior_m, 1), err);
 		if (rc)
@@ -529,7 +628,9 @@ static int next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sample
 		return 0;
 	if (step != SQLITE_ROW)
 		return db_error(ss, err, "reading samples");
-	fill_row(c->range, out, &seq);
+	rc = fill_row(ss, c, c->range, out, &seq, true, err);
+	if (rc)
+		return rc;
 	if (!out->is_map)
 		return 1;
 	if (!c->m_bound) {
@@ -548,6 +649,9 @@ static int next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sample
 			return rc;
 	}
 	while (c->m_row && c->mt == out->t && c->mseq == seq) {
+		rc = check_mrow(ss, c, c->range_m, 2, err);
+		if (rc)
+			return rc;
 		rc = push_entry(ss, c, n, sqlite3_column_int64(c->range_m, 2),
 				sqlite3_column_double(c->range_m, 3), err);
 		if (rc)
@@ -906,6 +1010,158 @@ static const struct cman_store_ops sqlite_ops = {
 	.free = sq_free,
 };
 
+static uint32_t be(const unsigned char *p, int n)
+{
+	uint32_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/*
+ * Cheap checks of an existing, non-empty file before SQLite opens it: the
+ * SQLite header, a page size SQLite can have, and a file size that is a
+ * whole number of pages and (when the header's page count is current and no
+ * journal or WAL may change it) the size the header says.  A truncated or
+ * overwritten file fails here with a message saying what is wrong.
+ */
+static int check_header(const char *path, int64_t size, struct cman_error *err)
+{
+	unsigned char h[100];
+	char side[4200];
+	struct stat sb;
+	uint32_t page, pages;
+	FILE *f;
+	int rc = 0;
+
+	if (size < (int64_t)sizeof(h))
+		return cman_error_set(err, CMAN_EINVAL, "%s: not a clusterman metrics database "
+				      "(%lld bytes: too short for an SQLite header)", path,
+				      (long long)size);
+	if (!(f = fopen(path, "rb")))
+		return cman_error_set(err, CMAN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+	if (fread(h, 1, sizeof(h), f) != sizeof(h))
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: cannot read the header", path);
+	fclose(f);
+	if (rc)
+		return rc;
+	if (memcmp(h, "SQLite format 3", 16) != 0)
+		return cman_error_set(err, CMAN_EINVAL, "%s: not a clusterman metrics database "
+				      "(no SQLite header)", path);
+	page = be(h + 16, 2);
+	if (page == 1)
+		page = 65536;
+	if (page < 512 || (page & (page - 1)))
+		return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database (page size "
+				      "%u in the header)", path, page);
+	if (size % page)
+		return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database (%lld bytes "
+				      "is not a whole number of %u-byte pages: truncated?)", path,
+				      (long long)size, page);
+	pages = be(h + 28, 4);
+	snprintf(side, sizeof(side), "%s-journal", path);
+	if (stat(side, &sb) == 0)
+		return 0;
+	snprintf(side, sizeof(side), "%s-wal", path);
+	if (stat(side, &sb) == 0)
+		return 0;
+	if (pages && be(h + 24, 4) == be(h + 92, 4) && (int64_t)pages * page != size)
+		return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database (the header "
+				      "says %u pages of %u bytes, the file has %lld bytes: "
+				      "truncated?)", path, pages, page, (long long)size);
+	return 0;
+}
+
+/* The tables of schema_sql, compared by their CREATE statements. */
+static int check_tables(struct sqstore *ss, struct cman_error *err)
+{
+	const char *p = schema_sql;
+	sqlite3_stmt *q = NULL;
+	int rc = 0;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT sql FROM sqlite_master WHERE type = 'table'"
+			       " AND name = ?1", -1, &q, NULL) != SQLITE_OK)
+		return db_error(ss, err, "reading the schema");
+	while ((p = strstr(p, "CREATE TABLE "))) {
+		const char *name = p + 13, *paren = strchr(name, '('), *end = strchr(p, ';');
+		const char *sql;
+
+		sqlite3_bind_text(q, 1, name, (int)(paren - name), SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_ROW ||
+		    !(sql = (const char *)sqlite3_column_text(q, 0)) ||
+		    strlen(sql) != (size_t)(end - p) || memcmp(sql, p, (size_t)(end - p)) != 0) {
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: not a clusterman metrics database "
+					    "(table %.*s is missing or differs from schema version %d)",
+					    ss->base.name, (int)(paren - name), name, SCHEMA_VERSION);
+			break;
+		}
+		sqlite3_reset(q);
+		p = end;
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * PRAGMA quick_check (b-tree structure, record formats, NOT NULL), then one
+ * pass over the samples for values of the wrong type (SQLite's type affinity
+ * lets text into an INTEGER column, and a text time would sort after every
+ * number: invisible to time-range reads, never silently dropped here).
+ */
+static int quick_check(struct sqstore *ss, struct cman_error *err)
+{
+	static const char *const typed[2] = {
+		"SELECT s.kind, s.key, x.t, x.seq FROM samples x LEFT JOIN series s"
+		" ON s.id = x.series_id WHERE typeof(x.t) != 'integer'"
+		" OR typeof(x.seq) != 'integer' OR typeof(x.is_map) != 'integer'"
+		" OR typeof(x.value) NOT IN ('integer', 'real') LIMIT 1",
+		"SELECT s.kind, s.key, x.t, x.seq FROM market_samples x LEFT JOIN series s"
+		" ON s.id = x.series_id WHERE typeof(x.t) != 'integer'"
+		" OR typeof(x.seq) != 'integer' OR typeof(x.market_id) != 'integer'"
+		" OR typeof(x.value) NOT IN ('integer', 'real') LIMIT 1",
+	};
+	static const char *const table[2] = { "samples", "market_samples" };
+	sqlite3_stmt *q = NULL;
+	const char *msg;
+	int rc = 0, step;
+
+	if (sqlite3_prepare_v2(ss->db, "PRAGMA quick_check(1)", -1, &q, NULL) != SQLITE_OK)
+		return db_error(ss, err, "checking integrity");
+	step = sqlite3_step(q);
+	if (step != SQLITE_ROW)
+		rc = db_error(ss, err, "checking integrity");
+	else if ((msg = (const char *)sqlite3_column_text(q, 0)) && strcmp(msg, "ok") != 0)
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database (SQLite "
+				    "quick_check: %s)", ss->base.name, msg);
+	sqlite3_finalize(q);
+	for (int i = 0; i < 2 && !rc; i++) {
+		q = NULL;
+		if (sqlite3_prepare_v2(ss->db, typed[i], -1, &q, NULL) != SQLITE_OK)
+			return db_error(ss, err, "checking integrity");
+		step = sqlite3_step(q);
+		if (step == SQLITE_ROW) {
+			const char *key = (const char *)sqlite3_column_text(q, 1);
+			const char *t = (const char *)sqlite3_column_text(q, 2);
+			const char *seq = (const char *)sqlite3_column_text(q, 3);
+			int kind = sqlite3_column_int(q, 0);
+			char tt[64];
+
+			snprintf(tt, sizeof(tt), "%s", t ? t : "NULL");
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: table "
+					    "%s, %s key '%s', row t=%s seq=%s: a value of the wrong "
+					    "type (expected integers and a number)", ss->base.name,
+					    table[i], kind >= 0 && kind < CMAN_KIND_COUNT ?
+					    cman_kind_name((enum cman_metric_kind)kind) : "unknown",
+					    key ? key : "?", tt, seq ? seq : "NULL");
+		} else if (step != SQLITE_DONE) {
+			rc = db_error(ss, err, "checking integrity");
+		}
+		sqlite3_finalize(q);
+	}
+	return rc;
+}
+
 /* Check (or, when empty and create, lay down) the schema. */
 static int check_schema(struct sqstore *ss, bool create, struct cman_error *err)
 {
@@ -960,6 +1216,7 @@ static int check_schema(struct sqstore *ss, bool create, struct cman_error *err)
 				    path, (const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION);
 		goto out;
 	}
+	rc = check_tables(ss, err);
 out:
 	sqlite3_finalize(q);
 	return rc;
@@ -971,6 +1228,7 @@ int cman_store_sqlite_open(const char *path, bool create,
 	struct sqstore *ss = NULL;
 	struct stat sb;
 	int rc = 0, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int64_t size = -1;
 
 	*out = NULL;
 	if (stat(path, &sb) != 0) {
@@ -982,6 +1240,10 @@ int cman_store_sqlite_open(const char *path, bool create,
 	} else if (S_ISDIR(sb.st_mode)) {
 		return cman_error_set(err, CMAN_EINVAL, "%s: not a clusterman metrics database (a directory)",
 				      path);
+	} else if (S_ISREG(sb.st_mode) && sb.st_size > 0) {
+		size = (int64_t)sb.st_size;
+		if ((rc = check_header(path, size, err)) != 0)
+			return rc;
 	}
 	ss = calloc(1, sizeof(*ss));
 	if (!ss)
@@ -997,6 +1259,8 @@ int cman_store_sqlite_open(const char *path, bool create,
 	}
 	sqlite3_busy_timeout(ss->db, 5000);
 	rc = check_schema(ss, create, err);
+	if (!rc && size > 0 && size <= QUICK_CHECK_MAX)
+		rc = quick_check(ss, err);
 	if (rc)
 		goto out;
 	rc = exec(ss, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"

@@ -173,6 +173,8 @@ int cman_time_parse(const char *s, int64_t *out)
 {
 	const char *p;
 	bool all_digits = true;
+	int64_t t = 0;
+	int rc;
 
 	if (!s || !*s)
 		return CMAN_EINVAL;
@@ -184,15 +186,26 @@ int cman_time_parse(const char *s, int64_t *out)
 			all_digits = false;
 			break;
 		}
-	if (all_digits)
-		return parse_epoch(s, out);
-	return parse_iso(s, out);
+	rc = all_digits ? parse_epoch(s, &t) : parse_iso(s, &t);
+	if (rc)
+		return rc;
+	if (!cman_time_valid(t))
+		return CMAN_EINVAL;   /* outside 1970..9999: what the formatter prints */
+	*out = t;
+	return 0;
 }
 
 char *cman_time_format(int64_t t, char *buf)
 {
 	int64_t days = t / 86400, secs = t % 86400, y;
 	unsigned m, d;
+
+	if (!cman_time_valid(t)) {
+		/* not a time of the valid range: the number, which the parser
+		 * refuses as a time (never a date that reads back as another) */
+		snprintf(buf, CMAN_TIME_BUFSZ, "%" PRId64, t);
+		return buf;
+	}
 
 	if (secs < 0) {
 		secs += 86400;

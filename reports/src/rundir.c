@@ -19,8 +19,10 @@
 
 #include "cman/catalog.h"
 #include "cman/fsutil.h"
+#include "cman/limits.h"
 #include "cman/metrics.h"
 #include "cman/runfiles.h"
+#include "cman/time.h"
 
 const char *const cman_ts_names[CMAN_TS_NCOLS] = {
 	"cpus", "cpus_allocated", "unused_cpus", "cost", "unused_cpus_cost",
@@ -402,9 +404,12 @@ static int load_summary(struct cman_rundir *rd, const char *path, json_t **bym,
 	rd->start = int_or(o, "start_time", 0);
 	rd->end = int_or(o, "end_time", 0);
 	rd->step = int_or(o, "step_seconds", 0);
-	if (rd->end <= rd->start || rd->step <= 0) {
+	/* issue 9.6: the ranges a run can have (no overflow in the roll-ups) */
+	if (rd->end <= rd->start || !cman_time_valid(rd->start) || !cman_time_valid(rd->end) ||
+	    rd->step <= 0 || rd->step > CMAN_STEP_MAX) {
 		rc = cman_error_at(err, path, 0, 0,
-				   "expected end_time after start_time and step_seconds > 0");
+				   "expected start_time < end_time within 1970..9999 and "
+				   "step_seconds from 1 to %d", CMAN_STEP_MAX);
 		goto out;
 	}
 	rd->seed = int_or(o, "seed", 0);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/limits.h"
 #include "cman/time.h"
 #include "sim_int.h"
 
@@ -187,6 +188,17 @@ static int fill_now(struct sim_group *g, bool immediate, struct cman_error *err)
 	size_t n = 0, s, pick;
 	int rc = 0;
 
+	/* issue 9.6: bounded work, and no double outside a long below */
+	if (!(g->target >= 0 && g->target <= CMAN_CAPACITY_MAX))
+		return cman_error_set(err, CMAN_EINVAL, "resource group '%s': target capacity %g "
+				      "is out of range, expected a number from 0 to 1e9",
+				      g->cfg->id, g->target);
+	for (size_t k = 0; k < g->n_specs; k++)
+		if (g->target / g->specs[k].weight > CMAN_INSTANCES_MAX)
+			return cman_error_set(err, CMAN_EINVAL, "resource group '%s': target "
+					      "capacity %g needs more than %d instances of weight "
+					      "%g, the limit", g->cfg->id, g->target, CMAN_INSTANCES_MAX,
+					      g->specs[k].weight);
 	if (g->fulfilled >= g->target - 1e-9)
 		return 0;
 	if (g->n_specs > sizeof(stack) / sizeof(stack[0])) {

@@ -15,6 +15,7 @@
 #include "cman/catalog.h"
 #include "cman/config.h"
 #include "cman/runfiles.h"
+#include "cman/limits.h"
 #include "cman/sim/coverage.h"
 #include "cman/time.h"
 
@@ -247,6 +248,7 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 		"mean_seconds", "stdev_seconds", NULL,
 	};
 	const struct cman_node *n;
+	char kp[PATH_MAX_LEN];
 	int rc, v;
 
 	if ((rc = cman_node_check_keys(m, "simulation", keys, err)) != 0)
@@ -260,17 +262,23 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	if ((rc = cman_node_opt_bool(m, "simulation", "refund_outbid", &sc->refund_outbid,
 			   err)) != 0 ||
 	    (rc = cman_node_opt_double(m, "simulation", "discount", &sc->discount, 0, true,
-			     DBL_MAX, "a number > 0", err)) != 0 ||
+			     1e3, "a number > 0 and <= 1000", err)) != 0 ||
 	    (rc = cman_node_opt_double(m, "simulation", "cpus_per_weight",
-			     &sc->cpus_per_weight, 0, true, DBL_MAX,
-			     "a number > 0", err)) != 0 ||
+			     &sc->cpus_per_weight, 0, true, 1e6,
+			     "a number > 0 and <= 1e6", err)) != 0 ||
 	    (rc = cman_node_opt_int64(m, "simulation", "step_seconds", &sc->step_seconds, 1,
 			  "an integer > 0", err)) != 0 ||
 	    (rc = cman_node_opt_bool(m, "simulation", "spot_interruptions",
 			   &sc->spot_interruptions, err)) != 0 ||
 	    (rc = cman_node_opt_double(m, "simulation", "ebs_volume_gb", &sc->ebs_volume_gb,
-			     0, false, DBL_MAX, "a number >= 0", err)) != 0)
+			     0, false, 1e9, "a number >= 0 and <= 1e9", err)) != 0)
 		return rc;
+	if (sc->step_seconds > CMAN_STEP_MAX) {
+		cman_key_path(kp, sizeof(kp), "simulation", "step_seconds");
+		return cman_node_error(cman_node_get(m, "step_seconds"), err,
+				       "%s: %lld is out of range, expected an integer from 1 to %d "
+				       "(366 days)", kp, (long long)sc->step_seconds, CMAN_STEP_MAX);
+	}
 	if ((n = cman_node_get(m, "hourly_instance_types")) && !n->null) {
 		size_t i;
 
@@ -329,11 +337,11 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 		if ((rc = cman_node_check_keys(n, "simulation.join_delay", jd_keys,
 					       err)) != 0 ||
 		    (rc = cman_node_opt_double(n, "simulation.join_delay", "mean_seconds",
-				     &sc->join_delay_mean, 0, false, DBL_MAX,
-				     "a number >= 0", err)) != 0 ||
+				     &sc->join_delay_mean, 0, false, CMAN_SECONDS_MAX,
+				     "a number >= 0 and <= 31622400 (seconds: 366 days)", err)) != 0 ||
 		    (rc = cman_node_opt_double(n, "simulation.join_delay", "stdev_seconds",
-				     &sc->join_delay_stdev, 0, false, DBL_MAX,
-				     "a number >= 0", err)) != 0)
+				     &sc->join_delay_stdev, 0, false, CMAN_SECONDS_MAX,
+				     "a number >= 0 and <= 31622400 (seconds: 366 days)", err)) != 0)
 			return rc;
 	}
 	return 0;
@@ -384,9 +392,10 @@ static int parse_launch_spec(const struct cman_node *m, const char *path,
 	ls->spot_price = -1;
 	ls->weight = 1;
 	if ((rc = cman_node_opt_double(m, path, "SpotPrice", &ls->spot_price, 0, true,
-			     DBL_MAX, "a price > 0", err)) != 0 ||
-	    (rc = cman_node_opt_double(m, path, "WeightedCapacity", &ls->weight, 0, true,
-			     DBL_MAX, "a number > 0", err)) != 0)
+			     CMAN_PRICE_MAX, "a price > 0 and <= 10000", err)) != 0 ||
+	    (rc = cman_node_opt_double(m, path, "WeightedCapacity", &ls->weight,
+			     CMAN_WEIGHT_MIN, false, CMAN_WEIGHT_MAX, "a number > 0, from 0.001 to 1e6",
+			     err)) != 0)
 		return rc;
 	if (ls->spot_price < 0) {
 		if (g->spot_price < 0)
@@ -421,9 +430,9 @@ static int parse_spot_fleet(const struct cman_node *m, const char *path,
 		g->strategy = (enum cman_alloc_strategy)v;
 	}
 	if ((rc = cman_node_opt_double(m, path, "SpotPrice", &g->spot_price, 0, true,
-			     DBL_MAX, "a price > 0", err)) != 0 ||
+			     CMAN_PRICE_MAX, "a price > 0 and <= 10000", err)) != 0 ||
 	    (rc = cman_node_opt_double(m, path, "TargetCapacity", &g->target_capacity, 0,
-			     false, DBL_MAX, "a number >= 0", err)) != 0)
+			     false, CMAN_CAPACITY_MAX, "a number >= 0 and <= 1e9", err)) != 0)
 		return rc;
 	if (!(n = cman_node_get(m, "LaunchSpecifications")))
 		return missing(m, path, "LaunchSpecifications", err);
@@ -473,14 +482,15 @@ static int parse_asg(const struct cman_node *m, const char *path,
 	if (!cman_node_get(m, "MaxSize"))
 		return missing(m, path, "MaxSize", err);
 	g->min_size = 0;
-	if ((rc = cman_node_opt_double(m, path, "MinSize", &g->min_size, 0, false, DBL_MAX,
-			     "a number >= 0", err)) != 0 ||
-	    (rc = cman_node_opt_double(m, path, "MaxSize", &g->max_size, 0, false, DBL_MAX,
-			     "a number >= 0", err)) != 0 ||
+	if ((rc = cman_node_opt_double(m, path, "MinSize", &g->min_size, 0, false,
+			     CMAN_CAPACITY_MAX, "a number >= 0 and <= 1e9", err)) != 0 ||
+	    (rc = cman_node_opt_double(m, path, "MaxSize", &g->max_size, 0, false,
+			     CMAN_CAPACITY_MAX, "a number >= 0 and <= 1e9", err)) != 0 ||
 	    (rc = cman_node_opt_double(m, path, "DesiredCapacity", &g->target_capacity, 0,
-			     false, DBL_MAX, "a number >= 0", err)) != 0 ||
-	    (rc = cman_node_opt_double(m, path, "WeightedCapacity", &weight, 0, true,
-			     DBL_MAX, "a number > 0", err)) != 0)
+			     false, CMAN_CAPACITY_MAX, "a number >= 0 and <= 1e9", err)) != 0 ||
+	    (rc = cman_node_opt_double(m, path, "WeightedCapacity", &weight,
+			     CMAN_WEIGHT_MIN, false, CMAN_WEIGHT_MAX, "a number > 0, from 0.001 to 1e6",
+			     err)) != 0)
 		return rc;
 	if (g->min_size > g->max_size) {
 		n = cman_node_get(m, "MinSize");
@@ -806,7 +816,7 @@ static int parse_root(const struct cman_node *root, struct cman_scenario *sc,
 	if (cman_node_get(root, "initial_target_capacity")) {
 		if ((rc = cman_node_opt_double(root, "", "initial_target_capacity",
 				     &sc->initial_target_capacity, 0, false,
-				     DBL_MAX, "a number >= 0", err)) != 0)
+				     CMAN_CAPACITY_MAX, "a number >= 0 and <= 1e9", err)) != 0)
 			return rc;
 		sc->has_initial_target = true;
 	}

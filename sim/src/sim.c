@@ -15,6 +15,7 @@
 
 #include "cman/autoscaler.h"
 #include "cman/import.h"
+#include "cman/limits.h"
 #include "cman/pool.h"
 #include "cman/reports/progress.h"
 #include "cman/rng.h"
@@ -702,6 +703,7 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 {
 	char where[CMAN_KEY_MAX + 1200];
 	bool immediate = !sim->first_capacity_done;
+	double count;
 	size_t i;
 	int rc = 0;
 
@@ -734,7 +736,16 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 					      "%s: market <%s, %s>: capacity %g is not a "
 					      "non-negative number", feed_where(sim, f, where, sizeof(where)),
 					      mv->instance_type, mv->az, mv->value);
-		sim->want[mi] += (int64_t)floor(mv->value / sim->markets[mi].weight);
+		/* issue 9.6: bounded before the conversion (1e308 is not a long) */
+		count = floor(mv->value / sim->markets[mi].weight);
+		if (count + (double)sim->want[mi] > CMAN_INSTANCES_MAX)
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: market <%s, %s>: capacity %g means %.0f "
+					      "instances, expected at most %d per market",
+					      feed_where(sim, f, where, sizeof(where)),
+					      mv->instance_type, mv->az, mv->value,
+					      count + (double)sim->want[mi], CMAN_INSTANCES_MAX);
+		sim->want[mi] += (int64_t)count;
 	}
 	for (i = 0; i < sim->n_markets && !rc; i++)
 		rc = set_market_count(sim, (uint32_t)i, sim->want[i], immediate, err);
@@ -751,9 +762,9 @@ static int apply_price(struct cman_sim *sim, const struct feed *f,
 	char where[CMAN_KEY_MAX + 1200];
 	int rc;
 
-	if (!(f->s.value >= 0) || !isfinite(f->s.value) || f->s.is_map)
-		return cman_error_set(err, CMAN_EINVAL, "%s: expected a non-negative price",
-				      feed_where(sim, f, where, sizeof(where)));
+	if (!(f->s.value >= 0) || !(f->s.value <= CMAN_PRICE_MAX) || f->s.is_map)
+		return cman_error_set(err, CMAN_EINVAL, "%s: expected a price from 0 to %g $/h",
+				      feed_where(sim, f, where, sizeof(where)), CMAN_PRICE_MAX);
 	if (!m->has_price && m->uncovered_since != NO_TIME) {
 		rc = warn_uncovered(sim, m, sim->now);
 		if (rc)
@@ -779,10 +790,10 @@ static int apply_feed(struct cman_sim *sim, const struct feed *f,
 		return apply_price(sim, f, err);
 	case FEED_ALLOCATED:
 	case FEED_TARGET:
-		if (f->s.is_map || !isfinite(f->s.value) || f->s.value < 0)
+		if (f->s.is_map || !(f->s.value >= 0) || !(f->s.value <= CMAN_VALUE_MAX))
 			return cman_error_set(err, CMAN_EINVAL,
-					      "%s: expected a non-negative number",
-					      feed_where(sim, f, where, sizeof(where)));
+					      "%s: expected a number from 0 to %g",
+					      feed_where(sim, f, where, sizeof(where)), CMAN_VALUE_MAX);
 		if (f->kind == FEED_ALLOCATED) {
 			sim->allocated_res[f->market] = f->s.value;
 			sim->allocated = sim->allocated_res[CMAN_RES_CPUS];

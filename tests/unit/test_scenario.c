@@ -456,7 +456,7 @@ static void test_bad(void **state)
 		{ "name: t\ncluster: c\npool: p\nstart_time: 100\nend_time: 100\nmetrics: [{csv: m}]\n",
 		  ":5:11: ", "end_time: 1970-01-01T00:01:40Z is not after start_time 1970-01-01T00:01:40Z" },
 		{ "name: t\ncluster: c\npool: p\nstart_time: 2017-02-30T00:00:00Z\nend_time: 1\nmetrics: [{csv: m}]\n",
-		  ":4:13: ", "start_time: expected an ISO-8601 timestamp (2017-12-01T08:00:00Z) or integer epoch seconds, got '2017-02-30T00:00:00Z'" },
+		  ":4:13: ", "start_time: expected an ISO-8601 timestamp (2017-12-01T08:00:00Z) or integer epoch seconds, from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z, got '2017-02-30T00:00:00Z'" },
 		{ "name: t\ncluster: c\npool: p\nstart_time: 0\nend_time: soon\nmetrics: [{csv: m}]\n",
 		  ":5:11: ", "end_time: expected an ISO-8601 timestamp" },
 		{ BASE "simulation: {billing: monthly}\n", ":8:23: ",

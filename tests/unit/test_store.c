@@ -836,7 +836,8 @@ static void test_random_backends_agree(void **state)
 
 		x->series = (int)(rnd() % NSERIES);
 		/* mostly ascending, with repeats and some out-of-order times */
-		x->t = (int64_t)(i / 3) + (rnd() % 4 == 0 ? -(int64_t)(rnd() % 300) : 0);
+		/* (from t = 700 on: SQLite stores refuse times before 1970) */
+		x->t = 1000 + (int64_t)(i / 3) + (rnd() % 4 == 0 ? -(int64_t)(rnd() % 300) : 0);
 		x->is_map = rnd() % 3 == 0;
 		x->value = (double)(int64_t)(rnd() % 2001 - 1000) / 8;
 		x->n = 0;
@@ -882,7 +883,7 @@ static void test_random_backends_agree(void **state)
 	assert_int_equal(cman_store_commit(st[1], &err), 0);
 	for (int q = 0; q < 400; q++) {
 		int series = (int)(rnd() % NSERIES);
-		int64_t t0 = (int64_t)(rnd() % 1200) - 200, t1 = t0 + (int64_t)(rnd() % 400) - 20;
+		int64_t t0 = 1000 + (int64_t)(rnd() % 1200) - 200, t1 = t0 + (int64_t)(rnd() % 400) - 20;
 		unsigned flags = rnd() % 2 ? CMAN_CURSOR_WITH_PRIOR : 0;
 
 		if (q == 0) {

@@ -103,7 +103,12 @@ int cman_store_latest(struct cman_store *st, enum cman_metric_kind kind,
  * the database at path.  Opening a file that is not a clusterman metrics
  * database fails with CMAN_EINVAL naming it ("FILE: not a clusterman
  * metrics database"); a missing file without create is CMAN_EINVAL "FILE:
- * no such metrics database".  The store's name is path.  begin/commit wrap
+ * no such metrics database".  A damaged file is CMAN_EINVAL "FILE: corrupt
+ * metrics database (...)": checked on open (header, file size against the
+ * page count, the tables' definitions, PRAGMA quick_check up to 256 MiB)
+ * and row by row while reading (integer t and seq, a finite value, a valid
+ * time, rows in time order), the message naming the row (table, kind, key,
+ * t, seq).  The store's name is path.  begin/commit wrap
  * an SQLite transaction (bulk writes belong in one); rollback discards the
  * writes since begin.  Reads outside begin/commit share one SQLite read
  * transaction that stays open until the next write, begin or free (so a

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# Issue 9.4: a damaged SQLite metrics store is an input error (exit 2, one
+# message naming the file and, for a bad row, the row), never an assertion
+# or a run that exits 0, for both `run` (sqlite: source) and `import` (an
+# SQLite file imported, and a damaged --db store).
+source "$(dirname "$0")/lib/common.bash"
+
+GOOD="$WORK/good.sqlite"
+"$CMAN_SIM" import "$DATA/worked_example.csv" --db "$GOOD" > /dev/null
+
+cat > "$WORK/s.yaml" <<EOS
+name: corrupt
+cluster: test
+pool: default
+start_time: 2017-12-01T00:00:00Z
+end_time: 2017-12-01T02:00:00Z
+metrics:
+  - sqlite: $WORK/bad.sqlite
+EOS
+
+# expect_bad NAME PATTERN: the store $WORK/bad.sqlite is refused by run,
+# by import (as a source) and by import (as the --db store).
+expect_bad() {
+	local name=$1 pattern=$2 status
+	status=0
+	rm -rf "$WORK/out"
+	"$CMAN_SIM" run "$WORK/s.yaml" -q -o "$WORK/out" 2> "$WORK/err" || status=$?
+	if [ "$status" -ne 2 ]; then fail "$name: run: exit status $status, expected 2"; cat "$WORK/err" >&2
+	elif [ "$(wc -l < "$WORK/err")" -ne 1 ] || ! grep -Eq -- "bad\.sqlite: .*$pattern" "$WORK/err"; then
+		fail "$name: run: message does not match /$pattern/"; cat "$WORK/err" >&2
+	elif [ -e "$WORK/out/summary.json" ]; then fail "$name: run: summary.json written"
+	else pass; fi
+	status=0
+	rm -f "$WORK/new.sqlite"
+	"$CMAN_SIM" import "$WORK/bad.sqlite" --db "$WORK/new.sqlite" > /dev/null 2> "$WORK/err" || status=$?
+	if [ "$status" -ne 2 ]; then fail "$name: import source: exit status $status, expected 2"; cat "$WORK/err" >&2
+	elif ! grep -Eq -- "bad\.sqlite: .*$pattern" "$WORK/err"; then
+		fail "$name: import source: message does not match /$pattern/"; cat "$WORK/err" >&2
+	else pass; fi
+}
+
+# expect_bad_db NAME PATTERN: $WORK/bad.sqlite refused as import's --db
+expect_bad_db() {
+	local name=$1 pattern=$2 status=0
+	cp "$WORK/bad.sqlite" "$WORK/db.sqlite"
+	"$CMAN_SIM" import "$DATA/worked_example.csv" --db "$WORK/db.sqlite" > /dev/null 2> "$WORK/err" || status=$?
+	if [ "$status" -ne 2 ]; then fail "$name: import --db: exit status $status, expected 2"; cat "$WORK/err" >&2
+	elif ! grep -Eq -- "db\.sqlite: .*$pattern" "$WORK/err"; then
+		fail "$name: import --db: message does not match /$pattern/"; cat "$WORK/err" >&2
+	else pass; fi
+}
+
+# the good store runs
+status=0
+cp "$GOOD" "$WORK/bad.sqlite"
+"$CMAN_SIM" run "$WORK/s.yaml" -q -o "$WORK/ok" || status=$?
+check "an intact store runs" test "$status" -eq 0
+
+size=$(stat -c %s "$GOOD")
+page=$(python3 -c 'import sys; h=open(sys.argv[1],"rb").read(100); p=int.from_bytes(h[16:18],"big"); print(65536 if p==1 else p)' "$GOOD")
+
+# --- truncated -------------------------------------------------------------
+head -c $((size - 100)) "$GOOD" > "$WORK/bad.sqlite"
+expect_bad "truncated mid-page" "corrupt metrics database.*whole number of $page-byte pages"
+expect_bad_db "truncated mid-page" "corrupt metrics database"
+head -c $((size - page)) "$GOOD" > "$WORK/bad.sqlite"
+expect_bad "truncated at a page boundary" "corrupt metrics database.*the header says"
+head -c 50 "$GOOD" > "$WORK/bad.sqlite"
+expect_bad "truncated header" "too short for an SQLite header"
+
+# --- garbage pages (every page after the first) --------------------------------
+python3 - "$GOOD" "$WORK/bad.sqlite" "$page" <<'PY'
+import random, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+page = int(sys.argv[3])
+rnd = random.Random(9)
+for i in range(page, len(data)):
+    data[i] = rnd.randrange(256)
+open(sys.argv[2], "wb").write(bytes(data))
+PY
+expect_bad "garbage pages" "(corrupt|not a clusterman) metrics database"
+expect_bad_db "garbage pages" "(corrupt|not a clusterman) metrics database"
+
+# --- a foreign table layout -----------------------------------------------------
+cp "$GOOD" "$WORK/bad.sqlite"
+python3 - "$WORK/bad.sqlite" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.executescript("DROP TABLE market_samples; CREATE TABLE market_samples(x);")
+db.commit()
+PY
+expect_bad "a table replaced" "table market_samples is missing or differs"
+
+# --- impossible rows (SQLite's type affinity lets these in) ----------------------
+# bad_row SQL: the good store with one statement applied
+bad_row() {
+	cp "$GOOD" "$WORK/bad.sqlite"
+	python3 - "$WORK/bad.sqlite" "$1" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute(sys.argv[2])
+db.commit()
+PY
+}
+SP="(SELECT id FROM series WHERE key LIKE 'spot_prices%')"
+bad_row "UPDATE samples SET value = 'cheap' WHERE series_id = $SP AND t = 1512088200"
+expect_bad "a text value" "table samples, metadata key 'spot_prices[^']*', row t=1512088200 seq=0: a value of the wrong type"
+bad_row "UPDATE samples SET value = 9e999 WHERE series_id = $SP AND t = 1512088200"
+expect_bad "an infinite value" "row t=1512088200 seq=0: the value is not a finite number"
+bad_row "UPDATE samples SET t = 'soon' WHERE series_id = $SP AND t = 1512088200"
+expect_bad "a text time" "row t=soon seq=0: a value of the wrong type"
+bad_row "UPDATE samples SET t = 1512088200.5 WHERE series_id = $SP AND t = 1512088200"
+expect_bad "a fractional time" "row t=1512088200.5 seq=0: a value of the wrong type"
+bad_row "UPDATE samples SET is_map = 7 WHERE series_id = $SP AND t = 1512088200"
+expect_bad "is_map 7" "row t=1512088200 seq=0: is_map must be 0 or 1"
+bad_row "UPDATE market_samples SET value = 'x'"
+expect_bad "a text market value" "table market_samples, metadata key 'fulfilled_capacity[^']*', row t=1512086400 seq=0: a value of the wrong type"
+bad_row "UPDATE series SET kind = 9 WHERE key LIKE 'spot_prices%'"
+expect_bad "a series of kind 9" "table series, row id [0-9]+: expected"
+
+# --- rows out of order: two times swapped inside the b-tree page ----------------
+cp "$GOOD" "$WORK/bad.sqlite"
+python3 - "$WORK/bad.sqlite" <<'PY'
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+a, b = struct.pack(">I", 1512086400), struct.pack(">I", 1512088200)
+# the spot price series is the only one with a sample at the second time;
+# SQLite fills a page's cells from its end in insertion order, so the cell
+# right after it holds the same series' first sample: swapping the two times
+# makes the page hand the rows out of time order
+j = data.find(b)
+assert j > 0 and data.find(b, j + 1) < 0
+i = data.find(a, j)
+assert 0 < i - j < 32
+data[i:i + 4], data[j:j + 4] = b, a
+open(sys.argv[1], "wb").write(bytes(data))
+PY
+expect_bad "rows out of order" "row t=1512086400 seq=0: out of order"
+finish
