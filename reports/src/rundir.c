@@ -408,8 +408,8 @@ static int load_summary(struct cman_rundir *rd, const char *path, json_t **bym,
 	if (rd->end <= rd->start || !cman_time_valid(rd->start) || !cman_time_valid(rd->end) ||
 	    rd->step <= 0 || rd->step > CMAN_STEP_MAX) {
 		rc = cman_error_at(err, path, 0, 0,
-				   "expected start_time < end_time within 1970..9999 and "
-				   "step_seconds from 1 to %d", CMAN_STEP_MAX);
+				   "expected end_time after start_time, both within 1970..9999, "
+				   "and step_seconds from 1 to %d", CMAN_STEP_MAX);
 		goto out;
 	}
 	rd->seed = int_or(o, "seed", 0);
