@@ -101,6 +101,8 @@ as() {  # KEY=VALUE... over the defaults
 	for k in "${!d[@]}"; do y=${y//$k/${d[$k]}}; done
 	scenario "$y"
 }
+# a spot fleet needs a recorded spot price for its market
+csv "$(cap 2)" "metadata,\"$SP\",2017-12-01T00:00:00Z,,0.05"
 as; status=0
 "$CMAN_SIM" run "$WORK/s.yaml" -q -o "$WORK/as" 2> "$WORK/err" || status=$?
 check "the autoscaler scenario itself runs (status $status)" test "$status" -eq 0
@@ -122,7 +124,7 @@ expect_error "WeightedCapacity 1e-300" "WeightedCapacity: .*out of range"
 as MAXCAP=inf INIT=4; status=0
 "$CMAN_SIM" run "$WORK/s.yaml" -q -o "$WORK/inf" 2> "$WORK/err" || status=$?
 check "max_capacity inf runs (status $status)" test "$status" -eq 0
-csv "$(cap 2)" "metadata,\"target_capacity|$K\",2017-12-01T00:00:00Z,,1e308"
+csv "$(cap 2)" "metadata,\"$SP\",2017-12-01T00:00:00Z,,0.05" "metadata,\"target_capacity|$K\",2017-12-01T00:00:00Z,,1e308"
 as; sed -i '/^initial_target_capacity/d' "$WORK/s.yaml"
 expect_error "recorded target_capacity 1e308" "resource group '[^']*': target capacity 1e\+308 is out of range"
 finish
