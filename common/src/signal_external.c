@@ -94,6 +94,8 @@ struct ext_signal {
 	unsigned fails;            /* failed evaluations in a row */
 	unsigned skip;             /* evaluations still to skip (backing off) */
 	unsigned pause;            /* the length of the current back-off */
+	bool has_stray;            /* a non-blank byte came after the last answer */
+	unsigned char stray;       /* ... in the same read: drain() reports it */
 };
 
 /* Result of one exchange step. */
@@ -603,6 +605,7 @@ static void drop(struct ext_signal *x)
 		close(x->fd);
 	x->fd = -1;
 	x->fresh = false;
+	x->has_stray = false;
 }
 
 /* One connection attempt: 0 or an errno. */
@@ -818,6 +821,12 @@ static enum xfer drain(struct ext_signal *x, char *why, size_t n)
 {
 	char tmp[256];
 
+	if (x->has_stray) {
+		x->has_stray = false;
+		snprintf(why, n, "unexpected byte 0x%02x from the signal between evaluations",
+			 x->stray);
+		return XF_PROTO;
+	}
 	for (;;) {
 		ssize_t r = recv(x->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
 
@@ -916,6 +925,17 @@ static enum xfer exchange(struct ext_signal *x, json_t **answer, char *why, size
 		}
 		if (end)
 			break;
+	}
+	/* Bytes read together with the answer but after it: blanks are fine,
+	 * anything else is reported at the next evaluation, exactly as if it
+	 * had arrived in a read of its own (drain()). */
+	x->has_stray = false;
+	for (size_t i = end; i < x->in.len; i++) {
+		if (!strchr(" \t\r\n", x->in.p[i]) || !x->in.p[i]) {
+			x->has_stray = true;
+			x->stray = (unsigned char)x->in.p[i];
+			break;
+		}
 	}
 	*answer = json_loadb(x->in.p + 1, end - 1, 0, &jerr);
 	if (!*answer) {

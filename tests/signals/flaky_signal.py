@@ -24,6 +24,7 @@ test can tell which attempt answered.  Options:
                  a simple signal process might (fails if the first length
                  arrives glued to them)
 --chatty         send the byte "x" 20 ms after each answer
+--glued          with --chatty: send the "x" in the same send() as the answer
 --log FILE       as echo_signal.py: every received message, one per line
 --pid-file FILE  as echo_signal.py; with --trailing or --chatty, a line is
                  also appended to FILE.extra after each extra byte is sent,
@@ -55,6 +56,7 @@ def main():
     ap.add_argument("--trailing", action="store_true")
     ap.add_argument("--naive", action="store_true")
     ap.add_argument("--chatty", action="store_true")
+    ap.add_argument("--glued", action="store_true")
     ap.add_argument("--log")
     ap.add_argument("--pid-file")
     args = ap.parse_args()
@@ -104,11 +106,14 @@ def main():
                     conn.send(body[:5])
                     time.sleep(0.05)
                     conn.send(body[5:])
+                elif args.chatty and args.glued:
+                    conn.send(cmansig.ACK + body + b"x")
                 else:
                     conn.send(cmansig.ACK + body)
-                if args.trailing or args.chatty:
+                if args.trailing or (args.chatty and not args.glued):
                     time.sleep(0.02)
                     conn.send(b"\n" if args.trailing else b"x")
+                if args.trailing or args.chatty:
                     if args.pid_file:
                         with open(args.pid_file + ".extra", "a") as f:
                             f.write("sent\n")

@@ -585,6 +585,7 @@ static void test_protocol_errors(void **state)
 	static const char *const split[] = { "--split", NULL };
 	static const char *const trailing[] = { "--trailing", NULL };
 	static const char *const chatty[] = { "--chatty", NULL };
+	static const char *const glued[] = { "--chatty", "--glued", NULL };
 	static const char *const naive[] = { "--naive", NULL };
 	struct cman_request req;
 	struct cman_error err = { 0 };
@@ -627,6 +628,16 @@ static void test_protocol_errors(void **state)
 	fx_start(&f);
 	assert_int_equal(eval(&f, NULL, 0, 1, &req, &err), 0);
 	wait_extra(&f, 1);
+	assert_int_equal(eval(&f, NULL, 0, 2, &req, &err), CMAN_EIO);
+	assert_non_null(strstr(err.msg, "unexpected byte 0x78 from the signal between evaluations"));
+	fx_release(&f);
+
+	/* the same byte arriving in the same read as the answer (as it may on
+	 * a loaded machine): still reported at the next evaluation */
+	fx_init(&f, "flaky_signal.py", NULL, glued);
+	fx_start(&f);
+	assert_int_equal(eval(&f, NULL, 0, 1, &req, &err), 0);
+	assert_true(req.v[CMAN_RES_CPUS] == 1);
 	assert_int_equal(eval(&f, NULL, 0, 2, &req, &err), CMAN_EIO);
 	assert_non_null(strstr(err.msg, "unexpected byte 0x78 from the signal between evaluations"));
 	fx_release(&f);
