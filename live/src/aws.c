@@ -16,7 +16,9 @@
 #include <curl/curl.h>
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define MAX_ANSWER (64u << 20)   /* refuse answers larger than 64 MiB */
 

@@ -15,7 +15,9 @@
 #include "cman/time.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define EC2_VERSION "2016-11-15"
 #define ID_BATCH 500

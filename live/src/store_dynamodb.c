@@ -15,7 +15,9 @@
 #include "cman/grow.h"
 
 /* Messages are cut to their buffers on purpose. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 
 #define TARGET "DynamoDB_20120810."
 #define BATCH 25
