@@ -63,15 +63,9 @@ static void desc_release(struct desc *d)
 static int query(struct cman_aws_sfr *g, struct cman_aws_params *p, xmlDocPtr *doc,
 		 struct cman_aws_fault *f, struct cman_error *err)
 {
-	char *body;
-	size_t len;
-	int rc = cman_aws_query(g->client, "ec2", p, CMAN_AWS_IDEMPOTENT, &body, &len, f, err);
+	int rc = cman_aws_query_xml(g->client, "ec2", p, CMAN_AWS_IDEMPOTENT, doc, f, err);
 
 	cman_aws_params_release(p);
-	if (rc)
-		return rc;
-	rc = cman_xml_parse(body, len, p->action[0] ? p->action : "EC2", doc, err);
-	free(body);
 	return rc;
 }
 

@@ -55,8 +55,6 @@ int cman_spot_price_history(struct cman_aws_client *c, int64_t t0, int64_t t1,
 		struct cman_aws_params p;
 		xmlDocPtr doc = NULL;
 		xmlNodePtr set, item;
-		char *body;
-		size_t len;
 
 		cman_aws_params_init(&p, "DescribeSpotPriceHistory", EC2_VERSION);
 		cman_aws_params_add(&p, "StartTime", cman_time_format(t0, a));
@@ -71,12 +69,8 @@ int cman_spot_price_history(struct cman_aws_client *c, int64_t t0, int64_t t1,
 		cman_aws_params_add(&p, "MaxResults", "1000");
 		if (token[0])
 			cman_aws_params_add(&p, "NextToken", token);
-		rc = cman_aws_query(c, "ec2", &p, CMAN_AWS_IDEMPOTENT, &body, &len, NULL, err);
+		rc = cman_aws_query_xml(c, "ec2", &p, CMAN_AWS_IDEMPOTENT, &doc, NULL, err);
 		cman_aws_params_release(&p);
-		if (rc)
-			return rc;
-		rc = cman_xml_parse(body, len, "DescribeSpotPriceHistory", &doc, err);
-		free(body);
 		if (rc)
 			return rc;
 		set = cman_xml_child(xmlDocGetRootElement(doc), "spotPriceHistorySet");

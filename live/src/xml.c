@@ -50,6 +50,23 @@ int cman_xml_parse(const char *body, size_t len, const char *what,
 	return 0;
 }
 
+int cman_aws_query_xml(struct cman_aws_client *c, const char *svc,
+		       const struct cman_aws_params *p, unsigned flags, xmlDocPtr *out,
+		       struct cman_aws_fault *fault, struct cman_error *err)
+{
+	char *body;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	rc = cman_aws_query(c, svc, p, flags, &body, &len, fault, err);
+	if (rc)
+		return rc;
+	rc = cman_xml_parse(body, len, p->action[0] ? p->action : svc, out, err);
+	free(body);
+	return rc;
+}
+
 static int named(xmlNodePtr n, const char *name)
 {
 	return n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;

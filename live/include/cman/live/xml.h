@@ -14,11 +14,19 @@
 #include <libxml/tree.h>
 
 #include "cman/err.h"
+#include "cman/live/aws.h"
 
 /* Parse len bytes; on failure CMAN_ETRANSIENT with "<what>: malformed XML
  * answer (line L: reason)".  Caller frees *out with xmlFreeDoc(). */
 int cman_xml_parse(const char *body, size_t len, const char *what,
 		   xmlDocPtr *out, struct cman_error *err);
+
+/* A Query API call (cman_aws_query()) whose answer is parsed here; the
+ * answer is named by the call's action in messages.  Caller frees *out
+ * with xmlFreeDoc().  p is not released. */
+int cman_aws_query_xml(struct cman_aws_client *c, const char *svc,
+		       const struct cman_aws_params *p, unsigned flags, xmlDocPtr *out,
+		       struct cman_aws_fault *fault, struct cman_error *err);
 
 /* First element child of parent named name, or NULL (parent may be NULL). */
 xmlNodePtr cman_xml_child(xmlNodePtr parent, const char *name);
