@@ -179,6 +179,75 @@ fail:
 	return NULL;
 }
 
+/* A node at at's position, or in file "" without one (at NULL). */
+static struct cman_node *node_at(enum cman_node_type type, const char *text,
+				 const struct cman_node *at)
+{
+	const char *f = at ? at->file : fname_new("");
+	struct cman_node *n;
+
+	if (!f)
+		return NULL;
+	if (type == CMAN_NODE_SCALAR)
+		n = scalar_new(text, strlen(text), f, at ? at->line : 0, at ? at->col : 0);
+	else
+		n = node_new(type, f, at ? at->line : 0, at ? at->col : 0);
+	if (!at)
+		fname_unref(f);
+	return n;
+}
+
+struct cman_node *cman_node_new(enum cman_node_type type, const struct cman_node *at)
+{
+	return node_at(type, "", at);
+}
+
+struct cman_node *cman_node_new_scalar(const char *text, const struct cman_node *at)
+{
+	return node_at(CMAN_NODE_SCALAR, text, at);
+}
+
+int cman_node_map_set(struct cman_node *map, const char *key, struct cman_node *value)
+{
+	struct cman_node *k;
+	size_t i;
+
+	if (!value)
+		return CMAN_ENOMEM;
+	if (!map || map->type != CMAN_NODE_MAP) {
+		cman_node_free(value);
+		return CMAN_EINVAL;
+	}
+	for (i = 0; i < map->n; i++) {
+		if (!strcmp(map->keys[i]->scalar, key)) {
+			cman_node_free(map->items[i]);
+			map->items[i] = value;
+			return 0;
+		}
+	}
+	if (!(k = cman_node_new_scalar(key, value)) || node_append(map, k, value) != 0) {
+		cman_node_free(k);
+		cman_node_free(value);
+		return CMAN_ENOMEM;
+	}
+	return 0;
+}
+
+int cman_node_seq_append(struct cman_node *seq, struct cman_node *value)
+{
+	if (!value)
+		return CMAN_ENOMEM;
+	if (!seq || seq->type != CMAN_NODE_SEQ) {
+		cman_node_free(value);
+		return CMAN_EINVAL;
+	}
+	if (node_append(seq, NULL, value) != 0) {
+		cman_node_free(value);
+		return CMAN_ENOMEM;
+	}
+	return 0;
+}
+
 static void strip_positions(struct cman_node *n)
 {
 	size_t i;

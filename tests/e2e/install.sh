@@ -10,6 +10,7 @@ P="$WORK/prefix"
 
 cmake --install "$CMAN_BUILD" --prefix "$P" > "$WORK/install.log"
 check "program installed" test -x "$P/bin/clusterman-sim"
+check "clusterman-live installed" test -x "$P/bin/clusterman-live"
 check "man page installed" test -s "$P/share/man/man1/clusterman-sim.1"
 check "man page has the version" grep -q "^\.TH CLUSTERMAN-SIM 1 .*\"clusterman $CMAN_VERSION\"" "$P/share/man/man1/clusterman-sim.1"
 check "README installed" test -s "$P/share/doc/clusterman/README.md"
@@ -18,6 +19,7 @@ check "example data installed" test -s "$P/share/doc/clusterman/examples/scenari
 check "benchmark program not installed" test ! -e "$P/bin/cman-bench-queue"
 
 check "--version" test "$("$P/bin/clusterman-sim" --version)" = "clusterman-sim $CMAN_VERSION"
+check "clusterman-live --version" test "$("$P/bin/clusterman-live" --version)" = "clusterman-live $CMAN_VERSION"
 check "cman-bench-queue --version" test "$("$CMAN_BUILD/cman-bench-queue" --version)" = "cman-bench-queue $CMAN_VERSION"
 grep -q "^project(clusterman VERSION $CMAN_VERSION " "$CMAN_SRC/CMakeLists.txt" && pass || fail "version is CMakeLists.txt's"
 

@@ -60,6 +60,25 @@ void cman_node_free(struct cman_node *node);
 /* Deep copy of a node (positions kept).  Caller frees; NULL on ENOMEM. */
 struct cman_node *cman_node_copy(const struct cman_node *node);
 
+/*
+ * A new empty MAP or SEQ node, or a SCALAR holding text, at the position
+ * (file, line, column) of at (at NULL: file "", no position).  Caller frees;
+ * NULL on ENOMEM.
+ */
+struct cman_node *cman_node_new(enum cman_node_type type, const struct cman_node *at);
+struct cman_node *cman_node_new_scalar(const char *text, const struct cman_node *at);
+
+/*
+ * Set key in a MAP node to value, taking ownership of value (also on
+ * failure, when it is freed): an existing key's old value is freed and
+ * replaced in place, else the pair is appended (its key at value's
+ * position).  CMAN_EINVAL when map is not a map, CMAN_ENOMEM.
+ */
+int cman_node_map_set(struct cman_node *map, const char *key, struct cman_node *value);
+
+/* Append value to a SEQ node, taking ownership (freed on failure). */
+int cman_node_seq_append(struct cman_node *seq, struct cman_node *value);
+
 /* Value of key in a MAP node (NULL when absent or node is not a map). */
 struct cman_node *cman_node_get(const struct cman_node *map, const char *key);
 

@@ -82,6 +82,53 @@ int cman_pool_config_parse(const struct cman_node *node, const char *path,
 			   struct cman_pool_config *cfg, struct cman_error *err);
 
 /*
+ * The two shapes a pool configuration is written in.  SCENARIO is the
+ * simulator's pool_config (above).  CLUSTERMAN is a Clusterman pool file
+ * (`<pool>.<scheduler>`, LIVE-SPEC.md 2.3), read by the same code with
+ * Clusterman's differences:
+ * - the top-level keys are not checked here (the pool file has others:
+ *   resource_groups, draining_enabled, ...; cman/poolfile.h checks them);
+ * - autoscaling also takes orphan_instance_uptime_threshold_seconds (there,
+ *   not in scaling_limits) and killable_nodes_prioritizing_v2 (a bool,
+ *   Kubernetes only, read and not used);
+ * - scaling_limits min_capacity, max_capacity, max_weight_to_add and
+ *   max_weight_to_remove are required; an absent max_tasks_to_kill is 0;
+ *   max_tasks_to_kill may be the string 'inf' (quoted or not);
+ * - autoscale_signal keys are name, namespace, branch_or_tag,
+ *   period_minutes, required_metrics (each may add regex: false),
+ *   parameters (a list of one-key mappings merged in order, or a mapping)
+ *   and internal.  A signal is external unless internal: true (then name
+ *   is one of the simulator's built-in signals); namespace defaults to the
+ *   pool's name.  regex: true is refused (not supported).
+ * - setpoint, target_capacity_margin and excluded_resources default to
+ *   the service file's values (opts).
+ */
+enum cman_pool_flavor { CMAN_POOL_SCENARIO, CMAN_POOL_CLUSTERMAN };
+
+struct cman_pool_parse_opts {
+	enum cman_pool_flavor flavor;
+	const char *pool;                 /* CLUSTERMAN: default namespace */
+	/* CLUSTERMAN: the service file's autoscaling defaults */
+	double setpoint, target_capacity_margin;
+	bool excluded[CMAN_RES_COUNT];
+};
+
+/* cman_pool_config_parse() in either shape (opts NULL: SCENARIO). */
+int cman_pool_config_parse_opts(const struct cman_node *node, const char *path,
+				const struct cman_pool_parse_opts *opts,
+				struct cman_pool_config *cfg, struct cman_error *err);
+
+/*
+ * An autoscale_signal mapping alone, in either shape (the service file's
+ * default signal: CLUSTERMAN).  On failure *sig is released.  Release with
+ * cman_signal_config_release().
+ */
+int cman_signal_config_parse(const struct cman_node *node, const char *path,
+			     const struct cman_pool_parse_opts *opts,
+			     struct cman_signal_config *sig, struct cman_error *err);
+void cman_signal_config_release(struct cman_signal_config *sig);
+
+/*
  * Defaults without a file: setpoint 0.7, margin 0.1, nothing excluded,
  * offset 0, scale-down never prevented (loss threshold 0), min_capacity 0,
  * max_capacity / max_weight_to_add / max_weight_to_remove /

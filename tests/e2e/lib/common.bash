@@ -1,5 +1,5 @@
 # Shared helpers of the end-to-end tests (sourced).
-# Environment from CTest: CMAN_SIM (the binary), CMAN_SRC (source tree),
+# Environment from CTest: CMAN_SIM and CMAN_LIVE (the binaries), CMAN_SRC (source tree),
 # CMAN_SANITIZE (1 in the ASan+UBSan build), CMAN_BUILD (the build tree),
 # CMAN_MPI (1 in an MPI build); CTest puts the real python3 first on PATH.
 # Temporary files go under $TMPDIR (default /tmp).
