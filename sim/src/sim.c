@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_randist.h>
 
@@ -1028,6 +1029,111 @@ static int generate_source(struct cman_sim *sim, const char *path, struct cman_s
 	return rc;
 }
 
+/* ---- the cache of loaded metrics files (issue 12.4) ------------------------ */
+
+struct cache_entry {
+	enum cman_source_type type;
+	char *path;
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+	struct cman_store *st;
+	bool stale;     /* the file changed since: kept for the sims using it */
+};
+
+struct cman_sim_cache {
+	struct cache_entry *e;
+	size_t n, cap;
+	size_t loads;
+};
+
+struct cman_sim_cache *cman_sim_cache_new(void)
+{
+	return calloc(1, sizeof(struct cman_sim_cache));
+}
+
+void cman_sim_cache_free(struct cman_sim_cache *cache)
+{
+	size_t i;
+
+	if (!cache)
+		return;
+	for (i = 0; i < cache->n; i++) {
+		free(cache->e[i].path);
+		cman_store_free(cache->e[i].st);
+	}
+	free(cache->e);
+	free(cache);
+}
+
+size_t cman_sim_cache_loads(const struct cman_sim_cache *cache)
+{
+	return cache ? cache->loads : 0;
+}
+
+static bool same_file(const struct cache_entry *e, const struct stat *sb)
+{
+	return e->dev == sb->st_dev && e->ino == sb->st_ino && e->size == sb->st_size &&
+	       e->mtime.tv_sec == sb->st_mtim.tv_sec && e->mtime.tv_nsec == sb->st_mtim.tv_nsec;
+}
+
+/* The cached store of src when its file did not change, else NULL (an entry
+ * of a file changed since is marked stale); *sb receives the file's status
+ * (*ok false: no status, nothing is cached). */
+static struct cman_store *cache_find(struct cman_sim_cache *cache,
+				     const struct cman_metrics_source *src, struct stat *sb,
+				     bool *ok)
+{
+	size_t i;
+
+	*ok = stat(src->path, sb) == 0;
+	for (i = 0; i < cache->n; i++) {
+		struct cache_entry *e = &cache->e[i];
+
+		if (e->stale || e->type != src->type || strcmp(e->path, src->path))
+			continue;
+		if (*ok && same_file(e, sb))
+			return e->st;
+		/* changed since: load it again (sims still alive may use the
+		 * old store: it stays until the cache is freed) */
+		e->stale = true;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* Keep st for the next runs; false when it could not be kept (the caller
+ * still owns st). */
+static bool cache_put(struct cman_sim_cache *cache, const struct cman_metrics_source *src,
+		      const struct stat *sb, struct cman_store *st)
+{
+	struct cache_entry *e;
+
+	if (cache->n == cache->cap) {
+		size_t cap = cache->cap ? 2 * cache->cap : 4;
+		struct cache_entry *ne = realloc(cache->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return false;
+		cache->e = ne;
+		cache->cap = cap;
+	}
+	e = &cache->e[cache->n];
+	e->path = strdup(src->path);
+	if (!e->path)
+		return false;
+	e->type = src->type;
+	e->dev = sb->st_dev;
+	e->ino = sb->st_ino;
+	e->size = sb->st_size;
+	e->mtime = sb->st_mtim;
+	e->st = st;
+	e->stale = false;
+	cache->n++;
+	return true;
+}
+
 static int load_sources(struct cman_sim *sim, struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
@@ -1035,12 +1141,27 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 	int rc = 0;
 
 	sim->stores = calloc(sc->n_sources ? sc->n_sources : 1, sizeof(*sim->stores));
-	if (!sim->stores)
+	sim->store_cached = calloc(sc->n_sources ? sc->n_sources : 1, sizeof(bool));
+	if (!sim->stores || !sim->store_cached)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	for (i = 0; i < sc->n_sources && !rc; i++) {
 		const struct cman_metrics_source *src = &sc->sources[i];
 		struct cman_store *st = NULL;
+		bool cacheable = sim->cache && (src->type == CMAN_SRC_CLUSTERMAN_JSON ||
+						src->type == CMAN_SRC_CSV);
+		bool stat_ok = false;
+		struct stat sb;
 
+		if (cacheable) {
+			st = cache_find(sim->cache, src, &sb, &stat_ok);
+			if (st) {
+				sim->store_cached[sim->n_stores] = true;
+				sim->stores[sim->n_stores++] = st;
+				if (sim->log)
+					fprintf(sim->log, "loaded %s\n", src->path);
+				continue;
+			}
+		}
 		if (src->type == CMAN_SRC_SQLITE) {
 			rc = cman_store_sqlite_open(src->path, false, &st, err);
 		} else if (src->type == CMAN_SRC_STORE_URI) {
@@ -1058,8 +1179,13 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 					rc = cman_import_csv(src->path, st, sim->cat, NULL, err);
 			}
 		}
-		if (st)
+		if (cacheable)
+			sim->cache->loads++;
+		if (st) {
+			if (!rc && cacheable && stat_ok && cache_put(sim->cache, src, &sb, st))
+				sim->store_cached[sim->n_stores] = true;
 			sim->stores[sim->n_stores++] = st;
+		}
 		if (sim->log && !rc)
 			fprintf(sim->log, "loaded %s\n", src->path);
 	}
@@ -1297,6 +1423,13 @@ static int autoscale(struct cman_sim *sim, struct cman_error *err)
 int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		 struct cman_sim **out, struct cman_error *err)
 {
+	return cman_sim_new_cached(sc, log, NULL, out, err);
+}
+
+int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
+			struct cman_sim_cache *cache, struct cman_sim **out,
+			struct cman_error *err)
+{
 	struct cman_sim *sim = calloc(1, sizeof(*sim));
 	int rc;
 
@@ -1304,6 +1437,7 @@ int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 	if (!sim)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	sim->sc = sc;
+	sim->cache = cache;
 	sim->log = log;
 	sim->autoscaling = sc->has_pool_config;
 	cman_queue_init(&sim->q);
@@ -1727,8 +1861,10 @@ void cman_sim_free(struct cman_sim *sim)
 		cman_cursor_close(sim->feeds[i].cur);
 	free(sim->feeds);
 	for (i = 0; i < sim->n_stores; i++)
-		cman_store_free(sim->stores[i]);
+		if (!sim->store_cached[i])
+			cman_store_free(sim->stores[i]);
 	free(sim->stores);
+	free(sim->store_cached);
 	for (i = 0; i < sim->n_markets; i++) {
 		free(sim->markets[i].fifo);
 		free(sim->markets[i].h_instances);

@@ -193,7 +193,9 @@ struct cman_sim {
 	FILE *log;
 	char run_id[17];            /* set by cman_sim_write_outputs() */
 	struct cman_store **stores;
+	bool *store_cached;          /* stores[i] belongs to the cache */
 	size_t n_stores;
+	struct cman_sim_cache *cache;   /* NULL: no cache */
 	struct feed *feeds;
 	size_t n_feeds, cap_feeds;
 

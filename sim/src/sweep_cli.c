@@ -88,6 +88,9 @@ struct sweep {
 	/* progress */
 	bool tty, quiet;
 	double t0, t_drawn;
+	/* the metrics files loaded by this process's runs (each worker has
+	 * its own, made by its first run) */
+	struct cman_sim_cache *cache;
 };
 
 static volatile sig_atomic_t n_signals;
@@ -157,7 +160,9 @@ static int run_one(struct sweep *sw, size_t point, size_t replica, struct cman_s
 	rc = load_point(sw, point, seedset, &sc, err);
 	if (rc)
 		return rc;
-	rc = cman_sim_new(&sc, NULL, &sim, err);
+	if (!sw->cache)
+		sw->cache = cman_sim_cache_new();   /* NULL: every run loads its files */
+	rc = cman_sim_new_cached(&sc, NULL, sw->cache, &sim, err);
 #ifdef CMAN_SIM_HAVE_TOTALS_ONLY
 	/* no decision log: half of an autoscaler run's time, and unused here */
 	if (!rc)
@@ -921,6 +926,7 @@ out:
 	if (loaded)
 		cman_scenario_release(&sc);
 	cman_sweep_grid_release(&sw.grid);
+	cman_sim_cache_free(sw.cache);
 	free(sw.sets);
 	return status;
 }

@@ -62,6 +62,32 @@ struct cman_sim_totals {
 int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		 struct cman_sim **out, struct cman_error *err);
 
+/*
+ * Metrics files kept loaded across the runs of one process (issue 12.4): a
+ * sweep worker runs the same scenario hundreds of times, and parsing its
+ * Clusterman JSON or CSV metrics was half of each run.  With a cache, the
+ * first run of a file loads it into a memory store owned by the cache; the
+ * later runs share that store (runs only read it).  A file is reused while
+ * its path, device, inode, size and modification time are the same;
+ * otherwise it is loaded again.  Sources made from the scenario itself
+ * (generate specs, which depend on the seed) and streamed sources (SQLite,
+ * store URIs) are never cached.  Not thread-safe: one cache per process or
+ * thread.  The cache must outlive every sim given it.
+ */
+struct cman_sim_cache;
+
+/* An empty cache; NULL when out of memory. */
+struct cman_sim_cache *cman_sim_cache_new(void);
+/* Free the cache and its stores (NULL is fine). */
+void cman_sim_cache_free(struct cman_sim_cache *cache);
+/* How many times a sim given the cache parsed a file (loaded, not reused). */
+size_t cman_sim_cache_loads(const struct cman_sim_cache *cache);
+
+/* cman_sim_new taking the files it loads from cache (NULL: no cache). */
+int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
+			struct cman_sim_cache *cache, struct cman_sim **out,
+			struct cman_error *err);
+
 /* Run the simulation to its end. */
 int cman_sim_run(struct cman_sim *sim, struct cman_error *err);
 

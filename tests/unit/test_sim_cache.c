@@ -1,0 +1,154 @@
+/*
+ * Unit tests of the cache of loaded metrics files (sim.c, issue 12.4): runs
+ * given a cache parse a file once and give the totals of uncached runs; a
+ * file changed between runs is loaded again.
+ *
+ * The scenario is SPEC §3's worked example: one m5.large (2 vCPUs, weight
+ * 2) for two hours, spot price $1/h, then $2/h from 00:30, per-second
+ * billing: 0.5 h x $1 + 1.5 h x $2 = $3.50.  With the second price $1/h
+ * throughout: 2 h x $1 = $2.00.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cman_test.h"
+
+#include "cman/sim/scenario.h"
+#include "cman/sim/sim.h"
+
+static char dir[256], csv[512], yaml[512];
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void write_csv(const char *second_price)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "kind,key,timestamp,market,value\n"
+		 "metadata,\"fulfilled_capacity|cluster=test,pool=default.mesos\","
+		 "2017-12-01T00:00:00Z,\"<m5.large, us-west-2a>\",2\n"
+		 "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
+		 "aws_instance_type=m5.large\",2017-12-01T00:00:00Z,,1.0\n"
+		 "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
+		 "aws_instance_type=m5.large\",2017-12-01T00:30:00Z,,%s\n"
+		 "system_metrics,\"cpus_allocated|cluster=test,pool=default.mesos\","
+		 "2017-12-01T00:00:00Z,,1\n", second_price);
+	write_file(csv, buf);
+}
+
+static int setup(void **state)
+{
+	assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-simcache."));
+	snprintf(csv, sizeof(csv), "%s/m.csv", dir);
+	snprintf(yaml, sizeof(yaml), "%s/s.yaml", dir);
+	write_file(yaml, "name: cache\ncluster: test\npool: default\n"
+		   "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-01T02:00:00Z\n"
+		   "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 600\n");
+	write_csv("2.0");
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	unlink(csv);
+	unlink(yaml);
+	rmdir(dir);
+	return 0;
+}
+
+/* Total cost of one run of the scenario, with cache (may be NULL). */
+static double run_cost(struct cman_sim_cache *cache)
+{
+	struct cman_scenario sc;
+	struct cman_sim *sim = NULL;
+	struct cman_error err = { 0 };
+	double cost;
+
+	assert_int_equal(cman_scenario_load(yaml, NULL, 0, &sc, &err), 0);
+	if (cman_sim_new_cached(&sc, NULL, cache, &sim, &err) || cman_sim_run(sim, &err))
+		fail_msg("run: %s", err.msg);
+	cost = cman_sim_totals(sim)->total_cost;
+	cman_sim_free(sim);
+	cman_scenario_release(&sc);
+	return cost;
+}
+
+static void test_loaded_once(void **state)
+{
+	struct cman_sim_cache *cache = cman_sim_cache_new();
+
+	assert_non_null(cache);
+	assert_float_equal(run_cost(NULL), 3.5, 1e-9);
+	assert_int_equal(cman_sim_cache_loads(cache), 0);
+	assert_float_equal(run_cost(cache), 3.5, 1e-9);
+	assert_int_equal(cman_sim_cache_loads(cache), 1);
+	/* the next runs share the loaded store */
+	assert_float_equal(run_cost(cache), 3.5, 1e-9);
+	assert_float_equal(run_cost(cache), 3.5, 1e-9);
+	assert_int_equal(cman_sim_cache_loads(cache), 1);
+	cman_sim_cache_free(cache);
+}
+
+static void test_two_sims_share(void **state)
+{
+	struct cman_sim_cache *cache = cman_sim_cache_new();
+	struct cman_scenario sc;
+	struct cman_sim *a = NULL, *b = NULL;
+	struct cman_error err = { 0 };
+
+	assert_non_null(cache);
+	assert_int_equal(cman_scenario_load(yaml, NULL, 0, &sc, &err), 0);
+	assert_int_equal(cman_sim_new_cached(&sc, NULL, cache, &a, &err), 0);
+	assert_int_equal(cman_sim_new_cached(&sc, NULL, cache, &b, &err), 0);
+	assert_int_equal(cman_sim_cache_loads(cache), 1);
+	assert_int_equal(cman_sim_run(a, &err), 0);
+	cman_sim_free(a);   /* b's store is the cache's: still there */
+	assert_int_equal(cman_sim_run(b, &err), 0);
+	assert_float_equal(cman_sim_totals(b)->total_cost, 3.5, 1e-9);
+	cman_sim_free(b);
+	cman_scenario_release(&sc);
+	cman_sim_cache_free(cache);
+}
+
+static void test_changed_file_reloaded(void **state)
+{
+	struct cman_sim_cache *cache = cman_sim_cache_new();
+
+	assert_non_null(cache);
+	assert_float_equal(run_cost(cache), 3.5, 1e-9);
+	write_csv("1.00");   /* $1/h all along (and another size) */
+	assert_float_equal(run_cost(cache), 2.0, 1e-9);
+	assert_int_equal(cman_sim_cache_loads(cache), 2);
+	/* the new content is the one kept now */
+	assert_float_equal(run_cost(cache), 2.0, 1e-9);
+	assert_int_equal(cman_sim_cache_loads(cache), 2);
+	write_csv("2.0");
+	cman_sim_cache_free(cache);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_loaded_once),
+		cmocka_unit_test(test_two_sims_share),
+		cmocka_unit_test(test_changed_file_reloaded),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
