@@ -4,6 +4,8 @@
  */
 #include "cman/store.h"
 
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +71,117 @@ void cman_store_free(struct cman_store *st)
 {
 	if (st)
 		st->ops->free(st);
+}
+
+/* ---- pool state items ---- */
+
+const char *cman_state_name(enum cman_state_kind kind)
+{
+	switch (kind) {
+	case CMAN_STATE_PAUSED:
+		return "autoscaler_paused";
+	case CMAN_STATE_CAPACITY_OFFSET:
+		return "autoscaler_capacity_offset";
+	}
+	return "?";
+}
+
+int cman_state_entity(char *buf, size_t n, const char *cluster, const char *pool,
+		      const char *scheduler, struct cman_error *err)
+{
+	int len;
+
+	if (!cluster[0] || !pool[0] || !scheduler[0])
+		return cman_error_set(err, CMAN_EINVAL, "a pool state entity needs a cluster, a "
+				      "pool and a scheduler (got \"%s\", \"%s\", \"%s\")",
+				      cluster, pool, scheduler);
+	len = snprintf(buf, n, "%s.%s.%s", cluster, pool, scheduler);
+	if (len < 0 || (size_t)len >= n)
+		return cman_error_set(err, CMAN_EINVAL, "pool state entity %s.%s.%s: longer than "
+				      "%zu bytes", cluster, pool, scheduler, n - 1);
+	return 0;
+}
+
+static int state_check(struct cman_store *st, enum cman_state_kind kind, const char *entity,
+		       bool have_op, struct cman_error *err)
+{
+	size_t len = strlen(entity);
+
+	if (!have_op)
+		return cman_error_set(err, CMAN_EINVAL, "%s keeps no pool state", st->name);
+	if ((unsigned)kind > CMAN_STATE_CAPACITY_OFFSET)
+		return cman_error_set(err, CMAN_EINVAL, "%s: bad state kind %d", st->name, (int)kind);
+	if (len == 0 || len >= CMAN_STATE_ENTITY_MAX)
+		return cman_error_set(err, CMAN_EINVAL, "%s: a pool state entity is 1 to %d bytes",
+				      st->name, CMAN_STATE_ENTITY_MAX - 1);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)entity[i] < 0x20 || entity[i] == 0x7f)
+			return cman_error_set(err, CMAN_EINVAL, "%s: a pool state entity with a "
+					      "control character", st->name);
+	return 0;
+}
+
+int cman_store_state_get(struct cman_store *st, enum cman_state_kind kind,
+			 const char *entity, struct cman_state_item *out,
+			 struct cman_error *err)
+{
+	int rc = state_check(st, kind, entity, st->ops->state_get != NULL, err);
+
+	memset(out, 0, sizeof(*out));
+	return rc ? rc : st->ops->state_get(st, kind, entity, out, err);
+}
+
+int cman_store_state_put(struct cman_store *st, enum cman_state_kind kind,
+			 const char *entity, const struct cman_state_item *item,
+			 struct cman_error *err)
+{
+	int rc = state_check(st, kind, entity, st->ops->state_put != NULL, err);
+
+	if (!rc && !isfinite(item->offset))
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: a capacity offset must be finite",
+				    st->name);
+	return rc ? rc : st->ops->state_put(st, kind, entity, item, err);
+}
+
+int cman_store_state_delete(struct cman_store *st, enum cman_state_kind kind,
+			    const char *entity, struct cman_error *err)
+{
+	int rc = state_check(st, kind, entity, st->ops->state_delete != NULL, err);
+
+	return rc ? rc : st->ops->state_delete(st, kind, entity, err);
+}
+
+int cman_store_paused(struct cman_store *st, const char *entity, int64_t now,
+		      bool *paused, int64_t *until, struct cman_error *err)
+{
+	struct cman_state_item it;
+	int rc = cman_store_state_get(st, CMAN_STATE_PAUSED, entity, &it, err);
+
+	*paused = false;
+	if (until)
+		*until = 0;
+	if (rc < 0)
+		return rc;
+	if (rc == 1 && (!it.expires || now <= it.expiration)) {
+		*paused = true;
+		if (until)
+			*until = it.expires ? it.expiration : INT64_MAX;
+	}
+	return 0;
+}
+
+int cman_store_capacity_offset(struct cman_store *st, const char *entity, int64_t now,
+			       double *offset, struct cman_error *err)
+{
+	struct cman_state_item it;
+	int rc = cman_store_state_get(st, CMAN_STATE_CAPACITY_OFFSET, entity, &it, err);
+
+	*offset = 0;
+	if (rc < 0)
+		return rc;
+	if (rc == 1 && (!it.expires || now <= it.expiration))
+		*offset = it.offset;
+	return 0;
 }
 
 int cman_store_values(struct cman_store *st, enum cman_metric_kind kind,

@@ -964,6 +964,142 @@ static void sq_rollback(struct cman_store *st)
 	load_markets(ss, NULL);
 }
 
+/* ---- pool state items (LIVE-SPEC §7.1) ----
+ *
+ * One table beside the metrics, made on the first put (so opening a store
+ * never changes its file, and a metrics database without state stays as it
+ * was):
+ *   CREATE TABLE cluster_state(state TEXT NOT NULL, entity TEXT NOT NULL,
+ *       timestamp INTEGER NOT NULL, expiration_timestamp INTEGER,
+ *       capacity_offset REAL, PRIMARY KEY(state, entity)) WITHOUT ROWID;
+ * State calls run in SQLite's autocommit mode, outside the shared read
+ * transaction (which they end first), so a read sees what another process
+ * wrote and a write is on disk when it returns.  Inside begin/commit they
+ * are refused: a pause must never wait for a bulk import's commit.
+ */
+
+static const char state_table_sql[] =
+	"CREATE TABLE IF NOT EXISTS cluster_state(state TEXT NOT NULL, entity TEXT NOT NULL,"
+	" timestamp INTEGER NOT NULL, expiration_timestamp INTEGER, capacity_offset REAL,"
+	" PRIMARY KEY(state, entity)) WITHOUT ROWID";
+
+static int state_ready(struct sqstore *ss, struct cman_error *err)
+{
+	if (ss->in_tx)
+		return cman_error_set(err, CMAN_EINVAL, "%s: pool state cannot be read or written "
+				      "inside a transaction", ss->base.name);
+	return read_tx_end(ss, err);
+}
+
+/* Whether the state table exists (1), not (0), or an error. */
+static int state_table_exists(struct sqstore *ss, struct cman_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int step;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+			       " AND name = 'cluster_state'", -1, &q, NULL) != SQLITE_OK)
+		return db_error(ss, err, "reading the schema");
+	step = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (step == SQLITE_ROW)
+		return 1;
+	if (step == SQLITE_DONE)
+		return 0;
+	return db_error(ss, err, "reading the schema");
+}
+
+static int sq_state_get(struct cman_store *st, enum cman_state_kind kind, const char *entity,
+			struct cman_state_item *out, struct cman_error *err)
+{
+	struct sqstore *ss = (struct sqstore *)st;
+	sqlite3_stmt *q = NULL;
+	int rc, step;
+
+	if ((rc = state_ready(ss, err)) != 0 || (rc = state_table_exists(ss, err)) <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(ss->db, "SELECT timestamp, expiration_timestamp, capacity_offset FROM"
+			       " cluster_state WHERE state = ?1 AND entity = ?2", -1, &q,
+			       NULL) != SQLITE_OK)
+		return db_error(ss, err, "reading pool state");
+	sqlite3_bind_text(q, 1, cman_state_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, entity, -1, SQLITE_STATIC);
+	rc = 0;
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		int te = sqlite3_column_type(q, 1), to = sqlite3_column_type(q, 2);
+
+		if (sqlite3_column_type(q, 0) != SQLITE_INTEGER ||
+		    (te != SQLITE_NULL && te != SQLITE_INTEGER) ||
+		    (to != SQLITE_NULL && to != SQLITE_INTEGER && to != SQLITE_FLOAT) ||
+		    (kind == CMAN_STATE_CAPACITY_OFFSET && to == SQLITE_NULL)) {
+			rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt pool state: table "
+					    "cluster_state, row (%s, %s): a value of the wrong type",
+					    st->name, cman_state_name(kind), entity);
+		} else {
+			out->timestamp = sqlite3_column_int64(q, 0);
+			out->expires = te == SQLITE_INTEGER;
+			out->expiration = out->expires ? sqlite3_column_int64(q, 1) : 0;
+			out->offset = to == SQLITE_NULL ? 0 : sqlite3_column_double(q, 2);
+			rc = 1;
+		}
+	} else if (step != SQLITE_DONE) {
+		rc = db_error(ss, err, "reading pool state");
+	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_state_put(struct cman_store *st, enum cman_state_kind kind, const char *entity,
+			const struct cman_state_item *item, struct cman_error *err)
+{
+	struct sqstore *ss = (struct sqstore *)st;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = state_ready(ss, err)) != 0 || (rc = exec(ss, state_table_sql, err)) != 0)
+		return rc;
+	if (sqlite3_prepare_v2(ss->db, "INSERT OR REPLACE INTO cluster_state VALUES"
+			       " (?1, ?2, ?3, ?4, ?5)", -1, &q, NULL) != SQLITE_OK)
+		return db_error(ss, err, "writing pool state");
+	sqlite3_bind_text(q, 1, cman_state_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, entity, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, item->timestamp);
+	if (item->expires)
+		sqlite3_bind_int64(q, 4, item->expiration);
+	else
+		sqlite3_bind_null(q, 4);
+	if (kind == CMAN_STATE_CAPACITY_OFFSET)
+		sqlite3_bind_double(q, 5, item->offset);
+	else
+		sqlite3_bind_null(q, 5);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_error(ss, err, "writing pool state");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int sq_state_delete(struct cman_store *st, enum cman_state_kind kind,
+			   const char *entity, struct cman_error *err)
+{
+	struct sqstore *ss = (struct sqstore *)st;
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	if ((rc = state_ready(ss, err)) != 0 || (rc = state_table_exists(ss, err)) <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(ss->db, "DELETE FROM cluster_state WHERE state = ?1 AND"
+			       " entity = ?2", -1, &q, NULL) != SQLITE_OK)
+		return db_error(ss, err, "deleting pool state");
+	sqlite3_bind_text(q, 1, cman_state_name(kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, entity, -1, SQLITE_STATIC);
+	rc = 0;
+	if (sqlite3_step(q) != SQLITE_DONE)
+		rc = db_error(ss, err, "deleting pool state");
+	sqlite3_finalize(q);
+	return rc;
+}
+
 /* ---- open / free ---- */
 
 static void sq_free(struct cman_store *st)
@@ -1008,6 +1144,9 @@ static const struct cman_store_ops sqlite_ops = {
 	.commit = sq_commit,
 	.rollback = sq_rollback,
 	.free = sq_free,
+	.state_get = sq_state_get,
+	.state_put = sq_state_put,
+	.state_delete = sq_state_delete,
 };
 
 static uint32_t be(const unsigned char *p, int n)

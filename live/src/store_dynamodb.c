@@ -36,6 +36,7 @@ struct dstore {
 	bool owns_client;
 	struct cman_dynamodb_options opt;
 	char tables[CMAN_KIND_COUNT][160];
+	char state_table[160];    /* <prefix>cluster_state */
 	struct pending *buf;
 	size_t n_buf, buf_cap;
 };
@@ -109,51 +110,66 @@ static int describe_status(struct dstore *ds, const char *table, char *status, s
 	return 0;
 }
 
-static int create_table(struct dstore *ds, enum cman_metric_kind kind, struct cman_error *err)
+/* Create table with string/number hash and range keys (on demand billing). */
+static int create_table(struct dstore *ds, const char *table, const char *hash,
+			const char *range, const char *range_type, struct cman_error *err)
 {
-	const char *table = ds->tables[kind];
 	json_t *req, *ans = NULL;
 	int rc;
 
 	req = json_pack("{s:s, s:[{s:s,s:s},{s:s,s:s}], s:[{s:s,s:s},{s:s,s:s}], s:s}",
 			"TableName", table,
-			"AttributeDefinitions", "AttributeName", "key", "AttributeType", "S",
-			"AttributeName", "timestamp", "AttributeType", "N",
-			"KeySchema", "AttributeName", "key", "KeyType", "HASH",
-			"AttributeName", "timestamp", "KeyType", "RANGE",
+			"AttributeDefinitions", "AttributeName", hash, "AttributeType", "S",
+			"AttributeName", range, "AttributeType", range_type,
+			"KeySchema", "AttributeName", hash, "KeyType", "HASH",
+			"AttributeName", range, "KeyType", "RANGE",
 			"BillingMode", "PAY_PER_REQUEST");
 	rc = ddb(ds, "CreateTable", req, &ans, err);
 	json_decref(ans);
 	return rc;
 }
 
+/* Check that table exists (or create it) and wait until it is ACTIVE. */
+static int ensure_table(struct dstore *ds, const char *table, const char *hash,
+			const char *range, const char *range_type, struct cman_error *err)
+{
+	char status[32];
+	int rc = describe_status(ds, table, status, sizeof(status), err);
+	int waited = 0;
+
+	if (rc == CMAN_ENOTFOUND && ds->opt.create_tables) {
+		rc = create_table(ds, table, hash, range, range_type, err);
+		if (!rc)
+			rc = describe_status(ds, table, status, sizeof(status), err);
+	}
+	if (rc)
+		return rc;
+	while (strcmp(status, "ACTIVE") != 0) {
+		struct timespec ts = {0, 200 * 1000000L};
+
+		if (waited++ > TABLE_WAIT_SECONDS * 5)
+			return cman_error_set(err, CMAN_ETIMEOUT, "DynamoDB table %s is still %s "
+					      "after %d s", table, status, TABLE_WAIT_SECONDS);
+		nanosleep(&ts, NULL);
+		rc = describe_status(ds, table, status, sizeof(status), err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* The metrics tables must exist (or are created); the state table is only
+ * created on request and otherwise looked for when first used. */
 static int ensure_tables(struct dstore *ds, struct cman_error *err)
 {
 	for (int k = 0; k < CMAN_KIND_COUNT; k++) {
-		char status[32];
-		int rc = describe_status(ds, ds->tables[k], status, sizeof(status), err);
-		int waited = 0;
+		int rc = ensure_table(ds, ds->tables[k], "key", "timestamp", "N", err);
 
-		if (rc == CMAN_ENOTFOUND && ds->opt.create_tables) {
-			rc = create_table(ds, (enum cman_metric_kind)k, err);
-			if (!rc)
-				rc = describe_status(ds, ds->tables[k], status, sizeof(status), err);
-		}
 		if (rc)
 			return rc;
-		while (strcmp(status, "ACTIVE") != 0) {
-			struct timespec ts = {0, 200 * 1000000L};
-
-			if (waited++ > TABLE_WAIT_SECONDS * 5)
-				return cman_error_set(err, CMAN_ETIMEOUT,
-						      "DynamoDB table %s is still %s after %d s",
-						      ds->tables[k], status, TABLE_WAIT_SECONDS);
-			nanosleep(&ts, NULL);
-			rc = describe_status(ds, ds->tables[k], status, sizeof(status), err);
-			if (rc)
-				return rc;
-		}
 	}
+	if (ds->opt.create_tables)
+		return ensure_table(ds, ds->state_table, "state", "entity", "S", err);
 	return 0;
 }
 
@@ -686,6 +702,128 @@ static int d_keys(struct cman_store *st, enum cman_metric_kind kind, const char 
 	return rc;
 }
 
+/* ---- pool state items (LIVE-SPEC §7.1, §10.3) -------------------------------- */
+
+static json_t *state_key(enum cman_state_kind kind, const char *entity)
+{
+	return json_pack("{s:{s:s}, s:{s:s}}", "state", "S", cman_state_name(kind),
+			 "entity", "S", entity);
+}
+
+/* A state call; a missing table is CMAN_ENOTFOUND naming it. */
+static int state_call(struct dstore *ds, const char *op, json_t *req, json_t **out,
+		      struct cman_error *err)
+{
+	struct cman_aws_fault f;
+	char target[96];
+	int rc;
+
+	*out = NULL;
+	if (!req)
+		return cman_error_set(err, CMAN_ENOMEM, "DynamoDB %s: out of memory", op);
+	snprintf(target, sizeof(target), TARGET "%s", op);
+	/* Get, put and delete of one whole item: resending is harmless. */
+	rc = cman_aws_json(ds->client, "dynamodb", target, req, CMAN_AWS_IDEMPOTENT, out, &f,
+			   err);
+	json_decref(req);
+	if (rc == CMAN_EREJECTED && strcmp(f.code, "ResourceNotFoundException") == 0)
+		return cman_error_set(err, CMAN_ENOTFOUND, "DynamoDB %s: the state table %s does "
+				      "not exist", op, ds->state_table);
+	return rc;
+}
+
+/* A whole number of seconds from an N attribute (Clusterman may write a
+ * fraction: it is rounded down, which keeps "paused while now <= t" for
+ * integer times). */
+static int parse_seconds(const json_t *attr, int64_t *out)
+{
+	double v;
+
+	if (parse_n(attr, &v) || v < -9.2e18 || v > 9.2e18)
+		return -1;
+	*out = (int64_t)floor(v);
+	return 0;
+}
+
+static int d_state_get(struct cman_store *st, enum cman_state_kind kind, const char *entity,
+		       struct cman_state_item *out, struct cman_error *err)
+{
+	struct dstore *ds = (struct dstore *)st;
+	json_t *ans, *item, *exp, *off;
+	int rc;
+
+	rc = state_call(ds, "GetItem",
+			json_pack("{s:s, s:o, s:b}", "TableName", ds->state_table, "Key",
+				  state_key(kind, entity), "ConsistentRead", 1),
+			&ans, err);
+	if (rc)
+		return rc;
+	item = json_object_get(ans, "Item");
+	if (!item) {
+		json_decref(ans);
+		return 0;
+	}
+	exp = json_object_get(item, "expiration_timestamp");
+	off = json_object_get(item, "offset");
+	out->expires = exp != NULL;
+	if (parse_seconds(json_object_get(item, "timestamp"), &out->timestamp) ||
+	    (exp && parse_seconds(exp, &out->expiration)) ||
+	    (kind == CMAN_STATE_CAPACITY_OFFSET && (!off || parse_n(off, &out->offset))))
+		rc = cman_error_set(err, CMAN_ETRANSIENT, "DynamoDB GetItem %s (%s, %s): the item "
+				    "lacks a number in timestamp%s%s", ds->state_table,
+				    cman_state_name(kind), entity, exp ? ", expiration_timestamp" : "",
+				    kind == CMAN_STATE_CAPACITY_OFFSET ? " or offset" : "");
+	else
+		rc = 1;
+	json_decref(ans);
+	return rc;
+}
+
+static int d_state_put(struct cman_store *st, enum cman_state_kind kind, const char *entity,
+		       const struct cman_state_item *item, struct cman_error *err)
+{
+	struct dstore *ds = (struct dstore *)st;
+	json_t *it = state_key(kind, entity), *ans;
+	int rc, bad = !it;
+
+	if (it) {
+		bad |= json_object_set_new(it, "timestamp", num_i(item->timestamp));
+		if (item->expires)
+			bad |= json_object_set_new(it, "expiration_timestamp",
+						   num_i(item->expiration));
+		if (kind == CMAN_STATE_CAPACITY_OFFSET) {
+			if (!ddb_number(item->offset)) {
+				json_decref(it);
+				return cman_error_set(err, CMAN_EINVAL, "capacity offset %g: not a "
+						      "DynamoDB number", item->offset);
+			}
+			bad |= json_object_set_new(it, "offset", num(item->offset));
+		}
+	}
+	if (bad) {
+		json_decref(it);
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	rc = state_call(ds, "PutItem", json_pack("{s:s, s:o}", "TableName", ds->state_table,
+						 "Item", it), &ans, err);
+	json_decref(ans);
+	return rc;
+}
+
+static int d_state_delete(struct cman_store *st, enum cman_state_kind kind, const char *entity,
+			  struct cman_error *err)
+{
+	struct dstore *ds = (struct dstore *)st;
+	json_t *ans;
+	int rc;
+
+	rc = state_call(ds, "DeleteItem",
+			json_pack("{s:s, s:o}", "TableName", ds->state_table, "Key",
+				  state_key(kind, entity)), &ans, err);
+	json_decref(ans);
+	return rc;
+}
+
 static void d_free(struct cman_store *st)
 {
 	struct dstore *ds = (struct dstore *)st;
@@ -713,6 +851,9 @@ static const struct cman_store_ops dynamodb_ops = {
 	.commit = d_commit,
 	.rollback = d_rollback,
 	.free = d_free,
+	.state_get = d_state_get,
+	.state_put = d_state_put,
+	.state_delete = d_state_delete,
 };
 
 int cman_store_dynamodb_open(struct cman_aws_client *client,
@@ -734,6 +875,7 @@ int cman_store_dynamodb_open(struct cman_aws_client *client,
 	for (int k = 0; k < CMAN_KIND_COUNT; k++)
 		snprintf(ds->tables[k], sizeof(ds->tables[k]), "%s%s", opt->table_prefix,
 			 cman_kind_name((enum cman_metric_kind)k));
+	snprintf(ds->state_table, sizeof(ds->state_table), "%scluster_state", opt->table_prefix);
 	rc = ensure_tables(ds, err);
 	if (rc) {
 		free(ds);

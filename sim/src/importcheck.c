@@ -210,6 +210,7 @@ static void ck_free(struct cman_store *st)
 static const struct cman_store_ops check_ops = {
 	"import-check", ck_keys, ck_open_cursor, ck_cursor_next, ck_cursor_close, ck_write,
 	ck_begin, ck_commit, ck_rollback, ck_free,
+	NULL, NULL, NULL,   /* keeps no pool state */
 };
 
 int cman_import_check_new(struct cman_store *dst, struct cman_import_check **out,

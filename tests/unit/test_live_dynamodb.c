@@ -300,6 +300,100 @@ static void test_missing_tables(void **state)
 	assert_null(strstr(err.msg, "test-secret-never-printed"));
 }
 
+/* Pool state items on a real server: Clusterman's item shapes, the pause
+ * and offset rules, and a state table that does not exist. */
+static void test_state(void **state)
+{
+	struct cman_store *st = fresh_store(), *bare;
+	struct cman_dynamodb_options opt;
+	struct cman_state_item it = {.timestamp = 1697650000, .expires = true,
+				     .expiration = 1697651800};
+	struct cman_state_item got;
+	struct cman_error err;
+	bool paused = true;
+	int64_t until;
+	double off = 9;
+
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_PAUSED, "c1.default.mesos", &got,
+					      &err), 0);
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 1697650000, &paused, &until,
+					   &err), 0);
+	assert_false(paused);
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_PAUSED, "c1.default.mesos", &it,
+					      &err), 0);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_PAUSED, "c1.default.mesos", &got,
+					      &err), 1);
+	assert_int_equal(got.timestamp, 1697650000);
+	assert_true(got.expires);
+	assert_int_equal(got.expiration, 1697651800);
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 1697651800, &paused, &until,
+					   &err), 0);
+	assert_true(paused);
+	assert_int_equal(until, 1697651800);
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 1697651801, &paused, NULL,
+					   &err), 0);
+	assert_false(paused);
+	assert_int_equal(cman_store_paused(st, "c1.other.mesos", 1697650000, &paused, NULL,
+					   &err), 0);
+	assert_false(paused);
+	/* For ever without an expiry. */
+	it.expires = false;
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_PAUSED, "c1.default.mesos", &it,
+					      &err), 0);
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 4000000000LL, &paused,
+					   &until, &err), 0);
+	assert_true(paused);
+	assert_int_equal(until, INT64_MAX);
+	assert_int_equal(cman_store_state_delete(st, CMAN_STATE_PAUSED, "c1.default.mesos",
+						 &err), 0);
+	assert_int_equal(cman_store_state_delete(st, CMAN_STATE_PAUSED, "c1.default.mesos",
+						 &err), 0);
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 1697650000, &paused, NULL,
+					   &err), 0);
+	assert_false(paused);
+
+	it = (struct cman_state_item){.timestamp = 100, .expires = true, .expiration = 200,
+				      .offset = 0.1};
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_CAPACITY_OFFSET, "c1.default.mesos",
+					      &it, &err), 0);
+	assert_int_equal(cman_store_capacity_offset(st, "c1.default.mesos", 200, &off, &err), 0);
+	assert_true(off == 0.1);
+	assert_int_equal(cman_store_capacity_offset(st, "c1.default.mesos", 201, &off, &err), 0);
+	assert_true(off == 0);
+	cman_store_free(st);
+
+	/* A store opened without creating tables on a prefix whose metrics
+	 * tables exist but whose state table does not: the metrics work, the
+	 * state says which table is missing. */
+	cman_dynamodb_options_init(&opt);
+	snprintf(opt.table_prefix, sizeof(opt.table_prefix), "t%d_clusterman_", prefix_seq);
+	assert_int_equal(cman_store_dynamodb_open(client, &opt, &bare, &err), 0);
+	snprintf(opt.table_prefix, sizeof(opt.table_prefix), "t%d_nostate_", ++prefix_seq);
+	cman_store_free(bare);
+	opt.create_tables = true;
+	assert_int_equal(cman_store_dynamodb_open(client, &opt, &bare, &err), 0);
+	cman_store_free(bare);
+	{
+		/* delete the state table made above */
+		json_t *ans = NULL, *req;
+		char table[160];
+
+		snprintf(table, sizeof(table), "%scluster_state", opt.table_prefix);
+		req = json_pack("{s:s}", "TableName", table);
+		assert_int_equal(cman_aws_json(client, "dynamodb", "DynamoDB_20120810.DeleteTable",
+					       req, 0, &ans, NULL, &err), 0);
+		json_decref(req);
+		json_decref(ans);
+	}
+	opt.create_tables = false;
+	assert_int_equal(cman_store_dynamodb_open(client, &opt, &bare, &err), 0);
+	assert_int_equal(cman_store_paused(bare, "c1.default.mesos", 1, &paused, NULL, &err),
+			 CMAN_ENOTFOUND);
+	assert_non_null(strstr(err.msg, "nostate_cluster_state does not exist"));
+	assert_null(strstr(err.msg, "test-secret-never-printed"));
+	cman_store_free(bare);
+}
+
 /* ---- against the fake ------------------------------------------------------- */
 
 static const char *active = "{\"Table\":{\"TableStatus\":\"ACTIVE\"}}";
@@ -435,6 +529,90 @@ static void test_fake_throttled_query(void **state)
 	cman_store_free(st);
 }
 
+static void test_fake_state(void **state)
+{
+	struct cman_store *st = fake_store();
+	struct cman_state_item it = {.timestamp = 1697650000, .expires = true,
+				     .expiration = 1697651800, .offset = 3};
+	struct cman_error err;
+	struct fake_request r;
+	bool paused = false;
+	double off = 7;
+
+	/* Clusterman's request shapes (LIVE-SPEC §10.3). */
+	push_json(200, "{\"Item\":{\"state\":{\"S\":\"autoscaler_paused\"},\"entity\":"
+		       "{\"S\":\"c1.default.mesos\"},\"timestamp\":{\"N\":\"1697650000\"},"
+		       "\"expiration_timestamp\":{\"N\":\"1697651800.5\"}}}");
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 1697651800, &paused, NULL,
+					   &err), 0);
+	assert_true(paused);
+	r = fake_http_request(fake, 0);
+	assert_string_equal(r.target, "DynamoDB_20120810.GetItem");
+	assert_non_null(strstr(r.body, "\"TableName\":\"clusterman_cluster_state\""));
+	assert_non_null(strstr(r.body, "\"Key\":{\"state\":{\"S\":\"autoscaler_paused\"},"
+				       "\"entity\":{\"S\":\"c1.default.mesos\"}}"));
+	assert_non_null(strstr(r.body, "\"ConsistentRead\":true"));
+	/* Absent: {} */
+	push_json(200, "{}");
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 1, &paused, NULL, &err), 0);
+	assert_false(paused);
+
+	fake_http_reset(fake);
+	push_json(200, "{}");
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_CAPACITY_OFFSET, "c1.default.mesos",
+					      &it, &err), 0);
+	r = fake_http_request(fake, 0);
+	assert_string_equal(r.target, "DynamoDB_20120810.PutItem");
+	assert_non_null(strstr(r.body, "\"state\":{\"S\":\"autoscaler_capacity_offset\"}"));
+	assert_non_null(strstr(r.body, "\"timestamp\":{\"N\":\"1697650000\"}"));
+	assert_non_null(strstr(r.body, "\"expiration_timestamp\":{\"N\":\"1697651800\"}"));
+	assert_non_null(strstr(r.body, "\"offset\":{\"N\":\"3\"}"));
+	push_json(200, "{}");
+	assert_int_equal(cman_store_state_delete(st, CMAN_STATE_PAUSED, "c1.default.mesos", &err),
+			 0);
+	r = fake_http_request(fake, 1);
+	assert_string_equal(r.target, "DynamoDB_20120810.DeleteItem");
+	assert_non_null(strstr(r.body, "\"Key\":{\"state\":{\"S\":\"autoscaler_paused\"},"
+				       "\"entity\":{\"S\":\"c1.default.mesos\"}}"));
+
+	/* Throttled, then answered: retried.  Throttled throughout: an error,
+	 * never "not paused". */
+	fake_http_reset(fake);
+	push_json(400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\","
+		       "\"message\":\"slow\"}");
+	push_json(200, "{\"Item\":{\"timestamp\":{\"N\":\"1\"}}}");
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 5, &paused, NULL, &err), 0);
+	assert_true(paused);
+	assert_int_equal(fake_http_count(fake), 2);
+	fake_http_reset(fake);
+	for (int i = 0; i < 8; i++)
+		push_json(400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+			       "ProvisionedThroughputExceededException\",\"message\":\"slow\"}");
+	paused = true;
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 5, &paused, NULL, &err),
+			 CMAN_ETHROTTLED);
+	assert_false(paused);
+	/* An item without its numbers, or a malformed answer: errors too. */
+	fake_http_reset(fake);
+	push_json(200, "{\"Item\":{\"timestamp\":{\"N\":\"1\"},\"expiration_timestamp\":"
+		       "{\"S\":\"soon\"}}}");
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 5, &paused, NULL, &err),
+			 CMAN_ETRANSIENT);
+	push_json(200, "{\"Item\":{\"timestamp\":{\"N\":\"1\"}}}");
+	assert_int_equal(cman_store_capacity_offset(st, "c1.default.mesos", 5, &off, &err),
+			 CMAN_ETRANSIENT);
+	assert_true(off == 0);
+	push_json(200, "{\"Item\":");
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 5, &paused, NULL, &err),
+			 CMAN_ETRANSIENT);
+	push_json(400, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+		       "ResourceNotFoundException\",\"message\":\"Requested resource not found\"}");
+	assert_int_equal(cman_store_paused(st, "c1.default.mesos", 5, &paused, NULL, &err),
+			 CMAN_ENOTFOUND);
+	assert_null(strstr(err.msg, "test-secret-never-printed"));
+	cman_store_free(st);
+}
+
 int main(int argc, char **argv)
 {
 	const char *which = argc > 1 ? argv[1] : "fake";
@@ -444,12 +622,14 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_maps),
 		cmocka_unit_test(test_batches_and_duplicates),
 		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_state),
 	};
 	const struct CMUnitTest faked[] = {
 		cmocka_unit_test(test_fake_query_pages),
 		cmocka_unit_test(test_fake_bad_items),
 		cmocka_unit_test(test_fake_unprocessed),
 		cmocka_unit_test(test_fake_throttled_query),
+		cmocka_unit_test(test_fake_state),
 	};
 	int rc;
 

@@ -18,6 +18,7 @@
 #define CMAN_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cman/err.h"
@@ -29,6 +30,23 @@ struct cman_cursor;
 /* Cursor flag: first yield the latest sample at or before t0 (if any), then
  * the samples with t0 < t <= t1.  Without it: samples with t0 <= t <= t1. */
 #define CMAN_CURSOR_WITH_PRIOR 1u
+
+/*
+ * Pool state items (LIVE-SPEC §7.1), kept beside the metrics: Clusterman's
+ * state table clusterman_cluster_state, hash key `state` (the item's name)
+ * and range key `entity` ("<cluster>.<pool>.<scheduler>").
+ */
+enum cman_state_kind {
+	CMAN_STATE_PAUSED = 0,          /* "autoscaler_paused" */
+	CMAN_STATE_CAPACITY_OFFSET = 1  /* "autoscaler_capacity_offset" */
+};
+
+struct cman_state_item {
+	int64_t timestamp;       /* when it was written (epoch seconds) */
+	bool expires;            /* it has an expiration_timestamp */
+	int64_t expiration;      /* in force while now <= expiration */
+	double offset;           /* CMAN_STATE_CAPACITY_OFFSET only */
+};
 
 typedef int (*cman_key_cb)(void *ctx, const char *key);
 typedef int (*cman_sample_cb)(void *ctx, const struct cman_sample *s);
@@ -55,6 +73,19 @@ struct cman_store_ops {
 	int (*commit)(struct cman_store *st, struct cman_error *err);
 	void (*rollback)(struct cman_store *st);
 	void (*free)(struct cman_store *st);
+	/* Pool state items; NULL in a backend that keeps none.  get: 1 and *out
+	 * filled, 0 when there is no such item, or a negative cman_err.  put
+	 * replaces the item; delete of an absent item is not an error.  State
+	 * calls are immediate (never buffered, never inside begin/commit) and
+	 * reads are consistent: they see every completed put. */
+	int (*state_get)(struct cman_store *st, enum cman_state_kind kind,
+			 const char *entity, struct cman_state_item *out,
+			 struct cman_error *err);
+	int (*state_put)(struct cman_store *st, enum cman_state_kind kind,
+			 const char *entity, const struct cman_state_item *item,
+			 struct cman_error *err);
+	int (*state_delete)(struct cman_store *st, enum cman_state_kind kind,
+			    const char *entity, struct cman_error *err);
 };
 
 /* Base of every store; backends embed it first. */
@@ -97,6 +128,45 @@ int cman_store_values(struct cman_store *st, enum cman_metric_kind kind,
 int cman_store_latest(struct cman_store *st, enum cman_metric_kind kind,
 		      const char *key, int64_t t, int64_t *t_out,
 		      double *value_out, struct cman_error *err);
+
+/*
+ * Pool state through the store's backend (SQLite, DynamoDB); a store that
+ * keeps none (in-memory) fails with CMAN_EINVAL "NAME keeps no pool state".
+ * The entity is checked (non-empty, at most CMAN_STATE_ENTITY_MAX - 1 bytes,
+ * no control characters); get returns 1 (found) or 0 (absent).
+ */
+#define CMAN_STATE_ENTITY_MAX 512
+int cman_store_state_get(struct cman_store *st, enum cman_state_kind kind,
+			 const char *entity, struct cman_state_item *out,
+			 struct cman_error *err);
+int cman_store_state_put(struct cman_store *st, enum cman_state_kind kind,
+			 const char *entity, const struct cman_state_item *item,
+			 struct cman_error *err);
+int cman_store_state_delete(struct cman_store *st, enum cman_state_kind kind,
+			    const char *entity, struct cman_error *err);
+/* Clusterman's name of a state item ("autoscaler_paused", ...). */
+const char *cman_state_name(enum cman_state_kind kind);
+/* "<cluster>.<pool>.<scheduler>" into buf; CMAN_EINVAL when a part is
+ * empty or the whole does not fit. */
+int cman_state_entity(char *buf, size_t n, const char *cluster, const char *pool,
+		      const char *scheduler, struct cman_error *err);
+
+/*
+ * Whether the pool is paused at now: *paused is true while now <= the
+ * item's expiration (at exactly the expiry second it is still paused), or
+ * for ever when the item has none; *until (may be NULL) is the expiration,
+ * INT64_MAX for ever, 0 when not paused.  Errors are returned (Clusterman
+ * fails the cycle when the pause cannot be read).
+ */
+int cman_store_paused(struct cman_store *st, const char *entity, int64_t now,
+		      bool *paused, int64_t *until, struct cman_error *err);
+/*
+ * The capacity offset in force at now (0 when there is none or it expired,
+ * with the same rule as the pause).  Errors are returned; Clusterman counts
+ * an offset it cannot read as 0, which is the caller's choice.
+ */
+int cman_store_capacity_offset(struct cman_store *st, const char *entity, int64_t now,
+			       double *offset, struct cman_error *err);
 
 /*
  * SQLite backend.  Opens (create=true: creates if missing, with the schema)
