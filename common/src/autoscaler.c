@@ -369,7 +369,8 @@ int cman_autoscaler_run(struct cman_autoscaler *a, int capacity_lost,
 	cman_decision_reset(d);
 	d->time = now;
 	memset(&view, 0, sizeof(view));
-	view.current_target = cman_pool_target(a->pm);
+	if ((rc = cman_pool_target(a->pm, &view.current_target, err)) != 0)
+		goto out;
 	d->current_target = view.current_target;
 	if (a->paused) {
 		d->paused = true;
@@ -401,7 +402,8 @@ int cman_autoscaler_run(struct cman_autoscaler *a, int capacity_lost,
 	}
 
 	/* Steps 2 and 3. */
-	view.non_orphan_fulfilled = cman_pool_non_orphan_fulfilled(a->pm);
+	if ((rc = cman_pool_non_orphan_fulfilled(a->pm, &view.non_orphan_fulfilled, err)) != 0)
+		goto out;
 	for (r = 0; r < CMAN_RES_COUNT; r++)
 		view.total[r] = a->pm->conn->ops->total(a->pm->conn, (enum cman_resource)r);
 	if (view.current_target <= 0 && a->history) {
@@ -410,7 +412,8 @@ int cman_autoscaler_run(struct cman_autoscaler *a, int capacity_lost,
 		if (rc)
 			goto out;
 	}
-	meta[1] = cman_pool_fulfilled(a->pm);
+	if ((rc = cman_pool_fulfilled(a->pm, &meta[1], err)) != 0)
+		goto out;
 	meta[2] = view.non_orphan_fulfilled;
 	for (r = 0; r < CMAN_RES_COUNT; r++)
 		meta[3 + r] = view.total[r];
@@ -421,15 +424,23 @@ int cman_autoscaler_run(struct cman_autoscaler *a, int capacity_lost,
 				  prevent, false, d);
 	meta[0] = d->new_target;
 
-	/* Steps 4 to 6. */
-	if ((rc = cman_pool_modify(a->pm, d->new_target, d, err)) != 0)
+	/* Steps 4 to 6.  A group's failure does not stop the run (LIVE-SPEC
+	 * §5.2): the rest is done and the first failure returned at the end. */
+	rc = cman_pool_modify(a->pm, d->new_target, d, err);
+	if (rc == CMAN_ENOMEM)
 		goto out;
-	if ((rc = cman_pool_cleanup_orphans(a->pm, d, err)) != 0)
+	r = cman_pool_cleanup_orphans(a->pm, d, rc ? NULL : err);
+	if (!rc)
+		rc = r;
+	if (r == CMAN_ENOMEM)
 		goto out;
 
 	/* The pool as this run found it, and the target it set. */
-	if (a->history)
-		rc = write_metadata(a, now, meta, err);
+	if (a->history) {
+		r = write_metadata(a, now, meta, rc ? NULL : err);
+		if (!rc)
+			rc = r;
+	}
 out:
 	return rc;
 }

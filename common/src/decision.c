@@ -20,31 +20,52 @@ void cman_decision_init(struct cman_decision *d)
 
 void cman_decision_reset(struct cman_decision *d)
 {
-	size_t cap_groups = d->cap_groups;
-	char (*group_ids)[64] = d->group_ids;
-	double *group_targets = d->group_targets;
-	size_t cap_terminated = d->cap_terminated;
-	char (*terminated)[32] = d->terminated;
-	size_t cap_skipped = d->cap_skipped;
-	struct cman_skip *skipped = d->skipped;
+	struct cman_decision keep = *d;
 
 	cman_decision_init(d);
-	d->cap_groups = cap_groups;
-	d->group_ids = group_ids;
-	d->group_targets = group_targets;
-	d->cap_terminated = cap_terminated;
-	d->terminated = terminated;
-	d->cap_skipped = cap_skipped;
-	d->skipped = skipped;
+	d->cap_groups = keep.cap_groups;
+	d->groups = keep.groups;
+	d->cap_terminated = keep.cap_terminated;
+	d->terminated = keep.terminated;
+	d->cap_terminate_failed = keep.cap_terminate_failed;
+	d->terminate_failed = keep.terminate_failed;
+	d->cap_skipped = keep.cap_skipped;
+	d->skipped = keep.skipped;
+	d->strs = keep.strs;
+	d->strs_cap = keep.strs_cap;
 }
 
 void cman_decision_release(struct cman_decision *d)
 {
-	free(d->group_ids);
-	free(d->group_targets);
+	free(d->groups);
 	free(d->terminated);
+	free(d->terminate_failed);
 	free(d->skipped);
+	free(d->strs);
 	cman_decision_init(d);
+}
+
+/* Copy s (whole) into the string buffer: its offset in *off; CMAN_ENOMEM. */
+static int add_str(struct cman_decision *d, const char *s, size_t *off)
+{
+	size_t n = strlen(s) + 1;
+
+	if (d->strs_len + n < n ||
+	    cman_grow((void **)&d->strs, &d->strs_cap, d->strs_len + n, 1))
+		return CMAN_ENOMEM;
+	memcpy(d->strs + d->strs_len, s, n);
+	*off = d->strs_len;
+	d->strs_len += n;
+	return 0;
+}
+
+/* The empty string's offset (the buffer starts with one). */
+static int empty_str(struct cman_decision *d, size_t *off)
+{
+	if (d->strs_len == 0)
+		return add_str(d, "", off);
+	*off = 0;
+	return d->strs[0] == '\0' ? 0 : add_str(d, "", off);
 }
 
 int cman_decision_add_clamp(struct cman_decision *d, const char *fmt, ...)
@@ -60,61 +81,91 @@ int cman_decision_add_clamp(struct cman_decision *d, const char *fmt, ...)
 	return 0;
 }
 
+static int add_id(struct cman_decision *d, size_t **arr, size_t *cap, size_t *n,
+		  const char *id)
+{
+	size_t off;
+
+	if (cman_grow((void **)arr, cap, *n + 1, sizeof(**arr)) || add_str(d, id, &off))
+		return CMAN_ENOMEM;
+	(*arr)[(*n)++] = off;
+	return 0;
+}
+
 int cman_decision_add_terminated(struct cman_decision *d, const char *id)
 {
-	if (cman_grow((void **)&d->terminated, &d->cap_terminated, d->n_terminated + 1,
-		 sizeof(*d->terminated)))
-		return CMAN_ENOMEM;
-	snprintf(d->terminated[d->n_terminated], sizeof(d->terminated[0]), "%s", id);
-	d->n_terminated++;
-	return 0;
+	return add_id(d, &d->terminated, &d->cap_terminated, &d->n_terminated, id);
+}
+
+int cman_decision_add_terminate_failed(struct cman_decision *d, const char *id)
+{
+	return add_id(d, &d->terminate_failed, &d->cap_terminate_failed,
+		      &d->n_terminate_failed, id);
 }
 
 int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 			      const char *reason)
 {
 	struct cman_skip *s;
+	size_t off;
 
 	if (cman_grow((void **)&d->skipped, &d->cap_skipped, d->n_skipped + 1,
-		 sizeof(*d->skipped)))
+		      sizeof(*d->skipped)) || add_str(d, id, &off))
 		return CMAN_ENOMEM;
 	s = &d->skipped[d->n_skipped++];
-	{
-		size_t l = strnlen(id, sizeof(s->id) - 1);
-
-		memcpy(s->id, id, l);
-		s->id[l] = '\0';
-	}
+	s->id = off;
 	s->reason = reason;
 	return 0;
 }
 
+bool cman_decision_has_terminated(const struct cman_decision *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_terminated; i++)
+		if (!strcmp(cman_decision_str(d, d->terminated[i]), id))
+			return true;
+	return false;
+}
+
 int cman_decision_set_groups(struct cman_decision *d, size_t n)
 {
-	size_t cap = d->cap_groups;
+	size_t i, empty;
 
-	if (n > cap) {
-		char (*ids)[64];
-		double *targets;
-
-		cap = cap ? cap : 4;
-		while (cap < n)
-			cap *= 2;
-		ids = realloc(d->group_ids, cap * sizeof(*ids));
-		if (!ids)
-			return CMAN_ENOMEM;
-		d->group_ids = ids;
-		targets = realloc(d->group_targets, cap * sizeof(*targets));
-		if (!targets)
-			return CMAN_ENOMEM;   /* ids grown: harmless, cap unchanged */
-		d->group_targets = targets;
-		d->cap_groups = cap;
-	}
-	if (n) {
-		memset(d->group_ids, 0, n * sizeof(*d->group_ids));
-		memset(d->group_targets, 0, n * sizeof(*d->group_targets));
+	if (n && (empty_str(d, &empty) ||
+		  cman_grow((void **)&d->groups, &d->cap_groups, n, sizeof(*d->groups))))
+		return CMAN_ENOMEM;
+	for (i = 0; i < n; i++) {
+		memset(&d->groups[i], 0, sizeof(d->groups[i]));
+		d->groups[i].id = empty;
+		d->groups[i].error = empty;
 	}
 	d->n_groups = n;
+	return 0;
+}
+
+int cman_decision_set_group(struct cman_decision *d, size_t i, const char *id,
+			    double planned)
+{
+	size_t off;
+
+	if (add_str(d, id, &off))
+		return CMAN_ENOMEM;
+	d->groups[i].id = off;
+	d->groups[i].planned = planned;
+	d->groups[i].applied = planned;
+	return 0;
+}
+
+int cman_decision_set_group_error(struct cman_decision *d, size_t i, int rc,
+				  const char *msg)
+{
+	size_t off;
+
+	if (add_str(d, msg, &off))
+		return CMAN_ENOMEM;
+	d->groups[i].rc = rc;
+	d->groups[i].error = off;
 	return 0;
 }
 
@@ -165,7 +216,45 @@ static int append(json_t *arr, json_t *v)
 	return json_array_append_new(arr, v);
 }
 
-static json_t *build(const struct cman_decision *d)
+/* Live mode's keys: dry_run, groups {id: {planned, applied, error}},
+ * terminate_failed [ids]; -1 on a failure. */
+static int add_live(const struct cman_decision *d, json_t *root)
+{
+	json_t *groups = json_object(), *failed = json_array();
+	int bad = !groups || !failed;
+	size_t i;
+
+	for (i = 0; !bad && i < d->n_groups; i++) {
+		const struct cman_group_result *g = &d->groups[i];
+		json_t *o = json_object();
+
+		bad |= !o;
+		if (!bad)
+			bad |= put(o, "planned", num(g->planned));
+		if (!bad)
+			bad |= put(o, "applied", num(g->applied));
+		if (!bad)
+			bad |= put(o, "error", str_or_null(g->rc != 0,
+							   cman_decision_str(d, g->error)));
+		if (bad)
+			json_decref(o);
+		else
+			bad |= put(groups, cman_decision_str(d, g->id), o);
+	}
+	for (i = 0; !bad && i < d->n_terminate_failed; i++)
+		bad |= append(failed, text(cman_decision_str(d, d->terminate_failed[i])));
+	if (bad) {
+		json_decref(groups);
+		json_decref(failed);
+		return -1;
+	}
+	bad |= put(root, "dry_run", json_boolean(d->dry_run));
+	bad |= put(root, "groups", groups);
+	bad |= put(root, "terminate_failed", failed);
+	return bad ? -1 : 0;
+}
+
+static json_t *build(const struct cman_decision *d, bool live)
 {
 	json_t *root = json_object(), *req = json_object(), *clamps = json_array();
 	json_t *groups = json_object(), *term = json_array(), *skipped = json_array();
@@ -178,15 +267,15 @@ static json_t *build(const struct cman_decision *d)
 	for (i = 0; !bad && i < d->n_clamps; i++)
 		bad |= append(clamps, text(d->clamps[i]));
 	for (i = 0; !bad && i < d->n_groups; i++)
-		bad |= put(groups, d->group_ids[i], num(d->group_targets[i]));
+		bad |= put(groups, cman_decision_str(d, d->groups[i].id), num(d->groups[i].planned));
 	for (i = 0; !bad && i < d->n_terminated; i++)
-		bad |= append(term, text(d->terminated[i]));
+		bad |= append(term, text(cman_decision_str(d, d->terminated[i])));
 	for (i = 0; !bad && i < d->n_skipped && i < CMAN_DECISION_JSON_SKIPPED; i++) {
 		json_t *s = json_object();
 
 		bad |= !s;
 		if (!bad)
-			bad |= put(s, "id", text(d->skipped[i].id));
+			bad |= put(s, "id", text(cman_decision_str(d, d->skipped[i].id)));
 		if (!bad)
 			bad |= put(s, "reason", text(d->skipped[i].reason ?
 							    d->skipped[i].reason : ""));
@@ -223,6 +312,8 @@ static json_t *build(const struct cman_decision *d)
 	bad |= put(root, "skipped", skipped);
 	bad |= put(root, "skipped_total", json_integer((json_int_t)d->n_skipped));
 	bad |= put(root, "paused", json_boolean(d->paused));
+	if (!bad && live)
+		bad |= add_live(d, root);
 	if (bad) {
 		json_decref(root);
 		return NULL;
@@ -230,9 +321,9 @@ static json_t *build(const struct cman_decision *d)
 	return root;
 }
 
-int cman_decision_write_json(const struct cman_decision *d, FILE *fp)
+static int write_json(const struct cman_decision *d, bool live, FILE *fp)
 {
-	json_t *root = build(d);
+	json_t *root = build(d, live);
 	int rc = 0;
 
 	if (!root)
@@ -242,4 +333,14 @@ int cman_decision_write_json(const struct cman_decision *d, FILE *fp)
 		rc = CMAN_EIO;
 	json_decref(root);
 	return rc;
+}
+
+int cman_decision_write_json(const struct cman_decision *d, FILE *fp)
+{
+	return write_json(d, false, fp);
+}
+
+int cman_decision_write_json_live(const struct cman_decision *d, FILE *fp)
+{
+	return write_json(d, true, fp);
 }

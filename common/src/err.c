@@ -14,6 +14,7 @@ void cman_error_clear(struct cman_error *err)
 		return;
 	err->code = 0;
 	err->msg[0] = '\0';
+	memset(&err->remote, 0, sizeof(err->remote));
 }
 
 static void vset(struct cman_error *err, int code, const char *fmt, va_list ap)
@@ -22,6 +23,7 @@ static void vset(struct cman_error *err, int code, const char *fmt, va_list ap)
 		return;
 	err->code = code;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	memset(&err->remote, 0, sizeof(err->remote));
 }
 
 int cman_error_set(struct cman_error *err, int code, const char *fmt, ...)
@@ -52,7 +54,28 @@ int cman_error_at(struct cman_error *err, const char *file, int line, int col,
 	else
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", file, body);
 	err->code = CMAN_EINVAL;
+	memset(&err->remote, 0, sizeof(err->remote));
 	return CMAN_EINVAL;
+}
+
+void cman_error_remote(struct cman_error *err, const char *provider_code,
+		       const char *request_id, long http_status, long retry_after_ms,
+		       int attempts)
+{
+	if (!err)
+		return;
+	snprintf(err->remote.provider_code, sizeof(err->remote.provider_code), "%s",
+		 provider_code ? provider_code : "");
+	snprintf(err->remote.request_id, sizeof(err->remote.request_id), "%s",
+		 request_id ? request_id : "");
+	err->remote.http_status = http_status;
+	err->remote.retry_after_ms = retry_after_ms;
+	err->remote.attempts = attempts;
+}
+
+int cman_error_retryable(int code)
+{
+	return code == CMAN_ETHROTTLED || code == CMAN_ETRANSIENT || code == CMAN_ETIMEOUT;
 }
 
 void cman_error_prefix(struct cman_error *err, const char *fmt, ...)

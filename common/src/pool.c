@@ -34,8 +34,19 @@
  * - Without a connector no machine's agent is known: nothing is pruned or
  *   cleaned up and non-orphan fulfilled capacity is 0.  A clock is needed
  *   only when machines are pruned or cleaned up (CMAN_EINVAL without one).
+ * - Only machines in state running are pruned, cleaned up or counted as
+ *   joined (LIVE-SPEC §5.1, §5.3, §5.4); a cordoned machine (the group's
+ *   tag or the agent's flag) is never a candidate.
+ * - A failed resize (LIVE-SPEC §5.2) is recorded and the other groups are
+ *   still resized; the failed group is then pruned against the larger of
+ *   its old and planned targets (it has one of them, or may have either
+ *   after a timeout), so pruning never takes it below a target it really
+ *   has.  Termination failures are recorded per id and the other groups
+ *   are still pruned.  The first failure is returned at the end.
  */
 #include "cman/pool.h"
+
+#include "cman/grow.h"
 
 #include <math.h>
 #include <stdalign.h>
@@ -49,7 +60,8 @@
 /* A machine that may be pruned, with what ordering needs (copied, so the
  * ids survive the groups changing their lists while terminating). */
 struct cand {
-	char id[32];
+	const char *id;      /* in pm->names (set once every name is copied) */
+	size_t id_off;
 	size_t group;
 	double weight;
 	int64_t launch_time;
@@ -82,6 +94,81 @@ void cman_pool_manager_release(struct cman_pool_manager *pm)
 	free(pm->scratch);
 	pm->scratch = NULL;
 	pm->scratch_cap = 0;
+	free(pm->names);
+	pm->names = NULL;
+	pm->names_len = pm->names_cap = 0;
+}
+
+/* Copy id into pm->names (offset in *off); CMAN_ENOMEM. */
+static int name_add(struct cman_pool_manager *pm, const char *id, size_t *off)
+{
+	size_t n = strlen(id) + 1;
+
+	if (cman_grow((void **)&pm->names, &pm->names_cap, pm->names_len + n, 1))
+		return CMAN_ENOMEM;
+	memcpy(pm->names + pm->names_len, id, n);
+	*off = pm->names_len;
+	pm->names_len += n;
+	return 0;
+}
+
+/* ---- the groups' getters, their errors named by group ------------------------ */
+
+static int g_target(const struct cman_resource_group *rg, double *out, struct cman_error *err)
+{
+	int rc;
+
+	*out = 0;
+	rc = rg->ops->target_capacity(rg, out, err);
+	if (rc)
+		cman_error_prefix(err, "resource group '%s'", rg->id);
+	return rc;
+}
+
+static int g_fulfilled(const struct cman_resource_group *rg, double *out, struct cman_error *err)
+{
+	int rc;
+
+	*out = 0;
+	rc = rg->ops->fulfilled_capacity(rg, out, err);
+	if (rc)
+		cman_error_prefix(err, "resource group '%s'", rg->id);
+	return rc;
+}
+
+static int g_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out,
+		       size_t *n, struct cman_error *err)
+{
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = rg->ops->instances(rg, out, n, err);
+	if (rc) {
+		*out = NULL;
+		*n = 0;
+		cman_error_prefix(err, "resource group '%s'", rg->id);
+	}
+	return rc;
+}
+
+int cman_pool_refresh(struct cman_pool_manager *pm, struct cman_error *err)
+{
+	struct cman_error e;
+	size_t i;
+	int rc = 0, r;
+
+	for (i = 0; i < pm->n_groups; i++) {
+		r = cman_rg_refresh(pm->groups[i], &e);
+		if (r && !rc) {
+			rc = r;
+			if (err) {
+				*err = e;
+				cman_error_prefix(err, "resource group '%s'", pm->groups[i]->id);
+			}
+		}
+	}
+	return rc;
 }
 
 static bool is_stale(const struct cman_resource_group *rg)
@@ -89,35 +176,61 @@ static bool is_stale(const struct cman_resource_group *rg)
 	return rg->ops->is_stale && rg->ops->is_stale(rg);
 }
 
-double cman_pool_target(const struct cman_pool_manager *pm)
+int cman_pool_target(const struct cman_pool_manager *pm, double *out,
+		     struct cman_error *err)
 {
-	double sum = 0;
+	double sum = 0, v;
 	size_t i;
+	int rc;
 
-	for (i = 0; i < pm->n_groups; i++)
-		if (!is_stale(pm->groups[i]))
-			sum += pm->groups[i]->ops->target_capacity(pm->groups[i]);
-	return sum;
+	*out = 0;
+	for (i = 0; i < pm->n_groups; i++) {
+		if (is_stale(pm->groups[i]))
+			continue;
+		if ((rc = g_target(pm->groups[i], &v, err)) != 0)
+			return rc;
+		sum += v;
+	}
+	*out = sum;
+	return 0;
 }
 
-double cman_pool_fulfilled(const struct cman_pool_manager *pm)
+int cman_pool_fulfilled(const struct cman_pool_manager *pm, double *out,
+			struct cman_error *err)
 {
-	double sum = 0;
+	double sum = 0, v;
 	size_t i;
+	int rc;
 
-	for (i = 0; i < pm->n_groups; i++)
-		if (!is_stale(pm->groups[i]))
-			sum += pm->groups[i]->ops->fulfilled_capacity(pm->groups[i]);
-	return sum;
+	*out = 0;
+	for (i = 0; i < pm->n_groups; i++) {
+		if (is_stale(pm->groups[i]))
+			continue;
+		if ((rc = g_fulfilled(pm->groups[i], &v, err)) != 0)
+			return rc;
+		sum += v;
+	}
+	*out = sum;
+	return 0;
 }
 
-static void agent_of(const struct cman_pool_manager *pm, const char *id,
-		     struct cman_agent *a)
+void cman_pool_agent_of(const struct cman_pool_manager *pm,
+			const struct cman_rg_instance *inst, struct cman_agent *a)
 {
 	memset(a, 0, sizeof(*a));
 	a->state = CMAN_AGENT_UNKNOWN;
-	if (pm->conn && pm->conn->ops->agent)
-		pm->conn->ops->agent(pm->conn, id, a);
+	if (!pm->conn)
+		return;
+	if (pm->conn->ops->agent_by_ip) {
+		if (!inst->ip || !inst->ip[0])
+			return;   /* no private IP: the scheduler cannot know it */
+		pm->conn->ops->agent_by_ip(pm->conn, inst->ip, a);
+		if (a->state == CMAN_AGENT_ORPHANED)
+			a->orphaned_since = inst->launch_time;
+		return;
+	}
+	if (pm->conn->ops->agent)
+		pm->conn->ops->agent(pm->conn, inst->id, a);
 }
 
 static bool joined(enum cman_agent_state s)
@@ -125,25 +238,37 @@ static bool joined(enum cman_agent_state s)
 	return s == CMAN_AGENT_IDLE || s == CMAN_AGENT_RUNNING;
 }
 
-double cman_pool_non_orphan_fulfilled(const struct cman_pool_manager *pm)
+static bool running(const struct cman_rg_instance *inst)
+{
+	return inst->state == CMAN_INSTANCE_RUNNING;
+}
+
+int cman_pool_non_orphan_fulfilled(const struct cman_pool_manager *pm, double *out,
+				   struct cman_error *err)
 {
 	double sum = 0;
 	size_t i, j, n;
+	int rc;
 
+	*out = 0;
 	if (!pm->conn)
 		return 0;
 	for (i = 0; i < pm->n_groups; i++) {
 		const struct cman_rg_instance *inst;
 		struct cman_agent a;
 
-		n = pm->groups[i]->ops->instances(pm->groups[i], &inst);
+		if ((rc = g_instances(pm->groups[i], &inst, &n, err)) != 0)
+			return rc;
 		for (j = 0; j < n; j++) {
-			agent_of(pm, inst[j].id, &a);
+			if (!running(&inst[j]))
+				continue;
+			cman_pool_agent_of(pm, &inst[j], &a);
 			if (joined(a.state))
 				sum += inst[j].weight;
 		}
 	}
-	return sum;
+	*out = sum;
+	return 0;
 }
 
 /* ---- distribution -------------------------------------------------------- */
@@ -342,66 +467,94 @@ static int cand_cmp(const void *pa, const void *pb)
 	return cmp_int((int64_t)a->group, (int64_t)b->group);
 }
 
-/* Terminate the chosen candidates of group g (ids points to room for
- * them) in one call and record them. */
+/*
+ * Terminate the chosen machines of group g (ids, n of them; failed: room
+ * for n flags) in one call and record them: those it could not terminate
+ * as failed, the others as terminated.  A failure of the group is kept in
+ * *first/err when it is the run's first (*first 0 until then); only
+ * CMAN_ENOMEM is returned.
+ */
 static int terminate_group(struct cman_pool_manager *pm, size_t g, const char **ids,
-			   size_t n, struct cman_decision *d, struct cman_error *err)
+			   size_t n, bool *failed, struct cman_decision *d, int *first,
+			   struct cman_error *err)
 {
 	struct cman_resource_group *rg = pm->groups[g];
+	struct cman_error ge;
+	bool any = false;
 	size_t i;
 	int rc;
 
 	if (n == 0)
 		return 0;
-	rc = rg->ops->terminate(rg, ids, n, pm->dry_run, NULL, err);
-	if (rc) {
+	memset(failed, 0, n * sizeof(*failed));
+	cman_error_clear(&ge);
+	rc = rg->ops->terminate(rg, ids, n, pm->dry_run, NULL, failed, &ge);
+	if (rc == CMAN_ENOMEM) {
+		if (err)
+			*err = ge;
 		cman_error_prefix(err, "resource group '%s'", rg->id);
 		return rc;
 	}
 	for (i = 0; i < n; i++)
-		if (cman_decision_add_terminated(d, ids[i]))
+		any |= failed[i];
+	for (i = 0; i < n; i++) {
+		/* a failed call that flagged nothing: none can be counted done */
+		bool bad = failed[i] || (rc && rc != CMAN_EPARTIAL && !any);
+
+		if (bad ? cman_decision_add_terminate_failed(d, ids[i])
+			: cman_decision_add_terminated(d, ids[i]))
 			return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
+	}
+	if (rc && !*first) {
+		*first = rc;
+		if (err)
+			*err = ge;
+		cman_error_prefix(err, "resource group '%s'", rg->id);
+	}
 	return 0;
 }
 
 /*
- * Candidates into c (room for every machine), in order; returns their
- * number.  gs[g].fulfilled set from the groups.
+ * Candidates into c (room for every machine), in order; returns 0 and
+ * their number in *nc.  gs[g].fulfilled set from the groups.  The ids are
+ * copied into pm->names.
  */
-static size_t gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
-		     struct gstate *gs)
+static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
+		  struct gstate *gs, size_t *nc_out, struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
 	int64_t age = cfg->min_node_scalein_uptime_seconds;
 	double max_tasks = cfg->max_tasks_to_kill;
 	size_t g, j, n, nc = 0;
+	int rc;
 
+	*nc_out = 0;
 	if (age > SCALEIN_UPTIME_CAP)
 		age = SCALEIN_UPTIME_CAP;
+	pm->names_len = 0;
 	for (g = 0; g < pm->n_groups; g++) {
 		struct cman_resource_group *rg = pm->groups[g];
 		const struct cman_rg_instance *inst;
 		bool stale = is_stale(rg);
 
-		gs[g].fulfilled = rg->ops->fulfilled_capacity(rg);
-		n = rg->ops->instances(rg, &inst);
+		if ((rc = g_fulfilled(rg, &gs[g].fulfilled, err)) != 0 ||
+		    (rc = g_instances(rg, &inst, &n, err)) != 0)
+			return rc;
 		for (j = 0; j < n; j++) {
 			struct cman_agent a;
 			struct cand *x;
 
-			agent_of(pm, inst[j].id, &a);
+			if (!running(&inst[j]) || inst[j].cordoned)
+				continue;
+			cman_pool_agent_of(pm, &inst[j], &a);
 			if (a.state == CMAN_AGENT_UNKNOWN || !a.safe_to_kill || a.cordoned)
 				continue;
 			if (a.tasks != 0 && !((double)a.tasks < max_tasks))
 				continue;
 			x = &c[nc++];
 			memset(x, 0, sizeof(*x));
-			{
-				size_t l = strnlen(inst[j].id, sizeof(x->id) - 1);
-
-				memcpy(x->id, inst[j].id, l);
-				x->id[l] = '\0';
-			}
+			if (name_add(pm, inst[j].id, &x->id_off))
+				return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
 			x->group = g;
 			x->weight = inst[j].weight;
 			x->launch_time = inst[j].launch_time;
@@ -414,8 +567,11 @@ static size_t gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 			x->old = now - inst[j].launch_time >= age;
 		}
 	}
+	for (j = 0; j < nc; j++)
+		c[j].id = pm->names + c[j].id_off;
 	qsort(c, nc, sizeof(*c), cand_cmp);
-	return nc;
+	*nc_out = nc;
+	return 0;
 }
 
 /*
@@ -424,21 +580,29 @@ static size_t gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
  * which for a pool whose weights overshoot its target by a fraction is
  * every run: it is not done, and no skips are recorded.
  */
-static bool any_removable(struct cman_pool_manager *pm, const struct gstate *gs)
+static int any_removable(struct cman_pool_manager *pm, const struct gstate *gs, bool *out,
+			 struct cman_error *err)
 {
 	size_t g, j, n;
+	int rc;
 
+	*out = false;
 	for (g = 0; g < pm->n_groups; g++) {
 		struct cman_resource_group *rg = pm->groups[g];
 		const struct cman_rg_instance *inst;
-		double room = rg->ops->fulfilled_capacity(rg) - gs[g].target;
+		double room;
 
-		n = rg->ops->instances(rg, &inst);
+		if ((rc = g_fulfilled(rg, &room, err)) != 0 ||
+		    (rc = g_instances(rg, &inst, &n, err)) != 0)
+			return rc;
+		room -= gs[g].target;
 		for (j = 0; j < n; j++)
-			if (room - inst[j].weight >= -EPS)
-				return true;
+			if (room - inst[j].weight >= -EPS) {
+				*out = true;
+				return 0;
+			}
 	}
-	return false;
+	return 0;
 }
 
 /* Walk the ordered candidates and mark those to terminate (SPEC §4). */
@@ -447,11 +611,14 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 		  struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
-	double fulfilled = cman_pool_fulfilled(pm);
-	double non_orphan = cman_pool_non_orphan_fulfilled(pm);
+	double fulfilled, non_orphan;
 	double removed = 0, killed = 0;
 	size_t i;
+	int rc;
 
+	if ((rc = cman_pool_fulfilled(pm, &fulfilled, err)) != 0 ||
+	    (rc = cman_pool_non_orphan_fulfilled(pm, &non_orphan, err)) != 0)
+		return rc;
 	for (i = 0; i < nc && fulfilled > new_target + EPS; i++) {
 		struct cand *x = &c[i];
 		struct gstate *g = &gs[x->group];
@@ -483,125 +650,166 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 	return 0;
 }
 
+/* Scratch of cman_pool_modify for n groups and m machines. */
+struct layout {
+	size_t off_out, off_gs, off_c, off_ids, off_failed, bytes;
+};
+
+static void layout_of(size_t n, size_t m, struct layout *l)
+{
+	l->off_out = align_up(n * sizeof(double));
+	l->off_gs = l->off_out + align_up(n * sizeof(double));
+	l->off_c = l->off_gs + align_up(n * sizeof(struct gstate));
+	l->off_ids = l->off_c + align_up(m * sizeof(struct cand));
+	l->off_failed = l->off_ids + align_up(m * sizeof(const char *));
+	l->bytes = l->off_failed + m * sizeof(bool) + 1;
+}
+
+/* Resize group g from cur to out (step 5) and record the outcome in d. */
+static int resize_group(struct cman_pool_manager *pm, size_t g, double cur, double out,
+			struct cman_decision *d, struct gstate *gs, int *first,
+			struct cman_error *err)
+{
+	struct cman_resource_group *rg = pm->groups[g];
+	struct cman_error ge;
+	int rc;
+
+	if (pm->dry_run)
+		d->groups[g].applied = cur;
+	if (out == cur)
+		return 0;
+	cman_error_clear(&ge);
+	rc = rg->ops->modify_target(rg, out, pm->dry_run, &ge);
+	if (!rc)
+		return 0;
+	if (rc == CMAN_ENOMEM) {
+		if (err)
+			*err = ge;
+		cman_error_prefix(err, "resource group '%s'", rg->id);
+		return rc;
+	}
+	/* LIVE-SPEC §5.2: record it and go on with the other groups */
+	d->groups[g].applied = rc == CMAN_ETIMEOUT || rc == CMAN_EPARTIAL ? NAN : cur;
+	if (cman_decision_set_group_error(d, g, rc, ge.msg))
+		return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
+	gs[g].target = cur > out ? cur : out;
+	if (!*first) {
+		*first = rc;
+		if (err)
+			*err = ge;
+		cman_error_prefix(err, "resource group '%s'", rg->id);
+	}
+	return 0;
+}
+
 int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		     struct cman_decision *d, struct cman_error *err)
 {
-	size_t n, total = 0, nc, g, i, k;
-	size_t off_out, off_gs, off_c, off_ids, bytes;
-	double *cur, *out;
+	size_t n, total = 0, nc, g, i, k, m;
+	struct layout l;
+	double *cur, *out, fulfilled;
 	struct gstate *gs;
 	struct cand *c;
 	const char **ids;
+	bool *failed, removable;
 	int64_t now = 0;
-	int rc = 0;
+	int rc = 0, first = 0;
 
 	if (!pm || !d || !(new_target == new_target)) {
 		rc = cman_error_set(err, CMAN_EINVAL, "pool manager: bad arguments");
 		goto out;
 	}
+	d->dry_run = pm->dry_run;
 	n = pm->n_groups;
 	for (g = 0; g < n; g++) {
 		const struct cman_rg_instance *inst;
 
-		total += pm->groups[g]->ops->instances(pm->groups[g], &inst);
+		if ((rc = g_instances(pm->groups[g], &inst, &m, err)) != 0)
+			goto out;
+		total += m;
 	}
-	off_out = align_up(n * sizeof(double));
-	off_gs = off_out + align_up(n * sizeof(double));
-	off_c = off_gs + align_up(n * sizeof(struct gstate));
-	off_ids = off_c + align_up(total * sizeof(struct cand));
-	bytes = off_ids + total * sizeof(const char *) + 1;
-	if ((rc = scratch_reserve(pm, bytes, err)) != 0)
+	layout_of(n, total, &l);
+	if ((rc = scratch_reserve(pm, l.bytes, err)) != 0)
 		goto out;
 	cur = pm->scratch;
-	out = (double *)((char *)pm->scratch + off_out);
-	gs = (struct gstate *)((char *)pm->scratch + off_gs);
-	c = (struct cand *)((char *)pm->scratch + off_c);
-	ids = (const char **)((char *)pm->scratch + off_ids);
+	out = (double *)((char *)pm->scratch + l.off_out);
+	gs = (struct gstate *)((char *)pm->scratch + l.off_gs);
 
-	/* Step 4: distribute; record every group's new target. */
+	/* Step 4: distribute; record every group's plan. */
 	for (g = 0; g < n; g++)
-		cur[g] = pm->groups[g]->ops->target_capacity(pm->groups[g]);
+		if ((rc = g_target(pm->groups[g], &cur[g], err)) != 0)
+			goto out;
 	cman_pool_distribute(pm, cur, new_target, out);
 	if (cman_decision_set_groups(d, n)) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
 		goto out;
 	}
 	for (g = 0; g < n; g++) {
-		snprintf(d->group_ids[g], sizeof(d->group_ids[g]), "%s", pm->groups[g]->id);
-		d->group_targets[g] = out[g];
+		if (cman_decision_set_group(d, g, pm->groups[g]->id, out[g])) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
+			goto out;
+		}
 		gs[g].target = out[g];
 	}
 
-	/* Step 5: resize the groups whose target changed. */
-	for (g = 0; g < n; g++) {
-		struct cman_resource_group *rg = pm->groups[g];
-
-		if (out[g] == cur[g])
-			continue;
-		rc = rg->ops->modify_target(rg, out[g], pm->dry_run, err);
-		if (rc) {
-			cman_error_prefix(err, "resource group '%s'", rg->id);
+	/* Step 5: resize the groups whose target changed, every one of them. */
+	for (g = 0; g < n; g++)
+		if ((rc = resize_group(pm, g, cur[g], out[g], d, gs, &first, err)) != 0)
 			goto out;
-		}
-	}
 
 	/* Then prune.  The groups may have launched: count their machines
 	 * again before using the scratch for them. */
-	if (!(cman_pool_fulfilled(pm) > new_target + EPS) || !pm->conn)
+	if ((rc = cman_pool_fulfilled(pm, &fulfilled, err)) != 0)
+		goto out;
+	if (!(fulfilled > new_target + EPS) || !pm->conn)
 		goto out;
 	if ((rc = now_of(pm, &now, err)) != 0)
 		goto out;
 	for (g = 0, k = 0; g < n; g++) {
 		const struct cman_rg_instance *inst;
 
-		k += pm->groups[g]->ops->instances(pm->groups[g], &inst);
+		if ((rc = g_instances(pm->groups[g], &inst, &m, err)) != 0)
+			goto out;
+		k += m;
 	}
 	if (k > total) {
-		off_ids = off_c + align_up(k * sizeof(struct cand));
-		bytes = off_ids + k * sizeof(const char *) + 1;
-		if ((rc = scratch_reserve(pm, bytes, err)) != 0)
+		layout_of(n, k, &l);
+		if ((rc = scratch_reserve(pm, l.bytes, err)) != 0)
 			goto out;
-		gs = (struct gstate *)((char *)pm->scratch + off_gs);
-		c = (struct cand *)((char *)pm->scratch + off_c);
-		ids = (const char **)((char *)pm->scratch + off_ids);
+		gs = (struct gstate *)((char *)pm->scratch + l.off_gs);
 	}
-	if (!any_removable(pm, gs))
+	c = (struct cand *)((char *)pm->scratch + l.off_c);
+	ids = (const char **)((char *)pm->scratch + l.off_ids);
+	failed = (bool *)((char *)pm->scratch + l.off_failed);
+	if ((rc = any_removable(pm, gs, &removable, err)) != 0 || !removable)
 		goto out;
-	nc = gather(pm, now, c, gs);
+	if ((rc = gather(pm, now, c, gs, &nc, err)) != 0)
+		goto out;
 	if ((rc = choose(pm, new_target, c, nc, gs, d, err)) != 0)
 		goto out;
 	for (g = 0; g < n; g++) {
 		for (i = 0, k = 0; i < nc; i++)
 			if (c[i].chosen && c[i].group == g)
 				ids[k++] = c[i].id;
-		if ((rc = terminate_group(pm, g, ids, k, d, err)) != 0)
+		if ((rc = terminate_group(pm, g, ids, k, failed, d, &first, err)) != 0)
 			goto out;
 	}
 out:
-	return rc;
+	return rc ? rc : first;
 }
 
 /* ---- orphans ------------------------------------------------------------- */
-
-static bool already_terminated(const struct cman_decision *d, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_terminated; i++)
-		if (!strncmp(d->terminated[i], id, sizeof(d->terminated[i]) - 1))
-			return true;
-	return false;
-}
 
 int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 			      struct cman_decision *d, struct cman_error *err)
 {
 	size_t g, j, n, k, maxn = 0;
 	int64_t now = 0, threshold;
-	char (*names)[32];
+	size_t *offs;
 	const char **ids;
-	size_t off_ids;
-	int rc = 0;
+	bool *failed;
+	size_t off_ids, off_failed;
+	int rc = 0, first = 0;
 
 	if (!pm || !d) {
 		rc = cman_error_set(err, CMAN_EINVAL, "pool manager: bad arguments");
@@ -615,38 +823,50 @@ int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 	for (g = 0; g < pm->n_groups; g++) {
 		const struct cman_rg_instance *inst;
 
-		n = pm->groups[g]->ops->instances(pm->groups[g], &inst);
+		if ((rc = g_instances(pm->groups[g], &inst, &n, err)) != 0)
+			goto out;
 		if (n > maxn)
 			maxn = n;
 	}
 	if (maxn == 0)
 		goto out;
-	off_ids = align_up(maxn * sizeof(*names));
-	if ((rc = scratch_reserve(pm, off_ids + maxn * sizeof(*ids), err)) != 0)
+	off_ids = align_up(maxn * sizeof(*offs));
+	off_failed = off_ids + align_up(maxn * sizeof(*ids));
+	if ((rc = scratch_reserve(pm, off_failed + maxn * sizeof(*failed), err)) != 0)
 		goto out;
-	names = pm->scratch;
+	offs = pm->scratch;
 	ids = (const char **)((char *)pm->scratch + off_ids);
+	failed = (bool *)((char *)pm->scratch + off_failed);
 	for (g = 0; g < pm->n_groups; g++) {
 		const struct cman_rg_instance *inst;
 
-		n = pm->groups[g]->ops->instances(pm->groups[g], &inst);
+		if ((rc = g_instances(pm->groups[g], &inst, &n, err)) != 0)
+			goto out;
 		if (n > maxn)
 			n = maxn;   /* cannot grow between the two calls */
+		pm->names_len = 0;
 		for (j = 0, k = 0; j < n; j++) {
 			struct cman_agent a;
 
-			agent_of(pm, inst[j].id, &a);
-			if (a.state != CMAN_AGENT_ORPHANED || now - a.orphaned_since <= threshold)
+			if (!running(&inst[j]) || inst[j].cordoned)
 				continue;
-			if (already_terminated(d, inst[j].id))
+			cman_pool_agent_of(pm, &inst[j], &a);
+			if (a.state != CMAN_AGENT_ORPHANED || a.cordoned ||
+			    now - a.orphaned_since <= threshold)
 				continue;
-			snprintf(names[k], sizeof(names[k]), "%s", inst[j].id);
-			ids[k] = names[k];
+			if (cman_decision_has_terminated(d, inst[j].id))
+				continue;
+			if (name_add(pm, inst[j].id, &offs[k])) {
+				rc = cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
+				goto out;
+			}
 			k++;
 		}
-		if ((rc = terminate_group(pm, g, ids, k, d, err)) != 0)
+		for (j = 0; j < k; j++)
+			ids[j] = pm->names + offs[j];
+		if ((rc = terminate_group(pm, g, ids, k, failed, d, &first, err)) != 0)
 			goto out;
 	}
 out:
-	return rc;
+	return rc ? rc : first;
 }

@@ -733,11 +733,15 @@ static int call(struct cman_aws_client *c, const char *svc, const char *what,
 	free(a->buf);
 	memset(a, 0, sizeof(*a));
 	f->kind = code;
-	return cman_error_set(err, code, "%s %s at %s: %s (%s%s%s%s%s) after %d attempt%s", svc,
-			      what, url, cman_strerror(code), f->code,
-			      f->message[0] ? ": " : "", f->message,
-			      f->request_id[0] ? ", request id " : "", f->request_id,
-			      f->attempts, f->attempts == 1 ? "" : "s");
+	cman_error_set(err, code, "%s %s at %s: %s (%s%s%s%s%s) after %d attempt%s", svc,
+		       what, url, cman_strerror(code), f->code,
+		       f->message[0] ? ": " : "", f->message,
+		       f->request_id[0] ? ", request id " : "", f->request_id,
+		       f->attempts, f->attempts == 1 ? "" : "s");
+	/* the same facts, machine-readable, for callers that only see err */
+	cman_error_remote(err, f->code, f->request_id, f->http_status, f->retry_after_ms,
+			  f->attempts);
+	return code;
 }
 
 int cman_aws_query(struct cman_aws_client *c, const char *svc,

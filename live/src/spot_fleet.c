@@ -28,7 +28,7 @@ struct spec {
 };
 
 struct inst {
-	char id[32];
+	char *id;                    /* any length; owned */
 	char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX];
 	char ip[48];
 	char state[24];
@@ -47,14 +47,20 @@ struct desc {
 
 struct cman_aws_sfr {
 	struct cman_resource_group base;
+	char *id;                           /* base.id, owned */
 	struct cman_aws_client *client;
 	struct desc d;
-	struct cman_rg_instance *running;   /* what instances() hands out */
-	size_t n_running, running_cap;
+	struct cman_rg_instance *listed;    /* what instances() hands out */
+	size_t n_listed, listed_cap;
+	/* the last refresh's outcome: the getters fail with it (resource_group.h) */
+	int refresh_rc;
+	struct cman_error refresh_err;
 };
 
 static void desc_release(struct desc *d)
 {
+	for (size_t i = 0; i < d->n_insts; i++)
+		free(d->insts[i].id);
 	free(d->specs);
 	free(d->insts);
 	memset(d, 0, sizeof(*d));
@@ -152,21 +158,31 @@ static int fleet_instance_ids(struct cman_aws_sfr *g, struct desc *d, struct cma
 		for (xmlNodePtr it = cman_xml_child(set, "item"); it && !rc;
 		     it = cman_xml_next(it, "item")) {
 			struct inst in;
+			xmlNodePtr idn = cman_xml_child(it, "instanceId");
 
 			memset(&in, 0, sizeof(in));
-			if (cman_xml_path_text(it, "instanceId", in.id, sizeof(in.id)) >= sizeof(in.id) ||
-			    !in.id[0]) {
+			in.id = idn ? (char *)xmlNodeGetContent(idn) : NULL;
+			if (!in.id || !in.id[0]) {
+				xmlFree(in.id);
 				rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetInstances "
-						    "%s: an instance id that is missing or too long",
-						    g->base.id);
+						    "%s: an instance without an id", g->base.id);
 				break;
 			}
+			{
+				/* our own copy: freed with free(), whatever xmlFree is */
+				char *copy = strdup(in.id);
+
+				xmlFree(in.id);
+				in.id = copy;
+			}
 			cman_xml_path_text(it, "instanceType", in.type, sizeof(in.type));
-			if (cman_grow((void **)&d->insts, &d->insts_cap, d->n_insts + 1,
-				      sizeof(*d->insts)))
+			if (!in.id || cman_grow((void **)&d->insts, &d->insts_cap, d->n_insts + 1,
+						sizeof(*d->insts))) {
+				free(in.id);
 				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
-			else
+			} else {
 				d->insts[d->n_insts++] = in;
+			}
 		}
 		snprintf(prev, sizeof(prev), "%s", token);
 		cman_xml_path_text(xmlDocGetRootElement(doc), "nextToken", token, sizeof(token));
@@ -210,11 +226,11 @@ static int describe_instances(struct cman_aws_sfr *g, struct desc *d, struct cma
 
 			for (xmlNodePtr it = cman_xml_child(set, "item"); it;
 			     it = cman_xml_next(it, "item")) {
-				char id[32], when[64];
+				char id[256], when[64];
 				struct inst *in;
 
-				cman_xml_path_text(it, "instanceId", id, sizeof(id));
-				if (!(in = find(d, id)))
+				if (cman_xml_path_text(it, "instanceId", id, sizeof(id)) >= sizeof(id) ||
+				    !(in = find(d, id)))
 					continue;
 				cman_xml_path_text(it, "instanceType", in->type, sizeof(in->type));
 				cman_xml_path_text(it, "instanceState/name", in->state, sizeof(in->state));
@@ -230,21 +246,26 @@ static int describe_instances(struct cman_aws_sfr *g, struct desc *d, struct cma
 	return 0;
 }
 
+/* What instances() hands out: every machine of the fleet, in every state
+ * (the pool manager acts on running ones only). */
 static int publish(struct cman_aws_sfr *g, struct cman_error *err)
 {
-	g->n_running = 0;
+	g->n_listed = 0;
 	for (size_t i = 0; i < g->d.n_insts; i++) {
 		const struct inst *in = &g->d.insts[i];
 		struct cman_rg_instance *o;
 
-		if (strcmp(in->state, "running") != 0 || !in->az[0])
-			continue;   /* only running machines with a market are the pool's */
-		if (cman_grow((void **)&g->running, &g->running_cap, g->n_running + 1,
-			      sizeof(*g->running)))
+		if (cman_grow((void **)&g->listed, &g->listed_cap, g->n_listed + 1,
+			      sizeof(*g->listed)))
 			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
-		o = &g->running[g->n_running++];
+		o = &g->listed[g->n_listed++];
 		memset(o, 0, sizeof(*o));
-		snprintf(o->id, sizeof(o->id), "%s", in->id);
+		o->id = in->id;
+		o->ip = in->ip;
+		o->state = cman_instance_state_parse(in->state);
+		/* a machine without a zone has no market: not the pool's to act on */
+		if (!in->az[0] && o->state == CMAN_INSTANCE_RUNNING)
+			o->state = CMAN_INSTANCE_UNKNOWN;
 		o->instance_type = in->type;
 		o->az = in->az;
 		o->weight = spec_weight(&g->d, in->type, in->az);
@@ -265,13 +286,23 @@ int cman_aws_sfr_refresh(struct cman_aws_sfr *g, struct cman_error *err)
 		rc = fleet_instance_ids(g, &d, err);
 	if (!rc)
 		rc = describe_instances(g, &d, err);
-	if (rc) {
+	if (!rc) {
+		desc_release(&g->d);
+		g->d = d;
+		rc = publish(g, err);
+	} else {
 		desc_release(&d);
-		return rc;
 	}
-	desc_release(&g->d);
-	g->d = d;
-	return publish(g, err);
+	/* remembered: the getters answer with it until a refresh succeeds */
+	g->refresh_rc = rc;
+	if (rc) {
+		if (err)
+			g->refresh_err = *err;
+		else
+			cman_error_set(&g->refresh_err, rc, "spot fleet request %s: refresh failed",
+				       g->base.id);
+	}
+	return rc;
 }
 
 /* ---- the resource-group interface ------------------------------------------- */
@@ -283,24 +314,49 @@ static bool sfr_is_stale(const struct cman_resource_group *rg)
 	return strncmp(g->d.state, "cancelled", 9) == 0;
 }
 
-static double sfr_target(const struct cman_resource_group *rg)
+/* The last refresh's failure, repeated (resource_group.h); 0 after a good one. */
+static int described_or_fail(const struct cman_aws_sfr *g, struct cman_error *err)
+{
+	if (!g->refresh_rc)
+		return 0;
+	if (err)
+		*err = g->refresh_err;
+	return g->refresh_rc;
+}
+
+static int sfr_target(const struct cman_resource_group *rg, double *out, struct cman_error *err)
 {
 	const struct cman_aws_sfr *g = (const struct cman_aws_sfr *)rg;
+	int rc = described_or_fail(g, err);
 
-	return sfr_is_stale(rg) ? 0 : g->d.target;
+	*out = rc || sfr_is_stale(rg) ? 0 : g->d.target;
+	return rc;
 }
 
-static double sfr_fulfilled(const struct cman_resource_group *rg)
+static int sfr_fulfilled(const struct cman_resource_group *rg, double *out,
+			 struct cman_error *err)
 {
-	return ((const struct cman_aws_sfr *)rg)->d.fulfilled;
+	const struct cman_aws_sfr *g = (const struct cman_aws_sfr *)rg;
+	int rc = described_or_fail(g, err);
+
+	*out = rc ? 0 : g->d.fulfilled;
+	return rc;
 }
 
-static size_t sfr_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+static int sfr_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out,
+			 size_t *n, struct cman_error *err)
 {
 	struct cman_aws_sfr *g = (struct cman_aws_sfr *)rg;
+	int rc = described_or_fail(g, err);
 
-	*out = g->running;
-	return g->n_running;
+	*out = rc ? NULL : g->listed;
+	*n = rc ? 0 : g->n_listed;
+	return rc;
+}
+
+static int sfr_refresh(struct cman_resource_group *rg, struct cman_error *err)
+{
+	return cman_aws_sfr_refresh((struct cman_aws_sfr *)rg, err);
 }
 
 static int sfr_modify(struct cman_resource_group *rg, double target, bool dry_run,
@@ -333,25 +389,37 @@ static int sfr_modify(struct cman_resource_group *rg, double target, bool dry_ru
 }
 
 static int sfr_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
-			 bool dry_run, size_t *n_done, struct cman_error *err)
+			 bool dry_run, size_t *n_done, bool *failed, struct cman_error *err)
 {
 	struct cman_aws_sfr *g = (struct cman_aws_sfr *)rg;
 	const char **mine;
+	size_t *at;                  /* mine[j] is ids[at[j]] */
 	size_t k = 0, done = 0;
 	int rc = 0;
 
 	if (n_done)
 		*n_done = 0;
+	if ((rc = described_or_fail(g, err)) != 0) {
+		for (size_t i = 0; failed && i < n; i++)
+			failed[i] = true;
+		return rc;
+	}
 	mine = calloc(n ? n : 1, sizeof(*mine));
-	if (!mine)
+	at = calloc(n ? n : 1, sizeof(*at));
+	if (!mine || !at) {
+		free(mine);
+		free(at);
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct inst *in = find(&g->d, ids[i]);
 
 		/* Only the fleet's own machines, and not those already ending. */
 		if (in && strcmp(in->state, "shutting-down") && strcmp(in->state, "terminated") &&
-		    in->az[0])
+		    in->az[0]) {
+			at[k] = i;
 			mine[k++] = in->id;
+		}
 	}
 	if (dry_run) {
 		done = k;
@@ -361,25 +429,36 @@ static int sfr_terminate(struct cman_resource_group *rg, const char *const *ids,
 		struct cman_aws_params p;
 		xmlDocPtr doc;
 		xmlNodePtr set;
+		size_t e = b + ID_BATCH < k ? b + ID_BATCH : k;
 
 		cman_aws_params_init(&p, "TerminateInstances", EC2_VERSION);
-		for (size_t i = b; i < k && i < b + ID_BATCH; i++) {
+		for (size_t i = b; i < e; i++) {
 			char name[32];
 
 			snprintf(name, sizeof(name), "InstanceId.%zu", i - b + 1);
 			cman_aws_params_add(&p, name, mine[i]);
 		}
-		if ((rc = query(g, &p, &doc, NULL, err)) != 0)
+		if ((rc = query(g, &p, &doc, NULL, err)) != 0) {
+			/* this batch and the ones after it were not done */
+			for (size_t i = b; failed && i < k; i++)
+				failed[at[i]] = true;
 			break;
+		}
 		set = cman_xml_child(xmlDocGetRootElement(doc), "instancesSet");
+		for (size_t i = b; failed && i < e; i++)
+			failed[at[i]] = true;   /* until the answer lists it */
 		for (xmlNodePtr it = cman_xml_child(set, "item"); it; it = cman_xml_next(it, "item")) {
-			char id[32];
+			char id[256];
 			struct inst *in;
 
-			cman_xml_path_text(it, "instanceId", id, sizeof(id));
+			if (cman_xml_path_text(it, "instanceId", id, sizeof(id)) >= sizeof(id))
+				continue;
 			if ((in = find(&g->d, id))) {
 				snprintf(in->state, sizeof(in->state), "shutting-down");
 				done++;
+				for (size_t i = b; failed && i < e; i++)
+					if (!strcmp(mine[i], id))
+						failed[at[i]] = false;
 			}
 		}
 		xmlFreeDoc(doc);
@@ -395,6 +474,7 @@ static int sfr_terminate(struct cman_resource_group *rg, const char *const *ids,
 	}
 out:
 	free(mine);
+	free(at);
 	if (n_done)
 		*n_done = done;
 	return rc;
@@ -412,6 +492,7 @@ static double sfr_max(const struct cman_resource_group *rg)
 
 static const struct cman_rg_ops sfr_ops = {
 	.kind = "aws_spot_fleet",
+	.refresh = sfr_refresh,
 	.target_capacity = sfr_target,
 	.fulfilled_capacity = sfr_fulfilled,
 	.instances = sfr_instances,
@@ -428,15 +509,19 @@ int cman_aws_sfr_new(struct cman_aws_client *client, const char *sfr_id,
 	struct cman_aws_sfr *g;
 
 	*out = NULL;
-	if (!sfr_id[0] || strlen(sfr_id) >= sizeof(g->base.id))
-		return cman_error_set(err, CMAN_EINVAL, "spot fleet request id \"%s\": expected "
-				      "1 to %zu characters", sfr_id, sizeof(g->base.id) - 1);
+	if (!sfr_id[0])
+		return cman_error_set(err, CMAN_EINVAL, "spot fleet request id: expected at "
+				      "least one character");
 	g = calloc(1, sizeof(*g));
-	if (!g)
+	if (!g || !(g->id = strdup(sfr_id))) {
+		free(g);
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
 	g->base.ops = &sfr_ops;
-	snprintf(g->base.id, sizeof(g->base.id), "%s", sfr_id);
+	g->base.id = g->id;
 	g->client = client;
+	g->refresh_rc = cman_error_set(&g->refresh_err, CMAN_EINVAL, "spot fleet request %s: "
+				       "not described yet (refresh it first)", sfr_id);
 	*out = g;
 	return 0;
 }
@@ -446,7 +531,8 @@ void cman_aws_sfr_free(struct cman_aws_sfr *g)
 	if (!g)
 		return;
 	desc_release(&g->d);
-	free(g->running);
+	free(g->listed);
+	free(g->id);
 	free(g);
 }
 

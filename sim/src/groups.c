@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/grow.h"
 #include "cman/limits.h"
 #include "cman/time.h"
 #include "sim_int.h"
@@ -344,17 +345,23 @@ int sim_groups_finish(struct cman_sim *sim, struct cman_error *err)
 
 /* ---- the resource-group interface ------------------------------------------- */
 
-static double rg_target(const struct cman_resource_group *rg)
+static int rg_target(const struct cman_resource_group *rg, double *out, struct cman_error *err)
 {
-	return as_group(rg)->target;
+	(void)err;
+	*out = as_group(rg)->target;
+	return 0;
 }
 
-static double rg_fulfilled(const struct cman_resource_group *rg)
+static int rg_fulfilled(const struct cman_resource_group *rg, double *out,
+			struct cman_error *err)
 {
-	return as_group(rg)->fulfilled;
+	(void)err;
+	*out = as_group(rg)->fulfilled;
+	return 0;
 }
 
-static size_t rg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+static int rg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out,
+			size_t *n_out, struct cman_error *err)
 {
 	struct sim_group *g = as_group(rg);
 	size_t total = 0, s, i, k = 0;
@@ -362,19 +369,23 @@ static size_t rg_instances(struct cman_resource_group *rg, const struct cman_rg_
 	/* the pool manager asks several times per run: rebuild on change only */
 	if (g->view_valid) {
 		*out = g->view;
-		return g->view_n;
+		*n_out = g->view_n;
+		return 0;
 	}
+	*out = NULL;
+	*n_out = 0;
 	for (s = 0; s < g->n_specs; s++)
 		total += g->specs[s].n;
 	if (total > g->view_cap) {
-		struct cman_rg_instance *v = realloc(g->view, total * sizeof(*v));
+		size_t cap = g->view_cap, idcap = g->view_cap;
 
-		if (!v) {
-			*out = NULL;
-			return 0;
-		}
-		g->view = v;
-		g->view_cap = total;
+		/* the view and its ids grow together (an allocation failure is
+		 * reported, never an empty group) */
+		if (cman_grow((void **)&g->view, &cap, total, sizeof(*g->view)) ||
+		    cman_grow((void **)&g->view_ids, &idcap, total, sizeof(*g->view_ids)))
+			return cman_error_set(err, CMAN_ENOMEM, "resource group '%s': out of "
+					      "memory listing %zu instances", rg->id, total);
+		g->view_cap = cap < idcap ? cap : idcap;
 	}
 	for (s = 0; s < g->n_specs; s++) {
 		const struct sim_spec *sp = &g->specs[s];
@@ -382,20 +393,26 @@ static size_t rg_instances(struct cman_resource_group *rg, const struct cman_rg_
 
 		for (i = 0; i < sp->n; i++) {
 			const struct sim_instance *in = &g->sim->inst[sp->ids[i]];
-			struct cman_rg_instance *v = &g->view[k++];
+			struct cman_rg_instance *v = &g->view[k];
 
-			sim_format_id(v->id, sp->ids[i]);
+			sim_format_id(g->view_ids[k], sp->ids[i]);
+			v->id = g->view_ids[k];
+			v->ip = NULL;   /* the simulated connector matches by id */
+			v->state = CMAN_INSTANCE_RUNNING;
 			v->instance_type = m->type;
 			v->az = m->az;
 			v->weight = in->weight;
 			v->launch_time = in->start;
 			v->spot = in->spot;
+			v->cordoned = false;
+			k++;
 		}
 	}
 	*out = g->view;
+	*n_out = k;
 	g->view_n = k;
 	g->view_valid = true;
-	return k;
+	return 0;
 }
 
 static int rg_modify_target(struct cman_resource_group *rg, double target, bool dry_run,
@@ -417,7 +434,7 @@ static bool parse_id(const struct cman_sim *sim, const char *id, uint32_t *out)
 }
 
 static int rg_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
-			bool dry_run, size_t *n_done, struct cman_error *err)
+			bool dry_run, size_t *n_done, bool *failed, struct cman_error *err)
 {
 	struct sim_group *g = as_group(rg);
 	uint32_t gi = (uint32_t)(g - g->sim->groups);
@@ -440,6 +457,7 @@ static int rg_terminate(struct cman_resource_group *rg, const char *const *ids, 
 	}
 	if (n_done)
 		*n_done = done;
+	(void)failed;   /* a simulated termination cannot fail */
 	/* after terminations a fleet refills up to its target */
 	return dry_run ? 0 : sim_group_fill(g, false, err);
 }
@@ -554,7 +572,7 @@ int sim_groups_init(struct cman_sim *sim, struct cman_error *err)
 		struct sim_group *g = &sim->groups[i];
 
 		g->base.ops = cfg->type == CMAN_RG_ASG ? &asg_ops : &spot_fleet_ops;
-		snprintf(g->base.id, sizeof(g->base.id), "%s", cfg->id);
+		g->base.id = cfg->id;   /* the scenario outlives the run */
 		g->sim = sim;
 		g->cfg = cfg;
 		g->min = cfg->min_size;
@@ -612,6 +630,7 @@ void sim_groups_release(struct cman_sim *sim)
 				free(g->specs[s].ids);
 		free(g->specs);
 		free(g->view);
+		free(g->view_ids);
 		free(g->step_target);
 		free(g->step_fulfilled);
 	}

@@ -1392,6 +1392,8 @@ static int autoscale(struct cman_sim *sim, struct cman_error *err)
 	cman_decision_reset(&sim->decision);
 	rc = sim->conn->base.ops->reload(&sim->conn->base, err);
 	if (!rc)
+		rc = cman_pool_refresh(&sim->pm, err);
+	if (!rc)
 		rc = cman_autoscaler_run(&sim->as, sim->lost_since_run, &sim->decision, err);
 	if (rc) {
 		cman_error_prefix(err, "autoscaler run at %s", cman_time_format(sim->now, when));

@@ -112,6 +112,7 @@ struct sim_group {
 	double target, fulfilled;
 	double min, max;
 	struct cman_rg_instance *view;
+	char (*view_ids)[12];         /* the view's ids ("i-" and 8 hex digits) */
 	size_t view_cap, view_n;
 	bool view_valid;              /* false after any launch or removal */
 	double *step_target, *step_fulfilled;   /* per step, for groups.csv */

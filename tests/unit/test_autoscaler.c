@@ -389,10 +389,8 @@ static void test_decision_json(void **state)
 	assert_int_equal(cman_decision_add_clamp(&d, "max_weight_to_add: %g -> %g", 20.0, 15.0), 0);
 	snprintf(d.reason, sizeof(d.reason), "usage 0.75 of cpus");
 	assert_int_equal(cman_decision_set_groups(&d, 2), 0);
-	snprintf(d.group_ids[0], sizeof(d.group_ids[0]), "sfr-1");
-	d.group_targets[0] = 10;
-	snprintf(d.group_ids[1], sizeof(d.group_ids[1]), "asg-1");
-	d.group_targets[1] = 5;
+	assert_int_equal(cman_decision_set_group(&d, 0, "sfr-1", 10), 0);
+	assert_int_equal(cman_decision_set_group(&d, 1, "asg-1", 5), 0);
 	assert_int_equal(cman_decision_add_terminated(&d, "i-00000001"), 0);
 	assert_int_equal(cman_decision_add_terminated(&d, "i-00000002"), 0);
 	assert_int_equal(cman_decision_add_skipped(&d, "i-00000003", "weight limit"), 0);
@@ -455,17 +453,22 @@ static void test_decision_arrays(void **state)
 		assert_int_equal(cman_decision_add_terminated(&d, id), 0);
 		assert_int_equal(cman_decision_add_skipped(&d, id, "task limit"), 0);
 	}
+	/* ids are kept whole, whatever their length (issue 10) */
 	assert_int_equal(cman_decision_add_terminated(&d, "i-0123456789012345678901234567890123"), 0);
-	assert_string_equal(d.terminated[100], "i-01234567890123456789012345678");
-	assert_string_equal(d.terminated[42], "i-00000042");
-	assert_string_equal(d.skipped[99].id, "i-00000099");
+	assert_string_equal(cman_decision_str(&d, d.terminated[100]),
+			    "i-0123456789012345678901234567890123");
+	assert_string_equal(cman_decision_str(&d, d.terminated[42]), "i-00000042");
+	assert_true(cman_decision_has_terminated(&d, "i-00000042"));
+	assert_false(cman_decision_has_terminated(&d, "i-0000004"));
+	assert_string_equal(cman_decision_str(&d, d.skipped[99].id), "i-00000099");
 	assert_string_equal(d.skipped[99].reason, "task limit");
 	assert_int_equal(cman_decision_set_groups(&d, 3), 0);
 	assert_int_equal(d.n_groups, 3);
-	d.group_targets[2] = 7;
+	d.groups[2].planned = 7;
 	assert_int_equal(cman_decision_set_groups(&d, 20), 0);
 	assert_true(d.cap_groups >= 20);
-	assert_true(d.group_targets[2] == 0 && d.group_ids[19][0] == '\0');
+	assert_true(d.groups[2].planned == 0 && d.groups[2].rc == 0);
+	assert_string_equal(cman_decision_str(&d, d.groups[19].id), "");
 
 	term = d.terminated;
 	d.paused = true;
@@ -479,7 +482,7 @@ static void test_decision_arrays(void **state)
 	assert_ptr_equal(d.terminated, term);     /* arrays kept */
 	assert_true(d.cap_terminated >= 101);
 	assert_int_equal(cman_decision_add_terminated(&d, "i-x"), 0);
-	assert_string_equal(d.terminated[0], "i-x");
+	assert_string_equal(cman_decision_str(&d, d.terminated[0]), "i-x");
 	cman_decision_release(&d);
 	cman_decision_release(&d);               /* twice is fine */
 	assert_null(d.terminated);
@@ -491,31 +494,37 @@ struct fake_group {
 	struct cman_resource_group base;
 	double target;
 	struct cman_rg_instance inst[64];
+	char ids[64][16];
 	size_t n;
 	int modified;
 };
 
-static double fg_target(const struct cman_resource_group *rg)
+static int fg_target(const struct cman_resource_group *rg, double *out, struct cman_error *err)
 {
-	return ((const struct fake_group *)rg)->target;
+	*out = ((const struct fake_group *)rg)->target;
+	return 0;
 }
 
-static double fg_fulfilled(const struct cman_resource_group *rg)
+static int fg_fulfilled(const struct cman_resource_group *rg, double *out,
+			struct cman_error *err)
 {
 	const struct fake_group *g = (const struct fake_group *)rg;
 	double s = 0;
 
 	for (size_t i = 0; i < g->n; i++)
 		s += g->inst[i].weight;
-	return s;
+	*out = s;
+	return 0;
 }
 
-static size_t fg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+static int fg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out,
+			size_t *n, struct cman_error *err)
 {
 	struct fake_group *g = (struct fake_group *)rg;
 
 	*out = g->inst;
-	return g->n;
+	*n = g->n;
+	return 0;
 }
 
 static int fg_modify(struct cman_resource_group *rg, double target, bool dry_run,
@@ -531,7 +540,7 @@ static int fg_modify(struct cman_resource_group *rg, double target, bool dry_run
 }
 
 static int fg_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
-			bool dry_run, size_t *n_done, struct cman_error *err)
+			bool dry_run, size_t *n_done, bool *failed, struct cman_error *err)
 {
 	struct fake_group *g = (struct fake_group *)rg;
 	size_t done = 0;
@@ -564,8 +573,15 @@ static double fg_max(const struct cman_resource_group *rg)
 }
 
 static const struct cman_rg_ops fg_ops = {
-	"fake", fg_target, fg_fulfilled, fg_instances, fg_modify, fg_terminate, fg_stale,
-	fg_min, fg_max,
+	.kind = "fake",
+	.target_capacity = fg_target,
+	.fulfilled_capacity = fg_fulfilled,
+	.instances = fg_instances,
+	.modify_target = fg_modify,
+	.terminate = fg_terminate,
+	.is_stale = fg_stale,
+	.min_capacity = fg_min,
+	.max_capacity = fg_max,
 };
 
 struct fake_conn {
@@ -596,7 +612,11 @@ static double fc_allocated(const struct cman_connector *c, enum cman_resource r)
 }
 
 static const struct cman_connector_ops fc_ops = {
-	"fake", fc_reload, fc_agent, fc_total, fc_allocated,
+	.kind = "fake",
+	.reload = fc_reload,
+	.agent = fc_agent,
+	.total = fc_total,
+	.allocated = fc_allocated,
 };
 
 struct fake_clock {
@@ -662,11 +682,13 @@ static struct rig *rig_new(size_t n_instances, double cpus_allocated)
 	assert_non_null(r);
 	cman_pool_config_init(&r->cfg);
 	r->g.base.ops = &fg_ops;
-	snprintf(r->g.base.id, sizeof(r->g.base.id), "sfr-1");
+	r->g.base.id = "sfr-1";
 	r->g.target = (double)n_instances;
 	r->g.n = n_instances;
 	for (size_t i = 0; i < n_instances; i++) {
-		snprintf(r->g.inst[i].id, sizeof(r->g.inst[i].id), "i-%08zu", i);
+		snprintf(r->g.ids[i], sizeof(r->g.ids[i]), "i-%08zu", i);
+		r->g.inst[i].id = r->g.ids[i];
+		r->g.inst[i].state = CMAN_INSTANCE_RUNNING;
 		r->g.inst[i].instance_type = "c5.xlarge";
 		r->g.inst[i].az = "us-west-2a";
 		r->g.inst[i].weight = 1;

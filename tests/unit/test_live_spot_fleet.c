@@ -64,6 +64,45 @@ static void push(int status, const char *body)
 	fake_http_push(fake, &(struct fake_reply){.status = status, .body = body});
 }
 
+/* The getters of the interface, which must succeed here. */
+static double target_of(struct cman_resource_group *rg)
+{
+	struct cman_error err;
+	double v = -1;
+
+	assert_int_equal(rg->ops->target_capacity(rg, &v, &err), 0);
+	return v;
+}
+
+static double fulfilled_of(struct cman_resource_group *rg)
+{
+	struct cman_error err;
+	double v = -1;
+
+	assert_int_equal(rg->ops->fulfilled_capacity(rg, &v, &err), 0);
+	return v;
+}
+
+static size_t list(struct cman_resource_group *rg, const struct cman_rg_instance **in)
+{
+	struct cman_error err;
+	size_t n = 99;
+
+	assert_int_equal(rg->ops->instances(rg, in, &n, &err), 0);
+	return n;
+}
+
+/* How many of the listed machines are running. */
+static size_t running(struct cman_resource_group *rg)
+{
+	const struct cman_rg_instance *in;
+	size_t n = list(rg, &in), k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		k += in[i].state == CMAN_INSTANCE_RUNNING;
+	return k;
+}
+
 static struct cman_aws_sfr *described(void)
 {
 	struct cman_aws_sfr *g;
@@ -90,17 +129,25 @@ static void test_refresh(void **state)
 
 	assert_string_equal(cman_aws_sfr_state(g), "active");
 	assert_false(rg->ops->is_stale(rg));
-	assert_true(rg->ops->target_capacity(rg) == 10);
-	assert_true(rg->ops->fulfilled_capacity(rg) == 12);
-	/* Only running machines: i-2 is shutting down. */
-	n = rg->ops->instances(rg, &in);
-	assert_int_equal(n, 2);
+	assert_true(target_of(rg) == 10);
+	assert_true(fulfilled_of(rg) == 12);
+	/* Every machine with its state and IP (the pool manager acts on
+	 * running ones only): i-2 is shutting down, i-3 has no IP. */
+	n = list(rg, &in);
+	assert_int_equal(n, 3);
 	assert_string_equal(in[0].id, "i-1");
+	assert_int_equal(in[0].state, CMAN_INSTANCE_RUNNING);
+	assert_string_equal(in[0].ip, "10.1.2.3");
 	assert_string_equal(in[0].instance_type, "c5.4xlarge");
 	assert_string_equal(in[0].az, "us-west-2a");
 	assert_true(in[0].weight == 4);
 	assert_int_equal(in[0].launch_time, 1697630400);
-	assert_string_equal(in[1].id, "i-3");
+	assert_string_equal(in[1].id, "i-2");
+	assert_int_equal(in[1].state, CMAN_INSTANCE_SHUTTING_DOWN);
+	assert_string_equal(in[2].id, "i-3");
+	assert_int_equal(in[2].state, CMAN_INSTANCE_RUNNING);
+	assert_string_equal(in[2].ip, "");
+	assert_int_equal(running(rg), 2);
 	assert_string_equal(cman_aws_sfr_instance_ip(g, "i-1"), "10.1.2.3");
 	assert_string_equal(cman_aws_sfr_instance_ip(g, "i-3"), "");
 	assert_null(cman_aws_sfr_instance_ip(g, "i-9"));
@@ -136,19 +183,23 @@ static void test_modify(void **state)
 	assert_non_null(strstr(r.body, "SpotFleetRequestId=sfr-1"));
 	assert_non_null(strstr(r.body, "TargetCapacity=15&"));     /* truncated, as Clusterman */
 	assert_non_null(strstr(r.body, "ExcessCapacityTerminationPolicy=NoTermination"));
-	assert_true(rg->ops->target_capacity(rg) == 15);
+	assert_true(target_of(rg) == 15);
 
 	/* return=false is a failure, not a success. */
 	push(200, "<ModifySpotFleetRequestResponse" NS "><return>false</return>"
 		  "</ModifySpotFleetRequestResponse>");
 	assert_int_equal(rg->ops->modify_target(rg, 20, false, &err), CMAN_EREJECTED);
 	assert_non_null(strstr(err.msg, "return=false"));
-	assert_true(rg->ops->target_capacity(rg) == 15);
+	assert_true(target_of(rg) == 15);
 	/* An error while the fleet is modifying: rejected with AWS's code. */
 	push(400, "<Response><Errors><Error><Code>IncorrectSpotFleetRequestState</Code>"
 		  "<Message>modifying</Message></Error></Errors><RequestID>q</RequestID></Response>");
 	assert_int_equal(rg->ops->modify_target(rg, 20, false, &err), CMAN_EREJECTED);
 	assert_non_null(strstr(err.msg, "IncorrectSpotFleetRequestState"));
+	/* the provider's code and request id, machine-readable (err.h) */
+	assert_string_equal(err.remote.provider_code, "IncorrectSpotFleetRequestState");
+	assert_string_equal(err.remote.request_id, "q");
+	assert_int_equal(err.remote.http_status, 400);
 	assert_int_equal(fake_http_count(fake), 3);   /* no call was made twice */
 	cman_aws_sfr_free(g);
 }
@@ -162,18 +213,27 @@ static void test_terminate(void **state)
 	struct cman_error err;
 	struct fake_request r;
 	size_t done = 99;
+	bool failed[4] = {false};
 
 	fake_http_reset(fake);
-	assert_int_equal(rg->ops->terminate(rg, ids, 4, true, &done, &err), 0);
+	assert_int_equal(rg->ops->terminate(rg, ids, 4, true, &done, failed, &err), 0);
 	assert_int_equal(done, 2);
 	assert_int_equal(fake_http_count(fake), 0);
+	for (int i = 0; i < 4; i++)
+		assert_false(failed[i]);
 
 	/* Not the fleet's (i-9) or already ending (i-2): left out of the call. */
 	push(200, "<TerminateInstancesResponse" NS "><instancesSet><item><instanceId>i-1"
 		  "</instanceId><currentState><code>32</code><name>shutting-down</name>"
 		  "</currentState></item></instancesSet></TerminateInstancesResponse>");
-	assert_int_equal(rg->ops->terminate(rg, ids, 4, false, &done, &err), CMAN_EPARTIAL);
+	assert_int_equal(rg->ops->terminate(rg, ids, 4, false, &done, failed, &err), CMAN_EPARTIAL);
 	assert_int_equal(done, 1);
+	/* which one failed: i-3, missing from the answer; i-2 and i-9 were
+	 * not tried (neither done nor failed) */
+	assert_false(failed[0]);
+	assert_false(failed[1]);
+	assert_false(failed[2]);
+	assert_true(failed[3]);
 	assert_non_null(strstr(err.msg, "1 of 2 instances were not in the answer"));
 	r = fake_http_request(fake, 0);
 	assert_non_null(strstr(r.body, "Action=TerminateInstances"));
@@ -181,8 +241,20 @@ static void test_terminate(void **state)
 	assert_null(strstr(r.body, "i-9"));
 	assert_null(strstr(r.body, "i-2"));
 	/* i-1 is no longer one of the running machines. */
-	assert_int_equal(rg->ops->instances(rg, &in), 1);
-	assert_string_equal(in[0].id, "i-3");
+	assert_int_equal(list(rg, &in), 3);
+	assert_int_equal(in[0].state, CMAN_INSTANCE_SHUTTING_DOWN);
+	assert_int_equal(running(rg), 1);
+
+	/* A batch that fails flags every id it carried. */
+	fake_http_reset(fake);
+	push(400, "<Response><Errors><Error><Code>UnauthorizedOperation</Code>"
+		  "<Message>no</Message></Error></Errors></Response>");
+	memset(failed, 0, sizeof(failed));
+	assert_int_equal(rg->ops->terminate(rg, ids, 4, false, &done, failed, &err),
+			 CMAN_EREJECTED);
+	assert_int_equal(done, 0);
+	assert_false(failed[0]);   /* i-1 is already shutting down: not tried */
+	assert_true(failed[3]);
 	cman_aws_sfr_free(g);
 }
 
@@ -200,8 +272,8 @@ static void test_gone_and_cancelled(void **state)
 		  "<Message>no</Message></Error></Errors></Response>");
 	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
 	assert_true(rg->ops->is_stale(rg));
-	assert_true(rg->ops->target_capacity(rg) == 0);
-	assert_int_equal(rg->ops->instances(rg, &in), 0);
+	assert_true(target_of(rg) == 0);
+	assert_int_equal(list(rg, &in), 0);
 	/* A stale fleet is not modified. */
 	fake_http_reset(fake);
 	assert_int_equal(rg->ops->modify_target(rg, 5, false, &err), 0);
@@ -213,7 +285,24 @@ static void test_gone_and_cancelled(void **state)
 		push(503, "<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>slow"
 			  "</Message></Error></Errors></Response>");
 	assert_int_equal(cman_aws_sfr_refresh(g, &err), CMAN_ETHROTTLED);
+	assert_string_equal(err.remote.provider_code, "RequestLimitExceeded");
+	assert_int_equal(err.remote.attempts, 5);
+	assert_true(cman_error_retryable(err.code));
 	assert_true(rg->ops->is_stale(rg));
+	/* the getters now fail with the refresh's error, never answer from an
+	 * old description (resource_group.h) */
+	{
+		struct cman_error e2;
+		double v = 7;
+		size_t n = 7;
+
+		assert_int_equal(rg->ops->target_capacity(rg, &v, &e2), CMAN_ETHROTTLED);
+		assert_string_equal(e2.msg, err.msg);
+		assert_int_equal(rg->ops->fulfilled_capacity(rg, &v, &e2), CMAN_ETHROTTLED);
+		assert_int_equal(rg->ops->instances(rg, &in, &n, &e2), CMAN_ETHROTTLED);
+		assert_int_equal(n, 0);
+		assert_null(in);
+	}
 	/* Malformed XML: a transient failure. */
 	fake_http_reset(fake);
 	push(200, "<DescribeSpotFleetRequestsResponse><spotFleetRequestConfigSet><item>");
@@ -300,9 +389,10 @@ static void test_moto_fleet(void **state)
 		fprintf(stderr, "%s\n", err.msg);
 	assert_int_equal(rc, 0);
 	assert_false(rg->ops->is_stale(rg));
-	assert_true(rg->ops->target_capacity(rg) == 4);
-	n = rg->ops->instances(rg, &in);
+	assert_true(target_of(rg) == 4);
+	n = list(rg, &in);
 	assert_int_equal(n, 2);                 /* weight 2 each */
+	assert_int_equal(running(rg), 2);
 	assert_true(in[0].weight == 2);
 	assert_string_equal(in[0].instance_type, "m5.large");
 	assert_string_equal(in[0].az, "us-east-1a");
@@ -312,22 +402,24 @@ static void test_moto_fleet(void **state)
 	/* Raise the target: the fleet launches; lower it: nothing is ended by AWS. */
 	assert_int_equal(rg->ops->modify_target(rg, 8, false, &err), 0);
 	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
-	assert_true(rg->ops->target_capacity(rg) == 8);
-	assert_int_equal(rg->ops->instances(rg, &in), 4);
+	assert_true(target_of(rg) == 8);
+	assert_int_equal(running(rg), 4);
 	assert_int_equal(rg->ops->modify_target(rg, 6, false, &err), 0);
 	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
-	assert_true(rg->ops->target_capacity(rg) == 6);
-	assert_int_equal(rg->ops->instances(rg, &in), 4);
+	assert_true(target_of(rg) == 6);
+	assert_int_equal(running(rg), 4);
+	assert_int_equal(list(rg, &in), 4);
 
 	/* End one chosen machine ourselves. */
 	snprintf(victim, sizeof(victim), "%s", in[1].id);
 	ids[0] = victim;
-	assert_int_equal(rg->ops->terminate(rg, ids, 1, false, &done, &err), 0);
+	assert_int_equal(rg->ops->terminate(rg, ids, 1, false, &done, NULL, &err), 0);
 	assert_int_equal(done, 1);
 	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
-	n = rg->ops->instances(rg, &in);
+	n = list(rg, &in);
 	for (size_t i = 0; i < n; i++)
-		assert_string_not_equal(in[i].id, victim);
+		if (!strcmp(in[i].id, victim))
+			assert_int_not_equal(in[i].state, CMAN_INSTANCE_RUNNING);
 
 	cman_aws_sfr_free(g);
 	cman_aws_client_free(c);

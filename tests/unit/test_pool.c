@@ -27,10 +27,14 @@
 
 struct fake_group {
 	struct cman_resource_group base;
+	char name[300];              /* base.id */
 	double target, min, max;
 	bool stale;
 	struct cman_rg_instance inst[MAXM];
+	char ids[MAXM][300];         /* inst[].id point here */
+	char ips[MAXM][16];
 	size_t n;
+	int fail_getters;            /* the getters fail with this (a failed refresh) */
 	/* what the pool manager asked */
 	int n_modify, n_terminate;
 	double modify_target;
@@ -44,25 +48,36 @@ static struct fake_group *fg(const struct cman_resource_group *rg)
 	return (struct fake_group *)rg;
 }
 
-static double f_target(const struct cman_resource_group *rg)
+static int f_target(const struct cman_resource_group *rg, double *out, struct cman_error *err)
 {
-	return fg(rg)->target;
+	if (fg(rg)->fail_getters)
+		return cman_error_set(err, fg(rg)->fail_getters, "not described");
+	*out = fg(rg)->target;
+	return 0;
 }
 
-static double f_fulfilled(const struct cman_resource_group *rg)
+static int f_fulfilled(const struct cman_resource_group *rg, double *out,
+		       struct cman_error *err)
 {
 	double s = 0;
 	size_t i;
 
+	if (fg(rg)->fail_getters)
+		return cman_error_set(err, fg(rg)->fail_getters, "not described");
 	for (i = 0; i < fg(rg)->n; i++)
 		s += fg(rg)->inst[i].weight;
-	return s;
+	*out = s;
+	return 0;
 }
 
-static size_t f_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+static int f_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out,
+		       size_t *n, struct cman_error *err)
 {
+	if (fg(rg)->fail_getters)
+		return cman_error_set(err, fg(rg)->fail_getters, "not described");
 	*out = fg(rg)->inst;
-	return fg(rg)->n;
+	*n = fg(rg)->n;
+	return 0;
 }
 
 static int f_modify(struct cman_resource_group *rg, double target, bool dry_run,
@@ -74,14 +89,15 @@ static int f_modify(struct cman_resource_group *rg, double target, bool dry_run,
 	g->modify_target = target;
 	g->modify_dry = dry_run;
 	if (g->fail_modify)
-		return cman_error_set(err, CMAN_EIO, "modify failed");
+		return cman_error_set(err, g->fail_modify < 0 ? g->fail_modify : CMAN_EIO,
+				      "modify failed");
 	if (!dry_run)
 		g->target = target;
 	return 0;
 }
 
 static int f_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
-		       bool dry_run, size_t *n_done, struct cman_error *err)
+		       bool dry_run, size_t *n_done, bool *failed, struct cman_error *err)
 {
 	struct fake_group *g = fg(rg);
 	size_t i, j, done = 0;
@@ -100,8 +116,8 @@ static int f_terminate(struct cman_resource_group *rg, const char *const *ids, s
 		done++;
 		if (dry_run)
 			continue;
-		/* scribble over the slot first: the ids must not point here */
-		memset(g->inst[j].id, 'x', sizeof(g->inst[j].id) - 1);
+		/* scribble over the id first: the ids must not point here */
+		memset((char *)g->inst[j].id, 'x', strlen(g->inst[j].id));
 		memmove(&g->inst[j], &g->inst[j + 1], (g->n - j - 1) * sizeof(g->inst[0]));
 		g->n--;
 	}
@@ -140,11 +156,11 @@ static const struct cman_rg_ops fake_rg_ops = {
 struct fake_conn {
 	struct cman_connector base;
 	struct {
-		char id[32];
+		char id[300];            /* instance id (or IP for agent_by_ip) */
 		struct cman_agent a;
 	} agents[MAXG * MAXM];
 	size_t n;
-	int n_lookups;
+	int n_lookups, n_ip_lookups;
 };
 
 static void c_agent(const struct cman_connector *c, const char *id, struct cman_agent *out)
@@ -162,6 +178,24 @@ static void c_agent(const struct cman_connector *c, const char *id, struct cman_
 	out->state = CMAN_AGENT_UNKNOWN;
 }
 
+/* The same agents found by IP (the agents' id field holds the IP then). */
+static void c_agent_by_ip(const struct cman_connector *c, const char *ip,
+			  struct cman_agent *out)
+{
+	struct fake_conn *fc = (struct fake_conn *)c;
+	size_t i;
+
+	fc->n_ip_lookups++;
+	for (i = 0; i < fc->n; i++)
+		if (!strcmp(fc->agents[i].id, ip)) {
+			*out = fc->agents[i].a;
+			return;
+		}
+	memset(out, 0, sizeof(*out));
+	out->state = CMAN_AGENT_ORPHANED;   /* no agent has the address */
+	out->safe_to_kill = true;
+}
+
 static double c_zero(const struct cman_connector *c, enum cman_resource r)
 {
 	return 0;
@@ -172,6 +206,14 @@ static const struct cman_connector_ops fake_conn_ops = {
 	.agent = c_agent,
 	.total = c_zero,
 	.allocated = c_zero,
+};
+
+static const struct cman_connector_ops fake_ip_conn_ops = {
+	.kind = "fake-by-ip",
+	.agent = c_agent,
+	.total = c_zero,
+	.allocated = c_zero,
+	.agent_by_ip = c_agent_by_ip,
 };
 
 struct fake_clock {
@@ -207,7 +249,8 @@ static struct world *world_new(size_t ng)
 	w->ng = ng;
 	for (i = 0; i < ng; i++) {
 		w->g[i].base.ops = &fake_rg_ops;
-		snprintf(w->g[i].base.id, sizeof(w->g[i].base.id), "g%zu", i);
+		w->g[i].base.id = w->g[i].name;
+		snprintf(w->g[i].name, sizeof(w->g[i].name), "g%zu", i);
 		w->g[i].max = INFINITY;
 		w->ptrs[i] = &w->g[i].base;
 	}
@@ -240,7 +283,9 @@ static void add(struct world *w, size_t gi, const char *id, double weight, int64
 
 	assert_true(g->n <= MAXM);
 	memset(in, 0, sizeof(*in));
-	snprintf(in->id, sizeof(in->id), "%s", id);
+	snprintf(g->ids[g->n - 1], sizeof(g->ids[0]), "%s", id);
+	in->id = g->ids[g->n - 1];
+	in->state = CMAN_INSTANCE_RUNNING;
 	in->instance_type = "m5.large";
 	in->az = "us-west-2a";
 	in->weight = weight;
@@ -270,7 +315,7 @@ static const char *terminated(const struct cman_decision *d)
 	for (i = 0; i < d->n_terminated; i++) {
 		if (i)
 			strcat(buf, ",");
-		strcat(buf, d->terminated[i]);
+		strcat(buf, cman_decision_str(d, d->terminated[i]));
 	}
 	return buf;
 }
@@ -285,7 +330,7 @@ static const char *skipped(const struct cman_decision *d)
 	for (i = 0; i < d->n_skipped; i++) {
 		if (i)
 			strcat(buf, ",");
-		strcat(buf, d->skipped[i].id);
+		strcat(buf, cman_decision_str(d, d->skipped[i].id));
 		strcat(buf, ":");
 		strcat(buf, d->skipped[i].reason);
 	}
@@ -367,7 +412,7 @@ static void set_groups(struct world *w, const struct dist_case *c)
 
 	w->ng = w->pm.n_groups = c->n;
 	for (i = 0; i < c->n; i++) {
-		snprintf(w->g[i].base.id, sizeof(w->g[i].base.id), "%s", c->ids[i]);
+		snprintf(w->g[i].name, sizeof(w->g[i].name), "%s", c->ids[i]);
 		w->g[i].target = c->cur[i];
 		w->g[i].min = c->min[i];
 		w->g[i].max = c->max[i];
@@ -472,6 +517,7 @@ static void test_distribute_random(void **state)
 static void test_sums(void **state)
 {
 	struct world *w = world_new(2);
+	double v;
 
 	w->g[0].target = 3;
 	w->g[1].target = 5;
@@ -481,12 +527,25 @@ static void test_sums(void **state)
 	add(w, 0, "a3", 4, 10, CMAN_AGENT_ORPHANED, 0, 0, 0);
 	add(w, 0, "a4", 8, 10, CMAN_AGENT_UNKNOWN, 0, 0, 0);
 	add(w, 1, "b1", 16, 10, CMAN_AGENT_IDLE, 0, 0, 0);
-	assert_true(cman_pool_target(&w->pm) == 3);
-	assert_true(cman_pool_fulfilled(&w->pm) == 15);
+	assert_int_equal(cman_pool_target(&w->pm, &v, NULL), 0);
+	assert_true(v == 3);
+	assert_int_equal(cman_pool_fulfilled(&w->pm, &v, NULL), 0);
+	assert_true(v == 15);
 	/* joined machines of every group, stale or not */
-	assert_true(cman_pool_non_orphan_fulfilled(&w->pm) == 19);
+	assert_int_equal(cman_pool_non_orphan_fulfilled(&w->pm, &v, NULL), 0);
+	assert_true(v == 19);
+	/* only running machines count as joined (LIVE-SPEC §5.1) */
+	w->g[1].inst[0].state = CMAN_INSTANCE_SHUTTING_DOWN;
+	assert_int_equal(cman_pool_non_orphan_fulfilled(&w->pm, &v, NULL), 0);
+	assert_true(v == 3);
+	/* a group whose description failed: the sums fail with its error */
+	w->g[0].fail_getters = CMAN_ETHROTTLED;
+	assert_int_equal(cman_pool_target(&w->pm, &v, NULL), CMAN_ETHROTTLED);
+	assert_int_equal(cman_pool_fulfilled(&w->pm, &v, NULL), CMAN_ETHROTTLED);
+	w->g[0].fail_getters = 0;
 	w->pm.conn = NULL;
-	assert_true(cman_pool_non_orphan_fulfilled(&w->pm) == 0);
+	assert_int_equal(cman_pool_non_orphan_fulfilled(&w->pm, &v, NULL), 0);
+	assert_true(v == 0);
 	world_free(w);
 }
 
@@ -510,10 +569,14 @@ static void test_modify_changed_groups_only(void **state)
 	assert_true(w->g[2].modify_target == 0);
 	assert_int_equal(w->d.n_groups, 3);
 	for (i = 0; i < 3; i++)
-		assert_string_equal(w->d.group_ids[i], w->g[i].base.id);
-	assert_true(w->d.group_targets[0] == 3);
-	assert_true(w->d.group_targets[1] == 2);
-	assert_true(w->d.group_targets[2] == 0);
+		assert_string_equal(cman_decision_str(&w->d, w->d.groups[i].id), w->g[i].base.id);
+	assert_true(w->d.groups[0].planned == 3);
+	assert_true(w->d.groups[1].planned == 2);
+	assert_true(w->d.groups[2].planned == 0);
+	for (i = 0; i < 3; i++) {
+		assert_true(w->d.groups[i].applied == w->d.groups[i].planned);
+		assert_int_equal(w->d.groups[i].rc, 0);
+	}
 	/* nothing to prune: no terminate */
 	assert_int_equal(w->g[0].n_terminate + w->g[1].n_terminate + w->g[2].n_terminate, 0);
 	assert_int_equal(w->d.n_terminated, 0);
@@ -688,7 +751,7 @@ static void test_skip_group_at_target(void **state)
 	add(w, 1, "i-b1", 1, OLD, IDLE, 0, 0, DRAIN);
 	add(w, 1, "i-b2", 1, OLD, IDLE, 0, 0, DRAIN);
 	assert_int_equal(cman_pool_modify(&w->pm, 3, &w->d, NULL), 0);
-	assert_true(w->d.group_targets[0] == 1 && w->d.group_targets[1] == 2);
+	assert_true(w->d.groups[0].planned == 1 && w->d.groups[1].planned == 2);
 	assert_string_equal(terminated(&w->d), "i-a1");
 	assert_string_equal(skipped(&w->d), "i-b1:group at target,i-b2:group at target");
 	assert_int_equal(w->g[1].n_terminate, 0);
@@ -907,6 +970,265 @@ static void test_dry_run(void **state)
 	world_free(w);
 }
 
+/* ---- issue 10: carrying on, long ids, IP matching, running machines only ---- */
+
+/* LIVE-SPEC §5.2: a group whose resize fails is recorded, the others are
+ * still resized, pruning still happens; the first failure is returned. */
+static void test_modify_carries_on(void **state)
+{
+	struct world *w = world_new(3);
+	struct cman_error err = { 0 };
+	char *line = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	/* growing: 2+2+2 -> 9 plans 3 each; g1's call fails */
+	w->g[0].target = w->g[1].target = w->g[2].target = 2;
+	w->g[1].fail_modify = CMAN_ETHROTTLED;
+	assert_int_equal(cman_pool_modify(&w->pm, 9, &w->d, &err), CMAN_ETHROTTLED);
+	assert_non_null(strstr(err.msg, "resource group 'g1': modify failed"));
+	assert_int_equal(w->g[0].n_modify, 1);
+	assert_int_equal(w->g[1].n_modify, 1);
+	assert_int_equal(w->g[2].n_modify, 1);     /* after the failing one */
+	assert_true(w->g[0].target == 3 && w->g[1].target == 2 && w->g[2].target == 3);
+	assert_int_equal(w->d.n_groups, 3);
+	assert_true(w->d.groups[1].planned == 3);
+	assert_true(w->d.groups[1].applied == 2);  /* what it still has */
+	assert_int_equal(w->d.groups[1].rc, CMAN_ETHROTTLED);
+	assert_string_equal(cman_decision_str(&w->d, w->d.groups[1].error), "modify failed");
+	assert_true(w->d.groups[0].planned == 3 && w->d.groups[0].applied == 3);
+	assert_int_equal(w->d.groups[0].rc, 0);
+	assert_true(w->d.groups[2].applied == 3);
+	assert_false(w->d.dry_run);
+	fp = open_memstream(&line, &len);
+	assert_non_null(fp);
+	assert_int_equal(cman_decision_write_json_live(&w->d, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(line, "\"group_targets\":{\"g0\":3.0,\"g1\":3.0,\"g2\":3.0}"));
+	assert_non_null(strstr(line, "\"paused\":false,\"dry_run\":false,\"groups\":{"
+				     "\"g0\":{\"planned\":3.0,\"applied\":3.0,\"error\":null},"
+				     "\"g1\":{\"planned\":3.0,\"applied\":2.0,\"error\":\"modify failed\"},"
+				     "\"g2\":{\"planned\":3.0,\"applied\":3.0,\"error\":null}},"
+				     "\"terminate_failed\":[]}\n"));
+	free(line);
+	/* the simulator's line has none of live mode's keys */
+	line = NULL;
+	fp = open_memstream(&line, &len);
+	assert_int_equal(cman_decision_write_json(&w->d, fp), 0);
+	fclose(fp);
+	assert_null(strstr(line, "dry_run"));
+	assert_null(strstr(line, "applied"));
+	free(line);
+	world_free(w);
+
+	/* shrinking: 4+4 -> 4 plans 2 and 2; g0 times out (it may have been
+	 * applied: unknown), g1 is resized and pruned to 2; g0 is pruned only
+	 * down to its old target 4, i.e. not at all */
+	w = world_new(2);
+	w->g[0].target = w->g[1].target = 4;
+	w->g[0].fail_modify = CMAN_ETIMEOUT;
+	add(w, 0, "a1", 1, OLD + 1, IDLE, 0, 0, 0);
+	add(w, 0, "a2", 1, OLD + 2, IDLE, 0, 0, 0);
+	add(w, 0, "a3", 1, OLD + 3, IDLE, 0, 0, 0);
+	add(w, 0, "a4", 1, OLD + 4, IDLE, 0, 0, 0);
+	add(w, 1, "b1", 1, OLD + 1, IDLE, 0, 0, 0);
+	add(w, 1, "b2", 1, OLD + 2, IDLE, 0, 0, 0);
+	add(w, 1, "b3", 1, OLD + 3, IDLE, 0, 0, 0);
+	add(w, 1, "b4", 1, OLD + 4, IDLE, 0, 0, 0);
+	cman_error_clear(&err);
+	assert_int_equal(cman_pool_modify(&w->pm, 4, &w->d, &err), CMAN_ETIMEOUT);
+	assert_true(isnan(w->d.groups[0].applied));
+	assert_true(w->d.groups[1].applied == 2 && w->g[1].target == 2);
+	/* the oldest two of g1 go; none of g0 */
+	assert_string_equal(terminated(&w->d), "b4,b3");
+	assert_int_equal(w->g[0].n_terminate, 0);
+	assert_int_equal(w->g[0].n, 4);
+	assert_int_equal(w->g[1].n, 2);
+	world_free(w);
+
+	/* a termination that fails is recorded per id; the other group is
+	 * still pruned */
+	w = world_new(2);
+	w->g[0].target = w->g[1].target = 2;
+	w->g[0].fail_terminate = 1;
+	add(w, 0, "a1", 1, OLD + 1, IDLE, 0, 0, 0);
+	add(w, 0, "a2", 1, OLD + 2, IDLE, 0, 0, 0);
+	add(w, 1, "b1", 1, OLD + 1, IDLE, 0, 0, 0);
+	add(w, 1, "b2", 1, OLD + 2, IDLE, 0, 0, 0);
+	cman_error_clear(&err);
+	assert_int_equal(cman_pool_modify(&w->pm, 2, &w->d, &err), CMAN_EIO);
+	assert_non_null(strstr(err.msg, "resource group 'g0': terminate failed"));
+	assert_string_equal(terminated(&w->d), "b2");
+	assert_int_equal(w->d.n_terminate_failed, 1);
+	assert_string_equal(cman_decision_str(&w->d, w->d.terminate_failed[0]), "a2");
+	assert_int_equal(w->g[1].n, 1);
+	world_free(w);
+
+	/* a group that could not be described fails the call at once */
+	w = world_new(2);
+	w->g[1].fail_getters = CMAN_ETRANSIENT;
+	cman_error_clear(&err);
+	assert_int_equal(cman_pool_modify(&w->pm, 3, &w->d, &err), CMAN_ETRANSIENT);
+	assert_non_null(strstr(err.msg, "resource group 'g1': not described"));
+	assert_int_equal(w->g[0].n_modify, 0);
+	world_free(w);
+}
+
+/* A dry run records what it would do and the targets the groups keep. */
+static void test_modify_dry_run_applied(void **state)
+{
+	struct world *w = world_new(2);
+
+	w->pm.dry_run = true;
+	w->g[0].target = 1;
+	w->g[1].target = 1;
+	assert_int_equal(cman_pool_modify(&w->pm, 4, &w->d, NULL), 0);
+	assert_true(w->d.dry_run);
+	assert_true(w->d.groups[0].planned == 2 && w->d.groups[0].applied == 1);
+	assert_true(w->d.groups[1].planned == 2 && w->d.groups[1].applied == 1);
+	assert_true(w->g[0].modify_dry && w->g[0].target == 1);
+	world_free(w);
+}
+
+/* Auto Scaling group names reach 255 characters; ids are never cut. */
+static void test_long_ids(void **state)
+{
+	struct world *w = world_new(1);
+	char name[256], mid[201], *line = NULL;
+	size_t len = 0;
+	FILE *fp;
+
+	memset(name, 'n', 255);
+	name[255] = '\0';
+	memcpy(name, "asg-", 4);
+	memset(mid, 'm', 200);
+	mid[200] = '\0';
+	memcpy(mid, "i-", 2);
+	snprintf(w->g[0].name, sizeof(w->g[0].name), "%s", name);
+	w->g[0].target = 2;
+	add(w, 0, mid, 1, OLD, IDLE, 0, 0, 0);
+	add(w, 0, "i-short", 1, YOUNG, IDLE, 0, 0, 0);
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(cman_decision_str(&w->d, w->d.groups[0].id), name);
+	assert_string_equal(terminated(&w->d), mid);
+	assert_int_equal(w->g[0].n, 1);              /* the group found the whole id */
+	assert_string_equal(w->g[0].inst[0].id, "i-short");
+	fp = open_memstream(&line, &len);
+	assert_int_equal(cman_decision_write_json(&w->d, fp), 0);
+	fclose(fp);
+	assert_non_null(strstr(line, name));
+	assert_non_null(strstr(line, mid));
+	free(line);
+	world_free(w);
+}
+
+/* LIVE-SPEC §3.1: agents by the machine's private IP when the connector
+ * can; a machine without an IP is unknown (never pruned); orphans get the
+ * machine's launch time. */
+static void test_match_by_ip(void **state)
+{
+	struct world *w = world_new(1);
+	struct fake_group *g = &w->g[0];
+	double v;
+
+	w->conn.base.ops = &fake_ip_conn_ops;
+	w->cfg.orphan_instance_uptime_threshold_seconds = 500;
+	g->target = 4;
+	/* the connector knows agents by IP only */
+	add(w, 0, "i-a", 1, OLD + 3, CMAN_AGENT_UNKNOWN, 0, 0, 0);
+	add(w, 0, "i-b", 1, OLD + 2, CMAN_AGENT_UNKNOWN, 0, 0, 0);
+	add(w, 0, "i-c", 1, OLD + 1, CMAN_AGENT_UNKNOWN, 0, 0, 0);
+	add(w, 0, "i-d", 1, OLD, CMAN_AGENT_UNKNOWN, 0, 0, 0);
+	snprintf(g->ips[0], sizeof(g->ips[0]), "10.0.0.1");
+	snprintf(g->ips[1], sizeof(g->ips[1]), "10.0.0.2");
+	snprintf(g->ips[2], sizeof(g->ips[2]), "10.0.0.3");
+	g->inst[0].ip = g->ips[0];
+	g->inst[1].ip = g->ips[1];
+	g->inst[2].ip = g->ips[2];                 /* no agent has it: orphaned */
+	g->inst[3].ip = NULL;                      /* i-d: no IP, unknown */
+	w->conn.agents[0].a = (struct cman_agent){ .state = CMAN_AGENT_RUNNING, .tasks = 2,
+						   .safe_to_kill = true };
+	snprintf(w->conn.agents[0].id, sizeof(w->conn.agents[0].id), "10.0.0.1");
+	w->conn.agents[1].a = (struct cman_agent){ .state = CMAN_AGENT_IDLE,
+						   .safe_to_kill = true };
+	snprintf(w->conn.agents[1].id, sizeof(w->conn.agents[1].id), "10.0.0.2");
+	w->conn.n = 2;
+	{
+		struct cman_agent a;
+
+		cman_pool_agent_of(&w->pm, &g->inst[2], &a);
+		assert_int_equal(a.state, CMAN_AGENT_ORPHANED);
+		assert_int_equal(a.orphaned_since, NOW - (OLD + 1));
+		cman_pool_agent_of(&w->pm, &g->inst[3], &a);
+		assert_int_equal(a.state, CMAN_AGENT_UNKNOWN);
+		cman_pool_agent_of(&w->pm, &g->inst[0], &a);
+		assert_int_equal(a.state, CMAN_AGENT_RUNNING);
+		assert_int_equal(a.tasks, 2);
+	}
+	assert_int_equal(cman_pool_non_orphan_fulfilled(&w->pm, &v, NULL), 0);
+	assert_true(v == 2);
+	/* prune to 1: orphaned i-c first, then idle i-b, then running i-a;
+	 * i-d (no IP) is never a candidate */
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-c,i-b");
+	assert_string_equal(skipped(&w->d), "i-a:non-orphan floor");
+	assert_int_equal(w->conn.n_lookups, 0);    /* never by instance id */
+	assert_true(w->conn.n_ip_lookups > 0);
+	world_free(w);
+}
+
+/* Only running machines are pruned or cleaned up (LIVE-SPEC §5.3, §5.4);
+ * a machine tagged cordoned never is. */
+static void test_prune_running_only(void **state)
+{
+	struct world *w = world_new(1);
+	struct fake_group *g = &w->g[0];
+
+	w->cfg.orphan_instance_uptime_threshold_seconds = 100;
+	g->target = 5;
+	add(w, 0, "i-pending", 1, OLD + 5, IDLE, 0, 0, 0);
+	add(w, 0, "i-ending", 1, OLD + 4, IDLE, 0, 0, 0);
+	add(w, 0, "i-cordoned", 1, OLD + 3, IDLE, 0, 0, 0);
+	add(w, 0, "i-run", 1, OLD + 2, IDLE, 0, 0, 0);
+	add(w, 0, "i-orph", 1, OLD + 1, ORPH, 0, 0, 0);
+	g->inst[0].state = CMAN_INSTANCE_PENDING;
+	g->inst[1].state = CMAN_INSTANCE_SHUTTING_DOWN;
+	g->inst[2].cordoned = true;
+	/* prune to 0: of the five only i-orph and i-run may go */
+	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-orph,i-run");
+	assert_int_equal(g->n, 3);
+	world_free(w);
+
+	/* orphan clean-up: a stopping orphan is left alone */
+	w = world_new(1);
+	g = &w->g[0];
+	w->cfg.orphan_instance_uptime_threshold_seconds = 100;
+	g->target = 2;
+	add(w, 0, "i-o1", 1, OLD, ORPH, 0, 0, 0);
+	add(w, 0, "i-o2", 1, OLD, ORPH, 0, 0, 0);
+	g->inst[0].state = CMAN_INSTANCE_STOPPING;
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-o2");
+	world_free(w);
+}
+
+static void test_instance_states(void **state)
+{
+	static const char *const names[] = { "pending", "running", "shutting-down",
+					     "terminated", "stopping", "stopped" };
+
+	for (size_t i = 0; i < 6; i++) {
+		enum cman_instance_state s = cman_instance_state_parse(names[i]);
+
+		assert_int_not_equal(s, CMAN_INSTANCE_UNKNOWN);
+		assert_string_equal(cman_instance_state_name(s), names[i]);
+	}
+	assert_int_equal(cman_instance_state_parse("Running"), CMAN_INSTANCE_UNKNOWN);
+	assert_int_equal(cman_instance_state_parse(NULL), CMAN_INSTANCE_UNKNOWN);
+	assert_string_equal(cman_instance_state_name((enum cman_instance_state)99), "unknown");
+}
+
 static void test_modify_errors(void **state)
 {
 	struct world *w = world_new(2);
@@ -1091,6 +1413,12 @@ int main(void)
 		cmocka_unit_test(test_stop_fractional_weights),
 		cmocka_unit_test(test_dry_run),
 		cmocka_unit_test(test_modify_errors),
+		cmocka_unit_test(test_modify_carries_on),
+		cmocka_unit_test(test_modify_dry_run_applied),
+		cmocka_unit_test(test_long_ids),
+		cmocka_unit_test(test_match_by_ip),
+		cmocka_unit_test(test_prune_running_only),
+		cmocka_unit_test(test_instance_states),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_no_connector),
 		cmocka_unit_test(test_scratch_reused),

@@ -35,12 +35,25 @@ struct cman_connector_ops {
 	const char *kind;
 	/* Refresh what the scheduler knows (once per autoscaler run). */
 	int (*reload)(struct cman_connector *c, struct cman_error *err);
-	/* The agent on machine instance_id; fills *out (state UNKNOWN if none). */
+	/* The agent on machine instance_id; fills *out (state UNKNOWN if none).
+	 * May be NULL when agent_by_ip is set. */
 	void (*agent)(const struct cman_connector *c, const char *instance_id,
 		      struct cman_agent *out);
 	/* Totals and allocations of joined agents, per resource. */
 	double (*total)(const struct cman_connector *c, enum cman_resource r);
 	double (*allocated)(const struct cman_connector *c, enum cman_resource r);
+	/*
+	 * Optional (added for live connectors; NULL keeps matching by instance
+	 * id through agent()).  The agent whose machine has this private IPv4
+	 * address (LIVE-SPEC §3.1), from what the last reload saw; fills *out:
+	 * IDLE or RUNNING for a joined agent, ORPHANED when no agent has the
+	 * address.  When it is set the pool manager uses it for every machine:
+	 * a machine without an IP is UNKNOWN without asking, and the pool
+	 * manager sets orphaned_since to the machine's launch time itself (the
+	 * connector does not know it).
+	 */
+	void (*agent_by_ip)(const struct cman_connector *c, const char *ip,
+			    struct cman_agent *out);
 };
 
 struct cman_connector {

@@ -36,9 +36,23 @@ enum cman_err {
 
 #define CMAN_ERRMSG_MAX 1024
 
+/*
+ * What a remote provider said about a failed call (live adapters; empty
+ * otherwise).  cman_error_set() and cman_error_at() clear it (a new error),
+ * cman_error_prefix() keeps it, cman_error_remote() fills it.
+ */
+struct cman_remote_info {
+	char provider_code[128];     /* e.g. "RequestLimitExceeded"; "" if none */
+	char request_id[128];        /* the provider's request id; "" if none */
+	long http_status;            /* 0 when no HTTP answer came */
+	long retry_after_ms;         /* the provider's retry hint, 0 if none */
+	int attempts;                /* attempts made, 0 if not counted */
+};
+
 struct cman_error {
 	int code;                    /* last code set, 0 if none */
 	char msg[CMAN_ERRMSG_MAX];   /* NUL-terminated message */
+	struct cman_remote_info remote;
 };
 
 /* Clear an error buffer (safe on NULL). */
@@ -62,6 +76,15 @@ int cman_error_at(struct cman_error *err, const char *file, int line, int col,
 /* Prefix an existing message with "prefix: " (keeps the code). */
 void cman_error_prefix(struct cman_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Attach what the provider said to err (safe on NULL; strings may be NULL). */
+void cman_error_remote(struct cman_error *err, const char *provider_code,
+		       const char *request_id, long http_status, long retry_after_ms,
+		       int attempts);
+
+/* Whether trying the same call again later may work: throttled, transient,
+ * timed out (the caller must then know the call is safe to repeat). */
+int cman_error_retryable(int code);
 
 /* The process exit status for a code: 0, 2 for CMAN_EINVAL, 1 otherwise. */
 int cman_exit_status(int code);

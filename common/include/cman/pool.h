@@ -22,10 +22,12 @@ struct cman_pool_manager {
 	size_t n_groups;
 	struct cman_connector *conn;           /* not owned */
 	const struct cman_clock *clock;        /* not owned */
-	bool dry_run;
+	bool dry_run;                          /* change nothing: groups only check */
 	/* scratch, owned */
 	void *scratch;
 	size_t scratch_cap;
+	char *names;                           /* copies of machine ids */
+	size_t names_len, names_cap;
 };
 
 void cman_pool_manager_init(struct cman_pool_manager *pm,
@@ -34,12 +36,32 @@ void cman_pool_manager_init(struct cman_pool_manager *pm,
 			    struct cman_connector *conn, const struct cman_clock *clock);
 void cman_pool_manager_release(struct cman_pool_manager *pm);
 
-/* Sums over the non-stale groups. */
-double cman_pool_target(const struct cman_pool_manager *pm);
-double cman_pool_fulfilled(const struct cman_pool_manager *pm);
-/* Fulfilled capacity of machines whose agent has joined (not orphaned,
- * not unknown). */
-double cman_pool_non_orphan_fulfilled(const struct cman_pool_manager *pm);
+/*
+ * Refresh every group (cman_rg_refresh), all of them even when one fails;
+ * returns the first failure (message prefixed with the group's id).  The
+ * caller does this once per cycle, after reloading the connector.
+ */
+int cman_pool_refresh(struct cman_pool_manager *pm, struct cman_error *err);
+
+/* Sums over the non-stale groups into *out; a group's getter error
+ * (prefixed with its id) otherwise. */
+int cman_pool_target(const struct cman_pool_manager *pm, double *out,
+		     struct cman_error *err);
+int cman_pool_fulfilled(const struct cman_pool_manager *pm, double *out,
+			struct cman_error *err);
+/* Fulfilled capacity of running machines whose agent has joined (not
+ * orphaned, not unknown), stale groups included. */
+int cman_pool_non_orphan_fulfilled(const struct cman_pool_manager *pm, double *out,
+				   struct cman_error *err);
+
+/*
+ * The agent of machine inst (LIVE-SPEC §3.1): by its IP through the
+ * connector's agent_by_ip when the connector has one (no IP: UNKNOWN;
+ * ORPHANED gets the machine's launch time as orphaned_since), else by its
+ * id through agent(); UNKNOWN without a connector.
+ */
+void cman_pool_agent_of(const struct cman_pool_manager *pm,
+			const struct cman_rg_instance *inst, struct cman_agent *out);
 
 /*
  * A target counts as a whole number when it lies within this relative
@@ -68,13 +90,25 @@ void cman_pool_distribute(const struct cman_pool_manager *pm, const double *curr
 /*
  * Steps 4 and 5: distribute new_target, ask each group whose target changed
  * to resize, then prune: if fulfilled capacity exceeds new_target, choose
- * machines to terminate (SPEC §4 "Choosing machines to terminate") and
- * terminate them.  Records group targets, terminations and skips in d.
+ * machines to terminate (SPEC §4 "Choosing machines to terminate") among
+ * the RUNNING ones and terminate them.
+ * Records in d, per group, what was planned, what was applied and the
+ * error (cman_group_result), and the terminations, failed terminations and
+ * skips.  A group whose resize fails does not stop the others (LIVE-SPEC
+ * §5.2): every group is tried, pruning still happens (a failed group is
+ * pruned only down to the larger of its old and planned targets, one it
+ * may really have), and the first failure (resize or termination) is
+ * returned after everything else was done, with d complete.  Only
+ * CMAN_ENOMEM and a getter's error stop at once.  On a dry run
+ * (pm->dry_run) the groups are called with dry_run set and applied is
+ * their current target; d->dry_run is set.
  */
 int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		     struct cman_decision *d, struct cman_error *err);
 
-/* Step 6: terminate machines orphaned for longer than the threshold. */
+/* Step 6: terminate running machines orphaned for longer than the
+ * threshold (not cordoned ones); carries on past a failing group and
+ * returns its error as cman_pool_modify() does. */
 int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 			      struct cman_decision *d, struct cman_error *err);
 

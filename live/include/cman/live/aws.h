@@ -14,7 +14,10 @@
  * complete answer in time: the call may have been applied), CMAN_EREJECTED
  * (a 4xx with the provider's code and message), CMAN_EINVAL (bad
  * configuration).  struct cman_aws_fault carries the provider's code,
- * message and request id, the number of attempts and any retry hint.
+ * message and request id, the number of attempts and any retry hint; a
+ * failed call also copies the code, request id, HTTP status, retry hint and
+ * attempts into the caller's struct cman_error (err->remote, err.h), so
+ * callers that only see a struct cman_error (the pool manager) keep them.
  */
 #ifndef CMAN_LIVE_AWS_H
 #define CMAN_LIVE_AWS_H
