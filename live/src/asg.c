@@ -52,6 +52,7 @@ struct desc {
 
 struct cman_aws_asg {
 	struct cman_resource_group base;
+	char *name;                         /* base.id, owned (up to 255 characters) */
 	struct cman_aws_client *client;
 	enum cman_asg_protection protection;
 	struct desc d;
@@ -60,6 +61,9 @@ struct cman_aws_asg {
 	const char **failed;                /* ids of the last terminate() that failed */
 	size_t n_failed, failed_cap;
 	char note[256];
+	/* the last refresh's outcome: the getters fail with it (resource_group.h) */
+	int refresh_rc;
+	struct cman_error refresh_err;
 };
 
 static void desc_release(struct desc *d)
@@ -347,7 +351,9 @@ static int publish(struct cman_aws_asg *g, struct cman_error *err)
 			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		o = &g->running[g->n_running++];
 		memset(o, 0, sizeof(*o));
-		snprintf(o->id, sizeof(o->id), "%s", in->id);
+		o->id = in->id;
+		o->ip = in->ip;
+		o->state = CMAN_INSTANCE_RUNNING;
 		o->instance_type = in->type;
 		o->az = in->az;
 		/* A market outside the group's zones weighs 0 (Clusterman). */
@@ -367,14 +373,34 @@ int cman_aws_asg_refresh(struct cman_aws_asg *g, struct cman_error *err)
 	rc = describe_group(g, &d, err);
 	if (!rc)
 		rc = describe_instances(g, &d, err);
-	if (rc) {
+	if (!rc) {
+		desc_release(&g->d);
+		g->d = d;
+		g->n_failed = 0;
+		rc = publish(g, err);
+	} else {
 		desc_release(&d);
-		return rc;
 	}
-	desc_release(&g->d);
-	g->d = d;
-	g->n_failed = 0;
-	return publish(g, err);
+	/* remembered: the getters answer with it until a refresh succeeds */
+	g->refresh_rc = rc;
+	if (rc) {
+		if (err)
+			g->refresh_err = *err;
+		else
+			cman_error_set(&g->refresh_err, rc, "auto scaling group %s: refresh failed",
+				       g->base.id);
+	}
+	return rc;
+}
+
+/* The last refresh's failure, repeated (resource_group.h); 0 after a good one. */
+static int described_or_fail(const struct cman_aws_asg *g, struct cman_error *err)
+{
+	if (!g->refresh_rc)
+		return 0;
+	if (err)
+		*err = g->refresh_err;
+	return g->refresh_rc;
 }
 
 /* ---- the resource-group interface ------------------------------------------- */
@@ -386,26 +412,40 @@ static bool asg_is_stale(const struct cman_resource_group *rg)
 	return !g->d.exists || g->d.deleting;
 }
 
-static double asg_target(const struct cman_resource_group *rg)
+static int asg_target(const struct cman_resource_group *rg, double *out,
+		      struct cman_error *err)
 {
 	const struct cman_aws_asg *g = (const struct cman_aws_asg *)rg;
+	int rc = described_or_fail(g, err);
 
-	if (asg_is_stale(rg))
-		return 0;
-	return fmax(0, g->d.desired - stale_capacity(&g->d));
+	*out = rc || asg_is_stale(rg) ? 0 : fmax(0, g->d.desired - stale_capacity(&g->d));
+	return rc;
 }
 
-static double asg_fulfilled(const struct cman_resource_group *rg)
+static int asg_fulfilled(const struct cman_resource_group *rg, double *out,
+			 struct cman_error *err)
 {
-	return counted_capacity(&((const struct cman_aws_asg *)rg)->d);
+	const struct cman_aws_asg *g = (const struct cman_aws_asg *)rg;
+	int rc = described_or_fail(g, err);
+
+	*out = rc ? 0 : counted_capacity(&g->d);
+	return rc;
 }
 
-static size_t asg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out)
+static int asg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out,
+			 size_t *n, struct cman_error *err)
 {
 	struct cman_aws_asg *g = (struct cman_aws_asg *)rg;
+	int rc = described_or_fail(g, err);
 
-	*out = g->running;
-	return g->n_running;
+	*out = rc ? NULL : g->running;
+	*n = rc ? 0 : g->n_running;
+	return rc;
+}
+
+static int asg_refresh(struct cman_resource_group *rg, struct cman_error *err)
+{
+	return cman_aws_asg_refresh((struct cman_aws_asg *)rg, err);
 }
 
 static double asg_min(const struct cman_resource_group *rg)
@@ -589,7 +629,7 @@ static int terminate_one(struct cman_aws_asg *g, struct inst *in, struct cman_er
 }
 
 static int asg_terminate(struct cman_resource_group *rg, const char *const *ids, size_t n,
-			 bool dry_run, size_t *n_done, struct cman_error *err)
+			 bool dry_run, size_t *n_done, bool *failed, struct cman_error *err)
 {
 	struct cman_aws_asg *g = (struct cman_aws_asg *)rg;
 	struct inst **mine;
@@ -600,6 +640,11 @@ static int asg_terminate(struct cman_resource_group *rg, const char *const *ids,
 	if (n_done)
 		*n_done = 0;
 	g->n_failed = 0;
+	if ((rc = described_or_fail(g, err)) != 0) {
+		for (size_t i = 0; failed && i < n; i++)
+			failed[i] = true;
+		return rc;
+	}
 	first.msg[0] = '\0';
 	mine = calloc(n ? n : 1, sizeof(*mine));
 	if (!mine)
@@ -655,6 +700,11 @@ static int asg_terminate(struct cman_resource_group *rg, const char *const *ids,
 		publish(g, &ignored);
 	}
 out:
+	/* which ids failed, as the interface reports them (a flag per id) */
+	for (size_t i = 0; failed && i < n; i++)
+		for (size_t j = 0; j < g->n_failed; j++)
+			if (!strcmp(ids[i], g->failed[j]))
+				failed[i] = true;
 	free(mine);
 	if (n_done)
 		*n_done = done;
@@ -663,6 +713,7 @@ out:
 
 static const struct cman_rg_ops asg_ops = {
 	.kind = "aws_auto_scaling_group",
+	.refresh = asg_refresh,
 	.target_capacity = asg_target,
 	.fulfilled_capacity = asg_fulfilled,
 	.instances = asg_instances,
@@ -725,14 +776,19 @@ int cman_aws_asg_new(struct cman_aws_client *client, const char *name,
 	struct cman_aws_asg *g;
 
 	*out = NULL;
-	if (!name[0] || strlen(name) >= sizeof(g->base.id))
-		return cman_error_set(err, CMAN_EINVAL, "auto scaling group name \"%s\": expected "
-				      "1 to %zu characters", name, sizeof(g->base.id) - 1);
+	/* AWS allows names of 1 to 255 characters; none is cut */
+	if (!name[0] || strlen(name) > 255)
+		return cman_error_set(err, CMAN_EINVAL, "auto scaling group name \"%.64s...\": "
+				      "expected 1 to 255 characters", name);
 	g = calloc(1, sizeof(*g));
-	if (!g)
+	if (!g || !(g->name = strdup(name))) {
+		free(g);
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
 	g->base.ops = &asg_ops;
-	snprintf(g->base.id, sizeof(g->base.id), "%s", name);
+	g->base.id = g->name;
+	g->refresh_rc = cman_error_set(&g->refresh_err, CMAN_EINVAL, "auto scaling group %s: "
+				       "not described yet (refresh it first)", name);
 	g->client = client;
 	g->protection = protection;
 	*out = g;
@@ -746,6 +802,7 @@ void cman_aws_asg_free(struct cman_aws_asg *g)
 	desc_release(&g->d);
 	free(g->running);
 	free(g->failed);
+	free(g->name);
 	free(g);
 }
 

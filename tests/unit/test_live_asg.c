@@ -163,6 +163,34 @@ static size_t count_action(const char *action)
 	return n;
 }
 
+/* The getters of the interface, which must succeed where these are used. */
+static double tgt(struct cman_resource_group *rg)
+{
+	struct cman_error err;
+	double v = -1;
+
+	assert_int_equal(rg->ops->target_capacity(rg, &v, &err), 0);
+	return v;
+}
+
+static double ful(struct cman_resource_group *rg)
+{
+	struct cman_error err;
+	double v = -1;
+
+	assert_int_equal(rg->ops->fulfilled_capacity(rg, &v, &err), 0);
+	return v;
+}
+
+static size_t lst(struct cman_resource_group *rg, const struct cman_rg_instance **in)
+{
+	struct cman_error err;
+	size_t n = 99;
+
+	assert_int_equal(rg->ops->instances(rg, in, &n, &err), 0);
+	return n;
+}
+
 static void test_refresh(void **state)
 {
 	struct cman_aws_asg *g = described(CMAN_ASG_PROTECT_REFUSE);
@@ -175,10 +203,10 @@ static void test_refresh(void **state)
 	assert_false(rg->ops->is_stale(rg));
 	assert_string_equal(cman_aws_asg_status(g), "rolling");
 	/* Counted: i-1 (2, stale), i-2 (1), i-3 (2, pending), i-5 (1); i-4 ends. */
-	assert_true(rg->ops->fulfilled_capacity(rg) == 6);
+	assert_true(ful(rg) == 6);
 	assert_true(cman_aws_asg_stale_capacity(g) == 2);
 	assert_true(cman_aws_asg_desired(g) == 10);
-	assert_true(rg->ops->target_capacity(rg) == 10 - 2);
+	assert_true(tgt(rg) == 10 - 2);
 	assert_true(rg->ops->min_capacity(rg) == 0);       /* 1 - 2, not below 0 */
 	assert_true(rg->ops->max_capacity(rg) == 20 - 2);
 	assert_true(cman_aws_asg_protects_new(g));
@@ -188,7 +216,7 @@ static void test_refresh(void **state)
 	assert_false(cman_aws_asg_instance_stale(g, "i-2"));
 
 	/* Running machines only: i-3 is pending, i-4 shutting down. */
-	n = rg->ops->instances(rg, &in);
+	n = lst(rg, &in);
 	assert_int_equal(n, 3);
 	assert_string_equal(in[0].id, "i-1");
 	assert_string_equal(in[0].instance_type, "m5.large");
@@ -257,7 +285,7 @@ static void test_modify(void **state)
 	assert_non_null(strstr(r.body, "DesiredCapacity=14&"));
 	assert_non_null(strstr(r.body, "HonorCooldown=false"));
 	assert_true(cman_aws_asg_desired(g) == 14);
-	assert_true(rg->ops->target_capacity(rg) == 12);
+	assert_true(tgt(rg) == 12);
 	/* The same target again: nothing to call. */
 	assert_int_equal(rg->ops->modify_target(rg, 12, false, &err), 0);
 	assert_int_equal(fake_http_count(fake), 1);
@@ -364,7 +392,7 @@ static void test_terminate(void **state)
 	size_t done = 99;
 
 	/* Dry run: i-9 is not the group's, i-4 is ending, i-2 is named twice. */
-	assert_int_equal(rg->ops->terminate(rg, ids, 6, true, &done, &err), 0);
+	assert_int_equal(rg->ops->terminate(rg, ids, 6, true, &done, NULL, &err), 0);
 	assert_int_equal(done, 3);
 	assert_int_equal(fake_http_count(fake), 0);
 
@@ -374,7 +402,15 @@ static void test_terminate(void **state)
 		  "<Message>Instance Id not found - No managed instance found for instance ID "
 		  "i-5</Message></Error></ErrorResponse>");
 	push(200, TERMINATED("i-1"));
-	assert_int_equal(rg->ops->terminate(rg, ids, 6, false, &done, &err), CMAN_EPARTIAL);
+	{
+		bool fl[6] = { false };
+
+		assert_int_equal(rg->ops->terminate(rg, ids, 6, false, &done, fl, &err),
+				 CMAN_EPARTIAL);
+		/* the interface's report: only i-5 (ids[3]) failed */
+		for (int i = 0; i < 6; i++)
+			assert_true(fl[i] == (i == 3));
+	}
 	assert_int_equal(done, 2);
 	assert_non_null(strstr(err.msg, "1 of 3 terminations failed"));
 	assert_non_null(strstr(err.msg, "No managed instance found"));
@@ -387,11 +423,11 @@ static void test_terminate(void **state)
 	assert_non_null(strstr(fake_http_request(fake, 1).body, "InstanceId=i-5&"));
 	assert_non_null(strstr(fake_http_request(fake, 2).body, "InstanceId=i-1&"));
 	/* Those ended are no longer the pool's running machines. */
-	assert_int_equal(rg->ops->instances(rg, &in), 1);
+	assert_int_equal(lst(rg, &in), 1);
 	assert_string_equal(in[0].id, "i-5");
 	/* Ending them again calls nothing. */
 	fake_http_reset(fake);
-	assert_int_equal(rg->ops->terminate(rg, ids, 1, false, &done, &err), 0);
+	assert_int_equal(rg->ops->terminate(rg, ids, 1, false, &done, NULL, &err), 0);
 	assert_int_equal(done, 0);
 	assert_int_equal(fake_http_count(fake), 0);
 	cman_aws_asg_free(g);
@@ -410,7 +446,7 @@ static void terminate_fault(const struct fake_reply *reply, int times, int rc_wa
 
 	for (int i = 0; i < times; i++)
 		fake_http_push(fake, reply);
-	assert_int_equal(rg->ops->terminate(rg, ids, 3, false, &done, &err), rc_want);
+	assert_int_equal(rg->ops->terminate(rg, ids, 3, false, &done, NULL, &err), rc_want);
 	assert_int_equal(done, 0);
 	assert_int_equal(count_action("TerminateInstanceInAutoScalingGroup"), calls_want);
 	/* The first was tried; the rest were not, and all three are reported. */
@@ -461,17 +497,28 @@ static void test_refresh_faults(void **state)
 	push(200, instances_xml);
 	assert_int_equal(cman_aws_asg_refresh(g, &err), 0);
 	assert_int_equal(fake_http_count(fake), 5);
-	assert_true(rg->ops->target_capacity(rg) == 8);
+	assert_true(tgt(rg) == 8);
 
-	/* Throttled on every attempt: the last description stays. */
+	/* Throttled on every attempt: the group reports it. */
 	fake_http_reset(fake);
 	for (int i = 0; i < 5; i++)
 		push(400, throttled);
 	assert_int_equal(cman_aws_asg_refresh(g, &err), CMAN_ETHROTTLED);
 	assert_non_null(strstr(err.msg, "Throttling"));
 	no_secret(&err);
-	assert_true(rg->ops->target_capacity(rg) == 8);
-	assert_true(rg->ops->fulfilled_capacity(rg) == 6);
+	assert_string_equal(err.remote.provider_code, "Throttling");
+	/* the getters fail with the refresh's error until one succeeds */
+	{
+		struct cman_error e2;
+		const struct cman_rg_instance *in;
+		double v;
+		size_t n;
+
+		assert_int_equal(rg->ops->target_capacity(rg, &v, &e2), CMAN_ETHROTTLED);
+		assert_int_equal(rg->ops->fulfilled_capacity(rg, &v, &e2), CMAN_ETHROTTLED);
+		assert_int_equal(rg->ops->instances(rg, &in, &n, &e2), CMAN_ETHROTTLED);
+		assert_false(rg->ops->is_stale(rg));   /* the last good answer */
+	}
 
 	/* Malformed XML. */
 	fake_http_reset(fake);
@@ -511,7 +558,14 @@ static void test_refresh_faults(void **state)
 		  "</DescribeInstancesResponse>");
 	assert_int_equal(cman_aws_asg_refresh(g, &err), CMAN_ETRANSIENT);
 	assert_non_null(strstr(err.msg, "pages do not end"));
-	assert_true(rg->ops->target_capacity(rg) == 8);   /* still the last good one */
+	{
+		/* the getters fail with the refresh's error (resource_group.h) */
+		struct cman_error e2;
+		double v;
+
+		assert_int_equal(rg->ops->target_capacity(rg, &v, &e2), CMAN_ETRANSIENT);
+		assert_string_equal(e2.msg, err.msg);
+	}
 
 	/* A group AWS no longer knows: empty, stale, never modified. */
 	fake_http_reset(fake);
@@ -521,11 +575,11 @@ static void test_refresh_faults(void **state)
 	assert_int_equal(cman_aws_asg_refresh(g, &err), 0);
 	assert_true(rg->ops->is_stale(rg));
 	assert_string_equal(cman_aws_asg_status(g), "gone");
-	assert_true(rg->ops->target_capacity(rg) == 0);
+	assert_true(tgt(rg) == 0);
 	{
 		const struct cman_rg_instance *in;
 
-		assert_int_equal(rg->ops->instances(rg, &in), 0);
+		assert_int_equal(lst(rg, &in), 0);
 	}
 	fake_http_reset(fake);
 	assert_int_equal(rg->ops->modify_target(rg, 5, false, &err), 0);
@@ -560,11 +614,17 @@ static void test_names(void **state)
 {
 	struct cman_aws_asg *g;
 	struct cman_error err;
-	char longname[80];
+	char longname[257];
 
+	/* 255 characters, as AWS allows: kept whole (issue 10) */
 	memset(longname, 'a', sizeof(longname) - 1);
-	longname[sizeof(longname) - 1] = '\0';
-	/* Not cut silently: refused until ids may be longer. */
+	longname[255] = '\0';
+	assert_int_equal(cman_aws_asg_new(client, longname, CMAN_ASG_PROTECT_REFUSE, &g, &err), 0);
+	assert_string_equal(cman_aws_asg_group(g)->id, longname);
+	cman_aws_asg_free(g);
+	/* one more: refused, never cut */
+	longname[255] = 'a';
+	longname[256] = '\0';
 	assert_int_equal(cman_aws_asg_new(client, longname, CMAN_ASG_PROTECT_REFUSE, &g, &err),
 			 CMAN_EINVAL);
 	assert_null(g);
@@ -653,12 +713,12 @@ static void test_moto_group(void **state)
 	refresh_ok(g);
 	assert_false(rg->ops->is_stale(rg));
 	assert_string_equal(cman_aws_asg_status(g), "active");
-	assert_true(rg->ops->target_capacity(rg) == 3);
-	assert_true(rg->ops->fulfilled_capacity(rg) == 3);
+	assert_true(tgt(rg) == 3);
+	assert_true(ful(rg) == 3);
 	assert_true(rg->ops->max_capacity(rg) == 10);
 	assert_true(cman_aws_asg_protects_new(g));
 	assert_int_equal(cman_aws_asg_unprotected(g), 0);
-	n = rg->ops->instances(rg, &in);
+	n = lst(rg, &in);
 	assert_int_equal(n, 3);
 	assert_string_equal(in[0].instance_type, "m5.large");
 	assert_string_equal(in[0].az, "us-west-2a");
@@ -669,23 +729,23 @@ static void test_moto_group(void **state)
 	/* Raise: the group launches. */
 	assert_int_equal(rg->ops->modify_target(rg, 5, false, &err), 0);
 	refresh_ok(g);
-	assert_true(rg->ops->target_capacity(rg) == 5);
-	assert_int_equal(rg->ops->instances(rg, &in), 5);
+	assert_true(tgt(rg) == 5);
+	assert_int_equal(lst(rg, &in), 5);
 	/* Lower: protected instances stay; AWS picks no victims. */
 	assert_int_equal(rg->ops->modify_target(rg, 3, false, &err), 0);
 	refresh_ok(g);
-	assert_true(rg->ops->target_capacity(rg) == 3);
-	assert_int_equal(rg->ops->instances(rg, &in), 5);
+	assert_true(tgt(rg) == 3);
+	assert_int_equal(lst(rg, &in), 5);
 	/* End two chosen machines: the desired capacity stays 3, nothing relaunches. */
 	snprintf(victims[0], sizeof(victims[0]), "%s", in[1].id);
 	snprintf(victims[1], sizeof(victims[1]), "%s", in[3].id);
 	ids[0] = victims[0];
 	ids[1] = victims[1];
-	assert_int_equal(rg->ops->terminate(rg, ids, 2, false, &done, &err), 0);
+	assert_int_equal(rg->ops->terminate(rg, ids, 2, false, &done, NULL, &err), 0);
 	assert_int_equal(done, 2);
 	refresh_ok(g);
 	assert_true(cman_aws_asg_desired(g) == 3);
-	n = rg->ops->instances(rg, &in);
+	n = lst(rg, &in);
 	assert_int_equal(n, 3);
 	for (size_t i = 0; i < n; i++) {
 		assert_string_not_equal(in[i].id, victims[0]);
@@ -701,8 +761,8 @@ static void test_moto_group(void **state)
 	refresh_ok(g);
 	assert_string_equal(cman_aws_asg_status(g), "rolling");
 	assert_true(cman_aws_asg_stale_capacity(g) == 1);
-	assert_true(rg->ops->target_capacity(rg) == 2);
-	assert_true(rg->ops->fulfilled_capacity(rg) == 3);
+	assert_true(tgt(rg) == 2);
+	assert_true(ful(rg) == 3);
 	/* Keeping target 2 with one stale instance means desired 3: no call. */
 	assert_int_equal(rg->ops->modify_target(rg, 2, false, &err), 0);
 	assert_true(cman_aws_asg_desired(g) == 3);
@@ -710,7 +770,7 @@ static void test_moto_group(void **state)
 	assert_int_equal(done, 3);
 	refresh_ok(g);
 	assert_true(cman_aws_asg_stale_capacity(g) == 3);
-	assert_true(rg->ops->target_capacity(rg) == 0);
+	assert_true(tgt(rg) == 0);
 
 	/* A group that does not protect its instances. */
 	create_group(client, "asg-open", subnet, false, 4);
@@ -724,7 +784,7 @@ static void test_moto_group(void **state)
 	assert_int_equal(urg->ops->modify_target(urg, 2, false, &err), CMAN_EREJECTED);
 	refresh_ok(u);
 	assert_true(cman_aws_asg_desired(u) == 4);
-	assert_int_equal(urg->ops->instances(urg, &in), 4);
+	assert_int_equal(lst(urg, &in), 4);
 	/* With protection set by us: all four stay, the desired capacity is 2. */
 	assert_int_equal(cman_aws_asg_new(client, "asg-open", CMAN_ASG_PROTECT_SET, &us, &err), 0);
 	refresh_ok(us);
@@ -733,7 +793,7 @@ static void test_moto_group(void **state)
 	refresh_ok(u);
 	assert_true(cman_aws_asg_desired(u) == 2);
 	assert_int_equal(cman_aws_asg_unprotected(u), 0);
-	assert_int_equal(urg->ops->instances(urg, &in), 4);
+	assert_int_equal(lst(urg, &in), 4);
 
 	/* A group that does not exist. */
 	{

@@ -48,8 +48,8 @@
  * termination).  A termination is not resent after a timeout or a 5xx (it
  * may have been applied); a refusal of one instance does not stop the
  * others; a throttled, timed-out or dropped call stops the rest, which are
- * reported failed without being tried.  cman_aws_asg_failed() lists the ids
- * that failed.  With dry_run neither modify nor terminate calls AWS.
+ * reported failed without being tried.  The ids that failed are flagged in
+ * terminate()'s failed array and listed by cman_aws_asg_failed().  With dry_run neither modify nor terminate calls AWS.
  */
 #ifndef CMAN_LIVE_ASG_H
 #define CMAN_LIVE_ASG_H
@@ -68,7 +68,7 @@ enum cman_asg_protection {
 
 struct cman_aws_asg;
 
-/* A group by its name (copied; 1 to 63 characters for now); client is
+/* A group by its name (copied whole; 1 to 255 characters, as AWS allows); client is
  * borrowed.  Nothing is described until the first refresh.  Caller frees
  * with cman_aws_asg_free(). */
 int cman_aws_asg_new(struct cman_aws_client *client, const char *name,
@@ -79,7 +79,10 @@ void cman_aws_asg_free(struct cman_aws_asg *g);        /* NULL is fine */
 /* The group behind the resource-group interface (owned by g). */
 struct cman_resource_group *cman_aws_asg_group(struct cman_aws_asg *g);
 
-/* Describe the group again.  On failure the previous description stays. */
+/* Describe the group again; also the group's refresh().  On failure the
+ * previous description stays for is_stale() and min/max; the getters and
+ * terminate() report the failure until a refresh succeeds
+ * (resource_group.h). */
 int cman_aws_asg_refresh(struct cman_aws_asg *g, struct cman_error *err);
 
 /* "active", "rolling" (some instance is stale), "deleting" or "gone". */
