@@ -19,6 +19,7 @@
 #include "cman/runfiles.h"
 #include "cman/sim/generate.h"
 #include "cman/sim/importcheck.h"
+#include "cman/sim/promote.h"
 #include "cman/sim/scenario.h"
 #include "cman/sim/sim.h"
 #include "cman/sim/sweep.h"
@@ -49,6 +50,11 @@ static const char usage_main[] =
 	"                       compare runs: headline table, overlaid charts, series\n"
 	"  sweep SCENARIO.yaml --grid KEY=V1,V2,... [--replicas N] [-j JOBS] [-o DIR]\n"
 	"                       runs over a grid of overrides x seeds: sweep.csv/html\n"
+	"  promote RUN_DIR --to CONFIG_DIR [--cluster C] [--tag KEY] [--force]\n"
+	"                       write a run's pool configuration as a live pool file\n"
+	"  backtest DECISIONS.jsonl --metrics STORE --pool-file FILE -o DIR\n"
+	"                       simulate the window of live decision records and\n"
+	"                       report the drift of targets and costs\n"
 	"\n"
 	"  --version            print the version and exit\n"
 	"\n"
@@ -504,6 +510,10 @@ int main(int argc, char **argv)
 		return cmd_compare(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "inspect"))
 		return cman_inspect_main(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "promote"))
+		return cman_promote_main(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "backtest"))
+		return cman_backtest_main(argc - 2, argv + 2);
 	fprintf(stderr, "clusterman-sim: unknown command '%s'\n%s", argv[1], usage_main);
 	return 2;
 }

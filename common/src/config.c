@@ -1179,14 +1179,21 @@ static void write_scalar(FILE *fp, const struct cman_node *n)
 		fputs(n->scalar, fp);
 }
 
-static void write_node(FILE *fp, const struct cman_node *n, int indent)
+/*
+ * compact: a mapping or list inside a list starts on the "- " line
+ * ("- a: 1" rather than "-" and "  a: 1" below it); skip_first: the first
+ * line's indentation is already written (by that "- ").
+ */
+static void write_node(FILE *fp, const struct cman_node *n, int indent, bool compact,
+		       bool skip_first)
 {
 	size_t i;
 
 	for (i = 0; i < n->n; i++) {
 		const struct cman_node *v = n->items[i];
 
-		fprintf(fp, "%*s", indent, "");
+		if (i || !skip_first)
+			fprintf(fp, "%*s", indent, "");
 		if (n->type == CMAN_NODE_MAP) {
 			write_scalar(fp, n->keys[i]);
 			fputc(':', fp);
@@ -1199,14 +1206,17 @@ static void write_node(FILE *fp, const struct cman_node *n, int indent)
 			fputc('\n', fp);
 		} else if (v->n == 0) {
 			fputs(v->type == CMAN_NODE_MAP ? " {}\n" : " []\n", fp);
+		} else if (compact && n->type == CMAN_NODE_SEQ) {
+			fputc(' ', fp);
+			write_node(fp, v, indent + 2, compact, true);
 		} else {
 			fputc('\n', fp);
-			write_node(fp, v, indent + 2);
+			write_node(fp, v, indent + 2, compact, false);
 		}
 	}
 }
 
-void cman_node_write_yaml(FILE *fp, const struct cman_node *root)
+static void write_yaml(FILE *fp, const struct cman_node *root, bool compact)
 {
 	if (root->type == CMAN_NODE_SCALAR) {
 		write_scalar(fp, root);
@@ -1214,6 +1224,16 @@ void cman_node_write_yaml(FILE *fp, const struct cman_node *root)
 	} else if (root->n == 0) {
 		fputs(root->type == CMAN_NODE_MAP ? "{}\n" : "[]\n", fp);
 	} else {
-		write_node(fp, root, 0);
+		write_node(fp, root, 0, compact, false);
 	}
+}
+
+void cman_node_write_yaml(FILE *fp, const struct cman_node *root)
+{
+	write_yaml(fp, root, false);
+}
+
+void cman_node_write_yaml_compact(FILE *fp, const struct cman_node *root)
+{
+	write_yaml(fp, root, true);
 }

@@ -277,6 +277,21 @@ static int parse_sim(const struct cman_node *root, struct cman_pool_file *pf,
 int cman_pool_file_load(const char *path, const struct cman_pool_parse_opts *defaults,
 			struct cman_pool_file *pf, struct cman_error *err)
 {
+	struct cman_node *root = NULL;
+	int rc;
+
+	if ((rc = cman_yaml_load_file(path, &root, err)) != 0) {
+		memset(pf, 0, sizeof(*pf));
+		cman_pool_config_init(&pf->config);
+		return rc;
+	}
+	return cman_pool_file_parse(path, root, defaults, pf, err);
+}
+
+int cman_pool_file_parse(const char *path, struct cman_node *root,
+			 const struct cman_pool_parse_opts *defaults,
+			 struct cman_pool_file *pf, struct cman_error *err)
+{
 	static const char *const keys[] = {
 		"resource_groups", "scaling_limits", "autoscaling", "autoscale_signal",
 		"draining_enabled", "draining", "alert_on_max_capacity", "sensu_config",
@@ -294,6 +309,7 @@ int cman_pool_file_load(const char *path, const struct cman_pool_parse_opts *def
 	memset(pf, 0, sizeof(*pf));
 	cman_pool_config_init(&pf->config);
 	pf->alert_on_max_capacity = true;
+	pf->root = root;
 	if ((rc = cman_pool_file_name(path, cluster, pool, sched, sizeof(cluster), err)) != 0)
 		goto out;
 	if (!(pf->path = strdup(path)) || !(pf->cluster = strdup(cluster)) ||
@@ -301,8 +317,6 @@ int cman_pool_file_load(const char *path, const struct cman_pool_parse_opts *def
 		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	if ((rc = cman_yaml_load_file(path, &pf->root, err)) != 0)
-		goto out;
 	if ((rc = cman_node_check_keys(pf->root, "", keys, err)) != 0)
 		goto out;
 	if (defaults)

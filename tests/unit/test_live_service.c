@@ -443,6 +443,119 @@ static void test_find(void **state)
 	assert_string_equal(cman_live_config_find(NULL), "/etc/clusterman/clusterman.yaml");
 }
 
+
+/* The compact writer (promote's pool files): list items that are maps
+ * start on the "- " line, and the text loads back to the same tree. */
+static void same_tree(const struct cman_node *a, const struct cman_node *b)
+{
+	size_t i;
+
+	assert_int_equal(a->type, b->type);
+	assert_int_equal(a->n, b->n);
+	if (a->type == CMAN_NODE_SCALAR) {
+		assert_string_equal(a->scalar, b->scalar);
+		assert_int_equal(a->null, b->null);
+		return;
+	}
+	for (i = 0; i < a->n; i++) {
+		if (a->type == CMAN_NODE_MAP)
+			assert_string_equal(a->keys[i]->scalar, b->keys[i]->scalar);
+		same_tree(a->items[i], b->items[i]);
+	}
+}
+
+static void test_compact_yaml(void **state)
+{
+	static const char text[] =
+		"resource_groups:\n"
+		"  - sfr:\n"
+		"      tag: 'puppet:role::paasta'\n"
+		"  - asg: {tag: x, n: [1, [2, 3], {a: b}]}\n"
+		"  - []\n"
+		"  - {}\n"
+		"  - plain\n"
+		"empty: ~\n"
+		"quoted: 'true'\n";
+	static const char want[] =
+		"resource_groups:\n"
+		"  - sfr:\n"
+		"      tag: \"puppet:role::paasta\"\n"
+		"  - asg:\n"
+		"      tag: x\n"
+		"      n:\n"
+		"        - 1\n"
+		"        - - 2\n"
+		"          - 3\n"
+		"        - a: b\n"
+		"  - []\n"
+		"  - {}\n"
+		"  - plain\n"
+		"empty: ~\n"
+		"quoted: \"true\"\n";
+	struct cman_node *a = NULL, *b = NULL;
+	struct cman_error err = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *ms;
+
+	(void)state;
+	assert_int_equal(cman_yaml_load_string("t.yaml", text, &a, &err), 0);
+	ms = open_memstream(&buf, &len);
+	assert_non_null(ms);
+	cman_node_write_yaml_compact(ms, a);
+	assert_int_equal(fclose(ms), 0);
+	assert_string_equal(buf, want);
+	if (cman_yaml_load_string("back.yaml", buf, &b, &err) != 0)
+		fail_msg("%s", err.msg);
+	same_tree(a, b);
+	assert_true(cman_node_get(b, "quoted")->quoted);
+	free(buf);
+	cman_node_free(a);
+	cman_node_free(b);
+}
+
+/* Node constructors: map_set replaces in place or appends; a pool file
+ * parsed from a tree built in memory (as promote checks what it writes). */
+static void test_build_and_parse(void **state)
+{
+	struct cman_node *root, *seq, *m, *t;
+	struct cman_pool_file pf;
+	struct cman_error err = { 0 };
+
+	(void)state;
+	root = cman_node_new(CMAN_NODE_MAP, NULL);
+	assert_non_null(root);
+	seq = cman_node_new(CMAN_NODE_SEQ, NULL);
+	m = cman_node_new(CMAN_NODE_MAP, NULL);
+	t = cman_node_new(CMAN_NODE_MAP, NULL);
+	assert_int_equal(cman_node_map_set(t, "tag", cman_node_new_scalar("k", NULL)), 0);
+	assert_int_equal(cman_node_map_set(m, "asg", t), 0);
+	assert_int_equal(cman_node_seq_append(seq, m), 0);
+	assert_int_equal(cman_node_map_set(root, "resource_groups", seq), 0);
+	m = cman_node_new(CMAN_NODE_MAP, NULL);
+	assert_int_equal(cman_node_map_set(m, "min_capacity", cman_node_new_scalar("1", NULL)), 0);
+	assert_int_equal(cman_node_map_set(m, "max_capacity", cman_node_new_scalar("9", NULL)), 0);
+	assert_int_equal(cman_node_map_set(m, "max_weight_to_add",
+					   cman_node_new_scalar("2", NULL)), 0);
+	assert_int_equal(cman_node_map_set(m, "max_weight_to_remove",
+					   cman_node_new_scalar("2", NULL)), 0);
+	/* replaced in place: the pair keeps its place, the value is new */
+	assert_int_equal(cman_node_map_set(m, "max_capacity", cman_node_new_scalar("8", NULL)), 0);
+	assert_int_equal(m->n, 4);
+	assert_string_equal(m->keys[1]->scalar, "max_capacity");
+	assert_string_equal(m->items[1]->scalar, "8");
+	assert_int_equal(cman_node_map_set(root, "scaling_limits", m), 0);
+	/* a map_set on a list fails and frees the value */
+	assert_int_equal(cman_node_map_set(seq, "x", cman_node_new_scalar("1", NULL)), CMAN_EINVAL);
+	assert_int_equal(cman_node_seq_append(root, cman_node_new_scalar("1", NULL)), CMAN_EINVAL);
+	if (cman_pool_file_parse("cl/p.mesos", root, NULL, &pf, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_string_equal(pf.cluster, "cl");
+	assert_true(pf.config.max_capacity == 8);
+	assert_string_equal(pf.groups[0].tag, "k");
+	cman_pool_file_release(&pf);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -467,6 +580,8 @@ int main(void)
 		cmocka_unit_test(test_service_file),
 		cmocka_unit_test(test_bad_service_files),
 		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_compact_yaml),
+		cmocka_unit_test(test_build_and_parse),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -107,6 +107,10 @@ int cman_node_set_path(struct cman_node *root, const char *assignment,
  */
 void cman_node_write_yaml(FILE *fp, const struct cman_node *root);
 
+/* The same with list items that are mappings or lists begun on the "- "
+ * line ("- sfr:" then "    tag: x"), as people write YAML by hand. */
+void cman_node_write_yaml_compact(FILE *fp, const struct cman_node *root);
+
 /*
  * Fail with "FILE:LINE:COL: unknown key 'k' in <path> (expected one of:
  * a, b, c)" if map has a key not in the NULL-terminated allowed list, or

@@ -65,6 +65,12 @@ int cman_pool_file_name(const char *path, char *cluster, char *pool, char *sched
 int cman_pool_file_load(const char *path, const struct cman_pool_parse_opts *defaults,
 			struct cman_pool_file *pf, struct cman_error *err);
 
+/* The same for a tree already loaded (path names the file, as above): pf
+ * takes root over, also on failure (then it is freed). */
+int cman_pool_file_parse(const char *path, struct cman_node *root,
+			 const struct cman_pool_parse_opts *defaults,
+			 struct cman_pool_file *pf, struct cman_error *err);
+
 /* Free what pf owns (safe twice, and on a zeroed struct). */
 void cman_pool_file_release(struct cman_pool_file *pf);
 
