@@ -229,6 +229,27 @@ static int parse_metrics(const struct cman_node *root, struct cman_scenario *sc,
 	return 0;
 }
 
+/* An optional duration in integer seconds, 1 to CMAN_DURATION_MAX (issue 9.6:
+ * documented limits, no overflow when added to a time). */
+static int opt_duration(const struct cman_node *map, const char *path, const char *key,
+			int64_t *out, struct cman_error *err)
+{
+#define DURATION_RANGE "an integer from 1 to 31622400 (seconds: 366 days)"
+	_Static_assert(CMAN_DURATION_MAX == 31622400, "DURATION_RANGE names the limit");
+	int64_t v = *out;
+	int rc = cman_node_opt_int64(map, path, key, &v, 1, DURATION_RANGE, err);
+
+	if (rc)
+		return rc;
+	if (v > CMAN_DURATION_MAX)
+		return cman_node_error(cman_node_get(map, key), err,
+				       "%s.%s: %lld is out of range, expected " DURATION_RANGE,
+				       path, key, (long long)v);
+#undef DURATION_RANGE
+	*out = v;
+	return 0;
+}
+
 static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 			    struct cman_error *err)
 {
@@ -301,13 +322,10 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	}
 	if ((n = cman_node_section(m, "coverage"))) {
 		if ((rc = cman_node_check_keys(n, "simulation.coverage", cov_keys, err)) != 0 ||
-		    (rc = cman_node_opt_int64(n, "simulation.coverage", "stale_after_seconds",
-					      &sc->cov_stale_after, 1, "an integer > 0",
-					      err)) != 0 ||
-		    (rc = cman_node_opt_int64(n, "simulation.coverage",
-					      "price_stale_after_seconds",
-					      &sc->cov_price_stale_after, 1, "an integer > 0",
-					      err)) != 0 ||
+		    (rc = opt_duration(n, "simulation.coverage", "stale_after_seconds",
+				       &sc->cov_stale_after, err)) != 0 ||
+		    (rc = opt_duration(n, "simulation.coverage", "price_stale_after_seconds",
+				       &sc->cov_price_stale_after, err)) != 0 ||
 		    (rc = cman_node_opt_double(n, "simulation.coverage", "warn_fraction",
 					       &sc->cov_warn_fraction, 0, false, 1,
 					       "a number from 0 to 1", err)) != 0 ||
@@ -323,8 +341,8 @@ static int parse_simulation(const struct cman_node *m, struct cman_scenario *sc,
 	if ((n = cman_node_section(m, "starvation"))) {
 		if ((rc = cman_node_check_keys(n, "simulation.starvation", starve_keys,
 					       err)) != 0 ||
-		    (rc = cman_node_opt_int64(n, "simulation.starvation", "after_seconds",
-					      &sc->starve_after, 1, "an integer > 0", err)) != 0 ||
+		    (rc = opt_duration(n, "simulation.starvation", "after_seconds",
+				       &sc->starve_after, err)) != 0 ||
 		    (rc = cman_node_opt_double(n, "simulation.starvation", "shortfall_fraction",
 					       &sc->starve_shortfall, 0, true, 1,
 					       "a number > 0 and <= 1", err)) != 0 ||

@@ -79,6 +79,19 @@ expect_error "JSON timestamp int64 max" "t\.json\.gz.*timestamp 9223372036854775
 csv "$(cap 2)"
 scenario "simulation: {step_seconds: 9223372036854775807}"
 expect_error "step_seconds int64 max" "s\.yaml:8:[0-9]+: simulation\.step_seconds: .*from 1 to 31622400"
+# issue 9.6: the staleness and starvation durations have upper bounds too
+for kv in "coverage: {stale_after_seconds: 9223372036854775807}" \
+	  "coverage: {price_stale_after_seconds: 31622401}" \
+	  "starvation: {after_seconds: 31622401}"; do
+	scenario "simulation: {$kv}"
+	key=${kv%%:*}.$(echo "${kv#*\{}" | cut -d: -f1)
+	expect_error "$key upper bound" "s\.yaml:8:[0-9]+: simulation\.$key: [0-9]+ is out of range, expected an integer from 1 to 31622400 \(seconds: 366 days\)"
+done
+# the limits themselves are accepted
+scenario "simulation: {coverage: {stale_after_seconds: 31622400, price_stale_after_seconds: 31622400}, starvation: {after_seconds: 31622400}}"
+status=0
+"$CMAN_SIM" run "$WORK/s.yaml" -q -o "$WORK/lim" 2> "$WORK/err" || status=$?
+check "durations of 366 days run (status $status)" test "$status" -eq 0
 scenario "simulation: {join_delay: {mean_seconds: 1e308}}"
 expect_error "join delay 1e308" "simulation\.join_delay\.mean_seconds: .*out of range"
 

@@ -24,6 +24,8 @@
 #define CMAN_STEP_MAX 31622400
 /* Durations given in minutes (windows, periods): up to 366 days. */
 #define CMAN_MINUTES_MAX 527040
+/* Durations given in integer seconds (staleness, starvation): 1 s to 366 days. */
+#define CMAN_DURATION_MAX 31622400
 /* Durations given in seconds (join delays): up to 366 days. */
 #define CMAN_SECONDS_MAX 31622400.0
 
