@@ -19,6 +19,7 @@
 
 #include <zlib.h>
 
+#include "cman/fsutil.h"
 #include "cman/grow.h"
 
 #define BLOCK (256 * 1024)
@@ -28,6 +29,7 @@ struct cman_csv {
 	gzFile gz;               /* NULL: reading text in memory */
 	const char *in;          /* current block */
 	char *block;             /* owned block buffer (files) */
+	size_t block_size;       /* BLOCK, less for a small file */
 	size_t len, pos;         /* block length, read position */
 	uint64_t base;           /* absolute offset of in[0] */
 	uint64_t line_start;     /* absolute offset where the current line starts */
@@ -63,7 +65,7 @@ static int refill(struct cman_csv *c, struct cman_error *err)
 		c->eof = true;
 		return 0;
 	}
-	got = gzread(c->gz, c->block, BLOCK);
+	got = gzread(c->gz, c->block, (unsigned)c->block_size);
 	if (got > 0) {
 		c->len = (size_t)got;
 		return 1;
@@ -307,32 +309,41 @@ static int new_reader(const char *name, struct cman_csv **out, struct cman_error
 	return 0;
 }
 
-int cman_csv_open(const char *path, struct cman_csv **out, struct cman_error *err)
+int cman_csv_open_fd(int fd, const char *name, struct cman_csv **out, struct cman_error *err)
 {
 	struct cman_csv *c;
-	int fd, rc = new_reader(path, &c, err);
+	int rc = new_reader(name, &c, err);
 
-	if (rc)
+	if (rc) {
+		close(fd);
 		return rc;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		rc = cman_error_set(err, CMAN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
-		goto fail;
 	}
-	c->block = malloc(BLOCK);
+	/* a small file gets small buffers (no megabytes per test or fuzz input) */
+	c->block_size = cman_read_buffer_size(fd, BLOCK);
+	c->block = malloc(c->block_size);
 	c->gz = c->block ? gzdopen(fd, "rb") : NULL;
 	if (!c->gz) {
 		close(fd);
-		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
 		goto fail;
 	}
-	gzbuffer(c->gz, 128 * 1024);
+	gzbuffer(c->gz, (unsigned)(c->block_size < 128 * 1024 ? c->block_size : 128 * 1024));
 	c->in = c->block;
 	*out = c;
 	return 0;
 fail:
 	cman_csv_close(c);
 	return rc;
+}
+
+int cman_csv_open(const char *path, struct cman_csv **out, struct cman_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	*out = NULL;
+	if (fd < 0)
+		return cman_error_set(err, CMAN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+	return cman_csv_open_fd(fd, path, out, err);
 }
 
 int cman_csv_open_mem(const char *name, const char *text, size_t len,

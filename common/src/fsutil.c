@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -113,6 +114,16 @@ void cman_atomic_abort(struct cman_atomic_file *f)
 		unlink(f->tmp);
 		f->tmp[0] = '\0';
 	}
+}
+
+size_t cman_read_buffer_size(int fd, size_t max)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 0 ||
+	    (uint64_t)st.st_size >= max)
+		return max;
+	return (size_t)st.st_size < 4096 ? 4096 : (size_t)st.st_size + 1;
 }
 
 int cman_mkdirs(const char *path, struct cman_error *err)

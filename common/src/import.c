@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "cman/csvread.h"
+#include "cman/fsutil.h"
 #include "cman/time.h"
 #include "store_int.h"
 
@@ -356,6 +357,8 @@ struct jscan {
 	char *buf;                /* the window: buf[0..end) holds text */
 	const char *p, *end;      /* read position, end of the text */
 	size_t cap;
+	size_t block;             /* least window size: BLOCK, less for a small file */
+	size_t window;            /* WINDOW, less for a small file */
 	int line0;                /* line of buf[0] */
 	long col0;                /* 0-based column of buf[0] in that line */
 	bool eof;
@@ -400,10 +403,11 @@ static bool more(struct jscan *s, size_t need)
 		s->p = s->buf;
 		s->end = s->buf + have;
 	}
-	if (need + 1 > s->cap || s->cap < BLOCK) {
+	if (need + 1 > s->cap || s->cap < s->block) {
 		size_t off = (size_t)(s->end - s->buf);
 
-		if (cman_grow((void **)&s->buf, &s->cap, need + 1 > BLOCK ? need + 1 : BLOCK, 1)) {
+		if (cman_grow((void **)&s->buf, &s->cap, need + 1 > s->block ? need + 1 : s->block,
+			       1)) {
 			jfail(s, "%s: out of memory", s->path);
 			s->zrc = CMAN_ENOMEM;
 			return false;
@@ -441,7 +445,7 @@ static void jdrain(struct jscan *s)
 {
 	while (!s->eof) {
 		s->p = s->end;
-		(void)more(s, s->cap > WINDOW ? s->cap - 1 : WINDOW);
+		(void)more(s, s->cap > s->window ? s->cap - 1 : s->window);
 	}
 }
 
@@ -487,7 +491,7 @@ static int jexpected(struct jscan *s, const char *what, struct cman_error *err)
 static int jvalue(struct jscan *s, json_t **out, struct cman_error *err)
 {
 	json_error_t jerr;
-	size_t want = WINDOW, have;
+	size_t want = s->window, have;
 	int line, col;
 
 	jws(s);
@@ -725,8 +729,11 @@ int cman_import_clusterman_json(const char *path, struct cman_store *dst,
 		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 		goto out;
 	}
-	gzbuffer(s.gz, 128 * 1024);
-	(void)more(&s, WINDOW);
+	/* a small file gets small buffers (no megabytes per test or fuzz input) */
+	s.block = cman_read_buffer_size(fd, BLOCK);
+	s.window = s.block - 1 < WINDOW ? s.block - 1 : WINDOW;
+	gzbuffer(s.gz, (unsigned)(s.block < 128 * 1024 ? s.block : 128 * 1024));
+	(void)more(&s, s.window);
 	if (!s.zrc && gzdirect(s.gz)) {
 		jws(&s);
 		if (!jat(&s, '{')) {

@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "cman/csvread.h"
+#include "cman/fsutil.h"
 #include "cman/time.h"
 #include "store_int.h"
 
@@ -37,12 +38,13 @@ static int read_all(const char *path, size_t max, char **buf, size_t *len,
 {
 	gzFile gz;
 	char *b = NULL;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, step;
 	int fd, rc = 0, zerr;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return cman_error_set(err, CMAN_EINVAL, "%s: cannot open: %s", path, strerror(errno));
+	step = cman_read_buffer_size(fd, 65536);   /* a small file: small buffers */
 	gz = gzdopen(fd, "rb");
 	if (!gz) {
 		close(fd);
@@ -52,7 +54,7 @@ static int read_all(const char *path, size_t max, char **buf, size_t *len,
 		size_t room;
 		int got;
 
-		if (cman_grow((void **)&b, &cap, n + 65536 + 1, 1)) {
+		if (cman_grow((void **)&b, &cap, n + step + 1, 1)) {
 			rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 			goto out;
 		}

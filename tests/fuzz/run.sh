@@ -10,5 +10,5 @@ target=$1 corpus=$2 secs=${3:-3} artifacts=${4:-.}
 mkdir -p "$artifacts"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cman-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-exec "$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -error_exitcode=1 \
+exec "$target" -max_total_time="$secs" -max_len=4096 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -error_exitcode=1 \
 	-artifact_prefix="$artifacts/$(basename "$target")-" "$work" "$corpus"

@@ -43,6 +43,11 @@ struct cman_csv_field {
 /* Read the file at path (gzip or plain).  Caller closes. */
 int cman_csv_open(const char *path, struct cman_csv **out, struct cman_error *err);
 
+/* Read the open descriptor fd (gzip or plain), which the reader takes over:
+ * it is closed by cman_csv_close(), or here on failure.  name is used in
+ * messages. */
+int cman_csv_open_fd(int fd, const char *name, struct cman_csv **out, struct cman_error *err);
+
 /* Read text[0..len) (not copied: it must outlive the reader); name is used
  * in messages.  Caller closes. */
 int cman_csv_open_mem(const char *name, const char *text, size_t len,

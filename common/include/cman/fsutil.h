@@ -36,6 +36,15 @@ int cman_atomic_commit(struct cman_atomic_file *f, struct cman_error *err);
 /* Close and remove the temporary (safe after a failed commit or twice). */
 void cman_atomic_abort(struct cman_atomic_file *f);
 
+/*
+ * A read buffer size for the open descriptor fd: a regular file smaller
+ * than max gets its size plus one (at least 4096), anything else max.
+ * Readers of small files (tests, fuzzing, one-off imports) then do not
+ * allocate and fault in buffers sized for gigabyte inputs.  A compressed
+ * file may expand: the buffer only sets how much one read asks for.
+ */
+size_t cman_read_buffer_size(int fd, size_t max);
+
 /* mkdir -p. */
 int cman_mkdirs(const char *path, struct cman_error *err);
 
