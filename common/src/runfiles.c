@@ -789,7 +789,6 @@ int cman_manifest_update(const char *dir, const char *const *names, struct cman_
 	}
 	if (rc)
 		goto out;
-	json_object_set(o, "files", files);
 	/* keep the files sorted, as cman_manifest_write() does */
 	{
 		json_t *sorted = json_object();
@@ -814,10 +813,18 @@ int cman_manifest_update(const char *dir, const char *const *names, struct cman_
 				keys[j] = keys[j - 1];
 				keys[j - 1] = t;
 			}
-		for (i = 0; i < n; i++)
-			json_object_set(sorted, keys[i], json_object_get(files, keys[i]));
+		for (i = 0; i < n && !rc; i++)
+			if (json_object_set(sorted, keys[i], json_object_get(files, keys[i])) != 0)
+				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		free(keys);
-		json_object_set_new(o, "files", sorted);
+		if (rc) {
+			json_decref(sorted);
+			goto out;
+		}
+		if (json_object_set_new(o, "files", sorted) != 0) {
+			rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			goto out;
+		}
 	}
 	rc = cman_atomic_open(&f, path, err);
 	if (rc)

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "cman/jsonout.h"
 #include "cman/time.h"
 #include "sim_int.h"
 
@@ -546,98 +547,78 @@ static json_t *time_or_null(int64_t t)
 	return t == CMAN_COV_NO_SAMPLE ? json_null() : json_integer((json_int_t)t);
 }
 
-static json_t *series_json(const struct sim_series *s)
+static json_t *series_json(const struct sim_series *s, struct cman_jout *j)
 {
 	const struct cman_coverage *c = &s->cov;
 	json_t *o = json_object(), *gaps = json_array();
 	size_t i;
 
-	if (!o || !gaps) {
-		json_decref(o);
-		json_decref(gaps);
-		return NULL;
-	}
-	json_object_set_new(o, "kind", json_string(cman_kind_name(s->kind)));
-	json_object_set_new(o, "key", json_string(s->key));
-	json_object_set_new(o, "needed", json_boolean(s->needed));
-	json_object_set_new(o, "samples", json_integer((json_int_t)c->samples));
-	json_object_set_new(o, "first_sample", time_or_null(c->has_last ? c->first
-							     : CMAN_COV_NO_SAMPLE));
-	json_object_set_new(o, "last_sample", time_or_null(c->has_last ? c->last
-							    : CMAN_COV_NO_SAMPLE));
-	json_object_set_new(o, "stale_after_seconds", json_integer((json_int_t)c->stale_after));
-	json_object_set_new(o, "covered_fraction", json_real(cman_coverage_covered_fraction(c)));
-	json_object_set_new(o, "stale_fraction", json_real(cman_coverage_stale_fraction(c)));
-	json_object_set_new(o, "missing_fraction", json_real(cman_coverage_missing_fraction(c)));
-	json_object_set_new(o, "stale_seconds", json_integer((json_int_t)c->stale_seconds));
-	json_object_set_new(o, "missing_seconds", json_integer((json_int_t)c->missing_seconds));
+	cman_jout_set(j, o, "kind", json_string(cman_kind_name(s->kind)));
+	cman_jout_set(j, o, "key", cman_json_text(s->key));
+	cman_jout_set(j, o, "needed", json_boolean(s->needed));
+	cman_jout_set(j, o, "samples", json_integer((json_int_t)c->samples));
+	cman_jout_set(j, o, "first_sample", time_or_null(c->has_last ? c->first
+							 : CMAN_COV_NO_SAMPLE));
+	cman_jout_set(j, o, "last_sample", time_or_null(c->has_last ? c->last
+							: CMAN_COV_NO_SAMPLE));
+	cman_jout_set(j, o, "stale_after_seconds", json_integer((json_int_t)c->stale_after));
+	cman_jout_set(j, o, "covered_fraction", json_real(cman_coverage_covered_fraction(c)));
+	cman_jout_set(j, o, "stale_fraction", json_real(cman_coverage_stale_fraction(c)));
+	cman_jout_set(j, o, "missing_fraction", json_real(cman_coverage_missing_fraction(c)));
+	cman_jout_set(j, o, "stale_seconds", json_integer((json_int_t)c->stale_seconds));
+	cman_jout_set(j, o, "missing_seconds", json_integer((json_int_t)c->missing_seconds));
 	for (i = 0; i < c->n_kept; i++) {
 		json_t *g = json_object();
 
-		json_object_set_new(g, "start", json_integer((json_int_t)c->gaps[i].start));
-		json_object_set_new(g, "end", json_integer((json_int_t)c->gaps[i].end));
-		json_object_set_new(g, "seconds",
-				    json_integer((json_int_t)(c->gaps[i].end - c->gaps[i].start)));
-		json_object_set_new(g, "since", time_or_null(c->gaps[i].since));
-		json_array_append_new(gaps, g);
+		cman_jout_set(j, g, "start", json_integer((json_int_t)c->gaps[i].start));
+		cman_jout_set(j, g, "end", json_integer((json_int_t)c->gaps[i].end));
+		cman_jout_set(j, g, "seconds",
+			      json_integer((json_int_t)(c->gaps[i].end - c->gaps[i].start)));
+		cman_jout_set(j, g, "since", time_or_null(c->gaps[i].since));
+		cman_jout_append(j, gaps, "gaps", g);
 	}
-	json_object_set_new(o, "gaps", gaps);
-	json_object_set_new(o, "gaps_total", json_integer((json_int_t)c->n_gaps));
+	cman_jout_set(j, o, "gaps", gaps);
+	cman_jout_set(j, o, "gaps_total", json_integer((json_int_t)c->n_gaps));
 	return o;
 }
 
-int sim_check_json(const struct cman_sim *sim, json_t *summary)
+void sim_check_json(const struct cman_sim *sim, json_t *summary, struct cman_jout *j)
 {
 	const struct cman_scenario *sc = sim->sc;
 	json_t *cov = json_object(), *ser = json_object(), *st = json_object(),
 	       *eps = json_array();
 	size_t i;
 
-	if (!cov || !ser || !st || !eps)
-		goto nomem;
-	json_object_set_new(cov, "stale_after_seconds", json_integer((json_int_t)sc->cov_stale_after));
-	json_object_set_new(cov, "price_stale_after_seconds",
-			    json_integer((json_int_t)sc->cov_price_stale_after));
-	json_object_set_new(cov, "warn_fraction", json_real(sc->cov_warn_fraction));
+	cman_jout_set(j, cov, "stale_after_seconds", json_integer((json_int_t)sc->cov_stale_after));
+	cman_jout_set(j, cov, "price_stale_after_seconds",
+		      json_integer((json_int_t)sc->cov_price_stale_after));
+	cman_jout_set(j, cov, "warn_fraction", json_real(sc->cov_warn_fraction));
 	for (i = 0; i < sim->n_series; i++) {
 		const struct sim_series *s = &sim->series[i];
-		json_t *o;
 
-		if (!reported(sim, s))
-			continue;
-		if (!(o = series_json(s)))
-			goto nomem;
-		json_object_set_new(ser, s->label, o);
+		if (reported(sim, s))
+			cman_jout_set_text_key(j, ser, s->label, series_json(s, j));
 	}
-	json_object_set_new(cov, "series", ser);
-	ser = NULL;
-	json_object_set_new(st, "after_seconds", json_integer((json_int_t)sc->starve_after));
-	json_object_set_new(st, "shortfall_fraction", json_real(sc->starve_shortfall));
-	json_object_set_new(st, "oversubscribed_fraction", json_real(sc->starve_oversub));
+	cman_jout_set(j, cov, "series", ser);
+	cman_jout_set(j, st, "after_seconds", json_integer((json_int_t)sc->starve_after));
+	cman_jout_set(j, st, "shortfall_fraction", json_real(sc->starve_shortfall));
+	cman_jout_set(j, st, "oversubscribed_fraction", json_real(sc->starve_oversub));
 	for (i = 0; i < sim->n_episodes; i++) {
 		const struct sim_episode *e = &sim->episodes[i];
 		json_t *o = json_object();
 
-		json_object_set_new(o, "kind", json_string(episode_kind[e->kind]));
+		cman_jout_set(j, o, "kind", json_string(episode_kind[e->kind]));
 		if (e->kind == 1)
-			json_object_set_new(o, "resource",
-					    json_string(cman_resource_name((enum cman_resource)e->resource)));
-		json_object_set_new(o, "start", json_integer((json_int_t)e->start));
-		json_object_set_new(o, "end", json_integer((json_int_t)e->end));
-		json_object_set_new(o, "seconds", json_integer((json_int_t)(e->end - e->start)));
-		json_object_set_new(o, "worst", json_real(e->worst));
-		json_array_append_new(eps, o);
+			cman_jout_set(j, o, "resource", json_string(cman_resource_name(
+						(enum cman_resource)e->resource)));
+		cman_jout_set(j, o, "start", json_integer((json_int_t)e->start));
+		cman_jout_set(j, o, "end", json_integer((json_int_t)e->end));
+		cman_jout_set(j, o, "seconds", json_integer((json_int_t)(e->end - e->start)));
+		cman_jout_set(j, o, "worst", json_real(e->worst));
+		cman_jout_append(j, eps, "episodes", o);
 	}
-	json_object_set_new(st, "episodes", eps);
-	eps = NULL;
-	json_object_set_new(st, "episodes_total", json_integer((json_int_t)sim->n_episodes_total));
-	json_object_set_new(summary, "coverage", cov);
-	json_object_set_new(summary, "starvation", st);
-	return 0;
-nomem:
-	json_decref(cov);
-	json_decref(ser);
-	json_decref(st);
-	json_decref(eps);
-	return CMAN_ENOMEM;
+	cman_jout_set(j, st, "episodes", eps);
+	cman_jout_set(j, st, "episodes_total", json_integer((json_int_t)sim->n_episodes_total));
+	cman_jout_set(j, summary, "coverage", cov);
+	cman_jout_set(j, summary, "starvation", st);
 }

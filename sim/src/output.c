@@ -12,6 +12,7 @@
 #include <jansson.h>
 
 #include "cman/fsutil.h"
+#include "cman/jsonout.h"
 #include "cman/reports/csv.h"
 #include "cman/runfiles.h"
 #include "cman/time.h"
@@ -224,26 +225,16 @@ static int write_decisions(struct cman_sim *sim, const char *path, struct cman_e
  * Every value of summary.json is checked on its way in: a constructor that
  * fails (a number that is not finite, text that is not UTF-8, no memory)
  * must not silently drop a key (issue 9.5).  The first key that failed is
- * kept for the message.
+ * kept for the message (cman/jsonout.h).
  */
-struct jbuild {
-	char bad[128];   /* first key that could not be stored, or "" */
-};
-
-static void put(struct jbuild *jb, json_t *obj, const char *key, json_t *v)
+static void put(struct cman_jout *jb, json_t *obj, const char *key, json_t *v)
 {
-	if (!v || json_object_set_new(obj, key, v) != 0) {
-		if (!jb->bad[0])
-			snprintf(jb->bad, sizeof(jb->bad), "%s", key);
-	}
+	cman_jout_set(jb, obj, key, v);
 }
 
-static void append(struct jbuild *jb, json_t *arr, const char *key, json_t *v)
+static void append(struct cman_jout *jb, json_t *arr, const char *key, json_t *v)
 {
-	if (!v || json_array_append_new(arr, v) != 0) {
-		if (!jb->bad[0])
-			snprintf(jb->bad, sizeof(jb->bad), "%s", key);
-	}
+	cman_jout_append(jb, arr, key, v);
 }
 
 /* A number, or null for a resource without data. */
@@ -257,7 +248,7 @@ static json_t *res_real(const struct cman_sim_totals *t, int r, double v)
  * the CPU ones (null without data), "resources" with one object per
  * resource, "binding_resource_share" and "shortfall_share".
  */
-static void resources_json(const struct cman_sim *sim, json_t *o, struct jbuild *jb)
+static void resources_json(const struct cman_sim *sim, json_t *o, struct cman_jout *jb)
 {
 	static const char *const units[CMAN_RES_COUNT] = { "vCPU", "MiB", "MiB", "GPU" };
 	static const char *const hours[CMAN_RES_COUNT] = { "cpu", "mem", "disk", "gpu" };
@@ -270,7 +261,7 @@ static void resources_json(const struct cman_sim *sim, json_t *o, struct jbuild 
 		json_decref(res);
 		json_decref(bind);
 		json_decref(with);
-		snprintf(jb->bad, sizeof(jb->bad), "resources");
+		cman_jout_fail(jb, "resources");
 		return;
 	}
 
@@ -293,7 +284,7 @@ static void resources_json(const struct cman_sim *sim, json_t *o, struct jbuild 
 		json_t *x = json_object();
 
 		if (!x) {
-			snprintf(jb->bad, sizeof(jb->bad), "resources");
+			cman_jout_fail(jb, "resources");
 			continue;
 		}
 
@@ -324,7 +315,7 @@ static void resources_json(const struct cman_sim *sim, json_t *o, struct jbuild 
 }
 
 /* The on-demand prices used: the table, how it was chosen, each market's. */
-static json_t *od_prices_json(const struct cman_sim *sim)
+static json_t *od_prices_json(const struct cman_sim *sim, struct cman_jout *jb)
 {
 	json_t *o = json_object(), *mk = json_object();
 	size_t i;
@@ -334,12 +325,12 @@ static json_t *od_prices_json(const struct cman_sim *sim)
 		json_decref(mk);
 		return NULL;
 	}
-	json_object_set_new(o, "table", sim->price_table_name ? json_string(sim->price_table_name)
-							      : json_null());
-	json_object_set_new(o, "chosen_by", json_string(sim->price_table_auto
-							? "the table dated nearest start_time"
-							: "prices.table"));
-	json_object_set_new(o, "scenario_prices", json_integer((json_int_t)sim->sc->n_od_prices));
+	put(jb, o, "table", sim->price_table_name ? cman_json_text(sim->price_table_name)
+						   : json_null());
+	put(jb, o, "chosen_by", json_string(sim->price_table_auto
+					    ? "the table dated nearest start_time"
+					    : "prices.table"));
+	put(jb, o, "scenario_prices", json_integer((json_int_t)sim->sc->n_od_prices));
 	for (i = 0; i < sim->n_markets; i++) {
 		const struct sim_market *m = &sim->markets[i];
 		json_t *e;
@@ -348,14 +339,12 @@ static json_t *od_prices_json(const struct cman_sim *sim)
 		if (!m->launched)
 			continue;
 		e = json_object();
-		if (!e)
-			break;
 		cman_market_format(name, sizeof(name), m->type, m->az);
-		json_object_set_new(e, "usd_per_hour", json_real(m->ondemand_price));
-		json_object_set_new(e, "source", json_string(m->od_source));
-		json_object_set_new(mk, name, e);
+		put(jb, e, "usd_per_hour", json_real(m->ondemand_price));
+		put(jb, e, "source", cman_json_text(m->od_source));
+		cman_jout_set_text_key(jb, mk, name, e);
 	}
-	json_object_set_new(o, "markets", mk);
+	put(jb, o, "markets", mk);
 	return o;
 }
 
@@ -379,7 +368,7 @@ static double billed_seconds(const struct cman_sim *sim, const struct sim_instan
  * and the market steps in which the spot price of the running spot
  * instances came to more than their on-demand price (merged into periods).
  */
-static json_t *spot_vs_od_json(const struct cman_sim *sim)
+static json_t *spot_vs_od_json(const struct cman_sim *sim, struct cman_jout *jb)
 {
 	const int64_t t0 = sim->sc->start_time, step = sim->market_step;
 	json_t *o = json_object(), *periods = json_array();
@@ -432,33 +421,34 @@ static json_t *spot_vs_od_json(const struct cman_sim *sim)
 
 			if (pend > sim->sc->end_time)
 				pend = sim->sc->end_time;
-			if (n_periods++ < 50 && (e = json_object())) {
-				json_object_set_new(e, "start", json_integer(pstart));
-				json_object_set_new(e, "end", json_integer(pend));
-				json_object_set_new(e, "extra_cost", json_real(pextra));
-				json_array_append_new(periods, e);
+			if (n_periods++ < 50) {
+				e = json_object();
+				put(jb, e, "start", json_integer(pstart));
+				put(jb, e, "end", json_integer(pend));
+				put(jb, e, "extra_cost", json_real(pextra));
+				append(jb, periods, "periods", e);
 			}
 			pstart = -1;
 		}
 	}
-	json_object_set_new(o, "spot_cost", json_real(spot_cost));
-	json_object_set_new(o, "on_demand_cost", json_real(od_cost));
-	json_object_set_new(o, "savings", json_real(od_cost - spot_cost));
-	json_object_set_new(o, "savings_share",
-			    json_real(od_cost > 0 ? (od_cost - spot_cost) / od_cost : 0));
-	json_object_set_new(o, "spot_instance_hours", json_real(spot_s / 3600.0));
-	json_object_set_new(o, "step_seconds", json_integer(step));
-	json_object_set_new(o, "hours_spot_above_on_demand", json_real(hours_above));
-	json_object_set_new(o, "steps_spot_above_on_demand", json_integer((json_int_t)n_steps_above));
-	json_object_set_new(o, "extra_cost_above_on_demand", json_real(extra));
-	json_object_set_new(o, "periods_above_on_demand", json_integer((json_int_t)n_periods));
-	json_object_set_new(o, "periods", periods);
+	put(jb, o, "spot_cost", json_real(spot_cost));
+	put(jb, o, "on_demand_cost", json_real(od_cost));
+	put(jb, o, "savings", json_real(od_cost - spot_cost));
+	put(jb, o, "savings_share",
+	    json_real(od_cost > 0 ? (od_cost - spot_cost) / od_cost : 0));
+	put(jb, o, "spot_instance_hours", json_real(spot_s / 3600.0));
+	put(jb, o, "step_seconds", json_integer(step));
+	put(jb, o, "hours_spot_above_on_demand", json_real(hours_above));
+	put(jb, o, "steps_spot_above_on_demand", json_integer((json_int_t)n_steps_above));
+	put(jb, o, "extra_cost_above_on_demand", json_real(extra));
+	put(jb, o, "periods_above_on_demand", json_integer((json_int_t)n_periods));
+	put(jb, o, "periods", periods);
 	return o;
 }
 
 static json_t *summary_json(struct cman_sim *sim, double wall_seconds, struct cman_error *err)
 {
-	struct jbuild jb = { "" };
+	struct cman_jout jb = { "" };
 	const struct cman_scenario *sc = sim->sc;
 	const struct cman_sim_totals *t = &sim->totals;
 	json_t *o = json_object(), *w = json_array(), *bym = json_object();
@@ -518,12 +508,12 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds, struct cm
 		if (!m->launched)
 			continue;
 		cman_market_format(mk, sizeof(mk), m->type, m->az);
-		put(&jb, bym, mk, json_real(m->cost));
+		cman_jout_set_text_key(&jb, bym, mk, json_real(m->cost));
 	}
 	put(&jb, o, "cost_by_market", bym);
 	resources_json(sim, o, &jb);
-	put(&jb, o, "on_demand_prices", od_prices_json(sim));
-	put(&jb, o, "spot_vs_on_demand", spot_vs_od_json(sim));
+	put(&jb, o, "on_demand_prices", od_prices_json(sim, &jb));
+	put(&jb, o, "spot_vs_on_demand", spot_vs_od_json(sim, &jb));
 	if (sim->autoscaling) {
 		const struct cman_pool_config *pc = &sc->pool_config;
 		json_t *pol = json_object();
@@ -543,19 +533,12 @@ static json_t *summary_json(struct cman_sim *sim, double wall_seconds, struct cm
 		put(&jb, pol, "resource_groups", json_integer((json_int_t)sim->n_groups));
 		put(&jb, o, "policy", pol);
 	}
-	if (sim_check_json(sim, o)) {
-		json_decref(o);
-		json_decref(w);
-		cman_error_set(err, CMAN_ENOMEM, "out of memory");
-		return NULL;
-	}
+	sim_check_json(sim, o, &jb);
 	put(&jb, o, "wall_seconds", json_real(wall_seconds));
 	for (i = 0; i < sim->n_warnings; i++)
-		append(&jb, w, "warnings", json_string(sim->warnings[i]));
+		append(&jb, w, "warnings", cman_json_text(sim->warnings[i]));
 	put(&jb, o, "warnings", w);
-	if (jb.bad[0]) {
-		cman_error_set(err, CMAN_EINTERNAL, "summary.json: cannot store '%s' (not a finite "
-			       "number, text that is not UTF-8, or out of memory)", jb.bad);
+	if (cman_jout_check(&jb, "summary.json", err)) {
 		json_decref(o);
 		return NULL;
 	}

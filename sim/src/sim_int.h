@@ -377,7 +377,8 @@ int sim_groups_finish(struct cman_sim *sim, struct cman_error *err);
  * sim_check_interval(): the state held over [sim->last_t, t) (call before
  * the time moves on).  sim_check_finish(): at the end; coverage and
  * starvation warnings, the coverage table on the log.  sim_check_json():
- * the summary's "coverage" and "starvation" objects (CMAN_ENOMEM).
+ * the summary's "coverage" and "starvation" objects; a value that cannot be
+ * stored is recorded in j (cman/jsonout.h), never dropped silently.
  */
 int sim_series_for(struct cman_sim *sim, enum cman_metric_kind kind, const char *key,
 		   const char *label, uint32_t market, uint32_t *out, struct cman_error *err);
@@ -390,7 +391,8 @@ int sim_check_needed(struct cman_sim *sim, struct cman_error *err);
 void sim_check_interval(struct cman_sim *sim, int64_t t);
 int sim_check_finish(struct cman_sim *sim, struct cman_error *err);
 struct json_t;
-int sim_check_json(const struct cman_sim *sim, struct json_t *summary);
+struct cman_jout;
+void sim_check_json(const struct cman_sim *sim, struct json_t *summary, struct cman_jout *j);
 
 /* The autoscaler's period, seconds. */
 int64_t autoscale_period_of(const struct cman_sim *sim);
