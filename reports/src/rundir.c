@@ -2,8 +2,9 @@
  * rundir.c - loading a run directory for the reports (see rundir.h).
  *
  * timeseries.csv of a one-year run at one-minute steps has 525,600 rows:
- * files are read in large blocks, split into lines and fields in place, and
- * numbers parsed by hand (cman_parse_number), not with sscanf per field.
+ * the CSV files are read with the project's one RFC 4180 reader
+ * (cman/csvread.h, in blocks) and numbers parsed by hand
+ * (cman_parse_number), not with sscanf per field.
  */
 #include "rundir.h"
 
@@ -18,6 +19,7 @@
 #include <jansson.h>
 
 #include "cman/catalog.h"
+#include "cman/csvread.h"
 #include "cman/fsutil.h"
 #include "cman/limits.h"
 #include "cman/metrics.h"
@@ -223,87 +225,56 @@ static int lines_next(struct lines *lr, char **s, char **e, struct cman_error *e
 
 #define MAX_FIELDS 64
 
-/* Split a CSV line in place into fields (quotes removed, "" unescaped).
- * Returns the number of fields, or -(column) of a malformed quote. */
-static int split_csv(char *s, char *e, char **fs, char **fe, int max)
+/* The CSV file of path (its last component) in the run directory dfd, read
+ * with csvread.h; an optional file that does not exist sets *absent. */
+static int csv_open_in(int dfd, const char *path, bool optional, bool *absent,
+		       struct cman_csv **out, struct cman_error *err)
 {
-	int n = 0;
-	char *p = s;
+	const char *slash = strrchr(path, '/');
+	int fd = openat(dfd, slash ? slash + 1 : path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	for (;;) {
-		if (n == max)
-			return max + 1;
-		if (p < e && *p == '"') {
-			char *w = p, *r = p + 1;
+	*out = NULL;
+	if (fd < 0) {
+		int e = errno;
 
-			fs[n] = w;
-			for (;;) {
-				if (r >= e)
-					return -(int)(p - s + 1);
-				if (*r == '"') {
-					if (r + 1 < e && r[1] == '"') {
-						*w++ = '"';
-						r += 2;
-						continue;
-					}
-					r++;
-					break;
-				}
-				*w++ = *r++;
-			}
-			fe[n++] = w;
-			if (r < e && *r != ',')
-				return -(int)(r - s + 1);
-			p = r;
-		} else {
-			char *c = memchr(p, ',', (size_t)(e - p));
-
-			fs[n] = p;
-			fe[n++] = c ? c : e;
-			p = c ? c : e;
+		if (optional && e == ENOENT) {
+			*absent = true;
+			return 0;
 		}
-		if (p >= e)
-			break;
-		p++;   /* the comma */
-		if (p == e) {
-			if (n == max)
-				return max + 1;
-			fs[n] = fe[n] = e;
-			n++;
-			break;
-		}
+		return cman_error_set(err, e == ENOENT ? CMAN_EINVAL : CMAN_EIO,
+				      "%s: cannot read: %s", path, strerror(e));
 	}
-	return n;
+	return cman_csv_open_fd(fd, path, out, err);
 }
 
-/* The column of each wanted name in a header line; -1 when absent. */
-static int header_columns(struct lines *lr, const char *const *names, int n_names, int *cols,
-			  int *n_fields, struct cman_error *err)
+/* The column of each wanted name in the header record; -1 when absent. */
+static int header_columns(struct cman_csv *csv, const char *path, const char *const *names,
+			  int n_names, int *cols, int *n_fields, struct cman_error *err)
 {
-	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
-	int rc = lines_next(lr, &s, &e, err), n, i, k;
+	const struct cman_csv_field *f;
+	size_t n;
+	int rc = cman_csv_next(csv, &f, &n, err), i, k;
 
 	if (rc < 0)
 		return rc;
 	if (rc == 0)
-		return cman_error_at(err, lr->path, 1, 0, "empty file, expected a CSV header");
-	n = split_csv(s, e, fs, fe, MAX_FIELDS);
-	if (n < 0 || n > MAX_FIELDS)
-		return cman_error_at(err, lr->path, 1, 0, "malformed CSV header");
+		return cman_error_at(err, path, 1, 0, "empty file, expected a CSV header");
+	if (n > MAX_FIELDS)
+		return cman_error_at(err, path, f[0].line, 0, "malformed CSV header");
 	for (i = 0; i < n_names; i++) {
 		cols[i] = -1;
-		for (k = 0; k < n; k++)
-			if ((size_t)(fe[k] - fs[k]) == strlen(names[i]) &&
-			    !memcmp(fs[k], names[i], (size_t)(fe[k] - fs[k])))
+		for (k = 0; k < (int)n; k++)
+			if (!strcmp(f[k].s, names[i]))
 				cols[i] = k;
 	}
-	*n_fields = n;
+	*n_fields = (int)n;
 	return 0;
 }
 
-static int col_of(char **fs, char *line, int k)
+/* A number field: cman_parse_number over its text. */
+static int field_number(const struct cman_csv_field *f, double *out)
 {
-	return (int)(fs[k] - line) + 1;
+	return cman_parse_number(f->s, f->s + f->len, out);
 }
 
 /* ---- summary.json ----------------------------------------------------- */
@@ -479,16 +450,17 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 		"gpus", "gpus_allocated", "unused_gpus_cost", "oversubscribed_gpus",
 		"binding_resource",
 	};
-	struct lines lr;
-	int cols[TS_NALL], n_fields = 0, rc, k, r;
-	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
+	struct cman_csv *csv = NULL;
+	const struct cman_csv_field *f = NULL;
+	size_t nf;
+	int cols[TS_NALL], n_fields = 0, rc, k, r, last_line = 1;
 	size_t expect = (size_t)((rd->end - rd->start + rd->step - 1) / rd->step), i = 0;
 	double sum = 0;
 
-	rc = lines_open(&lr, rd->dfd, path, false, NULL, err);
+	rc = csv_open_in(rd->dfd, path, false, NULL, &csv, err);
 	if (rc)
 		goto out;
-	rc = header_columns(&lr, names, TS_NALL, cols, &n_fields, err);
+	rc = header_columns(csv, path, names, TS_NALL, cols, &n_fields, err);
 	if (rc)
 		goto out;
 	for (k = 0; k <= CMAN_TS_NCOLS; k++)
@@ -520,33 +492,27 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
-	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
-		int n;
+	while ((rc = cman_csv_next(csv, &f, &nf, err)) == 1) {
+		int line = f[0].line;
 		double t;
 
-		if (s == e)
-			continue;
-		n = split_csv(s, e, fs, fe, MAX_FIELDS);
-		if (n < 0) {
-			rc = cman_error_at(err, path, lr.line, -n, "malformed quoted field");
-			goto out;
-		}
-		if (n != n_fields) {
-			rc = cman_error_at(err, path, lr.line, 0, "%d fields, expected %d",
-					   n, n_fields);
+		last_line = line;
+		if ((int)nf != n_fields) {
+			rc = cman_error_at(err, path, line, 0, "%d fields, expected %d",
+					   (int)nf, n_fields);
 			goto out;
 		}
 		if (i >= expect) {
-			rc = cman_error_at(err, path, lr.line, 0,
+			rc = cman_error_at(err, path, line, 0,
 					   "more rows than the window holds (%zu of %lld s)",
 					   expect, (long long)rd->step);
 			goto out;
 		}
-		if (cman_parse_number(fs[cols[0]], fe[cols[0]], &t) ||
+		if (field_number(&f[cols[0]], &t) ||
 		    t != (double)(rd->start + (int64_t)i * rd->step)) {
-			rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[0]),
-					   "time '%.*s', expected %lld (start_time + %zu x %lld s)",
-					   (int)(fe[cols[0]] - fs[cols[0]]), fs[cols[0]],
+			rc = cman_error_at(err, path, line, f[cols[0]].col,
+					   "time '%s', expected %lld (start_time + %zu x %lld s)",
+					   f[cols[0]].s,
 					   (long long)(rd->start + (int64_t)i * rd->step), i,
 					   (long long)rd->step);
 			goto out;
@@ -554,10 +520,10 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 		for (k = 0; k < CMAN_TS_NCOLS; k++) {
 			int c = cols[k + 1];
 
-			if (cman_parse_number(fs[c], fe[c], &rd->col[k][i])) {
-				rc = cman_error_at(err, path, lr.line, col_of(fs, s, c),
-						   "%s '%.*s': expected a number",
-						   cman_ts_names[k], (int)(fe[c] - fs[c]), fs[c]);
+			if (field_number(&f[c], &rd->col[k][i])) {
+				rc = cman_error_at(err, path, line, f[c].col,
+						   "%s '%s': expected a number",
+						   cman_ts_names[k], f[c].s);
 				goto out;
 			}
 		}
@@ -566,12 +532,12 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 				int c = cols[CMAN_TS_NCOLS + 1 + (r - 1) * CMAN_RS_NCOLS + k];
 				double *v = &rd->rcol[r][k][i];
 
-				if (cman_parse_number(fs[c], fe[c], v)) {
-					rc = cman_error_at(err, path, lr.line, col_of(fs, s, c),
-							   "%s '%.*s': expected a number or nothing",
+				if (field_number(&f[c], v)) {
+					rc = cman_error_at(err, path, line, f[c].col,
+							   "%s '%s': expected a number or nothing",
 							   names[CMAN_TS_NCOLS + 1 +
 								 (r - 1) * CMAN_RS_NCOLS + k],
-							   (int)(fe[c] - fs[c]), fs[c]);
+							   f[c].s);
 					goto out;
 				}
 				if (!isnan(*v))
@@ -580,16 +546,14 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 		}
 		if (rd->binding) {
 			int c = cols[TS_NALL - 1];
-			size_t len = (size_t)(fe[c] - fs[c]);
 
 			for (k = 0; k <= CMAN_RD_NRES; k++)
-				if (strlen(binding_names[k]) == len &&
-				    !memcmp(binding_names[k], fs[c], len))
+				if (!strcmp(binding_names[k], f[c].s))
 					break;
 			if (k > CMAN_RD_NRES) {
-				rc = cman_error_at(err, path, lr.line, col_of(fs, s, c),
-						   "binding_resource '%.*s': expected cpus, mem, "
-						   "disk, gpus or none", (int)len, fs[c]);
+				rc = cman_error_at(err, path, line, f[c].col,
+						   "binding_resource '%s': expected cpus, mem, "
+						   "disk, gpus or none", f[c].s);
 				goto out;
 			}
 			rd->binding[i] = (unsigned char)k;
@@ -602,7 +566,7 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 		goto out;
 	rc = 0;
 	if (i != expect) {
-		rc = cman_error_at(err, path, lr.line + 1, 0,
+		rc = cman_error_at(err, path, last_line + 1, 0,
 				   "%zu rows, expected %zu (one per %lld s from start_time to "
 				   "end_time): truncated?", i, expect, (long long)rd->step);
 		goto out;
@@ -612,7 +576,7 @@ static int load_timeseries(struct cman_rundir *rd, const char *path, struct cman
 		rc = add_note(rd, "timeseries.csv's costs sum to %.6f, summary.json's "
 			      "total_cost is %.6f", sum, rd->total_cost);
 out:
-	lines_close(&lr);
+	cman_csv_close(csv);
 	return rc;
 }
 
@@ -684,18 +648,19 @@ static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
 {
 	static const char *const names[] = { "time", "market", "instances", "cost",
 					     "spot_price" };
-	struct lines lr;
+	struct cman_csv *csv = NULL;
+	const struct cman_csv_field *f = NULL;
+	size_t nf;
 	struct mrow *rows = NULL;
 	size_t n_rows = 0, cap_rows = 0, cap_m = 0, hint = 0, i, k_cur = 0;
 	int cols[5], n_fields = 0, rc, k;
 	bool absent = false, have_t = false;
 	int64_t t_first = 0;
-	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
 
-	rc = lines_open(&lr, rd->dfd, path, true, &absent, err);
+	rc = csv_open_in(rd->dfd, path, true, &absent, &csv, err);
 	if (rc || absent)
 		goto out;
-	rc = header_columns(&lr, names, 5, cols, &n_fields, err);
+	rc = header_columns(csv, path, names, 5, cols, &n_fields, err);
 	if (rc)
 		goto out;
 	for (k = 0; k < 5; k++)
@@ -704,42 +669,33 @@ static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
 			goto out;
 		}
 	rd->mt_step = 0;
-	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
+	while ((rc = cman_csv_next(csv, &f, &nf, err)) == 1) {
 		struct mrow r;
 		double v[5];
-		int n;
+		int line = f[0].line;
 
-		if (s == e)
-			continue;
-		n = split_csv(s, e, fs, fe, MAX_FIELDS);
-		if (n < 0) {
-			rc = cman_error_at(err, path, lr.line, -n, "malformed quoted field");
-			goto out;
-		}
-		if (n != n_fields) {
-			rc = cman_error_at(err, path, lr.line, 0, "%d fields, expected %d",
-					   n, n_fields);
+		if ((int)nf != n_fields) {
+			rc = cman_error_at(err, path, line, 0, "%d fields, expected %d",
+					   (int)nf, n_fields);
 			goto out;
 		}
 		for (k = 0; k < 5; k++) {
 			if (k == 1)
 				continue;
-			if (cman_parse_number(fs[cols[k]], fe[cols[k]], &v[k]) ||
-			    (k == 0 && isnan(v[0]))) {
-				rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[k]),
-						   "%s '%.*s': expected a number", names[k],
-						   (int)(fe[cols[k]] - fs[cols[k]]), fs[cols[k]]);
+			if (field_number(&f[cols[k]], &v[k]) || (k == 0 && isnan(v[0]))) {
+				rc = cman_error_at(err, path, line, f[cols[k]].col,
+						   "%s '%s': expected a number", names[k],
+						   f[cols[k]].s);
 				goto out;
 			}
 		}
-		*fe[cols[1]] = '\0';
 		if (!have_t) {
 			have_t = true;
 			t_first = (int64_t)v[0];
 		} else if (!rd->mt_step && (int64_t)v[0] != t_first) {
 			rd->mt_step = (int64_t)v[0] - t_first;
 			if (rd->mt_step < 0) {
-				rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[0]),
+				rc = cman_error_at(err, path, line, f[cols[0]].col,
 						   "time goes backwards");
 				goto out;
 			}
@@ -749,7 +705,7 @@ static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
 			size_t kk = (size_t)(d / rd->mt_step);
 
 			if (d < 0 || d % rd->mt_step || kk < k_cur) {
-				rc = cman_error_at(err, path, lr.line, col_of(fs, s, cols[0]),
+				rc = cman_error_at(err, path, line, f[cols[0]].col,
 						   "time %lld: expected rows every %lld s from %lld, "
 						   "in order", (long long)v[0],
 						   (long long)rd->mt_step, (long long)t_first);
@@ -757,8 +713,8 @@ static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
 			}
 			k_cur = kk;
 		}
-		if (find_market(rd, fs[cols[1]], hint, &r.m)) {
-			rc = add_market(rd, fs[cols[1]], &cap_m, &r.m);
+		if (find_market(rd, f[cols[1]].s, hint, &r.m)) {
+			rc = add_market(rd, f[cols[1]].s, &cap_m, &r.m);
 			if (rc) {
 				rc = cman_error_set(err, rc, "out of memory");
 				goto out;
@@ -821,7 +777,7 @@ static int load_markets(struct cman_rundir *rd, const char *path, json_t *bym,
 	}
 out:
 	free(rows);
-	lines_close(&lr);
+	cman_csv_close(csv);
 	return rc;
 }
 
@@ -830,16 +786,16 @@ out:
 static int load_instances(struct cman_rundir *rd, const char *path, struct cman_error *err)
 {
 	static const char *const names[] = { "market" };
-	struct lines lr;
-	size_t i, hint = 0, m;
+	struct cman_csv *csv = NULL;
+	const struct cman_csv_field *f = NULL;
+	size_t i, hint = 0, m, nf;
 	int col = -1, n_fields = 0, rc;
 	bool absent = false;
-	char *s, *e, *fs[MAX_FIELDS], *fe[MAX_FIELDS];
 
-	rc = lines_open(&lr, rd->dfd, path, true, &absent, err);
+	rc = csv_open_in(rd->dfd, path, true, &absent, &csv, err);
 	if (rc || absent || !rd->has_markets)
 		goto out;
-	rc = header_columns(&lr, names, 1, &col, &n_fields, err);
+	rc = header_columns(csv, path, names, 1, &col, &n_fields, err);
 	if (rc)
 		goto out;
 	if (col < 0) {
@@ -848,19 +804,12 @@ static int load_instances(struct cman_rundir *rd, const char *path, struct cman_
 	}
 	for (i = 0; i < rd->n_markets; i++)
 		rd->markets[i].launched = 0;
-	while ((rc = lines_next(&lr, &s, &e, err)) == 1) {
-		int n;
-
-		if (s == e)
-			continue;
-		n = split_csv(s, e, fs, fe, MAX_FIELDS);
-		if (n < 0 || n != n_fields) {
-			rc = cman_error_at(err, path, lr.line, n < 0 ? -n : 0,
-					   n < 0 ? "malformed quoted field" : "wrong number of fields");
+	while ((rc = cman_csv_next(csv, &f, &nf, err)) == 1) {
+		if ((int)nf != n_fields) {
+			rc = cman_error_at(err, path, f[0].line, 0, "wrong number of fields");
 			goto out;
 		}
-		*fe[col] = '\0';
-		if (!find_market(rd, fs[col], hint, &m)) {
+		if (!find_market(rd, f[col].s, hint, &m)) {
 			rd->markets[m].launched++;
 			hint = m;
 		}
@@ -868,7 +817,7 @@ static int load_instances(struct cman_rundir *rd, const char *path, struct cman_
 	if (rc > 0)
 		rc = 0;
 out:
-	lines_close(&lr);
+	cman_csv_close(csv);
 	return rc;
 }
 
@@ -880,7 +829,7 @@ static int load_decisions(struct cman_rundir *rd, const char *path, struct cman_
 	struct lines lr;
 	size_t cap = 0;
 	bool absent = false;
-	char *s, *e;
+	char *s = NULL, *e = NULL;
 	int rc;
 
 	rc = lines_open(&lr, rd->dfd, path, true, &absent, err);

@@ -227,7 +227,14 @@ static void test_broken(void **state)
 		  "cost_per_cpu,oversubscribed,target_capacity,fulfilled_capacity\n"
 		  "1512086400,8,4\n", "timeseries.csv:2: 3 fields, expected 10" },
 		{ "markets.csv", "time,market,instances,cost,spot_price\n"
-		  "1512086400,\"<c5.xlarge, us-west-2a>,1,1,0.25\n", "markets.csv:2:12: malformed" },
+		  "1512086400,\"<c5.xlarge, us-west-2a>,1,1,0.25\n", "markets.csv:2:12: unterminated "
+		  "quoted field" },
+		/* csvread.h's RFC 4180 rules (issue 9): the column of the stray byte */
+		{ "markets.csv", "time,market,instances,cost,spot_price\n"
+		  "1512086400,\"<c5.xlarge, us-west-2a>\"x,1,1,0.25\n", "markets.csv:2:37: expected ',' "
+		  "or the end of the line after a quoted field" },
+		{ "instances.csv", "id,market\n1,\"m\"\"\n", "instances.csv:2:3: unterminated quoted "
+		  "field" },
 		{ "markets.csv", "time,market,instances,cost,spot_price\n"
 		  "1512090000,m,1,1,0.25\n1512086400,m,1,1,0.25\n", "markets.csv:3:1: time goes "
 		  "backwards" },
