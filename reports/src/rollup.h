@@ -39,9 +39,10 @@ int cman_rollup_write_csv(const struct cman_rundir *rd, const char *path,
 			  struct cman_error *err);
 
 /*
- * Quartiles of the n values v (NaN not allowed), by GSL's
- * gsl_stats_quantile_from_sorted_data after sorting v in place.  n == 0
- * gives NaN.
+ * Quartiles of the n values v (NaN not allowed): GSL's
+ * gsl_stats_quantile_from_sorted_data of v sorted, with v reordered in place
+ * only as far as the quantiles need (v is not left sorted).  n == 0 gives
+ * NaN.
  */
 void cman_quartiles(double *v, size_t n, double *q25, double *q50, double *q75);
 

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
 
 #include "cman_test.h"
 
@@ -50,6 +52,45 @@ static void test_quartiles(void **state)
 	}
 	cman_quartiles(v, 0, &q1, &q2, &q3);
 	assert_true(isnan(q1) && isnan(q2) && isnan(q3));
+}
+
+/* The quartiles are bit for bit GSL's of the sorted values (the report's
+ * bytes depend on it) for every size and with many equal values. */
+static void test_quartiles_as_sorted(void **state)
+{
+	static double v[1500], w[1500];
+	uint64_t x = 88172645463325252ULL;
+	size_t n, i, rep;
+
+	for (n = 1; n < 1500; n += n < 40 ? 1 : 97) {
+		for (rep = 0; rep < 20; rep++) {
+			double q[3], g[3];
+			/* values from few (many ties) to many distinct */
+			uint64_t span = rep % 4 == 0 ? 3 : rep % 4 == 1 ? 50 : 1000000;
+
+			for (i = 0; i < n; i++) {
+				x ^= x << 13;
+				x ^= x >> 7;
+				x ^= x << 17;
+				v[i] = (double)(x % span) * 0.37 - (rep % 3 == 0 ? 5 : 0);
+				if (rep % 5 == 4)   /* sorted and reversed runs */
+					v[i] = rep % 2 ? (double)i : -(double)i;
+			}
+			memcpy(w, v, n * sizeof(double));
+			cman_quartiles(v, n, &q[0], &q[1], &q[2]);
+			gsl_sort(w, 1, n);
+			g[0] = gsl_stats_quantile_from_sorted_data(w, 1, n, 0.25);
+			g[1] = gsl_stats_quantile_from_sorted_data(w, 1, n, 0.5);
+			g[2] = gsl_stats_quantile_from_sorted_data(w, 1, n, 0.75);
+			for (i = 0; i < 3; i++)
+				if (memcmp(&q[i], &g[i], sizeof(double)))
+					fail_msg("n %zu rep %zu: quartile %zu is %.17g, sorted %.17g",
+						 n, rep, i + 1, q[i], g[i]);
+			/* the values are the same, reordered */
+			gsl_sort(v, 1, n);
+			assert_memory_equal(v, w, n * sizeof(double));
+		}
+	}
 }
 
 static void test_days(void **state)
@@ -181,6 +222,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quartiles),
+		cmocka_unit_test(test_quartiles_as_sorted),
 		cmocka_unit_test(test_days),
 		cmocka_unit_test(test_daily_csv),
 		cmocka_unit_test(test_partial_days),
