@@ -52,14 +52,28 @@ static inline int64_t step_end(const struct cman_ledger *l, size_t i)
 	return e < l->end ? e : l->end;
 }
 
-/* Index of the last history entry at or before t (t >= start). */
-static size_t hist_find(const struct cman_ledger *l, int64_t t)
+/*
+ * Index of the last history entry at or before t (t >= start).  Lookups
+ * mostly ask for the latest entry (deltas at the current time), for the
+ * same entry again (the start of the current step) or for the next ones
+ * (cman_ledger_finish walks the steps in order): a cursor at the entry found
+ * last answers those in O(1) amortized; a binary search the rest (late
+ * deltas of refunds).
+ */
+static size_t hist_find(struct cman_ledger *l, int64_t t)
 {
-	size_t lo = 0, hi = l->nh;
+	size_t lo = 0, hi = l->nh, k = l->hk, i;
 
 	/* common case: t is at or after the latest change */
 	if (l->ht[l->nh - 1] <= t)
 		return l->nh - 1;
+	if (k < l->nh && l->ht[k] <= t) {
+		/* a few entries forward, else search the rest */
+		for (i = 0; i < 8; i++, k++)
+			if (l->ht[k + 1] > t)
+				return l->hk = k;
+		lo = k;
+	}
 	while (hi - lo > 1) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -68,11 +82,11 @@ static size_t hist_find(const struct cman_ledger *l, int64_t t)
 		else
 			hi = mid;
 	}
-	return lo;
+	return l->hk = lo;
 }
 
 /* Integral of the unused share from start to t. */
-static long double share_integral(const struct cman_ledger *l, int64_t t)
+static long double share_integral(struct cman_ledger *l, int64_t t)
 {
 	size_t k = hist_find(l, t);
 

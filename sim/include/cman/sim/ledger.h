@@ -30,6 +30,7 @@ struct cman_ledger {
 	long double *hs;
 	double *hv;
 	size_t nh, caph;
+	size_t hk;                /* the entry found last: lookups move from it */
 	/* results of cman_ledger_finish() */
 	double *cost;             /* dollars within step i */
 	double *unused_cost;      /* dollars x unused share within step i */
