@@ -62,6 +62,7 @@ static int hash_at(int dirfd, const char *name, const char *path, uint64_t *hash
 		   uint64_t *bytes, struct cman_error *err)
 {
 	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc;
+	struct stat sb;
 
 	if (fd < 0) {
 		int e = errno;
@@ -70,7 +71,11 @@ static int hash_at(int dirfd, const char *name, const char *path, uint64_t *hash
 		errno = e;   /* callers look at it */
 		return rc;
 	}
-	rc = hash_fd(fd, path, hash, bytes, err);
+	/* a file this process has just written: its hash is known */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && cman_atomic_known_hash(&sb, hash, bytes))
+		rc = 0;
+	else
+		rc = hash_fd(fd, path, hash, bytes, err);
 	close(fd);
 	return rc;
 }
