@@ -21,4 +21,9 @@ void cman_csv_int(FILE *fp, long long v);
 /* A number the same way into buf (at least 32 bytes); "" for NaN. */
 char *cman_fmt_number(char *buf, double v);
 
+/* The value the text of cman_csv_number(v) denotes, as a correct reader
+ * parses it back: v rounded to 10 significant digits (NaN stays NaN, -0 is
+ * 0).  Reports built from a run's memory use it to see what its files hold. */
+double cman_csv_round(double v);
+
 #endif
