@@ -254,9 +254,17 @@ static int cmd_run(int argc, char **argv)
 		rc = cman_run_stage(&ro, false, &err);
 	if (!rc)
 		rc = cman_sim_write_outputs(sim, ro.stage, now_seconds() - t0, &err);
-	if (!rc && (sc.report_csv || sc.report_html))
-		rc = cman_report_write(ro.stage, (sc.report_csv ? CMAN_REPORT_CSV : 0) |
-				       (sc.report_html ? CMAN_REPORT_HTML : 0), &err);
+	/* the reports from the run's memory, not from its files parsed again
+	 * (`clusterman-sim report` reads the files; the bytes are the same) */
+	if (!rc && (sc.report_csv || sc.report_html)) {
+		struct cman_report_tables tables;
+
+		rc = cman_sim_report_tables(sim, &tables, &err);
+		if (!rc)
+			rc = cman_report_write_tables(ro.stage, &tables,
+						      (sc.report_csv ? CMAN_REPORT_CSV : 0) |
+						      (sc.report_html ? CMAN_REPORT_HTML : 0), &err);
+	}
 	if (!rc)
 		rc = cman_run_commit(&ro, &err);
 	if (!rc && !quiet) {

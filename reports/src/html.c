@@ -1175,24 +1175,47 @@ int cman_report_write(const char *run_dir, unsigned what, struct cman_error *err
 	return cman_report_write_to(run_dir, run_dir, what, err);
 }
 
+static int write_reports(struct cman_rundir *rd, const char *run_dir, unsigned what,
+			 struct cman_error *err);
+
 int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what,
 			 struct cman_error *err)
 {
-	static const char *const reports[] = { "daily.csv", "report.html", NULL };
 	struct cman_rundir rd;
+	int rc = cman_rundir_load(&rd, src_dir, err);
+
+	if (!rc)
+		rc = write_reports(&rd, run_dir, what, err);
+	cman_rundir_release(&rd);
+	return rc;
+}
+
+int cman_report_write_tables(const char *run_dir, struct cman_report_tables *t,
+			     unsigned what, struct cman_error *err)
+{
+	struct cman_rundir rd;
+	int rc = cman_rundir_load_tables(&rd, run_dir, t, err);
+
+	if (!rc)
+		rc = write_reports(&rd, run_dir, what, err);
+	cman_rundir_release(&rd);
+	return rc;
+}
+
+static int write_reports(struct cman_rundir *rd, const char *run_dir, unsigned what,
+			 struct cman_error *err)
+{
+	static const char *const reports[] = { "daily.csv", "report.html", NULL };
 	struct cman_atomic_file f;
 	char path[4096];
-	int rc;
+	int rc = 0;
 
-	rc = cman_rundir_load(&rd, src_dir, err);
-	if (rc)
-		goto out;
 	if (what & CMAN_REPORT_CSV) {
 		if (cman_path_join(path, sizeof(path), run_dir, "daily.csv")) {
 			rc = cman_error_set(err, CMAN_EINVAL, "%s: path too long", run_dir);
 			goto out;
 		}
-		rc = cman_rollup_write_csv(&rd, path, err);
+		rc = cman_rollup_write_csv(rd, path, err);
 		if (rc)
 			goto out;
 	}
@@ -1204,7 +1227,7 @@ int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what
 		rc = cman_atomic_open(&f, path, err);
 		if (rc)
 			goto out;
-		rc = cman_html_report(f.fp, &rd);
+		rc = cman_html_report(f.fp, rd);
 		if (rc)
 			cman_error_set(err, rc, "out of memory");
 		else
@@ -1214,9 +1237,8 @@ int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what
 			goto out;
 	}
 	/* the reports belong to the run too */
-	if (what && rd.manifest_run_id[0])
+	if (what && rd->manifest_run_id[0])
 		rc = cman_manifest_update(run_dir, reports, err);
 out:
-	cman_rundir_release(&rd);
 	return rc;
 }

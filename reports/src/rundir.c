@@ -8,6 +8,8 @@
  */
 #include "rundir.h"
 
+#include "cman/reports/report.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -953,7 +955,131 @@ static int load_scenario(struct cman_rundir *rd, const char *dir, struct cman_er
 	return 0;
 }
 
+/* ---- the tables from memory (issue 12.1) -------------------------------- */
+
+void cman_report_tables_release(struct cman_report_tables *t)
+{
+	size_t i;
+	int k, r;
+
+	for (k = 0; k < CMAN_TS_NCOLS; k++)
+		free(t->col[k]);
+	for (r = 0; r < CMAN_RD_NRES; r++)
+		for (k = 0; k < CMAN_RS_NCOLS; k++)
+			free(t->rcol[r][k]);
+	free(t->binding);
+	for (i = 0; t->market_names && i < t->n_markets; i++)
+		free(t->market_names[i]);
+	free(t->market_names);
+	free(t->launched);
+	free(t->m_inst);
+	free(t->m_cost);
+	free(t->m_price);
+	memset(t, 0, sizeof(*t));
+}
+
+/* timeseries.csv from t: what load_timeseries makes of the file. */
+static int take_timeseries(struct cman_rundir *rd, struct cman_report_tables *t,
+			   struct cman_error *err)
+{
+	size_t expect = (size_t)((rd->end - rd->start + rd->step - 1) / rd->step), i;
+	double sum = 0;
+	int k, r;
+
+	if (t->n != expect)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run's tables have %zu rows, "
+				      "its window %zu steps", t->n, expect);
+	for (k = 0; k < CMAN_TS_NCOLS; k++) {
+		if (!t->col[k])
+			return cman_error_set(err, CMAN_EINTERNAL, "the run's tables lack %s",
+					      cman_ts_names[k]);
+		rd->col[k] = t->col[k];
+		t->col[k] = NULL;
+	}
+	for (r = 1; r < CMAN_RD_NRES; r++) {
+		if (!t->rcol[r][0])
+			continue;
+		for (k = 0; k < CMAN_RS_NCOLS; k++) {
+			rd->rcol[r][k] = t->rcol[r][k];
+			t->rcol[r][k] = NULL;
+			for (i = 0; i < t->n && !rd->has_res[r] && rd->rcol[r][k]; i++)
+				if (!isnan(rd->rcol[r][k][i]))
+					rd->has_res[r] = true;
+		}
+	}
+	rd->binding = t->binding;
+	t->binding = NULL;
+	rd->n = t->n;
+	for (i = 0; i < rd->n; i++)
+		if (!isnan(rd->col[CMAN_TS_COST][i]))
+			sum += rd->col[CMAN_TS_COST][i];
+	if (fabs(sum - rd->total_cost) > 1e-6 * fmax(1, fabs(rd->total_cost)))
+		return add_note(rd, "timeseries.csv's costs sum to %.6f, summary.json's "
+				"total_cost is %.6f", sum, rd->total_cost);
+	return 0;
+}
+
+/* markets.csv and instances.csv's launches from t, as load_markets and
+ * load_instances make them of the files. */
+static int take_markets(struct cman_rundir *rd, struct cman_report_tables *t, json_t *bym,
+			struct cman_error *err)
+{
+	size_t cap = 0, i, k, m;
+	int rc;
+
+	rd->has_markets = true;
+	rd->mt_start = t->mt_start;
+	rd->mt_step = t->mt_step;
+	for (m = 0; m < t->n_markets; m++) {
+		rc = add_market(rd, t->market_names[m], &cap, &i);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
+		rd->markets[i].launched = t->launched ? t->launched[m] : -1;
+	}
+	rd->n_mt = t->n_markets ? t->n_mt : 0;
+	if (rd->n_markets && rd->n_mt) {
+		rd->m_inst = t->m_inst;
+		rd->m_cost = t->m_cost;
+		rd->m_price = t->m_price;
+		t->m_inst = t->m_cost = t->m_price = NULL;
+		if (!rd->m_inst || !rd->m_cost || !rd->m_price)
+			return cman_error_set(err, CMAN_EINTERNAL, "the run's tables lack markets");
+		for (k = 0; k < rd->n_mt; k++)
+			for (m = 0; m < rd->n_markets; m++) {
+				double c = rd->m_cost[k * rd->n_markets + m];
+
+				if (!isnan(c))
+					rd->markets[m].cost += c;
+			}
+	}
+	for (i = 0; i < rd->n_markets; i++) {
+		json_t *c = json_object_get(bym, rd->markets[i].name);
+
+		if (json_is_number(c))
+			rd->markets[i].cost = json_number_value(c);
+	}
+	return 0;
+}
+
+static int load_dir(struct cman_rundir *rd, const char *dir, struct cman_report_tables *t,
+		    struct cman_error *err);
+
 int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error *err)
+{
+	return load_dir(rd, dir, NULL, err);
+}
+
+int cman_rundir_load_tables(struct cman_rundir *rd, const char *dir,
+			    struct cman_report_tables *t, struct cman_error *err)
+{
+	int rc = load_dir(rd, dir, t, err);
+
+	cman_report_tables_release(t);
+	return rc;
+}
+
+static int load_dir(struct cman_rundir *rd, const char *dir, struct cman_report_tables *t,
+		    struct cman_error *err)
 {
 	char path[4096];
 	json_t *bym = NULL;
@@ -996,6 +1122,14 @@ int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error 
 		goto out;
 	}
 	rd->unchecked = !has_manifest;
+	if (t) {
+		rc = take_timeseries(rd, t, err);
+		if (!rc)
+			rc = take_markets(rd, t, bym, err);
+		if (rc)
+			goto out;
+		goto tables_done;
+	}
 	cman_path_join(path, sizeof(path), dir, "timeseries.csv");
 	rc = load_timeseries(rd, path, err);
 	if (rc)
@@ -1013,6 +1147,7 @@ int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error 
 	rc = load_instances(rd, path, err);
 	if (rc)
 		goto out;
+tables_done:
 	cman_path_join(path, sizeof(path), dir, "decisions.jsonl");
 	rc = load_decisions(rd, path, err);
 	if (rc)

@@ -136,6 +136,12 @@ struct cman_rundir {
  * failures CMAN_EIO.
  */
 int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error *err);
+
+/* The same with timeseries.csv, markets.csv and instances.csv's launches
+ * from t (cman/reports/report.h), whose arrays rd takes in every case. */
+struct cman_report_tables;
+int cman_rundir_load_tables(struct cman_rundir *rd, const char *dir,
+			    struct cman_report_tables *t, struct cman_error *err);
 void cman_rundir_release(struct cman_rundir *rd);
 
 /*

@@ -14,6 +14,7 @@
 #include "cman/fsutil.h"
 #include "cman/jsonout.h"
 #include "cman/reports/csv.h"
+#include "cman/reports/report.h"
 #include "cman/runfiles.h"
 #include "cman/time.h"
 #include "sim_int.h"
@@ -613,6 +614,97 @@ static int run_id(const char *dir, const char *scenario_hash, const char *const 
 	}
 	snprintf(out, CMAN_RUN_ID_LEN + 1, "%016llx", (unsigned long long)h);
 	return 0;
+}
+
+/* ---- the same tables for the reports, from memory --------------------------- */
+
+static double *column(size_t n)
+{
+	return malloc((n ? n : 1) * sizeof(double));
+}
+
+int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
+			   struct cman_error *err)
+{
+	const struct cman_ledger *l = &sim->ledger;
+	size_t n = l->n_steps, i, k, m, nm = 0;
+	int c, r;
+
+	memset(t, 0, sizeof(*t));
+	t->n = n;
+	for (c = 0; c < 9; c++)
+		if (!(t->col[c] = column(n)))
+			goto nomem;
+	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+		for (c = 0; c < 4 && sim->any_res_data && sim->res_data[r]; c++)
+			if (!(t->rcol[r][c] = column(n)))
+				goto nomem;
+	if (!(t->binding = malloc(n ? n : 1)))
+		goto nomem;
+	/* as write_timeseries writes them */
+	for (i = 0; i < n; i++) {
+		const struct step_row *row = &sim->steps[i];
+		double unused = row->running - row->allocated;
+
+		t->col[0][i] = cman_csv_round(row->cpus);
+		t->col[1][i] = cman_csv_round(row->allocated);
+		t->col[2][i] = cman_csv_round(unused > 0 ? unused : 0);
+		t->col[3][i] = cman_csv_round(l->cost[i]);
+		t->col[4][i] = cman_csv_round(l->unused_cost[i]);
+		t->col[5][i] = cman_csv_round(row->running > 0 ? l->rate[i] / row->running : 0);
+		t->col[6][i] = cman_csv_round(row->oversubscribed);
+		t->col[7][i] = cman_csv_round(row->target);
+		t->col[8][i] = cman_csv_round(row->fulfilled);
+		for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
+			const struct res_row *x;
+			double run, a;
+
+			if (!t->rcol[r][0])
+				continue;
+			x = &sim->res_steps[i];
+			run = x->running[r];
+			a = x->allocated[r];
+			t->rcol[r][0][i] = cman_csv_round(x->joined[r]);
+			t->rcol[r][1][i] = cman_csv_round(a);
+			t->rcol[r][2][i] = cman_csv_round(sim->res_ledger[r].unused_cost[i]);
+			t->rcol[r][3][i] = cman_csv_round(a > run ? a - run : 0);
+		}
+		t->binding[i] = sim->step_binding[i];
+	}
+	/* as write_markets and write_instances write them: the markets with
+	 * launches, a row each per market step */
+	for (m = 0; m < sim->n_markets; m++)
+		nm += sim->markets[m].launched > 0;
+	t->mt_start = sim->sc->start_time;
+	t->mt_step = sim->market_step;
+	t->n_mt = nm ? sim->n_market_steps : 0;
+	if (!(t->market_names = calloc(nm ? nm : 1, sizeof(char *))) ||
+	    !(t->launched = calloc(nm ? nm : 1, sizeof(long long))) ||
+	    !(t->m_inst = column(t->n_mt * nm)) || !(t->m_cost = column(t->n_mt * nm)) ||
+	    !(t->m_price = column(t->n_mt * nm)))
+		goto nomem;
+	for (m = 0; m < sim->n_markets; m++) {
+		const struct sim_market *mk = &sim->markets[m];
+		char name[128];
+		size_t j = t->n_markets;
+
+		if (!mk->launched)
+			continue;
+		cman_market_format(name, sizeof(name), mk->type, mk->az);
+		if (!(t->market_names[j] = strdup(name)))
+			goto nomem;
+		t->launched[j] = (long long)mk->launched;
+		for (k = 0; k < t->n_mt; k++) {
+			t->m_inst[k * nm + j] = cman_csv_round(mk->h_instances[k]);
+			t->m_cost[k * nm + j] = cman_csv_round(mk->ledger.cost[k]);
+			t->m_price[k * nm + j] = cman_csv_round(mk->h_price[k]);
+		}
+		t->n_markets++;
+	}
+	return 0;
+nomem:
+	cman_report_tables_release(t);
+	return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 }
 
 int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,

@@ -66,6 +66,22 @@ for case in worked quickstart; do
 	check "$case: report rewrites identical csv" cmp "$d/daily.csv" "$WORK/$case.first.csv"
 done
 
+# `run` builds its reports from memory, `report` from the files (issue
+# 12.1): the same bytes for an autoscaler run (groups, decisions, markets
+# of a fleet and an ASG), a run with memory data (the other resources'
+# columns and the binding resource) and one with values that round
+for case in autoscaler:$CMAN_SRC/scenarios/autoscaler.yaml memory:$DATA/memory_bound.yaml \
+	    rounding:$DATA/rounding.yaml od2016:$DATA/od2016.yaml; do
+	name=${case%%:*}
+	d="$WORK/mem-$name"
+	"$CMAN_SIM" run "${case#*:}" -q -o "$d"
+	cp "$d/report.html" "$WORK/mem-$name.html"
+	cp "$d/daily.csv" "$WORK/mem-$name.csv"
+	"$CMAN_SIM" report "$d"
+	check "$name: report from the files = report from memory (html)" cmp "$d/report.html" "$WORK/mem-$name.html"
+	check "$name: report from the files = report from memory (csv)" cmp "$d/daily.csv" "$WORK/mem-$name.csv"
+done
+
 # the quickstart: 7 days in daily.csv, 3 markets in the page
 check "quickstart: 7 days" test "$(($(wc -l < "$WORK/quickstart/daily.csv") - 1))" -eq 7
 check "quickstart: heatmaps" test "$(grep -c 'data:image/png;base64,' "$WORK/quickstart/report.html")" -ge 7

@@ -10,6 +10,9 @@
 #ifndef CMAN_REPORTS_REPORT_H
 #define CMAN_REPORTS_REPORT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "cman/err.h"
 
 #define CMAN_REPORT_CSV  1u   /* daily.csv */
@@ -32,5 +35,47 @@ int cman_report_write(const char *run_dir, unsigned what, struct cman_error *err
  */
 int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what,
 			 struct cman_error *err);
+
+/*
+ * The tables of a run just written, handed over from memory (issue 12.1):
+ * `clusterman-sim run` builds its reports from them instead of parsing the
+ * CSV files it has just written.  Each number must be the value its file
+ * holds (cman_csv_round() of the number written: the reports are then the
+ * bytes `clusterman-sim report` makes from the files).  The other files
+ * (summary.json, decisions.jsonl, scenario.yaml, manifest.json) are read.
+ * Arrays are malloc'd; the report takes them (frees them) in every case.
+ */
+struct cman_report_tables {
+	/* timeseries.csv: n rows; col[k] per number column in the file's
+	 * order: cpus, cpus_allocated, unused_cpus, cost, unused_cpus_cost,
+	 * cost_per_cpu, oversubscribed, target_capacity, fulfilled_capacity */
+	size_t n;
+	double *col[9];
+	/* mem, disk, gpus ([1..3]; [0] unused): the columns <r>,
+	 * <r>_allocated, unused_<r>_cost, oversubscribed_<r>; NULL when the
+	 * resource has no data (its cells are empty) */
+	double *rcol[4][4];
+	unsigned char *binding;      /* binding_resource: 0..3 (cpus, mem, disk,
+					gpus), 4 for none */
+	/* markets.csv: the markets of its rows in the order they first
+	 * appear, n_mt times from mt_start every mt_step; cells
+	 * [k * n_markets + m], NaN where the file has no row */
+	size_t n_markets, n_mt;
+	int64_t mt_start, mt_step;
+	char **market_names;
+	long long *launched;         /* instances.csv's rows of each market */
+	double *m_inst, *m_cost, *m_price;
+};
+
+/* Free what the tables hold (the report does it itself). */
+void cman_report_tables_release(struct cman_report_tables *t);
+
+/*
+ * cman_report_write into run_dir, with the tables from memory (taken
+ * whatever happens).  The files it reads must belong to the run as for
+ * cman_report_write (manifest.json is checked).
+ */
+int cman_report_write_tables(const char *run_dir, struct cman_report_tables *t,
+			     unsigned what, struct cman_error *err);
 
 #endif

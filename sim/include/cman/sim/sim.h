@@ -116,6 +116,17 @@ void cman_sim_totals_only(struct cman_sim *sim);
 int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 			   double wall_seconds, struct cman_error *err);
 
+/*
+ * The tables of the files cman_sim_write_outputs() wrote (timeseries.csv,
+ * markets.csv, instances.csv's launches per market), with every number as
+ * the file holds it, into *t for cman_report_write_tables(): the run's
+ * reports without parsing its files again (issue 12.1).  Release with
+ * cman_report_tables_release() (the report does).  0 or CMAN_ENOMEM.
+ */
+struct cman_report_tables;
+int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
+			   struct cman_error *err);
+
 void cman_sim_free(struct cman_sim *sim);
 
 #endif
