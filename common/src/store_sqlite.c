@@ -1,43 +1,63 @@
 /*
  * store_sqlite.c - the embedded metrics store, an SQLite database.
  *
- * Schema (version 1):
+ * Schema (version 2, written by this version):
  *
  *   CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
- *       -- ('format', 'clusterman-metrics'), ('schema_version', '1')
+ *       -- ('format', 'clusterman-metrics'), ('schema_version', '2')
  *   CREATE TABLE series(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,
  *                       key TEXT NOT NULL, UNIQUE(kind, key));
  *       -- kind: 0 system_metrics, 1 app_metrics, 2 metadata
  *   CREATE TABLE markets(id INTEGER PRIMARY KEY, instance_type TEXT NOT NULL,
  *                        az TEXT NOT NULL, UNIQUE(instance_type, az));
- *   CREATE TABLE samples(series_id INTEGER NOT NULL, t INTEGER NOT NULL,
- *                        seq INTEGER NOT NULL, value REAL NOT NULL,
- *                        is_map INTEGER NOT NULL DEFAULT 0,
- *                        PRIMARY KEY(series_id, t, seq)) WITHOUT ROWID;
- *   CREATE TABLE market_samples(series_id INTEGER NOT NULL, t INTEGER NOT NULL,
- *                        seq INTEGER NOT NULL, market_id INTEGER NOT NULL,
- *                        value REAL NOT NULL,
- *                        PRIMARY KEY(series_id, t, seq, market_id)) WITHOUT ROWID;
+ *   CREATE TABLE chunks(series_id INTEGER NOT NULL, t0 INTEGER NOT NULL,
+ *                       t1 INTEGER NOT NULL, n INTEGER NOT NULL,
+ *                       data BLOB NOT NULL,
+ *                       PRIMARY KEY(series_id, t0)) WITHOUT ROWID;
  *
- * Every sample has a row in samples: t is epoch seconds, seq numbers the
- * samples of one series written at the same t (0, 1, ...) so that equal
- * times come back in write order; for a market map, value is the sum of
- * its entries, is_map is 1 and each entry is a row of market_samples (an
- * empty map has none).
+ * A series is a run of chunks: each holds the n >= 1 samples with times
+ * t0..t1 (its first and last), encoded in data, in order (equal times in
+ * write order).  Chunks of a series do not overlap: each starts after the
+ * previous one ends, so the samples at one time are always in one chunk.
+ * A chunk is closed once its blob reaches CHUNK_BYTES (a few kB: one read
+ * of the b-tree hands out a few hundred samples).
  *
- * Reading: a cursor steps prepared statements lazily over the primary key
- * (no series is ever loaded whole); for maps a second statement over
- * market_samples, ordered the same way, is walked in lockstep.  Closed
- * cursors keep their statements in a free list for the next open.  The
- * series and markets tables are small and are mirrored in memory at open;
- * market names are interned there for the store's lifetime, so the strings
- * of a cman_market_value stay valid until the store is freed.  Map entries
- * come out sorted by (instance type, az), as from every backend.
+ * The blob: per sample, the time as an unsigned LEB128 varint of the
+ * difference to the previous sample's time (the first: to t0, so 0), then
+ * the value: a tag byte 0 and an IEEE double (8 bytes, little-endian), or
+ * tag 1 and a zigzag varint (an integral value of magnitude below 2^53),
+ * or tag 2, a varint count and per entry a varint market id and a value
+ * (tag 0 or 1): a market map, entries in canonical market order.  A map's
+ * sample value is not stored: readers add the entries up, as every backend.
  *
- * Writing uses cached prepared statements; begin/commit/rollback map to an
- * SQLite transaction (a rollback also reloads the in-memory mirror).  Reads
- * outside begin/commit share one read transaction that stays open until the
- * next write (so other processes cannot commit to the file meanwhile).  The
+ * Reading: a cursor steps one statement over the chunks of its range and
+ * decodes the blobs as it goes (one chunk in memory at a time).  Every
+ * chunk is checked while decoding (well-formed varints and tags, times
+ * between t0 and t1 and not decreasing, n samples, no bytes left over,
+ * finite values, valid times, known market ids, chunks in order); damage
+ * is an input error naming the series, the chunk and the sample.
+ *
+ * Writing: each written series keeps its last chunk (the tail) encoded in
+ * memory; a sample at or after the tail's last time is appended to it, and
+ * the tail is upserted into chunks before the store is read, at commit and,
+ * outside begin/commit, after every write.  A sample older than the
+ * series' last time is merged into the chunk that covers its time (read,
+ * re-encoded, split when it grew large).
+ *
+ * Schema version 1 (one row per sample in tables samples and
+ * market_samples) is still read as it is, by the version 1 cursor below;
+ * opening such a store for writing (create=true: import, generate)
+ * converts it to version 2 in place, in one transaction.
+ *
+ * The series and markets tables are small and are mirrored in memory at
+ * open; market names are interned there for the store's lifetime, so the
+ * strings of a cman_market_value stay valid until the store is freed.  Map
+ * entries come out sorted by (instance type, az), as from every backend.
+ * Closed cursors keep their statements in a free list for the next open.
+ * begin/commit/rollback map to an SQLite transaction (a rollback also
+ * reloads the in-memory mirror and drops the tails).  Reads outside
+ * begin/commit share one read transaction that stays open until the next
+ * write (so other processes cannot commit to the file meanwhile).  The
  * store assumes it is the only writer while it is open.
  */
 #include <errno.h>
@@ -54,12 +74,28 @@
 #include "cman/time.h"
 #include "store_int.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 #define QUICK_CHECK_MAX ((int64_t)256 << 20)   /* bytes: PRAGMA quick_check up to this */
+#define CHUNK_BYTES 3072     /* a chunk's blob is closed at this size */
+#define SPLIT_BYTES (2 * CHUNK_BYTES)   /* a merged chunk larger than this is split */
+#define SAMPLE_MAX(n) (24 + (size_t)(n) * 20)   /* bytes of one encoded sample */
+
+enum { TAG_DOUBLE = 0, TAG_INT = 1, TAG_MAP = 2 };
 
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-	"INSERT INTO meta VALUES('format', 'clusterman-metrics'), ('schema_version', '1');"
+	"INSERT INTO meta VALUES('format', 'clusterman-metrics'), ('schema_version', '2');"
+	"CREATE TABLE series(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
+	" key TEXT NOT NULL, UNIQUE(kind, key));"
+	"CREATE TABLE markets(id INTEGER PRIMARY KEY, instance_type TEXT NOT NULL,"
+	" az TEXT NOT NULL, UNIQUE(instance_type, az));"
+	"CREATE TABLE chunks(series_id INTEGER NOT NULL, t0 INTEGER NOT NULL,"
+	" t1 INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(series_id, t0)) WITHOUT ROWID;";
+
+/* Version 1, for checking and converting stores written before chunks. */
+static const char schema_v1_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE series(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
 	" key TEXT NOT NULL, UNIQUE(kind, key));"
 	"CREATE TABLE markets(id INTEGER PRIMARY KEY, instance_type TEXT NOT NULL,"
@@ -71,16 +107,22 @@ static const char schema_sql[] =
 	" seq INTEGER NOT NULL, market_id INTEGER NOT NULL, value REAL NOT NULL,"
 	" PRIMARY KEY(series_id, t, seq, market_id)) WITHOUT ROWID;";
 
-/* Write state of one series, loaded on its first write. */
+/* Write state of one series: its last chunk (the tail), loaded on the
+ * first write. */
 struct sqseries {
 	int64_t id;
-	bool loaded;     /* max_t/max_seq known */
-	bool any;        /* the series has samples */
-	int64_t max_t, max_seq;
+	bool loaded;        /* the tail below mirrors the last chunk */
+	bool dirty;         /* the tail has samples not yet in chunks */
+	bool in_db;         /* the tail has a row (series_id, t0) */
+	int64_t t0, t1, n;  /* the tail's times and count; n == 0: none */
+	unsigned char *buf; /* the tail's blob */
+	size_t len, cap;
 };
 
-struct sqmarket {
-	int64_t id;      /* 0 when not (or no longer) in the database */
+/* A market id and a value, as stored in a map. */
+struct idval {
+	int64_t id;
+	double v;
 };
 
 struct sqcursor;
@@ -88,29 +130,42 @@ struct sqcursor;
 struct sqstore {
 	struct cman_store base;
 	sqlite3 *db;
+	int version;     /* of the schema: 1 (read as it is) or 2 */
 	bool in_tx;      /* a write transaction from begin() */
 	bool read_tx;    /* a read transaction opened by a read */
 	struct cman_store_strtab series_names;  /* "<kind byte><key>" */
 	struct sqseries *series;
 	size_t series_cap;
+	size_t n_dirty;                         /* series with a dirty tail */
 	struct cman_store_strtab markets;       /* "type\0az", never shrinks */
 	struct sqmarket *mk;
 	size_t mk_cap;
 	long *by_id;                            /* market id -> markets index, -1 */
 	size_t by_id_cap;
-	sqlite3_stmt *ins_sample, *ins_msample, *ins_series, *ins_market;
-	sqlite3_stmt *last_sample, *max_seq_at;
+	sqlite3_stmt *ins_series, *ins_market;
+	sqlite3_stmt *put_chunk, *del_chunk, *chunk_before, *chunk_first;
 	struct cman_market_value *scratch;
 	size_t scratch_cap;
 	int64_t *scratch_ids;
 	size_t scratch_ids_cap;
+	struct idval *dec;                      /* a decoded map */
+	size_t dec_cap;
+	unsigned char *mbuf;                    /* chunks being merged */
+	size_t mbuf_cap;
+	struct span *spans;
+	size_t spans_cap;
 	struct sqcursor *free_cursors;
 	struct sqcursor *all_cursors;
+};
+
+struct sqmarket {
+	int64_t id;      /* 0 when not (or no longer) in the database */
 };
 
 struct sqcursor {
 	struct cman_cursor base;
 	struct sqcursor *next_free, *next_all;
+	/* version 1: samples and market_samples rows */
 	sqlite3_stmt *prior, *prior_m, *range, *range_m;
 	int64_t sid, lo, hi;
 	int64_t last_t, last_seq;   /* the last sample handed out (range phase) */
@@ -123,9 +178,17 @@ struct sqcursor {
 	int64_t mt, mseq;
 	struct cman_market_value *ents;
 	size_t ents_cap;
+	/* version 2: the chunk being decoded (a row of range) */
+	bool in_chunk;
+	const unsigned char *cb, *cp, *ce;   /* the blob: start, position, end */
+	int64_t ct0, ct1, cn, ci;            /* the chunk's t0, t1, n; samples decoded */
+	int64_t prev_t;                      /* time of the last sample decoded */
+	int64_t prev_t1;                     /* t1 of the previous chunk */
+	bool any_chunk;                      /* prev_t1 is set */
+	struct idval *ids;
+	size_t ids_cap;
 };
 
-/* A failed SQLite call; a damaged file is an input error (exit 2). */
 static int db_error(struct sqstore *ss, struct cman_error *err, const char *what)
 {
 	int ec = sqlite3_errcode(ss->db);
@@ -253,6 +316,16 @@ out:
 	return rc;
 }
 
+
+static void tail_drop(struct sqstore *ss, struct sqseries *se)
+{
+	if (se->dirty)
+		ss->n_dirty--;
+	se->loaded = se->dirty = se->in_db = false;
+	se->n = 0;
+	se->len = 0;
+}
+
 static int add_series(struct sqstore *ss, const char *name, size_t len, int64_t id,
 		      size_t *idx)
 {
@@ -261,9 +334,13 @@ static int add_series(struct sqstore *ss, const char *name, size_t len, int64_t 
 	if (cman_store_strtab_add(&ss->series_names, name, len, idx, &added))
 		return CMAN_ENOMEM;
 	if (added) {
+		size_t old = ss->series_cap;
+
 		if (cman_grow((void **)&ss->series, &ss->series_cap, *idx + 1, sizeof(*ss->series)))
 			return CMAN_ENOMEM;
-		memset(&ss->series[*idx], 0, sizeof(ss->series[*idx]));
+		if (ss->series_cap > old)
+			memset(&ss->series[old], 0, (ss->series_cap - old) * sizeof(*ss->series));
+		tail_drop(ss, &ss->series[*idx]);
 	}
 	ss->series[*idx].id = id;
 	return 0;
@@ -274,6 +351,8 @@ static int load_series(struct sqstore *ss, struct cman_error *err)
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
 
+	for (size_t i = 0; i < ss->series_names.n; i++)
+		tail_drop(ss, &ss->series[i]);
 	cman_store_strtab_release(&ss->series_names);
 	cman_store_strtab_init(&ss->series_names);
 	if (sqlite3_prepare_v2(ss->db, "SELECT id, kind, key FROM series", -1, &st, NULL) != SQLITE_OK) {
@@ -311,6 +390,56 @@ out:
 	return rc;
 }
 
+/* ---- chunk rows ---- */
+
+static int put_row(struct sqstore *ss, int64_t sid, int64_t t0, int64_t t1, int64_t n,
+		   const unsigned char *data, size_t len, struct cman_error *err)
+{
+	int rc = prepare(ss, "INSERT OR REPLACE INTO chunks(series_id, t0, t1, n, data)"
+			 " VALUES(?1, ?2, ?3, ?4, ?5)", &ss->put_chunk, err);
+
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(ss->put_chunk, 1, sid);
+	sqlite3_bind_int64(ss->put_chunk, 2, t0);
+	sqlite3_bind_int64(ss->put_chunk, 3, t1);
+	sqlite3_bind_int64(ss->put_chunk, 4, n);
+	sqlite3_bind_blob(ss->put_chunk, 5, data, (int)len, SQLITE_STATIC);
+	rc = sqlite3_step(ss->put_chunk);
+	sqlite3_reset(ss->put_chunk);
+	sqlite3_clear_bindings(ss->put_chunk);
+	if (rc != SQLITE_DONE)
+		return db_error(ss, err, "writing a chunk");
+	return 0;
+}
+
+static int flush_tail(struct sqstore *ss, struct sqseries *se, struct cman_error *err)
+{
+	int rc;
+
+	if (!se->dirty)
+		return 0;
+	rc = put_row(ss, se->id, se->t0, se->t1, se->n, se->buf, se->len, err);
+	if (rc)
+		return rc;
+	se->dirty = false;
+	se->in_db = true;
+	ss->n_dirty--;
+	return 0;
+}
+
+/* Write every dirty tail, so that reads (SQL) see all writes. */
+static int flush_all(struct sqstore *ss, struct cman_error *err)
+{
+	for (size_t i = 0; i < ss->series_names.n && ss->n_dirty; i++) {
+		int rc = flush_tail(ss, &ss->series[i], err);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* ---- keys ---- */
 
 static int sq_keys(struct cman_store *st, enum cman_metric_kind kind,
@@ -320,12 +449,18 @@ static int sq_keys(struct cman_store *st, enum cman_metric_kind kind,
 	struct sqstore *ss = (struct sqstore *)st;
 	sqlite3_stmt *q = NULL;
 	size_t plen = strlen(prefix);
-	int rc = 0, step;
+	int rc, step;
 
+	rc = flush_all(ss, err);
+	if (rc)
+		return rc;
 	read_tx_start(ss);
-	if (sqlite3_prepare_v2(ss->db,
+	if (sqlite3_prepare_v2(ss->db, ss->version == 1 ?
 			       "SELECT key FROM series WHERE kind = ?1 AND key >= ?2 AND"
 			       " EXISTS(SELECT 1 FROM samples WHERE series_id = series.id)"
+			       " ORDER BY key" :
+			       "SELECT key FROM series WHERE kind = ?1 AND key >= ?2 AND"
+			       " EXISTS(SELECT 1 FROM chunks WHERE series_id = series.id)"
 			       " ORDER BY key", -1, &q, NULL) != SQLITE_OK) {
 		rc = db_error(ss, err, "listing keys");
 		goto out;
@@ -352,7 +487,7 @@ out:
 
 static int cursor_prepare(struct sqstore *ss, struct sqcursor *c, struct cman_error *err)
 {
-	static const char *const sql[4] = {
+	static const char *const sql_v1[4] = {
 		"SELECT t, seq, value, is_map FROM samples WHERE series_id = ?1 AND t <= ?2"
 		" ORDER BY t DESC, seq DESC LIMIT 1",
 		"SELECT market_id, value FROM market_samples WHERE series_id = ?1 AND t = ?2"
@@ -362,10 +497,19 @@ static int cursor_prepare(struct sqstore *ss, struct sqcursor *c, struct cman_er
 		"SELECT t, seq, market_id, value FROM market_samples WHERE series_id = ?1"
 		" AND t BETWEEN ?2 AND ?3 ORDER BY t, seq, market_id",
 	};
-	sqlite3_stmt **st[4] = { &c->prior, &c->prior_m, &c->range, &c->range_m };
+	static const char *const sql_v2[2] = {
+		"SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1 AND t0 <= ?2"
+		" ORDER BY t0 DESC LIMIT 1",
+		"SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
+		" AND t0 BETWEEN ?2 AND ?3 ORDER BY t0",
+	};
+	sqlite3_stmt **st_v1[4] = { &c->prior, &c->prior_m, &c->range, &c->range_m };
+	sqlite3_stmt **st_v2[2] = { &c->prior, &c->range };
+	int n = ss->version == 1 ? 4 : 2;
 
-	for (int i = 0; i < 4; i++) {
-		int rc = prepare(ss, sql[i], st[i], err);
+	for (int i = 0; i < n; i++) {
+		int rc = prepare(ss, ss->version == 1 ? sql_v1[i] : sql_v2[i],
+				 ss->version == 1 ? st_v1[i] : st_v2[i], err);
 
 		if (rc)
 			return rc;
@@ -380,7 +524,22 @@ static void cursor_destroy(struct sqcursor *c)
 	sqlite3_finalize(c->range);
 	sqlite3_finalize(c->range_m);
 	free(c->ents);
+	free(c->ids);
 	free(c);
+}
+
+/* Finalize every cursor (all must be closed): before the schema changes. */
+static void cursors_destroy(struct sqstore *ss)
+{
+	struct sqcursor *c = ss->all_cursors;
+
+	while (c) {
+		struct sqcursor *next = c->next_all;
+
+		cursor_destroy(c);
+		c = next;
+	}
+	ss->all_cursors = ss->free_cursors = NULL;
 }
 
 static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
@@ -389,12 +548,15 @@ static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 			  struct cman_error *err)
 {
 	struct sqstore *ss = (struct sqstore *)st;
-	struct sqcursor *c = ss->free_cursors;
+	struct sqcursor *c;
 	char name[CMAN_KEY_MAX + 2];
 	long len = cman_store_series_name(name, sizeof(name), kind, key);
 	long k = len < 0 ? -1 : cman_store_strtab_find(&ss->series_names, name, (size_t)len);
-	int rc;
+	int rc = flush_all(ss, err);
 
+	if (rc)
+		return rc;
+	c = ss->free_cursors;
 	if (c) {
 		ss->free_cursors = c->next_free;
 	} else {
@@ -413,6 +575,7 @@ static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 	c->next_free = NULL;
 	c->range_bound = c->m_bound = c->m_row = false;
 	c->any_out = false;
+	c->in_chunk = c->any_chunk = false;
 	c->kind = kind;
 	snprintf(c->key, sizeof(c->key), "%s", key);
 	read_tx_start(ss);
@@ -422,6 +585,7 @@ static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 		c->sid = ss->series[k].id;
 		c->phase = (flags & CMAN_CURSOR_WITH_PRIOR) ? 0 : 1;
 		c->hi = t1;
+		c->mt = t0;   /* version 2: the prior sample's bound */
 		if (flags & CMAN_CURSOR_WITH_PRIOR) {
 			sqlite3_bind_int64(c->prior, 1, c->sid);
 			sqlite3_bind_int64(c->prior, 2, t0);
@@ -549,7 +713,7 @@ static int check_mrow(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q, i
 	return 0;
 }
 
-static int next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
+static int v1_next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
 		      struct cman_error *err)
 {
 	int64_t seq;
@@ -610,7 +774,7 @@ static int step_m(struct sqstore *ss, struct sqcursor *c, struct cman_error *err
 	return 0;
 }
 
-static int next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
+static int v1_next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
 		      struct cman_error *err)
 {
 	int64_t seq;
@@ -667,6 +831,413 @@ static int next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sample
 	return 1;
 }
 
+
+/* ---- version 2: the chunk codec ---- */
+
+static unsigned char *put_varint(unsigned char *p, uint64_t v)
+{
+	while (v >= 0x80) {
+		*p++ = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	*p++ = (unsigned char)v;
+	return p;
+}
+
+static bool get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
+{
+	const unsigned char *p = *pp;
+	uint64_t x = 0;
+
+	for (int shift = 0; shift < 64 && p < end; shift += 7) {
+		unsigned char b = *p++;
+
+		x |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80)) {
+			*v = x;
+			*pp = p;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A number: an integer below 2^53 as a zigzag varint, else the double. */
+static unsigned char *put_value(unsigned char *p, double v)
+{
+	if (fabs(v) < 9007199254740992.0 && (double)(int64_t)v == v && !(v == 0 && signbit(v))) {
+		int64_t i = (int64_t)v;
+
+		*p++ = TAG_INT;
+		return put_varint(p, i < 0 ? ((uint64_t)(-(i + 1)) << 1) | 1 : (uint64_t)i << 1);
+	} else {
+		uint64_t bits;
+
+		memcpy(&bits, &v, sizeof(bits));
+		*p++ = TAG_DOUBLE;
+		for (int i = 0; i < 8; i++)
+			*p++ = (unsigned char)(bits >> (8 * i));
+		return p;
+	}
+}
+
+/* A number of tag tag at *pp; NULL, or what is wrong. */
+static const char *get_value(const unsigned char **pp, const unsigned char *end, int tag,
+			     double *v)
+{
+	if (tag == TAG_DOUBLE) {
+		const unsigned char *p = *pp;
+		uint64_t bits = 0;
+
+		if (end - p < 8)
+			return "the blob ends inside a number";
+		for (int i = 0; i < 8; i++)
+			bits |= (uint64_t)p[i] << (8 * i);
+		memcpy(v, &bits, sizeof(*v));
+		*pp = p + 8;
+		if (!isfinite(*v))
+			return "the value is not a finite number";
+		return NULL;
+	}
+	if (tag == TAG_INT) {
+		uint64_t z;
+
+		if (!get_varint(pp, end, &z))
+			return "the blob ends inside a number";
+		if ((z >> 1) >= ((uint64_t)1 << 53))
+			return "an integer value of 2^53 or more";
+		*v = (z & 1) ? -(double)(z >> 1) - 1 : (double)(z >> 1);
+		return NULL;
+	}
+	return "an unknown value tag";
+}
+
+/*
+ * One encoded sample at *pp (the previous time prev): its time, and either
+ * *is_map = false and *v, or *is_map = true and *n entries in *ids (grown as
+ * needed).  NULL, or what is wrong (*pp then at an unknown place).
+ */
+static const char *decode_sample(const unsigned char **pp, const unsigned char *end,
+				 int64_t prev, int64_t *t, bool *is_map, double *v,
+				 struct idval **ids, size_t *ids_cap, size_t *n)
+{
+	uint64_t d, cnt;
+	const char *why;
+	int tag;
+
+	if (!get_varint(pp, end, &d))
+		return "the blob ends inside a time";
+	if (d > (uint64_t)(CMAN_TIME_MAX - CMAN_TIME_MIN))
+		return "a time step beyond the valid range";
+	*t = prev + (int64_t)d;
+	if (*pp >= end)
+		return "the blob ends before a value";
+	tag = *(*pp)++;
+	if (tag != TAG_MAP) {
+		*is_map = false;
+		return get_value(pp, end, tag, v);
+	}
+	*is_map = true;
+	if (!get_varint(pp, end, &cnt))
+		return "the blob ends inside a map";
+	if (cnt > (uint64_t)(end - *pp) / 2)
+		return "a map longer than the blob";
+	if (cman_grow((void **)ids, ids_cap, (size_t)cnt ? (size_t)cnt : 1, sizeof(**ids)))
+		return "out of memory";
+	for (uint64_t i = 0; i < cnt; i++) {
+		uint64_t id;
+
+		if (!get_varint(pp, end, &id) || *pp >= end)
+			return "the blob ends inside a map";
+		if (id == 0 || id > ((uint64_t)1 << 40))
+			return "a market id out of range";
+		(*ids)[i].id = (int64_t)id;
+		tag = *(*pp)++;
+		if ((why = get_value(pp, end, tag, &(*ids)[i].v)) != NULL)
+			return why;
+	}
+	*n = (size_t)cnt;
+	return NULL;
+}
+
+/* "FILE: corrupt metrics database: table chunks, KIND key 'K', chunk t0=T[, ...]: WHY" */
+static int bad_chunk(struct sqstore *ss, struct cman_error *err, enum cman_metric_kind kind,
+		     const char *key, int64_t t0, int64_t sample, size_t byte, const char *why)
+{
+	if (sample < 0)
+		return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: table chunks, "
+				      "%s key '%s', chunk t0=%lld: %s", ss->base.name,
+				      cman_kind_name(kind), key, (long long)t0, why);
+	return cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: table chunks, "
+			      "%s key '%s', chunk t0=%lld, sample %lld (byte %zu of the blob): %s",
+			      ss->base.name, cman_kind_name(kind), key, (long long)t0,
+			      (long long)sample, byte, why);
+}
+
+/* A chunk row (t0, t1, n, data): the columns' types and bounds. */
+static const char *chunk_row_why(sqlite3_stmt *q, int64_t *t0, int64_t *t1, int64_t *n)
+{
+	if (sqlite3_column_type(q, 0) != SQLITE_INTEGER || sqlite3_column_type(q, 1) != SQLITE_INTEGER ||
+	    sqlite3_column_type(q, 2) != SQLITE_INTEGER || sqlite3_column_type(q, 3) != SQLITE_BLOB)
+		return "a value of the wrong type (expected integers t0, t1, n and a blob)";
+	*t0 = sqlite3_column_int64(q, 0);
+	*t1 = sqlite3_column_int64(q, 1);
+	*n = sqlite3_column_int64(q, 2);
+	if (!cman_time_valid(*t0) || !cman_time_valid(*t1))
+		return "the time is outside 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z";
+	if (*t0 > *t1)
+		return "t0 after t1";
+	if (*n < 1 || *n > sqlite3_column_bytes(q, 3) / 2)
+		return "a sample count that does not fit the blob";
+	return NULL;
+}
+
+/* Index in the mirror of market id, reloading it once for a new id; -1. */
+static long market_index(struct sqstore *ss, int64_t id, struct cman_error *err, int *rc)
+{
+	long idx = (id > 0 && (size_t)id < ss->by_id_cap) ? ss->by_id[id] : -1;
+
+	*rc = 0;
+	if (idx < 0) {
+		*rc = load_markets(ss, err);
+		if (*rc)
+			return -1;
+		idx = (id > 0 && (size_t)id < ss->by_id_cap) ? ss->by_id[id] : -1;
+	}
+	return idx;
+}
+
+/*
+ * Decode and check a whole chunk; spans (may be NULL) receives per sample
+ * its time and where its value starts and ends.  0 or CMAN_EINVAL (corrupt)
+ * or another cman_err.
+ */
+struct span {
+	int64_t t;
+	size_t off, end;
+};
+
+static int check_chunk(struct sqstore *ss, enum cman_metric_kind kind, const char *key,
+		       int64_t t0, int64_t t1, int64_t n, const unsigned char *blob,
+		       size_t len, bool want_spans, struct cman_error *err)
+{
+	const unsigned char *p = blob, *end = blob + len;
+	int64_t prev = t0;
+
+	if (want_spans && cman_grow((void **)&ss->spans, &ss->spans_cap, (size_t)n + 1,
+				    sizeof(*ss->spans)))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+	for (int64_t i = 0; i < n; i++) {
+		const unsigned char *at = p, *vat;
+		const char *why;
+		bool is_map;
+		double v;
+		size_t nm = 0;
+		int64_t t;
+		uint64_t d;
+
+		if (p >= end)
+			return bad_chunk(ss, err, kind, key, t0, i + 1, (size_t)(p - blob),
+					 "the blob ends before the chunk's count of samples");
+		vat = p;
+		if (get_varint(&vat, end, &d) && want_spans)
+			ss->spans[i].off = (size_t)(vat - blob);
+		why = decode_sample(&p, end, prev, &t, &is_map, &v, &ss->dec, &ss->dec_cap, &nm);
+		if (!why && (t > t1 || (i == n - 1 && t != t1)))
+			why = "a time outside the chunk's t0..t1";
+		for (size_t j = 0; !why && j < nm; j++) {
+			int rc;
+
+			if (market_index(ss, ss->dec[j].id, err, &rc) < 0)
+				why = rc ? NULL : "a market id missing from table markets";
+			if (rc)
+				return rc;
+		}
+		if (why)
+			return bad_chunk(ss, err, kind, key, t0, i + 1, (size_t)(at - blob), why);
+		if (want_spans) {
+			ss->spans[i].t = t;
+			ss->spans[i].end = (size_t)(p - blob);
+		}
+		prev = t;
+	}
+	if (p != end)
+		return bad_chunk(ss, err, kind, key, t0, -1, 0, "bytes left after the last sample");
+	return 0;
+}
+
+/* ---- version 2: cursors ---- */
+
+/* Take the chunk at the cursor's statement q. */
+static int cursor_chunk(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q,
+			struct cman_error *err)
+{
+	const char *why = chunk_row_why(q, &c->ct0, &c->ct1, &c->cn);
+
+	if (why)
+		return bad_chunk(ss, err, c->kind, c->key, sqlite3_column_int64(q, 0), -1, 0, why);
+	c->cb = c->cp = sqlite3_column_blob(q, 3);
+	c->ce = c->cb + sqlite3_column_bytes(q, 3);
+	c->ci = 0;
+	c->prev_t = c->ct0;
+	c->in_chunk = true;
+	return 0;
+}
+
+/* The chunk's next sample into *out: 1, 0 at the chunk's end (checked), or
+ * a negative cman_err. */
+static int chunk_next(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
+		      struct cman_error *err)
+{
+	const unsigned char *at = c->cp;
+	const char *why;
+	size_t n = 0;
+
+	if (c->ci == c->cn) {
+		c->in_chunk = false;
+		if (c->cp != c->ce)
+			return bad_chunk(ss, err, c->kind, c->key, c->ct0, -1, 0,
+					 "bytes left after the last sample");
+		if (c->prev_t != c->ct1)
+			return bad_chunk(ss, err, c->kind, c->key, c->ct0, -1, 0,
+					 "the last sample's time is not t1");
+		return 0;
+	}
+	if (c->cp >= c->ce)
+		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci + 1,
+				 (size_t)(c->cp - c->cb),
+				 "the blob ends before the chunk's count of samples");
+	why = decode_sample(&c->cp, c->ce, c->prev_t, &out->t, &out->is_map, &out->value,
+			    &c->ids, &c->ids_cap, &n);
+	if (!why && out->t > c->ct1)
+		why = "a time after the chunk's t1";
+	if (why)
+		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci + 1,
+				 (size_t)(at - c->cb), why);
+	c->ci++;
+	c->prev_t = out->t;
+	out->n_markets = 0;
+	out->markets = NULL;
+	if (!out->is_map)
+		return 1;
+	if (cman_grow((void **)&c->ents, &c->ents_cap, n ? n : 1, sizeof(*c->ents)))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+	for (size_t j = 0; j < n; j++) {
+		int rc;
+		long idx = market_index(ss, c->ids[j].id, err, &rc);
+		const char *type;
+
+		if (rc)
+			return rc;
+		if (idx < 0)
+			return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci,
+					 (size_t)(at - c->cb), "a market id missing from table markets");
+		type = ss->markets.strs[idx];
+		c->ents[j].instance_type = type;
+		c->ents[j].az = type + strlen(type) + 1;
+		c->ents[j].value = c->ids[j].v;
+	}
+	if (cman_store_sort_markets(c->ents, n) >= 0)
+		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci, (size_t)(at - c->cb),
+				 "a market twice in one map");
+	out->n_markets = n;
+	out->markets = c->ents;
+	out->value = cman_store_map_sum(c->ents, n);
+	return 1;
+}
+
+/* The latest sample at or before c->mt: in the last chunk starting then. */
+static int v2_next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
+			 struct cman_error *err)
+{
+	const unsigned char *best = NULL;
+	int64_t best_prev = 0, best_i = 0;
+	int step = sqlite3_step(c->prior), rc;
+
+	if (step == SQLITE_DONE)
+		return 0;
+	if (step != SQLITE_ROW)
+		return db_error(ss, err, "reading chunks");
+	rc = cursor_chunk(ss, c, c->prior, err);
+	while (!rc) {
+		const unsigned char *at = c->cp;
+		int64_t prev = c->prev_t, i = c->ci;
+
+		rc = chunk_next(ss, c, out, err);
+		if (rc == 1 && out->t <= c->mt) {
+			best = at;
+			best_prev = prev;
+			best_i = i;
+			rc = 0;
+		} else if (rc == 1) {
+			rc = 0;
+			break;
+		} else if (rc == 0) {
+			break;
+		}
+	}
+	if (rc < 0)
+		return rc;
+	if (!best)   /* t0 <= mt: the chunk's first sample qualifies */
+		return bad_chunk(ss, err, c->kind, c->key, c->ct0, -1, 0, "no sample at t0");
+	c->cp = best;
+	c->prev_t = best_prev;
+	c->ci = best_i;
+	c->in_chunk = true;
+	rc = chunk_next(ss, c, out, err);
+	c->in_chunk = false;
+	return rc;
+}
+
+static int v2_next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
+			 struct cman_error *err)
+{
+	int rc, step;
+
+	if (!c->range_bound) {
+		int64_t start = INT64_MIN;
+
+		/* the chunk that may hold lo, then the chunks starting up to hi */
+		sqlite3_bind_int64(c->prior, 1, c->sid);
+		sqlite3_bind_int64(c->prior, 2, c->lo);
+		step = sqlite3_step(c->prior);
+		if (step == SQLITE_ROW && sqlite3_column_type(c->prior, 0) == SQLITE_INTEGER)
+			start = sqlite3_column_int64(c->prior, 0);
+		sqlite3_reset(c->prior);
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			return db_error(ss, err, "reading chunks");
+		sqlite3_bind_int64(c->range, 1, c->sid);
+		sqlite3_bind_int64(c->range, 2, start);
+		sqlite3_bind_int64(c->range, 3, c->hi);
+		c->range_bound = true;
+		c->in_chunk = false;
+	}
+	for (;;) {
+		if (!c->in_chunk) {
+			step = sqlite3_step(c->range);
+			if (step == SQLITE_DONE)
+				return 0;
+			if (step != SQLITE_ROW)
+				return db_error(ss, err, "reading chunks");
+			rc = cursor_chunk(ss, c, c->range, err);
+			if (rc)
+				return rc;
+			if (c->any_chunk && c->ct0 <= c->prev_t1)
+				return bad_chunk(ss, err, c->kind, c->key, c->ct0, -1, 0,
+						 "chunks out of order (overlapping the previous one:"
+						 " the file is damaged)");
+			c->any_chunk = true;
+			c->prev_t1 = c->ct1;
+		}
+		rc = chunk_next(ss, c, out, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0 || out->t < c->lo)
+			continue;
+		return out->t > c->hi ? 0 : 1;
+	}
+}
+
 static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 			  struct cman_error *err)
 {
@@ -676,13 +1247,13 @@ static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 
 	if (c->phase == 0) {
 		c->phase = 1;
-		rc = next_prior(ss, c, out, err);
+		rc = ss->version == 1 ? v1_next_prior(ss, c, out, err) : v2_next_prior(ss, c, out, err);
 		sqlite3_reset(c->prior);
 		if (rc)
 			goto out;
 	}
 	if (c->phase == 1 && !c->range_empty) {
-		rc = next_range(ss, c, out, err);
+		rc = ss->version == 1 ? v1_next_range(ss, c, out, err) : v2_next_range(ss, c, out, err);
 		if (rc)
 			goto out;
 	}
@@ -704,63 +1275,6 @@ static void sq_cursor_close(struct cman_cursor *base)
 	sqlite3_reset(c->range_m);
 	c->next_free = ss->free_cursors;
 	ss->free_cursors = c;
-}
-
-/* ---- writing ---- */
-
-static int load_series_state(struct sqstore *ss, struct sqseries *se, struct cman_error *err)
-{
-	int rc = prepare(ss, "SELECT t, seq FROM samples WHERE series_id = ?1"
-			 " ORDER BY t DESC, seq DESC LIMIT 1", &ss->last_sample, err);
-	int step;
-
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(ss->last_sample, 1, se->id);
-	step = sqlite3_step(ss->last_sample);
-	se->any = step == SQLITE_ROW;
-	if (se->any) {
-		se->max_t = sqlite3_column_int64(ss->last_sample, 0);
-		se->max_seq = sqlite3_column_int64(ss->last_sample, 1);
-	}
-	sqlite3_reset(ss->last_sample);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return db_error(ss, err, "reading samples");
-	se->loaded = true;
-	return 0;
-}
-
-/* The seq of a new sample of se at t. */
-static int next_seq(struct sqstore *ss, struct sqseries *se, int64_t t, int64_t *seq,
-		    struct cman_error *err)
-{
-	int rc, step;
-
-	if (!se->loaded && (rc = load_series_state(ss, se, err)))
-		return rc;
-	if (!se->any || t > se->max_t) {
-		*seq = 0;
-		return 0;
-	}
-	if (t == se->max_t) {
-		*seq = se->max_seq + 1;
-		return 0;
-	}
-	rc = prepare(ss, "SELECT max(seq) FROM samples WHERE series_id = ?1 AND t = ?2",
-		     &ss->max_seq_at, err);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(ss->max_seq_at, 1, se->id);
-	sqlite3_bind_int64(ss->max_seq_at, 2, t);
-	step = sqlite3_step(ss->max_seq_at);
-	if (step == SQLITE_ROW && sqlite3_column_type(ss->max_seq_at, 0) != SQLITE_NULL)
-		*seq = sqlite3_column_int64(ss->max_seq_at, 0) + 1;
-	else
-		*seq = 0;
-	sqlite3_reset(ss->max_seq_at);
-	if (step != SQLITE_ROW)
-		return db_error(ss, err, "reading samples");
-	return 0;
 }
 
 static int series_for_write(struct sqstore *ss, enum cman_metric_kind kind, const char *key,
@@ -791,8 +1305,8 @@ static int series_for_write(struct sqstore *ss, enum cman_metric_kind kind, cons
 		return db_error(ss, err, "adding a series");
 	if (add_series(ss, name, (size_t)len, sqlite3_last_insert_rowid(ss->db), &idx))
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+	tail_drop(ss, &ss->series[idx]);
 	ss->series[idx].loaded = true;   /* new: no samples yet */
-	ss->series[idx].any = false;
 	*out = &ss->series[idx];
 	return 0;
 }
@@ -826,92 +1340,292 @@ static int market_id_for_write(struct sqstore *ss, const struct cman_market_valu
 	return 0;
 }
 
-static int sq_write(struct cman_store *st, enum cman_metric_kind kind,
-		    const char *key, const struct cman_sample *s,
-		    struct cman_error *err)
+/* ---- writing (version 2) ---- */
+
+/* Load se's last chunk as its tail (checked). */
+static int load_tail(struct sqstore *ss, struct sqseries *se, enum cman_metric_kind kind,
+		     const char *key, struct cman_error *err)
 {
-	struct sqstore *ss = (struct sqstore *)st;
+	int64_t t0, t1, n;
+	const char *why;
+	size_t len;
+	int rc = prepare(ss, "SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
+			 " AND t0 <= ?2 ORDER BY t0 DESC LIMIT 1", &ss->chunk_before, err);
+	int step;
+
+	if (rc)
+		return rc;
+	tail_drop(ss, se);
+	sqlite3_bind_int64(ss->chunk_before, 1, se->id);
+	sqlite3_bind_int64(ss->chunk_before, 2, INT64_MAX);
+	step = sqlite3_step(ss->chunk_before);
+	if (step == SQLITE_DONE) {
+		se->loaded = true;
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		rc = db_error(ss, err, "reading chunks");
+		goto out;
+	}
+	if ((why = chunk_row_why(ss->chunk_before, &t0, &t1, &n)) != NULL) {
+		rc = bad_chunk(ss, err, kind, key, sqlite3_column_int64(ss->chunk_before, 0), -1, 0,
+			       why);
+		goto out;
+	}
+	len = (size_t)sqlite3_column_bytes(ss->chunk_before, 3);
+	if (cman_grow((void **)&se->buf, &se->cap, len + 1, 1)) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+		goto out;
+	}
+	memcpy(se->buf, sqlite3_column_blob(ss->chunk_before, 3), len);
+	rc = check_chunk(ss, kind, key, t0, t1, n, se->buf, len, false, err);
+	if (rc)
+		goto out;
+	se->t0 = t0;
+	se->t1 = t1;
+	se->n = n;
+	se->len = len;
+	se->in_db = true;
+	se->loaded = true;
+out:
+	sqlite3_reset(ss->chunk_before);
+	return rc;
+}
+
+/* The value part (tag onward) of sample s at p; ids: its map's market ids. */
+static unsigned char *encode_value(unsigned char *p, const struct cman_sample *s,
+				   const struct cman_market_value *m, const int64_t *ids)
+{
+	if (!s->is_map)
+		return put_value(p, s->value);
+	*p++ = TAG_MAP;
+	p = put_varint(p, s->n_markets);
+	for (size_t j = 0; j < s->n_markets; j++) {
+		p = put_varint(p, (uint64_t)ids[j]);
+		p = put_value(p, m[j].value);
+	}
+	return p;
+}
+
+/*
+ * Merge a sample older than the series' last one into the chunk covering
+ * its time (the last chunk starting at or before it, else the first),
+ * after the samples of equal time; split the result when it grew large.
+ * The tail is dropped (reloaded on the next write).
+ */
+static int merge_sample(struct sqstore *ss, struct sqseries *se, enum cman_metric_kind kind,
+			const char *key, int64_t t, const unsigned char *val, size_t vlen,
+			struct cman_error *err)
+{
+	sqlite3_stmt *q;
+	unsigned char *out = NULL, *p;
+	int64_t t0, t1, n;
+	const char *why;
+	size_t len, at, split, nb;
+	int rc, step;
+
+	rc = flush_tail(ss, se, err);
+	if (!rc)
+		rc = prepare(ss, "SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
+			     " AND t0 <= ?2 ORDER BY t0 DESC LIMIT 1", &ss->chunk_before, err);
+	if (!rc)
+		rc = prepare(ss, "SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
+			     " ORDER BY t0 LIMIT 1", &ss->chunk_first, err);
+	if (!rc)
+		rc = prepare(ss, "DELETE FROM chunks WHERE series_id = ?1 AND t0 = ?2",
+			     &ss->del_chunk, err);
+	if (rc)
+		return rc;
+	tail_drop(ss, se);
+	q = ss->chunk_before;
+	sqlite3_bind_int64(q, 1, se->id);
+	sqlite3_bind_int64(q, 2, t);
+	step = sqlite3_step(q);
+	if (step == SQLITE_DONE) {
+		sqlite3_reset(q);
+		q = ss->chunk_first;
+		sqlite3_bind_int64(q, 1, se->id);
+		step = sqlite3_step(q);
+	}
+	if (step != SQLITE_ROW) {
+		rc = step == SQLITE_DONE ? cman_error_set(err, CMAN_EIO, "%s: %s key '%s': no chunk "
+							  "to merge into", ss->base.name,
+							  cman_kind_name(kind), key)
+					 : db_error(ss, err, "reading chunks");
+		goto out;
+	}
+	if ((why = chunk_row_why(q, &t0, &t1, &n)) != NULL) {
+		rc = bad_chunk(ss, err, kind, key, sqlite3_column_int64(q, 0), -1, 0, why);
+		goto out;
+	}
+	len = (size_t)sqlite3_column_bytes(q, 3);
+	if (cman_grow((void **)&ss->mbuf, &ss->mbuf_cap, len + 1, 1)) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+		goto out;
+	}
+	memcpy(ss->mbuf, sqlite3_column_blob(q, 3), len);
+	sqlite3_reset(q);
+	rc = check_chunk(ss, kind, key, t0, t1, n, ss->mbuf, len, true, err);
+	if (rc)
+		goto out;
+	/* the new sample goes after every sample at or before t */
+	for (at = 0; at < (size_t)n && ss->spans[at].t <= t; at++)
+		;
+	memmove(&ss->spans[at + 1], &ss->spans[at], ((size_t)n - at) * sizeof(*ss->spans));
+	ss->spans[at] = (struct span){ t, SIZE_MAX, vlen };   /* off SIZE_MAX: val */
+	n++;
+	out = malloc(len + vlen + 11 * (size_t)n + 16);
+	if (!out) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+		goto out;
+	}
+	/* split at a change of time near the middle when large */
+	split = (size_t)n;
+	if (len + vlen > SPLIT_BYTES) {
+		for (size_t k = (size_t)n / 2; k < (size_t)n && split == (size_t)n; k++)
+			if (ss->spans[k].t != ss->spans[k - 1].t)
+				split = k;
+		for (size_t k = (size_t)n / 2; k > 0 && split == (size_t)n; k--)
+			if (ss->spans[k].t != ss->spans[k - 1].t)
+				split = k;
+	}
+	sqlite3_bind_int64(ss->del_chunk, 1, se->id);
+	sqlite3_bind_int64(ss->del_chunk, 2, t0);
+	step = sqlite3_step(ss->del_chunk);
+	sqlite3_reset(ss->del_chunk);
+	if (step != SQLITE_DONE) {
+		rc = db_error(ss, err, "writing a chunk");
+		goto out;
+	}
+	for (size_t b = 0; b < (size_t)n && !rc; b = nb) {
+		int64_t prev;
+
+		nb = b < split ? split : (size_t)n;
+		prev = ss->spans[b].t;
+		p = out;
+		for (size_t k = b; k < nb; k++) {
+			const struct span *sp = &ss->spans[k];
+
+			p = put_varint(p, (uint64_t)(sp->t - prev));
+			if (sp->off == SIZE_MAX) {
+				memcpy(p, val, vlen);
+				p += vlen;
+			} else {
+				memcpy(p, ss->mbuf + sp->off, sp->end - sp->off);
+				p += sp->end - sp->off;
+			}
+			prev = sp->t;
+		}
+		rc = put_row(ss, se->id, ss->spans[b].t, ss->spans[nb - 1].t, (int64_t)(nb - b), out,
+			     (size_t)(p - out), err);
+	}
+out:
+	sqlite3_reset(ss->chunk_before);
+	sqlite3_reset(ss->chunk_first);
+	free(out);
+	return rc;
+}
+
+
+/* Write s (kind, key) in the version 2 layout. */
+static int write_v2(struct sqstore *ss, enum cman_metric_kind kind, const char *key,
+		    const struct cman_sample *s, struct cman_error *err)
+{
 	struct sqseries *se = NULL;
 	size_t n = s->is_map ? s->n_markets : 0;
-	double value = s->value;
-	int64_t seq;
+	struct cman_sample cs = *s;
+	unsigned char *p;
 	int rc;
 
-	if (!ss->in_tx && (rc = read_tx_end(ss, err)))
-		return rc;
+	if (!cman_time_valid(s->t))
+		return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%s': time %lld outside "
+				      "1970-01-01T00:00:00Z..9999-12-31T23:59:59Z", ss->base.name,
+				      cman_kind_name(kind), key, (long long)s->t);
+	if (!s->is_map && !isfinite(s->value))
+		return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%s' at %lld: the value is not "
+				      "a finite number", ss->base.name, cman_kind_name(kind), key,
+				      (long long)s->t);
 	if (s->is_map) {
 		long dup;
 
-		if (cman_grow((void **)&ss->scratch, &ss->scratch_cap, n, sizeof(*ss->scratch)) ||
-		    cman_grow((void **)&ss->scratch_ids, &ss->scratch_ids_cap, n, sizeof(*ss->scratch_ids)))
-			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", st->name);
+		if (cman_grow((void **)&ss->scratch, &ss->scratch_cap, n ? n : 1, sizeof(*ss->scratch)) ||
+		    cman_grow((void **)&ss->scratch_ids, &ss->scratch_ids_cap, n ? n : 1,
+			      sizeof(*ss->scratch_ids)))
+			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 		if (n)
 			memcpy(ss->scratch, s->markets, n * sizeof(*ss->scratch));
 		dup = cman_store_sort_markets(ss->scratch, n);
 		if (dup >= 0)
 			return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%s' at %lld: duplicate market <%s, %s>",
-					      st->name, cman_kind_name(kind), key, (long long)s->t,
+					      ss->base.name, cman_kind_name(kind), key, (long long)s->t,
 					      ss->scratch[dup].instance_type, ss->scratch[dup].az);
-		value = cman_store_map_sum(ss->scratch, n);
 		for (size_t j = 0; j < n; j++) {
+			if (!isfinite(ss->scratch[j].value))
+				return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%s' at %lld: market "
+						      "<%s, %s>: the value is not a finite number",
+						      ss->base.name, cman_kind_name(kind), key,
+						      (long long)s->t, ss->scratch[j].instance_type,
+						      ss->scratch[j].az);
 			rc = market_id_for_write(ss, &ss->scratch[j], &ss->scratch_ids[j], err);
 			if (rc)
 				return rc;
 		}
+		cs.markets = ss->scratch;
 	}
 	rc = series_for_write(ss, kind, key, &se, err);
 	if (rc)
 		return rc;
-	rc = next_seq(ss, se, s->t, &seq, err);
-	if (rc)
-		goto out;
-	rc = prepare(ss, "INSERT INTO samples(series_id, t, seq, value, is_map)"
-		     " VALUES(?1, ?2, ?3, ?4, ?5)", &ss->ins_sample, err);
-	if (rc)
-		goto out;
-	sqlite3_bind_int64(ss->ins_sample, 1, se->id);
-	sqlite3_bind_int64(ss->ins_sample, 2, s->t);
-	sqlite3_bind_int64(ss->ins_sample, 3, seq);
-	sqlite3_bind_double(ss->ins_sample, 4, value);
-	sqlite3_bind_int(ss->ins_sample, 5, s->is_map ? 1 : 0);
-	rc = sqlite3_step(ss->ins_sample);
-	sqlite3_reset(ss->ins_sample);
-	if (rc != SQLITE_DONE) {
-		rc = db_error(ss, err, "writing a sample");
-		goto out;
+	if (!se->loaded && (rc = load_tail(ss, se, kind, key, err)) != 0)
+		return rc;
+	if (se->n > 0 && s->t < se->t1) {
+		unsigned char val[SAMPLE_MAX(0)], *v = n > 0 ? malloc(SAMPLE_MAX(n)) : val;
+
+		if (!v)
+			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+		p = encode_value(v, &cs, ss->scratch, ss->scratch_ids);
+		rc = merge_sample(ss, se, kind, key, s->t, v, (size_t)(p - v), err);
+		if (v != val)
+			free(v);
+		return rc;
 	}
-	rc = 0;
-	if (n) {
-		rc = prepare(ss, "INSERT INTO market_samples(series_id, t, seq, market_id, value)"
-			     " VALUES(?1, ?2, ?3, ?4, ?5)", &ss->ins_msample, err);
+	if (se->n > 0 && s->t > se->t1 && se->len >= CHUNK_BYTES) {
+		rc = flush_tail(ss, se, err);
 		if (rc)
-			goto out;
-		sqlite3_bind_int64(ss->ins_msample, 1, se->id);
-		sqlite3_bind_int64(ss->ins_msample, 2, s->t);
-		sqlite3_bind_int64(ss->ins_msample, 3, seq);
-		for (size_t j = 0; j < n; j++) {
-			sqlite3_bind_int64(ss->ins_msample, 4, ss->scratch_ids[j]);
-			sqlite3_bind_double(ss->ins_msample, 5, ss->scratch[j].value);
-			rc = sqlite3_step(ss->ins_msample);
-			sqlite3_reset(ss->ins_msample);
-			if (rc != SQLITE_DONE) {
-				rc = db_error(ss, err, "writing a market sample");
-				goto out;
-			}
-		}
-		rc = 0;
+			return rc;
+		se->n = 0;
+		se->len = 0;
+		se->in_db = false;
 	}
-	if (!se->any || s->t > se->max_t) {
-		se->any = true;
-		se->max_t = s->t;
-		se->max_seq = seq;
-	} else if (s->t == se->max_t) {
-		se->max_seq = seq;
+	if (cman_grow((void **)&se->buf, &se->cap, se->len + SAMPLE_MAX(n), 1))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+	if (se->n == 0)
+		se->t0 = se->t1 = s->t;
+	p = put_varint(se->buf + se->len, (uint64_t)(s->t - se->t1));
+	p = encode_value(p, &cs, ss->scratch, ss->scratch_ids);
+	se->len = (size_t)(p - se->buf);
+	se->t1 = s->t;
+	se->n++;
+	if (!se->dirty) {
+		se->dirty = true;
+		ss->n_dirty++;
 	}
-out:
-	if (rc && se)
-		se->loaded = false;   /* re-read its state on the next write */
-	return rc;
+	return ss->in_tx ? 0 : flush_tail(ss, se, err);
+}
+
+static int sq_write(struct cman_store *st, enum cman_metric_kind kind,
+		    const char *key, const struct cman_sample *s,
+		    struct cman_error *err)
+{
+	struct sqstore *ss = (struct sqstore *)st;
+	int rc;
+
+	if (!ss->in_tx && (rc = read_tx_end(ss, err)))
+		return rc;
+	if (ss->version != SCHEMA_VERSION)   /* opened for reading only */
+		return cman_error_set(err, CMAN_EINVAL, "%s: a schema version %d store is read as "
+				      "it is; open it for writing to convert it", st->name,
+				      ss->version);
+	return write_v2(ss, kind, key, s, err);
 }
 
 /* ---- transactions ---- */
@@ -938,7 +1652,9 @@ static int sq_commit(struct cman_store *st, struct cman_error *err)
 
 	if (!ss->in_tx)
 		return 0;
-	rc = exec(ss, "COMMIT", err);
+	rc = flush_all(ss, err);
+	if (!rc)
+		rc = exec(ss, "COMMIT", err);
 	if (!rc)
 		ss->in_tx = false;
 	return rc;
@@ -952,6 +1668,7 @@ static void sq_rollback(struct cman_store *st)
 		return;
 	for (struct sqcursor *c = ss->all_cursors; c; c = c->next_all) {
 		c->phase = 2;   /* a cursor open across a rollback yields no more */
+		c->in_chunk = false;
 		sqlite3_reset(c->prior);
 		sqlite3_reset(c->prior_m);
 		sqlite3_reset(c->range);
@@ -959,9 +1676,55 @@ static void sq_rollback(struct cman_store *st)
 	}
 	exec(ss, "ROLLBACK", NULL);
 	ss->in_tx = false;
-	/* the mirror may name rows that no longer exist: reload it */
+	/* the mirror may name rows that no longer exist: reload it (drops the tails) */
 	load_series(ss, NULL);
 	load_markets(ss, NULL);
+}
+
+/*
+ * Convert a version 1 store to version 2 in place, in one transaction:
+ * every series read by the version 1 cursor and written as chunks, then
+ * the old tables dropped.  On failure the store is left as it was.
+ */
+static int migrate_v1(struct sqstore *ss, struct cman_error *err)
+{
+	int rc = sq_begin(&ss->base, err);
+
+	if (rc)
+		return rc;
+	rc = exec(ss, strstr(schema_sql, "CREATE TABLE chunks"), err);
+	for (size_t i = 0; i < ss->series_names.n && !rc; i++) {
+		const char *name = ss->series_names.strs[i];
+		enum cman_metric_kind kind = (enum cman_metric_kind)(name[0] - '0');
+		struct cman_cursor *cur = NULL;
+		struct cman_sample s;
+
+		ss->version = 1;
+		rc = sq_open_cursor(&ss->base, kind, name + 1, INT64_MIN, INT64_MAX, 0, &cur, err);
+		while (!rc && (rc = sq_cursor_next(cur, &s, err)) == 1)
+			rc = write_v2(ss, kind, name + 1, &s, err);
+		if (cur)
+			sq_cursor_close(cur);
+		if (rc > 0)
+			rc = 0;
+	}
+	ss->version = 1;
+	if (!rc)
+		rc = flush_all(ss, err);
+	cursors_destroy(ss);
+	if (!rc)
+		rc = exec(ss, "DROP TABLE market_samples; DROP TABLE samples;"
+			  " UPDATE meta SET value = '2' WHERE key = 'schema_version'", err);
+	if (!rc)
+		rc = sq_commit(&ss->base, err);
+	if (rc) {
+		sq_rollback(&ss->base);
+		cman_error_prefix(err, "%s: converting schema version 1 to %d", ss->base.name,
+				  SCHEMA_VERSION);
+		return rc;
+	}
+	ss->version = SCHEMA_VERSION;
+	return 0;
 }
 
 /* ---- pool state items (LIVE-SPEC §7.1) ----
@@ -1105,24 +1868,20 @@ static int sq_state_delete(struct cman_store *st, enum cman_state_kind kind,
 static void sq_free(struct cman_store *st)
 {
 	struct sqstore *ss = (struct sqstore *)st;
-	struct sqcursor *c = ss->all_cursors;
 
 	if (ss->in_tx)
 		sq_rollback(st);
 	read_tx_end(ss, NULL);
-	while (c) {
-		struct sqcursor *next = c->next_all;
-
-		cursor_destroy(c);
-		c = next;
-	}
-	sqlite3_finalize(ss->ins_sample);
-	sqlite3_finalize(ss->ins_msample);
+	cursors_destroy(ss);
 	sqlite3_finalize(ss->ins_series);
 	sqlite3_finalize(ss->ins_market);
-	sqlite3_finalize(ss->last_sample);
-	sqlite3_finalize(ss->max_seq_at);
+	sqlite3_finalize(ss->put_chunk);
+	sqlite3_finalize(ss->del_chunk);
+	sqlite3_finalize(ss->chunk_before);
+	sqlite3_finalize(ss->chunk_first);
 	sqlite3_close(ss->db);
+	for (size_t i = 0; i < ss->series_cap; i++)
+		free(ss->series[i].buf);
 	cman_store_strtab_release(&ss->series_names);
 	cman_store_strtab_release(&ss->markets);
 	free(ss->series);
@@ -1130,6 +1889,9 @@ static void sq_free(struct cman_store *st)
 	free(ss->by_id);
 	free(ss->scratch);
 	free(ss->scratch_ids);
+	free(ss->dec);
+	free(ss->mbuf);
+	free(ss->spans);
 	free(ss);
 }
 
@@ -1212,10 +1974,9 @@ static int check_header(const char *path, int64_t size, struct cman_error *err)
 	return 0;
 }
 
-/* The tables of schema_sql, compared by their CREATE statements. */
 static int check_tables(struct sqstore *ss, struct cman_error *err)
 {
-	const char *p = schema_sql;
+	const char *p = ss->version == 1 ? schema_v1_sql : schema_sql;
 	sqlite3_stmt *q = NULL;
 	int rc = 0;
 
@@ -1232,7 +1993,7 @@ static int check_tables(struct sqstore *ss, struct cman_error *err)
 		    strlen(sql) != (size_t)(end - p) || memcmp(sql, p, (size_t)(end - p)) != 0) {
 			rc = cman_error_set(err, CMAN_EINVAL, "%s: not a clusterman metrics database "
 					    "(table %.*s is missing or differs from schema version %d)",
-					    ss->base.name, (int)(paren - name), name, SCHEMA_VERSION);
+					    ss->base.name, (int)(paren - name), name, ss->version);
 			break;
 		}
 		sqlite3_reset(q);
@@ -1260,6 +2021,11 @@ static int quick_check(struct sqstore *ss, struct cman_error *err)
 		" OR typeof(x.seq) != 'integer' OR typeof(x.market_id) != 'integer'"
 		" OR typeof(x.value) NOT IN ('integer', 'real') LIMIT 1",
 	};
+	static const char chunks_typed[] =
+		"SELECT s.kind, s.key, x.t0 FROM chunks x LEFT JOIN series s"
+		" ON s.id = x.series_id WHERE typeof(x.t0) != 'integer'"
+		" OR typeof(x.t1) != 'integer' OR typeof(x.n) != 'integer'"
+		" OR typeof(x.data) != 'blob' LIMIT 1";
 	static const char *const table[2] = { "samples", "market_samples" };
 	sqlite3_stmt *q = NULL;
 	const char *msg;
@@ -1274,9 +2040,10 @@ static int quick_check(struct sqstore *ss, struct cman_error *err)
 		rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database (SQLite "
 				    "quick_check: %s)", ss->base.name, msg);
 	sqlite3_finalize(q);
-	for (int i = 0; i < 2 && !rc; i++) {
+	for (int i = 0; i < (ss->version == 1 ? 2 : 1) && !rc; i++) {
 		q = NULL;
-		if (sqlite3_prepare_v2(ss->db, typed[i], -1, &q, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(ss->db, ss->version == 1 ? typed[i] : chunks_typed, -1, &q,
+				       NULL) != SQLITE_OK)
 			return db_error(ss, err, "checking integrity");
 		step = sqlite3_step(q);
 		if (step == SQLITE_ROW) {
@@ -1287,6 +2054,15 @@ static int quick_check(struct sqstore *ss, struct cman_error *err)
 			char tt[64];
 
 			snprintf(tt, sizeof(tt), "%s", t ? t : "NULL");
+			if (ss->version != 1)
+				rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: "
+						    "table chunks, %s key '%s', chunk t0=%s: a value "
+						    "of the wrong type (expected integers t0, t1, n "
+						    "and a blob)", ss->base.name,
+						    kind >= 0 && kind < CMAN_KIND_COUNT ?
+						    cman_kind_name((enum cman_metric_kind)kind) :
+						    "unknown", key ? key : "?", tt);
+			else
 			rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt metrics database: table "
 					    "%s, %s key '%s', row t=%s seq=%s: a value of the wrong "
 					    "type (expected integers and a number)", ss->base.name,
@@ -1328,6 +2104,7 @@ static int check_schema(struct sqstore *ss, bool create, struct cman_error *err)
 					    "%s: not a clusterman metrics database (empty database)", path);
 			goto out;
 		}
+		ss->version = SCHEMA_VERSION;
 		rc = exec(ss, "PRAGMA page_size = 16384; BEGIN", err);
 		if (!rc)
 			rc = exec(ss, schema_sql, err);
@@ -1349,10 +2126,11 @@ static int check_schema(struct sqstore *ss, bool create, struct cman_error *err)
 				    "%s: not a clusterman metrics database (no schema version)", path);
 		goto out;
 	}
-	if (sqlite3_column_int(q, 0) != SCHEMA_VERSION) {
+	ss->version = sqlite3_column_int(q, 0);
+	if (ss->version != SCHEMA_VERSION && ss->version != 1) {
 		rc = cman_error_set(err, CMAN_EINVAL,
-				    "%s: metrics database schema version %s is not supported (expected %d)",
-				    path, (const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION);
+				    "%s: metrics database schema version %s is not supported (expected 1 "
+				    "or %d)", path, (const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION);
 		goto out;
 	}
 	rc = check_tables(ss, err);
@@ -1409,6 +2187,40 @@ int cman_store_sqlite_open(const char *path, bool create,
 	rc = load_series(ss, err);
 	if (!rc)
 		rc = load_markets(ss, err);
+	if (!rc && create && ss->version == 1)
+		rc = migrate_v1(ss, err);
+out:
+	if (rc) {
+		sq_free(&ss->base);
+		return rc;
+	}
+	*out = &ss->base;
+	return 0;
+}
+
+int cman_store_sqlite_temp(const char *name, struct cman_store **out, struct cman_error *err)
+{
+	struct sqstore *ss = calloc(1, sizeof(*ss));
+	int rc;
+
+	*out = NULL;
+	if (!ss)
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
+	ss->base.ops = &sqlite_ops;
+	snprintf(ss->base.name, sizeof(ss->base.name), "%s", name);
+	cman_store_strtab_init(&ss->series_names);
+	cman_store_strtab_init(&ss->markets);
+	/* "": a private database in a temporary file, deleted on close */
+	if (sqlite3_open_v2("", &ss->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = cman_error_set(err, CMAN_EIO, "%s: cannot open a temporary store: %s", name,
+				    ss->db ? sqlite3_errmsg(ss->db) : "out of memory");
+		goto out;
+	}
+	rc = check_schema(ss, true, err);
+	if (!rc)
+		rc = exec(ss, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+			  " PRAGMA cache_size = -16384", err);
 out:
 	if (rc) {
 		sq_free(&ss->base);

@@ -8,11 +8,11 @@ SPEC="$CMAN_SRC/scenarios/generate-example.yaml"
 # all three outputs, deterministic, and the same samples in each
 "$CMAN_SIM" generate "$SPEC" --db "$WORK/g.sqlite" --csv "$WORK/g.csv" --json "$WORK/g.json.gz" > "$WORK/out"
 check "generate reports what it wrote" grep -q "generated [0-9]* samples of 8 series" "$WORK/out"
-n_db=$(sqlite3 "$WORK/g.sqlite" 'select count(*) from samples')
+n_db=$(sqlite3 "$WORK/g.sqlite" 'select sum(n) from chunks')
 "$CMAN_SIM" import "$WORK/g.csv" --db "$WORK/from-csv.sqlite" > /dev/null
 "$CMAN_SIM" import "$WORK/g.json.gz" --db "$WORK/from-json.sqlite" > /dev/null
-check "CSV holds the same samples" test "$(sqlite3 "$WORK/from-csv.sqlite" 'select count(*) from samples')" = "$n_db"
-check "JSON holds the same samples" test "$(sqlite3 "$WORK/from-json.sqlite" 'select count(*) from samples')" = "$n_db"
+check "CSV holds the same samples" test "$(sqlite3 "$WORK/from-csv.sqlite" 'select sum(n) from chunks')" = "$n_db"
+check "JSON holds the same samples" test "$(sqlite3 "$WORK/from-json.sqlite" 'select sum(n) from chunks')" = "$n_db"
 "$CMAN_SIM" generate "$SPEC" --csv "$WORK/g2.csv" -q > "$WORK/out2"
 check "same spec, same bytes" cmp "$WORK/g.csv" "$WORK/g2.csv"
 check "generate -q prints nothing" test ! -s "$WORK/out2"
@@ -20,7 +20,7 @@ check "generate -q prints nothing" test ! -s "$WORK/out2"
 differ() { ! cmp -s "$1" "$2"; }
 check "--seed changes the data" differ "$WORK/g.csv" "$WORK/g3.csv"
 "$CMAN_SIM" generate "$SPEC" --db "$WORK/g.sqlite" -q
-check "--db replaces the database" test "$(sqlite3 "$WORK/g.sqlite" 'select count(*) from samples')" = "$n_db"
+check "--db replaces the database" test "$(sqlite3 "$WORK/g.sqlite" 'select sum(n) from chunks')" = "$n_db"
 
 # the generated pool replays, from JSON and from SQLite alike
 cat > "$WORK/synthetic.yaml" <<YAML
@@ -62,13 +62,13 @@ check "fit from Clusterman JSON gives the same" cmp <(grep -v '^- name' "$WORK/f
 
 # import --format: AWS JSON (detected), AWS CSV, a time series
 "$CMAN_SIM" import "$DATA/aws_spot_sample.json" --db "$WORK/i.sqlite" > /dev/null
-check "AWS JSON detected" test "$(sqlite3 "$WORK/i.sqlite" 'select count(*) from samples')" = 5
+check "AWS JSON detected" test "$(sqlite3 "$WORK/i.sqlite" 'select sum(n) from chunks')" = 5
 "$CMAN_SIM" import "$DATA/aws_spot_sample.csv" --format aws-csv --product '*' --db "$WORK/i2.sqlite" > /dev/null
-check "AWS CSV, all products" test "$(sqlite3 "$WORK/i2.sqlite" 'select count(*) from samples')" = 5
+check "AWS CSV, all products" test "$(sqlite3 "$WORK/i2.sqlite" 'select sum(n) from chunks')" = 5
 "$CMAN_SIM" import "$DATA/gen_azure_head.csv" --format timeseries --time-column t_s \
 	--value-column busy_cores_est --scale 0.01 --start-time 2016-03-01T00:00:00Z \
 	--metric cpus_allocated --cluster example --pool batch --db "$WORK/i3.sqlite" > /dev/null
-check "time series imported" test "$(sqlite3 "$WORK/i3.sqlite" "select count(*) from samples join series on id = series_id where key = 'cpus_allocated|cluster=example,pool=batch.mesos' and t >= 1456790400")" = 12
+check "time series imported" test "$(sqlite3 "$WORK/i3.sqlite" "select sum(n) from chunks join series on id = series_id where key = 'cpus_allocated|cluster=example,pool=batch.mesos' and t0 >= 1456790400")" = 12
 
 # errors: exit 2 with a position or a reason
 expect_2() {  # expect_2 DESCRIPTION PATTERN COMMAND...

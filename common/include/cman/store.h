@@ -176,9 +176,15 @@ int cman_store_capacity_offset(struct cman_store *st, const char *entity, int64_
  * no such metrics database".  A damaged file is CMAN_EINVAL "FILE: corrupt
  * metrics database (...)": checked on open (header, file size against the
  * page count, the tables' definitions, PRAGMA quick_check up to 256 MiB)
- * and row by row while reading (integer t and seq, a finite value, a valid
- * time, rows in time order), the message naming the row (table, kind, key,
- * t, seq).  The store's name is path.  begin/commit wrap
+ * and chunk by chunk while reading (well-formed blobs, finite values,
+ * valid times in order), the message naming the place (table, kind, key,
+ * chunk t0, sample and byte; for a schema version 1 store the row's t and
+ * seq).  Series are stored as chunks (schema version 2); a store of schema
+ * version 1 (one row per sample, as written by clusterman 0.1.0) is read
+ * as it is, and converted to version 2 in place (one transaction) when
+ * opened with create=true; writing to a version 1 store opened without
+ * create is CMAN_EINVAL.  A written time must be valid (cman_time_valid)
+ * and a value finite (CMAN_EINVAL otherwise).  The store's name is path.  begin/commit wrap
  * an SQLite transaction (bulk writes belong in one); rollback discards the
  * writes since begin.  Reads outside begin/commit share one SQLite read
  * transaction that stays open until the next write, begin or free (so a
@@ -188,6 +194,16 @@ int cman_store_capacity_offset(struct cman_store *st, const char *entity, int64_
  */
 int cman_store_sqlite_open(const char *path, bool create,
 			   struct cman_store **out, struct cman_error *err);
+
+/*
+ * A private SQLite store in a temporary file (SQLite's temporary directory:
+ * $SQLITE_TMPDIR, $TMPDIR, then /var/tmp or /tmp), deleted when the store
+ * is freed; its pages stay in a bounded cache (16 MiB) and spill to the
+ * file beyond that, so memory does not follow the amount written.  name
+ * is the store's name in messages (the file the data comes from).  No
+ * journal: a failure mid-way leaves it unusable (free it).
+ */
+int cman_store_sqlite_temp(const char *name, struct cman_store **out, struct cman_error *err);
 
 /*
  * Stores named by a URI ("dynamodb://PREFIX") come from backends that a
