@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cman/err.h"
@@ -41,8 +42,9 @@ static const char usage_check[] =
 	"file <cluster>/<pool>.<scheduler> of its cluster_config_directory, and\n"
 	"prints one line per problem as FILE:LINE:COLUMN: what is wrong and what\n"
 	"was expected.  A folder of pool files for a cluster the service file does\n"
-	"not name, a missing SQLite store or an unreadable access_key_file is a\n"
-	"warning.  Exit status 0 when everything is valid, 2 otherwise.\n";
+	"not name, a file there that is not a pool file (<pool>.yaml), a missing\n"
+	"SQLite store or an unreadable access_key_file is a warning.  Exit status\n"
+	"0 when everything is valid, 2 otherwise.\n";
 
 static const char usage_info[] =
 	"usage: clusterman-live info [--config FILE] [--cluster C] [--json]\n"
@@ -114,6 +116,17 @@ static void warn(const char *fmt, const char *a, const char *b)
 	fputc('\n', stderr);
 }
 
+static bool is_dir(const char *dir, const struct dirent *de)
+{
+	char p[4200];
+	struct stat sb;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
 /* Folders of pool files whose cluster the service file does not name. */
 static void warn_unknown_clusters(const struct cman_live_config *cfg)
 {
@@ -126,11 +139,36 @@ static void warn_unknown_clusters(const struct cman_live_config *cfg)
 		return;
 	}
 	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+		if (de->d_name[0] == '.' || !is_dir(cfg->pools_dir, de))
 			continue;
 		if (!cman_live_config_cluster(cfg, de->d_name))
 			warn("%s/%s: pool files of a cluster the service file does not name "
 			     "(they are not used)", cfg->pools_dir, de->d_name);
+	}
+	closedir(d);
+}
+
+/* Files in a cluster's folder that are not pool files (Clusterman's docs
+ * name them <pool>.yaml, its code <pool>.mesos): never read, so said. */
+static void warn_other_files(const struct cman_live_config *cfg, const char *cluster)
+{
+	char dir[4200];
+	const char *dot;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%s", cfg->pools_dir, cluster);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		dot = strrchr(de->d_name, '.');
+		if (dot && dot != de->d_name &&
+		    (!strcmp(dot, ".mesos") || !strcmp(dot, ".kubernetes")))
+			continue;
+		warn("%s/%s: not a pool file (<pool>.mesos or <pool>.kubernetes); not read",
+		     dir, de->d_name);
 	}
 	closedir(d);
 }
@@ -199,6 +237,7 @@ static int cmd_check(int argc, char **argv, const char *config)
 			n_bad++;
 			continue;
 		}
+		warn_other_files(&cfg, cfg.clusters[c].name);
 		for (k = 0; k < n; k++) {
 			struct cman_pool_file pf;
 

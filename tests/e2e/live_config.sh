@@ -156,6 +156,10 @@ rm "$C/metrics.sqlite"
 "$L" check-config "$C" > /dev/null 2> "$WORK/err"
 check "unknown cluster folder: warning" grep -qF "warning: $C/clusters/elsewhere: pool files of a cluster the service file does not name" "$WORK/err"
 check "missing store: warning" grep -qF "warning: $C/metrics.sqlite: the SQLite metrics store does not exist yet" "$WORK/err"
+touch "$C/clusters/local-dev/other.yaml"
+"$L" check-config "$C" > /dev/null 2> "$WORK/err"
+check "a <pool>.yaml file: warning" grep -qF "warning: $C/clusters/local-dev/other.yaml: not a pool file (<pool>.mesos or <pool>.kubernetes); not read" "$WORK/err"
+rm "$C/clusters/local-dev/other.yaml"
 
 # --- bad service file ------------------------------------------------------
 sed 's/mesos_master_fqdn: mesos-master.norcal-prod/mesos_master_fqdn: "mesos:0"/' \
