@@ -4,7 +4,7 @@
  * a fixed order, numbers with 12 significant digits.
  */
 #include "cman/grow.h"
-#include "cman/autoscaler.h"
+#include "cman/decision.h"
 
 #include <jansson.h>
 #include <math.h>

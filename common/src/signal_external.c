@@ -56,6 +56,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cman/request.h"
 #include "signal_int.h"
 
 #define CHUNK 4096                     /* SOCKET_MESG_SIZE */

@@ -68,7 +68,7 @@ static int launch_in(struct sim_group *g, size_t s, bool immediate, struct cman_
 {
 	struct sim_spec *sp = &g->specs[s];
 	uint32_t gi = (uint32_t)(g - g->sim->groups), id;
-	int rc = sim_launch(g->sim, sp->market, gi, (uint32_t)s, sp->spot, sp->bid, sp->weight,
+	int rc = g->sim->group_host->launch(g->sim, sp->market, gi, (uint32_t)s, sp->spot, sp->bid, sp->weight,
 			    immediate, &id, err);
 
 	if (rc)
@@ -453,7 +453,7 @@ static int rg_terminate(struct cman_resource_group *rg, const char *const *ids, 
 		if (dry_run)
 			continue;
 		sim_group_forget(g, id);
-		sim_finish_instance(g->sim, id, false);
+		g->sim->group_host->finish(g->sim, id, false);
 	}
 	if (n_done)
 		*n_done = done;
@@ -548,21 +548,23 @@ int sim_groups_interrupt(struct cman_sim *sim, uint32_t gi, uint32_t s,
 		}
 		in->interrupted = true;
 		sim->interrupted++;
-		sim->lost_since_run++;
+		cman_pool_runner_lost(&sim->runner, 1);   /* capacity lost */
 		sim_group_forget(g, id);   /* swaps another instance into slot i */
-		sim_finish_instance(sim, id, true);
+		sim->group_host->finish(sim, id, true);
 	}
 	return sim_group_fill(g, false, err);
 }
 
 /* ---- set-up ------------------------------------------------------------------- */
 
-int sim_groups_init(struct cman_sim *sim, struct cman_error *err)
+int sim_groups_init(struct cman_sim *sim, const struct sim_group_host *host,
+		    struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
 	size_t i, s;
 	int rc;
 
+	sim->group_host = host;
 	sim->groups = calloc(sc->n_groups ? sc->n_groups : 1, sizeof(*sim->groups));
 	sim->group_ptrs = calloc(sc->n_groups ? sc->n_groups : 1, sizeof(*sim->group_ptrs));
 	if (!sim->groups || !sim->group_ptrs)
@@ -606,7 +608,7 @@ int sim_groups_init(struct cman_sim *sim, struct cman_error *err)
 						      "availability zone of %s, expected %sa to %s%c",
 						      ls->where_az, ls->az, region, region, region,
 						      cman_region_last_zone(region));
-			rc = market_intern(sim, ls->instance_type, ls->az, ls->where_az, &sp->market,
+			rc = sim->group_host->market(sim, ls->instance_type, ls->az, ls->where_az, &sp->market,
 					   err);
 			if (rc)
 				return rc;

@@ -27,42 +27,6 @@
 
 #define NIL UINT32_MAX
 
-int sim_warn(struct cman_sim *sim, const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-	int n;
-
-	if (sim->n_warnings == sim->cap_warnings) {
-		size_t cap = sim->cap_warnings ? 2 * sim->cap_warnings : 8;
-		char **w = realloc(sim->warnings, cap * sizeof(*w));
-
-		if (!w)
-			return CMAN_ENOMEM;
-		sim->warnings = w;
-		sim->cap_warnings = cap;
-	}
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return CMAN_ENOMEM;
-	/* warnings quote outside text (signal answers, file contents): keep
-	 * them valid UTF-8 so that summary.json can hold them (issue 9.5) */
-	if (!cman_utf8_valid(s, (size_t)n)) {
-		char *clean = cman_utf8_clean(s);
-
-		free(s);
-		if (!clean)
-			return CMAN_ENOMEM;
-		s = clean;
-	}
-	sim->warnings[sim->n_warnings++] = s;
-	if (sim->log)
-		fprintf(sim->log, "warning: %s\n", s);
-	return 0;
-}
-
 /* ---- markets ---------------------------------------------------------- */
 
 static uint32_t market_hash(const char *type, const char *az)
@@ -251,13 +215,6 @@ static void market_fmt(const struct sim_market *m, char *buf, size_t n)
 }
 
 /* ---- billing callbacks --------------------------------------------------- */
-
-double sim_market_price(const struct cman_sim *sim, uint32_t market)
-{
-	const struct sim_market *m = &sim->markets[market];
-
-	return m->has_price ? m->spot_price : m->ondemand_price;
-}
 
 static double price_cb(void *ctx, uint32_t market, bool ondemand)
 {
@@ -1192,6 +1149,13 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 	return rc;
 }
 
+/* What the simulated groups need of the simulation (sim_int.h). */
+static const struct sim_group_host group_host = {
+	.launch = sim_launch,
+	.finish = sim_finish_instance,
+	.market = market_intern,
+};
+
 /* Autoscaler mode: groups, connector, signals, pool manager, autoscaler. */
 static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
 {
@@ -1202,7 +1166,7 @@ static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
 		return cman_error_set(err, CMAN_EINVAL, "%s: resource_groups: the autoscaler "
 				      "(pool_config) needs at least one resource group to scale",
 				      sc->path);
-	rc = sim_groups_init(sim, err);
+	rc = sim_groups_init(sim, &group_host, err);
 	if (!rc)
 		rc = sim_connector_new(sim, err);
 	if (!rc)
@@ -1233,7 +1197,7 @@ static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
 	sim->as.history = sim->history;
 	sim->as.pm = &sim->pm;
 	sim->as.clock = &sim->clock->base;
-	cman_decision_init(&sim->decision);
+	cman_pool_runner_init(&sim->runner, &sim->as, autoscale_period_of(sim));
 	sim->decisions = open_memstream(&sim->decisions_buf, &sim->decisions_len);
 	if (!sim->decisions)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
@@ -1385,37 +1349,25 @@ static int start_groups(struct cman_sim *sim, struct cman_error *err)
 /* One autoscaler run, its decision record, and the next run. */
 static int autoscale(struct cman_sim *sim, struct cman_error *err)
 {
+	struct cman_pool_runner *r = &sim->runner;
 	char when[CMAN_TIME_BUFSZ];
-	int64_t next;
 	int rc;
 
-	cman_decision_reset(&sim->decision);
-	rc = sim->conn->base.ops->reload(&sim->conn->base, err);
-	if (!rc)
-		rc = cman_pool_refresh(&sim->pm, err);
-	if (!rc)
-		rc = cman_autoscaler_run(&sim->as, sim->lost_since_run, &sim->decision, err);
-	if (rc) {
-		cman_error_prefix(err, "autoscaler run at %s", cman_time_format(sim->now, when));
+	/* the cycle itself is common/'s pool runner, as in live mode */
+	r->decisions = sim->totals_only ? NULL : sim->decisions;
+	rc = cman_pool_runner_cycle(r, err);
+	if (rc)
 		return rc;
-	}
-	sim->lost_since_run = 0;
 	sim->totals.autoscaler_runs++;
-	if (sim->decision.signal_failed) {
-		sim->signal_failures++;
-		if (sim->signal_failures <= 10) {
-			rc = sim_warn(sim, "autoscaler run at %s: signal failed (%s); the default "
-				      "signal was used", cman_time_format(sim->now, when),
-				      sim->decision.signal_error);
-			if (rc)
-				return cman_error_set(err, rc, "out of memory");
-		}
+	if (r->decision.signal_failed && r->signal_failures <= 10) {
+		rc = sim_warn(sim, "autoscaler run at %s: signal failed (%s); the default "
+			      "signal was used", cman_time_format(sim->now, when),
+			      r->decision.signal_error);
+		if (rc)
+			return cman_error_set(err, rc, "out of memory");
 	}
-	if (!sim->totals_only && cman_decision_write_json(&sim->decision, sim->decisions))
-		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
-	next = sim->now + autoscale_period_of(sim);
-	if (next < sim->sc->end_time) {
-		rc = cman_queue_push(&sim->q, next, CMAN_PRIO_CLUSTER, EV_AUTOSCALE, 0);
+	if (r->next_time < sim->sc->end_time) {
+		rc = cman_queue_push(&sim->q, r->next_time, CMAN_PRIO_CLUSTER, EV_AUTOSCALE, 0);
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
@@ -1736,9 +1688,9 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 			return cman_error_set(err, rc, "out of memory");
 	}
 	cman_progress_finish(&prog);
-	if (sim->signal_failures > 10) {
+	if (sim->runner.signal_failures > 10) {
 		rc = sim_warn(sim, "the signal failed in %" PRIu64 " autoscaler runs in all "
-			      "(only the first 10 are listed)", sim->signal_failures);
+			      "(only the first 10 are listed)", sim->runner.signal_failures);
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
 	}
@@ -1746,7 +1698,7 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 		rc = sim_warn(sim, "the external signal '%s' was not asked in %" PRIu64 " of the "
 			      "%" PRIu64 " autoscaler runs where it failed: after %d failures in a "
 			      "row it is skipped for 1, 2, 4, ... up to %d runs (back-off)",
-			      sim->signal->name, sim->signal->skipped, sim->signal_failures,
+			      sim->signal->name, sim->signal->skipped, sim->runner.signal_failures,
 			      CMAN_SIGNAL_BACKOFF_AFTER, CMAN_SIGNAL_BACKOFF_MAX);
 		if (rc)
 			return cman_error_set(err, rc, "out of memory");
@@ -1888,9 +1840,9 @@ void cman_sim_free(struct cman_sim *sim)
 	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT; i++)
 		cman_ledger_release(&sim->res_ledger[i]);
 	if (sim->autoscaling) {
+		cman_pool_runner_release(&sim->runner);
 		cman_autoscaler_release(&sim->as);
 		cman_pool_manager_release(&sim->pm);
-		cman_decision_release(&sim->decision);
 		cman_signal_free(sim->signal);
 		cman_signal_free(sim->default_signal);
 		cman_store_free(sim->history);

@@ -14,6 +14,7 @@
 #include "cman/catalog.h"
 #include "cman/pool.h"
 #include "cman/resource_group.h"
+#include "cman/runner.h"
 #include "cman/signal.h"
 #include "cman/metrics.h"
 #include "cman/sim/billing.h"
@@ -257,14 +258,15 @@ struct cman_sim {
 	bool autoscaling;
 	struct sim_group *groups;
 	size_t n_groups;
+	const struct sim_group_host *group_host;   /* groups.c's view of sim.c */
 	struct cman_resource_group **group_ptrs;
 	struct cman_store *history;   /* the pool's metadata the autoscaler writes */
 	struct cman_signal *signal, *default_signal;
 	struct cman_pool_manager pm;
 	struct cman_autoscaler as;
+	struct cman_pool_runner runner;  /* one autoscaler cycle (common/) */
 	struct sim_connector *conn;
 	struct sim_clock *clock;
-	struct cman_decision decision;
 	bool totals_only;             /* cman_sim_totals_only(): no decision log */
 	FILE *decisions;              /* decisions.jsonl lines, in memory */
 	char *decisions_buf;
@@ -272,8 +274,6 @@ struct cman_sim {
 	uint32_t *running_ids;        /* autoscaler mode: ids launched, oldest first;
 				       * ended ones are dropped at each connector reload */
 	size_t n_running_ids, cap_running_ids;
-	int lost_since_run;           /* instances interrupted since the last run */
-	uint64_t signal_failures;
 	uint64_t interrupted;
 
 	/* data coverage and starvation (check.c) */
@@ -327,6 +327,14 @@ static inline bool sim_parse_id(const char *s, uint32_t *out)
 	return true;
 }
 
+/* The spot price of a market now (the on-demand price while none recorded). */
+static inline double sim_market_price(const struct cman_sim *sim, uint32_t market)
+{
+	const struct sim_market *m = &sim->markets[market];
+
+	return m->has_price ? m->spot_price : m->ondemand_price;
+}
+
 /* Instances: launch one of market at now (immediate: joined at once). */
 int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t spec,
 	       bool spot, double bid, double weight, bool immediate, uint32_t *id,
@@ -338,8 +346,6 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
  * billing only an outbid instance interrupted by EC2 is refunded.
  */
 void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool by_ec2);
-/* The spot price of a market now (the on-demand price while none recorded). */
-double sim_market_price(const struct cman_sim *sim, uint32_t market);
 
 /* Markets: the index of (type, az), checked and created on first sight. */
 int market_intern(struct cman_sim *sim, const char *type, const char *az,
@@ -349,8 +355,24 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 int sim_connector_new(struct cman_sim *sim, struct cman_error *err);
 void sim_connector_free(struct cman_sim *sim);
 
-/* Groups (groups.c). */
-int sim_groups_init(struct cman_sim *sim, struct cman_error *err);
+/*
+ * What the simulated groups (groups.c) need of the simulation: sim.c gives
+ * them its instance and market bookkeeping through this table, so that
+ * groups.c calls no function of sim.c and the modules depend one way
+ * (sim.c -> groups.c), as the billing engine does with its callbacks.
+ */
+struct sim_group_host {
+	int (*launch)(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t spec,
+		      bool spot, double bid, double weight, bool immediate, uint32_t *id,
+		      struct cman_error *err);                   /* sim_launch */
+	void (*finish)(struct cman_sim *sim, uint32_t id, bool by_ec2);  /* sim_finish_instance */
+	int (*market)(struct cman_sim *sim, const char *type, const char *az,
+		      const char *where, uint32_t *out, struct cman_error *err);  /* market_intern */
+};
+
+/* Groups (groups.c); host is borrowed and outlives the groups. */
+int sim_groups_init(struct cman_sim *sim, const struct sim_group_host *host,
+		    struct cman_error *err);
 void sim_groups_release(struct cman_sim *sim);
 /* Launch up to the group's target in the markets its strategy picks. */
 int sim_group_fill(struct sim_group *g, bool immediate, struct cman_error *err);
@@ -397,7 +419,7 @@ void sim_check_json(const struct cman_sim *sim, struct json_t *summary, struct c
 /* The autoscaler's period, seconds. */
 int64_t autoscale_period_of(const struct cman_sim *sim);
 
-/* Add a warning (printf-style); fails only on ENOMEM. */
+/* Add a warning (printf-style; warn.c); fails only on ENOMEM. */
 int sim_warn(struct cman_sim *sim, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cman/autoscaler.h"
+#include "cman/decision.h"
 #include "cman/connector.h"
 #include "cman/err.h"
 #include "cman/poolcfg.h"

@@ -12,13 +12,8 @@
 
 #include "cman/err.h"
 #include "cman/poolcfg.h"
+#include "cman/request.h"   /* struct cman_request, cman_request_from_json() */
 #include "cman/store.h"
-
-/* A signal's answer: a value per resource, or absent ("no opinion"). */
-struct cman_request {
-	bool has[CMAN_RES_COUNT];
-	double v[CMAN_RES_COUNT];
-};
 
 /* One required metric's window, oldest first. */
 struct cman_series {
@@ -89,10 +84,5 @@ int cman_signal_fetch(const struct cman_signal_config *cfg,
 		      struct cman_series **scratch, size_t *n_scratch,
 		      struct cman_error *err);
 void cman_signal_input_release(struct cman_series *scratch, size_t n_scratch);
-
-/* Parse {"Resources": {"cpus": x, ...}} (absent or null = no opinion). */
-struct json_t;
-int cman_request_from_json(const struct json_t *doc, struct cman_request *out,
-			   struct cman_error *err);
 
 #endif

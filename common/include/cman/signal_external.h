@@ -54,7 +54,7 @@
  * CMAN_SIGNAL_ANSWER_MAX bytes) is CMAN_EIO without a retry, and the
  * connection is dropped so that the next evaluation starts on a fresh one.
  * An answer that is JSON but not a valid {"Resources": ...} is CMAN_EINVAL
- * (cman_request_from_json).  SIGPIPE is never raised.
+ * (cman_request_from_json, request.h).  SIGPIPE is never raised.
  *
  * Back-off: after CMAN_SIGNAL_BACKOFF_AFTER failed evaluations in a row, the
  * next 1, then 2, 4, ... (at most CMAN_SIGNAL_BACKOFF_MAX) evaluations are not
