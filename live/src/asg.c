@@ -36,7 +36,8 @@ struct inst {
 	double weight;           /* int(WeightedCapacity or 1) */
 	int64_t launch;
 	bool protect;            /* ProtectedFromScaleIn */
-	bool stale;
+	bool stale;              /* tagged clusterman:is_stale = True */
+	bool cordoned;           /* tagged is_cordoned = true */
 };
 
 /* One description of the group. */
@@ -277,6 +278,8 @@ static void read_ec2_instance(struct desc *d, xmlNodePtr it)
 		cman_xml_path_text(t, "value", value, sizeof(value));
 		if (!strcmp(key, STALE_KEY) && !strcmp(value, STALE_VALUE))
 			in->stale = true;
+		if (!strcmp(key, "is_cordoned") && !strcmp(value, "true"))
+			in->cordoned = true;
 	}
 }
 
@@ -344,8 +347,6 @@ static int publish(struct cman_aws_asg *g, struct cman_error *err)
 		const struct inst *in = &g->d.insts[i];
 		struct cman_rg_instance *o;
 
-		if (strcmp(in->state, "running") != 0 || !in->az[0] || ending(in))
-			continue;   /* only running machines with a market are the pool's */
 		if (cman_grow((void **)&g->running, &g->running_cap, g->n_running + 1,
 			      sizeof(*g->running)))
 			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
@@ -353,7 +354,13 @@ static int publish(struct cman_aws_asg *g, struct cman_error *err)
 		memset(o, 0, sizeof(*o));
 		o->id = in->id;
 		o->ip = in->ip;
-		o->state = CMAN_INSTANCE_RUNNING;
+		/* Every machine, in its EC2 state; the pool acts on running ones. */
+		o->state = cman_instance_state_parse(in->state);
+		if (o->state == CMAN_INSTANCE_RUNNING && ending(in))
+			o->state = CMAN_INSTANCE_SHUTTING_DOWN;   /* Auto Scaling is ending it */
+		else if (o->state == CMAN_INSTANCE_RUNNING && !in->az[0])
+			o->state = CMAN_INSTANCE_UNKNOWN;         /* no market: not ours to act on */
+		o->cordoned = in->cordoned;
 		o->instance_type = in->type;
 		o->az = in->az;
 		/* A market outside the group's zones weighs 0 (Clusterman). */

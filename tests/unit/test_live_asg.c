@@ -182,13 +182,23 @@ static double ful(struct cman_resource_group *rg)
 	return v;
 }
 
+/* The running machines (the pool's to act on), in the group's order. */
+static struct cman_rg_instance run_buf[64];
+
 static size_t lst(struct cman_resource_group *rg, const struct cman_rg_instance **in)
 {
+	const struct cman_rg_instance *all;
 	struct cman_error err;
-	size_t n = 99;
+	size_t n = 99, k = 0;
 
-	assert_int_equal(rg->ops->instances(rg, in, &n, &err), 0);
-	return n;
+	assert_int_equal(rg->ops->instances(rg, &all, &n, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		if (all[i].state == CMAN_INSTANCE_RUNNING) {
+			assert_true(k < 64);
+			run_buf[k++] = all[i];
+		}
+	*in = run_buf;
+	return k;
 }
 
 static void test_refresh(void **state)
@@ -232,6 +242,22 @@ static void test_refresh(void **state)
 	assert_string_equal(cman_aws_asg_instance_ip(g, "i-2"), "10.1.2.4");
 	assert_string_equal(cman_aws_asg_instance_ip(g, "i-3"), "");
 	assert_null(cman_aws_asg_instance_ip(g, "i-8"));  /* the other group's */
+	assert_true(in[0].cordoned);                     /* is_cordoned=true */
+	assert_false(in[1].cordoned);
+	assert_string_equal(in[0].ip, "10.1.2.3");
+
+	/* Every machine is listed, in its state. */
+	{
+		const struct cman_rg_instance *all;
+		struct cman_error err;
+
+		assert_int_equal(rg->ops->instances(rg, &all, &n, &err), 0);
+		assert_int_equal(n, 5);
+		assert_string_equal(all[2].id, "i-3");
+		assert_int_equal(all[2].state, CMAN_INSTANCE_PENDING);
+		assert_string_equal(all[3].id, "i-4");
+		assert_int_equal(all[3].state, CMAN_INSTANCE_SHUTTING_DOWN);
+	}
 	cman_aws_asg_free(g);
 
 	/* The requests: two pages of groups, one DescribeInstances by filter. */

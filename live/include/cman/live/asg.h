@@ -19,9 +19,11 @@
  *   the stale capacity (never below 0), so that the pool manager's limits
  *   and the group's target are in the same units (the hazard of LIVE-SPEC
  *   §4.3, where a rolling group was clamped below the planned target);
- * - instances() lists the instances EC2 says are running and that have a
- *   zone; their weight is 0 when the zone is outside the group's
- *   AvailabilityZones (as Clusterman);
+ * - instances() lists every instance of the group with its EC2 state
+ *   (unknown when EC2 did not describe it, or when it has no zone;
+ *   shutting-down once Auto Scaling is ending it), private IP and the
+ *   is_cordoned = true tag; their weight is 0 when the zone is outside the
+ *   group's AvailabilityZones (as Clusterman);
  * - an ASG is never stale, except one AWS no longer knows (it is then empty,
  *   stale, target 0) or one being deleted (Status set).
  *
