@@ -13,6 +13,7 @@
 #include "cman/grow.h"
 #include "cman/live/xml.h"
 #include "cman/time.h"
+#include "live_int.h"
 
 #define EC2_VERSION "2016-11-15"
 #define MAX_PAGES 100000
@@ -31,7 +32,7 @@ static int parse_item(xmlNodePtr item, struct cman_spot_price *p, struct cman_er
 		return cman_error_set(err, CMAN_ETRANSIENT,
 				      "DescribeSpotPriceHistory: an item without a valid "
 				      "instanceType or availabilityZone");
-	if (cman_time_parse(when, &p->t))
+	if (cman_time_parse(when, &p->t) || !cman_time_valid(p->t))
 		return cman_error_set(err, CMAN_ETRANSIENT,
 				      "DescribeSpotPriceHistory: %s %s: bad timestamp \"%s\"",
 				      p->instance_type, p->az, when);
@@ -44,6 +45,26 @@ static int parse_item(xmlNodePtr item, struct cman_spot_price *p, struct cman_er
 	return 0;
 }
 
+int cman_spot_price_page(xmlDocPtr doc, cman_spot_price_cb cb, void *ctx, char *token,
+			 size_t n, struct cman_error *err)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc), set, item;
+	int rc = 0;
+
+	set = cman_xml_child(root, "spotPriceHistorySet");
+	for (item = cman_xml_child(set, "item"); item && !rc; item = cman_xml_next(item, "item")) {
+		struct cman_spot_price sp;
+
+		rc = parse_item(item, &sp, err);
+		if (!rc)
+			rc = cb(ctx, &sp);
+	}
+	if (cman_xml_path_text(root, "nextToken", token, n) >= n && !rc)
+		rc = cman_error_set(err, CMAN_ETRANSIENT,
+				    "DescribeSpotPriceHistory: nextToken too long");
+	return rc;
+}
+
 int cman_spot_price_history(struct cman_aws_client *c, int64_t t0, int64_t t1,
 			    const char *product, const char *const *types, size_t n_types,
 			    cman_spot_price_cb cb, void *ctx, struct cman_error *err)
@@ -54,7 +75,6 @@ int cman_spot_price_history(struct cman_aws_client *c, int64_t t0, int64_t t1,
 	do {
 		struct cman_aws_params p;
 		xmlDocPtr doc = NULL;
-		xmlNodePtr set, item;
 
 		cman_aws_params_init(&p, "DescribeSpotPriceHistory", EC2_VERSION);
 		cman_aws_params_add(&p, "StartTime", cman_time_format(t0, a));
@@ -73,20 +93,8 @@ int cman_spot_price_history(struct cman_aws_client *c, int64_t t0, int64_t t1,
 		cman_aws_params_release(&p);
 		if (rc)
 			return rc;
-		set = cman_xml_child(xmlDocGetRootElement(doc), "spotPriceHistorySet");
-		for (item = cman_xml_child(set, "item"); item && !rc;
-		     item = cman_xml_next(item, "item")) {
-			struct cman_spot_price sp;
-
-			rc = parse_item(item, &sp, err);
-			if (!rc)
-				rc = cb(ctx, &sp);
-		}
 		snprintf(prev, sizeof(prev), "%s", token);
-		if (cman_xml_path_text(xmlDocGetRootElement(doc), "nextToken", token, sizeof(token)) >=
-		    sizeof(token))
-			rc = cman_error_set(err, CMAN_ETRANSIENT,
-					    "DescribeSpotPriceHistory: nextToken too long");
+		rc = cman_spot_price_page(doc, cb, ctx, token, sizeof(token), err);
 		xmlFreeDoc(doc);
 		if (!rc && token[0] && (strcmp(token, prev) == 0 || ++pages > MAX_PAGES))
 			rc = cman_error_set(err, CMAN_ETRANSIENT,

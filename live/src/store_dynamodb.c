@@ -13,6 +13,8 @@
 #include <jansson.h>
 
 #include "cman/grow.h"
+#include "cman/time.h"
+#include "live_int.h"
 
 /* Messages are cut to their buffers on purpose. */
 #if defined(__GNUC__) && !defined(__clang__)
@@ -51,10 +53,7 @@ struct dcursor {
 	json_t *next_key;         /* LastEvaluatedKey, NULL at the end */
 	int phase;                /* 0: prior lookup pending, 1: range, 2: done */
 	bool started;             /* the range query has been sent once */
-	struct cman_market_value *ents;
-	size_t ents_cap;
-	char *names;              /* "type\0az\0" per entry of the current map */
-	size_t names_cap;
+	struct cman_ddb_scratch map;   /* the entries of the last map read */
 };
 
 void cman_dynamodb_options_init(struct cman_dynamodb_options *o)
@@ -213,7 +212,7 @@ static int flush(struct dstore *ds, struct cman_error *err)
 
 	while (ds->n_buf > 0 && !rc) {
 		json_t *items = json_object(), *req, *ans = NULL, *unproc;
-		size_t n = ds->n_buf < BATCH ? ds->n_buf : BATCH;
+		size_t n = ds->n_buf < BATCH ? ds->n_buf : BATCH, left = 0;
 		int attempt;
 
 		if (!items)
@@ -240,16 +239,10 @@ static int flush(struct dstore *ds, struct cman_error *err)
 			rc = ddb(ds, "BatchWriteItem", req, &ans, err);
 			if (rc)
 				break;
-			unproc = json_object_get(ans, "UnprocessedItems");
-			if (!json_is_object(unproc) || json_object_size(unproc) == 0)
+			unproc = cman_ddb_unprocessed(ans, &left);
+			if (!unproc)
 				break;
 			if (attempt >= 8) {
-				size_t left = 0;
-				const char *t;
-				json_t *l;
-
-				json_object_foreach(unproc, t, l)
-					left += json_array_size(l);
 				rc = cman_error_set(err, CMAN_EPARTIAL,
 						    "DynamoDB BatchWriteItem: %zu of %zu items still "
 						    "unprocessed after %d attempts", left, n, attempt);
@@ -398,7 +391,7 @@ static int parse_n(const json_t *attr, double *out)
 
 static int query_page(struct dstore *ds, struct dcursor *c, struct cman_error *err)
 {
-	json_t *req, *ans = NULL;
+	json_t *req, *ans = NULL, *items, *lek;
 	int rc;
 
 	if (c->phase == 0) {
@@ -426,23 +419,46 @@ static int query_page(struct dstore *ds, struct dcursor *c, struct cman_error *e
 	if (rc)
 		return rc;
 	json_decref(c->page);
-	c->page = json_incref(json_object_get(ans, "Items"));
+	c->page = NULL;
 	c->i = 0;
 	json_decref(c->next_key);
 	c->next_key = NULL;
-	if (!json_is_array(c->page)) {
-		json_decref(ans);
-		return cman_error_set(err, CMAN_ETRANSIENT, "DynamoDB Query on %s: no Items",
-				      ds->tables[c->kind]);
-	}
-	if (c->phase == 1) {
-		json_t *lek = json_object_get(ans, "LastEvaluatedKey");
-
-		if (json_is_object(lek) && json_object_size(lek) > 0)
+	rc = cman_ddb_query_answer(ds->tables[c->kind], ans, &items, &lek, err);
+	if (!rc) {
+		c->page = json_incref(items);
+		if (c->phase == 1)
 			c->next_key = json_incref(lek);
 	}
 	json_decref(ans);
+	return rc;
+}
+
+int cman_ddb_query_answer(const char *table, json_t *ans, json_t **items, json_t **next_key,
+			  struct cman_error *err)
+{
+	json_t *lek = json_object_get(ans, "LastEvaluatedKey");
+
+	*items = json_object_get(ans, "Items");
+	*next_key = json_is_object(lek) && json_object_size(lek) > 0 ? lek : NULL;
+	if (!json_is_array(*items)) {
+		*items = *next_key = NULL;
+		return cman_error_set(err, CMAN_ETRANSIENT, "DynamoDB Query on %s: no Items",
+				      table);
+	}
 	return 0;
+}
+
+json_t *cman_ddb_unprocessed(json_t *ans, size_t *n_left)
+{
+	json_t *unproc = json_object_get(ans, "UnprocessedItems"), *l;
+	const char *t;
+
+	*n_left = 0;
+	if (!json_is_object(unproc) || json_object_size(unproc) == 0)
+		return NULL;
+	json_object_foreach(unproc, t, l)
+		*n_left += json_array_size(l);
+	return unproc;
 }
 
 static int d_open_cursor(struct cman_store *st, enum cman_metric_kind kind, const char *key,
@@ -491,27 +507,43 @@ static bool reserved(const char *name)
 	       !strcmp(name, "app_timestamp");
 }
 
+void cman_ddb_scratch_release(struct cman_ddb_scratch *s)
+{
+	free(s->ents);
+	free(s->names);
+	memset(s, 0, sizeof(*s));
+}
+
 static int item_to_sample(struct dcursor *c, json_t *item, struct cman_sample *out,
 			  struct cman_error *err)
 {
 	struct dstore *ds = (struct dstore *)c->base.store;
+
+	return cman_ddb_item_sample(ds->tables[c->kind], c->key, item, &c->map, out, err);
+}
+
+int cman_ddb_item_sample(const char *table, const char *key, json_t *item,
+			 struct cman_ddb_scratch *c, struct cman_sample *out,
+			 struct cman_error *err)
+{
 	double t, v;
 	json_t *value = json_object_get(item, "value");
 	const char *name;
 	json_t *attr;
 	size_t n = 0, need = 0, off = 0;
 
+	/* issue 9.6: times within 1970..9999, as everywhere else */
 	if (parse_n(json_object_get(item, "timestamp"), &t) || t != floor(t) ||
-	    fabs(t) > 9.2e18)
+	    t < (double)CMAN_TIME_MIN || t > (double)CMAN_TIME_MAX)
 		return cman_error_set(err, CMAN_EINVAL, "%s: %s: an item with a bad timestamp",
-				      ds->tables[c->kind], c->key);
+				      table, key);
 	memset(out, 0, sizeof(*out));
 	out->t = (int64_t)t;
 	if (value) {
 		if (parse_n(value, &v))
 			return cman_error_set(err, CMAN_EINVAL,
 					      "%s: %s at %lld: value is not a finite number",
-					      ds->tables[c->kind], c->key, (long long)out->t);
+					      table, key, (long long)out->t);
 		out->value = v;
 		return 0;
 	}
@@ -536,8 +568,8 @@ static int item_to_sample(struct dcursor *c, json_t *item, struct cman_sample *o
 		    parse_n(attr, &v))
 			return cman_error_set(err, CMAN_EINVAL,
 					      "%s: %s at %lld: attribute \"%s\" is not a market "
-					      "\"<type, az>\" with a number", ds->tables[c->kind],
-					      c->key, (long long)out->t, name);
+					      "\"<type, az>\" with a number", table,
+					      key, (long long)out->t, name);
 		tl = strlen(type);
 		al = strlen(az);
 		memcpy(c->names + off, type, tl + 1);
@@ -622,8 +654,7 @@ static void d_cursor_close(struct cman_cursor *base)
 		return;
 	json_decref(c->page);
 	json_decref(c->next_key);
-	free(c->ents);
-	free(c->names);
+	cman_ddb_scratch_release(&c->map);
 	free(c);
 }
 

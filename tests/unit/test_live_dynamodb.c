@@ -468,6 +468,13 @@ static void test_fake_bad_items(void **state)
 	assert_int_equal(cman_store_values(st, CMAN_METADATA, "k", 0, 100, collect, &got, &err),
 			 CMAN_EINVAL);
 	assert_non_null(strstr(err.msg, "\"oops\""));
+	/* issue 9.6: a time outside 1970..9999 is a bad item, as in every other source */
+	push_json(200, "{\"Items\":[{\"key\":{\"S\":\"k\"},\"timestamp\":{\"N\":\"253402300800\"},"
+		       "\"value\":{\"N\":\"1\"}}],\"Count\":1}");
+	assert_int_equal(cman_store_values(st, CMAN_SYSTEM_METRICS, "k", 0, 100, collect, &got,
+					   &err),
+			 CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, "bad timestamp"));
 	cman_store_free(st);
 }
 
