@@ -312,7 +312,12 @@ static char *arena_copy(struct cman_store_strtab *t, const char *s, size_t len)
 	char *p;
 
 	if (!t->chunks || t->chunk_used + len + 1 > t->chunk_cap) {
-		size_t cap = len + 1 > CHUNK_SIZE ? len + 1 : CHUNK_SIZE;
+		/* chunks double from 1 KiB to CHUNK_SIZE: a small table stays small */
+		size_t cap = !t->chunks ? 1024
+			     : t->chunk_cap < CHUNK_SIZE / 2 ? t->chunk_cap * 2 : CHUNK_SIZE;
+
+		if (cap < len + 1)
+			cap = len + 1;
 		struct cman_store_chunk *c = malloc(sizeof(*c) + cap);
 
 		if (!c)
