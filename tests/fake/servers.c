@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -81,6 +84,7 @@ static int start(struct test_server *s, const char *name, char *const argv[], in
 {
 	struct timespec ts = {0, 100 * 1000000L};
 	int waited;
+	pid_t parent = getpid();
 
 	snprintf(s->name, sizeof(s->name), "%s", name);
 	s->pid = fork();
@@ -97,6 +101,15 @@ static int start(struct test_server *s, const char *name, char *const argv[], in
 			}
 		}
 		setpgid(0, 0);
+#ifdef __linux__
+		/* A test killed by ctest's timeout (SIGKILL: no teardown) must not
+		 * leave its server running: the server is told when we die. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
+#else
+		(void)parent;
+#endif
 		execv(argv[0], argv);
 		_exit(127);
 	}
