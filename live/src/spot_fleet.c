@@ -11,6 +11,7 @@
 
 #include "cman/grow.h"
 #include "cman/metrics.h"
+#include "cman/live/discovery.h"
 #include "cman/live/xml.h"
 #include "cman/time.h"
 
@@ -24,6 +25,7 @@
 
 struct spec {
 	char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX];
+	char subnet[64];             /* the zone comes from it when placement has none */
 	double weight;
 };
 
@@ -33,6 +35,7 @@ struct inst {
 	char ip[48];
 	char state[24];
 	int64_t launch;
+	bool cordoned;               /* tagged is_cordoned = true */
 };
 
 /* One description of the fleet. */
@@ -52,6 +55,7 @@ struct cman_aws_sfr {
 	struct desc d;
 	struct cman_rg_instance *listed;    /* what instances() hands out */
 	size_t n_listed, listed_cap;
+	struct cman_aws_subnets *subnets;   /* subnet -> zone, made on first need */
 	/* the last refresh's outcome: the getters fail with it (resource_group.h) */
 	int refresh_rc;
 	struct cman_error refresh_err;
@@ -121,6 +125,9 @@ static int describe_request(struct cman_aws_sfr *g, struct desc *d, struct cman_
 
 		cman_xml_path_text(s, "instanceType", sp.type, sizeof(sp.type));
 		cman_xml_path_text(s, "placement/availabilityZone", sp.az, sizeof(sp.az));
+		if (cman_xml_path_text(s, "subnetId", sp.subnet, sizeof(sp.subnet)) >=
+		    sizeof(sp.subnet))
+			sp.subnet[0] = '\0';
 		if (cman_xml_path_text(s, "weightedCapacity", num, sizeof(num)) &&
 		    (rc = cman_xml_path_double(s, "weightedCapacity", &sp.weight, err)) != 0)
 			goto bad;
@@ -239,6 +246,15 @@ static int describe_instances(struct cman_aws_sfr *g, struct desc *d, struct cma
 				cman_xml_path_text(it, "launchTime", when, sizeof(when));
 				if (cman_time_parse(when, &in->launch))
 					in->launch = 0;
+				for (xmlNodePtr t = cman_xml_child(cman_xml_child(it, "tagSet"), "item");
+				     t; t = cman_xml_next(t, "item")) {
+					char key[32], value[16];
+
+					cman_xml_path_text(t, "key", key, sizeof(key));
+					cman_xml_path_text(t, "value", value, sizeof(value));
+					if (!strcmp(key, "is_cordoned") && !strcmp(value, "true"))
+						in->cordoned = true;
+				}
 			}
 		}
 		xmlFreeDoc(doc);
@@ -271,6 +287,33 @@ static int publish(struct cman_aws_sfr *g, struct cman_error *err)
 		o->weight = spec_weight(&g->d, in->type, in->az);
 		o->launch_time = in->launch;
 		o->spot = true;
+		o->cordoned = in->cordoned;
+	}
+	return 0;
+}
+
+/*
+ * Launch specifications that name a subnet but no placement zone (moto's
+ * answers, and fleets defined by subnet) get the subnet's zone through
+ * DescribeSubnets (cached), so weights are told apart per market.  A subnet
+ * AWS does not know leaves the specification without a zone (it then
+ * matches any zone, as before); other failures fail the refresh.
+ */
+static int spec_zones(struct cman_aws_sfr *g, struct desc *d, struct cman_error *err)
+{
+	for (size_t i = 0; i < d->n_specs; i++) {
+		struct spec *sp = &d->specs[i];
+		int rc;
+
+		if (sp->az[0] || !sp->subnet[0])
+			continue;
+		if (!g->subnets && (rc = cman_aws_subnets_new(g->client, &g->subnets, err)) != 0)
+			return rc;
+		rc = cman_aws_subnet_az(g->subnets, sp->subnet, sp->az, sizeof(sp->az), err);
+		if (rc == CMAN_ENOTFOUND)
+			sp->az[0] = '\0';
+		else if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -282,6 +325,8 @@ int cman_aws_sfr_refresh(struct cman_aws_sfr *g, struct cman_error *err)
 
 	memset(&d, 0, sizeof(d));
 	rc = describe_request(g, &d, err);
+	if (!rc)
+		rc = spec_zones(g, &d, err);
 	if (!rc && strncmp(d.state, "cancelled", 9) != 0 && strcmp(d.state, "") != 0)
 		rc = fleet_instance_ids(g, &d, err);
 	if (!rc)
@@ -532,6 +577,7 @@ void cman_aws_sfr_free(struct cman_aws_sfr *g)
 		return;
 	desc_release(&g->d);
 	free(g->listed);
+	cman_aws_subnets_free(g->subnets);
 	free(g->id);
 	free(g);
 }

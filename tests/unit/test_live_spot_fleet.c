@@ -456,6 +456,71 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Launch specifications with a subnet and no placement zone: the zone comes
+ * from DescribeSubnets (once, then cached), so one type weighs differently
+ * per market; and the is_cordoned tag reaches the pool manager. */
+static void test_subnet_zones(void **state)
+{
+	static const char *fleet_xml =
+		"<DescribeSpotFleetRequestsResponse" NS "><spotFleetRequestConfigSet><item>"
+		"<spotFleetRequestId>sfr-1</spotFleetRequestId><spotFleetRequestState>active"
+		"</spotFleetRequestState><spotFleetRequestConfig><targetCapacity>12</targetCapacity>"
+		"<launchSpecifications>"
+		"<item><instanceType>c5.4xlarge</instanceType><subnetId>subnet-a</subnetId>"
+		"<weightedCapacity>4.0</weightedCapacity></item>"
+		"<item><instanceType>c5.4xlarge</instanceType><subnetId>subnet-b</subnetId>"
+		"<weightedCapacity>8.0</weightedCapacity></item>"
+		"</launchSpecifications></spotFleetRequestConfig></item></spotFleetRequestConfigSet>"
+		"</DescribeSpotFleetRequestsResponse>";
+	static const char *ids_xml =
+		"<DescribeSpotFleetInstancesResponse" NS "><activeInstanceSet>"
+		"<item><instanceId>i-1</instanceId></item><item><instanceId>i-2</instanceId></item>"
+		"</activeInstanceSet></DescribeSpotFleetInstancesResponse>";
+	static const char *inst_xml =
+		"<DescribeInstancesResponse" NS "><reservationSet><item><instancesSet>"
+		"<item><instanceId>i-1</instanceId><instanceType>c5.4xlarge</instanceType>"
+		"<instanceState><name>running</name></instanceState>"
+		"<placement><availabilityZone>us-west-2a</availabilityZone></placement>"
+		"<tagSet><item><key>is_cordoned</key><value>true</value></item></tagSet></item>"
+		"<item><instanceId>i-2</instanceId><instanceType>c5.4xlarge</instanceType>"
+		"<instanceState><name>running</name></instanceState>"
+		"<placement><availabilityZone>us-west-2b</availabilityZone></placement></item>"
+		"</instancesSet></item></reservationSet></DescribeInstancesResponse>";
+	struct cman_aws_sfr *g;
+	struct cman_resource_group *rg;
+	const struct cman_rg_instance *in;
+	struct cman_error err;
+
+	fake_http_reset(fake);
+	assert_int_equal(cman_aws_sfr_new(client, "sfr-1", &g, &err), 0);
+	rg = cman_aws_sfr_group(g);
+	push(200, fleet_xml);
+	push(200, "<DescribeSubnetsResponse" NS "><subnetSet><item><subnetId>subnet-a</subnetId>"
+		  "<availabilityZone>us-west-2a</availabilityZone></item><item><subnetId>subnet-b"
+		  "</subnetId><availabilityZone>us-west-2b</availabilityZone></item></subnetSet>"
+		  "</DescribeSubnetsResponse>");
+	push(200, ids_xml);
+	push(200, inst_xml);
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
+	assert_int_equal(fake_http_count(fake), 4);
+	assert_non_null(strstr(fake_http_request(fake, 1).body, "Action=DescribeSubnets&"));
+	assert_int_equal(list(rg, &in), 2);
+	assert_true(in[0].weight == 4);
+	assert_true(in[1].weight == 8);
+	assert_true(in[0].cordoned);
+	assert_false(in[1].cordoned);
+	/* Cached: the next refresh asks no zone again. */
+	fake_http_reset(fake);
+	push(200, fleet_xml);
+	push(200, ids_xml);
+	push(200, inst_xml);
+	assert_int_equal(cman_aws_sfr_refresh(g, &err), 0);
+	assert_int_equal(fake_http_count(fake), 3);
+	assert_int_equal(list(rg, &in), 2);
+	assert_true(in[1].weight == 8);
+	cman_aws_sfr_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -463,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_modify),
 		cmocka_unit_test(test_terminate),
 		cmocka_unit_test(test_gone_and_cancelled),
+		cmocka_unit_test(test_subnet_zones),
 		cmocka_unit_test(test_moto_fleet),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

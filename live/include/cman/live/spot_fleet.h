@@ -9,7 +9,10 @@
  * failed refresh (and before the first) they fail with the refresh's error
  * (resource_group.h), while is_stale() keeps the last good answer.
  * instances() lists every machine of the fleet with its state and private
- * IP (a running one without a zone is listed as unknown: it has no market).
+ * IP (a running one without a zone is listed as unknown: it has no market)
+ * and the is_cordoned = true tag.  A launch specification that names a
+ * subnet but no placement zone gets the subnet's zone from DescribeSubnets
+ * (cached for 32 subnets), so weights are per market.
  * A fleet AWS no longer knows is empty and stale; a fleet
  * whose state begins with "cancelled" is stale and reports target 0.
  * modify_target sets TargetCapacity (truncated to an integer) with
