@@ -31,6 +31,7 @@
 #include "cman/autoscaler.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,20 @@
 #define HISTORY_SAMPLES 5
 
 /* ---- step 2 ------------------------------------------------------------ */
+
+/* d's reason, unless nobody reads it (d->no_text). */
+static void reason_set(struct cman_decision *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void reason_set(struct cman_decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->no_text)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+}
 
 static void history_target(const struct cman_pool_config *cfg,
 			   const struct cman_request *req,
@@ -63,14 +78,14 @@ static void history_target(const struct cman_pool_config *cfg,
 	}
 	if (best < 0) {
 		*target = 1;
-		snprintf(d->reason, sizeof(d->reason),
+		reason_set(d,
 			 "empty pool (target 0) and no history of resources per unit of "
 			 "weight: target 1");
 		return;
 	}
 	d->constrained = best;
 	*target = best_units / cfg->setpoint;
-	snprintf(d->reason, sizeof(d->reason),
+	reason_set(d,
 		 "empty pool (target 0): from history %s needs %g units (%g / %g per "
 		 "unit), / setpoint %g = %g",
 		 cman_resource_name((enum cman_resource)best), best_units,
@@ -97,16 +112,16 @@ void cman_autoscaler_compute_target(const struct cman_pool_config *cfg,
 	}
 	if (!any) {
 		with_offset = false;
-		snprintf(d->reason, sizeof(d->reason),
+		reason_set(d,
 			 "the signal requested nothing: keeping the current target");
 	} else if (!nonzero) {
 		target = 0;
-		snprintf(d->reason, sizeof(d->reason), "every request is 0: target 0");
+		reason_set(d, "every request is 0: target 0");
 	} else if (cur <= 0) {
 		history_target(cfg, req, pool, d, &target);
 	} else if (!(pool->non_orphan_fulfilled > 0)) {
 		with_offset = false;
-		snprintf(d->reason, sizeof(d->reason),
+		reason_set(d,
 			 "no joined capacity yet (non-orphan fulfilled capacity 0): keeping "
 			 "the current target");
 	} else {
@@ -128,7 +143,7 @@ void cman_autoscaler_compute_target(const struct cman_pool_config *cfg,
 		}
 		if (best < 0) {
 			with_offset = false;
-			snprintf(d->reason, sizeof(d->reason),
+			reason_set(d,
 				 "only excluded resources requested: keeping the current target");
 		} else {
 			/* one rounding per operation on the inputs as given: exact
@@ -144,7 +159,7 @@ void cman_autoscaler_compute_target(const struct cman_pool_config *cfg,
 			d->constrained = best;
 			if (change < cfg->target_capacity_margin) {
 				with_offset = false;
-				snprintf(d->reason, sizeof(d->reason),
+				reason_set(d,
 					 "usage %g of %s (%g / %g): change %g to %g is within the "
 					 "margin %g, keeping the current target",
 					 u, cman_resource_name((enum cman_resource)best),
@@ -152,7 +167,7 @@ void cman_autoscaler_compute_target(const struct cman_pool_config *cfg,
 					 raw + cfg->capacity_offset, cfg->target_capacity_margin);
 			} else {
 				target = raw;
-				snprintf(d->reason, sizeof(d->reason),
+				reason_set(d,
 					 "usage %g of %s (%g / %g): %g non-orphan x %g / setpoint "
 					 "%g = %g", u, cman_resource_name((enum cman_resource)best),
 					 req->v[best], total, pool->non_orphan_fulfilled, u,
@@ -164,8 +179,9 @@ void cman_autoscaler_compute_target(const struct cman_pool_config *cfg,
 		size_t len = strlen(d->reason);
 
 		target += cfg->capacity_offset;
-		snprintf(d->reason + len, sizeof(d->reason) - len,
-			 "; capacity offset %+g = %g", cfg->capacity_offset, target);
+		if (!d->no_text)
+			snprintf(d->reason + len, sizeof(d->reason) - len,
+				 "; capacity offset %+g = %g", cfg->capacity_offset, target);
 	}
 	d->computed_target = target;
 }
@@ -330,22 +346,30 @@ static int write_metadata(struct cman_autoscaler *a, int64_t now, const double *
 		"target_capacity", "fulfilled_capacity", "non_orphan_fulfilled_capacity",
 		"cpus_total", "mem_total", "disk_total", "gpus_total",
 	};
-	char key[CMAN_KEY_MAX];
 	size_t i;
 	int rc;
 
+	/* the keys once per pool, not at every run */
+	if (a->meta_of[0] != a->cluster || a->meta_of[1] != a->pool ||
+	    a->meta_of[2] != a->scheduler) {
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (cman_metric_key_pool(a->meta_keys[i], sizeof(a->meta_keys[i]), names[i],
+						 a->cluster, a->pool, a->scheduler)) {
+				a->meta_of[0] = NULL;
+				return cman_error_set(err, CMAN_EINVAL, "metric key for %s too long",
+						      names[i]);
+			}
+		a->meta_of[0] = a->cluster;
+		a->meta_of[1] = a->pool;
+		a->meta_of[2] = a->scheduler;
+	}
 	if ((rc = cman_store_begin(a->history, err)) != 0)
 		return rc;
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct cman_sample s = { .t = now, .value = values[i] };
 
-		if (cman_metric_key_pool(key, sizeof(key), names[i], a->cluster, a->pool,
-					 a->scheduler)) {
-			rc = cman_error_set(err, CMAN_EINVAL, "metric key for %s too long",
-					    names[i]);
-			goto out;
-		}
-		if ((rc = cman_store_write(a->history, CMAN_METADATA, key, &s, err)) != 0)
+		if ((rc = cman_store_write(a->history, CMAN_METADATA, a->meta_keys[i], &s,
+					   err)) != 0)
 			goto out;
 	}
 	rc = cman_store_commit(a->history, err);
@@ -375,7 +399,7 @@ int cman_autoscaler_run(struct cman_autoscaler *a, int capacity_lost,
 	if (a->paused) {
 		d->paused = true;
 		d->computed_target = d->new_target = view.current_target;
-		snprintf(d->reason, sizeof(d->reason), "pool is paused: nothing changed");
+		reason_set(d, "pool is paused: nothing changed");
 		goto out;
 	}
 	if (!sig) {

@@ -33,6 +33,7 @@ void cman_decision_reset(struct cman_decision *d)
 	d->skipped = keep.skipped;
 	d->strs = keep.strs;
 	d->strs_cap = keep.strs_cap;
+	d->no_text = keep.no_text;
 }
 
 void cman_decision_release(struct cman_decision *d)

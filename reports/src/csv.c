@@ -83,7 +83,7 @@ static bool decimal10(double a, unsigned long long *m_out, int *dec_out)
 	return true;
 }
 
-static char *fmt_number_end(char *buf, double v)
+char *cman_fmt_number_end(char *buf, double v)
 {
 	double a = fabs(v);
 	char *p = buf;
@@ -166,7 +166,7 @@ double cman_csv_round(double v)
 
 char *cman_fmt_number(char *buf, double v)
 {
-	fmt_number_end(buf, v);
+	cman_fmt_number_end(buf, v);
 	return buf;
 }
 
@@ -175,18 +175,21 @@ void cman_csv_number(FILE *fp, double v)
 {
 	char buf[32];
 
-	fwrite(buf, 1, (size_t)(fmt_number_end(buf, v) - buf), fp);
+	fwrite(buf, 1, (size_t)(cman_fmt_number_end(buf, v) - buf), fp);
+}
+
+char *cman_fmt_int_end(char *buf, long long v)
+{
+	if (v < 0) {
+		*buf++ = '-';
+		return put_uint(buf, 0ULL - (unsigned long long)v);
+	}
+	return put_uint(buf, (unsigned long long)v);
 }
 
 void cman_csv_int(FILE *fp, long long v)
 {
-	char buf[24], *p = buf;
+	char buf[24];
 
-	if (v < 0) {
-		*p++ = '-';
-		p = put_uint(p, 0ULL - (unsigned long long)v);
-	} else {
-		p = put_uint(p, (unsigned long long)v);
-	}
-	fwrite(buf, 1, (size_t)(p - buf), fp);
+	fwrite(buf, 1, (size_t)(cman_fmt_int_end(buf, v) - buf), fp);
 }

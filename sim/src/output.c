@@ -40,58 +40,68 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 			n, n, n, n, n);
 	}
 	fputs(",binding_resource\n", f.fp);
+	/* each row built in a buffer and written at once (the numbers are
+	 * at most 31 bytes each) */
 	for (i = 0; i < l->n_steps; i++) {
 		const struct step_row *r = &sim->steps[i];
 		double unused = r->running - r->allocated;
+		char line[64 * 32], *p = line;
+		const char *b;
 
-		cman_csv_int(f.fp, sc->start_time + (int64_t)i * sc->step_seconds);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, r->cpus);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, r->allocated);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, unused > 0 ? unused : 0);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, l->cost[i]);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, l->unused_cost[i]);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, r->running > 0 ? l->rate[i] / r->running : 0);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, r->oversubscribed);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, r->target);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, r->fulfilled);
+		p = cman_fmt_int_end(p, sc->start_time + (int64_t)i * sc->step_seconds);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, r->cpus);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, r->allocated);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, unused > 0 ? unused : 0);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, l->cost[i]);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, l->unused_cost[i]);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, r->running > 0 ? l->rate[i] / r->running : 0);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, r->oversubscribed);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, r->target);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, r->fulfilled);
 		/* every other resource: empty cells when it has no data */
-		if (!sim->any_res_data)
-			fwrite(",,,,,,,,,,,,,,,", 1, 15, f.fp);
+		if (!sim->any_res_data) {
+			memcpy(p, ",,,,,,,,,,,,,,,", 15);
+			p += 15;
+		}
 		for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT && sim->any_res_data; k++) {
 			const struct res_row *x;
 			double run, a;
 
 			if (!sim->res_data[k]) {
-				fputs(",,,,,", f.fp);
+				memcpy(p, ",,,,,", 5);
+				p += 5;
 				continue;
 			}
 			x = &sim->res_steps[i];
 			run = x->running[k];
 			a = x->allocated[k];
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, x->joined[k]);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, a);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, run > a ? run - a : 0);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, sim->res_ledger[k].unused_cost[i]);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, a > run ? a - run : 0);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, x->joined[k]);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, a);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, run > a ? run - a : 0);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, sim->res_ledger[k].unused_cost[i]);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, a > run ? a - run : 0);
 		}
-		fputc(',', f.fp);
-		fputs(sim->step_binding[i] == NO_BINDING ? "none"
-		      : cman_resource_name(sim->step_binding[i]), f.fp);
-		fputc('\n', f.fp);
+		*p++ = ',';
+		b = sim->step_binding[i] == NO_BINDING ? "none"
+		    : cman_resource_name(sim->step_binding[i]);
+		memcpy(p, b, strlen(b));
+		p += strlen(b);
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), f.fp);
 	}
 	rc = cman_atomic_commit(&f, err);
 	cman_atomic_abort(&f);
@@ -157,7 +167,7 @@ static int write_markets(struct cman_sim *sim, const char *path, struct cman_err
 
 		for (i = 0; i < sim->n_markets; i++) {
 			const struct sim_market *m = &sim->markets[i];
-			char mk[128];
+			char mk[128], line[3 * 32 + 8], *p = line;
 
 			if (!m->launched)
 				continue;
@@ -165,13 +175,14 @@ static int write_markets(struct cman_sim *sim, const char *path, struct cman_err
 			cman_csv_int(f.fp, t);
 			fputc(',', f.fp);
 			cman_csv_text(f.fp, mk);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, m->h_instances[k]);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, m->ledger.cost[k]);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, m->h_price[k]);
-			fputc('\n', f.fp);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, m->h_instances[k]);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, m->ledger.cost[k]);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, m->h_price[k]);
+			*p++ = '\n';
+			fwrite(line, 1, (size_t)(p - line), f.fp);
 		}
 	}
 	rc = cman_atomic_commit(&f, err);

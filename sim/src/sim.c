@@ -673,14 +673,19 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 		sim->want[i] = 0;
 	for (i = 0; i < f->s.n_markets; i++) {
 		const struct cman_market_value *mv = &f->s.markets[i];
-		uint32_t mi;
+		uint32_t mi = i < 16 ? sim->cap_market[i] : NIL;
 
-		if (!market_find(sim, mv->instance_type, mv->az, &mi)) {
-			/* first sight of a market: check it, with the sample's place */
-			feed_where(sim, f, where, sizeof(where));
-			rc = market_intern(sim, mv->instance_type, mv->az, where, &mi, err);
-			if (rc)
-				return rc;
+		if (mi >= sim->n_markets || strcmp(sim->markets[mi].type, mv->instance_type) ||
+		    strcmp(sim->markets[mi].az, mv->az)) {
+			if (!market_find(sim, mv->instance_type, mv->az, &mi)) {
+				/* first sight of a market: check it, with the sample's place */
+				feed_where(sim, f, where, sizeof(where));
+				rc = market_intern(sim, mv->instance_type, mv->az, where, &mi, err);
+				if (rc)
+					return rc;
+			}
+			if (i < 16)
+				sim->cap_market[i] = mi;
 		}
 		if (sim->markets[mi].weight <= 0)
 			return cman_error_set(err, CMAN_EINVAL,
@@ -1595,6 +1600,7 @@ static int position(struct cman_sim *sim, struct cman_error *err)
 void cman_sim_totals_only(struct cman_sim *sim)
 {
 	sim->totals_only = true;
+	sim->runner.decision.no_text = true;   /* nobody reads the reasons */
 }
 
 int cman_sim_run(struct cman_sim *sim, struct cman_error *err)

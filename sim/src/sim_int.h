@@ -198,6 +198,10 @@ struct cman_sim {
 	bool *store_cached;          /* stores[i] belongs to the cache */
 	size_t n_stores;
 	struct cman_sim_cache *cache;   /* NULL: no cache */
+	/* the market of each position of the last capacity map (samples
+	 * repeat the same markets in the same order): checked by name, found
+	 * by hash only when it changed */
+	uint32_t cap_market[16];
 	struct feed *feeds;
 	size_t n_feeds, cap_feeds;
 

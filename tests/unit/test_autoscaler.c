@@ -165,6 +165,22 @@ static void test_compute_target(void **state)
 			fail_msg("case %zu (%s): reason '%s' does not contain '%s'", i, tc->what,
 				 d.reason, tc->reason);
 		assert_memory_equal(&d.request, &req, sizeof(req));
+		/* without text (sweeps): the same numbers, no reason, and the
+		 * setting survives a reset */
+		{
+			struct cman_decision q;
+
+			cman_decision_init(&q);
+			q.no_text = true;
+			cman_decision_reset(&q);
+			assert_true(q.no_text);
+			cman_autoscaler_compute_target(&cfg, &req, &view, &q);
+			if (memcmp(&q.computed_target, &d.computed_target, sizeof(double)) ||
+			    q.constrained != d.constrained || q.has_usage != d.has_usage)
+				fail_msg("case %zu (%s): no_text changed the decision", i, tc->what);
+			assert_string_equal(q.reason, "");
+			cman_decision_release(&q);
+		}
 		cman_decision_release(&d);
 	}
 }

@@ -149,6 +149,42 @@ static void test_number_round_trip(void **state)
 	}
 }
 
+/* cman_csv_round(v) is what strtod reads back from "%.10g" of v, bit for
+ * bit, and cman_fmt_number_end / cman_fmt_int_end write the same text as
+ * cman_fmt_number / printf and return its end. */
+static void test_round_and_end(void **state)
+{
+	uint64_t x = 0x243F6A8885A308D3ULL;
+	char buf[32], want[32];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 400000; i++) {
+		double mant = (double)(next_u64(&x) >> 11) / 9007199254740992.0;
+		int ex = (int)(next_u64(&x) % 101) - 50;          /* 2^-50 .. 2^50 */
+		double v = ldexp(1 + mant, ex) * (next_u64(&x) & 1 ? -1 : 1), r, back;
+		char *e;
+
+		if (i % 4 == 1)   /* decimals with few digits, near ties */
+			v = (double)(next_u64(&x) % 1000000000000ULL) / pow(10, (double)(i % 16));
+		snprintf(want, sizeof(want), "%.10g", v);
+		back = strtod(want, NULL);
+		r = cman_csv_round(v);
+		if (memcmp(&r, &back, sizeof(r)))
+			fail_msg("cman_csv_round(%.17g) = %.17g, strtod(\"%s\") = %.17g", v, r,
+				 want, back);
+		e = cman_fmt_number_end(buf, v);
+		assert_int_equal((size_t)(e - buf), strlen(buf));
+		assert_string_equal(buf, cman_fmt_number(want, v));
+	}
+	assert_true(isnan(cman_csv_round(NAN)));
+	assert_true(cman_csv_round(-0.0) == 0 && !signbit(cman_csv_round(-0.0)));
+	*cman_fmt_int_end(buf, -9223372036854775807LL - 1) = '\0';
+	assert_string_equal(buf, "-9223372036854775808");
+	*cman_fmt_int_end(buf, 1514764800) = '\0';
+	assert_string_equal(buf, "1514764800");
+}
+
 static void test_text_quoting(void **state)
 {
 	char *out = NULL;
@@ -177,6 +213,7 @@ int main(void)
 		cmocka_unit_test(test_number_known_cases),
 		cmocka_unit_test(test_number_matches_printf),
 		cmocka_unit_test(test_number_round_trip),
+		cmocka_unit_test(test_round_and_end),
 		cmocka_unit_test(test_text_quoting),
 	};
 

@@ -79,6 +79,11 @@ struct cman_autoscaler {
 	/* scratch, owned */
 	struct cman_series *scratch;
 	size_t n_scratch;
+	/* the metadata keys, made once for cluster, pool and scheduler
+	 * (meta_of: the strings they were made of; change the pointers, not
+	 * the strings in place, to move the autoscaler to another pool) */
+	const char *meta_of[3];
+	char meta_keys[7][CMAN_KEY_MAX];
 };
 
 /*

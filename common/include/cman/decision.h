@@ -76,6 +76,10 @@ struct cman_decision {
 	/* the strings */
 	char *strs;
 	size_t strs_len, strs_cap;
+	/* set by the caller, kept by cman_decision_reset: the reason is never
+	 * shown (sweeps keep totals only), so it is not formatted and stays ""
+	 * (issue 12.4: its printf of floating-point numbers was 15% of a run) */
+	bool no_text;
 };
 
 /* An empty decision (constrained -1, no arrays). */

@@ -21,6 +21,13 @@ void cman_csv_int(FILE *fp, long long v);
 /* A number the same way into buf (at least 32 bytes); "" for NaN. */
 char *cman_fmt_number(char *buf, double v);
 
+/* The same, returning the end of the text (its NUL) instead: rows are
+ * built in a buffer and written at once. */
+char *cman_fmt_number_end(char *buf, double v);
+
+/* An integer into buf (at least 24 bytes), returning the end (no NUL). */
+char *cman_fmt_int_end(char *buf, long long v);
+
 /* The value the text of cman_csv_number(v) denotes, as a correct reader
  * parses it back: v rounded to 10 significant digits (NaN stays NaN, -0 is
  * 0).  Reports built from a run's memory use it to see what its files hold. */
