@@ -4,7 +4,7 @@
  *
  * Both stream: a JSON file through a window of text (zlib, transparently
  * accepting an uncompressed file that holds a JSON object), each entry
- * parsed with jansson; a CSV file record by record (csvread.h).  Samples are written through the store
+ * parsed in place when it has one of the common forms, else with jansson; a CSV file record by record (csvread.h).  Samples are written through the store
  * interface one by one; map entries are collected in arrays reused from
  * sample to sample.  The importers never begin or commit a transaction.
  */
@@ -276,6 +276,18 @@ static int json_time(const struct jctx *c, json_t *tj, int64_t *t, struct cman_e
 	return entry_error(c, err, "expected a timestamp, got %s", json_type_name(tj));
 }
 
+/* Write an entry's sample; errors are prefixed with the entry's place. */
+static int entry_put(struct jctx *c, enum cman_metric_kind kind, const char *key,
+		     const struct cman_sample *s, struct cman_error *err)
+{
+	int rc = put(c->imp, kind, key, s, err);
+
+	if (rc)
+		cman_error_prefix(err, "%s: %s key '%.200s' entry %zu", c->imp->path, c->kind_name,
+				  c->rawkey, c->entry);
+	return rc;
+}
+
 static int json_entry(struct jctx *c, enum cman_metric_kind kind, const char *key, json_t *ent,
 		      struct cman_error *err)
 {
@@ -324,11 +336,7 @@ static int json_entry(struct jctx *c, enum cman_metric_kind kind, const char *ke
 		return entry_error(c, err, "expected a number or a map of market to number, got %s",
 				   json_type_name(vj));
 	}
-	rc = put(imp, kind, key, &s, err);
-	if (rc)
-		cman_error_prefix(err, "%s: %s key '%.200s' entry %zu", imp->path, c->kind_name,
-				  c->rawkey, c->entry);
-	return rc;
+	return entry_put(c, kind, key, &s, err);
 }
 
 /*
@@ -586,6 +594,196 @@ static int jopen(struct jscan *s, char open, const char **got, struct cman_error
 	return 1;
 }
 
+/*
+ * The fast path for the common entries, [<ISO string or integer time>,
+ * <number>] and [<time>, {"<market>": <number>, ...}], parsed in place in
+ * the window without building jansson values (which cost most of a JSON
+ * run).  It accepts only what it can read exactly as jansson would: plain
+ * ASCII strings without escapes, integers of up to 18 digits, reals that
+ * strtod reads finitely; valid times, parseable and valid markets, no
+ * skipped or repeated map keys.  Anything else (also any error) goes to
+ * the jansson path, which then reports it as it always did.
+ */
+#define FAST_AHEAD 4096   /* text wanted in the window for one entry */
+
+static const char *fws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* A plain string at p ('"'): its body [*b, *be); the position after it, or
+ * NULL (escapes, control or non-ASCII bytes, the window's end). */
+static const char *fstring(const char *p, const char *e, const char **b, const char **be)
+{
+	if (p >= e || *p != '"')
+		return NULL;
+	*b = ++p;
+	while (p < e && *p != '"') {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '\\' || ch < 0x20 || ch >= 0x7f)
+			return NULL;
+		p++;
+	}
+	if (p >= e)
+		return NULL;
+	*be = p;
+	return p + 1;
+}
+
+/* A JSON number at p: the position after it and *v, *is_int; NULL when it
+ * is not one the fast path reads exactly. */
+static const char *fnumber(const char *p, const char *e, double *v, bool *is_int,
+			   int64_t *iv)
+{
+	const char *start = p, *digits;
+	char buf[64];
+	bool neg = false;
+
+	if (p < e && *p == '-') {
+		neg = true;
+		p++;
+	}
+	digits = p;
+	if (p < e && *p == '0') {
+		p++;
+	} else {
+		if (p >= e || *p < '1' || *p > '9')
+			return NULL;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	*is_int = true;
+	if (p < e && *p == '.') {
+		*is_int = false;
+		if (++p >= e || *p < '0' || *p > '9')
+			return NULL;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		*is_int = false;
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= e || *p < '0' || *p > '9')
+			return NULL;
+		while (p < e && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p >= e)
+		return NULL;   /* the token may go on past the window */
+	if (*is_int) {
+		int64_t x = 0;
+
+		if (p - digits > 18)
+			return NULL;
+		for (const char *q = digits; q < p; q++)
+			x = 10 * x + (*q - '0');
+		*iv = neg ? -x : x;
+		*v = (double)*iv;
+		return p;
+	}
+	if ((size_t)(p - start) >= sizeof(buf))
+		return NULL;
+	memcpy(buf, start, (size_t)(p - start));
+	buf[p - start] = '\0';
+	*v = strtod(buf, NULL);
+	return isfinite(*v) ? p : NULL;
+}
+
+/* 1: the entry at s->p was read and written (s->p after it); 0: not a
+ * fast-path entry (s->p unchanged); or a negative cman_err from writing. */
+static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
+{
+	struct importer *imp = c->imp;
+	const char *p, *e, *b, *be;
+	char buf[128];
+	double v;
+	int64_t iv;
+	bool is_int;
+
+	(void)more(s, FAST_AHEAD);
+	p = s->p;
+	e = s->end;
+	if (p >= e || *p != '[')
+		return 0;
+	p = fws(p + 1, e);
+	if (p < e && *p == '"') {
+		if (!(p = fstring(p, e, &b, &be)) || (size_t)(be - b) >= sizeof(buf))
+			return 0;
+		memcpy(buf, b, (size_t)(be - b));
+		buf[be - b] = '\0';
+		if (cman_time_parse(buf, &smp->t) != 0)
+			return 0;
+	} else {
+		if (!(p = fnumber(p, e, &v, &is_int, &iv)) || !is_int || !cman_time_valid(iv))
+			return 0;
+		smp->t = iv;
+	}
+	p = fws(p, e);
+	if (p >= e || *p != ',')
+		return 0;
+	p = fws(p + 1, e);
+	if (p < e && *p == '{') {
+		map_reset(imp);
+		p = fws(p + 1, e);
+		if (p < e && *p == '}') {
+			p++;
+		} else {
+			for (;;) {
+				char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX], why[256];
+
+				if (!(p = fstring(p, e, &b, &be)) || (size_t)(be - b) >= sizeof(buf))
+					return 0;
+				memcpy(buf, b, (size_t)(be - b));
+				buf[be - b] = '\0';
+				if (skip_key(buf) ||
+				    cman_market_parse(buf, type, sizeof(type), az, sizeof(az)) != 0 ||
+				    check_market(imp, type, az, why, sizeof(why)))
+					return 0;
+				p = fws(p, e);
+				if (p >= e || *p != ':')
+					return 0;
+				p = fws(p + 1, e);
+				if (!(p = fnumber(p, e, &v, &is_int, &iv)))
+					return 0;
+				switch (map_add(imp, type, az, v)) {
+				case 0:
+					break;
+				case 1:
+					return 0;
+				default:
+					return CMAN_ENOMEM;
+				}
+				p = fws(p, e);
+				if (p < e && *p == '}') {
+					p++;
+					break;
+				}
+				if (p >= e || *p != ',')
+					return 0;
+				p = fws(p + 1, e);
+			}
+		}
+		map_sample(imp, smp->t, smp);
+	} else {
+		if (!(p = fnumber(p, e, &v, &is_int, &iv)))
+			return 0;
+		smp->value = v;
+		smp->is_map = false;
+		smp->n_markets = 0;
+		smp->markets = NULL;
+	}
+	p = fws(p, e);
+	if (p >= e || *p != ']')
+		return 0;
+	s->p = p + 1;
+	return 1;
+}
+
 static int json_series(struct importer *imp, struct jscan *s, enum cman_metric_kind kind,
 		       const char *kname, const char *rawkey, struct cman_error *err)
 {
@@ -613,14 +811,22 @@ static int json_series(struct importer *imp, struct jscan *s, enum cman_metric_k
 		return cman_error_set(err, CMAN_EINVAL, "%s: %s key '%.200s': %s", imp->path, kname,
 				      rawkey, why);
 	for (;;) {
+		struct cman_sample smp = { 0 };
 		json_t *ent;
 
-		rc = jvalue(s, &ent, err);
-		if (rc)
-			return rc;
 		c.entry++;
-		rc = json_entry(&c, kind, key, ent, err);
-		json_decref(ent);
+		rc = fast_entry(&c, s, &smp);
+		if (rc == 1) {
+			rc = entry_put(&c, kind, key, &smp, err);
+		} else if (rc == 0) {
+			rc = jvalue(s, &ent, err);
+			if (rc)
+				return rc;
+			rc = json_entry(&c, kind, key, ent, err);
+			json_decref(ent);
+		} else {
+			rc = nomem(imp, err);
+		}
 		if (rc)
 			return rc;
 		rc = jnext(s, ']', err);

@@ -137,6 +137,8 @@ struct sqstore {
 	struct sqseries *series;
 	size_t series_cap;
 	size_t n_dirty;                         /* series with a dirty tail */
+	long last_series;                       /* index of the series written last, -1 */
+	char last_name[CMAN_KEY_MAX + 2];       /* its "<kind byte><key>" */
 	struct cman_store_strtab markets;       /* "type\0az", never shrinks */
 	struct sqmarket *mk;
 	size_t mk_cap;
@@ -353,6 +355,7 @@ static int load_series(struct sqstore *ss, struct cman_error *err)
 
 	for (size_t i = 0; i < ss->series_names.n; i++)
 		tail_drop(ss, &ss->series[i]);
+	ss->last_series = -1;
 	cman_store_strtab_release(&ss->series_names);
 	cman_store_strtab_init(&ss->series_names);
 	if (sqlite3_prepare_v2(ss->db, "SELECT id, kind, key FROM series", -1, &st, NULL) != SQLITE_OK) {
@@ -1289,8 +1292,15 @@ static int series_for_write(struct sqstore *ss, enum cman_metric_kind kind, cons
 	if (len < 0)
 		return cman_error_set(err, CMAN_EINVAL, "%s: metric key longer than %d bytes: '%.100s...'",
 				      ss->base.name, CMAN_KEY_MAX - 1, key);
+	/* bulk writes come series by series: the last one first */
+	if (ss->last_series >= 0 && memcmp(ss->last_name, name, (size_t)len + 1) == 0) {
+		*out = &ss->series[ss->last_series];
+		return 0;
+	}
 	k = cman_store_strtab_find(&ss->series_names, name, (size_t)len);
 	if (k >= 0) {
+		ss->last_series = k;
+		memcpy(ss->last_name, name, (size_t)len + 1);
 		*out = &ss->series[k];
 		return 0;
 	}
@@ -1307,6 +1317,8 @@ static int series_for_write(struct sqstore *ss, enum cman_metric_kind kind, cons
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	tail_drop(ss, &ss->series[idx]);
 	ss->series[idx].loaded = true;   /* new: no samples yet */
+	ss->last_series = (long)idx;
+	memcpy(ss->last_name, name, (size_t)len + 1);
 	*out = &ss->series[idx];
 	return 0;
 }
@@ -2167,6 +2179,7 @@ int cman_store_sqlite_open(const char *path, bool create,
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
 	ss->base.ops = &sqlite_ops;
 	snprintf(ss->base.name, sizeof(ss->base.name), "%s", path);
+	ss->last_series = -1;
 	cman_store_strtab_init(&ss->series_names);
 	cman_store_strtab_init(&ss->markets);
 	if (sqlite3_open_v2(path, &ss->db, flags, NULL) != SQLITE_OK) {
@@ -2208,6 +2221,7 @@ int cman_store_sqlite_temp(const char *name, struct cman_store **out, struct cma
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", name);
 	ss->base.ops = &sqlite_ops;
 	snprintf(ss->base.name, sizeof(ss->base.name), "%s", name);
+	ss->last_series = -1;
 	cman_store_strtab_init(&ss->series_names);
 	cman_store_strtab_init(&ss->markets);
 	/* "": a private database in a temporary file, deleted on close */

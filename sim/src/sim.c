@@ -1128,18 +1128,24 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 			rc = cman_store_sqlite_open(src->path, false, &st, err);
 		} else if (src->type == CMAN_SRC_STORE_URI) {
 			rc = cman_store_open(src->path, false, &st, err);
-		} else {
+		} else if (src->type == CMAN_SRC_GENERATE) {
 			rc = cman_store_memory_new(&st, err);
 			if (!rc) {
 				snprintf(st->name, sizeof(st->name), "%s", src->path);
-				if (src->type == CMAN_SRC_CLUSTERMAN_JSON)
-					rc = cman_import_clusterman_json(src->path, st, sim->cat,
-									 NULL, err);
-				else if (src->type == CMAN_SRC_GENERATE)
-					rc = generate_source(sim, src->path, st, err);
-				else
-					rc = cman_import_csv(src->path, st, sim->cat, NULL, err);
+				rc = generate_source(sim, src->path, st, err);
 			}
+		} else {
+			/* streamed into a private SQLite file: memory follows the
+			 * run's live state, not the file's size (issue 9.8) */
+			rc = cman_store_sqlite_temp(src->path, &st, err);
+			if (!rc)
+				rc = cman_store_begin(st, err);
+			if (!rc && src->type == CMAN_SRC_CLUSTERMAN_JSON)
+				rc = cman_import_clusterman_json(src->path, st, sim->cat, NULL, err);
+			else if (!rc)
+				rc = cman_import_csv(src->path, st, sim->cat, NULL, err);
+			if (!rc)
+				rc = cman_store_commit(st, err);
 		}
 		if (cacheable)
 			sim->cache->loads++;

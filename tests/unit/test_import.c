@@ -358,6 +358,69 @@ static const struct json_err_case json_err_cases[] = {
 	{ "", false, false, { ": not a gzip-compressed file" } },
 };
 
+/*
+ * Entries read in place (the common forms) and entries that only jansson
+ * reads (escapes, long integers, skipped or repeated map keys, objects)
+ * give the same samples: values compared with the C compiler's reading of
+ * the same decimal literals.
+ */
+static void test_json_fast_and_slow_entries(void **state)
+{
+	static const struct {
+		int64_t t;
+		double v;
+	} want[] = {
+		{ 1512144000, 0.1 }, { 1512144060, 0 }, { 1512144120, -0.0 },
+		{ 1512144180, 1e-320 }, { 1512144240, 123456789012345678.0 },
+		{ 1512144300, 1234567890123456789.0 }, { 1512144360, 2500 },
+		{ 1512144420, 7 }, { 1512144480, 8 }, { 1512144540, 9.75 },
+		{ 1512144600, -12.5 },
+	};
+	const char *text =
+		"{\"app_metrics\": {\"k\": [[1512144000, 0.1], [1512144060, -0],\n"
+		" [1512144120, -0.0], [1512144180, 1e-320], [1512144240, 123456789012345678],\n"
+		" [1512144300, 1234567890123456789], [1512144360, 2.5E+3],\n"
+		" [\"2017-12-01T16:07:00Z\", 7], [\"2017-12-01T16:08:00\\u005a\", 8],\n"
+		" [ 1512144540 ,\t9.75 ] , {\"py/tuple\": [1512144600, -12.5]}]},\n"
+		" \"metadata\": {\"m\": [[1512144000, { \"<a.b, us-west-2a>\" : 1 ,\n"
+		"   \"a.b,us-west-2b\":2.25 }], [1512144060, {\"<a.b, us-west-2a>\": 1,"
+		" \"<a.b, us-west-2a>\": 3}],\n"
+		"  [1512144120, {\"py/x\": 1, \"<a.b, us-west-2b>\": 4}], [1512144180, {}]]}}\n";
+	struct cman_store *st = NULL;
+	struct cman_cursor *cur = NULL;
+	struct cman_error err = { 0 };
+	struct cman_sample s;
+	char path[128];
+	size_t n = 0;
+	int rc;
+
+	(void)state;
+	tmp_path(path, sizeof(path), "fastslow.json");
+	write_file(path, text, strlen(text));
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	if (cman_import_clusterman_json(path, st, NULL, NULL, &err))
+		fail_msg("import: %s", err.msg);
+	assert_int_equal(cman_store_open_cursor(st, CMAN_APP_METRICS, "k", INT64_MIN, INT64_MAX, 0,
+						&cur, &err), 0);
+	while ((rc = cman_cursor_next(cur, &s, &err)) == 1) {
+		assert_true(n < sizeof(want) / sizeof(want[0]));
+		assert_int_equal(s.t, want[n].t);
+		if (memcmp(&s.value, &want[n].v, sizeof(double)) != 0)
+			fail_msg("sample %zu: %.17g, expected %.17g", n, s.value, want[n].v);
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	cman_cursor_close(cur);
+	/* a repeated map key: jansson keeps the last value */
+	expect_series(st, CMAN_METADATA, "m", INT64_MIN, INT64_MAX,
+		      "1512144000={a.b/us-west-2a=1;a.b/us-west-2b=2.25}:3.25 "
+		      "1512144060={a.b/us-west-2a=3}:3 1512144120={a.b/us-west-2b=4}:4 "
+		      "1512144180={}:0");
+	cman_store_free(st);
+	unlink(path);
+}
+
 static void expect_json_error(const char *path, const struct cman_error *err, int rc,
 			      const char *const *want, size_t i)
 {
@@ -837,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_docs_file),
 		cmocka_unit_test(test_itest_into_sqlite),
 		cmocka_unit_test(test_json_variants),
+		cmocka_unit_test(test_json_fast_and_slow_entries),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_json_file_errors),
 		cmocka_unit_test(test_csv_file),
