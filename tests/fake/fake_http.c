@@ -90,7 +90,7 @@ static mhd_result handle(void *cls, struct MHD_Connection *connection, const cha
 	struct fake_reply r;
 	struct MHD_Response *resp;
 	char *body = NULL;
-	int have = 0;
+	int have = 0, logged;
 	mhd_result ret;
 
 	if (!c) {
@@ -131,10 +131,9 @@ static mhd_result handle(void *cls, struct MHD_Connection *connection, const cha
 	c->body = NULL;
 
 	pthread_mutex_lock(&f->mu);
-	if (f->n_log < MAX_LOG)
+	logged = f->n_log < MAX_LOG;
+	if (logged)
 		f->log[f->n_log++] = req;
-	else
-		free(req.body);
 	if (f->head != f->tail) {
 		struct scripted *s = &f->script[f->head % MAX_SCRIPT];
 
@@ -144,10 +143,17 @@ static mhd_result handle(void *cls, struct MHD_Connection *connection, const cha
 		have = 1;
 	}
 	pthread_mutex_unlock(&f->mu);
-	if (!have && f->route && f->route(f->route_ctx, &f->log[f->n_log - 1], &r) == 0) {
-		body = strdup(r.body ? r.body : "");
-		have = 1;
+	if (!have && f->route) {
+		memset(&r, 0, sizeof(r));
+		if (f->route(f->route_ctx, &req, &r) == 0) {
+			body = r.body_heap ? r.body_heap : strdup(r.body ? r.body : "");
+			have = 1;
+		} else {
+			free(r.body_heap);
+		}
 	}
+	if (!logged)
+		free(req.body);
 	if (!have) {
 		memset(&r, 0, sizeof(r));
 		r.status = 599;

@@ -22,6 +22,8 @@ struct fake_reply {
 	const char *header;          /* one extra "Name: value" header, or NULL */
 	int delay_ms;                /* wait before answering */
 	int truncate;                /* announce the full length, send half, then close */
+	char *body_heap;             /* route replies: a malloc'ed body the fake takes
+				      * over and frees (wins over body) */
 };
 
 struct fake_request {
@@ -37,8 +39,9 @@ struct fake_request {
 
 struct fake_http;
 
-/* Route handler: fill *r for req (body may be built into a static buffer of
- * the handler's); return 0 to answer, -1 for the 599 default. */
+/* Route handler: fill *r for req (a body built per request goes in
+ * body_heap; handlers run on the connection's thread, so several may run at
+ * once); return 0 to answer, -1 for the 599 default. */
 typedef int (*fake_route_fn)(void *ctx, const struct fake_request *req,
 			     struct fake_reply *r);
 
