@@ -21,6 +21,11 @@
 #include "fake_http.h"
 #include "mesos_master.h"
 
+/* A call's timeout in the "slow answer" cases, and how late the slow
+ * answers come; the other answers must arrive within SHORT_MS. */
+#define SHORT_MS 1500
+#define SLOW_MS 4000
+
 static struct fake_http *fake;
 static struct fake_mesos *master;
 static char self_loc[64];         /* "//127.0.0.1:PORT" of the fake */
@@ -40,8 +45,9 @@ static void config(struct cman_mesos_config *c, const char *url)
 	cman_mesos_config_init(c);
 	snprintf(c->master, sizeof(c->master), "%s", url);
 	snprintf(c->pool, sizeof(c->pool), "default");
-	c->connect_timeout_ms = 2000;
-	c->timeout_ms = 3000;
+	/* generous: the machine may be loaded (or this may run under valgrind) */
+	c->connect_timeout_ms = 10000;
+	c->timeout_ms = 20000;
 	c->sleep_ms = count_sleep;
 }
 
@@ -640,16 +646,16 @@ static void test_read_faults(void **state)
 	/* Slow past the timeout: retried, then success; and always slow: a
 	 * timeout after 3 attempts. */
 	config(&cfg, fake_http_url(fake));
-	cfg.timeout_ms = 300;
+	cfg.timeout_ms = SHORT_MS;
 	m = fresh(&cfg);
 	push_leader();
-	push(200, "{}", NULL, 1000, 0);
+	push(200, "{}", NULL, SLOW_MS, 0);
 	assert_int_equal(cman_mesos_reload(m, &err), 0);
 	assert_int_equal(count_path("/master/slaves"), 2);
 	fake_http_reset(fake);
-	push(200, "", NULL, 1000, 0);
-	push(200, "", NULL, 1000, 0);
-	push(200, "", NULL, 1000, 0);
+	push(200, "", NULL, SLOW_MS, 0);
+	push(200, "", NULL, SLOW_MS, 0);
+	push(200, "", NULL, SLOW_MS, 0);
 	assert_int_equal(cman_mesos_reload(m, &err), CMAN_ETIMEOUT);
 	assert_non_null(strstr(err.msg, "Mesos master unreachable"));
 	assert_int_equal(fake_http_count(fake), 3);
@@ -963,10 +969,10 @@ static void test_maintenance_faults(void **state)
 
 	/* Slow past the timeout on START_MAINTENANCE: CMAN_ETIMEOUT, sent once. */
 	config(&cfg, fake_http_url(fake));
-	cfg.timeout_ms = 300;
+	cfg.timeout_ms = SHORT_MS;
 	m = fresh(&cfg);
 	push_leader();
-	push(200, "", NULL, 1000, 0);
+	push(200, "", NULL, SLOW_MS, 0);
 	assert_int_equal(cman_mesos_down(m, &h1, 1, &err), CMAN_ETIMEOUT);
 	assert_non_null(strstr(err.msg, "START_MAINTENANCE"));
 	assert_int_equal(count_path("/api/v1"), 1);
