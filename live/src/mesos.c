@@ -56,8 +56,6 @@ struct cman_mesos {
 	char userpwd[520];                 /* "principal:secret", "" none */
 	struct cman_http *http;
 	struct snapshot snap;
-	cman_mesos_instance_fn inst_fn;
-	void *inst_ctx;
 };
 
 /* ---- configuration ------------------------------------------------------------ */
@@ -764,10 +762,14 @@ static int request(struct cman_mesos *m, const char *what, const char *method,
 			}
 		}
 		if (!retry || attempt >= m->cfg.max_attempts) {
+			long status = ans->status, hint = ans->retry_after_ms;
+
 			cman_http_answer_release(ans);
-			return cman_error_set(err, code, "mesos %s at %s: %s (%s) after %d attempt%s",
-					      what, url, cman_strerror(code), why, attempt,
-					      attempt == 1 ? "" : "s");
+			cman_error_set(err, code, "mesos %s at %s: %s (%s) after %d attempt%s",
+				       what, url, cman_strerror(code), why, attempt,
+				       attempt == 1 ? "" : "s");
+			cman_error_remote(err, NULL, NULL, status, hint, attempt);
+			return code;
 		}
 		{
 			long wait = backoff(m, attempt, ans->retry_after_ms);
@@ -828,14 +830,18 @@ static int find_leader(struct cman_mesos *m, struct cman_error *err)
 			retry = ans.status >= 500;
 		}
 		if (!retry || attempt >= m->cfg.max_attempts) {
+			long status = ans.status, hint = ans.retry_after_ms;
+
 			cman_http_answer_release(&ans);
 			m->leader[0] = '\0';
-			return cman_error_set(err, code,
+			cman_error_set(err, code,
 					      "Mesos master %s: GET %s: %s (%s) after %d attempt%s",
 					      code == CMAN_EREJECTED ? "refused the call"
 								     : "unreachable",
 					      url, cman_strerror(code), why, attempt,
 					      attempt == 1 ? "" : "s");
+			cman_error_remote(err, NULL, NULL, status, hint, attempt);
+			return code;
 		}
 		{
 			long wait = backoff(m, attempt, ans.retry_after_ms);
@@ -964,27 +970,6 @@ void cman_mesos_agent_for_ip(const struct cman_mesos *m, const char *ip,
 	out->batch_tasks = a->batch_tasks;
 }
 
-void cman_mesos_set_instances(struct cman_mesos *m, cman_mesos_instance_fn fn, void *ctx)
-{
-	m->inst_fn = fn;
-	m->inst_ctx = ctx;
-}
-
-void cman_mesos_instance_agent(const struct cman_mesos *m, const char *instance_id,
-			       struct cman_agent *out)
-{
-	const char *ip = NULL;
-	int64_t launch = 0;
-
-	if (!m->inst_fn || m->inst_fn(m->inst_ctx, instance_id, &ip, &launch) != 0) {
-		memset(out, 0, sizeof(*out));
-		out->state = CMAN_AGENT_UNKNOWN;
-		out->safe_to_kill = true;
-		return;
-	}
-	cman_mesos_agent_for_ip(m, ip, launch, out);
-}
-
 /* ---- the connector interface ---------------------------------------------------- */
 
 static int ops_reload(struct cman_connector *c, struct cman_error *err)
@@ -992,10 +977,11 @@ static int ops_reload(struct cman_connector *c, struct cman_error *err)
 	return cman_mesos_reload((struct cman_mesos *)c, err);
 }
 
-static void ops_agent(const struct cman_connector *c, const char *instance_id,
-		      struct cman_agent *out)
+static void ops_agent_by_ip(const struct cman_connector *c, const char *ip,
+			    struct cman_agent *out)
 {
-	cman_mesos_instance_agent((const struct cman_mesos *)c, instance_id, out);
+	/* the pool manager sets orphaned_since from the machine's launch */
+	cman_mesos_agent_for_ip((const struct cman_mesos *)c, ip, 0, out);
 }
 
 static double ops_total(const struct cman_connector *c, enum cman_resource r)
@@ -1011,9 +997,10 @@ static double ops_allocated(const struct cman_connector *c, enum cman_resource r
 static const struct cman_connector_ops mesos_ops = {
 	.kind = "mesos",
 	.reload = ops_reload,
-	.agent = ops_agent,
+	.agent = NULL,                 /* machines are matched by IP */
 	.total = ops_total,
 	.allocated = ops_allocated,
+	.agent_by_ip = ops_agent_by_ip,
 };
 
 struct cman_connector *cman_mesos_connector(struct cman_mesos *m)

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "cman/live/mesos.h"
+#include "cman/pool.h"
 #include "fake_http.h"
 #include "mesos_master.h"
 
@@ -399,6 +400,8 @@ static void test_no_leader(void **state)
 	assert_non_null(strstr(err.msg, "after 3 attempts"));
 	assert_int_equal(fake_http_count(fake), 3);
 	assert_int_equal(count_path("/redirect"), 3);
+	assert_int_equal(err.remote.http_status, 503);
+	assert_int_equal(err.remote.attempts, 3);
 	assert_int_equal(n_sleeps, 2);
 	assert_int_equal(slept_ms[0], 500);
 	assert_int_equal(slept_ms[1], 1000);
@@ -408,71 +411,109 @@ static void test_no_leader(void **state)
 
 /* ---- agents and instances ----------------------------------------------------------- */
 
-struct inst {
-	const char *id, *ip;
-	int64_t launch;
+/* A resource group that only lists machines (what the pool manager asks
+ * of it to match agents). */
+struct list_group {
+	struct cman_resource_group base;
+	const struct cman_rg_instance *inst;
+	size_t n;
 };
 
-static const struct inst instances[] = {
-	{"i-1", "10.1.2.3", 100}, {"i-2", "10.1.2.4", 200}, {"i-3", "", 300},
-	{"i-4", "10.1.2.200", 400}, {"i-5", "10.1.2.6", 500}, {"i-7", "10.1.2.7", 700},
-	{"i-8", NULL, 800},
-};
-
-static int lookup(void *ctx, const char *id, const char **ip, int64_t *launch)
+static int lg_instances(struct cman_resource_group *rg, const struct cman_rg_instance **out,
+			size_t *n, struct cman_error *err)
 {
-	size_t i;
+	struct list_group *g = (struct list_group *)rg;
 
-	(void)ctx;
-	for (i = 0; i < sizeof(instances) / sizeof(instances[0]); i++) {
-		if (strcmp(instances[i].id, id) == 0) {
-			*ip = instances[i].ip;
-			*launch = instances[i].launch;
-			return 0;
-		}
-	}
-	return -1;
+	(void)err;
+	*out = g->inst;
+	*n = g->n;
+	return 0;
 }
 
+static bool lg_stale(const struct cman_resource_group *rg)
+{
+	(void)rg;
+	return false;
+}
+
+static const struct cman_rg_ops list_group_ops = {
+	.kind = "list",
+	.instances = lg_instances,
+	.is_stale = lg_stale,
+};
+
+#define RUN CMAN_INSTANCE_RUNNING
+static const struct cman_rg_instance machines[] = {
+	{.id = "i-1", .ip = "10.1.2.3", .state = RUN, .weight = 4, .launch_time = 100},
+	{.id = "i-2", .ip = "10.1.2.4", .state = RUN, .weight = 2, .launch_time = 200},
+	{.id = "i-3", .ip = "", .state = RUN, .weight = 1, .launch_time = 300},
+	{.id = "i-4", .ip = "10.1.2.200", .state = RUN, .weight = 8, .launch_time = 400},
+	{.id = "i-5", .ip = "10.1.2.6", .state = RUN, .weight = 16, .launch_time = 500},
+	{.id = "i-6", .ip = "10.1.2.5", .state = CMAN_INSTANCE_SHUTTING_DOWN, .weight = 32,
+	 .launch_time = 600},
+	{.id = "i-7", .ip = "10.1.2.7", .state = RUN, .weight = 64, .launch_time = 700},
+	{.id = "i-8", .ip = NULL, .state = RUN, .weight = 128, .launch_time = 800},
+};
+
+/* The connector behind the core's pool manager: machines of a group are
+ * matched to the fixture's agents by IP. */
 static void test_states(void **state)
 {
 	static const struct {
-		const char *id;
 		enum cman_agent_state st;
 		int tasks, batch;
 		int64_t since;
 	} want[] = {
-		{"i-1", CMAN_AGENT_RUNNING, 2, 1, 0},
-		{"i-2", CMAN_AGENT_IDLE, 0, 0, 0},
-		{"i-3", CMAN_AGENT_UNKNOWN, 0, 0, 0},      /* no private IP */
-		{"i-4", CMAN_AGENT_ORPHANED, 0, 0, 400},   /* IP no agent has */
-		{"i-5", CMAN_AGENT_ORPHANED, 0, 0, 500},   /* an agent of pool batch */
-		{"i-7", CMAN_AGENT_RUNNING, 2, 0, 0},      /* deactivated agent */
-		{"i-8", CMAN_AGENT_UNKNOWN, 0, 0, 0},
-		{"i-9", CMAN_AGENT_UNKNOWN, 0, 0, 0},      /* not an instance we know */
+		{CMAN_AGENT_RUNNING, 2, 1, 0},
+		{CMAN_AGENT_IDLE, 0, 0, 0},
+		{CMAN_AGENT_UNKNOWN, 0, 0, 0},      /* no private IP */
+		{CMAN_AGENT_ORPHANED, 0, 0, 400},   /* an IP no agent has */
+		{CMAN_AGENT_ORPHANED, 0, 0, 500},   /* an agent of pool batch */
+		{CMAN_AGENT_IDLE, 0, 0, 0},         /* a1-S3, no pool attribute */
+		{CMAN_AGENT_RUNNING, 2, 0, 0},      /* deactivated agent a1-S5 */
+		{CMAN_AGENT_UNKNOWN, 0, 0, 0},
 	};
 	struct cman_mesos *m = fresh(NULL);
 	struct cman_connector *c = cman_mesos_connector(m);
+	struct list_group g = {{&list_group_ops, "g"}, machines,
+			       sizeof(machines) / sizeof(machines[0])};
+	struct cman_resource_group *groups[] = {&g.base};
+	struct cman_pool_config pcfg;
+	struct cman_pool_manager pm;
 	struct cman_agent a;
 	struct cman_error err;
+	double joined;
 	size_t i;
 
 	assert_int_equal(c->ops->reload(c, &err), 0);
-	/* Without a way to learn IPs every machine is unknown. */
-	c->ops->agent(c, "i-1", &a);
-	assert_int_equal(a.state, CMAN_AGENT_UNKNOWN);
-	cman_mesos_set_instances(m, lookup, NULL);
+	assert_null(c->ops->agent);             /* matched by IP only */
+	memset(&pcfg, 0, sizeof(pcfg));
+	cman_pool_manager_init(&pm, &pcfg, groups, 1, c, NULL);
 	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		memset(&a, 0x5a, sizeof(a));
-		c->ops->agent(c, want[i].id, &a);
-		assert_int_equal(a.state, want[i].st);
+		cman_pool_agent_of(&pm, &machines[i], &a);
+		if (a.state != want[i].st)
+			fail_msg("%s: state %d, expected %d", machines[i].id, a.state, want[i].st);
 		assert_int_equal(a.tasks, want[i].tasks);
 		assert_int_equal(a.batch_tasks, want[i].batch);
 		assert_int_equal(a.orphaned_since, want[i].since);
-		assert_true(a.safe_to_kill);
 		assert_false(a.draining);
 		assert_false(a.cordoned);
 	}
+	/* Joined and running: i-1 (4), i-2 (2), i-7 (64); i-6 is shutting down. */
+	assert_int_equal(cman_pool_non_orphan_fulfilled(&pm, &joined, &err), 0);
+	assert_true(joined == 70);
+	cman_pool_manager_release(&pm);
+
+	/* The connector's own answer for an IP. */
+	c->ops->agent_by_ip(c, "10.1.2.3", &a);
+	assert_int_equal(a.state, CMAN_AGENT_RUNNING);
+	assert_true(a.safe_to_kill);
+	cman_mesos_agent_for_ip(m, "", 9, &a);
+	assert_int_equal(a.state, CMAN_AGENT_UNKNOWN);
+	cman_mesos_agent_for_ip(m, "10.9.9.9", 9, &a);
+	assert_int_equal(a.state, CMAN_AGENT_ORPHANED);
+	assert_int_equal(a.orphaned_since, 9);
 	cman_mesos_free(m);
 }
 
@@ -640,6 +681,8 @@ static void test_read_faults(void **state)
 	push(404, "No such endpoint", NULL, 0, 0);
 	assert_int_equal(cman_mesos_reload(m, &err), CMAN_EREJECTED);
 	assert_non_null(strstr(err.msg, "HTTP 404: No such endpoint"));
+	assert_int_equal(err.remote.http_status, 404);
+	assert_int_equal(err.remote.attempts, 1);
 	assert_int_equal(fake_http_count(fake), 2);
 	cman_mesos_free(m);
 

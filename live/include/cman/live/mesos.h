@@ -16,11 +16,10 @@
  * so is `active` (a deactivated agent still counts, as in Clusterman).
  * A reload that fails keeps the previous snapshot.
  *
- * Agents and instances are joined by IP (§3.1): an instance without an IP
- * is UNKNOWN, one whose IP no agent of the pool has is ORPHANED (since its
- * launch time), otherwise IDLE (nothing used) or RUNNING (something used).
- * The connector interface names machines by instance id, so the caller
- * tells the connector each instance's IP with cman_mesos_set_instances().
+ * Agents and machines are joined by IP (§3.1): the connector interface's
+ * agent_by_ip() says ORPHANED for an IP no agent of the pool has, else IDLE
+ * (nothing used) or RUNNING (something used); the pool manager makes a
+ * machine without an IP UNKNOWN and dates an orphan from its launch.
  *
  * Redirects.  Every call follows at most max_redirects Location hops (a
  * master that is not the leader answers 307); more is a "redirect loop"
@@ -43,7 +42,8 @@
  * loop, a malformed answer), CMAN_ETIMEOUT, CMAN_EREJECTED (a 4xx, with the
  * HTTP status and the master's text; 401/403 name the credentials),
  * CMAN_EINVAL (bad configuration).  Messages name the call and the URL,
- * never the secret.
+ * never the secret; err->remote carries the HTTP status, the Retry-After
+ * hint and the attempts made.
  */
 #ifndef CMAN_LIVE_MESOS_H
 #define CMAN_LIVE_MESOS_H
@@ -129,7 +129,8 @@ int cman_mesos_new(const struct cman_mesos_config *cfg, struct cman_mesos **out,
 void cman_mesos_free(struct cman_mesos *m);     /* NULL is fine */
 
 /* The connector interface (owned by m): reload = cman_mesos_reload(),
- * agent = cman_mesos_instance_agent(), total/allocated over the pool's agents. */
+ * agent_by_ip = cman_mesos_agent_for_ip() (agent by instance id: none),
+ * total/allocated over the pool's agents. */
 struct cman_connector *cman_mesos_connector(struct cman_mesos *m);
 
 /* The configured master as a base URL ("http://host:5050"). */
@@ -175,18 +176,6 @@ size_t cman_mesos_duplicate_ips(const struct cman_mesos *m);
  */
 void cman_mesos_agent_for_ip(const struct cman_mesos *m, const char *ip,
 			     int64_t launch_time, struct cman_agent *out);
-
-/*
- * How the connector interface's agent(instance_id) learns a machine's IP:
- * fn returns 0 and sets *ip (borrowed; NULL or "" for none) and
- * *launch_time, or returns -1 for an instance it does not know (UNKNOWN).
- * Without fn every instance is UNKNOWN.
- */
-typedef int (*cman_mesos_instance_fn)(void *ctx, const char *instance_id,
-				      const char **ip, int64_t *launch_time);
-void cman_mesos_set_instances(struct cman_mesos *m, cman_mesos_instance_fn fn, void *ctx);
-void cman_mesos_instance_agent(const struct cman_mesos *m, const char *instance_id,
-			       struct cman_agent *out);
 
 /* ---- maintenance (v1 operator API, POST <leader>/api/v1) ------------------- */
 
