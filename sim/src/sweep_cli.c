@@ -243,6 +243,29 @@ static void set_failure(struct sweep *sw, int code, size_t point, size_t replica
 		 point + 1, n ? " (" : "", where, n ? ")" : "", sw->seed0 + (uint64_t)replica, msg);
 }
 
+/* Test hook: CMAN_TEST_SWEEP_PACE_MS=N makes the parent wait N ms (at most
+ * 1000) after journaling each run, so a test can interrupt a sweep part-way
+ * however fast the runs are and however loaded the machine (the sweep_resume
+ * test).  Not documented for users; results are unchanged. */
+static void test_pace(void)
+{
+	static long ms = -1;
+	struct timespec ts;
+
+	if (ms < 0) {
+		const char *v = getenv("CMAN_TEST_SWEEP_PACE_MS");
+
+		ms = v ? strtol(v, NULL, 10) : 0;
+		if (ms < 0 || ms > 1000)
+			ms = 0;
+	}
+	if (!ms)
+		return;
+	ts.tv_sec = 0;
+	ts.tv_nsec = ms * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
 /* A finished run reached rank 0's parent: keep it and journal it. */
 static void accept_result(struct sweep *sw, size_t point, size_t replica,
 			  const struct cman_sweep_run *run)
@@ -260,6 +283,7 @@ static void accept_result(struct sweep *sw, size_t point, size_t replica,
 	cman_sweep_results_put(&sw->res, point, replica, run);
 	sw->finished++;
 	progress_draw(sw, false);
+	test_pace();
 }
 
 #ifdef CMAN_MPI

@@ -17,11 +17,13 @@ check "reference sweep" test "$(wc -l < "$WORK/ref/sweep.csv")" -eq 41
 records() { [ -f "$1/sweep.journal.jsonl" ] && echo $(( $(wc -l < "$1/sweep.journal.jsonl") - 1 )) || echo 0; }
 
 # interrupt JOBS SIGNAL DIR: start a sweep, send SIGNAL once 10 more runs
-# are journaled, check it stops with 130 and no sweep.csv
+# are journaled, check it stops with 130 and no sweep.csv.  The sweep is paced
+# (20 ms per journaled run, a test hook) so it cannot finish before the signal
+# however fast the runs or loaded the machine.
 interrupt() {
 	local jobs=$1 sig=$2 dir=$3 pid status=0 i start
 	start=$(records "$dir")
-	"$CMAN_SIM" sweep "$Q" "${ARGS[@]}" -j "$jobs" -o "$dir" > "$WORK/out" 2> "$WORK/err" &
+	CMAN_TEST_SWEEP_PACE_MS=20 "$CMAN_SIM" sweep "$Q" "${ARGS[@]}" -j "$jobs" -o "$dir" > "$WORK/out" 2> "$WORK/err" &
 	pid=$!
 	for i in $(seq 1 3000); do
 		[ "$(records "$dir")" -ge $((start + 10)) ] && break
@@ -65,7 +67,7 @@ resume "$WORK/d" 1
 
 # a finished sweep interrupted on re-run keeps its sweep.csv
 cp "$WORK/ref/sweep.csv" "$WORK/keep.csv"
-"$CMAN_SIM" sweep "$Q" "${ARGS[@]}" --replicas 60 -j 2 -o "$WORK/ref" > /dev/null 2>&1 &
+CMAN_TEST_SWEEP_PACE_MS=20 "$CMAN_SIM" sweep "$Q" "${ARGS[@]}" --replicas 60 -j 2 -o "$WORK/ref" > /dev/null 2>&1 &
 pid=$!
 for i in $(seq 1 3000); do
 	[ "$(records "$WORK/ref")" -ge $((TOTAL + 5)) ] && break
