@@ -199,56 +199,54 @@ static int parse_group(struct cman_aws_asg *g, xmlNodePtr grp, struct desc *d,
 	return 0;
 }
 
-static int describe_group(struct cman_aws_asg *g, struct desc *d, struct cman_error *err)
+struct group_page {
+	struct cman_aws_asg *g;
+	struct desc *d;
+};
+
+static int group_page(void *ctx, xmlDocPtr doc, struct cman_error *err)
 {
-	char token[2048] = "", prev[2048];
+	struct group_page *gp = ctx;
+	struct cman_aws_asg *g = gp->g;
+	xmlNodePtr res, grps;
 	int rc = 0;
 
-	do {
-		struct cman_aws_params p;
-		xmlDocPtr doc;
-		xmlNodePtr res, grps;
+	res = cman_xml_child(xmlDocGetRootElement(doc), "DescribeAutoScalingGroupsResult");
+	grps = cman_xml_child(res, "AutoScalingGroups");
+	if (!res || !grps)
+		return cman_error_set(err, CMAN_ETRANSIENT, "DescribeAutoScalingGroups %s: "
+				      "the answer has no AutoScalingGroups", g->base.id);
+	for (xmlNodePtr m = cman_xml_child(grps, "member"); m && !rc;
+	     m = cman_xml_next(m, "member")) {
+		char name[256];
 
-		cman_aws_params_init(&p, "DescribeAutoScalingGroups", AS_VERSION);
-		cman_aws_params_add(&p, "AutoScalingGroupNames.member.1", g->base.id);
-		if (token[0])
-			cman_aws_params_add(&p, "NextToken", token);
-		rc = cman_aws_query_xml(g->client, "autoscaling", &p, CMAN_AWS_IDEMPOTENT, &doc,
-					NULL, err);
-		cman_aws_params_release(&p);
-		if (rc)
-			return rc;
-		res = cman_xml_child(xmlDocGetRootElement(doc), "DescribeAutoScalingGroupsResult");
-		grps = cman_xml_child(res, "AutoScalingGroups");
-		if (!res || !grps) {
-			xmlFreeDoc(doc);
-			return cman_error_set(err, CMAN_ETRANSIENT, "DescribeAutoScalingGroups %s: "
-					      "the answer has no AutoScalingGroups", g->base.id);
+		cman_xml_path_text(m, "AutoScalingGroupName", name, sizeof(name));
+		if (!strcmp(name, g->base.id)) {
+			if (gp->d->exists)
+				rc = cman_error_set(err, CMAN_ETRANSIENT,
+						    "DescribeAutoScalingGroups %s: the "
+						    "group is described twice", g->base.id);
+			else
+				rc = parse_group(g, m, gp->d, err);
 		}
-		for (xmlNodePtr m = cman_xml_child(grps, "member"); m && !rc;
-		     m = cman_xml_next(m, "member")) {
-			char name[256];
+	}
+	return rc;
+}
 
-			cman_xml_path_text(m, "AutoScalingGroupName", name, sizeof(name));
-			if (!strcmp(name, g->base.id)) {
-				if (d->exists)
-					rc = cman_error_set(err, CMAN_ETRANSIENT,
-							    "DescribeAutoScalingGroups %s: the "
-							    "group is described twice", g->base.id);
-				else
-					rc = parse_group(g, m, d, err);
-			}
-		}
-		snprintf(prev, sizeof(prev), "%s", token);
-		if (cman_xml_path_text(res, "NextToken", token, sizeof(token)) >= sizeof(token) &&
-		    !rc)
-			rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeAutoScalingGroups %s: "
-					    "NextToken too long", g->base.id);
-		xmlFreeDoc(doc);
-		if (!rc && token[0] && !strcmp(token, prev))
-			rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeAutoScalingGroups %s: the "
-					    "pages do not end (NextToken repeats)", g->base.id);
-	} while (!rc && token[0]);
+static int describe_group(struct cman_aws_asg *g, struct desc *d, struct cman_error *err)
+{
+	struct group_page gp = { g, d };
+	struct cman_aws_params p;
+	char what[320];
+	int rc;
+
+	snprintf(what, sizeof(what), "DescribeAutoScalingGroups %s", g->base.id);
+	cman_aws_params_init(&p, "DescribeAutoScalingGroups", AS_VERSION);
+	cman_aws_params_add(&p, "AutoScalingGroupNames.member.1", g->base.id);
+	rc = cman_aws_query_pages(g->client, "autoscaling", &p, CMAN_AWS_IDEMPOTENT,
+				  "DescribeAutoScalingGroupsResult/NextToken", what, 0, group_page,
+				  &gp, err);
+	cman_aws_params_release(&p);
 	return rc;
 }
 
@@ -289,51 +287,40 @@ static void read_ec2_instance(struct desc *d, xmlNodePtr it)
  * fail the whole call when one id is unknown to EC2 (a group can list an
  * instance EC2 does not show yet, or no longer).
  */
+static int instances_page(void *ctx, xmlDocPtr doc, struct cman_error *err)
+{
+	struct desc *d = ctx;
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+
+	(void)err;
+	for (xmlNodePtr r = cman_xml_child(cman_xml_child(root, "reservationSet"), "item"); r;
+	     r = cman_xml_next(r, "item"))
+		for (xmlNodePtr it = cman_xml_child(cman_xml_child(r, "instancesSet"), "item"); it;
+		     it = cman_xml_next(it, "item"))
+			read_ec2_instance(d, it);
+	return 0;
+}
+
 static int describe_instances(struct cman_aws_asg *g, struct desc *d, struct cman_error *err)
 {
+	char what[320];
+
+	snprintf(what, sizeof(what), "DescribeInstances for %s", g->base.id);
 	for (size_t b = 0; b < d->n_insts; b += FILTER_BATCH) {
-		char token[2048] = "", prev[2048];
-		int rc = 0;
+		struct cman_aws_params p;
+		int rc;
 
-		do {
-			struct cman_aws_params p;
-			xmlDocPtr doc;
-			xmlNodePtr root;
+		cman_aws_params_init(&p, "DescribeInstances", EC2_VERSION);
+		cman_aws_params_add(&p, "Filter.1.Name", "instance-id");
+		for (size_t i = b; i < d->n_insts && i < b + FILTER_BATCH; i++) {
+			char name[40];
 
-			cman_aws_params_init(&p, "DescribeInstances", EC2_VERSION);
-			cman_aws_params_add(&p, "Filter.1.Name", "instance-id");
-			for (size_t i = b; i < d->n_insts && i < b + FILTER_BATCH; i++) {
-				char name[40];
-
-				snprintf(name, sizeof(name), "Filter.1.Value.%zu", i - b + 1);
-				cman_aws_params_add(&p, name, d->insts[i].id);
-			}
-			if (token[0])
-				cman_aws_params_add(&p, "NextToken", token);
-			rc = cman_aws_query_xml(g->client, "ec2", &p, CMAN_AWS_IDEMPOTENT, &doc,
-						NULL, err);
-			cman_aws_params_release(&p);
-			if (rc)
-				return rc;
-			root = xmlDocGetRootElement(doc);
-			for (xmlNodePtr r = cman_xml_child(cman_xml_child(root, "reservationSet"),
-							   "item");
-			     r; r = cman_xml_next(r, "item"))
-				for (xmlNodePtr it = cman_xml_child(cman_xml_child(r, "instancesSet"),
-								    "item");
-				     it; it = cman_xml_next(it, "item"))
-					read_ec2_instance(d, it);
-			snprintf(prev, sizeof(prev), "%s", token);
-			if (cman_xml_path_text(root, "nextToken", token, sizeof(token)) >=
-			    sizeof(token))
-				rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeInstances for %s: "
-						    "nextToken too long", g->base.id);
-			xmlFreeDoc(doc);
-			if (!rc && token[0] && !strcmp(token, prev))
-				rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeInstances for %s: "
-						    "the pages do not end (nextToken repeats)",
-						    g->base.id);
-		} while (!rc && token[0]);
+			snprintf(name, sizeof(name), "Filter.1.Value.%zu", i - b + 1);
+			cman_aws_params_add(&p, name, d->insts[i].id);
+		}
+		rc = cman_aws_query_pages(g->client, "ec2", &p, CMAN_AWS_IDEMPOTENT, "nextToken",
+					  what, 0, instances_page, d, err);
+		cman_aws_params_release(&p);
 		if (rc)
 			return rc;
 	}

@@ -24,7 +24,6 @@
 #define EC2_VERSION "2016-11-15"
 #define SUBNET_BATCH 200
 #define SUBNET_CACHE 32
-#define TOKEN_MAX 2048
 
 void cman_aws_found_release(struct cman_aws_found *f)
 {
@@ -85,82 +84,94 @@ static int consider(struct cman_aws_found *f, const char *kind, const char *id,
 	return m ? found_add(f, id, err) : 0;
 }
 
-/* Next page token of a Query API answer; CMAN_ETRANSIENT when it repeats
- * the one just sent or does not fit. */
-static int next_token(xmlNodePtr parent, const char *name, char *token, const char *what,
-		      struct cman_error *err)
-{
-	char prev[TOKEN_MAX];
+/* What a discovery page reader needs. */
+struct disc_page {
+	struct cman_aws_found *out;
+	const char *tag_key, *cluster, *pool;
+};
 
-	snprintf(prev, sizeof(prev), "%s", token);
-	if (cman_xml_path_text(parent, name, token, TOKEN_MAX) >= TOKEN_MAX)
-		return cman_error_set(err, CMAN_ETRANSIENT, "%s: %s too long", what, name);
-	if (token[0] && !strcmp(token, prev))
-		return cman_error_set(err, CMAN_ETRANSIENT, "%s: the pages do not end (%s "
-				      "repeats)", what, name);
-	return 0;
+static int sfr_page(void *ctx, xmlDocPtr doc, struct cman_error *err)
+{
+	struct disc_page *dp = ctx;
+	xmlNodePtr set = cman_xml_child(xmlDocGetRootElement(doc), "spotFleetRequestConfigSet");
+	int rc = 0;
+
+	if (!set)
+		return cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetRequests: the "
+				      "answer has no spotFleetRequestConfigSet");
+	for (xmlNodePtr it = cman_xml_child(set, "item"); it && !rc;
+	     it = cman_xml_next(it, "item")) {
+		char id[64], state[40];
+		xmlNodePtr tags;
+
+		cman_xml_path_text(it, "spotFleetRequestState", state, sizeof(state));
+		if (!strcmp(state, "cancelled") || !strcmp(state, "cancelled_terminating"))
+			continue;
+		if (cman_xml_path_text(it, "spotFleetRequestId", id, sizeof(id)) >= sizeof(id) ||
+		    !id[0])
+			return cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetRequests: "
+					      "a request id that is missing or too long");
+		/* LaunchSpecifications[0].TagSpecifications[0].Tags, as Clusterman. */
+		tags = cman_xml_path(it, "spotFleetRequestConfig/launchSpecifications/item/"
+				     "tagSpecificationSet/item/tag");
+		for (xmlNodePtr t = cman_xml_child(tags, "item"); t && !rc;
+		     t = cman_xml_next(t, "item")) {
+			char key[256], value[4096];
+
+			cman_xml_path_text(t, "key", key, sizeof(key));
+			if (strcmp(key, dp->tag_key) != 0)
+				continue;
+			cman_xml_path_text(t, "value", value, sizeof(value));
+			rc = consider(dp->out, "spot fleet request", id, key, value, dp->cluster,
+				      dp->pool, err);
+		}
+	}
+	return rc;
 }
 
 int cman_aws_discover_sfrs(struct cman_aws_client *c, const char *tag_key,
 			   const char *cluster, const char *pool,
 			   struct cman_aws_found *out, struct cman_error *err)
 {
-	char token[TOKEN_MAX] = "";
-	int rc = 0;
+	struct disc_page dp = { out, tag_key, cluster, pool };
+	struct cman_aws_params p;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	do {
-		struct cman_aws_params p;
-		xmlDocPtr doc;
-		xmlNodePtr root, set;
-
-		cman_aws_params_init(&p, "DescribeSpotFleetRequests", EC2_VERSION);
-		if (token[0])
-			cman_aws_params_add(&p, "NextToken", token);
-		rc = cman_aws_query_xml(c, "ec2", &p, CMAN_AWS_IDEMPOTENT, &doc, NULL, err);
-		cman_aws_params_release(&p);
-		if (rc)
-			break;
-		root = xmlDocGetRootElement(doc);
-		set = cman_xml_child(root, "spotFleetRequestConfigSet");
-		if (!set)
-			rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetRequests: the "
-					    "answer has no spotFleetRequestConfigSet");
-		for (xmlNodePtr it = cman_xml_child(set, "item"); it && !rc;
-		     it = cman_xml_next(it, "item")) {
-			char id[64], state[40];
-			xmlNodePtr tags;
-
-			cman_xml_path_text(it, "spotFleetRequestState", state, sizeof(state));
-			if (!strcmp(state, "cancelled") || !strcmp(state, "cancelled_terminating"))
-				continue;
-			if (cman_xml_path_text(it, "spotFleetRequestId", id, sizeof(id)) >=
-			    sizeof(id) || !id[0]) {
-				rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetRequests:"
-						    " a request id that is missing or too long");
-				break;
-			}
-			/* LaunchSpecifications[0].TagSpecifications[0].Tags, as Clusterman. */
-			tags = cman_xml_path(it, "spotFleetRequestConfig/launchSpecifications/item/"
-					     "tagSpecificationSet/item/tag");
-			for (xmlNodePtr t = cman_xml_child(tags, "item"); t && !rc;
-			     t = cman_xml_next(t, "item")) {
-				char key[256], value[4096];
-
-				cman_xml_path_text(t, "key", key, sizeof(key));
-				if (strcmp(key, tag_key) != 0)
-					continue;
-				cman_xml_path_text(t, "value", value, sizeof(value));
-				rc = consider(out, "spot fleet request", id, key, value, cluster, pool,
-					      err);
-			}
-		}
-		if (!rc)
-			rc = next_token(root, "nextToken", token, "DescribeSpotFleetRequests", err);
-		xmlFreeDoc(doc);
-	} while (!rc && token[0]);
+	cman_aws_params_init(&p, "DescribeSpotFleetRequests", EC2_VERSION);
+	rc = cman_aws_query_pages(c, "ec2", &p, CMAN_AWS_IDEMPOTENT, "nextToken",
+				  "DescribeSpotFleetRequests", 0, sfr_page, &dp, err);
+	cman_aws_params_release(&p);
 	if (rc)
 		cman_aws_found_release(out);
+	return rc;
+}
+
+static int asg_tags_page(void *ctx, xmlDocPtr doc, struct cman_error *err)
+{
+	struct disc_page *dp = ctx;
+	xmlNodePtr res = cman_xml_child(xmlDocGetRootElement(doc), "DescribeTagsResult");
+	xmlNodePtr tags = cman_xml_child(res, "Tags");
+	int rc = 0;
+
+	if (!tags)
+		return cman_error_set(err, CMAN_ETRANSIENT, "Auto Scaling DescribeTags: the "
+				      "answer has no Tags");
+	for (xmlNodePtr m = cman_xml_child(tags, "member"); m && !rc;
+	     m = cman_xml_next(m, "member")) {
+		char id[256], type[64], key[256], value[4096];
+
+		cman_xml_path_text(m, "ResourceType", type, sizeof(type));
+		cman_xml_path_text(m, "Key", key, sizeof(key));
+		if (strcmp(type, "auto-scaling-group") != 0 || strcmp(key, dp->tag_key) != 0)
+			continue;
+		if (cman_xml_path_text(m, "ResourceId", id, sizeof(id)) >= sizeof(id) || !id[0])
+			return cman_error_set(err, CMAN_ETRANSIENT, "Auto Scaling DescribeTags: "
+					      "a group name that is missing or too long");
+		cman_xml_path_text(m, "Value", value, sizeof(value));
+		rc = consider(dp->out, "auto scaling group", id, key, value, dp->cluster, dp->pool,
+			      err);
+	}
 	return rc;
 }
 
@@ -168,50 +179,18 @@ int cman_aws_discover_asgs(struct cman_aws_client *c, const char *tag_key,
 			   const char *cluster, const char *pool,
 			   struct cman_aws_found *out, struct cman_error *err)
 {
-	char token[TOKEN_MAX] = "";
-	int rc = 0;
+	struct disc_page dp = { out, tag_key, cluster, pool };
+	struct cman_aws_params p;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
-	do {
-		struct cman_aws_params p;
-		xmlDocPtr doc;
-		xmlNodePtr res, tags;
-
-		cman_aws_params_init(&p, "DescribeTags", AS_VERSION);
-		cman_aws_params_add(&p, "Filters.member.1.Name", "key");
-		cman_aws_params_add(&p, "Filters.member.1.Values.member.1", tag_key);
-		if (token[0])
-			cman_aws_params_add(&p, "NextToken", token);
-		rc = cman_aws_query_xml(c, "autoscaling", &p, CMAN_AWS_IDEMPOTENT, &doc, NULL, err);
-		cman_aws_params_release(&p);
-		if (rc)
-			break;
-		res = cman_xml_child(xmlDocGetRootElement(doc), "DescribeTagsResult");
-		tags = cman_xml_child(res, "Tags");
-		if (!tags)
-			rc = cman_error_set(err, CMAN_ETRANSIENT, "Auto Scaling DescribeTags: the "
-					    "answer has no Tags");
-		for (xmlNodePtr m = cman_xml_child(tags, "member"); m && !rc;
-		     m = cman_xml_next(m, "member")) {
-			char id[256], type[64], key[256], value[4096];
-
-			cman_xml_path_text(m, "ResourceType", type, sizeof(type));
-			cman_xml_path_text(m, "Key", key, sizeof(key));
-			if (strcmp(type, "auto-scaling-group") != 0 || strcmp(key, tag_key) != 0)
-				continue;
-			if (cman_xml_path_text(m, "ResourceId", id, sizeof(id)) >= sizeof(id) ||
-			    !id[0]) {
-				rc = cman_error_set(err, CMAN_ETRANSIENT, "Auto Scaling DescribeTags: "
-						    "a group name that is missing or too long");
-				break;
-			}
-			cman_xml_path_text(m, "Value", value, sizeof(value));
-			rc = consider(out, "auto scaling group", id, key, value, cluster, pool, err);
-		}
-		if (!rc)
-			rc = next_token(res, "NextToken", token, "Auto Scaling DescribeTags", err);
-		xmlFreeDoc(doc);
-	} while (!rc && token[0]);
+	cman_aws_params_init(&p, "DescribeTags", AS_VERSION);
+	cman_aws_params_add(&p, "Filters.member.1.Name", "key");
+	cman_aws_params_add(&p, "Filters.member.1.Values.member.1", tag_key);
+	rc = cman_aws_query_pages(c, "autoscaling", &p, CMAN_AWS_IDEMPOTENT,
+				  "DescribeTagsResult/NextToken", "Auto Scaling DescribeTags", 0,
+				  asg_tags_page, &dp, err);
+	cman_aws_params_release(&p);
 	if (rc)
 		cman_aws_found_release(out);
 	return rc;

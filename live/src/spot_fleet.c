@@ -145,59 +145,57 @@ bad:
 	return CMAN_ETRANSIENT;
 }
 
+struct ids_page {
+	struct cman_aws_sfr *g;
+	struct desc *d;
+};
+
+static int ids_page(void *ctx, xmlDocPtr doc, struct cman_error *err)
+{
+	struct ids_page *ip = ctx;
+	struct desc *d = ip->d;
+	xmlNodePtr set = cman_xml_child(xmlDocGetRootElement(doc), "activeInstanceSet");
+
+	for (xmlNodePtr it = cman_xml_child(set, "item"); it; it = cman_xml_next(it, "item")) {
+		struct inst in;
+		xmlNodePtr idn = cman_xml_child(it, "instanceId");
+		char *copy;
+
+		memset(&in, 0, sizeof(in));
+		in.id = idn ? (char *)xmlNodeGetContent(idn) : NULL;
+		if (!in.id || !in.id[0]) {
+			xmlFree(in.id);
+			return cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetInstances "
+					      "%s: an instance without an id", ip->g->base.id);
+		}
+		/* our own copy: freed with free(), whatever xmlFree is */
+		copy = strdup(in.id);
+		xmlFree(in.id);
+		in.id = copy;
+		cman_xml_path_text(it, "instanceType", in.type, sizeof(in.type));
+		if (!in.id || cman_grow((void **)&d->insts, &d->insts_cap, d->n_insts + 1,
+					sizeof(*d->insts))) {
+			free(in.id);
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		}
+		d->insts[d->n_insts++] = in;
+	}
+	return 0;
+}
+
 static int fleet_instance_ids(struct cman_aws_sfr *g, struct desc *d, struct cman_error *err)
 {
-	char token[2048] = "", prev[2048];
-	int rc = 0;
+	struct ids_page ip = { g, d };
+	struct cman_aws_params p;
+	char what[320];
+	int rc;
 
-	do {
-		struct cman_aws_params p;
-		xmlDocPtr doc;
-		xmlNodePtr set;
-
-		cman_aws_params_init(&p, "DescribeSpotFleetInstances", EC2_VERSION);
-		cman_aws_params_add(&p, "SpotFleetRequestId", g->base.id);
-		if (token[0])
-			cman_aws_params_add(&p, "NextToken", token);
-		if ((rc = query(g, &p, &doc, NULL, err)) != 0)
-			return rc;
-		set = cman_xml_child(xmlDocGetRootElement(doc), "activeInstanceSet");
-		for (xmlNodePtr it = cman_xml_child(set, "item"); it && !rc;
-		     it = cman_xml_next(it, "item")) {
-			struct inst in;
-			xmlNodePtr idn = cman_xml_child(it, "instanceId");
-
-			memset(&in, 0, sizeof(in));
-			in.id = idn ? (char *)xmlNodeGetContent(idn) : NULL;
-			if (!in.id || !in.id[0]) {
-				xmlFree(in.id);
-				rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetInstances "
-						    "%s: an instance without an id", g->base.id);
-				break;
-			}
-			{
-				/* our own copy: freed with free(), whatever xmlFree is */
-				char *copy = strdup(in.id);
-
-				xmlFree(in.id);
-				in.id = copy;
-			}
-			cman_xml_path_text(it, "instanceType", in.type, sizeof(in.type));
-			if (!in.id || cman_grow((void **)&d->insts, &d->insts_cap, d->n_insts + 1,
-						sizeof(*d->insts))) {
-				free(in.id);
-				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
-			} else {
-				d->insts[d->n_insts++] = in;
-			}
-		}
-		snprintf(prev, sizeof(prev), "%s", token);
-		cman_xml_path_text(xmlDocGetRootElement(doc), "nextToken", token, sizeof(token));
-		xmlFreeDoc(doc);
-		if (!rc && token[0] && !strcmp(token, prev))
-			rc = cman_error_set(err, CMAN_ETRANSIENT, "DescribeSpotFleetInstances %s: the "
-					    "pages do not end", g->base.id);
-	} while (!rc && token[0]);
+	snprintf(what, sizeof(what), "DescribeSpotFleetInstances %s", g->base.id);
+	cman_aws_params_init(&p, "DescribeSpotFleetInstances", EC2_VERSION);
+	cman_aws_params_add(&p, "SpotFleetRequestId", g->base.id);
+	rc = cman_aws_query_pages(g->client, "ec2", &p, CMAN_AWS_IDEMPOTENT, "nextToken", what, 0,
+				  ids_page, &ip, err);
+	cman_aws_params_release(&p);
 	return rc;
 }
 

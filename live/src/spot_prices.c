@@ -65,42 +65,42 @@ int cman_spot_price_page(xmlDocPtr doc, cman_spot_price_cb cb, void *ctx, char *
 	return rc;
 }
 
+struct price_page {
+	cman_spot_price_cb cb;
+	void *ctx;
+};
+
+static int price_page(void *ctx, xmlDocPtr doc, struct cman_error *err)
+{
+	struct price_page *pp = ctx;
+	char token[CMAN_AWS_TOKEN_MAX];   /* the pager reads it too */
+
+	return cman_spot_price_page(doc, pp->cb, pp->ctx, token, sizeof(token), err);
+}
+
 int cman_spot_price_history(struct cman_aws_client *c, int64_t t0, int64_t t1,
 			    const char *product, const char *const *types, size_t n_types,
 			    cman_spot_price_cb cb, void *ctx, struct cman_error *err)
 {
-	char token[2048] = "", prev[2048] = "", a[CMAN_TIME_BUFSZ], b[CMAN_TIME_BUFSZ];
-	int rc = 0, pages = 0;
+	struct price_page pp = { cb, ctx };
+	struct cman_aws_params p;
+	char a[CMAN_TIME_BUFSZ], b[CMAN_TIME_BUFSZ];
+	int rc;
 
-	do {
-		struct cman_aws_params p;
-		xmlDocPtr doc = NULL;
+	cman_aws_params_init(&p, "DescribeSpotPriceHistory", EC2_VERSION);
+	cman_aws_params_add(&p, "StartTime", cman_time_format(t0, a));
+	cman_aws_params_add(&p, "EndTime", cman_time_format(t1, b));
+	cman_aws_params_add(&p, "ProductDescription.1", product);
+	for (size_t i = 0; i < n_types; i++) {
+		char name[32];
 
-		cman_aws_params_init(&p, "DescribeSpotPriceHistory", EC2_VERSION);
-		cman_aws_params_add(&p, "StartTime", cman_time_format(t0, a));
-		cman_aws_params_add(&p, "EndTime", cman_time_format(t1, b));
-		cman_aws_params_add(&p, "ProductDescription.1", product);
-		for (size_t i = 0; i < n_types; i++) {
-			char name[32];
-
-			snprintf(name, sizeof(name), "InstanceType.%zu", i + 1);
-			cman_aws_params_add(&p, name, types[i]);
-		}
-		cman_aws_params_add(&p, "MaxResults", "1000");
-		if (token[0])
-			cman_aws_params_add(&p, "NextToken", token);
-		rc = cman_aws_query_xml(c, "ec2", &p, CMAN_AWS_IDEMPOTENT, &doc, NULL, err);
-		cman_aws_params_release(&p);
-		if (rc)
-			return rc;
-		snprintf(prev, sizeof(prev), "%s", token);
-		rc = cman_spot_price_page(doc, cb, ctx, token, sizeof(token), err);
-		xmlFreeDoc(doc);
-		if (!rc && token[0] && (strcmp(token, prev) == 0 || ++pages > MAX_PAGES))
-			rc = cman_error_set(err, CMAN_ETRANSIENT,
-					    "DescribeSpotPriceHistory: the pages do not end "
-					    "(nextToken \"%.40s\" came back)", token);
-	} while (!rc && token[0]);
+		snprintf(name, sizeof(name), "InstanceType.%zu", i + 1);
+		cman_aws_params_add(&p, name, types[i]);
+	}
+	cman_aws_params_add(&p, "MaxResults", "1000");
+	rc = cman_aws_query_pages(c, "ec2", &p, CMAN_AWS_IDEMPOTENT, "nextToken",
+				  "DescribeSpotPriceHistory", MAX_PAGES, price_page, &pp, err);
+	cman_aws_params_release(&p);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,46 @@ int cman_aws_query_xml(struct cman_aws_client *c, const char *svc,
 		return rc;
 	rc = cman_xml_parse(body, len, p->action[0] ? p->action : svc, out, err);
 	free(body);
+	return rc;
+}
+
+int cman_aws_query_pages(struct cman_aws_client *c, const char *svc,
+			 struct cman_aws_params *p, unsigned flags, const char *token_path,
+			 const char *what, long max_pages, cman_aws_page_cb page, void *ctx,
+			 struct cman_error *err)
+{
+	char token[CMAN_AWS_TOKEN_MAX] = "", prev[CMAN_AWS_TOKEN_MAX];
+	const char *name = strrchr(token_path, '/');
+	size_t base = p->len;
+	long pages = 0;
+	int rc;
+
+	name = name ? name + 1 : token_path;
+	do {
+		xmlDocPtr doc;
+
+		if (token[0] && !p->failed) {
+			/* the request as given, then this page's token */
+			p->len = base;
+			p->buf[base] = '\0';
+			cman_aws_params_add(p, "NextToken", token);
+		}
+		if ((rc = cman_aws_query_xml(c, svc, p, flags, &doc, NULL, err)) != 0)
+			break;
+		rc = page(ctx, doc, err);
+		snprintf(prev, sizeof(prev), "%s", token);
+		if (!rc && cman_xml_path_text(xmlDocGetRootElement(doc), token_path, token,
+					      sizeof(token)) >= sizeof(token))
+			rc = cman_error_set(err, CMAN_ETRANSIENT, "%s: %s too long", what, name);
+		xmlFreeDoc(doc);
+		if (!rc && token[0] && (!strcmp(token, prev) || (max_pages && ++pages > max_pages)))
+			rc = cman_error_set(err, CMAN_ETRANSIENT, "%s: the pages do not end (%s "
+					    "\"%.40s\" came back)", what, name, token);
+	} while (!rc && token[0]);
+	if (!p->failed && p->buf) {
+		p->len = base;
+		p->buf[base] = '\0';
+	}
 	return rc;
 }
 

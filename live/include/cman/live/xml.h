@@ -28,6 +28,26 @@ int cman_aws_query_xml(struct cman_aws_client *c, const char *svc,
 		       const struct cman_aws_params *p, unsigned flags, xmlDocPtr *out,
 		       struct cman_aws_fault *fault, struct cman_error *err);
 
+/*
+ * A paged Query API call (the NextToken protocol of EC2 and Auto Scaling):
+ * sends p, then sends it again with "&NextToken=<token>" appended while the
+ * answer holds a non-empty token at token_path (from the document's root:
+ * "nextToken" for EC2, "<Action>Result/NextToken" for Auto Scaling).
+ * page(ctx, doc, err) reads each answer (the document is freed after it);
+ * a non-zero return stops the paging and is returned.  p (without a
+ * NextToken) is the caller's: it is changed between pages and must still be
+ * released by the caller.  CMAN_ETRANSIENT "<what>: <name> too long" for a
+ * token of CMAN_AWS_TOKEN_MAX bytes or more, and "<what>: the pages do not
+ * end (...)" when a token comes back equal to the one just sent or after
+ * max_pages pages (0: no limit).  Errors of the call as cman_aws_query_xml().
+ */
+#define CMAN_AWS_TOKEN_MAX 2048
+typedef int (*cman_aws_page_cb)(void *ctx, xmlDocPtr doc, struct cman_error *err);
+int cman_aws_query_pages(struct cman_aws_client *c, const char *svc,
+			 struct cman_aws_params *p, unsigned flags, const char *token_path,
+			 const char *what, long max_pages, cman_aws_page_cb page, void *ctx,
+			 struct cman_error *err);
+
 /* First element child of parent named name, or NULL (parent may be NULL). */
 xmlNodePtr cman_xml_child(xmlNodePtr parent, const char *name);
 /* Next element sibling of node named name, or NULL. */
