@@ -906,7 +906,11 @@ int cman_store_dynamodb_open(struct cman_aws_client *client,
 	for (int k = 0; k < CMAN_KIND_COUNT; k++)
 		snprintf(ds->tables[k], sizeof(ds->tables[k]), "%s%s", opt->table_prefix,
 			 cman_kind_name((enum cman_metric_kind)k));
-	snprintf(ds->state_table, sizeof(ds->state_table), "%scluster_state", opt->table_prefix);
+	if (opt->state_table[0])
+		snprintf(ds->state_table, sizeof(ds->state_table), "%s", opt->state_table);
+	else
+		snprintf(ds->state_table, sizeof(ds->state_table), "%scluster_state",
+			 opt->table_prefix);
 	rc = ensure_tables(ds, err);
 	if (rc) {
 		free(ds);

@@ -32,6 +32,10 @@ struct cman_dynamodb_options {
 	char table_prefix[128];   /* default "clusterman_" */
 	int ttl_days;             /* expiration_timestamp = t + ttl_days days; -1 (default): none */
 	bool create_tables;       /* create missing tables (and wait until ACTIVE) */
+	/* the state table (pool pause, capacity offset); "" (default):
+	 * <table_prefix>cluster_state.  Live mode passes aws.state_table here
+	 * so that reads and writes use one name (LIVE-SPEC §9.11). */
+	char state_table[160];
 };
 
 void cman_dynamodb_options_init(struct cman_dynamodb_options *o);

@@ -1,0 +1,450 @@
+/*
+ * test_live_pool.c - one live pool built from a live configuration
+ * (livepool.h) against moto_server (started here; exit 77 when it is
+ * absent) and the in-process fake Mesos master: discovery by tag into
+ * resource groups, the signal chosen and its fallback, the period, the
+ * store, a dry-run cycle that changes nothing, re-discovery, bad input.
+ */
+/* ctest-labels: live */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cman/live/livepool.h"
+#include "cman/live/xml.h"
+#include "cman/runner.h"
+#include "fake_http.h"
+#include "mesos_master.h"
+#include "servers.h"
+
+#define TAGKEY "puppet:role::paasta"
+#define MINE "{\"pool\": \"default\", \"paasta_cluster\": \"c1\"}"
+#define OTHER_POOL "{\"pool\": \"batch\", \"paasta_cluster\": \"c1\"}"
+
+static struct cman_aws_client *client;   /* to set moto up and look at it */
+static struct fake_http *mesos_http;
+static struct fake_mesos *mesos;
+static char root[256];
+static char fleet_id[64];
+static char subnet[64];
+
+/* ---- setting moto up --------------------------------------------------------------- */
+
+static void call(const char *svc, struct cman_aws_params *p, const char *find, char *out,
+		 size_t n)
+{
+	struct cman_error err;
+	xmlDocPtr doc;
+	int rc = cman_aws_query_xml(client, svc, p, 0, &doc, NULL, &err);
+
+	if (rc)
+		fprintf(stderr, "%s\n", err.msg);
+	assert_int_equal(rc, 0);
+	if (find)
+		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
+	xmlFreeDoc(doc);
+	cman_aws_params_release(p);
+}
+
+static void make_fleet(const char *tag_value, int target, char *id, size_t n)
+{
+	struct cman_aws_params p;
+
+	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
+			    "arn:aws:iam::123456789012:role/fleet");
+	cman_aws_params_addf(&p, "SpotFleetRequestConfig.TargetCapacity", "%d", target);
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
+			    "ami-12c6146b");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
+			    "m5.large");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
+			    "TagSpecificationSet.1.ResourceType", "instance");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
+			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
+			    "TagSpecificationSet.1.Tag.1.Value", tag_value);
+	call("ec2", &p, "spotFleetRequestId", id, n);
+}
+
+static void make_group(const char *name, const char *tag_value, int desired)
+{
+	struct cman_aws_params p;
+
+	cman_aws_params_init(&p, "CreateAutoScalingGroup", "2011-01-01");
+	cman_aws_params_add(&p, "AutoScalingGroupName", name);
+	cman_aws_params_add(&p, "LaunchTemplate.LaunchTemplateName", "livepool-test");
+	cman_aws_params_add(&p, "MinSize", "0");
+	cman_aws_params_add(&p, "MaxSize", "10");
+	cman_aws_params_addf(&p, "DesiredCapacity", "%d", desired);
+	cman_aws_params_add(&p, "VPCZoneIdentifier", subnet);
+	cman_aws_params_add(&p, "Tags.member.1.Key", TAGKEY);
+	cman_aws_params_add(&p, "Tags.member.1.Value", tag_value);
+	call("autoscaling", &p, NULL, NULL, 0);
+}
+
+/* DesiredCapacity of an ASG as moto says it. */
+static int group_desired(const char *name)
+{
+	struct cman_aws_params p;
+	char v[32];
+
+	cman_aws_params_init(&p, "DescribeAutoScalingGroups", "2011-01-01");
+	cman_aws_params_add(&p, "AutoScalingGroupNames.member.1", name);
+	call("autoscaling", &p, "DesiredCapacity", v, sizeof(v));
+	return atoi(v);
+}
+
+/* TargetCapacity of the fleet as moto says it. */
+static int fleet_target(const char *id)
+{
+	struct cman_aws_params p;
+	char v[32];
+
+	cman_aws_params_init(&p, "DescribeSpotFleetRequests", "2016-11-15");
+	cman_aws_params_add(&p, "SpotFleetRequestId.1", id);
+	call("ec2", &p, "targetCapacity", v, sizeof(v));
+	return atoi(v);
+}
+
+/* ---- the configuration ------------------------------------------------------------- */
+
+static void write_file(const char *rel, const char *text)
+{
+	char p[1024];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void write_service(const char *extra)
+{
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "clusters:\n"
+		 "  c1: {aws_region: us-west-2, mesos_master_fqdn: '%s'}\n"
+		 "  k8s: {aws_region: us-west-2, cluster_manager: kubernetes}\n"
+		 "autoscaling: {default_signal_role: clusterman, setpoint: 0.7,"
+		 " target_capacity_margin: 0.1}\n"
+		 "metrics: {sqlite: m.sqlite}\n"
+		 "%s",
+		 fake_http_url(mesos_http), extra);
+	write_file("clusterman.yaml", buf);
+}
+
+#define POOL_HEAD                                                                          \
+	"resource_groups:\n"                                                               \
+	"  - sfr: {tag: '" TAGKEY "'}\n"                                                    \
+	"  - asg: {tag: '" TAGKEY "'}\n"                                                    \
+	"scaling_limits: {min_capacity: 1, max_capacity: 20, max_weight_to_add: 5,"         \
+	" max_weight_to_remove: 5}\n"
+
+static struct cman_live_config cfg;
+
+static void load_config(void)
+{
+	char p[512];
+	struct cman_error err;
+
+	cman_live_config_release(&cfg);
+	snprintf(p, sizeof(p), "%s/clusterman.yaml", root);
+	if (cman_live_config_load(p, &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+}
+
+static struct cman_live_pool *open_pool(const struct cman_live_pool_opts *o)
+{
+	struct cman_live_pool *lp = NULL;
+	struct cman_error err;
+
+	if (cman_live_pool_open(&cfg, "c1", "default", NULL, o, &lp, &err) != 0)
+		fail_msg("%s", err.msg);
+	return lp;
+}
+
+/* ---- the tests --------------------------------------------------------------------- */
+
+static void test_open_default_signal(void **state)
+{
+	struct cman_live_pool *lp;
+	struct cman_error err;
+	double target;
+
+	(void)state;
+	write_file("clusters/c1/default.mesos", POOL_HEAD);
+	load_config();
+	lp = open_pool(NULL);
+	/* the pool's fleet and group, in the pool file's order; not the batch pool's */
+	assert_int_equal(lp->n_groups, 2);
+	assert_int_equal(lp->groups[0].kind, CMAN_DISCOVER_SFR);
+	assert_string_equal(lp->groups[0].id, fleet_id);
+	assert_int_equal(lp->groups[1].kind, CMAN_DISCOVER_ASG);
+	assert_string_equal(lp->groups[1].id, "asg-default");
+	assert_int_equal(lp->pm.n_groups, 2);
+	assert_ptr_equal(lp->pm.groups[1], lp->groups[1].rg);
+	assert_int_equal(lp->signal_source, CMAN_LIVE_SIGNAL_DEFAULT_UNSET);
+	assert_string_equal(cman_live_signal_source_name(lp->signal_source), "default");
+	assert_null(lp->signal);
+	assert_non_null(lp->default_signal);
+	assert_int_equal(lp->period_seconds, 600);  /* the built-in default: 10 minutes */
+	assert_true(lp->dry_run && lp->pm.dry_run);
+	assert_string_equal(lp->entity, "c1.default.mesos");
+	assert_true(lp->own_store);
+	assert_ptr_equal(lp->as.history, lp->store);
+	/* read as a cycle would: fleet target 2 + group desired 3 */
+	if (cman_live_pool_refresh(lp, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cman_pool_target(&lp->pm, &target, &err), 0);
+	assert_true(target == 5.0);
+	assert_true(cman_mesos_agent_count(lp->mesos) > 0);
+	cman_live_pool_close(lp);
+}
+
+static void test_pool_signal_and_fallback(void **state)
+{
+	struct cman_live_pool *lp;
+
+	(void)state;
+	/* a built-in signal: used, its period */
+	write_file("clusters/c1/default.mesos", POOL_HEAD
+		   "autoscale_signal:\n"
+		   "  internal: true\n"
+		   "  name: most_recent\n"
+		   "  period_minutes: 3\n"
+		   "  required_metrics:\n"
+		   "    - {name: cpus_allocated, type: system_metrics, minute_range: 10}\n");
+	load_config();
+	lp = open_pool(NULL);
+	assert_int_equal(lp->signal_source, CMAN_LIVE_SIGNAL_POOL);
+	assert_non_null(lp->signal);
+	assert_ptr_equal(lp->as.signal, lp->signal);
+	assert_int_equal(lp->period_seconds, 180);
+	assert_string_equal(lp->signal_fallback, "");
+	cman_live_pool_close(lp);
+
+	/* an external signal nobody serves: the default signal, the reason kept,
+	 * the default's period */
+	setenv("CMAN_SIGNAL_CONNECT_TIMEOUT_MS", "50", 1);
+	write_file("clusters/c1/default.mesos", POOL_HEAD
+		   "autoscale_signal:\n"
+		   "  namespace: nobody\n"
+		   "  name: NotThere\n"
+		   "  period_minutes: 3\n"
+		   "  required_metrics: []\n");
+	load_config();
+	lp = open_pool(NULL);
+	assert_int_equal(lp->signal_source, CMAN_LIVE_SIGNAL_DEFAULT_FALLBACK);
+	assert_null(lp->signal);
+	assert_null(lp->as.signal);
+	assert_non_null(strstr(lp->signal_fallback, "default.mesos"));
+	assert_non_null(strstr(lp->signal_fallback, "nobody-NotThere-default-socket"));
+	assert_int_equal(lp->period_seconds, 600);
+	cman_live_pool_close(lp);
+}
+
+static void test_no_signal_and_dry_cycle(void **state)
+{
+	struct cman_live_pool_opts o;
+	struct cman_live_pool *lp;
+	struct cman_pool_runner r;
+	struct cman_error err;
+	FILE *fp;
+	char *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	(void)state;
+	write_file("clusters/c1/default.mesos", POOL_HEAD);
+	load_config();
+	cman_live_pool_opts_init(&o);
+	o.no_signal = true;
+	lp = open_pool(&o);
+	assert_null(lp->default_signal);
+	assert_int_equal(lp->signal_source, CMAN_LIVE_SIGNAL_NONE);
+	assert_int_equal(lp->n_groups, 2);
+	cman_live_pool_close(lp);
+
+	/* a dry-run cycle: no metrics, so the default signal asks for nothing;
+	 * the decision is recorded and AWS does not change */
+	lp = open_pool(NULL);
+	cman_pool_runner_init(&r, &lp->as, lp->period_seconds);
+	r.dry_run = true;
+	r.live_record = true;
+	fp = open_memstream(&buf, &len);
+	r.decisions = fp;
+	rc = cman_pool_runner_cycle(&r, &err);
+	fclose(fp);
+	if (rc)
+		fail_msg("%s", err.msg);
+	assert_non_null(strstr(buf, "\"dry_run\":true"));
+	assert_non_null(strstr(buf, "asg-default"));
+	assert_true(r.decision.current_target == 5.0);
+	assert_int_equal(group_desired("asg-default"), 3);
+	assert_int_equal(fleet_target(fleet_id), 2);
+	free(buf);
+	cman_pool_runner_release(&r);
+	cman_live_pool_close(lp);
+}
+
+static void test_rediscover(void **state)
+{
+	struct cman_live_pool *lp;
+	struct cman_resource_group *asg_rg;
+	struct cman_error err;
+
+	(void)state;
+	write_file("clusters/c1/default.mesos", POOL_HEAD);
+	load_config();
+	lp = open_pool(NULL);
+	assert_int_equal(lp->n_groups, 2);
+	asg_rg = lp->groups[1].rg;
+	make_group("asg-default-2", MINE, 0);
+	if (cman_live_pool_discover(lp, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(lp->n_groups, 3);
+	assert_ptr_equal(lp->groups[1].rg, asg_rg);   /* kept, not made again */
+	assert_string_equal(lp->groups[2].id, "asg-default-2");
+	assert_int_equal(lp->pm.n_groups, 3);
+	assert_ptr_equal(lp->pm.groups[2], lp->groups[2].rg);
+	cman_live_pool_close(lp);
+}
+
+static void test_bad_input(void **state)
+{
+	struct cman_live_pool *lp = (void *)1;
+	struct cman_error err;
+
+	(void)state;
+	write_file("clusters/c1/default.mesos", POOL_HEAD);
+	load_config();
+	assert_int_equal(cman_live_pool_open(&cfg, "nosuch", "default", NULL, NULL, &lp, &err),
+			 CMAN_EINVAL);
+	assert_null(lp);
+	assert_non_null(strstr(err.msg, "clusterman.yaml: clusters: no cluster 'nosuch'"));
+	assert_int_equal(cman_live_pool_open(&cfg, "c1", "nosuch", NULL, NULL, &lp, &err),
+			 CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, "nosuch.mesos"));
+	mkdir("clusters/k8s", 0777);
+	write_file("clusters/k8s/default.mesos", POOL_HEAD);
+	assert_int_equal(cman_live_pool_open(&cfg, "k8s", "default", NULL, NULL, &lp, &err),
+			 CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, "clusters.k8s.cluster_manager: 'kubernetes'"));
+	/* S3 discovery is refused, naming the entry */
+	write_file("clusters/c1/default.mesos",
+		   "resource_groups:\n"
+		   "  - sfr: {s3: {bucket: b, prefix: p}}\n"
+		   "scaling_limits: {min_capacity: 1, max_capacity: 20, max_weight_to_add: 5,"
+		   " max_weight_to_remove: 5}\n");
+	assert_int_equal(cman_live_pool_open(&cfg, "c1", "default", NULL, NULL, &lp, &err),
+			 CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, "resource_groups[0].sfr"));
+}
+
+static struct cman_aws_client *make_client(void)
+{
+	struct cman_aws_config c;
+	struct cman_aws_client *out = NULL;
+	struct cman_error err;
+
+	cman_aws_config_init(&c);
+	snprintf(c.region, sizeof(c.region), "us-west-2");
+	if (cman_aws_client_new(&c, &out, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		return NULL;
+	}
+	return out;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_open_default_signal),
+		cmocka_unit_test(test_pool_signal_and_fallback),
+		cmocka_unit_test(test_no_signal_and_dry_cycle),
+		cmocka_unit_test(test_rediscover),
+		cmocka_unit_test(test_bad_input),
+	};
+	struct test_server srv;
+	struct cman_aws_params p;
+	char vpc[64], other[64], loc[64];
+	int rc;
+
+	rc = test_server_start_moto(&srv, 120);
+	if (rc == -1)
+		return TEST_SKIP_CODE;
+	if (rc)
+		return 1;
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "livepool-secret", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_PROFILE");
+	setenv("AWS_ENDPOINT_URL", srv.url, 1);
+	mesos_http = fake_http_start();
+	mesos = fake_mesos_new(FAKE_MESOS_FIXTURES);
+	if (!mesos_http || !mesos || !(client = make_client())) {
+		test_server_stop(&srv);
+		return 1;
+	}
+	snprintf(loc, sizeof(loc), "//127.0.0.1:%d", fake_http_port(mesos_http));
+	fake_mesos_set_leader(mesos, loc, 1);
+	fake_mesos_attach(mesos, mesos_http);
+	snprintf(root, sizeof(root), "%s/livepool.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR")
+								        : "/tmp");
+	if (!mkdtemp(root) || chdir(root) != 0)
+		return 1;
+	mkdir("clusters", 0777);
+	mkdir("clusters/c1", 0777);
+	write_service("");
+
+	/* the world: a VPC, a subnet, a launch template, the pool's fleet and
+	 * group, and another pool's */
+	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
+	cman_aws_params_add(&p, "CidrBlock", "10.7.0.0/16");
+	call("ec2", &p, "vpcId", vpc, sizeof(vpc));
+	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
+	cman_aws_params_add(&p, "VpcId", vpc);
+	cman_aws_params_add(&p, "CidrBlock", "10.7.1.0/24");
+	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
+	call("ec2", &p, "subnetId", subnet, sizeof(subnet));
+	cman_aws_params_init(&p, "CreateLaunchTemplate", "2016-11-15");
+	cman_aws_params_add(&p, "LaunchTemplateName", "livepool-test");
+	cman_aws_params_add(&p, "LaunchTemplateData.ImageId", "ami-12c6146b");
+	cman_aws_params_add(&p, "LaunchTemplateData.InstanceType", "m5.large");
+	call("ec2", &p, NULL, NULL, 0);
+	make_fleet(MINE, 2, fleet_id, sizeof(fleet_id));
+	make_fleet(OTHER_POOL, 1, other, sizeof(other));
+	make_group("asg-default", MINE, 3);
+	make_group("asg-batch", OTHER_POOL, 1);
+
+	rc = cmocka_run_group_tests_name("live pool (moto_server, fake Mesos)", tests, NULL,
+					 NULL);
+	cman_live_config_release(&cfg);
+	cman_aws_client_free(client);
+	fake_http_stop(mesos_http);
+	fake_mesos_free(mesos);
+	test_server_stop(&srv);
+	if (!rc) {
+		char cmd[600];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", root);
+	}
+	return rc;
+}
