@@ -88,11 +88,38 @@ static int opt_string(const struct cman_node *m, const char *path, const char *k
 	return 0;
 }
 
+/* asg: {scale_in_protection: refuse | protect} (see poolfile.h). */
+static int parse_protection(const struct cman_node *body, const char *path,
+			    struct cman_discovery *g, struct cman_error *err)
+{
+	const struct cman_node *n = cman_node_get(body, "scale_in_protection");
+	char kp[KP_MAX];
+	const char *s;
+	int rc;
+
+	g->protection = CMAN_SCALE_IN_REFUSE;
+	if (!n)
+		return 0;
+	cman_key_path(kp, sizeof(kp), path, "scale_in_protection");
+	if ((rc = cman_node_string(n, kp, &s, err)) != 0)
+		return rc;
+	if (!strcmp(s, "refuse"))
+		g->protection = CMAN_SCALE_IN_REFUSE;
+	else if (!strcmp(s, "protect"))
+		g->protection = CMAN_SCALE_IN_PROTECT;
+	else
+		return cman_node_error(n, err, "%s: unknown policy '%s', expected refuse (fail a "
+				       "scale-in that AWS could choose victims for) or protect "
+				       "(protect unprotected instances first)", kp, s);
+	return 0;
+}
+
 static int parse_group(const struct cman_node *entry, const char *path,
 		       struct cman_discovery *g, struct cman_error *err)
 {
 	static const char *const sfr_keys[] = { "tag", "s3", "aws_api_cache_bucket", NULL };
-	static const char *const asg_keys[] = { "tag", "aws_api_cache_bucket", NULL };
+	static const char *const asg_keys[] = { "tag", "aws_api_cache_bucket",
+						"scale_in_protection", NULL };
 	static const char *const s3_keys[] = { "bucket", "prefix", NULL };
 	const struct cman_node *body, *s3;
 	char kp[KP_MAX], sp[KP_MAX + 8];
@@ -120,6 +147,8 @@ static int parse_group(const struct cman_node *entry, const char *path,
 		return rc;
 	if ((rc = opt_string(body, kp, "tag", &g->tag, err)) != 0 ||
 	    (rc = opt_string(body, kp, "aws_api_cache_bucket", &g->api_cache_bucket, err)) != 0)
+		return rc;
+	if ((rc = parse_protection(body, kp, g, err)) != 0)
 		return rc;
 	if ((s3 = cman_node_get(body, "s3"))) {
 		snprintf(sp, sizeof(sp), "%s.s3", kp);
@@ -200,7 +229,8 @@ static int want_list(const struct cman_node *m, const char *key, bool strings,
 	return 0;
 }
 
-static int parse_draining(const struct cman_node *root, struct cman_error *err)
+static int parse_draining(const struct cman_node *root, struct cman_pool_file *pf,
+			  struct cman_error *err)
 {
 	static const char *const keys[] = {
 		"draining_time_threshold_seconds", "redraining_delay_seconds",
@@ -214,8 +244,9 @@ static int parse_draining(const struct cman_node *root, struct cman_error *err)
 	if (!d)
 		return 0;
 	if ((rc = cman_node_check_keys(d, "draining", keys, err)) != 0 ||
-	    (rc = cman_node_opt_int64(d, "draining", "draining_time_threshold_seconds", &v, 0,
-				      "an integer >= 0", err)) != 0 ||
+	    (rc = cman_node_opt_int64(d, "draining", "draining_time_threshold_seconds",
+				      &pf->drain_timeout_seconds, 0, "an integer >= 0",
+				      err)) != 0 ||
 	    (rc = cman_node_opt_int64(d, "draining", "redraining_delay_seconds", &v, 0,
 				      "an integer >= 0", err)) != 0 ||
 	    (rc = cman_node_opt_bool(d, "draining", "force_terminate", &b, err)) != 0 ||
@@ -309,6 +340,7 @@ int cman_pool_file_parse(const char *path, struct cman_node *root,
 	memset(pf, 0, sizeof(*pf));
 	cman_pool_config_init(&pf->config);
 	pf->alert_on_max_capacity = true;
+	pf->drain_timeout_seconds = CMAN_DRAIN_TIMEOUT_DEFAULT;
 	pf->root = root;
 	if ((rc = cman_pool_file_name(path, cluster, pool, sched, sizeof(cluster), err)) != 0)
 		goto out;
@@ -331,7 +363,7 @@ int cman_pool_file_parse(const char *path, struct cman_node *root,
 	    (rc = cman_node_opt_bool(pf->root, "", "alert_on_max_capacity",
 				     &pf->alert_on_max_capacity, err)) != 0 ||
 	    (rc = cman_node_opt_bool(pf->root, "", "exclude_daemonset_pods", &b, err)) != 0 ||
-	    (rc = parse_draining(pf->root, err)) != 0 ||
+	    (rc = parse_draining(pf->root, pf, err)) != 0 ||
 	    (rc = want_list(pf->root, "sensu_config", false, err)) != 0 ||
 	    (rc = want_list(pf->root, "non_batch_framework_prefixes", true, err)) != 0 ||
 	    (rc = want_map(pf->root, "", "node_migration", err)) != 0)

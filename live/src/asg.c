@@ -526,7 +526,8 @@ static int guard_scale_in(struct cman_aws_asg *g, long desired, bool dry_run,
 				    "protected from scale-in (%s), so AWS would choose which "
 				    "to terminate; protect them (and set "
 				    "NewInstancesProtectedFromScaleIn) or let clusterman protect "
-				    "them (protection: set)", g->base.id, desired, n,
+				    "them (scale_in_protection: protect in the pool file's asg "
+				    "entry)", g->base.id, desired, n,
 				    n == 1 ? " is" : "s are", list);
 	else if (!dry_run)
 		rc = protect(g, ids, n, err);
@@ -787,6 +788,13 @@ int cman_aws_asg_new(struct cman_aws_client *client, const char *name,
 	g->protection = protection;
 	*out = g;
 	return 0;
+}
+
+enum cman_asg_protection cman_aws_asg_protection(const struct cman_discovery *entry)
+{
+	return entry && entry->kind == CMAN_DISCOVER_ASG &&
+	       entry->protection == CMAN_SCALE_IN_PROTECT ? CMAN_ASG_PROTECT_SET
+							  : CMAN_ASG_PROTECT_REFUSE;
 }
 
 void cman_aws_asg_free(struct cman_aws_asg *g)

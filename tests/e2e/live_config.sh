@@ -150,6 +150,16 @@ check "unknown built-in named" grep -qF "$C/clusters/local-dev/batch.mesos:6:9: 
 check "unknown built-in: what was expected" grep -q "unknown signal 'percentil'" "$WORK/err"
 cp "$WORK/batch.good" "$C/clusters/local-dev/batch.mesos"
 
+# scale_in_protection (our key, per asg entry): refuse or protect, else exit 2 at its position
+sed -i 's/{sfr: {tag: clusterman_pool}}/{asg: {tag: clusterman_pool, scale_in_protection: protect}}/' \
+	"$C/clusters/local-dev/batch.mesos"
+check "scale_in_protection: protect accepted" "$L" check-config "$C"
+sed -i 's/scale_in_protection: protect/scale_in_protection: always/' "$C/clusters/local-dev/batch.mesos"
+set +e; "$L" check-config "$C" > /dev/null 2> "$WORK/err"; rc=$?; set -e
+check "bad scale_in_protection: exit 2" test "$rc" = 2
+check "bad scale_in_protection at its position" grep -qF "$C/clusters/local-dev/batch.mesos:1:69: resource_groups[0].asg.scale_in_protection: unknown policy 'always', expected refuse" "$WORK/err"
+cp "$WORK/batch.good" "$C/clusters/local-dev/batch.mesos"
+
 # warnings: pool files of an unknown cluster, a missing store
 mkdir "$C/clusters/elsewhere"
 rm "$C/metrics.sqlite"

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cman/live/asg.h"
 #include "cman/live/xml.h"
@@ -405,6 +407,62 @@ static void test_protect(void **state)
 	assert_non_null(strstr(r.body, "DesiredCapacity=4&"));
 	assert_int_equal(cman_aws_asg_unprotected(g), 0);
 	cman_aws_asg_free(g);
+}
+
+/* The pool file's scale_in_protection reaches the adapter: `protect`
+ * protects the unprotected instances before lowering, `refuse` and no key
+ * refuse the same scale-in without a call. */
+static void test_policy_from_pool_file(void **state)
+{
+	static const char *const texts[] = {
+		"resource_groups: [{asg: {tag: t, scale_in_protection: protect}}]\n",
+		"resource_groups: [{asg: {tag: t, scale_in_protection: refuse}}]\n",
+		"resource_groups: [{asg: {tag: t}}]\n",
+	};
+	char dir[] = "/tmp/cman-asg-policy-XXXXXX", path[256];
+	struct cman_error err;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/c1", dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	snprintf(path, sizeof(path), "%s/c1/p.mesos", dir);
+	for (size_t i = 0; i < 3; i++) {
+		struct cman_pool_file pf;
+		struct cman_aws_asg *g;
+		struct cman_resource_group *rg;
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fprintf(f, "%sscaling_limits: {min_capacity: 0, max_capacity: 9, "
+			   "max_weight_to_add: 1, max_weight_to_remove: 1}\n", texts[i]);
+		fclose(f);
+		if (cman_pool_file_load(path, NULL, &pf, &err) != 0)
+			fail_msg("%s", err.msg);
+		assert_int_equal(cman_aws_asg_protection(&pf.groups[0]),
+				 i == 0 ? CMAN_ASG_PROTECT_SET : CMAN_ASG_PROTECT_REFUSE);
+		g = described(cman_aws_asg_protection(&pf.groups[0]));
+		rg = cman_aws_asg_group(g);
+		fake_http_reset(fake);
+		if (i == 0) {
+			push(200, protect_ok);
+			push(200, set_desired_ok);
+			assert_int_equal(rg->ops->modify_target(rg, 2, false, &err), 0);
+			assert_int_equal(count_action("SetInstanceProtection"), 1);
+			assert_int_equal(count_action("SetDesiredCapacity"), 1);
+		} else {
+			assert_int_equal(rg->ops->modify_target(rg, 2, false, &err), CMAN_EREJECTED);
+			assert_non_null(strstr(err.msg, "scale_in_protection: protect"));
+			assert_int_equal(fake_http_count(fake), 0);
+		}
+		cman_aws_asg_free(g);
+		cman_pool_file_release(&pf);
+	}
+	assert_int_equal(cman_aws_asg_protection(NULL), CMAN_ASG_PROTECT_REFUSE);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/c1", dir);
+	rmdir(path);
+	rmdir(dir);
 }
 
 static void test_terminate(void **state)
@@ -867,6 +925,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_refresh),
 		cmocka_unit_test(test_modify),
 		cmocka_unit_test(test_protect),
+		cmocka_unit_test(test_policy_from_pool_file),
 		cmocka_unit_test(test_terminate),
 		cmocka_unit_test(test_terminate_faults),
 		cmocka_unit_test(test_refresh_faults),

@@ -122,7 +122,9 @@ static void test_clusterman_pool_file(void **state)
 	assert_string_equal(pf.groups[0].s3_prefix, "acceptance");
 	assert_string_equal(pf.groups[1].tag, "puppet:role::paasta");
 	assert_int_equal(pf.groups[2].kind, CMAN_DISCOVER_ASG);
+	assert_int_equal(pf.groups[2].protection, CMAN_SCALE_IN_REFUSE);   /* the default */
 	assert_true(pf.draining_enabled);
+	assert_int_equal(pf.drain_timeout_seconds, 1800);
 	assert_false(pf.alert_on_max_capacity);
 	/* the autoscaling keys, through the simulator's parser */
 	assert_true(pf.config.setpoint == 0.8);
@@ -132,6 +134,7 @@ static void test_clusterman_pool_file(void **state)
 	assert_int_equal(pf.config.orphan_instance_uptime_threshold_seconds, 900);
 	assert_true(pf.config.prevent_scale_down_after_capacity_loss);
 	assert_int_equal(pf.config.instance_loss_threshold, 3);
+	assert_int_equal(pf.groups[0].protection, CMAN_SCALE_IN_REFUSE);
 	assert_true(pf.config.has_signal);
 	assert_true(pf.config.signal.external);          /* not internal */
 	assert_string_equal(pf.config.signal.namespace_, "clusterman");
@@ -176,6 +179,7 @@ static void test_clusterman_defaults(void **state)
 	assert_true(pf.config.signal.external);
 	assert_string_equal(pf.config.signal.namespace_, "batch");
 	assert_true(pf.alert_on_max_capacity);
+	assert_int_equal(pf.drain_timeout_seconds, CMAN_DRAIN_TIMEOUT_DEFAULT);
 	cman_pool_file_release(&pf);
 
 	write_file("clusters/c1/p2.mesos",
@@ -192,6 +196,23 @@ static void test_clusterman_defaults(void **state)
 	/* the pool's list replaces the service's */
 	assert_true(pf.config.excluded[CMAN_RES_MEM]);
 	assert_false(pf.config.excluded[CMAN_RES_GPUS]);
+	cman_pool_file_release(&pf);
+
+	/* our keys: scale_in_protection per asg entry, the drain timeout */
+	write_file("clusters/c1/p3.mesos",
+		   "resource_groups:\n"
+		   "  - asg: {tag: a, scale_in_protection: protect}\n"
+		   "  - asg: {tag: b, scale_in_protection: refuse}\n"
+		   "scaling_limits: {min_capacity: 0, max_capacity: 5, max_weight_to_add: 1,\n"
+		   "                 max_weight_to_remove: 1}\n"
+		   "draining_enabled: true\n"
+		   "draining: {draining_time_threshold_seconds: 120}\n");
+	if (cman_pool_file_load(path_of("clusters/c1/p3.mesos"), &d, &pf, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(pf.groups[0].protection, CMAN_SCALE_IN_PROTECT);
+	assert_int_equal(pf.groups[1].protection, CMAN_SCALE_IN_REFUSE);
+	assert_true(pf.draining_enabled);
+	assert_int_equal(pf.drain_timeout_seconds, 120);
 	cman_pool_file_release(&pf);
 }
 
@@ -254,6 +275,16 @@ static void test_bad_pool_files(void **state)
 		{ "c/p.mesos",
 		  "resource_groups: [{asg: {tag: x}}]\n%sclusterman_sim: {promoted_from: {seed: -1}}\n",
 		  ":3:40: clusterman_sim.promoted_from.seed: -1 is out of range" },
+		{ "c/p.mesos",
+		  "resource_groups:\n  - asg: {tag: x, scale_in_protection: maybe}\n%s",
+		  ":2:40: resource_groups[0].asg.scale_in_protection: unknown policy 'maybe', "
+		  "expected refuse" },
+		{ "c/p.mesos",
+		  "resource_groups:\n  - sfr: {tag: x, scale_in_protection: protect}\n%s",
+		  ":2:19: unknown key 'scale_in_protection' in resource_groups[0].sfr" },
+		{ "c/p.mesos", "resource_groups: [{asg: {tag: x}}]\n%sdraining:\n"
+		  "  draining_time_threshold_seconds: -5\n",
+		  ":4:36: draining.draining_time_threshold_seconds: -5 is out of range" },
 		{ "c/p.mesos", "resource_groups: [{asg: {tag: x}}\n",
 		  ":2:1: " },   /* a YAML syntax error has a position too */
 	};

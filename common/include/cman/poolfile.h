@@ -16,7 +16,26 @@
 #include "cman/err.h"
 #include "cman/poolcfg.h"
 
+/* How long a machine may drain before it is terminated anyway, when the pool
+ * file does not say (draining.draining_time_threshold_seconds): the length
+ * of the Mesos maintenance window Clusterman schedules
+ * (mesos_maintenance_timeout_seconds). */
+#define CMAN_DRAIN_TIMEOUT_DEFAULT 600
+
 enum cman_discovery_kind { CMAN_DISCOVER_SFR, CMAN_DISCOVER_ASG };
+
+/*
+ * An Auto Scaling group entry's `scale_in_protection` (our key; Clusterman
+ * has none): what to do when lowering the group's desired capacity would let
+ * AWS choose which instances to end, because some are not protected from
+ * scale-in.  `refuse` (the default) fails the resize naming them; `protect`
+ * protects them first (SetInstanceProtection) and then lowers the capacity,
+ * so only the machines clusterman chooses are ended (live/asg.h).
+ */
+enum cman_scale_in_protection {
+	CMAN_SCALE_IN_REFUSE = 0,
+	CMAN_SCALE_IN_PROTECT = 1
+};
 
 /* One resource_groups entry: `- sfr: {...}` or `- asg: {...}`. */
 struct cman_discovery {
@@ -24,6 +43,7 @@ struct cman_discovery {
 	char *tag;                 /* tag key whose JSON value names pool and cluster; or NULL */
 	char *s3_bucket, *s3_prefix;   /* sfr only: S3 discovery; or NULL */
 	char *api_cache_bucket;    /* or NULL */
+	enum cman_scale_in_protection protection;   /* asg only; sfr: REFUSE */
 };
 
 struct cman_pool_file {
@@ -34,6 +54,10 @@ struct cman_pool_file {
 	struct cman_discovery *groups;
 	size_t n_groups;
 	bool draining_enabled;     /* default false */
+	/* draining.draining_time_threshold_seconds: how long a machine may
+	 * drain before it is terminated anyway (CMAN_DRAIN_TIMEOUT_DEFAULT
+	 * when absent) */
+	int64_t drain_timeout_seconds;
 	bool alert_on_max_capacity;/* default true */
 	/* clusterman_sim: what clusterman-sim promote recorded (promoted_from)
 	 * and needs to simulate the pool again (simulation, prices,

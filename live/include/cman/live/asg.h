@@ -38,7 +38,9 @@
  * calls nothing; CMAN_ASG_PROTECT_SET first calls SetInstanceProtection
  * (ProtectedFromScaleIn=true, 50 ids a call) on them and lowers the
  * capacity only when that succeeded.  Raising the capacity needs no
- * protection.
+ * protection.  The pool file chooses the policy per discovery entry:
+ * `- asg: {tag: KEY, scale_in_protection: refuse | protect}`
+ * (cman_aws_asg_protection()).
  *
  * terminate: ids that are not the group's, and instances already ending
  * (lifecycle Terminating..., Terminated, Detach...; EC2 shutting-down or
@@ -60,6 +62,7 @@
 #include <stddef.h>
 
 #include "cman/err.h"
+#include "cman/poolfile.h"
 #include "cman/resource_group.h"
 #include "cman/live/aws.h"
 
@@ -69,6 +72,10 @@ enum cman_asg_protection {
 };
 
 struct cman_aws_asg;
+
+/* The policy a pool file's discovery entry asks for (its
+ * scale_in_protection; REFUSE for NULL, an sfr entry or no key). */
+enum cman_asg_protection cman_aws_asg_protection(const struct cman_discovery *entry);
 
 /* A group by its name (copied whole; 1 to 255 characters, as AWS allows); client is
  * borrowed.  Nothing is described until the first refresh.  Caller frees
