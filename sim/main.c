@@ -3,6 +3,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -487,6 +490,17 @@ static int cmd_compare(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	cman_gsl_quiet();
+#ifdef __GLIBC__
+	/*
+	 * Blocks of 1 MiB and more (the run's per-step arrays, ledgers and
+	 * instance table) always get their own mapping: growing them is an
+	 * mremap, not a copy, and the huge-page hint (cman_hint_huge) stays
+	 * on them.  glibc's default moves this threshold up to 32 MiB after
+	 * the first large free, and then such blocks come from the heap and
+	 * realloc copies them.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 	/* Stores named dynamodb://PREFIX come from the live library. */
 	cman_store_register_scheme("dynamodb", cman_store_dynamodb_open_uri);
 	if (argc < 2) {

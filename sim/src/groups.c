@@ -587,6 +587,8 @@ int sim_groups_init(struct cman_sim *sim, const struct sim_group_host *host,
 		sim->group_ptrs[i] = &g->base;
 		if (!g->specs || !g->step_target || !g->step_fulfilled)
 			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		cman_hint_huge(g->step_target, sim->ledger.n_steps * sizeof(double));
+		cman_hint_huge(g->step_fulfilled, sim->ledger.n_steps * sizeof(double));
 		g->n_specs = cfg->n_specs;
 		for (s = 0; s < cfg->n_specs; s++) {
 			const struct cman_launch_spec *ls = &cfg->specs[s];

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cman/err.h"
+#include "cman/grow.h"
 
 int cman_ledger_init(struct cman_ledger *l, int64_t start, int64_t end,
 		     int64_t step)
@@ -26,6 +27,10 @@ int cman_ledger_init(struct cman_ledger *l, int64_t start, int64_t end,
 		cman_ledger_release(l);
 		return CMAN_ENOMEM;
 	}
+	cman_hint_huge(l->sum_d, n * sizeof(*l->sum_d));
+	cman_hint_huge(l->sum_dt, n * sizeof(*l->sum_dt));
+	cman_hint_huge(l->sum_at, n * sizeof(*l->sum_at));
+	cman_hint_huge(l->sum_ds, n * sizeof(*l->sum_ds));
 	/* the share is 0 from the start until told otherwise */
 	return cman_ledger_set_share(l, start, 0.0);
 }
@@ -147,6 +152,9 @@ int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
 			return CMAN_ENOMEM;
 		l->hv = hv;
 		l->caph = cap;
+		cman_hint_huge(ht, cap * sizeof(*ht));
+		cman_hint_huge(hs, cap * sizeof(*hs));
+		cman_hint_huge(hv, cap * sizeof(*hv));
 	}
 	l->ht[l->nh] = t;
 	l->hs[l->nh] = s;
@@ -166,6 +174,9 @@ int cman_ledger_finish(struct cman_ledger *l)
 	l->rate = calloc(l->n_steps, sizeof(*l->rate));
 	if (!l->cost || !l->unused_cost || !l->rate)
 		return CMAN_ENOMEM;
+	cman_hint_huge(l->cost, l->n_steps * sizeof(*l->cost));
+	cman_hint_huge(l->unused_cost, l->n_steps * sizeof(*l->unused_cost));
+	cman_hint_huge(l->rate, l->n_steps * sizeof(*l->rate));
 	s_prev = share_integral(l, l->start);
 	for (i = 0; i < l->n_steps; i++) {
 		int64_t a = l->start + (int64_t)i * l->step;

@@ -15,6 +15,7 @@
 #include <gsl/gsl_randist.h>
 
 #include "cman/autoscaler.h"
+#include "cman/grow.h"
 #include "cman/import.h"
 #include "cman/limits.h"
 #include "cman/pool.h"
@@ -524,6 +525,7 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		sim->inst = ni;
 		sim->cap_inst = cap;
+		cman_hint_huge(ni, cap * sizeof(*ni));
 	}
 	if (sim->n_inst >= NIL)
 		return cman_error_set(err, CMAN_ENOMEM, "too many instances");
@@ -960,11 +962,13 @@ static int setup_resources(struct cman_sim *sim, struct cman_error *err)
 	sim->step_binding = malloc(n);
 	if (!sim->step_binding)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	cman_hint_huge(sim->step_binding, n);
 	if (!sim->any_res_data)
 		return 0;
 	sim->res_steps = calloc(n, sizeof(*sim->res_steps));
 	if (!sim->res_steps)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	cman_hint_huge(sim->res_steps, n * sizeof(*sim->res_steps));
 	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT; i++)
 		if (sim->res_data[i] && cman_ledger_init(&sim->res_ledger[i], sc->start_time,
 							 sc->end_time, sc->step_seconds))
@@ -1454,6 +1458,7 @@ int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
+	cman_hint_huge(sim->steps, sim->ledger.n_steps * sizeof(*sim->steps));
 	rc = load_sources(sim, err);
 	if (!rc && sim->autoscaling)
 		rc = setup_autoscaler(sim, err);
