@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cman/err.h"
+#include "cman/live/collect.h"
 #include "cman/live/service.h"
 #include "cman/poolfile.h"
 #include "cman/signal.h"
@@ -25,6 +26,8 @@ static const char usage_main[] =
 	"  check-config [DIR]   check the service file and every pool file\n"
 	"  info [--cluster C] [--json]\n"
 	"                       the clusters and pools of the configuration\n"
+	"  collect --cluster C [--once | --cycles N]\n"
+	"                       write the cluster's metrics and spot prices to the store\n"
 	"\n"
 	"  --config FILE        the service file (default: $CLUSTERMAN_CONFIG, else\n"
 	"                       /etc/clusterman/clusterman.yaml); also accepted after\n"
@@ -514,6 +517,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - i - 1, argv + i + 1, config);
 	if (!strcmp(argv[i], "info"))
 		return cmd_info(argc - i - 1, argv + i + 1, config);
+	if (!strcmp(argv[i], "collect"))
+		return cman_collect_main(argc - i - 1, argv + i + 1, config);
 	fprintf(stderr, "%s: unknown command '%s'\n%s", prog, argv[i], usage_main);
 	return 2;
 }

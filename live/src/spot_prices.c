@@ -208,3 +208,122 @@ out:
 		*n_written = written;
 	return rc;
 }
+
+/* Market order, newest first. */
+static int by_market_newest(const void *x, const void *y)
+{
+	const struct slotted *sx = x, *sy = y;
+	int c = strcmp(sx->p.instance_type, sy->p.instance_type);
+
+	if (c)
+		return c;
+	if ((c = strcmp(sx->p.az, sy->p.az)))
+		return c;
+	if (sx->p.t != sy->p.t)
+		return sx->p.t > sy->p.t ? -1 : 1;
+	return (sx->p.price > sy->p.price) - (sx->p.price < sy->p.price);
+}
+
+static bool same_market(const struct cman_spot_price *a, const struct cman_spot_price *b)
+{
+	return !strcmp(a->instance_type, b->instance_type) && !strcmp(a->az, b->az);
+}
+
+/* Write the price in force at t0 of each market (v sorted by market, newest
+ * first) unless the store's latest sample at or before t0 has it. */
+static int write_in_force(struct cman_store *st, const struct slotted *v, size_t n, int64_t t0,
+			  size_t *written, struct cman_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cman_spot_price *p = &v[i].p;
+		struct cman_sample s = {.t = t0, .value = p->price};
+		char key[CMAN_KEY_MAX];
+		int64_t lt;
+		double lv;
+		int rc;
+
+		if (i > 0 && same_market(p, &v[i - 1].p))
+			continue;   /* an older price of a market already seen */
+		if (cman_metric_key_spot_price(key, sizeof(key), p->instance_type, p->az))
+			return cman_error_set(err, CMAN_ETRANSIENT, "spot prices: market %s %s too long",
+					      p->instance_type, p->az);
+		rc = cman_store_latest(st, CMAN_METADATA, key, t0, &lt, &lv, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1 && lv == p->price)
+			continue;   /* already the price in force there */
+		if ((rc = cman_store_write(st, CMAN_METADATA, key, &s, err)) != 0)
+			return rc;
+		(*written)++;
+	}
+	return 0;
+}
+
+int cman_spot_prices_collect_window(struct cman_aws_client *c, struct cman_store *st,
+				    const struct cman_spot_window *w, size_t *n_written,
+				    struct cman_error *err)
+{
+	struct gathered g = {0};
+	size_t written = 0, n_old = 0, n_new = 0;
+	int rc;
+
+	if (n_written)
+		*n_written = 0;
+	if (w->dedupe_seconds <= 0 || w->t1 < w->t0 || w->t0 <= 0)
+		return cman_error_set(err, CMAN_EINVAL,
+				      "spot prices: dedupe_interval_seconds must be > 0 and the "
+				      "window must not end before it starts");
+	g.d = w->dedupe_seconds;
+	rc = cman_spot_price_history(c, w->t0, w->t1, w->product, w->types, w->n_types, gather,
+				     &g, err);
+	if (rc == CMAN_ENOMEM)
+		rc = cman_error_set(err, CMAN_ENOMEM, "spot prices: out of memory");
+	if (rc)
+		goto out;
+	/* in place: prices in force at t0 first, then the window's, then
+	 * (dropped) those after t1 */
+	for (size_t i = 0; i < g.n; i++) {
+		if (g.v[i].p.t > w->t1)
+			continue;
+		if (g.v[i].p.t <= w->t0) {
+			struct slotted tmp = g.v[i];
+
+			g.v[i] = g.v[n_old + n_new];
+			if (n_new)
+				g.v[n_old + n_new] = g.v[n_old];
+			g.v[n_old++] = tmp;
+		} else {
+			struct slotted tmp = g.v[i];
+
+			g.v[i] = g.v[n_old + n_new];
+			g.v[n_old + n_new++] = tmp;
+		}
+	}
+	if (w->in_force && n_old) {
+		qsort(g.v, n_old, sizeof(*g.v), by_market_newest);
+		if ((rc = write_in_force(st, g.v, n_old, w->t0, &written, err)) != 0)
+			goto out;
+	}
+	qsort(g.v + n_old, n_new, sizeof(*g.v), by_market_slot_newest);
+	for (size_t i = n_old; i < n_old + n_new && !rc; i++) {
+		const struct cman_spot_price *p = &g.v[i].p;
+		struct cman_sample s = {.t = g.v[i].slot, .value = p->price};
+		char key[CMAN_KEY_MAX];
+
+		if (i > n_old && same_market(p, &g.v[i - 1].p) && g.v[i].slot == g.v[i - 1].slot)
+			continue;   /* an older price of a slot already written */
+		if (cman_metric_key_spot_price(key, sizeof(key), p->instance_type, p->az)) {
+			rc = cman_error_set(err, CMAN_ETRANSIENT, "spot prices: market %s %s too long",
+					    p->instance_type, p->az);
+			break;
+		}
+		rc = cman_store_write(st, CMAN_METADATA, key, &s, err);
+		if (!rc)
+			written++;
+	}
+out:
+	free(g.v);
+	if (n_written)
+		*n_written = written;
+	return rc;
+}

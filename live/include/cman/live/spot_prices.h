@@ -5,6 +5,7 @@
 #ifndef CMAN_LIVE_SPOT_PRICES_H
 #define CMAN_LIVE_SPOT_PRICES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,5 +48,32 @@ int cman_spot_price_history(struct cman_aws_client *c, int64_t t0, int64_t t1,
 int cman_spot_prices_collect(struct cman_aws_client *c, struct cman_store *st,
 			     int64_t t0, int64_t t1, int64_t dedupe_seconds,
 			     const char *product, size_t *n_written, struct cman_error *err);
+
+/*
+ * The collect command's window (collect.h): read [t0, t1] (t0, t1 and
+ * dedupe_seconds > 0, t0 <= t1) for types/n_types (0: every type) and
+ * write
+ *  - for the prices with t0 < t <= t1: per market and slot, the newest
+ *    price of the slot at the slot's time, as cman_spot_prices_collect();
+ *  - when in_force is set, per market the newest price with t <= t0 (the
+ *    one in force at t0; AWS sends it with every window) at t0, unless the
+ *    store's latest sample of the market at or before t0 already has that
+ *    price.  Without in_force those prices are dropped (an earlier window
+ *    read them).
+ * Prices after t1 are dropped.  *n_written (may be NULL) counts the samples
+ * written; the caller commits.  A throttled read is CMAN_ETHROTTLED.
+ */
+struct cman_spot_window {
+	int64_t t0, t1;
+	int64_t dedupe_seconds;
+	const char *product;
+	const char *const *types;
+	size_t n_types;
+	bool in_force;
+};
+
+int cman_spot_prices_collect_window(struct cman_aws_client *c, struct cman_store *st,
+				    const struct cman_spot_window *w, size_t *n_written,
+				    struct cman_error *err);
 
 #endif

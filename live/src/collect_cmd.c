@@ -1,0 +1,330 @@
+/*
+ * collect_cmd.c - the command `clusterman-live collect` (collect.h): options,
+ * the configured store and EC2 client, and the loop.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cman/live/collect.h"
+#include "cman/live/dynamodb.h"
+#include "cman/time.h"
+
+static const char usage_collect[] =
+	"usage: clusterman-live collect [--config FILE] [--cluster C] [--once | --cycles N]\n"
+	"\n"
+	"  --cluster C   the cluster (default $CMAN_CLUSTER)\n"
+	"  --once        one cycle, then exit\n"
+	"  --cycles N    N cycles, then exit (default: until SIGTERM or SIGINT)\n"
+	"\n"
+	"Clusterman's cluster metrics and spot price collectors in one loop.  Each\n"
+	"cycle writes, for every Mesos pool file <pool>.mesos of the cluster, the\n"
+	"pool's cpus/mem/disk/gpus_allocated (system_metrics) and\n"
+	"cpus/mem/disk/gpus_total (metadata) as the Mesos master reports them, and\n"
+	"the region's spot prices (metadata spot_prices, de-duplicated per\n"
+	"batches.spot_prices.dedupe_interval_seconds slot) to the service file's\n"
+	"metrics store (metrics.sqlite, or DynamoDB: the tables are created when\n"
+	"missing).  clusterman-sim replays that store (metrics: [{sqlite: FILE}] or\n"
+	"[{dynamodb: {table_prefix: P}}] in a scenario).\n"
+	"\n"
+	"The first cycle runs at once; the next ones every\n"
+	"batches.cluster_metrics.run_interval_seconds, at a stable offset in the\n"
+	"period (hash of the cluster's name).  A pool the master cannot answer for\n"
+	"is reported and skipped for that cycle; the others are still written.\n"
+	"SIGTERM or SIGINT ends the loop after the current cycle (exit 0); a\n"
+	"second one ends the program at once.  One line per cycle on standard\n"
+	"output.\n"
+	"\n"
+	"Test hook: CMAN_COLLECT_CLOCK=START[,STEP] (START a time or epoch seconds,\n"
+	"STEP seconds, default the run interval) makes cycle i run at once with\n"
+	"now = START + i*STEP instead of the wall clock.\n"
+	"\n"
+	"Exit status: 0 when every cycle was complete (or the loop was stopped by\n"
+	"a signal), 1 when a cycle was not (with --once or --cycles), 2 for bad\n"
+	"usage or configuration.\n";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "clusterman-live collect: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_collect);
+	return 2;
+}
+
+static int fail(const struct cman_error *err)
+{
+	fprintf(stderr, "clusterman-live collect: %s\n",
+		err->msg[0] ? err->msg : cman_strerror(err->code));
+	return cman_exit_status(err->code ? err->code : CMAN_EINTERNAL);
+}
+
+/* Stable 64-bit FNV-1a (LIVE-SPEC §1.2: Python's per-process hash moved the
+ * splay on every restart). */
+static uint64_t fnv1a(const char *a, const char *b)
+{
+	uint64_t h = 1469598103934665603ull;
+
+	for (; *a; a++)
+		h = (h ^ (unsigned char)*a) * 1099511628211ull;
+	for (; *b; b++)
+		h = (h ^ (unsigned char)*b) * 1099511628211ull;
+	return h;
+}
+
+/* Seconds from now to the next slot (offset within each period). */
+static int64_t splay_wait(int64_t now, int64_t period, int64_t offset)
+{
+	int64_t pos = now % period, w = offset - pos;
+
+	return w > 0 ? w : period - pos + offset;
+}
+
+static int64_t wall_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* Sleep s seconds unless a stop is requested. */
+static void nap(int64_t s)
+{
+	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = 0};
+
+	while (!stop_requested && nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* CMAN_COLLECT_CLOCK=START[,STEP]. */
+static int parse_clock(const char *s, int64_t def_step, int64_t *start, int64_t *step,
+		       struct cman_error *err)
+{
+	char buf[64], *comma, *end;
+	long long v;
+
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", s);
+	*step = def_step;
+	if ((comma = strchr(buf, ','))) {
+		*comma = 0;
+		errno = 0;
+		v = strtoll(comma + 1, &end, 10);
+		if (errno || *end || end == comma + 1 || v <= 0)
+			goto bad;
+		*step = v;
+	}
+	errno = 0;
+	v = strtoll(buf, &end, 10);
+	if (!errno && !*end && end != buf && cman_time_valid(v)) {
+		*start = v;
+		return 0;
+	}
+	if (cman_time_parse(buf, start) == 0)
+		return 0;
+bad:
+	return cman_error_set(err, CMAN_EINVAL,
+			      "CMAN_COLLECT_CLOCK='%s': expected START[,STEP] (a time or epoch "
+			      "seconds, then seconds > 0)", s);
+}
+
+static void aws_config(const struct cman_live_config *cfg, const char *region,
+		       struct cman_aws_config *ac)
+{
+	cman_aws_config_init(ac);
+	snprintf(ac->region, sizeof(ac->region), "%s", region ? region : "");
+	if (cfg->endpoint_url)
+		snprintf(ac->endpoint_url, sizeof(ac->endpoint_url), "%s", cfg->endpoint_url);
+	if (cfg->access_key_file)
+		snprintf(ac->access_key_file, sizeof(ac->access_key_file), "%s",
+			 cfg->access_key_file);
+}
+
+/*
+ * The service file's store: the SQLite file (created when missing), or
+ * DynamoDB "dynamodb://PREFIX[?region=R]" through a client made from the
+ * service file (endpoint, key file) that *client_out keeps.
+ */
+static int open_store(const struct cman_live_config *cfg, const char *region,
+		      struct cman_store **out, struct cman_aws_client **client_out,
+		      struct cman_error *err)
+{
+	struct cman_dynamodb_options opt;
+	struct cman_aws_config ac;
+	const char *prefix, *q;
+	char reg[64];
+	size_t plen;
+	int rc;
+
+	*client_out = NULL;
+	if (cfg->store_is_sqlite)
+		return cman_store_sqlite_open(cfg->store, true, out, err);
+	if (strncmp(cfg->store, "dynamodb://", 11) != 0)
+		return cman_store_open(cfg->store, true, out, err);
+	prefix = cfg->store + 11;
+	q = strchr(prefix, '?');
+	plen = q ? (size_t)(q - prefix) : strlen(prefix);
+	cman_dynamodb_options_init(&opt);
+	if (plen >= sizeof(opt.table_prefix))
+		return cman_error_set(err, CMAN_EINVAL, "%s: table prefix too long", cfg->store);
+	if (plen)
+		snprintf(opt.table_prefix, sizeof(opt.table_prefix), "%.*s", (int)plen, prefix);
+	snprintf(reg, sizeof(reg), "%s", q && !strncmp(q, "?region=", 8) ? q + 8 : region);
+	opt.create_tables = true;
+	aws_config(cfg, reg, &ac);
+	if ((rc = cman_aws_client_new(&ac, client_out, err)) != 0)
+		return rc;
+	if ((rc = cman_store_dynamodb_open(*client_out, &opt, out, err)) != 0) {
+		cman_aws_client_free(*client_out);
+		*client_out = NULL;
+	}
+	return rc;
+}
+
+static void report(const char *cluster, const struct cman_collect_stats *st, size_t n_pools)
+{
+	char when[CMAN_TIME_BUFSZ], a[CMAN_TIME_BUFSZ], b[CMAN_TIME_BUFSZ];
+
+	printf("%s cluster %s: %zu of %zu pools, %zu metric samples", cman_time_format(st->t, when),
+	       cluster, st->pools, n_pools, st->metric_samples);
+	if (st->prices_read && !st->prices_error)
+		printf(", %zu spot prices (%s..%s)", st->price_samples,
+		       cman_time_format(st->prices_from, a), cman_time_format(st->prices_to, b));
+	else if (st->prices_error)
+		printf(", spot prices not read (%s)", cman_strerror(st->prices_error));
+	putchar('\n');
+	fflush(stdout);
+}
+
+int cman_collect_main(int argc, char **argv, const char *config)
+{
+	struct cman_live_config cfg;
+	struct cman_error err = { 0 };
+	struct cman_store *store = NULL;
+	struct cman_aws_client *ddb = NULL, *ec2 = NULL;
+	struct cman_collector *col = NULL;
+	struct cman_collect_options opt = { 0 };
+	struct cman_aws_config ac;
+	struct sigaction sa;
+	const char *cluster = getenv("CMAN_CLUSTER"), *clock_env = getenv("CMAN_COLLECT_CLOCK");
+	const struct cman_live_cluster *cl;
+	long long cycles = -1;
+	int64_t start = 0, step = 0, offset, now;
+	bool loaded = false, failed = false;
+	int i, status = 0, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			fputs(usage_collect, stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "--config")) {
+			if (++i >= argc)
+				return usage_error("%s needs a file", "--config");
+			config = argv[i];
+		} else if (!strncmp(argv[i], "--config=", 9)) {
+			config = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--cluster")) {
+			if (++i >= argc)
+				return usage_error("%s needs a cluster name", "--cluster");
+			cluster = argv[i];
+		} else if (!strcmp(argv[i], "--once")) {
+			if (cycles >= 0)
+				return usage_error("%s: give --once or --cycles once", argv[i]);
+			cycles = 1;
+		} else if (!strcmp(argv[i], "--cycles")) {
+			char *end;
+
+			if (cycles >= 0)
+				return usage_error("%s: give --once or --cycles once", argv[i]);
+			if (++i >= argc)
+				return usage_error("%s needs a number", "--cycles");
+			errno = 0;
+			cycles = strtoll(argv[i], &end, 10);
+			if (errno || *end || end == argv[i] || cycles < 1)
+				return usage_error("--cycles '%s': expected a whole number >= 1",
+						   argv[i]);
+		} else if (argv[i][0] == '-') {
+			return usage_error("unknown option '%s'", argv[i]);
+		} else {
+			return usage_error("unexpected argument '%s'", argv[i]);
+		}
+	}
+	if (!cluster || !cluster[0])
+		return usage_error("%s", "--cluster is required (or $CMAN_CLUSTER)");
+	if ((rc = cman_live_config_load(cman_live_config_find(config), &cfg, &err)) != 0)
+		return fail(&err);
+	loaded = true;
+	if (!(cl = cman_live_config_cluster(&cfg, cluster))) {
+		rc = cman_error_set(&err, CMAN_EINVAL, "%s: no cluster '%s' in the service file",
+				    cfg.path, cluster);
+		goto out;
+	}
+	if (clock_env && clock_env[0] &&
+	    (rc = parse_clock(clock_env, cfg.metrics_interval, &start, &step, &err)) != 0)
+		goto out;
+	if ((rc = open_store(&cfg, cl->region, &store, &ddb, &err)) != 0)
+		goto out;
+	aws_config(&cfg, cl->region, &ac);
+	if ((rc = cman_aws_client_new(&ac, &ec2, &err)) != 0)
+		goto out;
+	opt.cfg = &cfg;
+	opt.cluster = cluster;
+	opt.store = store;
+	opt.ec2 = ec2;
+	opt.log = stderr;
+	if ((rc = cman_collector_new(&opt, &col, &err)) != 0)
+		goto out;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sa.sa_flags = SA_RESETHAND;   /* a second signal ends the program at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+
+	offset = (int64_t)(fnv1a("cluster_metrics", cluster) % (uint64_t)cfg.metrics_interval);
+	for (long long k = 0; (cycles < 0 || k < cycles) && !stop_requested; k++) {
+		struct cman_collect_stats st;
+
+		if (clock_env && clock_env[0]) {
+			now = start + (int64_t)k * step;
+		} else {
+			if (k > 0)
+				nap(splay_wait(wall_now(), cfg.metrics_interval, offset));
+			if (stop_requested)
+				break;
+			now = wall_now();
+		}
+		cman_error_clear(&err);
+		rc = cman_collector_cycle(col, now, &st, &err);
+		report(cluster, &st, cman_collector_pool_count(col));
+		if (rc) {
+			fprintf(stderr, "clusterman-live collect: %s\n", err.msg);
+			failed = true;
+		}
+	}
+	rc = 0;
+out:
+	if (rc)
+		status = fail(&err);
+	else if (failed && cycles >= 0 && !stop_requested)
+		status = 1;
+	cman_collector_free(col);
+	cman_store_free(store);
+	cman_aws_client_free(ec2);
+	cman_aws_client_free(ddb);
+	if (loaded)
+		cman_live_config_release(&cfg);
+	return status;
+}
