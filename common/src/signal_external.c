@@ -85,8 +85,20 @@ struct ext_signal {
 	int fd;                    /* -1: not connected */
 	bool fresh;                /* connected, no evaluation sent yet */
 	int64_t hello_ms;          /* when the parameters were sent */
-	pid_t pid;                 /* started command; 0: none or reaped */
+	pid_t pid;                 /* started command (and its process group);
+				      0: none or reaped */
 	char exited[96];           /* "exited with status 1", once reaped */
+	char **envp;               /* the command's environment (built once) */
+	char *const *argv;         /* the command (cfg's), NULL: none */
+	int connect_ms;            /* how long a (re)start may take to listen */
+	/* supervision (cman_signal_external_supervise) */
+	bool hung;                 /* the last evaluation timed out */
+	int64_t started_ms;        /* when the command was last started */
+	unsigned quick_fails;      /* restarts in a row that did not last */
+	int64_t next_restart_ms;   /* back-off: no restart before this */
+	bool down_counted;         /* the command's exit was counted */
+	char last_down[96];        /* how it last went down */
+	uint64_t starts, restarts, crashes, hangs;
 	int timeout_ms;
 	struct buf out;            /* the evaluation message, reused */
 	struct buf in;             /* the answer, reused */
@@ -524,17 +536,21 @@ static void stop_command(struct ext_signal *x)
 
 	if (x->pid <= 0)
 		return;
-	kill(x->pid, SIGTERM);
+	/* the command's whole process group: a wrapper's children too */
+	if (kill(-x->pid, SIGTERM) < 0)
+		kill(x->pid, SIGTERM);
 	for (int waited = 0; waited < STOP_WAIT_MS; waited += 10) {
 		r = waitpid(x->pid, &st, WNOHANG);
 		if (r == x->pid || (r < 0 && errno != EINTR))
 			goto out;
 		sleep_ms(10);
 	}
+	kill(-x->pid, SIGKILL);
 	kill(x->pid, SIGKILL);
 	while (waitpid(x->pid, &st, 0) < 0 && errno == EINTR)
 		;
 out:
+	kill(-x->pid, SIGKILL);   /* what is left of the group */
 	x->pid = 0;
 }
 
@@ -560,6 +576,8 @@ static int start_command(struct ext_signal *x, char *const *argv, char *why, siz
 		int dn;
 
 		close(pfd[0]);
+		/* a process group of its own, stopped as a whole */
+		setpgid(0, 0);
 		/* die with us rather than keep a stale socket open */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != parent)
@@ -572,13 +590,21 @@ static int start_command(struct ext_signal *x, char *const *argv, char *why, siz
 			close(dn);
 		}
 		dup2(2, 1);   /* keep our stdout clean */
-		execvp(argv[0], argv);
+		if (x->envp)
+			execvpe(argv[0], argv, x->envp);
+		else
+			execvp(argv[0], argv);
 		e = errno;
 		if (write(pfd[1], &e, sizeof(e)) < 0)
 			_exit(127);
 		_exit(127);
 	}
 	x->pid = pid;
+	setpgid(pid, pid);   /* also here: no race with a kill of the group */
+	x->started_ms = now_ms();
+	x->starts++;
+	x->down_counted = false;
+	x->exited[0] = '\0';
 	close(pfd[1]);
 	pfd[1] = -1;
 	do
@@ -949,6 +975,177 @@ static enum xfer exchange(struct ext_signal *x, json_t **answer, char *why, size
 	return XF_OK;
 }
 
+static const struct cman_signal_ops ext_ops;
+
+/*
+ * The command's environment: ours, with CMAN_SIGNAL_NAME, CMAN_SIGNAL_NAMESPACE
+ * and CMAN_SIGNAL_APP set to this signal's (replacing inherited ones).  Built
+ * before any fork (no allocation in the child).  0 or -1 (out of memory).
+ */
+static int build_env(struct ext_signal *x, const struct cman_signal_config *cfg,
+		     const char *app)
+{
+	extern char **environ;
+	const char *own[3][2] = {
+		{ "CMAN_SIGNAL_NAME", cfg->name },
+		{ "CMAN_SIGNAL_NAMESPACE", cfg->namespace_ },
+		{ "CMAN_SIGNAL_APP", app },
+	};
+	size_t n = 0, k = 0;
+
+	for (char **e = environ; e && *e; e++)
+		n++;
+	if (!(x->envp = calloc(n + 4, sizeof(char *))))
+		return -1;
+	for (char **e = environ; e && *e; e++) {
+		bool skip = false;
+
+		for (int i = 0; i < 3; i++) {
+			size_t l = strlen(own[i][0]);
+
+			if (!strncmp(*e, own[i][0], l) && (*e)[l] == '=')
+				skip = true;
+		}
+		if (!skip && !(x->envp[k++] = strdup(*e)))
+			return -1;
+	}
+	for (int i = 0; i < 3; i++) {
+		size_t l = strlen(own[i][0]) + strlen(own[i][1]) + 2;
+
+		if (!(x->envp[k] = malloc(l)))
+			return -1;
+		snprintf(x->envp[k++], l, "%s=%s", own[i][0], own[i][1]);
+	}
+	return 0;
+}
+
+/*
+ * Wait (up to x->connect_ms) until the socket accepts a connection, then
+ * send the parameters.  0, or -1 with why: nothing listens, the command
+ * exited, the parameters could not be sent.
+ */
+static int open_socket(struct ext_signal *x, char *why, size_t n)
+{
+	int64_t deadline = now_ms() + x->connect_ms;
+	int e;
+
+	for (;;) {
+		e = try_connect(x);
+		if (!e)
+			break;
+		if (e != ECONNREFUSED && e != ENOENT && e != EAGAIN) {
+			snprintf(why, n, "%s", strerror(e));
+		} else if (x->argv && command_exited(x)) {
+			snprintf(why, n, "the command '%s' %s before opening it", x->argv[0],
+				 x->exited);
+		} else if (now_ms() >= deadline) {
+			if (x->argv)
+				snprintf(why, n, "the command '%s' did not open it within %d ms",
+					 x->argv[0], x->connect_ms);
+			else
+				snprintf(why, n, "%s (nothing listens on it; waited %d ms)",
+					 strerror(e), x->connect_ms);
+		} else {
+			sleep_ms(CONNECT_RETRY_MS);
+			continue;
+		}
+		return -1;
+	}
+	if (send_all(x, x->hello, x->hello_len, now_ms() + x->timeout_ms,
+		     "sending the parameters", why, n) != XF_OK) {
+		drop(x);
+		return -1;
+	}
+	x->fresh = true;
+	x->hello_ms = now_ms();
+	return 0;
+}
+
+/* ---- supervision -------------------------------------------------------- */
+
+static void proc_report(const struct ext_signal *x, struct cman_signal_proc *p)
+{
+	p->pid = x->pid;
+	p->starts = x->starts;
+	p->restarts = x->restarts;
+	p->crashes = x->crashes;
+	p->hangs = x->hangs;
+	snprintf(p->last_exit, sizeof(p->last_exit), "%s", x->last_down);
+	p->backing_off = x->pid <= 0 && x->next_restart_ms > now_ms();
+}
+
+int cman_signal_external_supervise(struct cman_signal *s, struct cman_signal_proc *p,
+				   struct cman_error *err)
+{
+	struct ext_signal *x = (struct ext_signal *)s;
+	struct cman_signal_proc dummy;
+	char why[WHY_MAX];
+	int64_t now, base;
+	int rc = 0;
+
+	if (!p)
+		p = &dummy;
+	memset(p, 0, sizeof(*p));
+	if (!s || s->ops != &ext_ops || !x->argv)
+		return 0;
+	if (x->pid > 0 && x->hung) {
+		/* the last evaluation timed out: a hung process is replaced */
+		drop(x);
+		stop_command(x);
+		snprintf(x->exited, sizeof(x->exited), "hung (an evaluation timed out after "
+			 "%d ms) and was killed", x->timeout_ms);
+		x->hangs++;
+		x->down_counted = true;
+		memcpy(x->last_down, x->exited, sizeof(x->last_down));
+		x->next_restart_ms = 0;
+		x->quick_fails = 0;   /* it lasted until it hung: restart at once */
+	} else if (x->pid > 0 && !command_exited(x)) {
+		goto out;   /* running */
+	}
+	x->hung = false;
+	now = now_ms();
+	if (!x->down_counted) {
+		/* the exit is new (reaped here or by an evaluation).  A command
+		 * that ran for less than a minute failed quickly: the restarts
+		 * back off 0, 1, 2, 4, ... 64 times CMAN_SIGNAL_RESTART_BACKOFF_MS
+		 * (default 1000) */
+		x->down_counted = true;
+		x->crashes++;
+		memcpy(x->last_down, x->exited, sizeof(x->last_down));
+		base = env_ms("CMAN_SIGNAL_RESTART_BACKOFF_MS", 1000);
+		if (now - x->started_ms < 60000)
+			x->quick_fails++;
+		else
+			x->quick_fails = 1;
+		x->next_restart_ms = now;
+		if (x->quick_fails > 1)
+			x->next_restart_ms += base << (x->quick_fails - 2 > 6 ? 6 :
+						      x->quick_fails - 2);
+	}
+	if (now < x->next_restart_ms) {
+		rc = cman_error_set(err, CMAN_EIO,
+				    "external signal '%s': its command %s; restart in %" PRId64
+				    " ms (back-off)", s->name, x->exited, x->next_restart_ms - now);
+		goto out;
+	}
+	drop(x);
+	x->restarts++;
+	if (start_command(x, x->argv, why, sizeof(why)) || open_socket(x, why, sizeof(why))) {
+		stop_command(x);
+		snprintf(x->exited, sizeof(x->exited), "did not restart");
+		rc = cman_error_set(err, CMAN_EIO, "external signal '%s': restarting its command: %s",
+				    s->name, why);
+		goto out;
+	}
+	/* a fresh process is asked again at once */
+	x->fails = 0;
+	x->skip = 0;
+	x->pause = 0;
+out:
+	proc_report(x, p);
+	return rc;
+}
+
 /* ---- the signal -------------------------------------------------------- */
 
 static int ext_evaluate(struct cman_signal *s, const struct cman_signal_input *in,
@@ -992,6 +1189,7 @@ static int ext_evaluate(struct cman_signal *s, const struct cman_signal_input *i
 		memcpy(why1, why2, sizeof(why1));
 	}
 	if (r == XF_TIMEOUT) {
+		x->hung = true;
 		/* no second try: a signal that hangs would cost the timeout twice */
 		drop(x);
 		rc = cman_error_set(err, CMAN_EIO, "external signal '%s' on socket '@%s': %s",
@@ -1017,6 +1215,7 @@ out:
 	json_decref(answer);
 	if (!rc) {
 		x->fails = 0;
+		x->hung = false;
 	} else if (rc != CMAN_ENOMEM && !skipped) {
 		/* after BACKOFF_AFTER failures in a row, skip 1, 2, 4, ... (at most
 		 * BACKOFF_MAX) evaluations before asking again */
@@ -1042,6 +1241,10 @@ static void ext_free(struct cman_signal *s)
 	drop(x);
 	stop_command(x);
 	free(x->hello);
+	if (x->envp)
+		for (char **e = x->envp; *e; e++)
+			free(*e);
+	free(x->envp);
 	free(x->out.p);
 	free(x->in.p);
 	free(x->cursor);
@@ -1061,8 +1264,7 @@ int cman_signal_external_new(const struct cman_signal_config *cfg,
 	struct ext_signal *x = NULL;
 	struct buf hello = { 0 };
 	char why[WHY_MAX];
-	int64_t deadline;
-	int rc = 0, wait_ms, e, n;
+	int rc = 0, n;
 
 	*out = NULL;
 	if (!cfg || !cfg->external || !cfg->name || !*cfg->name || !cfg->namespace_ ||
@@ -1108,51 +1310,28 @@ int cman_signal_external_new(const struct cman_signal_config *cfg,
 	hello.p = NULL;
 
 	if (cfg->command && cfg->command[0]) {
+		x->argv = cfg->command;
+		if (build_env(x, cfg, pool)) {
+			rc = cman_error_set(err, CMAN_ENOMEM, CMAN_SIGNAL_PATH ": out of memory");
+			goto out;
+		}
 		if (start_command(x, cfg->command, why, sizeof(why))) {
 			rc = cman_error_set(err, CMAN_EINVAL,
 					    CMAN_SIGNAL_PATH ": cannot connect to external signal "
 					    "socket '@%s': %s", x->addr, why);
 			goto out;
 		}
-		wait_ms = env_ms("CMAN_SIGNAL_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_MS_COMMAND);
+		x->connect_ms = env_ms("CMAN_SIGNAL_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_MS_COMMAND);
 	} else {
-		wait_ms = env_ms("CMAN_SIGNAL_CONNECT_TIMEOUT_MS", DEFAULT_CONNECT_MS_NO_COMMAND);
+		x->connect_ms = env_ms("CMAN_SIGNAL_CONNECT_TIMEOUT_MS",
+				       DEFAULT_CONNECT_MS_NO_COMMAND);
 	}
-	deadline = now_ms() + wait_ms;
-	for (;;) {
-		e = try_connect(x);
-		if (!e)
-			break;
-		if (e != ECONNREFUSED && e != ENOENT && e != EAGAIN) {
-			snprintf(why, sizeof(why), "%s", strerror(e));
-		} else if (command_exited(x)) {
-			snprintf(why, sizeof(why), "the command '%s' %s before opening it",
-				 cfg->command[0], x->exited);
-		} else if (now_ms() >= deadline) {
-			if (cfg->command && cfg->command[0])
-				snprintf(why, sizeof(why), "the command '%s' did not open it within "
-					 "%d ms", cfg->command[0], wait_ms);
-			else
-				snprintf(why, sizeof(why), "%s (nothing listens on it; waited %d ms)",
-					 strerror(e), wait_ms);
-		} else {
-			sleep_ms(CONNECT_RETRY_MS);
-			continue;
-		}
+	if (open_socket(x, why, sizeof(why))) {
 		rc = cman_error_set(err, CMAN_EINVAL,
 				    CMAN_SIGNAL_PATH ": cannot connect to external signal socket "
 				    "'@%s': %s", x->addr, why);
 		goto out;
 	}
-	if (send_all(x, x->hello, x->hello_len, now_ms() + x->timeout_ms,
-		     "sending the parameters", why, sizeof(why)) != XF_OK) {
-		rc = cman_error_set(err, CMAN_EINVAL,
-				    CMAN_SIGNAL_PATH ": cannot connect to external signal socket "
-				    "'@%s': %s", x->addr, why);
-		goto out;
-	}
-	x->fresh = true;
-	x->hello_ms = now_ms();
 	*out = &x->base;
 	x = NULL;
 out:

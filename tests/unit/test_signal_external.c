@@ -808,6 +808,136 @@ static void test_sigpipe_ignored(void **state)
 	fx_release(&f);
 }
 
+
+/* Issue 11: supervision restarts a command that crashed (at once the first
+ * time, then after a back-off) or hung, in its process group, with its
+ * socket identity in its environment. */
+static void test_supervise(void **state)
+{
+	static const int64_t t[] = { 1 };
+	static const double v[] = { 21 };
+	struct cman_signal_proc p;
+	struct cman_series se;
+	struct cman_request req;
+	struct cman_error err = { 0 };
+	char shcmd[1400], envf[256], *buf = NULL, *lines[8];
+	pid_t pid1, pid2, pid3;
+	struct fx f;
+
+	fx_init(&f, "echo_signal.py", NULL, NULL);
+	/* through sh, which records the environment and execs the signal */
+	snprintf(envf, sizeof(envf), "%s/env", f.dir);
+	snprintf(shcmd, sizeof(shcmd),
+		 "printf '%%s\\n' \"$CMAN_SIGNAL_NAME\" \"$CMAN_SIGNAL_NAMESPACE\" "
+		 "\"$CMAN_SIGNAL_APP\" > %s; rm -f %s; exec python3 %s %s sig " POOL
+		 " --log %s --pid-file %s", envf, f.pidf, f.script, f.ns, f.log, f.pidf);
+	f.argv[0] = (char *)"sh";
+	f.argv[1] = (char *)"-c";
+	f.argv[2] = shcmd;
+	f.argv[3] = NULL;
+	setenv("CMAN_SIGNAL_NAME", "inherited", 1);
+	setenv("CMAN_SIGNAL_RESTART_BACKOFF_MS", "300", 1);
+	fx_start(&f);
+	unsetenv("CMAN_SIGNAL_NAME");
+	pid1 = read_pid(f.pidf);
+	assert_int_equal(getpgid(pid1), pid1);   /* a group of its own */
+	assert_int_equal(read_lines(envf, &buf, lines, 8), 3);
+	assert_string_equal(lines[0], "sig");
+	assert_string_equal(lines[1], f.ns);
+	assert_string_equal(lines[2], POOL);
+	free(buf);
+
+	/* running: left alone */
+	assert_int_equal(cman_signal_external_supervise(f.sig, &p, &err), 0);
+	assert_int_equal(p.pid, pid1);
+	assert_int_equal(p.starts, 1);
+	assert_int_equal(p.restarts, 0);
+	set_series(&se, "m", 1, t, v);
+	assert_int_equal(eval(&f, &se, 1, 1, &req, &err), 0);
+
+	/* crashed: restarted at once, and answers */
+	kill(pid1, SIGKILL);
+	wait_exited(pid1);
+	if (cman_signal_external_supervise(f.sig, &p, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.crashes, 1);
+	assert_int_equal(p.restarts, 1);
+	assert_int_equal(p.starts, 2);
+	assert_string_equal(p.last_exit, "was killed by signal 9");
+	pid2 = read_pid(f.pidf);
+	assert_true(pid2 != pid1);
+	assert_int_equal(p.pid, pid2);
+	assert_int_equal(eval(&f, &se, 1, 2, &req, &err), 0);
+	assert_true(req.v[CMAN_RES_CPUS] == 42);
+
+	/* crashed again within a minute: the restart waits 300 ms */
+	assert_int_equal(kill(pid2, SIGKILL), 0);
+	wait_exited(pid2);
+	assert_int_equal(eval(&f, &se, 1, 3, &req, &err), CMAN_EIO);
+	assert_int_equal(cman_signal_external_supervise(f.sig, &p, &err), CMAN_EIO);
+	assert_non_null(strstr(err.msg, "was killed by signal 9; restart in"));
+	assert_true(p.backing_off);
+	assert_int_equal(p.pid, 0);
+	assert_int_equal(p.crashes, 2);
+	assert_int_equal(cman_signal_external_supervise(f.sig, &p, &err), CMAN_EIO);
+	assert_int_equal(p.crashes, 2);   /* the same exit, counted once */
+	usleep(350 * 1000);
+	assert_int_equal(cman_signal_external_supervise(f.sig, &p, &err), 0);
+	assert_int_equal(p.restarts, 2);
+	assert_false(p.backing_off);
+	pid3 = read_pid(f.pidf);
+	assert_true(pid3 != pid2);
+	assert_int_equal(eval(&f, &se, 1, 4, &req, &err), 0);
+
+	/* freeing kills the group */
+	cman_signal_free(f.sig);
+	f.sig = NULL;
+	errno = 0;
+	assert_int_equal(kill(-pid3, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	unlink(envf);
+	fx_release(&f);
+	unsetenv("CMAN_SIGNAL_RESTART_BACKOFF_MS");
+}
+
+static void test_supervise_hang(void **state)
+{
+	static const char *const extra[] = { "--hang", NULL };
+	struct cman_signal_proc p;
+	struct cman_request req;
+	struct cman_error err = { 0 };
+	struct fx f;
+	pid_t pid1, pid2;
+
+	setenv("CMAN_SIGNAL_TIMEOUT_MS", "300", 1);
+	fx_init(&f, "flaky_signal.py", NULL, extra);
+	fx_start(&f);
+	pid1 = read_pid(f.pidf);
+	assert_int_equal(eval(&f, NULL, 0, 1, &req, &err), CMAN_EIO);
+	assert_non_null(strstr(err.msg, "timed out"));
+	unlink(f.pidf);
+	assert_int_equal(cman_signal_external_supervise(f.sig, &p, &err), 0);
+	assert_int_equal(p.hangs, 1);
+	assert_int_equal(p.crashes, 0);
+	assert_int_equal(p.restarts, 1);
+	assert_non_null(strstr(p.last_exit, "hung"));
+	errno = 0;
+	assert_int_equal(kill(pid1, 0), -1);   /* killed and reaped */
+	pid2 = read_pid(f.pidf);
+	assert_true(pid2 != pid1 && p.pid == pid2);
+	/* a built-in signal or one without a command: nothing to do */
+	{
+		struct cman_signal *b = NULL;
+
+		assert_int_equal(cman_signal_new(cman_signal_default_config(), "c", "p", &b, &err), 0);
+		assert_int_equal(cman_signal_external_supervise(b, &p, &err), 0);
+		assert_int_equal(p.pid, 0);
+		cman_signal_free(b);
+	}
+	fx_release(&f);
+	unsetenv("CMAN_SIGNAL_TIMEOUT_MS");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -828,6 +958,8 @@ int main(void)
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_free_kills_stubborn_process),
 		cmocka_unit_test(test_sigpipe_ignored),
+		cmocka_unit_test(test_supervise),
+		cmocka_unit_test(test_supervise_hang),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

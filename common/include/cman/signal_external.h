@@ -19,6 +19,10 @@
 #ifndef CMAN_SIGNAL_EXTERNAL_H
 #define CMAN_SIGNAL_EXTERNAL_H
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
 #include "cman/err.h"
 #include "cman/poolcfg.h"
 #include "cman/signal.h"
@@ -26,7 +30,9 @@
 /*
  * Make the external signal cfg describes (cfg->external is true): start
  * cfg->command if any (stdin from /dev/null, stdout sent to stderr, stderr
- * inherited), connect to the abstract socket
+ * inherited; in a process group of its own; its environment ours plus
+ * CMAN_SIGNAL_NAME, CMAN_SIGNAL_NAMESPACE and CMAN_SIGNAL_APP = pool, the
+ * three parts of its socket name), connect to the abstract socket
  * "\0<namespace>-<name>-<pool>-socket" (retrying every 20 ms for up to
  * CMAN_SIGNAL_CONNECT_TIMEOUT_MS while the socket is missing) and send the
  * parameters: cfg's parameters map as JSON plus "cluster" and "pool" (which
@@ -40,8 +46,8 @@
  * cannot connect to external signal socket '@NS-NAME-POOL-socket': <why>";
  * a command that was started is stopped again before returning.  *out is
  * set only on success; caller frees with cman_signal_free(), which closes
- * the socket and stops the command (SIGTERM, up to 2 s, then SIGKILL; the
- * process is always reaped).
+ * the socket and stops the command (SIGTERM to its process group, up to
+ * 2 s, then SIGKILL to the group; the process is always reaped).
  *
  * Evaluation (cman_signal_evaluate) sends in->series keyed by bare metric
  * name in required-metrics order (series sharing a name are merged, sorted
@@ -68,5 +74,36 @@
 int cman_signal_external_new(const struct cman_signal_config *cfg,
 			     const char *cluster, const char *pool,
 			     struct cman_signal **out, struct cman_error *err);
+
+/* The state of an external signal's command (cman_signal_external_supervise). */
+struct cman_signal_proc {
+	pid_t pid;            /* the running command, also its process group; 0: none */
+	uint64_t starts;      /* times started, the first included */
+	uint64_t restarts;    /* restarts tried by supervision */
+	uint64_t crashes;     /* exits seen (and failed restarts) */
+	uint64_t hangs;       /* killed because an evaluation timed out */
+	char last_exit[96];   /* how it last went down ("exited with status 1",
+				 "was killed by signal 9", "hung ..."), or "" */
+	bool backing_off;     /* down, its restart delayed */
+};
+
+/*
+ * Health check of the command of s, for a daemon between cycles.  Nothing
+ * to do (0, p->pid 0) for a built-in signal or an external one without a
+ * command.  A running command is left alone (0).  A command that exited
+ * (seen here or by an evaluation) is restarted, and so is one whose last
+ * evaluation timed out (a hang: its process group is killed first).  A
+ * restart waits, as cman_signal_external_new() does, until the socket
+ * accepts a connection and the parameters are sent; the evaluation
+ * back-off is reset so that the fresh process is asked at the next cycle.
+ * Restart back-off: a command that went down within a minute of its start
+ * again is restarted after 1, 2, 4, ... at most 64 times
+ * CMAN_SIGNAL_RESTART_BACKOFF_MS (default 1000; environment, for tests);
+ * the first restart is immediate.  While the back-off lasts, or when the
+ * restart failed, the result is CMAN_EIO saying why (the next call tries
+ * again).  p (may be NULL) receives the counts.
+ */
+int cman_signal_external_supervise(struct cman_signal *s, struct cman_signal_proc *p,
+				   struct cman_error *err);
 
 #endif
