@@ -14,6 +14,7 @@
 
 #include "cman/err.h"
 #include "cman/live/collect.h"
+#include "cman/live/ops.h"
 #include "cman/live/service.h"
 #include "cman/poolfile.h"
 #include "cman/signal.h"
@@ -28,6 +29,14 @@ static const char usage_main[] =
 	"                       the clusters and pools of the configuration\n"
 	"  collect --cluster C [--once | --cycles N]\n"
 	"                       write the cluster's metrics and spot prices to the store\n"
+	"  status --cluster C --pool P [--json]\n"
+	"                       the pool's groups, capacity, agents, pause and offset\n"
+	"  manage --cluster C --pool P --target N [--dry-run] [--force]\n"
+	"                       set the pool's target capacity by hand\n"
+	"  disable --cluster C --pool P [--until TIME]\n"
+	"                       pause the pool's autoscaler (default: 30 minutes)\n"
+	"  enable --cluster C --pool P\n"
+	"                       resume the pool's autoscaler\n"
 	"\n"
 	"  --config FILE        the service file (default: $CLUSTERMAN_CONFIG, else\n"
 	"                       /etc/clusterman/clusterman.yaml); also accepted after\n"
@@ -519,6 +528,14 @@ int main(int argc, char **argv)
 		return cmd_info(argc - i - 1, argv + i + 1, config);
 	if (!strcmp(argv[i], "collect"))
 		return cman_collect_main(argc - i - 1, argv + i + 1, config);
+	if (!strcmp(argv[i], "status"))
+		return cman_live_cmd_status(argc - i - 1, argv + i + 1, config);
+	if (!strcmp(argv[i], "manage"))
+		return cman_live_cmd_manage(argc - i - 1, argv + i + 1, config);
+	if (!strcmp(argv[i], "disable"))
+		return cman_live_cmd_disable(argc - i - 1, argv + i + 1, config);
+	if (!strcmp(argv[i], "enable"))
+		return cman_live_cmd_enable(argc - i - 1, argv + i + 1, config);
 	fprintf(stderr, "%s: unknown command '%s'\n%s", prog, argv[i], usage_main);
 	return 2;
 }

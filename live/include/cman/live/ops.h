@@ -67,4 +67,16 @@ int cman_ops_disable(struct cman_store *st, const char *entity, int64_t now, int
 int cman_ops_enable(struct cman_store *st, const char *entity, int64_t now,
 		    struct cman_ops_pause *out, struct cman_error *err);
 
+/*
+ * The commands (live/main.c dispatches to them): argv holds what follows
+ * the command's name, config the --config FILE given before it (or NULL).
+ * Each prints its own usage and messages and returns the exit status: 0,
+ * 2 for bad usage, configuration or input, 1 for any other failure.
+ * disable/enable: ops_cmd.c; status: ops_status.c; manage: ops_manage.c.
+ */
+int cman_live_cmd_disable(int argc, char **argv, const char *config);
+int cman_live_cmd_enable(int argc, char **argv, const char *config);
+int cman_live_cmd_status(int argc, char **argv, const char *config);
+int cman_live_cmd_manage(int argc, char **argv, const char *config);
+
 #endif
