@@ -61,7 +61,7 @@ static int manage(struct cman_live_pool *lp, const struct ops_args *a, double wa
 	const struct cman_pool_config *pc = &lp->pf.config;
 	const char *user = getenv("USER");
 	double current, target;
-	bool paused;
+	bool paused = false;
 	int rc;
 
 	if ((rc = cman_live_pool_refresh(lp, err)) != 0 ||
