@@ -31,6 +31,10 @@ void cman_decision_reset(struct cman_decision *d)
 	d->terminate_failed = keep.terminate_failed;
 	d->cap_skipped = keep.cap_skipped;
 	d->skipped = keep.skipped;
+	for (int i = 0; i < CMAN_DRAIN_LISTS; i++) {
+		d->drain[i].cap = keep.drain[i].cap;
+		d->drain[i].ids = keep.drain[i].ids;
+	}
 	d->strs = keep.strs;
 	d->strs_cap = keep.strs_cap;
 	d->no_text = keep.no_text;
@@ -42,6 +46,8 @@ void cman_decision_release(struct cman_decision *d)
 	free(d->terminated);
 	free(d->terminate_failed);
 	free(d->skipped);
+	for (int i = 0; i < CMAN_DRAIN_LISTS; i++)
+		free(d->drain[i].ids);
 	free(d->strs);
 	cman_decision_init(d);
 }
@@ -116,6 +122,24 @@ int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 	s = &d->skipped[d->n_skipped++];
 	s->id = off;
 	s->reason = reason;
+	return 0;
+}
+
+int cman_decision_add_drain(struct cman_decision *d, enum cman_drain_list which,
+			    const char *id)
+{
+	struct cman_id_list *l = &d->drain[which];
+
+	return add_id(d, &l->ids, &l->cap, &l->n, id);
+}
+
+int cman_decision_drain_error(struct cman_decision *d, const char *msg)
+{
+	if (d->drain_failed)
+		return 0;
+	if (add_str(d, msg, &d->drain_error))
+		return CMAN_ENOMEM;
+	d->drain_failed = true;
 	return 0;
 }
 
@@ -217,6 +241,39 @@ static int append(json_t *arr, json_t *v)
 	return json_array_append_new(arr, v);
 }
 
+/* draining {started, drained, timed_out, gone, pending, error}; -1 on a
+ * failure. */
+static int add_draining(const struct cman_decision *d, json_t *root)
+{
+	static const char *const names[CMAN_DRAIN_LISTS] = {
+		[CMAN_DRAIN_STARTED] = "started", [CMAN_DRAIN_DRAINED] = "drained",
+		[CMAN_DRAIN_TIMED_OUT] = "timed_out", [CMAN_DRAIN_GONE] = "gone",
+		[CMAN_DRAIN_PENDING] = "pending",
+	};
+	json_t *o = json_object();
+	int bad = !o;
+
+	for (int k = 0; !bad && k < CMAN_DRAIN_LISTS; k++) {
+		json_t *arr = json_array();
+
+		bad |= !arr;
+		for (size_t i = 0; !bad && i < d->drain[k].n; i++)
+			bad |= append(arr, text(cman_decision_str(d, d->drain[k].ids[i])));
+		if (bad)
+			json_decref(arr);
+		else
+			bad |= put(o, names[k], arr);
+	}
+	if (!bad)
+		bad |= put(o, "error", str_or_null(d->drain_failed,
+						   cman_decision_str(d, d->drain_error)));
+	if (bad) {
+		json_decref(o);
+		return -1;
+	}
+	return put(root, "draining", o);
+}
+
 /* Live mode's keys: dry_run, groups {id: {planned, applied, error}},
  * terminate_failed [ids]; -1 on a failure. */
 static int add_live(const struct cman_decision *d, json_t *root)
@@ -252,6 +309,8 @@ static int add_live(const struct cman_decision *d, json_t *root)
 	bad |= put(root, "dry_run", json_boolean(d->dry_run));
 	bad |= put(root, "groups", groups);
 	bad |= put(root, "terminate_failed", failed);
+	if (!bad && d->draining)
+		bad |= add_draining(d, root);
 	return bad ? -1 : 0;
 }
 

@@ -43,6 +43,15 @@
  *   after a timeout), so pruning never takes it below a target it really
  *   has.  Termination failures are recorded per id and the other groups
  *   are still pruned.  The first failure is returned at the end.
+ * - Draining (pm->drain): machines being drained still run and still count
+ *   in the groups' fulfilled capacity, in non-orphan fulfilled capacity and
+ *   in the connector's totals, so the target computation (step 2) sees them
+ *   as Clusterman does (their tasks are still in the requests, their
+ *   resources in the totals, and the groups' targets were lowered when
+ *   they were chosen).  Pruning alone treats them as gone: their weight is
+ *   taken off before the walk and they are never candidates, which has the
+ *   effect of Clusterman choosing draining machines first (its drainer then
+ *   drops the duplicate) without asking the drainer twice.
  */
 #include "cman/pool.h"
 
@@ -62,6 +71,7 @@
 struct cand {
 	const char *id;      /* in pm->names (set once every name is copied) */
 	size_t id_off;
+	size_t ip_off;       /* draining pools only: the private IP, in pm->names */
 	size_t group;
 	double weight;
 	int64_t launch_time;
@@ -74,6 +84,13 @@ struct cand {
 struct gstate {
 	double fulfilled;    /* now, minus the weights chosen so far */
 	double target;       /* the new target */
+	double leaving;      /* weight of its machines being drained */
+};
+
+/* What the machines being drained take off the pool's capacity. */
+struct leave {
+	double total;        /* their weight in non-stale groups */
+	double joined;       /* of those whose agent has joined */
 };
 
 void cman_pool_manager_init(struct cman_pool_manager *pm,
@@ -470,7 +487,7 @@ static int cand_cmp(const void *pa, const void *pb)
 /*
  * Terminate the chosen machines of group g (ids, n of them; failed: room
  * for n flags) in one call and record them: those it could not terminate
- * as failed, the others as terminated.  A failure of the group is kept in
+ * as failed (failed[i] true afterwards), the others as terminated.  A failure of the group is kept in
  * *first/err when it is the run's first (*first 0 until then); only
  * CMAN_ENOMEM is returned.
  */
@@ -501,6 +518,7 @@ static int terminate_group(struct cman_pool_manager *pm, size_t g, const char **
 		/* a failed call that flagged nothing: none can be counted done */
 		bool bad = failed[i] || (rc && rc != CMAN_EPARTIAL && !any);
 
+		failed[i] = bad;
 		if (bad ? cman_decision_add_terminate_failed(d, ids[i])
 			: cman_decision_add_terminated(d, ids[i]))
 			return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
@@ -540,12 +558,15 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 		if ((rc = g_fulfilled(rg, &gs[g].fulfilled, err)) != 0 ||
 		    (rc = g_instances(rg, &inst, &n, err)) != 0)
 			return rc;
+		gs[g].fulfilled -= gs[g].leaving;
 		for (j = 0; j < n; j++) {
 			struct cman_agent a;
 			struct cand *x;
 
 			if (!running(&inst[j]) || inst[j].cordoned)
 				continue;
+			if (pm->drain && cman_drain_find(pm->drain, inst[j].id) >= 0)
+				continue;   /* being drained: already leaving */
 			cman_pool_agent_of(pm, &inst[j], &a);
 			if (a.state == CMAN_AGENT_UNKNOWN || !a.safe_to_kill || a.cordoned)
 				continue;
@@ -553,7 +574,8 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 				continue;
 			x = &c[nc++];
 			memset(x, 0, sizeof(*x));
-			if (name_add(pm, inst[j].id, &x->id_off))
+			if (name_add(pm, inst[j].id, &x->id_off) ||
+			    (pm->drain && name_add(pm, inst[j].ip ? inst[j].ip : "", &x->ip_off)))
 				return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
 			x->group = g;
 			x->weight = inst[j].weight;
@@ -595,7 +617,7 @@ static int any_removable(struct cman_pool_manager *pm, const struct gstate *gs, 
 		if ((rc = g_fulfilled(rg, &room, err)) != 0 ||
 		    (rc = g_instances(rg, &inst, &n, err)) != 0)
 			return rc;
-		room -= gs[g].target;
+		room -= gs[g].target + gs[g].leaving;
 		for (j = 0; j < n; j++)
 			if (room - inst[j].weight >= -EPS) {
 				*out = true;
@@ -607,8 +629,8 @@ static int any_removable(struct cman_pool_manager *pm, const struct gstate *gs, 
 
 /* Walk the ordered candidates and mark those to terminate (SPEC §4). */
 static int choose(struct cman_pool_manager *pm, double new_target, struct cand *c,
-		  size_t nc, struct gstate *gs, struct cman_decision *d,
-		  struct cman_error *err)
+		  size_t nc, struct gstate *gs, const struct leave *lv,
+		  struct cman_decision *d, struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
 	double fulfilled, non_orphan;
@@ -619,6 +641,8 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 	if ((rc = cman_pool_fulfilled(pm, &fulfilled, err)) != 0 ||
 	    (rc = cman_pool_non_orphan_fulfilled(pm, &non_orphan, err)) != 0)
 		return rc;
+	fulfilled -= lv->total;
+	non_orphan -= lv->joined;
 	for (i = 0; i < nc && fulfilled > new_target + EPS; i++) {
 		struct cand *x = &c[i];
 		struct gstate *g = &gs[x->group];
@@ -648,6 +672,302 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 			non_orphan -= x->weight;
 	}
 	return 0;
+}
+
+/* ---- draining (cman/drain.h) -------------------------------------------------- */
+
+static int drain_nomem(struct cman_error *err)
+{
+	return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
+}
+
+/* Record a drainer or state-table failure in d (not returned). */
+static int drain_failed(struct cman_decision *d, const char *what, const struct cman_error *e)
+{
+	char msg[CMAN_ERRMSG_MAX + 64];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, e->msg);
+	return cman_decision_drain_error(d, msg) ? CMAN_ENOMEM : 0;
+}
+
+/* Shallow copies of the machines of the set whose index is in idx (k of
+ * them), for a drainer call that wants them side by side; NULL: no memory. */
+static struct cman_drain_machine *drain_pick(const struct cman_drain *dr, const size_t *idx,
+					     size_t k)
+{
+	struct cman_drain_machine *v = malloc((k ? k : 1) * sizeof(*v));
+	size_t i;
+
+	if (v)
+		for (i = 0; i < k; i++)
+			v[i] = dr->m[idx[i]];
+	return v;
+}
+
+/* Hand the machines idx[0..k) to the drainer's start(); on success mark
+ * them taken (and keep the names it gave them); a failure is recorded. */
+static int drain_call_start(struct cman_pool_manager *pm, const size_t *idx, size_t k,
+			    int64_t now, struct cman_decision *d)
+{
+	struct cman_drain *dr = pm->drain;
+	struct cman_drain_machine *v;
+	struct cman_error e;
+	size_t i;
+	int rc;
+
+	if (k == 0)
+		return 0;
+	if (!(v = drain_pick(dr, idx, k)))
+		return CMAN_ENOMEM;
+	cman_error_clear(&e);
+	rc = dr->drainer->ops->start(dr->drainer, v, k, now, &e);
+	if (rc == CMAN_ENOMEM) {
+		free(v);
+		return rc;
+	}
+	if (rc) {
+		free(v);
+		return drain_failed(d, "starting to drain", &e);
+	}
+	for (i = 0; i < k; i++) {
+		struct cman_drain_machine *m = &dr->m[idx[i]];
+
+		m->acked = true;
+		memcpy(m->hostname, v[i].hostname, sizeof(m->hostname));
+		m->hostname[sizeof(m->hostname) - 1] = '\0';
+	}
+	dr->changed = true;
+	free(v);
+	return 0;
+}
+
+/*
+ * Find each machine of the set running in its group (snapshot of this
+ * run), fill gs[].leaving and *lv with their weights, and mark those no
+ * longer running gone.  Only CMAN_ENOMEM and a getter's error are returned.
+ */
+static int drain_locate(struct cman_pool_manager *pm, struct gstate *gs, struct leave *lv,
+			struct cman_decision *d, struct cman_error *err)
+{
+	struct cman_drain *dr = pm->drain;
+	size_t g, i, j, n;
+	int rc;
+
+	for (i = 0; i < dr->n; i++) {
+		dr->m[i].found = dr->m[i].done = false;
+		dr->m[i].weight = 0;
+	}
+	for (g = 0; g < pm->n_groups && dr->n; g++) {
+		const struct cman_rg_instance *inst;
+		bool stale = is_stale(pm->groups[g]);
+
+		if ((rc = g_instances(pm->groups[g], &inst, &n, err)) != 0)
+			return rc;
+		for (j = 0; j < n; j++) {
+			struct cman_agent a;
+			long x;
+
+			if (!running(&inst[j]) || (x = cman_drain_find(dr, inst[j].id)) < 0 ||
+			    dr->m[x].found)
+				continue;
+			dr->m[x].found = true;
+			dr->m[x].group = g;
+			dr->m[x].weight = inst[j].weight;
+			gs[g].leaving += inst[j].weight;
+			if (!stale)
+				lv->total += inst[j].weight;
+			cman_pool_agent_of(pm, &inst[j], &a);
+			if (joined(a.state))
+				lv->joined += inst[j].weight;
+		}
+	}
+	/* gone: no longer running in any group */
+	for (i = 0; i < dr->n; i++) {
+		if (dr->m[i].found)
+			continue;
+		dr->m[i].done = true;
+		if (cman_decision_add_drain(d, CMAN_DRAIN_GONE, dr->m[i].instance_id))
+			return drain_nomem(err);
+	}
+	return 0;
+}
+
+/*
+ * The set's machines found this run: offer the untaken ones to the drainer
+ * again, then terminate the drained and the timed-out ones.  ids and
+ * failed: scratch with room for every machine of the pool.  Only
+ * CMAN_ENOMEM is returned; a group's termination failure goes to *first.
+ */
+static int drain_progress(struct cman_pool_manager *pm, int64_t now, const char **ids,
+			  bool *failed, struct cman_decision *d, int *first,
+			  struct cman_error *err)
+{
+	struct cman_drain *dr = pm->drain;
+	size_t g, i, j, k, *idx = NULL;
+	struct cman_drain_machine *v = NULL;
+	bool *term = NULL;
+	int rc = 0;
+
+	if (dr->n == 0)
+		return 0;
+	if (!(idx = malloc(dr->n * sizeof(*idx))) || !(term = calloc(dr->n, sizeof(*term))) ||
+	    cman_grow((void **)&dr->flags, &dr->flags_cap, dr->n, sizeof(*dr->flags))) {
+		rc = drain_nomem(err);
+		goto out;
+	}
+	/* which of the taken ones are drained (each asked once per run) */
+	for (i = 0, k = 0; i < dr->n; i++)
+		if (dr->m[i].found && dr->m[i].acked)
+			idx[k++] = i;
+	if (k) {
+		struct cman_error e;
+		int r;
+
+		if (!(v = drain_pick(dr, idx, k))) {
+			rc = drain_nomem(err);
+			goto out;
+		}
+		memset(dr->flags, 0, k * sizeof(*dr->flags));
+		cman_error_clear(&e);
+		r = dr->drainer->ops->drained(dr->drainer, v, k, dr->flags, &e);
+		if (r == CMAN_ENOMEM) {
+			rc = drain_nomem(err);
+			goto out;
+		}
+		if (r) {
+			memset(dr->flags, 0, k * sizeof(*dr->flags));
+			if (drain_failed(d, "asking which machines are drained", &e)) {
+				rc = drain_nomem(err);
+				goto out;
+			}
+		}
+		for (i = 0; i < k; i++)
+			term[idx[i]] = dr->flags[i];
+	}
+	/* not taken by the drainer yet (its start failed): offer them
+	 * again (asked whether drained only next run, after a fresh reload) */
+	for (i = 0, k = 0; i < dr->n; i++)
+		if (dr->m[i].found && !dr->m[i].acked)
+			idx[k++] = i;
+	if (!pm->dry_run && (rc = drain_call_start(pm, idx, k, now, d)) != 0) {
+		rc = drain_nomem(err);
+		goto out;
+	}
+	/* drained, or past the deadline drained or not */
+	for (i = 0; i < dr->n; i++) {
+		struct cman_drain_machine *m = &dr->m[i];
+		enum cman_drain_list why;
+
+		if (!m->found)
+			continue;
+		if (term[i])
+			why = CMAN_DRAIN_DRAINED;
+		else if (now >= m->deadline)
+			why = CMAN_DRAIN_TIMED_OUT;
+		else
+			continue;
+		term[i] = true;
+		if (cman_decision_add_drain(d, why, m->instance_id)) {
+			rc = drain_nomem(err);
+			goto out;
+		}
+	}
+	for (g = 0; g < pm->n_groups; g++) {
+		for (i = 0, k = 0; i < dr->n; i++)
+			if (term[i] && dr->m[i].group == g) {
+				idx[k] = i;
+				ids[k++] = dr->m[i].instance_id;
+			}
+		if ((rc = terminate_group(pm, g, ids, k, failed, d, first, err)) != 0)
+			goto out;
+		for (j = 0; j < k; j++)
+			if (!failed[j])
+				dr->m[idx[j]].done = true;   /* a failed one stays */
+	}
+out:
+	free(v);
+	free(term);
+	free(idx);
+	return rc;
+}
+
+/* The machines pruning chose: into the set, written to the state table
+ * first, then to the drainer.  Dry run: only recorded. */
+static int drain_start(struct cman_pool_manager *pm, int64_t now, const struct cand *c,
+		       size_t nc, struct cman_decision *d)
+{
+	struct cman_drain *dr = pm->drain;
+	size_t i, n0 = dr->n, *idx = NULL;
+	struct cman_error e;
+	int rc = 0;
+
+	for (i = 0; i < nc; i++) {
+		if (!c[i].chosen)
+			continue;
+		if (cman_decision_add_drain(d, CMAN_DRAIN_STARTED, c[i].id))
+			return CMAN_ENOMEM;
+		if (pm->dry_run)
+			continue;
+		if (cman_drain_add(dr, c[i].id, pm->groups[c[i].group]->id,
+				   pm->names + c[i].ip_off, now) < 0)
+			return CMAN_ENOMEM;
+		dr->m[dr->n - 1].found = true;
+		dr->m[dr->n - 1].group = c[i].group;
+		dr->m[dr->n - 1].weight = c[i].weight;
+	}
+	if (dr->n == n0)
+		return 0;
+	/* recorded before the drainer hears of them: a restart resumes them */
+	cman_error_clear(&e);
+	if (cman_drain_save(dr, now, &e)) {
+		for (i = n0; i < dr->n; i++)
+			dr->m[i].done = true;   /* not started: chosen again next run */
+		return drain_failed(d, "recording the machines to drain", &e);
+	}
+	if (!(idx = malloc((dr->n - n0) * sizeof(*idx))))
+		return CMAN_ENOMEM;
+	for (i = n0; i < dr->n; i++)
+		idx[i - n0] = i;
+	rc = drain_call_start(pm, idx, dr->n - n0, now, d);
+	free(idx);
+	return rc;
+}
+
+/* End of a draining run: release the machines that left, record the
+ * pending ones, drop the others from the set and write it back. */
+static int drain_finish(struct cman_pool_manager *pm, int64_t now, struct cman_decision *d)
+{
+	struct cman_drain *dr = pm->drain;
+	size_t i, k = 0, *idx;
+	struct cman_error e;
+	int rc = 0;
+
+	if (!(idx = malloc((dr->n ? dr->n : 1) * sizeof(*idx))))
+		return CMAN_ENOMEM;
+	for (i = 0; i < dr->n; i++) {
+		if (dr->m[i].done)
+			idx[k++] = i;
+		else if (cman_decision_add_drain(d, CMAN_DRAIN_PENDING, dr->m[i].instance_id))
+			rc = CMAN_ENOMEM;
+	}
+	if (!rc && k && !pm->dry_run && dr->drainer->ops->release) {
+		struct cman_drain_machine *v = drain_pick(dr, idx, k);
+
+		cman_error_clear(&e);
+		if (!v)
+			rc = CMAN_ENOMEM;
+		else if (dr->drainer->ops->release(dr->drainer, v, k, &e))
+			rc = drain_failed(d, "releasing drained machines", &e);
+		free(v);
+	}
+	free(idx);
+	cman_drain_compact(dr);
+	if (!rc && !pm->dry_run && dr->changed) {
+		cman_error_clear(&e);
+		if (cman_drain_save(dr, now, &e))
+			rc = drain_failed(d, "recording the drain state", &e);
+	}
+	return rc;
 }
 
 /* Scratch of cman_pool_modify for n groups and m machines. */
@@ -705,13 +1025,14 @@ static int resize_group(struct cman_pool_manager *pm, size_t g, double cur, doub
 int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		     struct cman_decision *d, struct cman_error *err)
 {
-	size_t n, total = 0, nc, g, i, k, m;
+	size_t n, total = 0, nc = 0, g, i, k, m;
 	struct layout l;
 	double *cur, *out, fulfilled;
 	struct gstate *gs;
-	struct cand *c;
-	const char **ids;
-	bool *failed, removable;
+	struct cand *c = NULL;
+	const char **ids = NULL;
+	bool *failed = NULL, removable;
+	struct leave lv = { 0, 0 };
 	int64_t now = 0;
 	int rc = 0, first = 0;
 
@@ -720,6 +1041,13 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		goto out;
 	}
 	d->dry_run = pm->dry_run;
+	if (pm->drain) {
+		/* which machines are being drained: before anything changes */
+		d->draining = true;
+		if ((rc = now_of(pm, &now, err)) != 0 ||
+		    (rc = cman_drain_load(pm->drain, err)) != 0)
+			goto out;
+	}
 	n = pm->n_groups;
 	for (g = 0; g < n; g++) {
 		const struct cman_rg_instance *inst;
@@ -750,6 +1078,7 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 			goto out;
 		}
 		gs[g].target = out[g];
+		gs[g].leaving = 0;
 	}
 
 	/* Step 5: resize the groups whose target changed, every one of them. */
@@ -757,12 +1086,17 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		if ((rc = resize_group(pm, g, cur[g], out[g], d, gs, &first, err)) != 0)
 			goto out;
 
+	/* A draining pool: which of its machines are leaving (before anything
+	 * is terminated, so every count below is of one picture). */
+	if (pm->drain && (rc = drain_locate(pm, gs, &lv, d, err)) != 0)
+		goto out;
+
 	/* Then prune.  The groups may have launched: count their machines
 	 * again before using the scratch for them. */
 	if ((rc = cman_pool_fulfilled(pm, &fulfilled, err)) != 0)
 		goto out;
-	if (!(fulfilled > new_target + EPS) || !pm->conn)
-		goto out;
+	if (!(fulfilled - lv.total > new_target + EPS) || !pm->conn)
+		goto act;
 	if ((rc = now_of(pm, &now, err)) != 0)
 		goto out;
 	for (g = 0, k = 0; g < n; g++) {
@@ -781,13 +1115,26 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 	c = (struct cand *)((char *)pm->scratch + l.off_c);
 	ids = (const char **)((char *)pm->scratch + l.off_ids);
 	failed = (bool *)((char *)pm->scratch + l.off_failed);
-	if ((rc = any_removable(pm, gs, &removable, err)) != 0 || !removable)
+	if ((rc = any_removable(pm, gs, &removable, err)) != 0)
 		goto out;
+	if (!removable)
+		goto act;
 	if ((rc = gather(pm, now, c, gs, &nc, err)) != 0)
 		goto out;
-	if ((rc = choose(pm, new_target, c, nc, gs, d, err)) != 0)
+	if ((rc = choose(pm, new_target, c, nc, gs, &lv, d, err)) != 0)
 		goto out;
-	for (g = 0; g < n; g++) {
+act:
+	if (pm->drain) {
+		/* terminate what is drained or timed out, then drain what was
+		 * chosen (it is not asked about before the next run) */
+		if ((rc = drain_progress(pm, now, (const char **)((char *)pm->scratch + l.off_ids),
+					 (bool *)((char *)pm->scratch + l.off_failed), d, &first,
+					 err)) != 0)
+			goto out;
+		rc = drain_start(pm, now, c, nc, d);
+		goto out;
+	}
+	for (g = 0; g < n && nc; g++) {
 		for (i = 0, k = 0; i < nc; i++)
 			if (c[i].chosen && c[i].group == g)
 				ids[k++] = c[i].id;
@@ -795,6 +1142,12 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 			goto out;
 	}
 out:
+	if (pm && pm->drain && d && d->draining && rc != CMAN_ENOMEM) {
+		int r = drain_finish(pm, now, d);
+
+		if (r && !rc)
+			rc = r;
+	}
 	return rc ? rc : first;
 }
 
@@ -854,7 +1207,8 @@ int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 			if (a.state != CMAN_AGENT_ORPHANED || a.cordoned ||
 			    now - a.orphaned_since <= threshold)
 				continue;
-			if (cman_decision_has_terminated(d, inst[j].id))
+			if (cman_decision_has_terminated(d, inst[j].id) ||
+			    (pm->drain && cman_drain_find(pm->drain, inst[j].id) >= 0))
 				continue;
 			if (name_add(pm, inst[j].id, &offs[k])) {
 				rc = cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");

@@ -82,6 +82,8 @@ const char *cman_state_name(enum cman_state_kind kind)
 		return "autoscaler_paused";
 	case CMAN_STATE_CAPACITY_OFFSET:
 		return "autoscaler_capacity_offset";
+	case CMAN_STATE_DRAINING:
+		return "autoscaler_draining";
 	}
 	return "?";
 }
@@ -109,7 +111,7 @@ static int state_check(struct cman_store *st, enum cman_state_kind kind, const c
 
 	if (!have_op)
 		return cman_error_set(err, CMAN_EINVAL, "%s keeps no pool state", st->name);
-	if ((unsigned)kind > CMAN_STATE_CAPACITY_OFFSET)
+	if ((unsigned)kind > CMAN_STATE_DRAINING)
 		return cman_error_set(err, CMAN_EINVAL, "%s: bad state kind %d", st->name, (int)kind);
 	if (len == 0 || len >= CMAN_STATE_ENTITY_MAX)
 		return cman_error_set(err, CMAN_EINVAL, "%s: a pool state entity is 1 to %d bytes",
@@ -139,6 +141,9 @@ int cman_store_state_put(struct cman_store *st, enum cman_state_kind kind,
 
 	if (!rc && !isfinite(item->offset))
 		rc = cman_error_set(err, CMAN_EINVAL, "%s: a capacity offset must be finite",
+				    st->name);
+	if (!rc && kind == CMAN_STATE_DRAINING && !item->text)
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: a drain state item needs its text",
 				    st->name);
 	return rc ? rc : st->ops->state_put(st, kind, entity, item, err);
 }

@@ -1747,6 +1747,8 @@ static int migrate_v1(struct sqstore *ss, struct cman_error *err)
  *   CREATE TABLE cluster_state(state TEXT NOT NULL, entity TEXT NOT NULL,
  *       timestamp INTEGER NOT NULL, expiration_timestamp INTEGER,
  *       capacity_offset REAL, PRIMARY KEY(state, entity)) WITHOUT ROWID;
+ * and, on the first put of a drain state (CMAN_STATE_DRAINING), a column
+ *   text TEXT (ALTER TABLE ... ADD COLUMN), the machines as JSON;
  * State calls run in SQLite's autocommit mode, outside the shared read
  * transaction (which they end first), so a read sees what another process
  * wrote and a write is on disk when it returns.  Inside begin/commit they
@@ -1764,6 +1766,26 @@ static int state_ready(struct sqstore *ss, struct cman_error *err)
 		return cman_error_set(err, CMAN_EINVAL, "%s: pool state cannot be read or written "
 				      "inside a transaction", ss->base.name);
 	return read_tx_end(ss, err);
+}
+
+/* Whether the state table has the column `text` (added for the drain state
+ * by ALTER TABLE on the first put of one): 1, 0, or an error. */
+static int state_has_text(struct sqstore *ss, struct cman_error *err)
+{
+	sqlite3_stmt *q = NULL;
+	int step, found = 0;
+
+	if (sqlite3_prepare_v2(ss->db, "SELECT name FROM pragma_table_info('cluster_state')",
+			       -1, &q, NULL) != SQLITE_OK)
+		return db_error(ss, err, "reading the schema");
+	while ((step = sqlite3_step(q)) == SQLITE_ROW)
+		if (!found && sqlite3_column_text(q, 0) &&
+		    !strcmp((const char *)sqlite3_column_text(q, 0), "text"))
+			found = 1;
+	sqlite3_finalize(q);
+	if (step != SQLITE_DONE)
+		return db_error(ss, err, "reading the schema");
+	return found;
 }
 
 /* Whether the state table exists (1), not (0), or an error. */
@@ -1793,8 +1815,14 @@ static int sq_state_get(struct cman_store *st, enum cman_state_kind kind, const 
 
 	if ((rc = state_ready(ss, err)) != 0 || (rc = state_table_exists(ss, err)) <= 0)
 		return rc;
-	if (sqlite3_prepare_v2(ss->db, "SELECT timestamp, expiration_timestamp, capacity_offset FROM"
-			       " cluster_state WHERE state = ?1 AND entity = ?2", -1, &q,
+	/* a table without the text column holds no drain state */
+	if (kind == CMAN_STATE_DRAINING && (rc = state_has_text(ss, err)) <= 0)
+		return rc;
+	if (sqlite3_prepare_v2(ss->db, kind == CMAN_STATE_DRAINING
+			       ? "SELECT timestamp, expiration_timestamp, capacity_offset, text FROM"
+				 " cluster_state WHERE state = ?1 AND entity = ?2"
+			       : "SELECT timestamp, expiration_timestamp, capacity_offset FROM"
+				 " cluster_state WHERE state = ?1 AND entity = ?2", -1, &q,
 			       NULL) != SQLITE_OK)
 		return db_error(ss, err, "reading pool state");
 	sqlite3_bind_text(q, 1, cman_state_name(kind), -1, SQLITE_STATIC);
@@ -1807,7 +1835,8 @@ static int sq_state_get(struct cman_store *st, enum cman_state_kind kind, const 
 		if (sqlite3_column_type(q, 0) != SQLITE_INTEGER ||
 		    (te != SQLITE_NULL && te != SQLITE_INTEGER) ||
 		    (to != SQLITE_NULL && to != SQLITE_INTEGER && to != SQLITE_FLOAT) ||
-		    (kind == CMAN_STATE_CAPACITY_OFFSET && to == SQLITE_NULL)) {
+		    (kind == CMAN_STATE_CAPACITY_OFFSET && to == SQLITE_NULL) ||
+		    (kind == CMAN_STATE_DRAINING && sqlite3_column_type(q, 3) != SQLITE_TEXT)) {
 			rc = cman_error_set(err, CMAN_EINVAL, "%s: corrupt pool state: table "
 					    "cluster_state, row (%s, %s): a value of the wrong type",
 					    st->name, cman_state_name(kind), entity);
@@ -1817,6 +1846,9 @@ static int sq_state_get(struct cman_store *st, enum cman_state_kind kind, const 
 			out->expiration = out->expires ? sqlite3_column_int64(q, 1) : 0;
 			out->offset = to == SQLITE_NULL ? 0 : sqlite3_column_double(q, 2);
 			rc = 1;
+			if (kind == CMAN_STATE_DRAINING &&
+			    !(out->text = strdup((const char *)sqlite3_column_text(q, 3))))
+				rc = cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", st->name);
 		}
 	} else if (step != SQLITE_DONE) {
 		rc = db_error(ss, err, "reading pool state");
@@ -1834,9 +1866,24 @@ static int sq_state_put(struct cman_store *st, enum cman_state_kind kind, const 
 
 	if ((rc = state_ready(ss, err)) != 0 || (rc = exec(ss, state_table_sql, err)) != 0)
 		return rc;
-	if (sqlite3_prepare_v2(ss->db, "INSERT OR REPLACE INTO cluster_state VALUES"
-			       " (?1, ?2, ?3, ?4, ?5)", -1, &q, NULL) != SQLITE_OK)
+	if (kind == CMAN_STATE_DRAINING) {
+		if ((rc = state_has_text(ss, err)) < 0)
+			return rc;
+		if (rc == 0 &&
+		    (rc = exec(ss, "ALTER TABLE cluster_state ADD COLUMN text TEXT", err)) != 0)
+			return rc;
+		rc = 0;
+	}
+	if (sqlite3_prepare_v2(ss->db, kind == CMAN_STATE_DRAINING
+			       ? "INSERT OR REPLACE INTO cluster_state(state, entity, timestamp,"
+				 " expiration_timestamp, capacity_offset, text) VALUES"
+				 " (?1, ?2, ?3, ?4, ?5, ?6)"
+			       : "INSERT OR REPLACE INTO cluster_state(state, entity, timestamp,"
+				 " expiration_timestamp, capacity_offset) VALUES"
+				 " (?1, ?2, ?3, ?4, ?5)", -1, &q, NULL) != SQLITE_OK)
 		return db_error(ss, err, "writing pool state");
+	if (kind == CMAN_STATE_DRAINING)
+		sqlite3_bind_text(q, 6, item->text, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 1, cman_state_name(kind), -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, entity, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 3, item->timestamp);

@@ -796,6 +796,22 @@ static int d_state_get(struct cman_store *st, enum cman_state_kind kind, const c
 	}
 	exp = json_object_get(item, "expiration_timestamp");
 	off = json_object_get(item, "offset");
+	if (kind == CMAN_STATE_DRAINING) {
+		const char *t = json_string_value(json_object_get(json_object_get(item, "machines"),
+								  "S"));
+
+		if (!t) {
+			rc = cman_error_set(err, CMAN_ETRANSIENT, "DynamoDB GetItem %s (%s, %s): the "
+					    "item lacks a string machines", ds->state_table,
+					    cman_state_name(kind), entity);
+			json_decref(ans);
+			return rc;
+		}
+		if (!(out->text = strdup(t))) {
+			json_decref(ans);
+			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		}
+	}
 	out->expires = exp != NULL;
 	if (parse_seconds(json_object_get(item, "timestamp"), &out->timestamp) ||
 	    (exp && parse_seconds(exp, &out->expiration)) ||
@@ -806,6 +822,10 @@ static int d_state_get(struct cman_store *st, enum cman_state_kind kind, const c
 				    kind == CMAN_STATE_CAPACITY_OFFSET ? " or offset" : "");
 	else
 		rc = 1;
+	if (rc != 1) {
+		free(out->text);
+		out->text = NULL;
+	}
 	json_decref(ans);
 	return rc;
 }
@@ -830,6 +850,9 @@ static int d_state_put(struct cman_store *st, enum cman_state_kind kind, const c
 			}
 			bad |= json_object_set_new(it, "offset", num(item->offset));
 		}
+		if (kind == CMAN_STATE_DRAINING)
+			bad |= json_object_set_new(it, "machines",
+						   json_pack("{s:s}", "S", item->text));
 	}
 	if (bad) {
 		json_decref(it);

@@ -360,6 +360,26 @@ static void test_state(void **state)
 	assert_true(off == 0.1);
 	assert_int_equal(cman_store_capacity_offset(st, "c1.default.mesos", 201, &off, &err), 0);
 	assert_true(off == 0);
+
+	/* ours: the drain state, its JSON in the string attribute machines */
+	it = (struct cman_state_item){.timestamp = 300, .text = "[{\"instance_id\":\"i-1\"}]"};
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_DRAINING, "c1.default.mesos", &got,
+					      &err), 0);
+	assert_null(got.text);
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_DRAINING, "c1.default.mesos", &it,
+					      &err), 0);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_DRAINING, "c1.default.mesos", &got,
+					      &err), 1);
+	assert_int_equal(got.timestamp, 300);
+	assert_string_equal(got.text, "[{\"instance_id\":\"i-1\"}]");
+	free(got.text);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_CAPACITY_OFFSET, "c1.default.mesos",
+					      &got, &err), 1);
+	assert_null(got.text);
+	assert_int_equal(cman_store_state_delete(st, CMAN_STATE_DRAINING, "c1.default.mesos",
+						 &err), 0);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_DRAINING, "c1.default.mesos", &got,
+					      &err), 0);
 	cman_store_free(st);
 
 	/* A store opened without creating tables on a prefix whose metrics

@@ -192,6 +192,40 @@ static int setup(void **state)
 	return 0;
 }
 
+/* Ours: the drain state (CMAN_STATE_DRAINING) in a text column that an
+ * older table gets on the first put; the other items are unaffected. */
+static void test_drain_state(void **state)
+{
+	struct cman_store *st = open_store(true);
+	struct cman_state_item it = {.timestamp = 5, .expires = true, .expiration = 50};
+	struct cman_state_item got;
+	struct cman_error err;
+
+	/* an older table: made by a pause, without the column */
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_PAUSED, "c.p.mesos", &it, &err), 0);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_DRAINING, "c.p.mesos", &got, &err), 0);
+	it = (struct cman_state_item){.timestamp = 7, .text = "[1]"};
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_DRAINING, "c.p.mesos", &it, &err), 0);
+	it.text = "[2]";   /* the column exists now */
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_DRAINING, "c.p.mesos", &it, &err), 0);
+	it.text = NULL;
+	assert_int_equal(cman_store_state_put(st, CMAN_STATE_DRAINING, "c.p.mesos", &it, &err),
+			 CMAN_EINVAL);
+	cman_store_free(st);
+	st = open_store(false);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_DRAINING, "c.p.mesos", &got, &err), 1);
+	assert_string_equal(got.text, "[2]");
+	assert_int_equal(got.timestamp, 7);
+	free(got.text);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_PAUSED, "c.p.mesos", &got, &err), 1);
+	assert_null(got.text);
+	assert_int_equal(got.expiration, 50);
+	assert_int_equal(cman_store_state_delete(st, CMAN_STATE_DRAINING, "c.p.mesos", &err), 0);
+	assert_int_equal(cman_store_state_get(st, CMAN_STATE_DRAINING, "c.p.mesos", &got, &err), 0);
+	assert_string_equal(cman_state_name(CMAN_STATE_DRAINING), "autoscaler_draining");
+	cman_store_free(st);
+}
+
 static int teardown_each(void **state)
 {
 	remove(path);
@@ -212,6 +246,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_pause_rules, teardown_each),
 		cmocka_unit_test_teardown(test_offset_and_persistence, teardown_each),
 		cmocka_unit_test_teardown(test_bad_rows_and_args, teardown_each),
+		cmocka_unit_test_teardown(test_drain_state, teardown_each),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

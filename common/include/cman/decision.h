@@ -39,6 +39,24 @@ struct cman_group_result {
 	size_t error;                /* rc != 0: the message, cman_decision_str() */
 };
 
+/* Machine ids, as offsets into the decision's strings. */
+struct cman_id_list {
+	size_t n, cap;
+	size_t *ids;
+};
+
+/* What a draining pool did with its machines in one run. */
+enum cman_drain_list {
+	CMAN_DRAIN_STARTED = 0,      /* chosen by pruning, handed to the drainer
+				      * (dry run: would be) */
+	CMAN_DRAIN_DRAINED,          /* drained: terminated (or termination tried:
+				      * see terminated / terminate_failed) */
+	CMAN_DRAIN_TIMED_OUT,        /* the timeout came first: terminated anyway */
+	CMAN_DRAIN_GONE,             /* no longer running in its group: forgotten */
+	CMAN_DRAIN_PENDING,          /* still draining after the run */
+	CMAN_DRAIN_LISTS
+};
+
 /*
  * What one autoscaler run saw and did (a line of decisions.jsonl).  Ids
  * and messages of any length live in one string buffer the decision owns
@@ -73,6 +91,13 @@ struct cman_decision {
 	struct cman_skip *skipped;
 	bool paused;
 	bool dry_run;                /* nothing was changed (live: no --execute) */
+	/* draining (a pool that drains before terminating, cman/drain.h):
+	 * per list, offsets of ids; the first error of the drainer or of the
+	 * drain state (drain_error, when drain_failed) */
+	bool draining;
+	struct cman_id_list drain[CMAN_DRAIN_LISTS];
+	bool drain_failed;
+	size_t drain_error;
 	/* the strings */
 	char *strs;
 	size_t strs_len, strs_cap;
@@ -104,6 +129,12 @@ int cman_decision_add_terminate_failed(struct cman_decision *d, const char *id);
 /* Append a skipped machine; reason must be static (not copied); CMAN_ENOMEM. */
 int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 			      const char *reason);
+/* Append id to drain list which; CMAN_ENOMEM. */
+int cman_decision_add_drain(struct cman_decision *d, enum cman_drain_list which,
+			    const char *id);
+/* Record a drain error (the first is kept; later ones are dropped);
+ * CMAN_ENOMEM. */
+int cman_decision_drain_error(struct cman_decision *d, const char *msg);
 /* Was id recorded as terminated in this run? */
 bool cman_decision_has_terminated(const struct cman_decision *d, const char *id);
 /*
@@ -135,7 +166,9 @@ int cman_decision_write_json(const struct cman_decision *d, FILE *fp);
 /*
  * The same line with live mode's keys after the simulator's (INTERFACE.md
  * "clusterman-live autoscale"): dry_run, groups {id: {planned, applied
- * (null: unknown), error (null: none)}}, terminate_failed [ids].
+ * (null: unknown), error (null: none)}}, terminate_failed [ids]; for a
+ * draining pool (d->draining) also draining {started, drained, timed_out,
+ * gone, pending: [ids], error: text or null}.
  */
 int cman_decision_write_json_live(const struct cman_decision *d, FILE *fp);
 

@@ -12,6 +12,7 @@
 
 #include "cman/decision.h"
 #include "cman/connector.h"
+#include "cman/drain.h"
 #include "cman/err.h"
 #include "cman/poolcfg.h"
 #include "cman/resource_group.h"
@@ -23,6 +24,9 @@ struct cman_pool_manager {
 	struct cman_connector *conn;           /* not owned */
 	const struct cman_clock *clock;        /* not owned */
 	bool dry_run;                          /* change nothing: groups only check */
+	/* NULL: machines chosen by pruning are terminated at once; else they
+	 * are drained first (cman/drain.h; not owned) */
+	struct cman_drain *drain;
 	/* scratch, owned */
 	void *scratch;
 	size_t scratch_cap;
@@ -102,13 +106,24 @@ void cman_pool_distribute(const struct cman_pool_manager *pm, const double *curr
  * CMAN_ENOMEM and a getter's error stop at once.  On a dry run
  * (pm->dry_run) the groups are called with dry_run set and applied is
  * their current target; d->dry_run is set.
+ *
+ * A draining pool (pm->drain set; needs a clock): the drain set is read
+ * first (a read error is returned before anything changes); after the
+ * resizes, machines of the set are terminated when drained or past their
+ * deadline, the others keep draining (cman/drain.h); pruning then treats
+ * every machine of the set as already removed (its weight leaves the
+ * fulfilled capacity of its group, of the pool and, when joined, the
+ * non-orphan floor; it is never chosen again), and hands the machines it
+ * chooses to the drainer instead of terminating them.  What happened is in
+ * d's drain lists; drainer and state-table failures are recorded there
+ * (drain_error) and do not fail the run.
  */
 int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		     struct cman_decision *d, struct cman_error *err);
 
 /* Step 6: terminate running machines orphaned for longer than the
- * threshold (not cordoned ones); carries on past a failing group and
- * returns its error as cman_pool_modify() does. */
+ * threshold (not cordoned ones, nor those being drained); carries on past a
+ * failing group and returns its error as cman_pool_modify() does. */
 int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 			      struct cman_decision *d, struct cman_error *err);
 

@@ -38,7 +38,9 @@ struct cman_cursor;
  */
 enum cman_state_kind {
 	CMAN_STATE_PAUSED = 0,          /* "autoscaler_paused" */
-	CMAN_STATE_CAPACITY_OFFSET = 1  /* "autoscaler_capacity_offset" */
+	CMAN_STATE_CAPACITY_OFFSET = 1, /* "autoscaler_capacity_offset" */
+	/* ours: the machines a pool is draining (cman/drain.h) */
+	CMAN_STATE_DRAINING = 2         /* "autoscaler_draining" */
 };
 
 struct cman_state_item {
@@ -46,6 +48,11 @@ struct cman_state_item {
 	bool expires;            /* it has an expiration_timestamp */
 	int64_t expiration;      /* in force while now <= expiration */
 	double offset;           /* CMAN_STATE_CAPACITY_OFFSET only */
+	/* CMAN_STATE_DRAINING only: the machines as JSON text (attribute
+	 * `machines`; SQLite column `text`, added to an older table on the
+	 * first put).  put reads it (required); get sets it to a malloc'ed
+	 * copy the caller frees, and to NULL for every other kind. */
+	char *text;
 };
 
 typedef int (*cman_key_cb)(void *ctx, const char *key);
