@@ -168,10 +168,11 @@ static int open_mesos(struct cman_live_pool *lp, struct cman_error *err)
 struct found {
 	enum cman_discovery_kind kind;
 	char *id;
+	enum cman_asg_protection protection;   /* of the entry that found it */
 };
 
 static int add_found(struct found **list, size_t *n, size_t *cap, enum cman_discovery_kind k,
-		     const char *id)
+		     const char *id, enum cman_asg_protection protection)
 {
 	size_t i;
 
@@ -189,6 +190,7 @@ static int add_found(struct found **list, size_t *n, size_t *cap, enum cman_disc
 	}
 	if (!((*list)[*n].id = strdup(id)))
 		return CMAN_ENOMEM;
+	(*list)[*n].protection = protection;
 	(*list)[(*n)++].kind = k;
 	return 0;
 }
@@ -228,7 +230,8 @@ int cman_live_pool_discover(struct cman_live_pool *lp, struct cman_error *err)
 		}
 		skipped += f.skipped;
 		for (j = 0; j < f.n && !rc; j++)
-			if (add_found(&found, &n_found, &cap_found, d->kind, f.ids[j]))
+			if (add_found(&found, &n_found, &cap_found, d->kind, f.ids[j],
+				      cman_aws_asg_protection(d)))
 				rc = nomem(err);
 		cman_aws_found_release(&f);
 	}
@@ -263,7 +266,10 @@ int cman_live_pool_discover(struct cman_live_pool *lp, struct cman_error *err)
 			if (!rc)
 				groups[i].rg = cman_aws_sfr_group(groups[i].sfr);
 		} else {
-			rc = cman_aws_asg_new(lp->aws, found[i].id, lp->asg_protection,
+			/* the pool file's entry decides; opts can only force protect */
+			rc = cman_aws_asg_new(lp->aws, found[i].id,
+					      lp->asg_protection == CMAN_ASG_PROTECT_SET
+						      ? CMAN_ASG_PROTECT_SET : found[i].protection,
 					      &groups[i].asg, err);
 			if (!rc)
 				groups[i].rg = cman_aws_asg_group(groups[i].asg);
@@ -412,6 +418,14 @@ int cman_live_pool_open(const struct cman_live_config *cfg, const char *cluster,
 		goto out;
 	cman_pool_manager_init(&lp->pm, &lp->pf.config, NULL, 0, lp->conn, lp->clock);
 	lp->pm.dry_run = lp->dry_run;
+	if (lp->pf.draining_enabled) {
+		/* drain through Mesos maintenance, the state in the state table */
+		if ((rc = cman_mesos_drainer_new(lp->mesos, &lp->drainer, err)) != 0 ||
+		    (rc = cman_drain_init(&lp->drain, cman_mesos_drainer(lp->drainer), lp->store,
+					  lp->entity, lp->pf.drain_timeout_seconds, err)) != 0)
+			goto out;
+		lp->pm.drain = &lp->drain;
+	}
 	if (!opts->no_discovery && (rc = cman_live_pool_discover(lp, err)) != 0)
 		goto out;
 	if (!opts->no_signal && (rc = make_signals(lp, err)) != 0)
@@ -446,6 +460,8 @@ void cman_live_pool_close(struct cman_live_pool *lp)
 	cman_signal_free(lp->signal);
 	cman_signal_free(lp->default_signal);
 	cman_pool_manager_release(&lp->pm);
+	cman_drain_release(&lp->drain);
+	cman_mesos_drainer_free(lp->drainer);
 	for (i = 0; i < lp->n_groups; i++)
 		group_free(&lp->groups[i]);
 	free(lp->groups);

@@ -325,6 +325,52 @@ static void test_rediscover(void **state)
 	cman_live_pool_close(lp);
 }
 
+/* The pool file's scale_in_protection reaches the group discovery made
+ * (a dry-run lowering: refused with refuse, accepted with protect), and
+ * draining_enabled plugs the Mesos drainer and the drain set into the pool
+ * manager with the pool file's timeout. */
+static void test_protection_and_draining(void **state)
+{
+	struct cman_live_pool *lp;
+	struct cman_resource_group *rg;
+	struct cman_error err;
+
+	(void)state;
+	write_file("clusters/c1/default.mesos", POOL_HEAD);
+	load_config();
+	lp = open_pool(NULL);
+	assert_null(lp->pm.drain);
+	if (cman_live_pool_refresh(lp, &err) != 0)
+		fail_msg("%s", err.msg);
+	rg = lp->groups[1].rg;
+	assert_string_equal(rg->id, "asg-default");
+	assert_int_equal(rg->ops->modify_target(rg, 1, true, &err), CMAN_EREJECTED);
+	assert_non_null(strstr(err.msg, "scale_in_protection: protect"));
+	cman_live_pool_close(lp);
+
+	write_file("clusters/c1/default.mesos",
+		   "resource_groups:\n"
+		   "  - sfr: {tag: '" TAGKEY "'}\n"
+		   "  - asg: {tag: '" TAGKEY "', scale_in_protection: protect}\n"
+		   "scaling_limits: {min_capacity: 1, max_capacity: 20, max_weight_to_add: 5,"
+		   " max_weight_to_remove: 5}\n"
+		   "draining_enabled: true\n"
+		   "draining: {draining_time_threshold_seconds: 120}\n");
+	load_config();
+	lp = open_pool(NULL);
+	if (cman_live_pool_refresh(lp, &err) != 0)
+		fail_msg("%s", err.msg);
+	rg = lp->groups[1].rg;
+	assert_int_equal(rg->ops->modify_target(rg, 1, true, &err), 0);
+	assert_int_equal(group_desired("asg-default"), 3);   /* a dry run */
+	assert_ptr_equal(lp->pm.drain, &lp->drain);
+	assert_string_equal(lp->drain.drainer->ops->kind, "mesos");
+	assert_ptr_equal(lp->drain.state, lp->store);
+	assert_string_equal(lp->drain.entity, "c1.default.mesos");
+	assert_int_equal(lp->drain.timeout, 120);
+	cman_live_pool_close(lp);
+}
+
 static void test_bad_input(void **state)
 {
 	struct cman_live_pool *lp = (void *)1;
@@ -378,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_pool_signal_and_fallback),
 		cmocka_unit_test(test_no_signal_and_dry_cycle),
 		cmocka_unit_test(test_rediscover),
+		cmocka_unit_test(test_protection_and_draining),
 		cmocka_unit_test(test_bad_input),
 	};
 	struct test_server srv;

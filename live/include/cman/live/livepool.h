@@ -35,7 +35,11 @@
  * - the period: the chosen signal's period_minutes x 60 (the default
  *   signal's when it is the one used, and when there is no signal);
  * - the pool manager (dry_run from opts) and the autoscaler (clock: opts->clock
- *   or the wall clock; history: the store).
+ *   or the wall clock; history: the store); with draining_enabled in the
+ *   pool file, the Mesos drainer (drain_mesos.h) and the pool's drain set in
+ *   the store's state table, timeout draining.draining_time_threshold_seconds
+ *   (pm.drain; cman/drain.h).  An Auto Scaling group gets the
+ *   scale_in_protection of the pool file entry that found it.
  *
  * Ownership: the pool owns everything it builds and frees it in
  * cman_live_pool_close(); cfg (and opts->clock, opts->store) are borrowed and
@@ -63,6 +67,7 @@
 #include "cman/err.h"
 #include "cman/live/asg.h"
 #include "cman/live/aws.h"
+#include "cman/live/drain_mesos.h"
 #include "cman/live/mesos.h"
 #include "cman/live/service.h"
 #include "cman/live/spot_fleet.h"
@@ -78,7 +83,9 @@ struct cman_live_pool_opts {
 				       autoscaler cannot run */
 	bool no_discovery;          /* find no groups at open (call
 				       cman_live_pool_discover() later) */
-	enum cman_asg_protection asg_protection;   /* asg.h; default REFUSE */
+	/* asg.h: REFUSE (default): each asg entry's scale_in_protection
+	 * decides; SET: protect in every group whatever the pool file says */
+	enum cman_asg_protection asg_protection;
 	const char *pool_file;      /* NULL: <pools_dir>/<cluster>/<pool>.<scheduler>;
 				       else this file (its own name need not
 				       follow the pattern: shadow candidates) */
@@ -142,6 +149,10 @@ struct cman_live_pool {
 	const struct cman_clock *clock;
 	bool dry_run;
 	enum cman_asg_protection asg_protection;
+	/* draining_enabled: the Mesos drainer and the pool's drain set (the
+	 * pool manager's drain; state in the store's state table) */
+	struct cman_mesos_drainer *drainer;
+	struct cman_drain drain;
 };
 
 /*
