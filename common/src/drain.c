@@ -209,16 +209,18 @@ int cman_drain_load(struct cman_drain *dr, struct cman_error *err)
 
 	clear(dr);
 	dr->changed = false;
+	dr->loaded = false;
 	memset(&it, 0, sizeof(it));
 	rc = cman_store_state_get(dr->state, CMAN_STATE_DRAINING, dr->entity, &it, err);
 	if (rc < 0) {
 		cman_error_prefix(err, "reading the drain state");
 		return rc;
 	}
-	if (rc == 0)
-		return 0;
-	rc = cman_drain_decode(dr, it.text ? it.text : "", err);
-	free(it.text);
+	if (rc == 1) {
+		rc = cman_drain_decode(dr, it.text ? it.text : "", err);
+		free(it.text);
+	}
+	dr->loaded = rc == 0;
 	return rc;
 }
 

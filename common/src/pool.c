@@ -1170,6 +1170,8 @@ int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 	}
 	if (!pm->conn || pm->n_groups == 0)
 		goto out;
+	if (pm->drain && !pm->drain->loaded)
+		goto out;   /* which machines are being drained is not known */
 	if ((rc = now_of(pm, &now, err)) != 0)
 		goto out;
 	threshold = pm->cfg->orphan_instance_uptime_threshold_seconds;

@@ -118,10 +118,12 @@ static const struct cman_rg_ops fake_rg_ops = {
 
 /* ---- connector: every machine idle and joined ------------------------------------- */
 
+static const char *orphan_id = "";   /* this machine has no agent (since 0) */
+
 static void c_agent(const struct cman_connector *c, const char *id, struct cman_agent *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->state = CMAN_AGENT_IDLE;
+	out->state = strcmp(id, orphan_id) ? CMAN_AGENT_IDLE : CMAN_AGENT_ORPHANED;
 	out->safe_to_kill = true;
 }
 
@@ -577,6 +579,23 @@ static void test_bad_state_fails_run(void **state)
 	assert_int_equal(w->g.n_terminate, 0);
 	assert_int_equal(w->dr.n_start, 0);
 	assert_string_equal(state_text(w), "not json");   /* left alone */
+	/* nor are orphans cleaned up: i-1 might be one being drained */
+	orphan_id = "i-1";
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, &err), 0);
+	assert_int_equal(w->g.n_terminate, 0);
+	/* with a readable state (none), the orphan goes */
+	assert_int_equal(cman_store_state_delete(w->st, CMAN_STATE_DRAINING, ENTITY, &err), 0);
+	assert_int_equal(run(w, NOW, 4), 0);
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, &err), 0);
+	assert_string_equal(w->g.terminated, "i-1");
+	/* and a machine being drained that is orphaned is left to the drain */
+	orphan_id = "i-2";
+	assert_int_equal(run(w, NOW, 2), 0);   /* 3 running (i-1 is ending): one drains */
+	assert_string_equal(list(&w->d, CMAN_DRAIN_STARTED), "i-2");
+	w->g.n_terminate = 0;
+	assert_int_equal(cman_pool_cleanup_orphans(&w->pm, &w->d, &err), 0);
+	assert_int_equal(w->g.n_terminate, 0);
+	orphan_id = "";
 	world_free(w);
 }
 

@@ -94,6 +94,7 @@ struct cman_drain {
 	struct cman_drain_machine *m;
 	size_t n, cap;
 	bool changed;                     /* differs from the state table */
+	bool loaded;                      /* the last cman_drain_load() worked */
 	bool *flags;                      /* scratch for drained() */
 	size_t flags_cap;
 };
@@ -110,7 +111,9 @@ int cman_drain_init(struct cman_drain *dr, struct cman_drainer *drainer,
 void cman_drain_release(struct cman_drain *dr);   /* safe twice */
 
 /* Replace the set with the state table's (empty when there is no item).
- * A read error or a malformed item is returned (the set is then empty). */
+ * A read error or a malformed item is returned (the set is then empty and
+ * loaded false: the pool manager then cleans up no orphan either, since it
+ * cannot tell which machines are being drained). */
 int cman_drain_load(struct cman_drain *dr, struct cman_error *err);
 /* Write the set (delete the item when it is empty) at time now; clears
  * changed on success. */
