@@ -375,7 +375,7 @@ static int parse_signal(const struct cman_node *m, const char *path,
 	};
 	static const char *const ckeys[] = {
 		"name", "namespace", "branch_or_tag", "period_minutes",
-		"required_metrics", "parameters", "internal", NULL,
+		"required_metrics", "parameters", "internal", "command", NULL,
 	};
 	const struct cman_node *n;
 	char kp[PATH_MAX_LEN], ip[PATH_MAX_LEN + 24];

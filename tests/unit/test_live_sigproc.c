@@ -17,6 +17,7 @@
 
 #include "cman/config.h"
 #include "cman/live/sigproc.h"
+#include "cman/poolcfg.h"
 #include "cman/signal_external.h"
 #include "cman_test.h"
 
@@ -82,6 +83,35 @@ static void test_env(void **state)
 	assert_string_equal(getenv("CMAN_SIGNALS_BUCKET"), "yelp-clusterman-signals");
 	cman_node_free(pool);
 	cman_node_free(cfg.root);
+}
+
+/* A Clusterman-shaped autoscale_signal may name the command the daemon
+ * starts (our extension); only for an external signal. */
+static void test_command_key(void **state)
+{
+	struct cman_pool_parse_opts o = { CMAN_POOL_CLUSTERMAN, "p1", 0.7, 0.1, { false } };
+	struct cman_signal_config sc;
+	struct cman_error err = { 0 };
+	struct cman_node *n;
+
+	(void)state;
+	n = yaml("{name: S, period_minutes: 5, command: [python3, -m, sig, x]}\n");
+	memset(&sc, 0, sizeof(sc));
+	if (cman_signal_config_parse(n, "autoscale_signal", &o, &sc, &err))
+		fail_msg("%s", err.msg);
+	assert_true(sc.external);
+	assert_string_equal(sc.namespace_, "p1");
+	assert_string_equal(sc.command[0], "python3");
+	assert_string_equal(sc.command[3], "x");
+	assert_null(sc.command[4]);
+	cman_signal_config_release(&sc);
+	cman_node_free(n);
+	n = yaml("{name: most_recent, internal: true, period_minutes: 5, command: [x]}\n");
+	memset(&sc, 0, sizeof(sc));
+	assert_int_equal(cman_signal_config_parse(n, "autoscale_signal", &o, &sc, &err),
+			 CMAN_EINVAL);
+	assert_non_null(strstr(err.msg, "only external signals run a command"));
+	cman_node_free(n);
 }
 
 /* One echo signal process started through the external signal. */
@@ -170,6 +200,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_env),
+		cmocka_unit_test(test_command_key),
 		cmocka_unit_test(test_supervision),
 	};
 

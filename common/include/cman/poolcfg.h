@@ -96,8 +96,9 @@ int cman_pool_config_parse(const struct cman_node *node, const char *path,
  *   max_tasks_to_kill may be the string 'inf' (quoted or not);
  * - autoscale_signal keys are name, namespace, branch_or_tag,
  *   period_minutes, required_metrics (each may add regex: false),
- *   parameters (a list of one-key mappings merged in order, or a mapping)
- *   and internal.  A signal is external unless internal: true (then name
+ *   parameters (a list of one-key mappings merged in order, or a mapping),
+ *   internal and, our extension for the live daemon, command (argv of the
+ *   signal process it starts and supervises; external signals only).  A signal is external unless internal: true (then name
  *   is one of the simulator's built-in signals); namespace defaults to the
  *   pool's name.  regex: true is refused (not supported).
  * - setpoint, target_capacity_margin and excluded_resources default to
