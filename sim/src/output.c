@@ -108,74 +108,190 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 	return rc;
 }
 
+/* The text cman_csv_text writes for s, at p; returns the end. */
+static char *csv_text_end(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!strpbrk(s, ",\"\r\n")) {
+		memcpy(p, s, n);
+		return p + n;
+	}
+	*p++ = '"';
+	for (; *s; s++) {
+		if (*s == '"')
+			*p++ = '"';
+		*p++ = *s;
+	}
+	*p++ = '"';
+	return p;
+}
+
+/* Room for the CSV text of s (every character doubled, and the quotes). */
+static size_t csv_text_room(const char *s)
+{
+	return 2 * strlen(s) + 2;
+}
+
+/*
+ * Texts that every row of a market or of a group repeats, made once per
+ * file: rows are formatted into one buffer and written with one fwrite
+ * (the quoted market names written character by character were a few
+ * percent of a year's run).  text[i] of each market or group, longest
+ * gives the room a row needs for it.
+ */
+struct row_texts {
+	char **text;
+	size_t n, longest;
+};
+
+static void row_texts_free(struct row_texts *rt)
+{
+	for (size_t i = 0; rt->text && i < rt->n; i++)
+		free(rt->text[i]);
+	free(rt->text);
+	memset(rt, 0, sizeof(*rt));
+}
+
+/* instances.csv's "market,type,az," (with_type) or markets.csv's "market," */
+static int market_texts(const struct cman_sim *sim, bool with_type, struct row_texts *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->text = calloc(sim->n_markets ? sim->n_markets : 1, sizeof(*rt->text));
+	if (!rt->text)
+		return CMAN_ENOMEM;
+	rt->n = sim->n_markets;
+	for (size_t i = 0; i < sim->n_markets; i++) {
+		const struct sim_market *m = &sim->markets[i];
+		char mk[128], *p;
+		size_t room;
+
+		cman_market_format(mk, sizeof(mk), m->type, m->az);
+		room = csv_text_room(mk) + strlen(m->type) + strlen(m->az) + 4;
+		p = rt->text[i] = malloc(room);
+		if (!p)
+			return CMAN_ENOMEM;
+		p = csv_text_end(p, mk);
+		*p++ = ',';
+		if (with_type)
+			p += sprintf(p, "%s,%s,", m->type, m->az);
+		*p = '\0';
+		if ((size_t)(p - rt->text[i]) > rt->longest)
+			rt->longest = (size_t)(p - rt->text[i]);
+	}
+	return 0;
+}
+
+/* the groups' ids (CSV text) */
+static int group_texts(const struct cman_sim *sim, struct row_texts *rt)
+{
+	memset(rt, 0, sizeof(*rt));
+	rt->text = calloc(sim->n_groups ? sim->n_groups : 1, sizeof(*rt->text));
+	if (!rt->text)
+		return CMAN_ENOMEM;
+	rt->n = sim->n_groups;
+	for (size_t g = 0; g < sim->n_groups; g++) {
+		const char *id = sim->groups[g].base.id;
+		char *p = rt->text[g] = malloc(csv_text_room(id) + 1);
+
+		if (!p)
+			return CMAN_ENOMEM;
+		p = csv_text_end(p, id);
+		*p = '\0';
+		if ((size_t)(p - rt->text[g]) > rt->longest)
+			rt->longest = (size_t)(p - rt->text[g]);
+	}
+	return 0;
+}
+
+static char *put_text(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
 static int write_instances(struct cman_sim *sim, const char *path,
 			   struct cman_error *err)
 {
 	struct cman_atomic_file f;
+	struct row_texts mt = { 0 }, gt = { 0 };
+	char *line = NULL;
 	size_t i;
 	int rc = cman_atomic_open(&f, path, err);
 
 	if (rc)
 		return rc;
+	if (market_texts(sim, true, &mt) || group_texts(sim, &gt) ||
+	    !(line = malloc(mt.longest + gt.longest + 256))) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
 	fputs("id,group,market,instance_type,availability_zone,spot,bid_price,"
 	      "start_time,join_time,end_time,cost\n", f.fp);
 	for (i = 0; i < sim->n_inst; i++) {
 		const struct sim_instance *in = &sim->inst[i];
-		const struct sim_market *m = &sim->markets[in->market];
-		char mk[128];
+		char *p = line;
 
-		cman_market_format(mk, sizeof(mk), m->type, m->az);
-		char idbuf[16];
-
-		sim_format_id(idbuf, (uint32_t)i);
-		fputs(idbuf, f.fp);
-		fputc(',', f.fp);
+		sim_format_id(p, (uint32_t)i);
+		p += 10;
+		*p++ = ',';
 		if (in->group != NO_GROUP)
-			cman_csv_text(f.fp, sim->groups[in->group].base.id);
-		fputc(',', f.fp);
-		cman_csv_text(f.fp, mk);
-		fprintf(f.fp, ",%s,%s,%s,", m->type, m->az, in->spot ? "true" : "false");
+			p = put_text(p, gt.text[in->group]);
+		*p++ = ',';
+		p = put_text(p, mt.text[in->market]);
+		p = put_text(p, in->spot ? "true," : "false,");
 		if (in->has_bid)
-			cman_csv_number(f.fp, in->bid);
-		fputc(',', f.fp);
-		cman_csv_int(f.fp, in->start);
-		fputc(',', f.fp);
+			p = cman_fmt_number_end(p, in->bid);
+		*p++ = ',';
+		p = cman_fmt_int_end(p, in->start);
+		*p++ = ',';
 		if (in->joined)
-			cman_csv_int(f.fp, in->join);
-		fputc(',', f.fp);
-		cman_csv_int(f.fp, in->end);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, in->cost);
-		fputc('\n', f.fp);
+			p = cman_fmt_int_end(p, in->join);
+		*p++ = ',';
+		p = cman_fmt_int_end(p, in->end);
+		*p++ = ',';
+		p = cman_fmt_number_end(p, in->cost);
+		*p++ = '\n';
+		fwrite(line, 1, (size_t)(p - line), f.fp);
 	}
 	rc = cman_atomic_commit(&f, err);
+out:
 	cman_atomic_abort(&f);
+	free(line);
+	row_texts_free(&mt);
+	row_texts_free(&gt);
 	return rc;
 }
 
 static int write_markets(struct cman_sim *sim, const char *path, struct cman_error *err)
 {
 	struct cman_atomic_file f;
+	struct row_texts mt = { 0 };
+	char *line = NULL;
 	size_t k, i;
 	int rc = cman_atomic_open(&f, path, err);
 
 	if (rc)
 		return rc;
+	if (market_texts(sim, false, &mt) || !(line = malloc(mt.longest + 4 * 32 + 8))) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
 	fputs("time,market,instances,cost,spot_price\n", f.fp);
 	for (k = 0; k < sim->n_market_steps; k++) {
 		int64_t t = sim->sc->start_time + (int64_t)k * sim->market_step;
 
 		for (i = 0; i < sim->n_markets; i++) {
 			const struct sim_market *m = &sim->markets[i];
-			char mk[128], line[3 * 32 + 8], *p = line;
+			char *p = line;
 
 			if (!m->launched)
 				continue;
-			cman_market_format(mk, sizeof(mk), m->type, m->az);
-			cman_csv_int(f.fp, t);
-			fputc(',', f.fp);
-			cman_csv_text(f.fp, mk);
+			p = cman_fmt_int_end(p, t);
 			*p++ = ',';
+			p = put_text(p, mt.text[i]);
 			p = cman_fmt_number_end(p, m->h_instances[k]);
 			*p++ = ',';
 			p = cman_fmt_number_end(p, m->ledger.cost[k]);
@@ -186,33 +302,49 @@ static int write_markets(struct cman_sim *sim, const char *path, struct cman_err
 		}
 	}
 	rc = cman_atomic_commit(&f, err);
+out:
 	cman_atomic_abort(&f);
+	free(line);
+	row_texts_free(&mt);
 	return rc;
 }
 
 static int write_groups(struct cman_sim *sim, const char *path, struct cman_error *err)
 {
 	struct cman_atomic_file f;
+	struct row_texts gt = { 0 };
+	char *line = NULL;
 	size_t k, g;
 	int rc = cman_atomic_open(&f, path, err);
 
 	if (rc)
 		return rc;
+	if (group_texts(sim, &gt) || !(line = malloc(gt.longest + 3 * 32 + 8))) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
 	fputs("time,group,target_capacity,fulfilled_capacity\n", f.fp);
 	for (k = 0; k < sim->ledger.n_steps; k++) {
 		for (g = 0; g < sim->n_groups; g++) {
-			cman_csv_int(f.fp, sim->sc->start_time + (int64_t)k * sim->sc->step_seconds);
-			fputc(',', f.fp);
-			cman_csv_text(f.fp, sim->groups[g].base.id);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, sim->groups[g].step_target[k]);
-			fputc(',', f.fp);
-			cman_csv_number(f.fp, sim->groups[g].step_fulfilled[k]);
-			fputc('\n', f.fp);
+			char *p = line;
+
+			p = cman_fmt_int_end(p, sim->sc->start_time +
+					     (int64_t)k * sim->sc->step_seconds);
+			*p++ = ',';
+			p = put_text(p, gt.text[g]);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, sim->groups[g].step_target[k]);
+			*p++ = ',';
+			p = cman_fmt_number_end(p, sim->groups[g].step_fulfilled[k]);
+			*p++ = '\n';
+			fwrite(line, 1, (size_t)(p - line), f.fp);
 		}
 	}
 	rc = cman_atomic_commit(&f, err);
+out:
 	cman_atomic_abort(&f);
+	free(line);
+	row_texts_free(&gt);
 	return rc;
 }
 
