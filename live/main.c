@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cman/err.h"
+#include "cman/live/autoscale.h"
 #include "cman/live/collect.h"
 #include "cman/live/ops.h"
 #include "cman/live/service.h"
@@ -24,6 +25,10 @@ static const char usage_main[] =
 	"usage: clusterman-live [--config FILE] COMMAND [ARGS]\n"
 	"\n"
 	"commands:\n"
+	"  autoscale --cluster C --pool P [--execute] [--once | --cycles N]\n"
+	"            [--decisions FILE] [--shadow CANDIDATE_POOL_FILE]\n"
+	"                       the autoscaler of one pool (a dry run without\n"
+	"                       --execute)\n"
 	"  check-config [DIR]   check the service file and every pool file\n"
 	"  info [--cluster C] [--json]\n"
 	"                       the clusters and pools of the configuration\n"
@@ -522,6 +527,8 @@ int main(int argc, char **argv)
 		printf("clusterman-live %s\n", CMAN_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[i], "autoscale"))
+		return cman_live_autoscale_main(argc - i - 1, argv + i + 1, config);
 	if (!strcmp(argv[i], "check-config"))
 		return cmd_check(argc - i - 1, argv + i + 1, config);
 	if (!strcmp(argv[i], "info"))

@@ -64,7 +64,7 @@ int cman_pool_runner_cycle(struct cman_pool_runner *r, struct cman_error *err)
 
 	cman_decision_reset(&r->decision);
 	as->pm->dry_run = r->dry_run;
-	rc = reload(r, err);
+	rc = r->no_reload ? 0 : reload(r, err);
 	if (!rc)
 		rc = cman_autoscaler_run(as, r->lost, &r->decision, err);
 	if (rc && !recorded(rc, &r->decision))

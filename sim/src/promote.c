@@ -760,7 +760,9 @@ struct decisions {
 };
 
 /* decisions.jsonl: time, current_target, new_target per line, times
- * strictly increasing.  Errors FILE:LINE:COL. */
+ * strictly increasing; lines with "shadow": true or "failed": true (live
+ * mode's shadow candidate, cycles without a decision) are skipped.  Errors
+ * FILE:LINE:COL. */
 static int read_decisions(const char *path, struct decisions *d, struct cman_error *err)
 {
 	FILE *fp = fopen(path, "r");
@@ -785,6 +787,13 @@ static int read_decisions(const char *path, struct decisions *d, struct cman_err
 			rc = cman_error_at(err, path, lineno, je.column, "%s, expected one JSON "
 					   "decision record per line", je.text);
 			break;
+		}
+		/* live mode's lines of a shadow candidate and of failed cycles
+		 * are not decisions that happened */
+		if (json_is_true(json_object_get(o, "shadow")) ||
+		    json_is_true(json_object_get(o, "failed"))) {
+			json_decref(o);
+			continue;
 		}
 		t = json_object_get(o, "time");
 		c = json_object_get(o, "current_target");

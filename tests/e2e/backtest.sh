@@ -69,6 +69,20 @@ for r, a, d in zip(rows, A, drift):
 print("drift: median %g, max %g, cost %.2f" % (statistics.median(absd), max(absd), summ["total_cost"] - rec))
 PY
 
+# --- live mode's shadow and failed lines are not decisions that happened -----------
+python3 - "$WORK/A/decisions.jsonl" > "$WORK/live.jsonl" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    print(json.dumps({"time": d["time"], "failed": True, "error": "x", "dry_run": True}))
+    s = dict(d, shadow=True, new_target=d["new_target"] + 7)
+    print(json.dumps(s))
+    print(json.dumps(dict(d, shadow=False)))
+PY
+"$S" backtest "$WORK/live.jsonl" --metrics "$ST" --pool-file "$P" -o "$WORK/btl" -q
+check "shadow and failed lines skipped: records" test "$(json_get "$WORK/btl/backtest.json" records)" = "$n"
+check "shadow and failed lines skipped: no drift" test "$(json_get "$WORK/btl/backtest.json" targets_differing)" = 0
+
 # --- bad input ---------------------------------------------------------------------
 printf '{"time": 1456790400, "current_target": 1400, "new_target": 1400}\nnot json\n' > "$WORK/bad.jsonl"
 set +e; "$S" backtest "$WORK/bad.jsonl" --metrics "$ST" --pool-file "$P" -o "$WORK/bt2" 2> "$WORK/err"; rc=$?; set -e

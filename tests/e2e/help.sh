@@ -50,7 +50,7 @@ PY
 # the README, and every option the README gives a command is in its --help
 : "${CMAN_LIVE:?}"
 "$CMAN_LIVE" --help > "$WORK/live-main.txt"
-lcmds="check-config info collect status manage disable enable"
+lcmds="autoscale check-config info collect status manage disable enable"
 for c in $lcmds; do
 	"$CMAN_LIVE" "$c" --help > "$WORK/live-$c.txt"
 	check "clusterman-live usage lists $c" grep -q "^  $c" "$WORK/live-main.txt"

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "cman/live/autoscale.h"
 #include "cman/live/livepool.h"
 #include "cman/live/xml.h"
 #include "cman/runner.h"
@@ -28,12 +29,14 @@
 #define TAGKEY "puppet:role::paasta"
 #define MINE "{\"pool\": \"default\", \"paasta_cluster\": \"c1\"}"
 #define OTHER_POOL "{\"pool\": \"batch\", \"paasta_cluster\": \"c1\"}"
+#define EXEC_POOL "{\"pool\": \"exec\", \"paasta_cluster\": \"c1\"}"
 
 static struct cman_aws_client *client;   /* to set moto up and look at it */
 static struct fake_http *mesos_http;
 static struct fake_mesos *mesos;
 static char root[256];
 static char fleet_id[64];
+static char exec_fleet[64];
 static char subnet[64];
 
 /* ---- setting moto up --------------------------------------------------------------- */
@@ -402,6 +405,187 @@ static void test_bad_input(void **state)
 	assert_non_null(strstr(err.msg, "resource_groups[0].sfr"));
 }
 
+
+/* ---- the autoscaler's cycle (autoscale.h) ------------------------------------------ */
+
+#define T0 1700000000
+
+/* Pool "exec": a fleet of 2 and a group of 3, every machine an agent of
+ * 4 cpus; cpus_allocated 28 at T0 - 60. */
+static struct cman_live_pool *exec_pool(bool execute, const char *file)
+{
+	struct cman_live_pool_opts o;
+	struct cman_live_pool *lp = NULL;
+	struct cman_error err;
+	const struct cman_rg_instance *in;
+	struct cman_sample s = { .t = T0 - 60, .value = 28 };
+	char *slaves, *p;
+	size_t n, i, g, cap = 65536;
+
+	cman_live_pool_opts_init(&o);
+	o.dry_run = !execute;
+	o.pool_file = file;
+	if (cman_live_pool_open(&cfg, "c1", "exec", NULL, &o, &lp, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(lp->n_groups, 2);
+	/* the machines join: one agent per instance IP */
+	if (cman_live_pool_refresh(lp, &err) != 0)
+		fail_msg("%s", err.msg);
+	slaves = malloc(cap);
+	p = slaves + sprintf(slaves, "{\"slaves\": [");
+	for (g = 0; g < lp->n_groups; g++) {
+		assert_int_equal(lp->rgs[g]->ops->instances(lp->rgs[g], &in, &n, &err), 0);
+		for (i = 0; i < n; i++) {
+			assert_true(in[i].ip && in[i].ip[0]);
+			p += sprintf(p, "%s{\"id\": \"%s\", \"pid\": \"slave(1)@%s:5051\", "
+				     "\"hostname\": \"%s\", \"active\": true, \"attributes\": "
+				     "{\"pool\": \"exec\"}, \"resources\": {\"cpus\": 4, \"mem\": "
+				     "8000, \"disk\": 1000, \"gpus\": 0}, \"used_resources\": "
+				     "{\"cpus\": 1, \"mem\": 0, \"disk\": 0, \"gpus\": 0}}",
+				     p[-1] == '[' ? "" : ", ", in[i].id, in[i].ip, in[i].id);
+		}
+	}
+	strcpy(p, "]}");
+	fake_mesos_set_body(mesos, "slaves", slaves);
+	free(slaves);
+	assert_int_equal(cman_store_begin(lp->store, &err), 0);
+	assert_int_equal(cman_store_write(lp->store, CMAN_SYSTEM_METRICS,
+					  "cpus_allocated|cluster=c1,pool=exec.mesos", &s, &err), 0);
+	assert_int_equal(cman_store_commit(lp->store, &err), 0);
+	return lp;
+}
+
+static char *run_cycle(struct cman_live_pool *lp, struct cman_live_pool *shadow, bool execute,
+		       int expect_rc, struct cman_live_autoscale_stats *stats)
+{
+	struct cman_live_autoscaler_opts o;
+	struct cman_live_autoscaler a;
+	struct cman_error err = { 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	int rc;
+
+	cman_live_autoscaler_opts_init(&o);
+	o.execute = execute;
+	o.decisions = fp;
+	o.shadow = shadow;
+	if (cman_live_autoscaler_init(&a, lp, &o, &err) != 0)
+		fail_msg("%s", err.msg);
+	rc = cman_live_autoscale_cycle(&a, T0, &err);
+	if (rc != expect_rc)
+		fail_msg("cycle: %d %s", rc, err.msg);
+	*stats = a.stats;
+	cman_live_autoscaler_release(&a);
+	fclose(fp);
+	return buf;
+}
+
+static void test_cycles(void **state)
+{
+	struct cman_live_pool *lp, *sh;
+	struct cman_live_autoscale_stats st;
+	struct cman_state_item item = { .timestamp = T0 - 10, .expires = true,
+					.expiration = T0 + 100 };
+	struct cman_error err;
+	char *line, *second;
+
+	(void)state;
+	write_file("clusters/c1/exec.mesos", POOL_HEAD);
+	load_config();
+	lp = exec_pool(false, NULL);
+
+	/* paused: recorded as such, nothing changed */
+	assert_int_equal(cman_store_state_put(lp->store, CMAN_STATE_PAUSED, "c1.exec.mesos",
+					      &item, &err), 0);
+	line = run_cycle(lp, NULL, false, 0, &st);
+	assert_non_null(strstr(line, "\"paused\":true"));
+	assert_non_null(strstr(line, "\"pool\":\"c1.exec.mesos\""));
+	assert_non_null(strstr(line, "\"shadow\":false"));
+	assert_int_equal(st.paused, 1);
+	assert_true(st.last_paused);
+	free(line);
+	assert_int_equal(cman_store_state_delete(lp->store, CMAN_STATE_PAUSED, "c1.exec.mesos",
+						 &err), 0);
+
+	/* a dry run: 5 joined units of 4 cpus, 28 cpus asked at setpoint 0.7:
+	 * 5 x 28 / (20 x 0.7) = 10; AWS unchanged; no metadata written */
+	line = run_cycle(lp, NULL, false, 0, &st);
+	assert_non_null(strstr(line, "\"new_target\":10.0,"));
+	assert_non_null(strstr(line, "\"current_target\":5.0,"));
+	assert_non_null(strstr(line, "\"dry_run\":true"));
+	assert_non_null(strstr(line, "\"capacity_offset\":0.0,"));
+	assert_non_null(strstr(line, "\"capacity_offset_error\":null"));
+	assert_non_null(strstr(line, "\"signal_source\":\"default\""));
+	assert_true(st.last_target == 10 && st.last_fulfilled == 5);
+	free(line);
+	assert_int_equal(group_desired("asg-exec"), 3);
+	assert_int_equal(fleet_target(exec_fleet), 2);
+	{
+		int64_t tt;
+		double v;
+		int found = cman_store_latest(lp->store, CMAN_METADATA,
+					      "target_capacity|cluster=c1,pool=exec.mesos",
+					      T0 + 1000, &tt, &v, &err);
+
+		assert_int_equal(found, 0);
+	}
+
+	/* an offset of -1 in the state table: 10 - 1 = 9 */
+	item.offset = -1;
+	assert_int_equal(cman_store_state_put(lp->store, CMAN_STATE_CAPACITY_OFFSET,
+					      "c1.exec.mesos", &item, &err), 0);
+	line = run_cycle(lp, NULL, false, 0, &st);
+	assert_non_null(strstr(line, "\"new_target\":9.0,"));
+	assert_non_null(strstr(line, "\"capacity_offset\":-1.0,"));
+	free(line);
+	assert_int_equal(cman_store_state_delete(lp->store, CMAN_STATE_CAPACITY_OFFSET,
+						 "c1.exec.mesos", &err), 0);
+
+	/* shadow: a candidate that adds at most 2 a cycle; its line first,
+	 * marked, a dry run; production's as before */
+	mkdir("cand", 0777);
+	mkdir("cand/c1", 0777);
+	write_file("cand/c1/exec.mesos",
+		   "resource_groups:\n"
+		   "  - asg: {tag: '" TAGKEY "'}\n"
+		   "scaling_limits: {min_capacity: 1, max_capacity: 20, max_weight_to_add: 2,"
+		   " max_weight_to_remove: 5}\n");
+	{
+		struct cman_live_pool_opts o;
+
+		cman_live_pool_opts_init(&o);
+		o.no_signal = true;
+		o.no_discovery = true;
+		o.pool_file = "cand/c1/exec.mesos";
+		o.store = lp->store;
+		if (cman_live_pool_open(&cfg, "c1", "exec", NULL, &o, &sh, &err) != 0)
+			fail_msg("%s", err.msg);
+	}
+	line = run_cycle(lp, sh, true, 0, &st);
+	second = strchr(line, '\n');
+	assert_non_null(second);
+	*second++ = '\0';
+	assert_non_null(strstr(line, "\"shadow\":true"));
+	assert_non_null(strstr(line, "\"pool_file\":\"cand/c1/exec.mesos\""));
+	assert_non_null(strstr(line, "\"new_target\":7.0,"));
+	assert_non_null(strstr(line, "\"dry_run\":true"));
+	assert_non_null(strstr(line, "max_weight_to_add"));
+	assert_non_null(strstr(second, "\"shadow\":false"));
+	assert_non_null(strstr(second, "\"new_target\":10.0,"));
+	assert_non_null(strstr(second, "\"dry_run\":false"));
+	free(line);
+	cman_live_pool_close(sh);
+
+	/* executed: 10 over the fleet (2) and the group (3), +1 to the smallest,
+	 * ties by id (asg-exec before sfr-...): 5 and 5 */
+	assert_int_equal(group_desired("asg-exec"), 5);
+	assert_int_equal(fleet_target(exec_fleet), 5);
+	assert_int_equal(st.decided, 1);
+	assert_int_equal(st.failed, 0);
+	cman_live_pool_close(lp);
+}
+
 static struct cman_aws_client *make_client(void)
 {
 	struct cman_aws_config c;
@@ -410,6 +594,7 @@ static struct cman_aws_client *make_client(void)
 
 	cman_aws_config_init(&c);
 	snprintf(c.region, sizeof(c.region), "us-west-2");
+	c.timeout_ms = 60000;   /* moto's first answer of a service is slow on a loaded machine */
 	if (cman_aws_client_new(&c, &out, &err)) {
 		fprintf(stderr, "%s\n", err.msg);
 		return NULL;
@@ -426,6 +611,7 @@ int main(void)
 		cmocka_unit_test(test_rediscover),
 		cmocka_unit_test(test_protection_and_draining),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_cycles),
 	};
 	struct test_server srv;
 	struct cman_aws_params p;
@@ -478,6 +664,8 @@ int main(void)
 	make_fleet(OTHER_POOL, 1, other, sizeof(other));
 	make_group("asg-default", MINE, 3);
 	make_group("asg-batch", OTHER_POOL, 1);
+	make_fleet(EXEC_POOL, 2, exec_fleet, sizeof(exec_fleet));
+	make_group("asg-exec", EXEC_POOL, 3);
 
 	rc = cmocka_run_group_tests_name("live pool (moto_server, fake Mesos)", tests, NULL,
 					 NULL);

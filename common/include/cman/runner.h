@@ -37,6 +37,10 @@ struct cman_pool_runner {
 	bool live_record;                /* lines with live mode's keys
 					  * (cman_decision_write_json_live) */
 	FILE *decisions;                 /* NULL: no line written */
+	bool no_reload;                  /* the caller reloaded the connector and
+					  * refreshed the groups for this cycle (live
+					  * mode reads once for production and a
+					  * shadow candidate) */
 	struct cman_decision decision;   /* the last cycle's, owned */
 	int lost;                        /* instances lost since the last cycle */
 	uint64_t cycles;                 /* cycles that reached a decision */
