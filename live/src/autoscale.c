@@ -310,6 +310,8 @@ static int write_decision(struct cman_live_autoscaler *a, const struct cman_live
 
 	if (!a->decisions)
 		return 0;
+	free(a->line);   /* open_memstream() makes a new buffer each time */
+	a->line = NULL;
 	a->line_len = 0;
 	if (!(ms = open_memstream(&a->line, &a->line_len)))
 		return CMAN_ENOMEM;
