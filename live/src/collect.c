@@ -9,10 +9,11 @@
 #include <string.h>
 
 #include "cman/config.h"
-#include "cman/fsutil.h"
+#include "cman/grow.h"
 #include "cman/metrics.h"
 #include "cman/poolfile.h"
 #include "cman/time.h"
+#include "cman/live/livepool.h"
 #include "cman/live/mesos.h"
 #include "cman/live/spot_prices.h"
 
@@ -22,8 +23,8 @@ struct cpool {
 	char pool[256];
 	char scheduler[32];
 	char name[300];             /* "<pool>.<scheduler>" */
-	struct cman_mesos *mesos;
-	bool mesos_failed;          /* this cycle's reload failed */
+	struct cman_live_pool *lp;  /* the live pool: Mesos connector, groups */
+	bool failed;                /* this cycle's reload failed */
 };
 
 struct cman_collector {
@@ -34,8 +35,8 @@ struct cman_collector {
 	FILE *log;
 	struct cpool *pools;
 	size_t n_pools, skipped;
-	char **types;               /* NULL-terminated copy, or NULL */
-	size_t n_types;
+	struct cman_market_value *mv;   /* fulfilled_capacity map scratch */
+	size_t mv_cap;
 	int64_t prices_end;         /* end of the last window read; 0: none yet */
 	int64_t prices_last;        /* the cycle time of the last read */
 };
@@ -50,59 +51,26 @@ static void logf_(struct cman_collector *c, const char *fmt, const char *a, cons
 	fflush(c->log);
 }
 
-/* The Mesos secret named by mesos.mesos_agent_secret_path (relative to the
- * service file's folder), or the environment's. */
-static int mesos_secret(const struct cman_live_config *cfg, struct cman_mesos_config *mc,
-			struct cman_error *err)
+static int add_pool(struct cman_collector *c, const char *pool, const char *scheduler,
+		    struct cman_error *err)
 {
-	const struct cman_node *m = cman_node_get(cfg->root, "mesos"), *p;
-	char path[4200];
-
-	p = m ? cman_node_get(m, "mesos_agent_secret_path") : NULL;
-	if (!p || p->type != CMAN_NODE_SCALAR || p->null || !p->scalar[0])
-		return cman_mesos_load_secret(mc, NULL, err);
-	if (cman_path_join(path, sizeof(path), cfg->dir, p->scalar))
-		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", p->scalar);
-	return cman_mesos_load_secret(mc, path, err);
-}
-
-static int add_pool(struct cman_collector *c, const struct cman_pool_file *pf,
-		    const struct cman_collect_options *opt, struct cman_error *err)
-{
-	struct cman_mesos_config mc;
+	struct cman_live_pool_opts o;
 	struct cpool *p = &c->pools[c->n_pools];
 	int rc;
 
 	memset(p, 0, sizeof(*p));
-	snprintf(p->pool, sizeof(p->pool), "%s", pf->pool);
-	snprintf(p->scheduler, sizeof(p->scheduler), "%s", pf->scheduler);
-	snprintf(p->name, sizeof(p->name), "%s.%s", pf->pool, pf->scheduler);
-	cman_mesos_config_init(&mc);
-	snprintf(mc.master, sizeof(mc.master), "%s", c->cluster->mesos_url);
-	snprintf(mc.pool, sizeof(mc.pool), "%s", pf->pool);
-	if (opt->mesos_attempts > 0)
-		mc.max_attempts = opt->mesos_attempts;
-	if ((rc = mesos_secret(c->cfg, &mc, err)) != 0)
-		return rc;
-	if ((rc = cman_mesos_new(&mc, &p->mesos, err)) != 0)
+	snprintf(p->pool, sizeof(p->pool), "%s", pool);
+	snprintf(p->scheduler, sizeof(p->scheduler), "%s", scheduler);
+	snprintf(p->name, sizeof(p->name), "%s.%s", pool, scheduler);
+	cman_live_pool_opts_init(&o);
+	o.dry_run = true;          /* the collector never changes anything */
+	o.no_signal = true;
+	o.no_discovery = true;     /* found on every cycle, as Clusterman does */
+	o.store = c->store;
+	if ((rc = cman_live_pool_open(c->cfg, c->cluster->name, pool, scheduler, &o, &p->lp,
+				      err)) != 0)
 		return rc;
 	c->n_pools++;
-	return 0;
-}
-
-static int copy_types(struct cman_collector *c, const char *const *types, struct cman_error *err)
-{
-	size_t n = 0;
-
-	if (!types)
-		return 0;
-	while (types[n])
-		n++;
-	if (!(c->types = calloc(n + 1, sizeof(*c->types))))
-		return cman_error_set(err, CMAN_ENOMEM, "collect: out of memory");
-	for (c->n_types = 0; c->n_types < n; c->n_types++)
-		if (!(c->types[c->n_types] = strdup(types[c->n_types])))
-			return cman_error_set(err, CMAN_ENOMEM, "collect: out of memory");
 	return 0;
 }
 
@@ -133,8 +101,6 @@ int cman_collector_new(const struct cman_collect_options *opt, struct cman_colle
 				    opt->cfg->path, opt->cluster);
 		goto out;
 	}
-	if ((rc = copy_types(c, opt->instance_types, err)) != 0)
-		goto out;
 	if ((rc = cman_live_config_pool_files(opt->cfg, opt->cluster, &files, &n, err)) != 0)
 		goto out;
 	if (n && !(c->pools = calloc(n, sizeof(*c->pools)))) {
@@ -142,24 +108,24 @@ int cman_collector_new(const struct cman_collect_options *opt, struct cman_colle
 		goto out;
 	}
 	for (k = 0; k < n && !rc; k++) {
-		struct cman_pool_file pf;
+		char cl[256], pool[256], sched[256];
 		struct cman_error perr = { 0 };
 
-		if (cman_pool_file_load(files[k], &opt->cfg->defaults, &pf, &perr) != 0) {
+		if (cman_pool_file_name(files[k], cl, pool, sched, sizeof(pool), &perr) == 0 &&
+		    strcmp(sched, "mesos") != 0) {
+			logf_(c, "%s: a %s pool; not collected (no Kubernetes connector)",
+			      files[k], sched);
+			c->skipped++;
+			continue;
+		}
+		if (perr.code || add_pool(c, pool, sched, &perr) != 0) {
 			/* Clusterman: a pool whose manager fails to build is skipped
 			 * until the next restart */
 			logf_(c, "%s (pool skipped until restart)%s", perr.msg, "");
 			c->skipped++;
-			continue;
+			if (perr.code == CMAN_ENOMEM)
+				rc = cman_error_set(err, CMAN_ENOMEM, "collect: out of memory");
 		}
-		if (strcmp(pf.scheduler, "mesos") != 0) {
-			logf_(c, "%s: a %s pool; not collected (no Kubernetes connector)",
-			      files[k], pf.scheduler);
-			c->skipped++;
-		} else {
-			rc = add_pool(c, &pf, opt, err);
-		}
-		cman_pool_file_release(&pf);
 	}
 out:
 	for (k = 0; k < n; k++)
@@ -178,11 +144,9 @@ void cman_collector_free(struct cman_collector *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->n_pools; i++)
-		cman_mesos_free(c->pools[i].mesos);
+		cman_live_pool_close(c->pools[i].lp);
 	free(c->pools);
-	for (size_t i = 0; c->types && c->types[i]; i++)
-		free(c->types[i]);
-	free(c->types);
+	free(c->mv);
 	free(c);
 }
 
@@ -212,24 +176,104 @@ static int write_num(struct cman_collector *c, const struct cpool *p, enum cman_
 	return 0;
 }
 
-/* The Mesos-derived metrics of one pool (its reload already done). */
+/* Whether a described machine counts in fulfilled_capacity: it is, or is
+ * about to be, running (one shutting down or gone is not paid for long). */
+static bool counts(const struct cman_rg_instance *in)
+{
+	return in->az && in->az[0] && in->instance_type && in->instance_type[0] &&
+	       (in->state == CMAN_INSTANCE_PENDING || in->state == CMAN_INSTANCE_RUNNING ||
+		in->state == CMAN_INSTANCE_UNKNOWN);
+}
+
+/* fulfilled_capacity: per market, the weight of the groups' machines
+ * (every group, stale ones included, as Clusterman's market_capacities). */
+static int write_markets(struct cman_collector *c, const struct cpool *p, int64_t t, size_t *n,
+			 struct cman_error *err)
+{
+	struct cman_live_pool *lp = p->lp;
+	struct cman_sample s = {.t = t, .is_map = true};
+	char key[CMAN_KEY_MAX];
+	size_t k = 0;
+	int rc;
+
+	for (size_t g = 0; g < lp->n_groups; g++) {
+		struct cman_resource_group *rg = lp->rgs[g];
+		const struct cman_rg_instance *in;
+		size_t ni;
+
+		if ((rc = rg->ops->instances(rg, &in, &ni, err)) != 0)
+			return rc;
+		for (size_t i = 0; i < ni; i++) {
+			size_t j;
+
+			if (!counts(&in[i]))
+				continue;
+			for (j = 0; j < k; j++)
+				if (!strcmp(c->mv[j].instance_type, in[i].instance_type) &&
+				    !strcmp(c->mv[j].az, in[i].az))
+					break;
+			if (j == k) {
+				if (cman_grow((void **)&c->mv, &c->mv_cap, k + 1, sizeof(*c->mv)))
+					return cman_error_set(err, CMAN_ENOMEM,
+							      "collect: out of memory");
+				c->mv[k].instance_type = in[i].instance_type;
+				c->mv[k].az = in[i].az;
+				c->mv[k++].value = 0;
+			}
+			c->mv[j].value += in[i].weight;
+		}
+	}
+	s.n_markets = k;
+	s.markets = c->mv;
+	if (cman_metric_key_pool(key, sizeof(key), "fulfilled_capacity", c->cluster->name,
+				 p->pool, p->scheduler))
+		return cman_error_set(err, CMAN_EINVAL, "collect: metric key of pool %s too long",
+				      p->name);
+	if ((rc = cman_store_write(c->store, CMAN_METADATA, key, &s, err)) != 0)
+		return rc;
+	(*n)++;
+	return 0;
+}
+
+/* The metrics of one pool (its reload already done): the Mesos agents'
+ * allocations and totals, then what the groups say. */
 static int write_pool(struct cman_collector *c, const struct cpool *p, int64_t t, size_t *n,
 		      struct cman_error *err)
 {
+	struct cman_live_pool *lp = p->lp;
+	bool live_group = false;
 	char name[64];
+	double v;
 	int rc = 0;
 
 	for (int r = 0; r < CMAN_RES_COUNT && !rc; r++) {
 		snprintf(name, sizeof(name), "%s_allocated", res_names[r]);
 		rc = write_num(c, p, CMAN_SYSTEM_METRICS, name, t,
-			       cman_mesos_allocated(p->mesos, (enum cman_resource)r), n, err);
+			       cman_mesos_allocated(lp->mesos, (enum cman_resource)r), n, err);
 	}
 	for (int r = 0; r < CMAN_RES_COUNT && !rc; r++) {
 		snprintf(name, sizeof(name), "%s_total", res_names[r]);
 		rc = write_num(c, p, CMAN_METADATA, name, t,
-			       cman_mesos_total(p->mesos, (enum cman_resource)r), n, err);
+			       cman_mesos_total(lp->mesos, (enum cman_resource)r), n, err);
 	}
-	return rc;
+	if (rc)
+		return rc;
+	/* target_capacity: the non-stale groups' targets; none when the pool
+	 * has no group that is not stale (Clusterman skips a pool without
+	 * groups and fails on one whose groups are all stale) */
+	for (size_t g = 0; g < lp->n_groups; g++)
+		if (!lp->rgs[g]->ops->is_stale(lp->rgs[g]))
+			live_group = true;
+	if (live_group) {
+		if ((rc = cman_pool_target(&lp->pm, &v, err)) != 0 ||
+		    (rc = write_num(c, p, CMAN_METADATA, "target_capacity", t, v, n, err)) != 0)
+			return rc;
+	}
+	if ((rc = write_markets(c, p, t, n, err)) != 0)
+		return rc;
+	if ((rc = cman_pool_non_orphan_fulfilled(&lp->pm, &v, err)) != 0)
+		return rc;
+	return write_num(c, p, CMAN_METADATA, "non_orphan_fulfilled_capacity", t, v, n, err);
 }
 
 static int64_t floor_to(int64_t t, int64_t d)
@@ -256,8 +300,6 @@ static int collect_prices(struct cman_collector *c, int64_t now, struct cman_col
 	w.t1 = b;
 	w.dedupe_seconds = d;
 	w.product = PRODUCT;
-	w.types = (const char *const *)c->types;
-	w.n_types = c->n_types;
 	w.in_force = !c->prices_end;
 	st->prices_read = true;
 	st->prices_from = w.t0;
@@ -284,20 +326,22 @@ int cman_collector_cycle(struct cman_collector *c, int64_t now, struct cman_coll
 	cman_time_format(now, when);
 	/* read everything first, so a slow master holds no store transaction */
 	for (size_t i = 0; i < c->n_pools; i++) {
+		struct cpool *p = &c->pools[i];
+
 		cman_error_clear(&perr);
-		if (cman_mesos_reload(c->pools[i].mesos, &perr) != 0) {
-			logf_(c, "pool %s: %s (not collected this cycle)", c->pools[i].name, perr.msg);
-			c->pools[i].mesos_failed = true;
+		/* LIVE-SPEC 5.1: the connector, then the groups (found again) */
+		p->failed = cman_live_pool_discover(p->lp, &perr) != 0 ||
+			    cman_live_pool_refresh(p->lp, &perr) != 0;
+		if (p->failed) {
+			logf_(c, "pool %s: %s (not collected this cycle)", p->name, perr.msg);
 			partial = true;
 			st.pools_failed++;
-		} else {
-			c->pools[i].mesos_failed = false;
 		}
 	}
 	if ((rc = cman_store_begin(c->store, err)) != 0)
 		goto out;
 	for (size_t i = 0; i < c->n_pools && !rc; i++) {
-		if (c->pools[i].mesos_failed)
+		if (c->pools[i].failed)
 			continue;
 		rc = write_pool(c, &c->pools[i], now, &st.metric_samples, err);
 		if (!rc)

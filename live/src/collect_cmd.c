@@ -3,58 +3,51 @@
  * the configured store and EC2 client, and the loop.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cman/live/collect.h"
+#include "cman/live/daemon.h"
 #include "cman/live/dynamodb.h"
 #include "cman/time.h"
 
 static const char usage_collect[] =
 	"usage: clusterman-live collect [--config FILE] [--cluster C] [--once | --cycles N]\n"
+	"                               [--health-file FILE] [--metrics-file FILE]\n"
 	"\n"
-	"  --cluster C   the cluster (default $CMAN_CLUSTER)\n"
-	"  --once        one cycle, then exit\n"
-	"  --cycles N    N cycles, then exit (default: until SIGTERM or SIGINT)\n"
+	"  --cluster C          the cluster (default $CMAN_CLUSTER)\n"
+	CMAN_DAEMON_OPTIONS_HELP
+	"  (without --once or --cycles: until SIGTERM or SIGINT)\n"
 	"\n"
 	"Clusterman's cluster metrics and spot price collectors in one loop.  Each\n"
 	"cycle writes, for every Mesos pool file <pool>.mesos of the cluster, the\n"
 	"pool's cpus/mem/disk/gpus_allocated (system_metrics) and\n"
-	"cpus/mem/disk/gpus_total (metadata) as the Mesos master reports them, and\n"
+	"cpus/mem/disk/gpus_total (metadata) as the Mesos master reports them,\n"
+	"target_capacity, fulfilled_capacity (per market) and\n"
+	"non_orphan_fulfilled_capacity (metadata) of its resource groups, and\n"
 	"the region's spot prices (metadata spot_prices, de-duplicated per\n"
 	"batches.spot_prices.dedupe_interval_seconds slot) to the service file's\n"
 	"metrics store (metrics.sqlite, or DynamoDB: the tables are created when\n"
 	"missing).  clusterman-sim replays that store (metrics: [{sqlite: FILE}] or\n"
 	"[{dynamodb: {table_prefix: P}}] in a scenario).\n"
 	"\n"
-	"The first cycle runs at once; the next ones every\n"
-	"batches.cluster_metrics.run_interval_seconds, at a stable offset in the\n"
-	"period (hash of the cluster's name).  A pool the master cannot answer for\n"
-	"is reported and skipped for that cycle; the others are still written.\n"
-	"SIGTERM or SIGINT ends the loop after the current cycle (exit 0); a\n"
-	"second one ends the program at once.  One line per cycle on standard\n"
-	"output.\n"
+	"Cycles run every batches.cluster_metrics.run_interval_seconds, at a\n"
+	"stable offset in the period (hash of the cluster's name); --once runs at\n"
+	"once.  A pool the master or AWS cannot answer for is reported and skipped\n"
+	"for that cycle; the others are still written.  SIGTERM or SIGINT ends\n"
+	"the loop after the current cycle (exit 0); a second one ends the program\n"
+	"at once.  One line per cycle on standard output.\n"
 	"\n"
 	"Test hook: CMAN_COLLECT_CLOCK=START[,STEP] (START a time or epoch seconds,\n"
 	"STEP seconds, default the run interval) makes cycle i run at once with\n"
 	"now = START + i*STEP instead of the wall clock.\n"
 	"\n"
-	"Exit status: 0 when every cycle was complete (or the loop was stopped by\n"
-	"a signal), 1 when a cycle was not (with --once or --cycles), 2 for bad\n"
-	"usage or configuration.\n";
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_stop(int sig)
-{
-	(void)sig;
-	stop_requested = 1;
-}
+	"Exit status: 0 when the loop ended (bound reached, or stopped by a\n"
+	"signal), 1 when the last cycle of --once or --cycles was not complete,\n"
+	"2 for bad usage or configuration.\n";
 
 static int usage_error(const char *fmt, const char *arg)
 {
@@ -69,41 +62,6 @@ static int fail(const struct cman_error *err)
 	fprintf(stderr, "clusterman-live collect: %s\n",
 		err->msg[0] ? err->msg : cman_strerror(err->code));
 	return cman_exit_status(err->code ? err->code : CMAN_EINTERNAL);
-}
-
-/* Stable 64-bit FNV-1a (LIVE-SPEC §1.2: Python's per-process hash moved the
- * splay on every restart). */
-static uint64_t fnv1a(const char *a, const char *b)
-{
-	uint64_t h = 1469598103934665603ull;
-
-	for (; *a; a++)
-		h = (h ^ (unsigned char)*a) * 1099511628211ull;
-	for (; *b; b++)
-		h = (h ^ (unsigned char)*b) * 1099511628211ull;
-	return h;
-}
-
-/* Seconds from now to the next slot (offset within each period). */
-static int64_t splay_wait(int64_t now, int64_t period, int64_t offset)
-{
-	int64_t pos = now % period, w = offset - pos;
-
-	return w > 0 ? w : period - pos + offset;
-}
-
-static int64_t wall_now(void)
-{
-	return (int64_t)time(NULL);
-}
-
-/* Sleep s seconds unless a stop is requested. */
-static void nap(int64_t s)
-{
-	struct timespec ts = {.tv_sec = (time_t)s, .tv_nsec = 0};
-
-	while (!stop_requested && nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
 }
 
 /* CMAN_COLLECT_CLOCK=START[,STEP]. */
@@ -207,23 +165,46 @@ static void report(const char *cluster, const struct cman_collect_stats *st, siz
 	fflush(stdout);
 }
 
+struct run {
+	struct cman_collector *col;
+	const char *cluster;
+	bool clock;                 /* the test clock is set */
+	int64_t start, step;
+};
+
+static int cycle(void *ctx, struct cman_daemon *d, struct cman_daemon_cycle *c,
+		 struct cman_error *err)
+{
+	struct run *r = ctx;
+	struct cman_collect_stats st;
+	int64_t now = r->clock ? r->start + (int64_t)c->index * r->step : c->now;
+	int rc;
+
+	(void)d;
+	rc = cman_collector_cycle(r->col, now, &st, err);
+	report(r->cluster, &st, cman_collector_pool_count(r->col));
+	return rc;
+}
+
 int cman_collect_main(int argc, char **argv, const char *config)
 {
 	struct cman_live_config cfg;
 	struct cman_error err = { 0 };
 	struct cman_store *store = NULL;
 	struct cman_aws_client *ddb = NULL, *ec2 = NULL;
-	struct cman_collector *col = NULL;
 	struct cman_collect_options opt = { 0 };
+	struct cman_daemon_opts dop = { 0 };
+	struct cman_daemon_stats dst;
 	struct cman_aws_config ac;
-	struct sigaction sa;
+	struct run run = { 0 };
 	const char *cluster = getenv("CMAN_CLUSTER"), *clock_env = getenv("CMAN_COLLECT_CLOCK");
 	const struct cman_live_cluster *cl;
-	long long cycles = -1;
-	int64_t start = 0, step = 0, offset, now;
-	bool loaded = false, failed = false;
+	bool loaded = false;
 	int i, status = 0, rc;
 
+	dop.name = "collector";
+	dop.prog = "clusterman-live collect";
+	dop.dry_run = false;
 	for (i = 0; i < argc; i++) {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			fputs(usage_collect, stdout);
@@ -238,22 +219,9 @@ int cman_collect_main(int argc, char **argv, const char *config)
 			if (++i >= argc)
 				return usage_error("%s needs a cluster name", "--cluster");
 			cluster = argv[i];
-		} else if (!strcmp(argv[i], "--once")) {
-			if (cycles >= 0)
-				return usage_error("%s: give --once or --cycles once", argv[i]);
-			cycles = 1;
-		} else if (!strcmp(argv[i], "--cycles")) {
-			char *end;
-
-			if (cycles >= 0)
-				return usage_error("%s: give --once or --cycles once", argv[i]);
-			if (++i >= argc)
-				return usage_error("%s needs a number", "--cycles");
-			errno = 0;
-			cycles = strtoll(argv[i], &end, 10);
-			if (errno || *end || end == argv[i] || cycles < 1)
-				return usage_error("--cycles '%s': expected a whole number >= 1",
-						   argv[i]);
+		} else if ((rc = cman_daemon_option(&dop, argc, argv, &i, &err)) != 0) {
+			if (rc < 0)
+				return usage_error("%s", err.msg);
 		} else if (argv[i][0] == '-') {
 			return usage_error("unknown option '%s'", argv[i]);
 		} else {
@@ -270,9 +238,15 @@ int cman_collect_main(int argc, char **argv, const char *config)
 				    cfg.path, cluster);
 		goto out;
 	}
-	if (clock_env && clock_env[0] &&
-	    (rc = parse_clock(clock_env, cfg.metrics_interval, &start, &step, &err)) != 0)
-		goto out;
+	if (clock_env && clock_env[0]) {
+		if ((rc = parse_clock(clock_env, cfg.metrics_interval, &run.start, &run.step,
+				      &err)) != 0)
+			goto out;
+		run.clock = true;
+		/* the test clock runs the cycles back to back */
+		if (!getenv("CMAN_LIVE_TEST_PERIOD_MS"))
+			setenv("CMAN_LIVE_TEST_PERIOD_MS", "0", 1);
+	}
 	if ((rc = open_store(&cfg, cl->region, &store, &ddb, &err)) != 0)
 		goto out;
 	aws_config(&cfg, cl->region, &ac);
@@ -283,44 +257,20 @@ int cman_collect_main(int argc, char **argv, const char *config)
 	opt.store = store;
 	opt.ec2 = ec2;
 	opt.log = stderr;
-	if ((rc = cman_collector_new(&opt, &col, &err)) != 0)
+	if ((rc = cman_collector_new(&opt, &run.col, &err)) != 0)
 		goto out;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sa.sa_flags = SA_RESETHAND;   /* a second signal ends the program at once */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-
-	offset = (int64_t)(fnv1a("cluster_metrics", cluster) % (uint64_t)cfg.metrics_interval);
-	for (long long k = 0; (cycles < 0 || k < cycles) && !stop_requested; k++) {
-		struct cman_collect_stats st;
-
-		if (clock_env && clock_env[0]) {
-			now = start + (int64_t)k * step;
-		} else {
-			if (k > 0)
-				nap(splay_wait(wall_now(), cfg.metrics_interval, offset));
-			if (stop_requested)
-				break;
-			now = wall_now();
-		}
-		cman_error_clear(&err);
-		rc = cman_collector_cycle(col, now, &st, &err);
-		report(cluster, &st, cman_collector_pool_count(col));
-		if (rc) {
-			fprintf(stderr, "clusterman-live collect: %s\n", err.msg);
-			failed = true;
-		}
-	}
-	rc = 0;
+	run.cluster = cluster;
+	dop.cluster = cluster;
+	dop.period_seconds = cfg.metrics_interval;
+	dop.cycle = cycle;
+	dop.ctx = &run;
+	if ((rc = cman_daemon_run(&dop, &dst, &err)) != 0)
+		goto out;
+	status = cman_daemon_exit_status(&dop, &dst);
 out:
 	if (rc)
 		status = fail(&err);
-	else if (failed && cycles >= 0 && !stop_requested)
-		status = 1;
-	cman_collector_free(col);
+	cman_collector_free(run.col);
 	cman_store_free(store);
 	cman_aws_client_free(ec2);
 	cman_aws_client_free(ddb);

@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # ctest-labels: live
-# clusterman-live collect for a simulated hour (60 cycles a minute apart,
-# test clock CMAN_COLLECT_CLOCK) against a scripted cluster (a fake Mesos
-# master and EC2 spot price history, tests/e2e/lib/fake_cluster.py), into
-# SQLite and into DynamoDB (moto_server); then clusterman-sim replays each
-# store, and the test checks, by its own computation from the script, that
-# the replay's allocated resources at every minute are the fake cluster's
-# and that its cost is what the collected spot prices (Clusterman's slots)
-# charge for a known fleet.
+# clusterman-live collect for a simulated hour (30 cycles two minutes
+# apart, test clock CMAN_COLLECT_CLOCK; spot prices in one-minute slots) against a scripted cluster: a fake Mesos
+# master and EC2 spot price history (tests/e2e/lib/fake_cluster.py) in front
+# of moto_server, where the pool's Spot Fleet request follows the script's
+# target; into SQLite and into DynamoDB (moto_server).  clusterman-sim then
+# replays each store, and the test checks, by its own computation from the
+# script, that the replay's allocated resources, target, fulfilled capacity
+# and joined cpus at every minute are the fake cluster's, and that its cost
+# is what the collected spot prices (Clusterman's slots) charge for that
+# fleet.
 source "$(dirname "$0")/lib/common.bash"
 : "${CMAN_LIVE:?}"
+command -v moto_server > /dev/null || skip "moto_server is not on PATH (the pool's Spot Fleet and DynamoDB)"
 L=$CMAN_LIVE
 T0=1767571200            # 2026-01-05T00:00:00Z
-CYCLES=60
+CYCLES=30
+STEP=120
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_port() {  # wait_port PORT PID: until something listens (max 120 s)
@@ -31,9 +35,9 @@ trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; [ -n "${KEEP:-}" ] 
 # spot price changes; then, computed from that script and from nothing the
 # programs write, the expected allocations, the fleet the replay prices and
 # its expected cost)
-python3 - "$WORK" "$T0" "$CYCLES" <<'EOF'
-import gzip, json, sys, time
-work, t0, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+python3 - "$WORK" "$T0" "$CYCLES" "$STEP" <<'EOF'
+import json, sys
+work, t0, n, step = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 steps = []
 for i in range(n):
     agents = []
@@ -48,7 +52,8 @@ for i in range(n):
     agents.append({"id": "o0", "ip": "10.0.3.1", "pool": "other",     # not configured
                    "total": {"cpus": 64, "mem": 1, "disk": 1, "gpus": 0},
                    "used": {"cpus": 64, "mem": 1, "disk": 1, "gpus": 0}})
-    steps.append({"agents": agents})
+    # the pool's fleet (c5.xlarge, weight 4): up, up, then down
+    steps.append({"agents": agents, "fleet_target": [8, 16, 24, 12][i * 4 // n]})
 P = lambda ty, az, dt, p: {"type": ty, "az": az, "t": t0 + dt, "price": p}
 prices = [P("c5.xlarge", "us-west-2a", -5000, "0.050000"),
           P("c5.xlarge", "us-west-2a", -100, "0.060000"),   # in force at T0
@@ -60,35 +65,38 @@ prices = [P("c5.xlarge", "us-west-2a", -5000, "0.050000"),
           P("c5.xlarge", "us-west-2a", 3550, "0.200000"),   # after the last cycle
           P("m5.large", "us-west-2b", -10, "0.030000"),
           P("m5.large", "us-west-2b", 1800, "0.040000")]
-json.dump({"pools": 2, "steps": steps, "prices": prices}, open(work + "/script.json", "w"))
+fleet = {"type": "c5.xlarge", "weight": 4, "az": "us-west-2a", "tag_key": "clusterman_pool",
+         "tag_value": json.dumps({"pool": "batch", "paasta_cluster": "test"})}
+json.dump({"pools": 2, "steps": steps, "prices": prices, "fleet": fleet},
+          open(work + "/script.json", "w"))
 
-# expected: time, allocated cpus, allocated mem of pool batch per cycle
+# expected per cycle of pool batch: time, allocated cpus, allocated mem,
+# target and fulfilled capacity (the fleet's weight, 4 per c5.xlarge), and
+# the joined cpus of the replay (cpus_per_weight 1: one instance per 4
+# units, 4 vCPUs each)
 with open(work + "/expected.txt", "w") as f:
     for i in range(n):
         a = [x for x in steps[i]["agents"] if x["pool"] == "batch"]
-        f.write("%d %d %d\n" % (t0 + 60 * i, sum(x["used"]["cpus"] for x in a),
-                               sum(x["used"]["mem"] for x in a)))
+        w = steps[i]["fleet_target"]
+        f.write("%d %d %d %d %d %d\n" % (t0 + step * i, sum(x["used"]["cpus"] for x in a),
+                                        sum(x["used"]["mem"] for x in a), w, w, w // 4 * 4))
 
-# the fleet the replay prices: 2 c5.xlarge (weight 4 each) for the hour
-iso = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t0))
-doc = {"metadata": {"fulfilled_capacity|cluster=test,pool=batch.mesos":
-                    [[iso, {"<c5.xlarge, us-west-2a>": 8}]]}}
-gzip.open(work + "/fleet.json.gz", "wt").write(json.dumps(doc))
-
-# its cost per second at the prices Clusterman's slots give: the price in
-# force at T0, then at each minute boundary s up to the last cycle the
-# newest price of (s-60, s]
+# the fleet's cost per second at the prices Clusterman's slots give: the
+# price in force at T0, then at each minute boundary s up to the last cycle
+# the newest price of (s-60, s]; the instances of cycle i run until the
+# next cycle
 ps = sorted((p["t"], float(p["price"])) for p in prices
             if (p["type"], p["az"]) == ("c5.xlarge", "us-west-2a"))
 series = [(t0, [v for t, v in ps if t <= t0][-1])]
-for slot in range(t0 + 60, t0 + 60 * (n - 1) + 1, 60):
+for slot in range(t0 + 60, t0 + step * (n - 1) + 1, 60):
     inside = [v for t, v in ps if slot - 60 < t <= slot]
     if inside:
         series.append((slot, inside[-1]))
-end, cost = t0 + 3600, 0.0
-for k, (t, v) in enumerate(series):
-    nxt = series[k + 1][0] if k + 1 < len(series) else end
-    cost += 2 * v * (nxt - t) / 3600
+cost = 0.0
+for m in range(60):                      # minute by minute: both change on minutes
+    t = t0 + 60 * m
+    price = [v for s, v in series if s <= t][-1]
+    cost += (steps[60 * m // step]["fleet_target"] // 4) * price * 60 / 3600
 open(work + "/expected_cost", "w").write("%.10f\n" % cost)
 EOF
 EXPECTED_COST=$(cat "$WORK/expected_cost")
@@ -110,8 +118,8 @@ aws: {endpoint_url: '$FAKE'}
 clusters:
   test: {aws_region: us-west-2, mesos_master_fqdn: '$FAKE'}
 batches:
-  spot_prices: {run_interval_seconds: 60, dedupe_interval_seconds: 60}
-  cluster_metrics: {run_interval_seconds: 60}
+  spot_prices: {run_interval_seconds: $STEP, dedupe_interval_seconds: 60}
+  cluster_metrics: {run_interval_seconds: $STEP}
 metrics: $2
 EOF
 	for p in batch web; do
@@ -137,7 +145,6 @@ end_time: $((T0 + 3600))
 seed: 1
 metrics:
   - $2
-  - clusterman_json: $WORK/fleet.json.gz
 simulation:
   billing: per-second
   cpus_per_weight: 1
@@ -151,16 +158,18 @@ EOF
 		fail "$name: clusterman-sim run of the collected store failed"
 		return
 	fi
-	# every minute: the replay's allocated cpus and mem are the fake's
-	check "$name: allocated cpus and mem at every minute are the fake cluster's" \
+	# every minute: the replay's allocated cpus and mem, target, fulfilled
+	# capacity and joined cpus are the fake cluster's
+	check "$name: allocations, target, fulfilled and cpus at every minute are the fake cluster's" \
 		awk -F, -v expf="$WORK/expected.txt" '
-			BEGIN { while ((getline l < expf) > 0) { split(l, f, " "); c[f[1]] = f[2]; m[f[1]] = f[3]; n++ } }
+			BEGIN { while ((getline l < expf) > 0) { n++; split(l, f, " "); for (k = 2; k <= 6; k++) e[f[1], k] = f[k]; ok[f[1]] = 1 } }
 			NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			($(col["time"]) in c) {
-				if ($(col["cpus_allocated"]) + 0 != c[$(col["time"])] ||
-				    $(col["mem_allocated"]) + 0 != m[$(col["time"])]) {
-					print "at " $(col["time"]) ": " $(col["cpus_allocated"]) "/" $(col["mem_allocated"]) \
-					      " expected " c[$(col["time"])] "/" m[$(col["time"])] > "/dev/stderr"; bad = 1 }
+			($(col["time"]) in ok) {
+				t = $(col["time"])
+				got = $(col["cpus_allocated"]) + 0 " " $(col["mem_allocated"]) + 0 " " \
+				      $(col["target_capacity"]) + 0 " " $(col["fulfilled_capacity"]) + 0 " " $(col["cpus"]) + 0
+				want = e[t, 2] " " e[t, 3] " " e[t, 4] " " e[t, 5] " " e[t, 6]
+				if (got != want) { print "at " t ": " got ", expected " want > "/dev/stderr"; bad = 1 }
 				seen++ }
 			END { if (seen != n) print "rows matched: " seen " of " n > "/dev/stderr"; exit bad || seen != n }
 		' "$WORK/run-$name/timeseries.csv"
@@ -173,13 +182,14 @@ EOF
 collect() {  # collect NAME: 60 cycles into the configuration $WORK/NAME
 	local name=$1 status=0
 	curl -sf "$FAKE/control/reset" > /dev/null
-	CMAN_COLLECT_CLOCK="$T0,60" "$L" --config "$WORK/$name/clusterman.yaml" collect --cluster test \
+	CMAN_COLLECT_CLOCK="$T0,$STEP" "$L" --config "$WORK/$name/clusterman.yaml" collect --cluster test \
 		--cycles "$CYCLES" > "$WORK/$name.out" 2> "$WORK/$name.err" || status=$?
 	[ "$status" -eq 0 ] || cat "$WORK/$name.err" >&2
 	check "$name: collect exits 0" test "$status" -eq 0
 	check "$name: one line per cycle" test "$(wc -l < "$WORK/$name.out")" -eq "$CYCLES"
-	check "$name: 2 pools, 16 metric samples every cycle" \
-		test "$(grep -c ': 2 of 2 pools, 16 metric samples' "$WORK/$name.out")" -eq "$CYCLES"
+	# batch: 8 resources, target, fulfilled, non-orphan; web (no group): 8 + 2
+	check "$name: 2 pools, 21 metric samples every cycle" \
+		test "$(grep -c ': 2 of 2 pools, 21 metric samples' "$WORK/$name.out")" -eq "$CYCLES"
 	# prices: 3 markets in force at T0 (r5 absent: not in the script), then
 	# the minutes with a change
 	check "$name: the first cycle writes the 2 prices in force" \
@@ -189,33 +199,27 @@ collect() {  # collect NAME: 60 cycles into the configuration $WORK/NAME
 		test "$(curl -sf "$FAKE/control/log" | awk '{ if ($1 != int((NR - 1) / 2)) bad = 1 } END { print NR, bad + 0 }')" = "$((2 * CYCLES)) 0"
 }
 
-start_fake
+port=$(free_port)
+moto_server -H 127.0.0.1 -p "$port" > "$WORK/moto.log" 2>&1 &
+PIDS+=($!)
+moto_pid=$!
+MOTO="http://127.0.0.1:$port"
+start_fake "$MOTO"      # while moto starts: the fake calls it only from /control/reset
+wait_port "$port" "$moto_pid" || { cat "$WORK/moto.log"; fail "moto_server did not start"; finish; exit 1; }
 write_config "$WORK/sqlite" "{sqlite: $WORK/metrics.sqlite}"
 collect sqlite
 replay sqlite "sqlite: $WORK/metrics.sqlite"
 # a restart over the same store and minute writes no price twice
-CMAN_COLLECT_CLOCK="$((T0 + 3540))" "$L" --config "$WORK/sqlite/clusterman.yaml" collect --cluster test \
+CMAN_COLLECT_CLOCK="$((T0 + STEP * (CYCLES - 1)))" "$L" --config "$WORK/sqlite/clusterman.yaml" collect --cluster test \
 	--once > "$WORK/again.out" 2>&1 || true
 check "a restart writes no price already in force" grep -q ", 0 spot prices" "$WORK/again.out"
 
-if command -v moto_server > /dev/null; then
-	port=$(free_port)
-	moto_server -H 127.0.0.1 -p "$port" > "$WORK/moto.log" 2>&1 &
-	PIDS+=($!)
-	if wait_port "$port" "$!"; then
-		write_config "$WORK/dynamodb" "{dynamodb: {table_prefix: collect_}}"
-		export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port"
-		collect dynamodb
-		export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
-		replay dynamodb "dynamodb: {table_prefix: collect_}"
-		unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB
-		check "SQLite and DynamoDB replays are the same" \
-			cmp "$WORK/run-sqlite/timeseries.csv" "$WORK/run-dynamodb/timeseries.csv"
-	else
-		cat "$WORK/moto.log"
-		fail "moto_server did not start"
-	fi
-else
-	echo "SKIPPED part: moto_server is not on PATH (DynamoDB)" >&2
-fi
+write_config "$WORK/dynamodb" "{dynamodb: {table_prefix: collect_}}"
+export AWS_ENDPOINT_URL_DYNAMODB=$MOTO
+collect dynamodb
+export AWS_ENDPOINT_URL=$MOTO
+replay dynamodb "dynamodb: {table_prefix: collect_}"
+unset AWS_ENDPOINT_URL AWS_ENDPOINT_URL_DYNAMODB
+check "SQLite and DynamoDB replays are the same" \
+	cmp "$WORK/run-sqlite/timeseries.csv" "$WORK/run-dynamodb/timeseries.csv"
 finish

@@ -116,7 +116,6 @@ static struct cman_collector *make(struct cman_live_config *cfg, struct cman_sto
 	opt.store = st;
 	opt.ec2 = prices ? ec2 : NULL;
 	opt.log = logf_;
-	opt.mesos_attempts = 1;
 	if (cman_collector_new(&opt, &c, &err))
 		fail_msg("%s", err.msg);
 	return c;
@@ -173,7 +172,9 @@ static void test_pool_metrics(void **state)
 	assert_int_equal(s.pools, 2);
 	assert_int_equal(s.pools_failed, 0);
 	assert_int_equal(s.pools_skipped, 2);      /* web.kubernetes, broken.mesos */
-	assert_int_equal(s.metric_samples, 16);
+	/* 8 each from Mesos, fulfilled_capacity (empty) and
+	 * non_orphan_fulfilled_capacity; no target_capacity (no group) */
+	assert_int_equal(s.metric_samples, 20);
 	assert_false(s.prices_read);
 	/* default: a1 + a3 */
 	assert_true(at(st, CMAN_SYSTEM_METRICS, "cpus_allocated", "default", t) == 4.5);
@@ -189,6 +190,10 @@ static void test_pool_metrics(void **state)
 	assert_true(at(st, CMAN_SYSTEM_METRICS, "gpus_allocated", "batch", t) == 1);
 	assert_true(at(st, CMAN_METADATA, "cpus_total", "batch", t) == 32);
 	assert_true(at(st, CMAN_METADATA, "gpus_total", "batch", t) == 2);
+	/* no group: an empty market map, nothing joined, no target */
+	assert_true(at(st, CMAN_METADATA, "fulfilled_capacity", "batch", t) == 0);
+	assert_true(at(st, CMAN_METADATA, "non_orphan_fulfilled_capacity", "batch", t) == 0);
+	assert_true(at(st, CMAN_METADATA, "target_capacity", "batch", t) == -1);
 	/* the allocations are system metrics, the totals metadata, not both */
 	assert_true(at(st, CMAN_METADATA, "cpus_allocated", "batch", t) == -1);
 	assert_true(at(st, CMAN_SYSTEM_METRICS, "cpus_total", "batch", t) == -1);
@@ -196,7 +201,7 @@ static void test_pool_metrics(void **state)
 	/* a pool with no agents any more: zeros, at the next cycle's time */
 	fake_mesos_set_body(master, "slaves", "{\"slaves\": []}");
 	assert_int_equal(cman_collector_cycle(c, t + 60, &s, &err), 0);
-	assert_int_equal(s.metric_samples, 16);
+	assert_int_equal(s.metric_samples, 20);
 	assert_true(at(st, CMAN_SYSTEM_METRICS, "cpus_allocated", "batch", t + 60) == 0);
 	assert_true(at(st, CMAN_METADATA, "mem_total", "default", t + 60) == 0);
 	cman_collector_free(c);
@@ -220,12 +225,13 @@ static void test_pool_failure_isolated(void **state)
 	make_config(&cfg);
 	assert_int_equal(cman_store_memory_new(&st, &err), 0);
 	c = make(&cfg, st, false);
-	fake_http_push(mesos_http, &(struct fake_reply){.status = 500, .body = "down"});
+	for (int i = 0; i < 3; i++)   /* every attempt of the connector's first call */
+		fake_http_push(mesos_http, &(struct fake_reply){.status = 500, .body = "down"});
 	assert_int_equal(cman_collector_cycle(c, t, &s, &err), CMAN_EPARTIAL);
 	assert_non_null(strstr(err.msg, "1 of 2 pools not collected"));
 	assert_int_equal(s.pools, 1);
 	assert_int_equal(s.pools_failed, 1);
-	assert_int_equal(s.metric_samples, 8);
+	assert_int_equal(s.metric_samples, 10);
 	assert_true(at(st, CMAN_SYSTEM_METRICS, "cpus_allocated", "batch", t) == -1);
 	assert_true(at(st, CMAN_SYSTEM_METRICS, "cpus_allocated", "default", t) == 4.5);
 	/* the next cycle collects both again */
@@ -237,6 +243,51 @@ static void test_pool_failure_isolated(void **state)
 }
 
 static char page_buf[8192];
+static int price_failures;        /* answer the next N price reads with 500 */
+static int price_reads;
+
+/*
+ * The EC2 fake's answers: DescribeSpotFleetRequests (the pools' discovery:
+ * no fleet), DescribeSpotPriceHistory (page_buf, or a 500 while
+ * price_failures lasts).
+ */
+static int ec2_route(void *ctx, const struct fake_request *req, struct fake_reply *r)
+{
+	(void)ctx;
+	if (req->body && strstr(req->body, "Action=DescribeSpotFleetRequests")) {
+		r->status = 200;
+		r->body = "<DescribeSpotFleetRequestsResponse xmlns=\"http://ec2.amazonaws.com/doc/"
+			  "2016-11-15/\"><requestId>r</requestId><spotFleetRequestConfigSet/>"
+			  "</DescribeSpotFleetRequestsResponse>";
+		return 0;
+	}
+	if (req->body && strstr(req->body, "Action=DescribeSpotPriceHistory")) {
+		price_reads++;
+		if (price_failures > 0) {
+			price_failures--;
+			r->status = 500;
+			r->body = "<x/>";
+			return 0;
+		}
+		r->status = 200;
+		r->body_heap = strdup(page_buf);
+		return 0;
+	}
+	return -1;
+}
+
+/* The last DescribeSpotPriceHistory request. */
+static struct fake_request last_price_request(void)
+{
+	for (size_t i = fake_http_count(ec2_http); i > 0; i--) {
+		struct fake_request r = fake_http_request(ec2_http, i - 1);
+
+		if (r.body && strstr(r.body, "Action=DescribeSpotPriceHistory"))
+			return r;
+	}
+	fail_msg("no DescribeSpotPriceHistory request");
+	return fake_http_request(ec2_http, 0);
+}
 
 static const char *page(const char *items)
 {
@@ -318,26 +369,24 @@ static void test_price_windows(void **state)
 	assert_int_equal(cman_store_memory_new(&st, &err), 0);
 	c = make(&cfg, st, true);
 	fake_http_reset(ec2_http);
-	fake_http_push(ec2_http, &(struct fake_reply){
-		.status = 200, .body = page(items(3,
+	page(items(3,
 			"c5.xlarge", "us-west-2a", "2026-01-04T23:58:20Z", "0.06",
 			"c5.xlarge", "us-west-2a", "2026-01-04T22:00:00Z", "0.05",
-			"m5.large", "us-west-2b", "2026-01-04T23:59:50Z", "0.03"))});
+			"m5.large", "us-west-2b", "2026-01-04T23:59:50Z", "0.03"));
 	assert_int_equal(cman_collector_cycle(c, T + 30, &s, &err), 0);
 	assert_true(s.prices_read);
 	assert_int_equal(s.prices_from, T);
 	assert_int_equal(s.prices_to, T);
 	assert_int_equal(s.price_samples, 2);
-	r = fake_http_request(ec2_http, 0);
+	r = last_price_request();
 	assert_non_null(strstr(r.body, "StartTime=2026-01-05T00%3A00%3A00Z"));
 	assert_non_null(strstr(r.body, "EndTime=2026-01-05T00%3A00%3A00Z"));
 
-	fake_http_push(ec2_http, &(struct fake_reply){
-		.status = 200, .body = page(items(4,
+	page(items(4,
 			"c5.xlarge", "us-west-2a", "2026-01-05T00:01:01Z", "0.09",
 			"c5.xlarge", "us-west-2a", "2026-01-05T00:00:50Z", "0.08",
 			"c5.xlarge", "us-west-2a", "2026-01-05T00:00:10Z", "0.07",
-			"c5.xlarge", "us-west-2a", "2026-01-04T23:58:20Z", "0.06"))});
+			"c5.xlarge", "us-west-2a", "2026-01-04T23:58:20Z", "0.06"));
 	assert_int_equal(cman_collector_cycle(c, T + 95, &s, &err), 0);
 	assert_int_equal(s.prices_from, T);
 	assert_int_equal(s.prices_to, T + 60);
@@ -348,22 +397,19 @@ static void test_price_windows(void **state)
 	assert_false(s.prices_read);
 
 	n_sleeps = 0;
-	fake_http_push(ec2_http, &(struct fake_reply){.status = 500, .body = "<x/>"});
-	fake_http_push(ec2_http, &(struct fake_reply){.status = 500, .body = "<x/>"});
+	price_failures = 2;
 	assert_int_equal(cman_collector_cycle(c, T + 160, &s, &err), CMAN_EPARTIAL);
 	assert_non_null(strstr(err.msg, "spot prices not read"));
 	assert_int_equal(s.prices_error, CMAN_ETRANSIENT);
 	assert_int_equal(s.pools, 2);              /* the pools were still written */
 	assert_int_equal(n_sleeps, 1);
 
-	fake_http_push(ec2_http, &(struct fake_reply){
-		.status = 200, .body = page(items(1,
-			"c5.xlarge", "us-west-2a", "2026-01-05T00:01:01Z", "0.09"))});
+	page(items(1, "c5.xlarge", "us-west-2a", "2026-01-05T00:01:01Z", "0.09"));
 	assert_int_equal(cman_collector_cycle(c, T + 190, &s, &err), 0);
 	assert_int_equal(s.prices_from, T + 60);
 	assert_int_equal(s.prices_to, T + 180);
 	assert_int_equal(s.price_samples, 1);
-	r = fake_http_request(ec2_http, fake_http_count(ec2_http) - 1);
+	r = last_price_request();
 	assert_non_null(strstr(r.body, "StartTime=2026-01-05T00%3A01%3A00Z"));
 	assert_non_null(strstr(r.body, "EndTime=2026-01-05T00%3A03%3A00Z"));
 
@@ -386,10 +432,8 @@ static void test_price_windows(void **state)
 	/* a restart: the prices in force are already stored (A's 0.09 since
 	 * T+120, B's 0.03 since T): nothing written; B's new price is */
 	c = make(&cfg, st, true);
-	fake_http_push(ec2_http, &(struct fake_reply){
-		.status = 200, .body = page(items(2,
-			"c5.xlarge", "us-west-2a", "2026-01-05T00:01:01Z", "0.09",
-			"m5.large", "us-west-2b", "2026-01-05T00:02:00Z", "0.035"))});
+	page(items(2, "c5.xlarge", "us-west-2a", "2026-01-05T00:01:01Z", "0.09",
+		   "m5.large", "us-west-2b", "2026-01-05T00:02:00Z", "0.035"));
 	assert_int_equal(cman_collector_cycle(c, T + 200, &s, &err), 0);
 	assert_int_equal(s.prices_from, T + 180);
 	assert_int_equal(s.price_samples, 1);
@@ -477,7 +521,8 @@ static void test_dynamodb_moto(void **state)
 	cman_aws_config_init(&ac);
 	snprintf(ac.region, sizeof(ac.region), "us-west-2");
 	snprintf(ac.endpoint_url, sizeof(ac.endpoint_url), "%s", srv.url);
-	unsetenv("AWS_ENDPOINT_URL");
+	/* DynamoDB at moto; EC2 (the pools' discovery) stays at the fake */
+	setenv("AWS_ENDPOINT_URL_DYNAMODB", srv.url, 1);
 	assert_int_equal(cman_aws_client_new(&ac, &ddb, &err), 0);
 	cman_dynamodb_options_init(&opt);
 	snprintf(opt.table_prefix, sizeof(opt.table_prefix), "collect_");
@@ -486,7 +531,7 @@ static void test_dynamodb_moto(void **state)
 		fail_msg("%s", err.msg);
 	c = make(&cfg, st, false);
 	assert_int_equal(cman_collector_cycle(c, 1767571200, &s, &err), 0);
-	assert_int_equal(s.metric_samples, 16);
+	assert_int_equal(s.metric_samples, 20);
 	assert_true(at(st, CMAN_SYSTEM_METRICS, "cpus_allocated", "default", 1767571200) == 4.5);
 	assert_true(at(st, CMAN_METADATA, "gpus_total", "batch", 1767571200) == 2);
 	cman_collector_free(c);
@@ -494,7 +539,7 @@ static void test_dynamodb_moto(void **state)
 	cman_aws_client_free(ddb);
 	cman_live_config_release(&cfg);
 	test_server_stop(&srv);
-	setenv("AWS_ENDPOINT_URL", fake_http_url(ec2_http), 1);
+	unsetenv("AWS_ENDPOINT_URL_DYNAMODB");
 }
 
 static int setup(void **state)
@@ -518,10 +563,13 @@ static int setup(void **state)
 	ec2_http = fake_http_start();
 	if (!mesos_http || !ec2_http || !logf_)
 		return -1;
+	fake_http_route(ec2_http, ec2_route, NULL);
 	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", "collect-secret", 1);
 	unsetenv("AWS_SESSION_TOKEN");
 	unsetenv("AWS_PROFILE");
+	unsetenv("AWS_ENDPOINT_URL_EC2");
+	unsetenv("AWS_ENDPOINT_URL_DYNAMODB");
 	setenv("AWS_ENDPOINT_URL", fake_http_url(ec2_http), 1);
 	cman_aws_config_init(&cfg);
 	snprintf(cfg.region, sizeof(cfg.region), "us-west-2");

@@ -3,8 +3,9 @@
 
 Usage: fake_cluster.py SCRIPT.json PORTFILE [EC2_UPSTREAM_URL]
 
-Serves, from SCRIPT.json ({"pools": N, "steps": [{"agents": [...]}, ...],
-"prices": [{"type", "az", "t", "price"}, ...]}):
+Serves, from SCRIPT.json ({"pools": N, "steps": [{"agents": [...],
+"fleet_target": W}, ...], "prices": [{"type", "az", "t", "price"}, ...],
+"fleet": {"type", "weight", "az", "tag_key", "tag_value"}}):
   - the Mesos master: GET /redirect (200: this master leads),
     /master/slaves, /master/frameworks.  The timeline advances one step per
     N reads of /master/slaves (one read per pool per collector cycle); the
@@ -15,12 +16,21 @@ Serves, from SCRIPT.json ({"pools": N, "steps": [{"agents": [...]}, ...],
     every price in (StartTime, EndTime], newest first, 3 items per page with
     NextToken; InstanceType.N filters.  Any other EC2 action is passed to
     EC2_UPSTREAM_URL (moto_server) as it came.
-  - GET /control/reset: back to step 0 (a second collection).
+  - With an upstream and a "fleet": a Spot Fleet request in moto (a VPC, a
+    subnet in the fleet's zone, one launch specification tagged as the
+    pool's), whose target follows the script: when the timeline moves to a
+    step with another fleet_target, ModifySpotFleetRequest is sent before
+    the /master/slaves answer (so the collector's cycle sees the step's
+    fleet).  The fleet is made by GET /control/reset; its id is written to
+    PORTFILE.fleet.
+  - GET /control/reset: back to step 0 with a new fleet (a previous one
+    cancelled, its machines terminated): call it before each collection.
   - GET /control/log: the steps served, one line per /master/slaves read.
 Writes its port to PORTFILE once listening.
 """
 import calendar
 import json
+import re
 import sys
 import time
 import urllib.parse
@@ -31,7 +41,7 @@ from threading import Lock
 SCRIPT = json.load(open(sys.argv[1]))
 UPSTREAM = sys.argv[3] if len(sys.argv) > 3 else None
 LOCK = Lock()
-STATE = {"reads": 0, "log": []}
+STATE = {"reads": 0, "log": [], "fleet": None, "target": None}
 PAGE = 3
 
 
@@ -41,6 +51,60 @@ def iso(t):
 
 def parse_iso(s):
     return calendar.timegm(time.strptime(s[:19], "%Y-%m-%dT%H:%M:%S"))
+
+
+def ec2(params):
+    """One EC2 Query call to the upstream (moto checks no signature)."""
+    body = urllib.parse.urlencode(dict(params, Version="2016-11-15")).encode()
+    req = urllib.request.Request(UPSTREAM + "/", data=body, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDE2E/20260105/us-west-2/ec2/"
+                         "aws4_request, SignedHeaders=host, Signature=0"})
+    with urllib.request.urlopen(req) as r:
+        return r.read().decode()
+
+
+def xml_value(text, tag):
+    return re.search("<%s>([^<]*)</%s>" % (tag, tag), text).group(1)
+
+
+def new_fleet():
+    f = SCRIPT["fleet"]
+    if STATE["fleet"]:
+        ec2({"Action": "CancelSpotFleetRequests", "SpotFleetRequestId.1": STATE["fleet"],
+             "TerminateInstances": "true"})
+    if "subnet" not in STATE:
+        vpc = xml_value(ec2({"Action": "CreateVpc", "CidrBlock": "10.9.0.0/16"}), "vpcId")
+        STATE["subnet"] = xml_value(ec2({"Action": "CreateSubnet", "VpcId": vpc,
+                                         "CidrBlock": "10.9.1.0/24",
+                                         "AvailabilityZone": f["az"]}), "subnetId")
+    target = SCRIPT["steps"][0]["fleet_target"]
+    spec = "SpotFleetRequestConfig.LaunchSpecifications.1."
+    STATE["fleet"] = xml_value(ec2({
+        "Action": "RequestSpotFleet",
+        "SpotFleetRequestConfig.IamFleetRole": "arn:aws:iam::123456789012:role/fleet",
+        "SpotFleetRequestConfig.TargetCapacity": str(target),
+        "SpotFleetRequestConfig.AllocationStrategy": "diversified",
+        "SpotFleetRequestConfig.SpotPrice": "0.5",
+        spec + "ImageId": "ami-12c6146b",
+        spec + "InstanceType": f["type"],
+        spec + "WeightedCapacity": str(f["weight"]),
+        spec + "SubnetId": STATE["subnet"],
+        spec + "TagSpecificationSet.1.ResourceType": "instance",
+        spec + "TagSpecificationSet.1.Tag.1.Key": f["tag_key"],
+        spec + "TagSpecificationSet.1.Tag.1.Value": f["tag_value"]}), "spotFleetRequestId")
+    STATE["target"] = target
+    with open(sys.argv[2] + ".fleet", "w") as out:
+        out.write(STATE["fleet"] + "\n")
+
+
+def follow_fleet(step):
+    """The fleet's target of this step (under LOCK)."""
+    target = SCRIPT["steps"][step].get("fleet_target")
+    if STATE["fleet"] and target is not None and target != STATE["target"]:
+        ec2({"Action": "ModifySpotFleetRequest", "SpotFleetRequestId": STATE["fleet"],
+             "TargetCapacity": str(target)})
+        STATE["target"] = target
 
 
 def slaves_doc(step):
@@ -109,6 +173,7 @@ class Handler(BaseHTTPRequestHandler):
                 step = min(STATE["reads"] // SCRIPT["pools"], len(SCRIPT["steps"]) - 1)
                 STATE["reads"] += 1
                 STATE["log"].append(step)
+                follow_fleet(step)
             self.reply(200, json.dumps(slaves_doc(step)))
         elif path in ("/master/frameworks", "/frameworks"):
             self.reply(200, json.dumps({"frameworks": [], "completed_frameworks": []}))
@@ -116,6 +181,8 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 STATE["reads"] = 0
                 STATE["log"] = []
+                if UPSTREAM and "fleet" in SCRIPT:
+                    new_fleet()
             self.reply(200, "ok\n", "text/plain")
         elif path == "/control/log":
             with LOCK:

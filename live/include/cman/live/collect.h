@@ -4,14 +4,22 @@
  * one loop, writing Clusterman's metric names to the configured store so
  * that clusterman-sim replays what live mode saw.
  *
+ * Each Mesos pool file of the cluster is opened as a live pool (livepool.h:
+ * its Mesos connector and its resource groups, found by tag; no signal, dry
+ * run: the collector changes nothing).
+ *
  * One cycle at time now (taken once; every sample of the cycle carries it):
- *  - for every Mesos pool file of the cluster, re-read the pool's agents
- *    from the master and write cpus/mem/disk/gpus_allocated
- *    (system_metrics) and cpus/mem/disk/gpus_total (metadata) under
- *    "cluster=<cluster>,pool=<pool>.mesos"; a pool without agents writes
- *    zeros (it is empty, which is what was seen).  A pool whose reload
- *    fails is reported and skipped for this cycle; the other pools are
- *    still written (Clusterman ends its loop there).
+ *  - for every pool: re-read the agents from the master, find the groups
+ *    again and describe them (LIVE-SPEC 5.1), then write under
+ *    "cluster=<cluster>,pool=<pool>.mesos": cpus/mem/disk/gpus_allocated
+ *    (system_metrics), cpus/mem/disk/gpus_total (metadata; a pool without
+ *    agents writes zeros, which is what was seen), target_capacity (the
+ *    non-stale groups' targets; not written when no group is live),
+ *    fulfilled_capacity (a market map: per "<type, az>" the weight of the
+ *    groups' pending and running machines, every group) and
+ *    non_orphan_fulfilled_capacity (pool.h).  A pool whose reload fails is
+ *    reported and skipped for this cycle; the other pools are still written
+ *    (Clusterman ends its loop there).
  *  - spot prices of the cluster's region (when an EC2 client is given and
  *    batches.spot_prices.run_interval_seconds has passed since the last
  *    read): DescribeSpotPriceHistory for the window (a, b], b = now rounded
@@ -46,12 +54,7 @@ struct cman_collect_options {
 	const char *cluster;                 /* a cluster of cfg */
 	struct cman_store *store;            /* borrowed */
 	struct cman_aws_client *ec2;         /* borrowed; NULL: no spot prices */
-	/* Spot price markets: restrict to these instance types (NULL-terminated,
-	 * copied), NULL: every type of the region. */
-	const char *const *instance_types;
 	FILE *log;                           /* per-pool problems; NULL: stderr */
-	/* Mesos calls: attempts per call (0: the connector's default) */
-	int mesos_attempts;
 };
 
 /* What one cycle did. */
@@ -68,11 +71,11 @@ struct cman_collect_stats {
 };
 
 /*
- * Make a collector for opt->cluster: load its pool files (a pool file that
- * does not load, or a Kubernetes one, is reported on opt->log and skipped
- * until restart, as Clusterman does) and make one Mesos connector per pool.
- * CMAN_EINVAL for an unknown cluster or one without a Mesos master.
- * Nothing is contacted yet.  Caller frees with cman_collector_free().
+ * Make a collector for opt->cluster: open a live pool per pool file (one
+ * that does not open, or a Kubernetes one, is reported on opt->log and
+ * skipped until restart, as Clusterman does).  CMAN_EINVAL for an unknown
+ * cluster or one without a Mesos master.  Nothing is contacted yet.  Caller
+ * frees with cman_collector_free().
  */
 int cman_collector_new(const struct cman_collect_options *opt, struct cman_collector **out,
 		       struct cman_error *err);
@@ -94,7 +97,8 @@ int cman_collector_cycle(struct cman_collector *c, int64_t now, struct cman_coll
 
 /*
  * The collect command: clusterman-live collect --cluster C [--once |
- * --cycles N] (argv after the command name; config: --config given before
+ * --cycles N] [--health-file F] [--metrics-file F] on the daemon loop
+ * (daemon.h; argv after the command name; config: --config given before
  * the command, or NULL).  Returns the exit status.
  */
 int cman_collect_main(int argc, char **argv, const char *config);
