@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,6 +152,71 @@ int test_server_start_moto(struct test_server *s, int timeout_s)
 	argv[4] = port;
 	argv[5] = NULL;
 	return start(s, "moto_server", argv, timeout_s);
+}
+
+/*
+ * One GET to the server, read to the end within deadline_ms.  moto imports a
+ * service's backend on that service's first request (EC2's takes 3-5 s on
+ * an idle machine, over 20 s on a loaded one): done here, under the
+ * start-up timeout, instead of inside the first call a test makes with the
+ * client's own, shorter, timeout.
+ */
+static int warm(int port, const char *service, const char *query, int deadline_ms)
+{
+	struct sockaddr_in sa;
+	struct timespec t0, t1;
+	char req[1024], buf[4096];
+	int fd = socket(AF_INET, SOCK_STREAM, 0), n, ok = 0;
+
+	if (fd < 0)
+		return 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((unsigned short)port);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	n = snprintf(req, sizeof(req),
+		     "GET /?%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
+		     "Authorization: AWS4-HMAC-SHA256 Credential=AKIDWARM/20260101/us-west-2/%s/"
+		     "aws4_request, SignedHeaders=host, Signature=0\r\n\r\n",
+		     query, port, service);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || write(fd, req, (size_t)n) != n)
+		goto out;
+	for (;;) {
+		struct pollfd pfd = {fd, POLLIN, 0};
+		long spent;
+
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		spent = (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L;
+		if (spent >= deadline_ms || poll(&pfd, 1, (int)(deadline_ms - spent)) <= 0)
+			goto out;
+		n = (int)read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+	}
+	ok = 1;
+out:
+	close(fd);
+	return ok;
+}
+
+int test_server_start_moto_ec2(struct test_server *s, int timeout_s)
+{
+	int rc = test_server_start_moto(s, timeout_s);
+
+	if (rc)
+		return rc;
+	if (!warm(s->port, "ec2", "Action=DescribeVpcs&Version=2016-11-15", timeout_s * 1000) ||
+	    !warm(s->port, "autoscaling", "Action=DescribeAutoScalingGroups&Version=2011-01-01",
+		  timeout_s * 1000)) {
+		fprintf(stderr, "moto_server on port %d did not answer a first EC2/Auto Scaling "
+			"request within %d s\n", s->port, timeout_s);
+		test_server_stop(s);
+		return -2;
+	}
+	return 0;
 }
 
 int test_server_start_dynalite(struct test_server *s, int timeout_s)

@@ -21,6 +21,10 @@ struct test_server {
  * and why is printed; -2 when it was found but did not come up.
  */
 int test_server_start_moto(struct test_server *s, int timeout_s);
+/* moto_server, then one EC2 and one Auto Scaling request (read to the end,
+ * within timeout_s each) so that moto has imported those backends before
+ * the test's first call: under load that import outlasts a client timeout. */
+int test_server_start_moto_ec2(struct test_server *s, int timeout_s);
 int test_server_start_dynalite(struct test_server *s, int timeout_s);
 void test_server_stop(struct test_server *s);
 

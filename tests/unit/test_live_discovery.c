@@ -462,7 +462,7 @@ int main(int argc, char **argv)
 		fake_http_stop(fake);
 		return rc;
 	}
-	rc = test_server_start_moto(&srv, 120);
+	rc = test_server_start_moto_ec2(&srv, 120);
 	if (rc == -1)
 		return TEST_SKIP_CODE;
 	if (rc || !(client = make_client(srv.url, 60000))) {

@@ -618,7 +618,7 @@ int main(void)
 	char vpc[64], other[64], loc[64];
 	int rc;
 
-	rc = test_server_start_moto(&srv, 120);
+	rc = test_server_start_moto_ec2(&srv, 120);
 	if (rc == -1)
 		return TEST_SKIP_CODE;
 	if (rc)

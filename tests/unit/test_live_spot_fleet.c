@@ -347,7 +347,7 @@ static void test_moto_fleet(void **state)
 	char vpc[64], subnet[64], sfr[64], victim[32];
 	const char *ids[1];
 	size_t n, done;
-	int rc = test_server_start_moto(&srv, 120);
+	int rc = test_server_start_moto_ec2(&srv, 120);
 
 	if (rc == -1)
 		skip();

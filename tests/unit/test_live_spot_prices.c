@@ -234,7 +234,7 @@ static void test_moto(void **state)
 	struct cman_store *st;
 	struct cman_error err;
 	size_t n = 0, written = 0;
-	int rc = test_server_start_moto(&srv, 120);
+	int rc = test_server_start_moto_ec2(&srv, 120);
 
 	if (rc == -1)
 		skip();
