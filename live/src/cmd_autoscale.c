@@ -13,6 +13,8 @@
 #include "cman/live/daemon.h"
 #include "cman/live/livepool.h"
 #include "cman/live/service.h"
+#include "cman/live/sigproc.h"
+#include "cman/poolfile.h"
 #include "cman/time.h"
 
 static const char usage_autoscale[] =
@@ -44,8 +46,11 @@ static const char usage_autoscale[] =
 	"Builds the pool from the service file and <cluster>/<pool>.<scheduler>:\n"
 	"groups found by tag, the Mesos master, the pool's signal (the default\n"
 	"signal when it has none or it cannot be reached; the line's\n"
-	"signal_source says which).  Each cycle reads the pause and the capacity\n"
-	"offset from the state table (disable/enable), then decides.  Cycles are\n"
+	"signal_source says which).  A signal with a command is started with\n"
+	"Clusterman's CMAN_* environment, checked before every cycle, restarted\n"
+	"when it crashed or hung (with back-off) and stopped on exit.  Each cycle\n"
+	"reads the pause and the capacity offset from the state table\n"
+	"(disable/enable), then decides.  Cycles are\n"
 	"one signal period apart, at a slot of the period that depends only on\n"
 	"the cluster and pool.  SIGTERM or SIGINT ends the loop (a cycle that has\n"
 	"started changing things finishes first); a second one exits at once.\n"
@@ -96,6 +101,7 @@ struct setup {
 	struct cman_live_pool *lp, *sh;
 	struct cman_live_autoscaler as;
 	bool as_ready;
+	struct cman_live_sigsup sup;   /* the signal processes (sigproc.h) */
 };
 
 struct ctx {
@@ -105,6 +111,7 @@ struct ctx {
 	struct setup *s;
 	int has_test_clock;
 	int64_t test_start;
+	char labels[600];              /* cluster="C",pool="P" for the metrics file */
 };
 
 static void setup_free(struct setup *s)
@@ -113,12 +120,16 @@ static void setup_free(struct setup *s)
 		return;
 	if (s->as_ready)
 		cman_live_autoscaler_release(&s->as);
+	cman_live_sigsup_release(&s->sup);
 	cman_live_pool_close(s->sh);
 	cman_live_pool_close(s->lp);
 	if (s->cfg_loaded)
 		cman_live_config_release(&s->cfg);
 	free(s);
 }
+
+static int signal_env(const struct ctx *c, const struct cman_live_config *cfg,
+		      struct cman_error *err);
 
 static int setup_new(const struct ctx *c, struct setup **out, struct cman_error *err)
 {
@@ -133,6 +144,8 @@ static int setup_new(const struct ctx *c, struct setup **out, struct cman_error 
 	if ((rc = cman_live_config_load(cman_live_config_find(c->config), &s->cfg, err)) != 0)
 		goto out;
 	s->cfg_loaded = true;
+	if ((rc = signal_env(c, &s->cfg, err)) != 0)
+		goto out;
 	cman_live_pool_opts_init(&po);
 	po.dry_run = !c->execute;
 	if ((rc = cman_live_pool_open(&s->cfg, c->cluster, c->pool, c->scheduler, &po, &s->lp,
@@ -158,6 +171,9 @@ static int setup_new(const struct ctx *c, struct setup **out, struct cman_error 
 	if ((rc = cman_live_autoscaler_init(&s->as, s->lp, &ao, err)) != 0)
 		goto out;
 	s->as_ready = true;
+	/* the signal processes the pool started: watched between cycles */
+	cman_live_sigsup_init(&s->sup, s->lp->signal, s->lp->default_signal);
+	cman_live_sigsup_check(&s->sup, stderr, "clusterman-live autoscale", NULL);
 	fprintf(stderr, "clusterman-live autoscale: %s: %zu group(s), signal %s (%s), period "
 		"%llds, %s%s\n", s->lp->entity, s->lp->n_groups, s->lp->signal_name,
 		cman_live_signal_source_name(s->lp->signal_source),
@@ -186,6 +202,9 @@ static int cycle(void *vc, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 
 	if (c->has_test_clock)
 		now = c->test_start + (int64_t)dc->index * c->s->lp->period_seconds;
+	/* a signal process that crashed or hung is restarted before the
+	 * cycle; while it is down the cycle falls back to the default signal */
+	cman_live_sigsup_check(&c->s->sup, stderr, "clusterman-live autoscale", NULL);
 	as->may_mutate = may_mutate;
 	as->may_mutate_ctx = d;
 	rc = cman_live_autoscale_cycle(as, now, err);
@@ -200,6 +219,32 @@ static int cycle(void *vc, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 			dc->kind = CMAN_DERR_SIGNAL;
 		}
 	}
+	return rc;
+}
+
+static void metrics(void *vc, FILE *fp)
+{
+	struct ctx *c = vc;
+
+	cman_live_sigsup_metrics(&c->s->sup, fp, c->labels);
+}
+
+/* The Clusterman bootstrap's CMAN_* variables for the signal commands the
+ * pool will start (sigproc.h), from the pool file; a pool file that does
+ * not load is left for cman_live_pool_open() to report. */
+static int signal_env(const struct ctx *c, const struct cman_live_config *cfg,
+		      struct cman_error *err)
+{
+	struct cman_pool_file pf;
+	char path[4200];
+	int rc;
+
+	if (cman_live_config_pool_path(cfg, c->cluster, c->pool, c->scheduler, path,
+				       sizeof(path)) < 0 ||
+	    cman_pool_file_load(path, &cfg->defaults, &pf, NULL) != 0)
+		return cman_live_signal_env(cfg, c->cluster, c->pool, c->scheduler, NULL, err);
+	rc = cman_live_signal_env(cfg, c->cluster, c->pool, c->scheduler, pf.root, err);
+	cman_pool_file_release(&pf);
 	return rc;
 }
 
@@ -303,7 +348,9 @@ int cman_live_autoscale_main(int argc, char **argv, const char *config)
 	dopts.prog = "clusterman-live autoscale";
 	dopts.cycle = cycle;
 	dopts.reload = reload;
+	dopts.metrics = metrics;
 	dopts.ctx = &c;
+	snprintf(c.labels, sizeof(c.labels), "cluster=\"%s\",pool=\"%s\"", c.cluster, c.pool);
 	if ((rc = cman_daemon_run(&dopts, &stats, &err)) != 0)
 		status = fail(&err);
 	else
