@@ -437,7 +437,7 @@ int main(void)
 	char vpc[64], loc[64], cmd[600];
 	int rc;
 
-	rc = test_server_start_moto(&moto, 120);
+	rc = test_server_start_moto_ec2(&moto, 120);
 	if (rc == -1)
 		return TEST_SKIP_CODE;
 	if (rc)
