@@ -205,7 +205,7 @@ static const char *fmt_num(char *buf, size_t n, json_t *v)
 /* The document as text (the same facts). */
 static void status_text(json_t *doc, FILE *fp)
 {
-	char a[64], b[64], c[64], d[64];
+	char a[64], b[64], c[64], d[64], e[64];
 	const char *key;
 	json_t *g, *v;
 	size_t i, k;
@@ -235,7 +235,7 @@ static void status_text(json_t *doc, FILE *fp)
 		fmt_num(b, sizeof(b), json_object_get(doc, "fulfilled_capacity")),
 		fmt_num(c, sizeof(c), json_object_get(doc, "non_orphan_fulfilled_capacity")),
 		fmt_num(d, sizeof(d), json_object_get(doc, "min_capacity")),
-		fmt_num(a, sizeof(a), json_object_get(doc, "max_capacity")));
+		fmt_num(e, sizeof(e), json_object_get(doc, "max_capacity")));
 	fprintf(fp, "Resource groups:%s\n",
 		json_array_size(json_object_get(doc, "resource_groups")) ? "" : " none found");
 	json_array_foreach(json_object_get(doc, "resource_groups"), i, g) {
