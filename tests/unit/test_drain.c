@@ -558,6 +558,7 @@ static void test_state_item(void **state)
 	/* a store without pool state cannot keep it */
 	assert_int_equal(cman_drain_load(&dr, &err), CMAN_EINVAL);
 	assert_non_null(strstr(err.msg, "keeps no pool state"));
+	cman_drain_release(&back);
 	assert_int_equal(cman_drain_init(&back, NULL, mem, ENTITY, 30, &err), CMAN_EINVAL);
 	assert_int_equal(cman_drain_init(&back, &fd.base, mem, ENTITY, -1, &err), CMAN_EINVAL);
 	cman_drain_release(&dr);
