@@ -38,20 +38,33 @@ static int free_port(void)
 	return port;
 }
 
-static int answers(int port)
+/* A socket connected to 127.0.0.1:port, or -1. */
+static int connect_loopback(int port)
 {
 	struct sockaddr_in sa;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	if (fd < 0)
-		return 0;
+		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int answers(int port)
+{
+	int fd = connect_loopback(port);
+
+	if (fd < 0)
+		return 0;
 	close(fd);
-	return ok;
+	return 1;
 }
 
 static int on_path(const char *prog, char *out, size_t n)
@@ -163,24 +176,20 @@ int test_server_start_moto(struct test_server *s, int timeout_s)
  */
 static int warm(int port, const char *service, const char *query, int deadline_ms)
 {
-	struct sockaddr_in sa;
 	struct timespec t0, t1;
 	char req[1024], buf[4096];
-	int fd = socket(AF_INET, SOCK_STREAM, 0), n, ok = 0;
+	int fd, n, ok = 0;
 
-	if (fd < 0)
-		return 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	n = snprintf(req, sizeof(req),
 		     "GET /?%s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n"
 		     "Authorization: AWS4-HMAC-SHA256 Credential=AKIDWARM/20260101/us-west-2/%s/"
 		     "aws4_request, SignedHeaders=host, Signature=0\r\n\r\n",
 		     query, port, service);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || write(fd, req, (size_t)n) != n)
+	fd = connect_loopback(port);
+	if (fd < 0)
+		return 0;
+	if (write(fd, req, (size_t)n) != n)
 		goto out;
 	for (;;) {
 		struct pollfd pfd = {fd, POLLIN, 0};
