@@ -91,6 +91,7 @@ struct watch {
 	uint64_t n;                     /* cycles asked for */
 	char health[512];
 	long rss_100, rss_end;          /* kB */
+	long parts_100[3], parts_end[3];   /* anon, file, shmem */
 	long cycles_at_100, cycles_at_end;   /* the health file's count then */
 	long rss_mark[MAX_MARKS];       /* after 1000 k cycles */
 	long min_sum, max_sum;          /* fleet target + group desired, at cycle starts */
@@ -101,8 +102,12 @@ static struct watch w = { .mu = PTHREAD_MUTEX_INITIALIZER };
 static struct fake_aws *aws;
 static char fleet_id[64];
 
-static long vm_rss_kb(pid_t pid)
+/* VmRSS of pid in kB (-1: not known), and its parts into parts[3]:
+ * RssAnon (the heap and stacks), RssFile, RssShmem (mapped files: the
+ * store's database is memory-mapped by SQLite). */
+static long vm_rss_kb(pid_t pid, long *parts)
 {
+	static const char *const names[] = { "RssAnon:", "RssFile:", "RssShmem:" };
 	char path[64], line[256];
 	long kb = -1;
 	FILE *fp;
@@ -110,9 +115,13 @@ static long vm_rss_kb(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	if (!(fp = fopen(path, "r")))
 		return -1;
-	while (fgets(line, sizeof(line), fp))
+	while (fgets(line, sizeof(line), fp)) {
 		if (!strncmp(line, "VmRSS:", 6))
 			kb = strtol(line + 6, NULL, 10);
+		for (int i = 0; parts && i < 3; i++)
+			if (!strncmp(line, names[i], strlen(names[i])))
+				parts[i] = strtol(line + strlen(names[i]), NULL, 10);
+	}
 	fclose(fp);
 	return kb;
 }
@@ -156,13 +165,13 @@ static void on_call(void *ctx, const char *action, unsigned long n)
 			w.max_sum = sum;
 	}
 	if (pid > 0 && done == 100) {
-		w.rss_100 = vm_rss_kb(pid);
+		w.rss_100 = vm_rss_kb(pid, w.parts_100);
 		w.cycles_at_100 = health_cycles(w.health);
 	}
 	if (pid > 0 && done % 1000 == 0 && done / 1000 < MAX_MARKS)
-		w.rss_mark[done / 1000] = vm_rss_kb(pid);
+		w.rss_mark[done / 1000] = vm_rss_kb(pid, NULL);
 	if (pid > 0 && done + 1 == w.n) {
-		w.rss_end = vm_rss_kb(pid);
+		w.rss_end = vm_rss_kb(pid, w.parts_end);
 		w.cycles_at_end = health_cycles(w.health);
 	}
 	pthread_mutex_unlock(&w.mu);
@@ -559,6 +568,9 @@ static void test_soak_full(void **state)
 		w.rss_100, w.cycles_at_100, (unsigned long long)n - 1, w.rss_end,
 		w.cycles_at_end, w.rss_100 > 0 ? 100.0 * (double)(w.rss_end - w.rss_100) /
 		(double)w.rss_100 : 0.0, ru.ru_maxrss);
+	fprintf(stderr, "soak-full: of which anon/file/shmem after 100 cycles %ld/%ld/%ld kB, "
+		"at the end %ld/%ld/%ld kB\n", w.parts_100[0], w.parts_100[1], w.parts_100[2],
+		w.parts_end[0], w.parts_end[1], w.parts_end[2]);
 	fprintf(stderr, "soak-full: VmRSS (kB) every 1000 cycles:");
 	for (uint64_t k = 0; k * 1000 < n && k < MAX_MARKS; k++)
 		fprintf(stderr, " %ld", w.rss_mark[k]);
