@@ -19,28 +19,26 @@ int cman_ledger_init(struct cman_ledger *l, int64_t start, int64_t end,
 	l->end = end;
 	l->step = step;
 	l->n_steps = n;
-	l->sum_d = calloc(n, sizeof(*l->sum_d));
-	l->sum_dt = calloc(n, sizeof(*l->sum_dt));
-	l->sum_at = calloc(n, sizeof(*l->sum_at));
-	l->sum_ds = calloc(n, sizeof(*l->sum_ds));
-	if (!l->sum_d || !l->sum_dt || !l->sum_at || !l->sum_ds) {
+	l->close_at = INT64_MAX;
+	l->n_slot = 64;
+	l->slot = calloc(l->n_slot, sizeof(*l->slot));
+	l->cost = malloc(n * sizeof(*l->cost));
+	l->unused_cost = malloc(n * sizeof(*l->unused_cost));
+	l->rate = malloc(n * sizeof(*l->rate));
+	if (!l->slot || !l->cost || !l->unused_cost || !l->rate) {
 		cman_ledger_release(l);
 		return CMAN_ENOMEM;
 	}
-	cman_hint_huge(l->sum_d, n * sizeof(*l->sum_d));
-	cman_hint_huge(l->sum_dt, n * sizeof(*l->sum_dt));
-	cman_hint_huge(l->sum_at, n * sizeof(*l->sum_at));
-	cman_hint_huge(l->sum_ds, n * sizeof(*l->sum_ds));
+	cman_hint_huge(l->cost, n * sizeof(*l->cost));
+	cman_hint_huge(l->unused_cost, n * sizeof(*l->unused_cost));
+	cman_hint_huge(l->rate, n * sizeof(*l->rate));
 	/* the share is 0 from the start until told otherwise */
 	return cman_ledger_set_share(l, start, 0.0);
 }
 
 void cman_ledger_release(struct cman_ledger *l)
 {
-	free(l->sum_d);
-	free(l->sum_dt);
-	free(l->sum_at);
-	free(l->sum_ds);
+	free(l->slot);
 	free(l->ht);
 	free(l->hs);
 	free(l->hv);
@@ -57,22 +55,40 @@ static inline int64_t step_end(const struct cman_ledger *l, size_t i)
 	return e < l->end ? e : l->end;
 }
 
+/* When a share change closes step fin (INT64_MAX: never before the end). */
+static int64_t close_time(const struct cman_ledger *l)
+{
+	int64_t e;
+
+	if (!l->bounded || l->fin >= l->n_steps)
+		return INT64_MAX;
+	e = step_end(l, l->fin);
+	return l->horizon < INT64_MAX - e ? e + l->horizon : INT64_MAX;
+}
+
+void cman_ledger_set_horizon(struct cman_ledger *l, int64_t horizon)
+{
+	l->bounded = horizon >= 0;
+	l->horizon = horizon;
+	l->close_at = close_time(l);
+}
+
 /*
- * Index of the last history entry at or before t (t >= start).  Lookups
- * mostly ask for the latest entry (deltas at the current time), for the
- * same entry again (the start of the current step) or for the next ones
- * (cman_ledger_finish walks the steps in order): a cursor at the entry found
- * last answers those in O(1) amortized; a binary search the rest (late
- * deltas of refunds).
+ * Index of the last history entry at or before t (t >= the start of the
+ * oldest open step).  Lookups mostly ask for the latest entry (deltas at
+ * the current time), for the same entry again (the start of the current
+ * step) or for the next ones (final steps are computed in order): a cursor
+ * at the entry found last answers those in O(1) amortized; a binary search
+ * the rest (late deltas of refunds).
  */
 static size_t hist_find(struct cman_ledger *l, int64_t t)
 {
-	size_t lo = 0, hi = l->nh, k = l->hk, i;
+	size_t lo = l->h0, hi = l->nh, k = l->hk, i;
 
 	/* common case: t is at or after the latest change */
 	if (l->ht[l->nh - 1] <= t)
 		return l->nh - 1;
-	if (k < l->nh && l->ht[k] <= t) {
+	if (k >= lo && k < l->nh && l->ht[k] <= t) {
 		/* a few entries forward, else search the rest */
 		for (i = 0; i < 8; i++, k++)
 			if (l->ht[k + 1] > t)
@@ -98,8 +114,29 @@ static long double share_integral(struct cman_ledger *l, int64_t t)
 	return l->hs[k] + (long double)l->hv[k] * (long double)(t - l->ht[k]);
 }
 
+/* Make room in the ring for step i (i >= fin): double it until it fits. */
+static int ring_fit(struct cman_ledger *l, size_t i)
+{
+	size_t n = l->n_slot, k, span = (l->top > l->fin ? l->top : l->fin) - l->fin;
+	struct cman_ledger_slot *s;
+
+	while (i - l->fin >= n)
+		n *= 2;
+	s = calloc(n, sizeof(*s));
+	if (!s)
+		return CMAN_ENOMEM;
+	/* the open steps fin..top-1 move to their new slots */
+	for (k = l->fin; k < l->fin + span; k++)
+		s[k & (n - 1)] = l->slot[k & (l->n_slot - 1)];
+	free(l->slot);
+	l->slot = s;
+	l->n_slot = n;
+	return 0;
+}
+
 void cman_ledger_delta(struct cman_ledger *l, int64_t t, double d)
 {
+	struct cman_ledger_slot *s;
 	size_t i;
 	int64_t a;
 
@@ -108,13 +145,80 @@ void cman_ledger_delta(struct cman_ledger *l, int64_t t, double d)
 	if (t < l->start)
 		t = l->start;
 	i = (size_t)((t - l->start) / l->step);
+	if (i < l->fin) {
+		l->fail = CMAN_EINTERNAL;   /* a broken horizon: finish() says so */
+		return;
+	}
+	if (i - l->fin >= l->n_slot && ring_fit(l, i)) {
+		if (!l->fail)
+			l->fail = CMAN_ENOMEM;
+		return;
+	}
+	if (i >= l->top)
+		l->top = i + 1;
 	a = l->start + (int64_t)i * l->step;
-	l->sum_d[i] += d;
-	l->sum_dt[i] += (long double)d * (long double)(step_end(l, i) - t);
+	s = &l->slot[i & (l->n_slot - 1)];
+	s->sum_d += d;
+	s->sum_dt += (long double)d * (long double)(step_end(l, i) - t);
 	if (t == a)
-		l->sum_at[i] += d;
+		s->sum_at += d;
 	else
-		l->sum_ds[i] += (long double)d * (share_integral(l, t) - share_integral(l, a));
+		s->sum_ds += (long double)d * (share_integral(l, t) - share_integral(l, a));
+}
+
+/*
+ * Step fin becomes final: its cost, unused cost and rate.  Returns the
+ * history entry in force at its end (the start of the next step).
+ */
+static size_t close_step(struct cman_ledger *l)
+{
+	size_t i = l->fin, k;
+	struct cman_ledger_slot *s = &l->slot[i & (l->n_slot - 1)];
+	int64_t a = l->start + (int64_t)i * l->step, b = step_end(l, i);
+	int64_t len = b - a;
+	long double s_next, w, c, u;
+
+	if (i == 0)
+		l->f_s = share_integral(l, l->start);
+	k = hist_find(l, b);
+	s_next = l->hs[k] + (long double)l->hv[k] * (long double)(b - l->ht[k]);
+	w = s_next - l->f_s;
+	/* rate is in dollars per hour; integrals are in rate x seconds */
+	c = (l->f_rate * len + s->sum_dt) / 3600.0L;
+	/* deltas exactly at a_i weigh the whole step's share */
+	u = ((l->f_rate + s->sum_d) * w - s->sum_ds) / 3600.0L;
+	l->rate[i] = (double)(l->f_rate + s->sum_at);
+	l->cost[i] = (double)c;
+	l->unused_cost[i] = (double)u;
+	l->f_total += c;
+	l->f_unused += u;
+	l->f_rate += s->sum_d;
+	l->f_s = s_next;
+	memset(s, 0, sizeof(*s));
+	l->fin++;
+	l->close_at = close_time(l);
+	return k;
+}
+
+/*
+ * Drop the share history before entry k, the one in force at the start of
+ * the oldest open step (amortized O(1): the live entries move to the front
+ * when the dropped ones are as many).
+ */
+static void hist_prune(struct cman_ledger *l, size_t k)
+{
+	size_t n;
+
+	l->h0 = k;
+	if (l->h0 < 1024 || l->h0 < l->nh - l->h0)
+		return;
+	n = l->nh - l->h0;
+	memmove(l->ht, l->ht + l->h0, n * sizeof(*l->ht));
+	memmove(l->hs, l->hs + l->h0, n * sizeof(*l->hs));
+	memmove(l->hv, l->hv + l->h0, n * sizeof(*l->hv));
+	l->hk = l->hk >= l->h0 ? l->hk - l->h0 : 0;
+	l->nh = n;
+	l->h0 = 0;
 }
 
 int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
@@ -123,6 +227,16 @@ int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
 
 	if (t < l->start)
 		t = l->start;
+	if (t >= l->close_at && l->close_at != INT64_MAX) {
+		size_t k;
+
+		/* steps ending a horizon before t take no more deltas */
+		do
+			k = close_step(l);
+		while (t >= l->close_at && l->close_at != INT64_MAX);
+		if (l->fin < l->n_steps)
+			hist_prune(l, k);
+	}
 	if (l->nh) {
 		if (l->hv[l->nh - 1] == v)
 			return 0;
@@ -152,9 +266,6 @@ int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
 			return CMAN_ENOMEM;
 		l->hv = hv;
 		l->caph = cap;
-		cman_hint_huge(ht, cap * sizeof(*ht));
-		cman_hint_huge(hs, cap * sizeof(*hs));
-		cman_hint_huge(hv, cap * sizeof(*hv));
 	}
 	l->ht[l->nh] = t;
 	l->hs[l->nh] = s;
@@ -165,38 +276,11 @@ int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
 
 int cman_ledger_finish(struct cman_ledger *l)
 {
-	long double rate = 0, total = 0, total_unused = 0;
-	long double s_prev;
-	size_t i;
-
-	l->cost = calloc(l->n_steps, sizeof(*l->cost));
-	l->unused_cost = calloc(l->n_steps, sizeof(*l->unused_cost));
-	l->rate = calloc(l->n_steps, sizeof(*l->rate));
-	if (!l->cost || !l->unused_cost || !l->rate)
+	if (!l->cost)
 		return CMAN_ENOMEM;
-	cman_hint_huge(l->cost, l->n_steps * sizeof(*l->cost));
-	cman_hint_huge(l->unused_cost, l->n_steps * sizeof(*l->unused_cost));
-	cman_hint_huge(l->rate, l->n_steps * sizeof(*l->rate));
-	s_prev = share_integral(l, l->start);
-	for (i = 0; i < l->n_steps; i++) {
-		int64_t a = l->start + (int64_t)i * l->step;
-		int64_t len = step_end(l, i) - a;
-		long double s_next = share_integral(l, step_end(l, i));
-		long double w = s_next - s_prev;
-		/* rate is in dollars per hour; integrals are in rate x seconds */
-		long double c = (rate * len + l->sum_dt[i]) / 3600.0L;
-		/* deltas exactly at a_i weigh the whole step's share */
-		long double u = ((rate + l->sum_d[i]) * w - l->sum_ds[i]) / 3600.0L;
-
-		l->rate[i] = (double)(rate + l->sum_at[i]);
-		l->cost[i] = (double)c;
-		l->unused_cost[i] = (double)u;
-		total += c;
-		total_unused += u;
-		rate += l->sum_d[i];
-		s_prev = s_next;
-	}
-	l->total_cost = (double)total;
-	l->total_unused_cost = (double)total_unused;
-	return 0;
+	while (l->fin < l->n_steps)
+		(void)close_step(l);
+	l->total_cost = (double)l->f_total;
+	l->total_unused_cost = (double)l->f_unused;
+	return l->fail;
 }

@@ -970,9 +970,12 @@ static int setup_resources(struct cman_sim *sim, struct cman_error *err)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	cman_hint_huge(sim->res_steps, n * sizeof(*sim->res_steps));
 	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT; i++)
-		if (sim->res_data[i] && cman_ledger_init(&sim->res_ledger[i], sc->start_time,
-							 sc->end_time, sc->step_seconds))
-			return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		if (sim->res_data[i]) {
+			if (cman_ledger_init(&sim->res_ledger[i], sc->start_time, sc->end_time,
+					     sc->step_seconds))
+				return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+			cman_ledger_set_horizon(&sim->res_ledger[i], CMAN_BILLING_LOOKBACK);
+		}
 	return 0;
 }
 
@@ -1432,6 +1435,8 @@ int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
 			       rc == CMAN_ENOMEM ? "the cost ledger (out of memory)" : "the run");
 		goto out;
 	}
+	/* the share is set after every event: steps a lookback old are final */
+	cman_ledger_set_horizon(&sim->ledger, CMAN_BILLING_LOOKBACK);
 	rc = cman_billing_init(&sim->billing, sc->billing == CMAN_BILL_PER_HOUR ? 3600 : 1,
 			       sc->refund_outbid, &sim->ledger, price_cb, schedule_cb, sim);
 	if (rc) {
@@ -1761,7 +1766,9 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 		if (sim->res_data[i])
 			rc = cman_ledger_finish(&sim->res_ledger[i]);
 	if (rc)
-		return cman_error_set(err, rc, "out of memory");
+		return cman_error_set(err, rc, rc == CMAN_ENOMEM ? "out of memory"
+				      : "internal error: a cost delta came after its step was "
+				      "closed (more than %d s late)", CMAN_BILLING_LOOKBACK);
 	{
 		double span = (double)(sc->end_time - sc->start_time);
 		struct cman_sim_totals *t = &sim->totals;

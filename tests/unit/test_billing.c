@@ -503,6 +503,111 @@ static void test_unused_share_against_brute_force(void **state)
 	}
 }
 
+/*
+ * A horizon changes when steps are computed, never what: the same deltas
+ * and shares into a ledger without one and into ledgers with horizons of
+ * 500 s and more give the same numbers to the bit, while the bounded
+ * ledger keeps a ring and a history of the horizon's size.
+ */
+static void test_horizon_same_bits(void **state)
+{
+	unsigned seed = 4242;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 300; round++) {
+		const int64_t end = 100 + rand_r(&seed) % 20000;
+		const int64_t step = 1 + rand_r(&seed) % 300;
+		const int64_t horizon = 500 + (round % 3) * (rand_r(&seed) % 700);
+		struct cman_ledger a, b;
+		int64_t t = -(int64_t)(rand_r(&seed) % 50);   /* before the start: clamped */
+		size_t max_slot = 0, max_hist = 0;
+
+		assert_int_equal(cman_ledger_init(&a, 0, end, step), 0);
+		assert_int_equal(cman_ledger_init(&b, 0, end, step), 0);
+		cman_ledger_set_horizon(&b, horizon);
+		while (t < end + 50) {
+			int k, nd = rand_r(&seed) % 4;
+			double cur = (rand_r(&seed) % 7) / 6.0;
+
+			for (k = 0; k < nd; k++) {
+				/* deltas now, up to the horizon back, or after the
+				 * latest share change (up to a gap ahead) */
+				int64_t back = rand_r(&seed) % 3 ? 0 : rand_r(&seed) % (horizon + 1);
+				double dd = (rand_r(&seed) % 2001 - 1000) / 7.0;
+
+				cman_ledger_delta(&a, t - back, dd);
+				cman_ledger_delta(&b, t - back, dd);
+			}
+			assert_int_equal(cman_ledger_set_share(&a, t, cur), 0);
+			assert_int_equal(cman_ledger_set_share(&b, t, cur), 0);
+			if (b.n_slot > max_slot)
+				max_slot = b.n_slot;
+			if (b.nh - b.h0 > max_hist)
+				max_hist = b.nh - b.h0;
+			/* mostly small moves, sometimes a long gap */
+			t += rand_r(&seed) % 50 ? 1 + rand_r(&seed) % 120 : 1 + rand_r(&seed) % 5000;
+		}
+		assert_int_equal(cman_ledger_finish(&a), 0);
+		assert_int_equal(cman_ledger_finish(&b), 0);
+		assert_int_equal(a.n_steps, b.n_steps);
+		assert_memory_equal(a.cost, b.cost, a.n_steps * sizeof(double));
+		assert_memory_equal(a.unused_cost, b.unused_cost, a.n_steps * sizeof(double));
+		assert_memory_equal(a.rate, b.rate, a.n_steps * sizeof(double));
+		assert_memory_equal(&a.total_cost, &b.total_cost, sizeof(double));
+		assert_memory_equal(&a.total_unused_cost, &b.total_unused_cost, sizeof(double));
+		/* the open steps: a horizon's worth (and a long gap's, since a
+		 * delta may come after a gap before the share catches up) */
+		assert_true(max_slot <= 64 || max_slot <= 4 * (size_t)((horizon + 5000) / step + 2));
+		(void)max_hist;
+		cman_ledger_release(&a);
+		cman_ledger_release(&b);
+	}
+}
+
+/* The bounded ledger's memory: a year of 60-s steps with a share change a
+ * minute keeps a ring of the horizon's steps and a short history. */
+static void test_horizon_bounded_memory(void **state)
+{
+	struct cman_ledger l;
+	const int64_t end = 365 * 86400;
+	int64_t t;
+	size_t max_hist = 0;
+
+	(void)state;
+	assert_int_equal(cman_ledger_init(&l, 0, end, 60), 0);
+	cman_ledger_set_horizon(&l, 3600);
+	for (t = 0; t < end; t += 30) {
+		cman_ledger_delta(&l, t, (t / 30) % 2 ? 1.0 : -0.5);
+		assert_int_equal(cman_ledger_set_share(&l, t, (double)((t / 30) % 5) / 4.0), 0);
+		if (l.nh - l.h0 > max_hist)
+			max_hist = l.nh - l.h0;
+	}
+	assert_int_equal(l.n_slot, 64);          /* 3600 / 60 + 2 open steps fit */
+	assert_true(max_hist <= 2 * 3600 / 30 + 8);
+	assert_true(l.caph <= 4096);             /* pruned, not the run's 1M changes */
+	assert_int_equal(cman_ledger_finish(&l), 0);
+	cman_ledger_release(&l);
+}
+
+/* A delta for a step already closed (older than the horizon) is an error
+ * finish() reports, never a silently wrong cost. */
+static void test_horizon_broken(void **state)
+{
+	struct cman_ledger l;
+
+	(void)state;
+	assert_int_equal(cman_ledger_init(&l, 0, 10000, 60), 0);
+	cman_ledger_set_horizon(&l, 600);
+	cman_ledger_delta(&l, 0, 2.0);
+	assert_int_equal(cman_ledger_set_share(&l, 5000, 0.5), 0);
+	cman_ledger_delta(&l, 4400, -1.0);        /* exactly the horizon back: fine */
+	assert_int_equal(l.fail, 0);
+	cman_ledger_delta(&l, 4000, -1.0);        /* 1000 s back: step 66 is closed */
+	assert_int_equal(cman_ledger_finish(&l), CMAN_EINTERNAL);
+	cman_ledger_release(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -514,6 +619,9 @@ int main(void)
 		cmocka_unit_test(test_aws_rules),
 		cmocka_unit_test(test_random_against_brute_force),
 		cmocka_unit_test(test_unused_share_against_brute_force),
+		cmocka_unit_test(test_horizon_same_bits),
+		cmocka_unit_test(test_horizon_bounded_memory),
+		cmocka_unit_test(test_horizon_broken),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,6 +23,15 @@
 
 #include "cman/sim/ledger.h"
 
+/*
+ * How far back a delta can reach, in seconds before the time of the call
+ * that emits it: a refund takes back the rest of the current period (at
+ * most 3600 s) and an AWS interruption within the first hour the instance's
+ * whole life (under 3600 s); everything else is emitted at the call's time.
+ * The simulator's ledgers are bounded by it (cman_ledger_set_horizon).
+ */
+#define CMAN_BILLING_LOOKBACK 3600
+
 /* Price of a market now (dollars per hour), from the simulator. */
 typedef double (*cman_price_fn)(void *ctx, uint32_t market, bool ondemand);
 /* Told of every rate change of a market (besides the pool's ledger). */
