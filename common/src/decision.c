@@ -381,10 +381,284 @@ static json_t *build(const struct cman_decision *d, bool live)
 	return root;
 }
 
+/* ---- the simulator's line without building a document ------------------------ */
+
+/*
+ * cman_decision_write_json() writes its line straight into a buffer on the
+ * stack, the bytes jansson would write (a document built per run and
+ * dumped was 29% of a 7-day autoscaler run, issue 12).  It does so when
+ * every string of the line is ASCII and the group ids are distinct; any
+ * other line (a non-ASCII byte jansson would check as UTF-8 or replace, a
+ * repeated group key jansson would merge) goes through jansson as before.
+ */
+struct jw {
+	FILE *fp;
+	size_t n;
+	bool bad;
+	char buf[8192];
+};
+
+static void jw_flush(struct jw *w)
+{
+	if (w->n && fwrite(w->buf, 1, w->n, w->fp) != w->n)
+		w->bad = true;
+	w->n = 0;
+}
+
+/* Room for at least k more bytes (k <= sizeof(w->buf)). */
+static char *jw_room(struct jw *w, size_t k)
+{
+	if (sizeof(w->buf) - w->n < k)
+		jw_flush(w);
+	return w->buf + w->n;
+}
+
+static void jw_mem(struct jw *w, const char *s, size_t k)
+{
+	if (k > sizeof(w->buf) - w->n) {
+		jw_flush(w);
+		if (k > sizeof(w->buf)) {
+			if (fwrite(s, 1, k, w->fp) != k)
+				w->bad = true;
+			return;
+		}
+	}
+	memcpy(w->buf + w->n, s, k);
+	w->n += k;
+}
+
+static void jw_lit(struct jw *w, const char *s)
+{
+	jw_mem(w, s, strlen(s));
+}
+
+/* An ASCII string, escaped as jansson escapes it: \" \\ \b \f \n \r \t, other
+ * control characters as \u00XX (upper-case hex); '/' and DEL as they are. */
+static void jw_str(struct jw *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const char *run = s;
+
+	jw_mem(w, "\"", 1);
+	for (;; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6];
+		size_t k = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		jw_mem(w, run, (size_t)(s - run));
+		if (c == '\0')
+			break;
+		run = s + 1;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			k = 6;
+		}
+		jw_mem(w, esc, k);
+	}
+	jw_mem(w, "\"", 1);
+}
+
+static void jw_int(struct jw *w, long long v)
+{
+	char *p = jw_room(w, 24);
+
+	w->n += (size_t)snprintf(p, 24, "%lld", v);
+}
+
+/*
+ * A real as jansson writes it with JSON_REAL_PRECISION(12): "%.12g", ".0"
+ * added when that is all digits, the exponent without '+' and leading
+ * zeros; null when not finite.  A whole number under 10^12 is exactly its
+ * digits under "%.12g", written without printf.
+ */
+static void jw_num(struct jw *w, double v)
+{
+	char *p = jw_room(w, 40), *e, *start, *end;
+	size_t len;
+
+	if (!isfinite(v)) {
+		memcpy(p, "null", 4);
+		w->n += 4;
+		return;
+	}
+	if (v == floor(v) && fabs(v) < 1e12) {
+		char tmp[16];
+		unsigned long long u = (unsigned long long)fabs(v);
+		size_t k = sizeof(tmp);
+
+		do {
+			tmp[--k] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		len = 0;
+		if (signbit(v))
+			p[len++] = '-';
+		memcpy(p + len, tmp + k, sizeof(tmp) - k);
+		len += sizeof(tmp) - k;
+		memcpy(p + len, ".0", 2);
+		w->n += len + 2;
+		return;
+	}
+	len = (size_t)snprintf(p, 40, "%.12g", v);
+	if (strspn(p, "0123456789-") == len) {
+		memcpy(p + len, ".0", 2);
+		len += 2;
+	}
+	p[len] = '\0';
+	if ((e = strchr(p, 'e')) != NULL) {
+		start = e + 1;
+		end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start) {
+			memmove(start, end, len - (size_t)(end - p));
+			len -= (size_t)(end - start);
+		}
+	}
+	w->n += len;
+}
+
+static bool ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return false;
+	return true;
+}
+
+/* Can the line be written directly (see above)? */
+static bool direct_ok(const struct cman_decision *d)
+{
+	size_t i, j;
+
+	if (!ascii(d->signal) || (d->signal_failed && !ascii(d->signal_error)) ||
+	    !ascii(d->reason) || d->n_groups > 32)
+		return false;
+	for (i = 0; i < d->n_clamps; i++)
+		if (!ascii(d->clamps[i]))
+			return false;
+	for (i = 0; i < d->n_groups; i++) {
+		const char *id = cman_decision_str(d, d->groups[i].id);
+
+		if (!ascii(id))
+			return false;
+		for (j = 0; j < i; j++)
+			if (!strcmp(id, cman_decision_str(d, d->groups[j].id)))
+				return false;
+	}
+	for (i = 0; i < d->n_terminated; i++)
+		if (!ascii(cman_decision_str(d, d->terminated[i])))
+			return false;
+	for (i = 0; i < d->n_skipped && i < CMAN_DECISION_JSON_SKIPPED; i++)
+		if (!ascii(cman_decision_str(d, d->skipped[i].id)) ||
+		    (d->skipped[i].reason && !ascii(d->skipped[i].reason)))
+			return false;
+	return true;
+}
+
+static int write_direct(const struct cman_decision *d, FILE *fp)
+{
+	struct jw w;
+	size_t i;
+
+	w.fp = fp;
+	w.n = 0;
+	w.bad = false;
+	jw_lit(&w, "{\"time\":");
+	jw_int(&w, (long long)d->time);
+	jw_lit(&w, ",\"signal\":");
+	jw_str(&w, d->signal);
+	jw_lit(&w, ",\"signal_error\":");
+	if (d->signal_failed)
+		jw_str(&w, d->signal_error);
+	else
+		jw_lit(&w, "null");
+	jw_lit(&w, ",\"request\":{");
+	for (i = 0; i < CMAN_RES_COUNT; i++) {
+		jw_lit(&w, i ? ",\"" : "\"");
+		jw_lit(&w, cman_resource_name((enum cman_resource)i));
+		jw_lit(&w, "\":");
+		if (d->request.has[i])
+			jw_num(&w, d->request.v[i]);
+		else
+			jw_lit(&w, "null");
+	}
+	jw_lit(&w, "},\"usage\":");
+	if (d->has_usage)
+		jw_num(&w, d->usage);
+	else
+		jw_lit(&w, "null");
+	jw_lit(&w, ",\"constrained_resource\":");
+	if (d->constrained >= 0 && d->constrained < CMAN_RES_COUNT)
+		jw_str(&w, cman_resource_name((enum cman_resource)d->constrained));
+	else
+		jw_lit(&w, "null");
+	jw_lit(&w, ",\"current_target\":");
+	jw_num(&w, d->current_target);
+	jw_lit(&w, ",\"computed_target\":");
+	jw_num(&w, d->computed_target);
+	jw_lit(&w, ",\"new_target\":");
+	jw_num(&w, d->new_target);
+	jw_lit(&w, ",\"clamps\":[");
+	for (i = 0; i < d->n_clamps; i++) {
+		if (i)
+			jw_mem(&w, ",", 1);
+		jw_str(&w, d->clamps[i]);
+	}
+	jw_lit(&w, "],\"reason\":");
+	jw_str(&w, d->reason);
+	jw_lit(&w, ",\"group_targets\":{");
+	for (i = 0; i < d->n_groups; i++) {
+		if (i)
+			jw_mem(&w, ",", 1);
+		jw_str(&w, cman_decision_str(d, d->groups[i].id));
+		jw_mem(&w, ":", 1);
+		jw_num(&w, d->groups[i].planned);
+	}
+	jw_lit(&w, "},\"terminated\":[");
+	for (i = 0; i < d->n_terminated; i++) {
+		if (i)
+			jw_mem(&w, ",", 1);
+		jw_str(&w, cman_decision_str(d, d->terminated[i]));
+	}
+	jw_lit(&w, "],\"skipped\":[");
+	for (i = 0; i < d->n_skipped && i < CMAN_DECISION_JSON_SKIPPED; i++) {
+		jw_lit(&w, i ? ",{\"id\":" : "{\"id\":");
+		jw_str(&w, cman_decision_str(d, d->skipped[i].id));
+		jw_lit(&w, ",\"reason\":");
+		jw_str(&w, d->skipped[i].reason ? d->skipped[i].reason : "");
+		jw_mem(&w, "}", 1);
+	}
+	jw_lit(&w, "],\"skipped_total\":");
+	jw_int(&w, (long long)d->n_skipped);
+	jw_lit(&w, d->paused ? ",\"paused\":true}\n" : ",\"paused\":false}\n");
+	jw_flush(&w);
+	return w.bad ? CMAN_EIO : 0;
+}
+
 static int write_json(const struct cman_decision *d, bool live, FILE *fp)
 {
-	json_t *root = build(d, live);
+	json_t *root;
 	int rc = 0;
+
+	if (!live && direct_ok(d))
+		return write_direct(d, fp);
+	root = build(d, live);
 
 	if (!root)
 		return CMAN_ENOMEM;

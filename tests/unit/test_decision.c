@@ -1,0 +1,230 @@
+/*
+ * test_decision.c - decisions.jsonl lines written without a JSON document
+ * (issue 12) are the bytes jansson writes for the same line: the reference
+ * here builds the line with jansson in INTERFACE.md's key order and dumps
+ * it with the documented flags (compact, 12 significant digits).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cman/decision.h"
+
+static char *line_of(const struct cman_decision *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+
+	assert_non_null(fp);
+	assert_int_equal(cman_decision_write_json(d, fp), 0);
+	fclose(fp);
+	return buf;
+}
+
+static json_t *ref_num(double v)
+{
+	return isfinite(v) ? json_real(v) : json_null();
+}
+
+/* A string as the line shows it: invalid UTF-8 has its bytes >= 0x80 as '?'. */
+static json_t *ref_text(const char *s)
+{
+	json_t *j = json_string(s);
+	char *c;
+
+	if (j)
+		return j;
+	c = strdup(s);
+	for (char *p = c; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(c);
+	free(c);
+	return j;
+}
+
+static char *reference(const struct cman_decision *d)
+{
+	json_t *o = json_object(), *req = json_object(), *a;
+	char *s, *line;
+	size_t i;
+
+	json_object_set_new(o, "time", json_integer(d->time));
+	json_object_set_new(o, "signal", ref_text(d->signal));
+	json_object_set_new(o, "signal_error",
+			    d->signal_failed ? ref_text(d->signal_error) : json_null());
+	for (i = 0; i < CMAN_RES_COUNT; i++)
+		json_object_set_new(req, cman_resource_name((enum cman_resource)i),
+				    d->request.has[i] ? ref_num(d->request.v[i]) : json_null());
+	json_object_set_new(o, "request", req);
+	json_object_set_new(o, "usage", d->has_usage ? ref_num(d->usage) : json_null());
+	json_object_set_new(o, "constrained_resource", d->constrained >= 0 ?
+			    json_string(cman_resource_name((enum cman_resource)d->constrained)) :
+			    json_null());
+	json_object_set_new(o, "current_target", ref_num(d->current_target));
+	json_object_set_new(o, "computed_target", ref_num(d->computed_target));
+	json_object_set_new(o, "new_target", ref_num(d->new_target));
+	a = json_array();
+	for (i = 0; i < d->n_clamps; i++)
+		json_array_append_new(a, ref_text(d->clamps[i]));
+	json_object_set_new(o, "clamps", a);
+	json_object_set_new(o, "reason", ref_text(d->reason));
+	a = json_object();
+	for (i = 0; i < d->n_groups; i++)
+		json_object_set_new(a, cman_decision_str(d, d->groups[i].id),
+				    ref_num(d->groups[i].planned));
+	json_object_set_new(o, "group_targets", a);
+	a = json_array();
+	for (i = 0; i < d->n_terminated; i++)
+		json_array_append_new(a, ref_text(cman_decision_str(d, d->terminated[i])));
+	json_object_set_new(o, "terminated", a);
+	a = json_array();
+	for (i = 0; i < d->n_skipped && i < CMAN_DECISION_JSON_SKIPPED; i++) {
+		json_t *k = json_object();
+
+		json_object_set_new(k, "id", ref_text(cman_decision_str(d, d->skipped[i].id)));
+		json_object_set_new(k, "reason", json_string(d->skipped[i].reason));
+		json_array_append_new(a, k);
+	}
+	json_object_set_new(o, "skipped", a);
+	json_object_set_new(o, "skipped_total", json_integer((json_int_t)d->n_skipped));
+	json_object_set_new(o, "paused", json_boolean(d->paused));
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_REAL_PRECISION(12));
+	json_decref(o);
+	assert_non_null(s);
+	line = malloc(strlen(s) + 2);
+	sprintf(line, "%s\n", s);
+	free(s);
+	return line;
+}
+
+static void check(const struct cman_decision *d)
+{
+	char *got = line_of(d), *want = reference(d);
+
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+}
+
+/* Numbers of every shape %.12g gives, through the line's number fields. */
+static void test_numbers(void **state)
+{
+	static const double v[] = {
+		0, -0.0, 1, -1, 6000, 9808.71428571429, 0.1 + 0.2, 1.14130651596, 1e11,
+		999999999999.0, 1e12, 123456789012.5, -98765432109876.0, 1e20, 1.5e-7,
+		1e-5, 2.5e-300, 1.7976931348623157e308, 4.9e-324, 0.0001, 123.456e10,
+		NAN, INFINITY, -INFINITY, 1806.0000000000002, 4503599627370497.0,
+	};
+	struct cman_decision d;
+	size_t i;
+
+	(void)state;
+	cman_decision_init(&d);
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		cman_decision_reset(&d);
+		d.time = (int64_t)i * -7777777777LL;
+		snprintf(d.signal, sizeof(d.signal), "most_recent");
+		d.has_usage = i % 2;
+		d.usage = v[i];
+		d.request.has[CMAN_RES_CPUS] = true;
+		d.request.v[CMAN_RES_CPUS] = v[i];
+		d.request.has[CMAN_RES_GPUS] = i % 3 == 0;
+		d.request.v[CMAN_RES_GPUS] = -v[i];
+		d.constrained = i % 3 == 2 ? -1 : (int)(i % CMAN_RES_COUNT);
+		d.current_target = v[i];
+		d.computed_target = v[i] * 3;
+		d.new_target = v[i] / 7;
+		assert_int_equal(cman_decision_set_groups(&d, 2), 0);
+		assert_int_equal(cman_decision_set_group(&d, 0, "fleet", v[i]), 0);
+		assert_int_equal(cman_decision_set_group(&d, 1, "ondemand", 1 - v[i]), 0);
+		d.paused = i % 2 == 0;
+		check(&d);
+	}
+	cman_decision_release(&d);
+}
+
+/* Escapes, long lists, and the lines that go through jansson (non-ASCII,
+ * invalid UTF-8, a repeated group id). */
+static void test_strings(void **state)
+{
+	struct cman_decision d;
+	char id[64], longid[20000];
+	size_t i;
+
+	(void)state;
+	cman_decision_init(&d);
+	snprintf(d.signal, sizeof(d.signal), "sig \"q\" \\ / \x7f");
+	d.signal_failed = true;
+	snprintf(d.signal_error, sizeof(d.signal_error), "a\nb\tc\rd\be\ff\x01g\x1f");
+	snprintf(d.reason, sizeof(d.reason), "usage 0.7 of cpus (6866.1 / 6016)");
+	assert_int_equal(cman_decision_add_clamp(&d, "max_weight_to_add: %d -> %d", 2400, 2200), 0);
+	assert_int_equal(cman_decision_add_clamp(&d, "%s", "x\"y"), 0);
+	assert_int_equal(cman_decision_set_groups(&d, 3), 0);
+	assert_int_equal(cman_decision_set_group(&d, 0, "fleet \"a\"", 5809), 0);
+	assert_int_equal(cman_decision_set_group(&d, 1, "", 0.5), 0);
+	assert_int_equal(cman_decision_set_group(&d, 2, "asg\\1", 4000), 0);
+	for (i = 0; i < 300; i++) {
+		snprintf(id, sizeof(id), "i-%08zx", i);
+		assert_int_equal(cman_decision_add_terminated(&d, id), 0);
+		assert_int_equal(cman_decision_add_skipped(&d, id, i % 2 ? "weight limit" :
+							   "group at target"), 0);
+	}
+	memset(longid, 'z', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	longid[5000] = '"';
+	assert_int_equal(cman_decision_add_terminated(&d, longid), 0);
+	check(&d);
+
+	/* non-ASCII, valid: as jansson writes it */
+	snprintf(d.reason, sizeof(d.reason), "r\xc3\xa9sum\xc3\xa9");
+	check(&d);
+	/* invalid UTF-8 ('?' per byte) in a machine id */
+	snprintf(d.reason, sizeof(d.reason), "plain");
+	assert_int_equal(cman_decision_add_terminated(&d, "i-\xff\xfe"), 0);
+	check(&d);
+	/* a group id twice: one key, as jansson merges it */
+	cman_decision_reset(&d);
+	assert_int_equal(cman_decision_set_groups(&d, 2), 0);
+	assert_int_equal(cman_decision_set_group(&d, 0, "g", 1), 0);
+	assert_int_equal(cman_decision_set_group(&d, 1, "g", 2), 0);
+	check(&d);
+	cman_decision_release(&d);
+}
+
+/* A stream that cannot be written: CMAN_EIO, as before. */
+static void test_write_error(void **state)
+{
+	struct cman_decision d;
+	FILE *fp = fopen("/dev/full", "w");
+
+	(void)state;
+	if (!fp)
+		skip();
+	cman_decision_init(&d);
+	for (size_t i = 0; i < 2000; i++)
+		assert_int_equal(cman_decision_add_terminated(&d, "i-00000001"), 0);
+	assert_int_equal(cman_decision_write_json(&d, fp), CMAN_EIO);
+	fclose(fp);
+	cman_decision_release(&d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_numbers),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_write_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
