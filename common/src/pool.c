@@ -234,6 +234,10 @@ int cman_pool_fulfilled(const struct cman_pool_manager *pm, double *out,
 void cman_pool_agent_of(const struct cman_pool_manager *pm,
 			const struct cman_rg_instance *inst, struct cman_agent *a)
 {
+	if (pm->conn && inst->agent_key && pm->conn->ops->agent_by_key) {
+		pm->conn->ops->agent_by_key(pm->conn, inst->agent_key, a);
+		return;
+	}
 	memset(a, 0, sizeof(*a));
 	a->state = CMAN_AGENT_UNKNOWN;
 	if (!pm->conn)

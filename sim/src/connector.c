@@ -52,19 +52,13 @@ static int conn_reload(struct cman_connector *c, struct cman_error *err)
 	return 0;
 }
 
-static void conn_agent(const struct cman_connector *c, const char *id,
-		       struct cman_agent *out)
+/* The agent of instance v (an index below sim->n_inst). */
+static void agent_of(const struct cman_sim *sim, uint32_t v, struct cman_agent *out)
 {
-	const struct sim_connector *sc = (const struct sim_connector *)c;
-	const struct cman_sim *sim = sc->sim;
-	uint32_t v;
-	const struct sim_instance *in;
+	const struct sim_instance *in = &sim->inst[v];
 
 	memset(out, 0, sizeof(*out));
 	out->state = CMAN_AGENT_UNKNOWN;
-	if (!sim_parse_id(id, &v) || v >= sim->n_inst)
-		return;
-	in = &sim->inst[v];
 	if (in->end != NO_TIME)
 		return;
 	out->safe_to_kill = true;
@@ -75,6 +69,34 @@ static void conn_agent(const struct cman_connector *c, const char *id,
 	}
 	out->tasks = in->tasks;
 	out->state = in->tasks ? CMAN_AGENT_RUNNING : CMAN_AGENT_IDLE;
+}
+
+static void conn_agent(const struct cman_connector *c, const char *id,
+		       struct cman_agent *out)
+{
+	const struct cman_sim *sim = ((const struct sim_connector *)c)->sim;
+	uint32_t v;
+
+	if (!sim_parse_id(id, &v) || v >= sim->n_inst) {
+		memset(out, 0, sizeof(*out));
+		out->state = CMAN_AGENT_UNKNOWN;
+		return;
+	}
+	agent_of(sim, v, out);
+}
+
+/* The groups' views key each instance by its index + 1 (groups.c). */
+static void conn_agent_by_key(const struct cman_connector *c, uint64_t key,
+			      struct cman_agent *out)
+{
+	const struct cman_sim *sim = ((const struct sim_connector *)c)->sim;
+
+	if (key == 0 || key > sim->n_inst) {
+		memset(out, 0, sizeof(*out));
+		out->state = CMAN_AGENT_UNKNOWN;
+		return;
+	}
+	agent_of(sim, (uint32_t)(key - 1), out);
 }
 
 static double conn_total(const struct cman_connector *c, enum cman_resource r)
@@ -91,6 +113,7 @@ static const struct cman_connector_ops sim_connector_ops = {
 	.kind = "simulated",
 	.reload = conn_reload,
 	.agent = conn_agent,
+	.agent_by_key = conn_agent_by_key,
 	.total = conn_total,
 	.allocated = conn_allocated,
 };

@@ -405,6 +405,7 @@ static int rg_instances(struct cman_resource_group *rg, const struct cman_rg_ins
 			v->launch_time = in->start;
 			v->spot = in->spot;
 			v->cordoned = false;
+			v->agent_key = (uint64_t)sp->ids[i] + 1;   /* connector.c */
 			k++;
 		}
 	}

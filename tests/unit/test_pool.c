@@ -160,7 +160,7 @@ struct fake_conn {
 		struct cman_agent a;
 	} agents[MAXG * MAXM];
 	size_t n;
-	int n_lookups, n_ip_lookups;
+	int n_lookups, n_ip_lookups, n_key_lookups;
 };
 
 static void c_agent(const struct cman_connector *c, const char *id, struct cman_agent *out)
@@ -196,6 +196,21 @@ static void c_agent_by_ip(const struct cman_connector *c, const char *ip,
 	out->safe_to_kill = true;
 }
 
+/* The same agents found by key: key k is agents[k - 1]. */
+static void c_agent_by_key(const struct cman_connector *c, uint64_t key,
+			   struct cman_agent *out)
+{
+	struct fake_conn *fc = (struct fake_conn *)c;
+
+	fc->n_key_lookups++;
+	if (key >= 1 && key <= fc->n) {
+		*out = fc->agents[key - 1].a;
+		return;
+	}
+	memset(out, 0, sizeof(*out));
+	out->state = CMAN_AGENT_UNKNOWN;
+}
+
 static double c_zero(const struct cman_connector *c, enum cman_resource r)
 {
 	return 0;
@@ -214,6 +229,14 @@ static const struct cman_connector_ops fake_ip_conn_ops = {
 	.total = c_zero,
 	.allocated = c_zero,
 	.agent_by_ip = c_agent_by_ip,
+};
+
+static const struct cman_connector_ops fake_key_conn_ops = {
+	.kind = "fake-by-key",
+	.agent = c_agent,
+	.total = c_zero,
+	.allocated = c_zero,
+	.agent_by_key = c_agent_by_key,
 };
 
 struct fake_clock {
@@ -1177,6 +1200,54 @@ static void test_match_by_ip(void **state)
 	world_free(w);
 }
 
+/* A connector that takes the groups' agent keys (the simulator's): the
+ * machines with a key are looked up by it, never by id, and those without
+ * one by id; the choice is the one matching by id gives. */
+static void test_match_by_key(void **state)
+{
+	struct world *w = world_new(1);
+	struct fake_group *g = &w->g[0];
+	struct cman_agent a;
+	double v;
+
+	w->conn.base.ops = &fake_key_conn_ops;
+	w->cfg.orphan_instance_uptime_threshold_seconds = 500;
+	g->target = 4;
+	add(w, 0, "i-a", 1, OLD + 3, CMAN_AGENT_RUNNING, 2, 0, 0);
+	add(w, 0, "i-b", 1, OLD + 2, CMAN_AGENT_IDLE, 0, 0, 0);
+	add(w, 0, "i-c", 1, OLD + 1, CMAN_AGENT_ORPHANED, 0, 0, 0);
+	add(w, 0, "i-d", 1, OLD, CMAN_AGENT_IDLE, 0, 0, 0);
+	/* keys point at the agents added in this order; i-d has none and is
+	 * found by its id */
+	g->inst[0].agent_key = 1;
+	g->inst[1].agent_key = 2;
+	g->inst[2].agent_key = 3;
+	/* the connector's id lookup does not know the keyed ones (UNKNOWN:
+	 * never pruned nor cleaned up): only the keys find them */
+	snprintf(w->conn.agents[0].id, sizeof(w->conn.agents[0].id), "not-i-a");
+	snprintf(w->conn.agents[1].id, sizeof(w->conn.agents[1].id), "not-i-b");
+	snprintf(w->conn.agents[2].id, sizeof(w->conn.agents[2].id), "not-i-c");
+	cman_pool_agent_of(&w->pm, &g->inst[0], &a);
+	assert_int_equal(a.state, CMAN_AGENT_RUNNING);
+	assert_int_equal(a.tasks, 2);
+	cman_pool_agent_of(&w->pm, &g->inst[2], &a);
+	assert_int_equal(a.state, CMAN_AGENT_ORPHANED);
+	assert_int_equal(w->conn.n_lookups, 0);
+	cman_pool_agent_of(&w->pm, &g->inst[3], &a);
+	assert_int_equal(a.state, CMAN_AGENT_IDLE);
+	assert_int_equal(w->conn.n_lookups, 1);
+	w->conn.n_lookups = 0;
+	w->conn.n_key_lookups = 0;
+	assert_int_equal(cman_pool_non_orphan_fulfilled(&w->pm, &v, NULL), 0);
+	assert_true(v == 3);
+	/* prune 4 -> 1: orphaned i-c, then the idle ones oldest first, i-b and
+	 * i-d (non-orphan 3 -> 2 -> 1, not below the target); running i-a stays */
+	assert_int_equal(cman_pool_modify(&w->pm, 1, &w->d, NULL), 0);
+	assert_string_equal(terminated(&w->d), "i-c,i-b,i-d");
+	assert_true(w->conn.n_key_lookups > 0);
+	world_free(w);
+}
+
 /* Only running machines are pruned or cleaned up (LIVE-SPEC §5.3, §5.4);
  * a machine tagged cordoned never is. */
 static void test_prune_running_only(void **state)
@@ -1417,6 +1488,7 @@ int main(void)
 		cmocka_unit_test(test_modify_dry_run_applied),
 		cmocka_unit_test(test_long_ids),
 		cmocka_unit_test(test_match_by_ip),
+		cmocka_unit_test(test_match_by_key),
 		cmocka_unit_test(test_prune_running_only),
 		cmocka_unit_test(test_instance_states),
 		cmocka_unit_test(test_bad_arguments),

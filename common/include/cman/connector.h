@@ -54,6 +54,15 @@ struct cman_connector_ops {
 	 */
 	void (*agent_by_ip)(const struct cman_connector *c, const char *ip,
 			    struct cman_agent *out);
+	/*
+	 * Optional (the simulator's connector; NULL in live mode).  The agent
+	 * of the machine a group listed with this nonzero agent_key
+	 * (cman/resource_group.h): the same answer agent() gives for its id,
+	 * without parsing the id.  The pool manager uses it for every machine
+	 * that has a key, and agent_by_ip() or agent() for the others.
+	 */
+	void (*agent_by_key)(const struct cman_connector *c, uint64_t key,
+			     struct cman_agent *out);
 };
 
 struct cman_connector {

@@ -59,8 +59,9 @@ int cman_pool_non_orphan_fulfilled(const struct cman_pool_manager *pm, double *o
 				   struct cman_error *err);
 
 /*
- * The agent of machine inst (LIVE-SPEC §3.1): by its IP through the
- * connector's agent_by_ip when the connector has one (no IP: UNKNOWN;
+ * The agent of machine inst (LIVE-SPEC §3.1): by its agent_key through
+ * the connector's agent_by_key when both are there (the simulator), else
+ * by its IP through the connector's agent_by_ip when the connector has one (no IP: UNKNOWN;
  * ORPHANED gets the machine's launch time as orphaned_since), else by its
  * id through agent(); UNKNOWN without a connector.
  */

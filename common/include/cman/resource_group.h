@@ -67,6 +67,12 @@ struct cman_rg_instance {
 	int64_t launch_time;
 	bool spot;
 	bool cordoned;               /* tagged is_cordoned=true: never pruned */
+	/* Optional: nonzero when the group shares its bookkeeping with the
+	 * connector (the simulator's groups and connector): the key the
+	 * connector's agent_by_key() takes for this machine, so the pool
+	 * manager need not match the id as text (issue 12).  0 (every live
+	 * group) when there is none. */
+	uint64_t agent_key;
 };
 
 struct cman_resource_group;
