@@ -1174,6 +1174,123 @@ static const struct sim_group_host group_host = {
 	.market = market_intern,
 };
 
+/* ---- the signals' metrics in memory ------------------------------------------- */
+
+/* A signal reads its metrics from memory, not from sim->stores: a SQLite
+ * store decodes a chunk of samples from its start to reach a window, at
+ * every run (47% of a sweep's instructions, issue 12). */
+
+/* Copy every sample of (kind, key) with t0 <= t <= t1 from src to dst, in
+ * the order src's cursor gives them (ascending time, equal times as
+ * written), so a window read from dst is the one read from src. */
+static int copy_series(struct cman_store *src, struct cman_store *dst,
+		       enum cman_metric_kind kind, const char *key, int64_t t0, int64_t t1,
+		       struct cman_error *err)
+{
+	struct cman_cursor *cur = NULL;
+	struct cman_sample s;
+	int rc;
+
+	rc = cman_store_open_cursor(src, kind, key, t0, t1, 0, &cur, err);
+	while (!rc && (rc = cman_cursor_next(cur, &s, err)) == 1)
+		rc = cman_store_write(dst, kind, key, &s, err);
+	cman_cursor_close(cur);
+	return rc;
+}
+
+/* The key a signal reads a required metric under (as cman_signal_fetch()
+ * makes it); 0 or CMAN_EINVAL when too long (the fetch reports it). */
+static int signal_key(const struct cman_scenario *sc, const struct cman_required_metric *rm,
+		      char *key, size_t n)
+{
+	if (rm->type == CMAN_APP_METRICS)
+		return snprintf(key, n, "%s", rm->name) >= (int)n ? CMAN_EINVAL : 0;
+	return cman_metric_key_pool(key, n, rm->name, sc->cluster, sc->pool, sc->scheduler)
+		? CMAN_EINVAL : 0;
+}
+
+/* The first time a run's signal window can start: start_time less the
+ * metric's range (INT64_MIN past the representable times, as the fetch). */
+static int64_t signal_from(int64_t start, const struct cman_required_metric *rm)
+{
+	if (rm->minute_range <= 0)
+		return start;
+	if (rm->minute_range > INT64_MAX / 60 || start < INT64_MIN + rm->minute_range * 60)
+		return INT64_MIN;
+	return start - rm->minute_range * 60;
+}
+
+/* A series the signals read, from the earliest time any of them does. */
+struct sig_series {
+	enum cman_metric_kind kind;
+	char key[CMAN_KEY_MAX];
+	int64_t from;
+};
+
+/*
+ * sim->sig_stores: per store of sim->stores, a memory store with the
+ * samples of every metric the signals (the pool's and the default one)
+ * require, from the earliest window of the run to its end; a (kind, key)
+ * both read is copied once, from the earlier of their windows.
+ */
+static int signal_stores(struct cman_sim *sim, struct cman_error *err)
+{
+	const struct cman_scenario *sc = sim->sc;
+	const struct cman_signal_config *cfgs[2] = {
+		sc->pool_config.has_signal ? &sc->pool_config.signal : NULL,
+		cman_signal_default_config(),
+	};
+	struct sig_series *want = NULL;
+	size_t n_want = 0, cap = 0, s, c, i, j;
+	int rc = 0;
+
+	for (c = 0; c < 2; c++) {
+		for (i = 0; cfgs[c] && i < cfgs[c]->n_required_metrics; i++) {
+			const struct cman_required_metric *rm = &cfgs[c]->required_metrics[i];
+			struct sig_series w = { .kind = rm->type,
+						.from = signal_from(sc->start_time, rm) };
+
+			if (signal_key(sc, rm, w.key, sizeof(w.key)))
+				continue;   /* the fetch reports it, as before */
+			for (j = 0; j < n_want; j++)
+				if (want[j].kind == w.kind && !strcmp(want[j].key, w.key))
+					break;
+			if (j < n_want) {
+				if (w.from < want[j].from)
+					want[j].from = w.from;
+				continue;
+			}
+			if (cman_grow((void **)&want, &cap, n_want + 1, sizeof(*want))) {
+				rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+				goto out;
+			}
+			want[n_want++] = w;
+		}
+	}
+	sim->sig_stores = calloc(sim->n_stores ? sim->n_stores : 1, sizeof(*sim->sig_stores));
+	if (!sim->sig_stores) {
+		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (s = 0; s < sim->n_stores && !rc; s++) {
+		struct cman_store *dst;
+
+		if ((rc = cman_store_memory_new(&dst, err)) != 0)
+			break;
+		sim->sig_stores[sim->n_sig_stores++] = dst;
+		snprintf(dst->name, sizeof(dst->name), "%s", sim->stores[s]->name);
+		rc = cman_store_begin(dst, err);
+		for (j = 0; j < n_want && !rc; j++)
+			rc = copy_series(sim->stores[s], dst, want[j].kind, want[j].key,
+					 want[j].from, sc->end_time, err);
+		if (!rc)
+			rc = cman_store_commit(dst, err);
+	}
+out:
+	free(want);
+	return rc;
+}
+
 /* Autoscaler mode: groups, connector, signals, pool manager, autoscaler. */
 static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
 {
@@ -1189,6 +1306,8 @@ static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
 		rc = sim_connector_new(sim, err);
 	if (!rc)
 		rc = cman_store_memory_new(&sim->history, err);
+	if (!rc)
+		rc = signal_stores(sim, err);
 	if (rc)
 		return rc;
 	snprintf(sim->history->name, sizeof(sim->history->name), "autoscaler history");
@@ -1210,8 +1329,8 @@ static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
 	sim->as.scheduler = sc->scheduler;
 	sim->as.signal = sim->signal;
 	sim->as.default_signal = sim->default_signal;
-	sim->as.stores = sim->stores;
-	sim->as.n_stores = sim->n_stores;
+	sim->as.stores = sim->sig_stores;
+	sim->as.n_stores = sim->n_sig_stores;
 	sim->as.history = sim->history;
 	sim->as.pm = &sim->pm;
 	sim->as.clock = &sim->clock->base;
@@ -1870,6 +1989,9 @@ void cman_sim_free(struct cman_sim *sim)
 		cman_signal_free(sim->signal);
 		cman_signal_free(sim->default_signal);
 		cman_store_free(sim->history);
+		for (i = 0; i < sim->n_sig_stores; i++)
+			cman_store_free(sim->sig_stores[i]);
+		free(sim->sig_stores);
 		if (sim->decisions)
 			fclose(sim->decisions);
 		free(sim->decisions_buf);

@@ -265,6 +265,10 @@ struct cman_sim {
 	const struct sim_group_host *group_host;   /* groups.c's view of sim.c */
 	struct cman_resource_group **group_ptrs;
 	struct cman_store *history;   /* the pool's metadata the autoscaler writes */
+	/* what the signals read, copied from sim->stores (one memory store
+	 * each, owned; see signal_stores() in sim.c) */
+	struct cman_store **sig_stores;
+	size_t n_sig_stores;
 	struct cman_signal *signal, *default_signal;
 	struct cman_pool_manager pm;
 	struct cman_autoscaler as;
