@@ -78,6 +78,9 @@ struct cand {
 	int tasks, batch_tasks;
 	bool draining, orphaned, stale, old, idle;
 	bool chosen;
+	/* the order's first keys packed (cand_key()) */
+	uint64_t k1;
+	uint32_t k2;
 };
 
 /* Per group during one prune. */
@@ -459,33 +462,91 @@ static int now_of(const struct cman_pool_manager *pm, int64_t *now, struct cman_
 
 /* ---- pruning --------------------------------------------------------------- */
 
-static int key_first(bool a, bool b)
+/*
+ * SPEC §4 "Choosing machines to terminate", then oldest launch, id, group:
+ * draining, orphaned, stale-group, old and idle machines first (each key
+ * in turn), then fewer batch tasks, fewer tasks.  Those first keys packed
+ * into k1 (a clear bit for a true flag, so it sorts first; batch tasks in
+ * the low half, their sign flipped so that unsigned order is signed order)
+ * and k2 (tasks), so one comparison of integers decides most pairs.
+ */
+static void cand_key(struct cand *x)
 {
-	return a == b ? 0 : (a ? -1 : 1);
+	unsigned flags = (unsigned)!x->draining << 4 | (unsigned)!x->orphaned << 3 |
+			 (unsigned)!x->stale << 2 | (unsigned)!x->old << 1 | (unsigned)!x->idle;
+
+	x->k1 = (uint64_t)flags << 32 | ((uint32_t)x->batch_tasks ^ 0x80000000u);
+	x->k2 = (uint32_t)x->tasks ^ 0x80000000u;
 }
 
-static int cmp_int(int64_t a, int64_t b)
+/* a before b; a total order (no two candidates share id and group). */
+static bool cand_before(const struct cand *a, const struct cand *b)
 {
-	return a < b ? -1 : a > b;
-}
-
-/* SPEC §4 "Choosing machines to terminate", then oldest launch, id. */
-static int cand_cmp(const void *pa, const void *pb)
-{
-	const struct cand *a = pa, *b = pb;
 	int c;
 
-	if ((c = key_first(a->draining, b->draining)) ||
-	    (c = key_first(a->orphaned, b->orphaned)) ||
-	    (c = key_first(a->stale, b->stale)) ||
-	    (c = key_first(a->old, b->old)) ||
-	    (c = key_first(a->idle, b->idle)) ||
-	    (c = cmp_int(a->batch_tasks, b->batch_tasks)) ||
-	    (c = cmp_int(a->tasks, b->tasks)) ||
-	    (c = cmp_int(a->launch_time, b->launch_time)) ||
-	    (c = strcmp(a->id, b->id)))
-		return c;
-	return cmp_int((int64_t)a->group, (int64_t)b->group);
+	if (a->k1 != b->k1)
+		return a->k1 < b->k1;
+	if (a->k2 != b->k2)
+		return a->k2 < b->k2;
+	if (a->launch_time != b->launch_time)
+		return a->launch_time < b->launch_time;
+	if ((c = strcmp(a->id, b->id)) != 0)
+		return c < 0;
+	return a->group < b->group;
+}
+
+/* Sort the indexes ord[0..n) of c by cand_before (merge sort, tmp: room
+ * for n; insertion sort for short runs). */
+static void sort_ord(const struct cand *c, uint32_t *ord, uint32_t *tmp, size_t n)
+{
+	size_t i, j, h, a, b, k;
+
+	if (n <= 16) {
+		for (i = 1; i < n; i++) {
+			uint32_t x = ord[i];
+
+			for (j = i; j > 0 && cand_before(&c[x], &c[ord[j - 1]]); j--)
+				ord[j] = ord[j - 1];
+			ord[j] = x;
+		}
+		return;
+	}
+	h = n / 2;
+	sort_ord(c, ord, tmp, h);
+	sort_ord(c, ord + h, tmp, n - h);
+	if (!cand_before(&c[ord[h]], &c[ord[h - 1]]))
+		return;   /* already in order */
+	memcpy(tmp, ord, h * sizeof(*ord));
+	for (a = 0, b = h, k = 0; a < h && b < n;)
+		ord[k++] = cand_before(&c[ord[b]], &c[tmp[a]]) ? ord[b++] : tmp[a++];
+	while (a < h)
+		ord[k++] = tmp[a++];
+}
+
+/* Put c[0..n) in order: new c[j] = old c[ord[j]] (ord is left as 0..n). */
+static void sort_cands(struct cand *c, uint32_t *ord, uint32_t *tmp, size_t n)
+{
+	size_t i, j, k;
+
+	for (i = 0; i < n; i++)
+		ord[i] = (uint32_t)i;
+	sort_ord(c, ord, tmp, n);
+	for (i = 0; i < n; i++) {
+		struct cand t;
+
+		if (ord[i] == i)
+			continue;
+		t = c[i];
+		for (j = i;; j = k) {
+			k = ord[j];
+			ord[j] = (uint32_t)j;
+			if (k == i) {
+				c[j] = t;
+				break;
+			}
+			c[j] = c[k];
+		}
+	}
 }
 
 /*
@@ -542,7 +603,7 @@ static int terminate_group(struct cman_pool_manager *pm, size_t g, const char **
  * copied into pm->names.
  */
 static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
-		  struct gstate *gs, size_t *nc_out, struct cman_error *err)
+		  uint32_t *ord, struct gstate *gs, size_t *nc_out, struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
 	int64_t age = cfg->min_node_scalein_uptime_seconds;
@@ -593,9 +654,11 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 			x->old = now - inst[j].launch_time >= age;
 		}
 	}
-	for (j = 0; j < nc; j++)
+	for (j = 0; j < nc; j++) {
 		c[j].id = pm->names + c[j].id_off;
-	qsort(c, nc, sizeof(*c), cand_cmp);
+		cand_key(&c[j]);
+	}
+	sort_cands(c, ord, ord + nc, nc);
 	*nc_out = nc;
 	return 0;
 }
@@ -976,7 +1039,7 @@ static int drain_finish(struct cman_pool_manager *pm, int64_t now, struct cman_d
 
 /* Scratch of cman_pool_modify for n groups and m machines. */
 struct layout {
-	size_t off_out, off_gs, off_c, off_ids, off_failed, bytes;
+	size_t off_out, off_gs, off_c, off_ids, off_failed, off_ord, bytes;
 };
 
 static void layout_of(size_t n, size_t m, struct layout *l)
@@ -986,7 +1049,8 @@ static void layout_of(size_t n, size_t m, struct layout *l)
 	l->off_c = l->off_gs + align_up(n * sizeof(struct gstate));
 	l->off_ids = l->off_c + align_up(m * sizeof(struct cand));
 	l->off_failed = l->off_ids + align_up(m * sizeof(const char *));
-	l->bytes = l->off_failed + m * sizeof(bool) + 1;
+	l->off_ord = l->off_failed + align_up(m * sizeof(bool) + 1);
+	l->bytes = l->off_ord + 2 * m * sizeof(uint32_t) + 1;
 }
 
 /* Resize group g from cur to out (step 5) and record the outcome in d. */
@@ -1123,7 +1187,8 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		goto out;
 	if (!removable)
 		goto act;
-	if ((rc = gather(pm, now, c, gs, &nc, err)) != 0)
+	if ((rc = gather(pm, now, c, (uint32_t *)((char *)pm->scratch + l.off_ord), gs, &nc,
+			 err)) != 0)
 		goto out;
 	if ((rc = choose(pm, new_target, c, nc, gs, &lv, d, err)) != 0)
 		goto out;

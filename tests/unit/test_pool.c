@@ -20,7 +20,7 @@
 #include "cman/pool.h"
 
 #define MAXG 6
-#define MAXM 16
+#define MAXM 48
 #define NOW 100000
 
 /* ---- fakes ----------------------------------------------------------------- */
@@ -740,6 +740,94 @@ static void test_order_full(void **state)
 	assert_int_equal(w->g[0].n_terminate, 1);
 	assert_int_equal(w->g[0].terminate_n, 9);
 	assert_int_equal(w->g[0].n, 0);
+	world_free(w);
+}
+
+/* The order over many machines (the sort's merge path, ties on every key
+ * down to the id and the group): every candidate skipped for the weight
+ * limit, so d->skipped lists them all in the order of the walk; the
+ * expected order sorted here by the SPEC's keys. */
+struct ref_cand {
+	char id[16];
+	size_t group;
+	bool draining, orphaned, stale, old, idle;
+	int batch, tasks;
+	int64_t launch;
+};
+
+static int ref_cmp(const void *pa, const void *pb)
+{
+	const struct ref_cand *a = pa, *b = pb;
+	int c;
+
+	if (a->draining != b->draining)
+		return a->draining ? -1 : 1;
+	if (a->orphaned != b->orphaned)
+		return a->orphaned ? -1 : 1;
+	if (a->stale != b->stale)
+		return a->stale ? -1 : 1;
+	if (a->old != b->old)
+		return a->old ? -1 : 1;
+	if (a->idle != b->idle)
+		return a->idle ? -1 : 1;
+	if (a->batch != b->batch)
+		return a->batch < b->batch ? -1 : 1;
+	if (a->tasks != b->tasks)
+		return a->tasks < b->tasks ? -1 : 1;
+	if (a->launch != b->launch)
+		return a->launch < b->launch ? -1 : 1;
+	if ((c = strcmp(a->id, b->id)) != 0)
+		return c;
+	return a->group < b->group ? -1 : a->group > b->group;
+}
+
+static void test_order_many(void **state)
+{
+	static const int64_t ages[] = { YOUNG, 299, 300, OLD, OLD + 7 };
+	struct world *w = world_new(3);
+	struct ref_cand ref[3 * MAXM];
+	uint32_t rnd = 12345;
+	size_t n = 0, g, j;
+
+	(void)state;
+	w->conn.base.ops = &fake_key_conn_ops;
+	w->cfg.min_node_scalein_uptime_seconds = 300;
+	w->cfg.max_weight_to_remove = 0;
+	w->cfg.max_tasks_to_kill = 1e9;
+	w->g[2].stale = true;
+	for (g = 0; g < 3; g++) {
+		for (j = 0; j < MAXM; j++) {
+			struct ref_cand *r = &ref[n++];
+			unsigned kind, flags;
+
+			rnd = rnd * 1103515245u + 12345u;
+			kind = rnd >> 16 & 3;
+			flags = (rnd >> 20 & 7) == 0 ? DRAIN : 0;
+			memset(r, 0, sizeof(*r));
+			/* the same ids in every group, not in launch order */
+			snprintf(r->id, sizeof(r->id), "i-%02zu", (j * 7) % MAXM);
+			r->group = g;
+			r->launch = NOW - ages[(rnd >> 24) % 5];
+			r->old = NOW - r->launch >= 300;
+			r->stale = g == 2;
+			r->draining = flags & DRAIN;
+			r->orphaned = kind == 0;
+			r->idle = kind == 1;
+			r->tasks = kind == 2 ? (int)(rnd >> 8 & 3) + 1 : 0;
+			r->batch = kind == 2 ? (int)(rnd >> 12 & 1) : 0;
+			add(w, g, r->id, 1, NOW - r->launch, kind == 0 ? ORPH : kind == 1 ? IDLE : RUN,
+			    r->tasks, r->batch, flags);
+			/* ids repeat over the groups: each machine's agent by key */
+			w->g[g].inst[w->g[g].n - 1].agent_key = w->conn.n;
+		}
+		w->g[g].target = MAXM;
+	}
+	qsort(ref, n, sizeof(ref[0]), ref_cmp);
+	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+	assert_int_equal(w->d.n_terminated, 0);
+	assert_int_equal(w->d.n_skipped, n);
+	for (j = 0; j < n; j++)
+		assert_string_equal(cman_decision_str(&w->d, w->d.skipped[j].id), ref[j].id);
 	world_free(w);
 }
 
@@ -1473,6 +1561,7 @@ int main(void)
 		cmocka_unit_test(test_order_stale_group),
 		cmocka_unit_test(test_order_scalein_cap),
 		cmocka_unit_test(test_order_full),
+		cmocka_unit_test(test_order_many),
 		cmocka_unit_test(test_skip_weight_limit),
 		cmocka_unit_test(test_skip_group_at_target),
 		cmocka_unit_test(test_skip_group_heavy_machine),
