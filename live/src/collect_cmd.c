@@ -97,18 +97,6 @@ bad:
 			      "seconds, then seconds > 0)", s);
 }
 
-static void aws_config(const struct cman_live_config *cfg, const char *region,
-		       struct cman_aws_config *ac)
-{
-	cman_aws_config_init(ac);
-	snprintf(ac->region, sizeof(ac->region), "%s", region ? region : "");
-	if (cfg->endpoint_url)
-		snprintf(ac->endpoint_url, sizeof(ac->endpoint_url), "%s", cfg->endpoint_url);
-	if (cfg->access_key_file)
-		snprintf(ac->access_key_file, sizeof(ac->access_key_file), "%s",
-			 cfg->access_key_file);
-}
-
 /*
  * The service file's store: the SQLite file (created when missing), or
  * DynamoDB "dynamodb://PREFIX[?region=R]" through a client made from the
@@ -140,7 +128,7 @@ static int open_store(const struct cman_live_config *cfg, const char *region,
 		snprintf(opt.table_prefix, sizeof(opt.table_prefix), "%.*s", (int)plen, prefix);
 	snprintf(reg, sizeof(reg), "%s", q && !strncmp(q, "?region=", 8) ? q + 8 : region);
 	opt.create_tables = true;
-	aws_config(cfg, reg, &ac);
+	cman_live_config_aws(cfg, reg, &ac);
 	if ((rc = cman_aws_client_new(&ac, client_out, err)) != 0)
 		return rc;
 	if ((rc = cman_store_dynamodb_open(*client_out, &opt, out, err)) != 0) {
@@ -249,7 +237,7 @@ int cman_collect_main(int argc, char **argv, const char *config)
 	}
 	if ((rc = open_store(&cfg, cl->region, &store, &ddb, &err)) != 0)
 		goto out;
-	aws_config(&cfg, cl->region, &ac);
+	cman_live_config_aws(&cfg, cl->region, &ac);
 	if ((rc = cman_aws_client_new(&ac, &ec2, &err)) != 0)
 		goto out;
 	opt.cfg = &cfg;

@@ -64,19 +64,6 @@ static void group_free(struct cman_live_group *g)
 
 /* ---- the AWS client and the store ------------------------------------------------ */
 
-static void aws_config(const struct cman_live_config *cfg, const char *region,
-		       struct cman_aws_config *ac)
-{
-	cman_aws_config_init(ac);
-	if (region)
-		snprintf(ac->region, sizeof(ac->region), "%s", region);
-	if (cfg->endpoint_url)
-		snprintf(ac->endpoint_url, sizeof(ac->endpoint_url), "%s", cfg->endpoint_url);
-	if (cfg->access_key_file)
-		snprintf(ac->access_key_file, sizeof(ac->access_key_file), "%s",
-			 cfg->access_key_file);
-}
-
 /* cfg->store: an SQLite file, or dynamodb://PREFIX[?region=R] over a client
  * of the service file's endpoint and credentials. */
 static int open_store(struct cman_live_pool *lp, struct cman_error *err)
@@ -111,7 +98,7 @@ static int open_store(struct cman_live_pool *lp, struct cman_error *err)
 	if (cfg->state_table)
 		snprintf(o.state_table, sizeof(o.state_table), "%s", cfg->state_table);
 	if (q && !strncmp(q, "?region=", 8) && strcmp(q + 8, cman_aws_region(lp->aws)) != 0) {
-		aws_config(cfg, q + 8, &ac);
+		cman_live_config_aws(cfg, q + 8, &ac);
 		if ((rc = cman_aws_client_new(&ac, &lp->store_aws, err)) != 0) {
 			cman_error_prefix(err, "%s: metrics store client", cfg->path);
 			return rc;
@@ -145,6 +132,7 @@ static int open_mesos(struct cman_live_pool *lp, struct cman_error *err)
 	cman_mesos_config_init(&mc);
 	snprintf(mc.master, sizeof(mc.master), "%s", lp->cluster->mesos_url);
 	snprintf(mc.pool, sizeof(mc.pool), "%s", lp->name);
+	cman_live_config_mesos(cfg, &mc);
 	path[0] = '\0';
 	if (sp && sp->scalar && !sp->null && sp->scalar[0]) {
 		if (sp->scalar[0] == '/')
@@ -402,7 +390,7 @@ int cman_live_pool_open(const struct cman_live_config *cfg, const char *cluster,
 		cman_live_config_pool_path(cfg, cluster, pool, scheduler, path, sizeof(path));
 	if ((rc = cman_pool_file_load(path, &cfg->defaults, &lp->pf, err)) != 0)
 		goto out;
-	aws_config(cfg, lp->cluster->region, &ac);
+	cman_live_config_aws(cfg, lp->cluster->region, &ac);
 	if ((rc = cman_aws_client_new(&ac, &lp->aws, err)) != 0) {
 		cman_error_prefix(err, "%s: aws", cfg->path);
 		goto out;

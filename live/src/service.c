@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,12 +170,29 @@ static int mesos_url(const struct cman_node *n, const char *kp, char **out,
 
 /* ---- sections ---------------------------------------------------------- */
 
+/* An optional timeout in seconds (> 0, at most an hour; fractions allowed)
+ * into *ms, rounded up to a whole millisecond; left alone when absent. */
+static int opt_seconds_ms(const struct cman_node *m, const char *path, const char *key,
+			  long *ms, struct cman_error *err)
+{
+	double v = -1;
+	int rc;
+
+	if ((rc = cman_node_opt_double(m, path, key, &v, 0, true, 3600,
+				       "seconds > 0 and <= 3600", err)) != 0)
+		return rc;
+	if (v > 0)
+		*ms = (long)ceil(v * 1000.0);
+	return 0;
+}
+
 static int parse_aws(const struct cman_node *root, struct cman_live_config *cfg,
 		     struct cman_error *err)
 {
 	static const char *const keys[] = {
 		"region", "access_key_file", "endpoint_url", "add_entrypoint_info",
-		"signals_bucket", "state_table", NULL,
+		"signals_bucket", "state_table", "timeout_seconds", "connect_timeout_seconds",
+		NULL,
 	};
 	const struct cman_node *a;
 	char *akf = NULL;
@@ -188,7 +206,10 @@ static int parse_aws(const struct cman_node *root, struct cman_live_config *cfg,
 	    (rc = opt_string(a, "aws", "signals_bucket", NULL, err)) != 0 ||
 	    (rc = opt_string(a, "aws", "state_table", &cfg->state_table, err)) != 0 ||
 	    (rc = cman_node_opt_bool(a, "aws", "add_entrypoint_info", &b, err)) != 0 ||
-	    (rc = opt_string(a, "aws", "access_key_file", &akf, err)) != 0)
+	    (rc = opt_string(a, "aws", "access_key_file", &akf, err)) != 0 ||
+	    (rc = opt_seconds_ms(a, "aws", "timeout_seconds", &cfg->aws_timeout_ms, err)) != 0 ||
+	    (rc = opt_seconds_ms(a, "aws", "connect_timeout_seconds",
+				 &cfg->aws_connect_timeout_ms, err)) != 0)
 		goto out;
 	if (cfg->endpoint_url && strncmp(cfg->endpoint_url, "http://", 7) &&
 	    strncmp(cfg->endpoint_url, "https://", 8)) {
@@ -462,9 +483,12 @@ out:
 	return rc;
 }
 
-static int parse_rest(const struct cman_node *root, struct cman_error *err)
+static int parse_rest(const struct cman_node *root, struct cman_live_config *cfg,
+		      struct cman_error *err)
 {
-	static const char *const mesos_keys[] = { "mesos_agent_secret_path", NULL };
+	static const char *const mesos_keys[] = {
+		"mesos_agent_secret_path", "timeout_seconds", "connect_timeout_seconds", NULL,
+	};
 	static const char *const dtt_keys[] = { "sfr", "asg", NULL };
 	static const char *const ints[] = {
 		"mesos_maintenance_timeout_seconds", "global_redraining_delay_seconds",
@@ -476,7 +500,11 @@ static int parse_rest(const struct cman_node *root, struct cman_error *err)
 	int rc;
 
 	if ((rc = section(root, "", "mesos", mesos_keys, &s, err)) != 0 ||
-	    (s && (rc = opt_string(s, "mesos", "mesos_agent_secret_path", NULL, err)) != 0))
+	    (s && (rc = opt_string(s, "mesos", "mesos_agent_secret_path", NULL, err)) != 0) ||
+	    (s && (rc = opt_seconds_ms(s, "mesos", "timeout_seconds", &cfg->mesos_timeout_ms,
+				       err)) != 0) ||
+	    (s && (rc = opt_seconds_ms(s, "mesos", "connect_timeout_seconds",
+				       &cfg->mesos_connect_timeout_ms, err)) != 0))
 		return rc;
 	if ((rc = section(root, "", "drain_termination_timeout_seconds", dtt_keys, &s,
 			  err)) != 0)
@@ -536,7 +564,7 @@ int cman_live_config_load(const char *path, struct cman_live_config *cfg,
 	    (rc = parse_clusters(cfg->root, cfg, err)) != 0 ||
 	    (rc = parse_batches(cfg->root, cfg, err)) != 0 ||
 	    (rc = parse_metrics(cfg->root, cfg, err)) != 0 ||
-	    (rc = parse_rest(cfg->root, err)) != 0 ||
+	    (rc = parse_rest(cfg->root, cfg, err)) != 0 ||
 	    (rc = opt_string(cfg->root, "", "cluster_config_directory", &ccd, err)) != 0)
 		goto out;
 	if ((rc = resolve(cfg, ccd ? ccd : "clusters", &cfg->pools_dir, err)) != 0)
@@ -622,4 +650,29 @@ int cman_live_config_pool_files(const struct cman_live_config *cfg, const char *
 	*paths = list;
 	*n = cnt;
 	return 0;
+}
+
+void cman_live_config_aws(const struct cman_live_config *cfg, const char *region,
+			  struct cman_aws_config *ac)
+{
+	cman_aws_config_init(ac);
+	if (region)
+		snprintf(ac->region, sizeof(ac->region), "%s", region);
+	if (cfg->endpoint_url)
+		snprintf(ac->endpoint_url, sizeof(ac->endpoint_url), "%s", cfg->endpoint_url);
+	if (cfg->access_key_file)
+		snprintf(ac->access_key_file, sizeof(ac->access_key_file), "%s",
+			 cfg->access_key_file);
+	if (cfg->aws_timeout_ms > 0)
+		ac->timeout_ms = cfg->aws_timeout_ms;
+	if (cfg->aws_connect_timeout_ms > 0)
+		ac->connect_timeout_ms = cfg->aws_connect_timeout_ms;
+}
+
+void cman_live_config_mesos(const struct cman_live_config *cfg, struct cman_mesos_config *mc)
+{
+	if (cfg->mesos_timeout_ms > 0)
+		mc->timeout_ms = cfg->mesos_timeout_ms;
+	if (cfg->mesos_connect_timeout_ms > 0)
+		mc->connect_timeout_ms = cfg->mesos_connect_timeout_ms;
 }

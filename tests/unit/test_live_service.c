@@ -409,6 +409,45 @@ static void test_service_file(void **state)
 	assert_string_equal(cfg.store, path_of("svc2/data/m.sqlite"));
 	assert_string_equal(cfg.pools_dir, path_of("svc2/pools"));
 	assert_string_equal(cfg.clusters[0].mesos_url, "http://h:1");
+	/* no timeouts given: the clients' own defaults */
+	{
+		struct cman_aws_config ac;
+		struct cman_mesos_config mc;
+
+		cman_live_config_aws(&cfg, NULL, &ac);
+		assert_int_equal(ac.timeout_ms, 20000);
+		assert_int_equal(ac.connect_timeout_ms, 3000);
+		cman_mesos_config_init(&mc);
+		cman_live_config_mesos(&cfg, &mc);
+		assert_int_equal(mc.timeout_ms, 10000);
+		assert_int_equal(mc.connect_timeout_ms, 3000);
+	}
+	cman_live_config_release(&cfg);
+
+	/* the clients' timeouts (seconds, fractions rounded up to a millisecond) */
+	write_file("svc3/clusterman.yaml",
+		   "clusters: {c: {aws_region: r, mesos_master_fqdn: 'h:1'}}\n"
+		   "aws: {endpoint_url: 'http://127.0.0.1:1', timeout_seconds: 1.5,"
+		   " connect_timeout_seconds: 0.0004}\n"
+		   "mesos: {timeout_seconds: 2, connect_timeout_seconds: 0.25}\n");
+	if (cman_live_config_load(path_of("svc3/clusterman.yaml"), &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	{
+		struct cman_aws_config ac;
+		struct cman_mesos_config mc;
+
+		cman_live_config_aws(&cfg, "eu-west-1", &ac);
+		assert_string_equal(ac.region, "eu-west-1");
+		assert_string_equal(ac.endpoint_url, "http://127.0.0.1:1");
+		assert_int_equal(ac.timeout_ms, 1500);
+		assert_int_equal(ac.connect_timeout_ms, 1);
+		assert_int_equal(ac.max_attempts, 5);
+		cman_mesos_config_init(&mc);
+		cman_live_config_mesos(&cfg, &mc);
+		assert_int_equal(mc.timeout_ms, 2000);
+		assert_int_equal(mc.connect_timeout_ms, 250);
+		assert_int_equal(mc.max_attempts, 3);
+	}
 	cman_live_config_release(&cfg);
 }
 
@@ -439,6 +478,14 @@ static void test_bad_service_files(void **state)
 		{ "a.yaml", "clusters: {}\nbatches: {spot_prices: {run_interval_seconds: 0}}\n",
 		  "batches.spot_prices.run_interval_seconds: 0 is out of range" },
 		{ "a.yaml", "clusters: {}\nbogus: 1\n", ":2:1: unknown key 'bogus'" },
+		{ "a.yaml", "clusters: {}\naws: {timeout_seconds: 0}\n",
+		  ":2:24: aws.timeout_seconds: 0 is out of range, expected seconds > 0" },
+		{ "a.yaml", "clusters: {}\naws: {connect_timeout_seconds: 7200}\n",
+		  "aws.connect_timeout_seconds: 7200 is out of range" },
+		{ "a.yaml", "clusters: {}\nmesos: {timeout_seconds: soon}\n",
+		  ":2:26: mesos.timeout_seconds: expected a number" },
+		{ "a.yaml", "clusters: {}\nmesos: {read_timeout: 1}\n",
+		  "unknown key 'read_timeout' in mesos" },
 	};
 	struct cman_live_config cfg;
 	struct cman_error err;

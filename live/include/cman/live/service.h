@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "cman/config.h"
+#include "cman/live/aws.h"
+#include "cman/live/mesos.h"
 #include "cman/err.h"
 #include "cman/poolcfg.h"
 
@@ -40,6 +42,12 @@ struct cman_live_config {
 	char *endpoint_url;        /* aws.endpoint_url (with {svc}) or NULL */
 	char *access_key_file;     /* resolved, or NULL */
 	char *state_table;         /* aws.state_table, default clusterman_cluster_state */
+	/* aws.timeout_seconds, aws.connect_timeout_seconds,
+	 * mesos.timeout_seconds, mesos.connect_timeout_seconds (our extension)
+	 * in milliseconds; 0 when absent: the clients' defaults (aws.h,
+	 * mesos.h).  cman_live_config_aws() and _mesos() apply them. */
+	long aws_timeout_ms, aws_connect_timeout_ms;
+	long mesos_timeout_ms, mesos_connect_timeout_ms;
 	/* the metrics store as cman_store_open() names it: an SQLite path
 	 * (metrics.sqlite) or dynamodb://PREFIX[?region=R] (the default:
 	 * Clusterman's tables, prefix clusterman_) */
@@ -75,6 +83,14 @@ int cman_live_config_load(const char *path, struct cman_live_config *cfg,
 			  struct cman_error *err);
 
 void cman_live_config_release(struct cman_live_config *cfg);
+
+/* The AWS client configuration of the service file for region (NULL or
+ * "": the client resolves it): cman_aws_config_init() defaults, then
+ * aws.endpoint_url, aws.access_key_file and the timeouts. */
+void cman_live_config_aws(const struct cman_live_config *cfg, const char *region,
+			  struct cman_aws_config *ac);
+/* The timeouts of the mesos section over mc (left as they are when absent). */
+void cman_live_config_mesos(const struct cman_live_config *cfg, struct cman_mesos_config *mc);
 
 /* The cluster named name, or NULL. */
 const struct cman_live_cluster *cman_live_config_cluster(const struct cman_live_config *cfg,
