@@ -16,7 +16,9 @@ RequestLimitExceeded for EC2, Throttling for Auto Scaling,
 ThrottlingException for DynamoDB), 5xx (HTTP 503), or slow:MS (answer
 correctly after MS milliseconds); COUNT is how many matching requests get
 the fault (the proxy counts per line text: a TAG makes a line new).  LOG_FILE
-gets one line per request: "ACTION forwarded|KIND".
+gets one line per request: "ACTION forwarded|KIND", and a second line
+"ACTION slow:MS done" once a slow request's upstream answer came back (the
+upstream has acted on it, even when the client gave up waiting).
 """
 import http.server
 import socketserver
@@ -103,9 +105,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 req.add_header(k, v)
         try:
             with urllib.request.urlopen(req, timeout=60) as r:
-                self.answer(r.status, r.read(), r.headers.get("Content-Type"))
+                status, data, ctype = r.status, r.read(), r.headers.get("Content-Type")
         except urllib.error.HTTPError as e:
-            self.answer(e.code, e.read(), e.headers.get("Content-Type"))
+            status, data, ctype = e.code, e.read(), e.headers.get("Content-Type")
+        if fault:
+            with lock:
+                with open(log_file, "a") as f:
+                    f.write("%s %s done\n" % (action, fault))
+        try:
+            self.answer(status, data, ctype)
+        except (BrokenPipeError, ConnectionResetError):
+            pass   # the client gave up waiting (a timeout)
 
     def answer(self, status, data, ctype):
         self.send_response(status)
