@@ -33,59 +33,24 @@
 #include "cman/live/daemon.h"
 #include "cman/live/livepool.h"
 #include "cman/live/sigproc.h"
-#include "cman/live/xml.h"
 #include "fake_http.h"
 #include "mesos_master.h"
+#include "moto_world.h"
 #include "servers.h"
 
 #define TAGKEY "puppet:role::paasta"
+#define FLT_TAG "{\"pool\": \"flt\", \"paasta_cluster\": \"c1\"}"
+#define TMO_TAG "{\"pool\": \"tmo\", \"paasta_cluster\": \"c1\"}"
 
-static struct cman_aws_client *client;
+static struct cman_aws_client *client;   /* straight to moto */
+static struct moto_world world;
 static struct fake_http *mesos_http;
 static struct fake_mesos *mesos;
-static char root[256], subnet[64], plan[320], reqlog[320];
+static char root[256], plan[320], reqlog[320];
 static char flt_fleet[64], tmo_fleet[64];
 static struct test_server moto;
 static pid_t proxy_pid;
 static char proxy_url[64];
-
-static void call(const char *svc, struct cman_aws_params *p, const char *find, char *out,
-		 size_t n)
-{
-	struct cman_error err;
-	xmlDocPtr doc;
-	int rc = cman_aws_query_xml(client, svc, p, 0, &doc, NULL, &err);
-
-	if (rc)
-		fprintf(stderr, "%s\n", err.msg);
-	assert_int_equal(rc, 0);
-	if (find)
-		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
-	xmlFreeDoc(doc);
-	cman_aws_params_release(p);
-}
-
-static int group_desired(const char *name)
-{
-	struct cman_aws_params p;
-	char v[32];
-
-	cman_aws_params_init(&p, "DescribeAutoScalingGroups", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupNames.member.1", name);
-	call("autoscaling", &p, "DesiredCapacity", v, sizeof(v));
-	return atoi(v);
-}
-
-static int fleet_target(const char *id)
-{
-	struct cman_aws_params p;
-	char v[32];
-
-	cman_aws_params_init(&p, "DescribeSpotFleetRequests", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestId.1", id);
-	call("ec2", &p, "targetCapacity", v, sizeof(v));
-	return atoi(v);
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -154,8 +119,8 @@ static int cycle(void *ctx, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 	r->signal_failed[i] = r->as.stats.last_signal_failed;
 	if (r->after)
 		r->after(r, i);
-	r->fleet[i] = fleet_target(r->fleet_id);
-	r->group_target[i] = group_desired(r->group);
+	r->fleet[i] = moto_fleet_target(client, r->fleet_id);
+	r->group_target[i] = moto_group_desired(client, r->group);
 	return rc;
 }
 
@@ -735,79 +700,13 @@ static int start_proxy(void)
 	return 0;
 }
 
-static struct cman_aws_client *make_client(void)
-{
-	struct cman_aws_config c;
-	struct cman_aws_client *out = NULL;
-	struct cman_error err;
-
-	cman_aws_config_init(&c);
-	snprintf(c.region, sizeof(c.region), "us-west-2");
-	snprintf(c.endpoint_url, sizeof(c.endpoint_url), "%s", moto.url);
-	c.timeout_ms = 60000;
-	if (cman_aws_client_new(&c, &out, &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		return NULL;
-	}
-	return out;
-}
-
-/* A Spot Fleet of target capacity target (m5.large in the subnet) whose
- * machines carry the discovery tag for pool; its id into id. */
-static void make_fleet(const char *pool, int target, char *id, size_t n)
-{
-	struct cman_aws_params p;
-	char value[128];
-
-	snprintf(value, sizeof(value), "{\"pool\": \"%s\", \"paasta_cluster\": \"c1\"}", pool);
-	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
-			    "arn:aws:iam::123456789012:role/fleet");
-	cman_aws_params_addf(&p, "SpotFleetRequestConfig.TargetCapacity", "%d", target);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
-			    "ami-12c6146b");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
-			    "m5.large");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.ResourceType", "instance");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Value", value);
-	call("ec2", &p, "spotFleetRequestId", id, n);
-}
-
-/* An Auto Scaling group name of desired capacity desired (MaxSize 30),
- * tagged for pool. */
-static void make_group(const char *name, const char *pool, int desired)
-{
-	struct cman_aws_params p;
-	char value[128];
-
-	snprintf(value, sizeof(value), "{\"pool\": \"%s\", \"paasta_cluster\": \"c1\"}", pool);
-	cman_aws_params_init(&p, "CreateAutoScalingGroup", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupName", name);
-	cman_aws_params_add(&p, "LaunchTemplate.LaunchTemplateName", "faults-test");
-	cman_aws_params_add(&p, "MinSize", "0");
-	cman_aws_params_add(&p, "MaxSize", "30");
-	cman_aws_params_addf(&p, "DesiredCapacity", "%d", desired);
-	cman_aws_params_add(&p, "VPCZoneIdentifier", subnet);
-	cman_aws_params_add(&p, "Tags.member.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "Tags.member.1.Value", value);
-	call("autoscaling", &p, NULL, NULL, 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_faults),
 		cmocka_unit_test(test_timeouts_and_hang),
 	};
-	struct cman_aws_params p;
-	char vpc[64], loc[64], cmd[600];
+	char loc[64], cmd[600];
 	int rc;
 
 	rc = test_server_start_moto_ec2(&moto, 120);
@@ -829,7 +728,7 @@ int main(void)
 	mkdir("clusters/c1", 0777);
 	mesos_http = fake_http_start();
 	mesos = fake_mesos_new(FAKE_MESOS_FIXTURES);
-	if (!mesos_http || !mesos || !(client = make_client()) || start_proxy()) {
+	if (!mesos_http || !mesos || !(client = moto_client(moto.url, 60000)) || start_proxy()) {
 		test_server_stop(&moto);
 		return 1;
 	}
@@ -837,23 +736,11 @@ int main(void)
 	fake_mesos_set_leader(mesos, loc, 1);
 	fake_mesos_attach(mesos, mesos_http);
 
-	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
-	cman_aws_params_add(&p, "CidrBlock", "10.8.0.0/16");
-	call("ec2", &p, "vpcId", vpc, sizeof(vpc));
-	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
-	cman_aws_params_add(&p, "VpcId", vpc);
-	cman_aws_params_add(&p, "CidrBlock", "10.8.1.0/24");
-	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
-	call("ec2", &p, "subnetId", subnet, sizeof(subnet));
-	cman_aws_params_init(&p, "CreateLaunchTemplate", "2016-11-15");
-	cman_aws_params_add(&p, "LaunchTemplateName", "faults-test");
-	cman_aws_params_add(&p, "LaunchTemplateData.ImageId", "ami-12c6146b");
-	cman_aws_params_add(&p, "LaunchTemplateData.InstanceType", "m5.large");
-	call("ec2", &p, NULL, NULL, 0);
-	make_fleet("flt", 2, flt_fleet, sizeof(flt_fleet));
-	make_group("asg-flt", "flt", 3);
-	make_fleet("tmo", 2, tmo_fleet, sizeof(tmo_fleet));
-	make_group("asg-tmo", "tmo", 2);
+	moto_world_init(&world, client, 8, "faults-test", TAGKEY, 30);
+	moto_make_fleet(&world, NULL, FLT_TAG, 2, flt_fleet, sizeof(flt_fleet));
+	moto_make_group(&world, "asg-flt", NULL, FLT_TAG, 3, 0);
+	moto_make_fleet(&world, NULL, TMO_TAG, 2, tmo_fleet, sizeof(tmo_fleet));
+	moto_make_group(&world, "asg-tmo", NULL, TMO_TAG, 2, 0);
 
 	rc = cmocka_run_group_tests_name("autoscaler daemon under faults", tests, NULL, NULL);
 	cman_aws_client_free(client);

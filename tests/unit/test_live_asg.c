@@ -23,11 +23,12 @@
 #include <unistd.h>
 
 #include "cman/live/asg.h"
-#include "cman/live/xml.h"
 #include "fake_http.h"
+#include "moto_world.h"
 #include "servers.h"
 
 #define SECRET "asg-secret-never-printed"
+#define MINE "{\"pool\": \"default\", \"paasta_cluster\": \"c1\"}"
 
 static struct fake_http *fake;
 static struct cman_aws_client *client;
@@ -718,43 +719,6 @@ static void test_names(void **state)
 
 /* ---- against moto_server: a real group made through the API --------------- */
 
-static void call(struct cman_aws_client *c, const char *svc, struct cman_aws_params *p,
-		 const char *find, char *out, size_t n)
-{
-	struct cman_error err;
-	xmlDocPtr doc;
-	int rc = cman_aws_query_xml(c, svc, p, 0, &doc, NULL, &err);
-
-	if (rc)
-		fprintf(stderr, "%s\n", err.msg);
-	assert_int_equal(rc, 0);
-	if (find)
-		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
-	xmlFreeDoc(doc);
-	cman_aws_params_release(p);
-}
-
-static void create_group(struct cman_aws_client *c, const char *name, const char *subnet,
-			 bool protect, int desired)
-{
-	struct cman_aws_params p;
-
-	cman_aws_params_init(&p, "CreateAutoScalingGroup", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupName", name);
-	cman_aws_params_add(&p, "LaunchTemplate.LaunchTemplateName", "clusterman-test");
-	cman_aws_params_add(&p, "LaunchTemplate.Version", "$Default");
-	cman_aws_params_add(&p, "MinSize", "0");
-	cman_aws_params_add(&p, "MaxSize", "10");
-	cman_aws_params_addf(&p, "DesiredCapacity", "%d", desired);
-	cman_aws_params_add(&p, "VPCZoneIdentifier", subnet);
-	cman_aws_params_add(&p, "NewInstancesProtectedFromScaleIn", protect ? "true" : "false");
-	cman_aws_params_add(&p, "Tags.member.1.Key", "puppet:role::paasta");
-	cman_aws_params_add(&p, "Tags.member.1.Value",
-			    "{\"pool\": \"default\", \"paasta_cluster\": \"c1\"}");
-	cman_aws_params_add(&p, "Tags.member.1.PropagateAtLaunch", "true");
-	call(c, "autoscaling", &p, NULL, NULL, 0);
-}
-
 static void refresh_ok(struct cman_aws_asg *g)
 {
 	struct cman_error err;
@@ -772,24 +736,16 @@ static void test_moto_group(void **state)
 	struct cman_resource_group *rg, *urg;
 	const struct cman_rg_instance *in;
 	struct cman_error err;
-	char vpc[64], subnet[64], victims[2][32];
+	struct moto_world w;
+	char subnet[64], victims[2][32];
 	const char *ids[2];
 	size_t n, done;
 
-	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
-	cman_aws_params_add(&p, "CidrBlock", "10.1.0.0/16");
-	call(client, "ec2", &p, "vpcId", vpc, sizeof(vpc));
-	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
-	cman_aws_params_add(&p, "VpcId", vpc);
-	cman_aws_params_add(&p, "CidrBlock", "10.1.2.0/24");
-	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
-	call(client, "ec2", &p, "subnetId", subnet, sizeof(subnet));
-	cman_aws_params_init(&p, "CreateLaunchTemplate", "2016-11-15");
-	cman_aws_params_add(&p, "LaunchTemplateName", "clusterman-test");
-	cman_aws_params_add(&p, "LaunchTemplateData.ImageId", "ami-12c6146b");
-	cman_aws_params_add(&p, "LaunchTemplateData.InstanceType", "m5.large");
-	call(client, "ec2", &p, NULL, NULL, 0);
-	create_group(client, "asg-protected", subnet, true, 3);
+	moto_world_init(&w, client, 1, "clusterman-test", "puppet:role::paasta", 10);
+	/* the subnet 10.1.2.0/24 */
+	moto_world_subnet(&w, 1, 2, "us-west-2a", subnet, sizeof(subnet));
+	moto_make_group(&w, "asg-protected", subnet, MINE, 3,
+			MOTO_GROUP_PROTECTED | MOTO_GROUP_PROPAGATE);
 
 	assert_int_equal(cman_aws_asg_new(client, "asg-protected", CMAN_ASG_PROTECT_REFUSE, &g,
 					  &err), 0);
@@ -841,7 +797,7 @@ static void test_moto_group(void **state)
 	cman_aws_params_add(&p, "ResourceId.1", in[0].id);
 	cman_aws_params_add(&p, "Tag.1.Key", "clusterman:is_stale");
 	cman_aws_params_add(&p, "Tag.1.Value", "True");
-	call(client, "ec2", &p, NULL, NULL, 0);
+	moto_call(client, "ec2", &p, NULL, NULL, 0);
 	refresh_ok(g);
 	assert_string_equal(cman_aws_asg_status(g), "rolling");
 	assert_true(cman_aws_asg_stale_capacity(g) == 1);
@@ -857,7 +813,7 @@ static void test_moto_group(void **state)
 	assert_true(tgt(rg) == 0);
 
 	/* A group that does not protect its instances. */
-	create_group(client, "asg-open", subnet, false, 4);
+	moto_make_group(&w, "asg-open", subnet, MINE, 4, MOTO_GROUP_PROPAGATE);
 	assert_int_equal(cman_aws_asg_new(client, "asg-open", CMAN_ASG_PROTECT_REFUSE, &u, &err),
 			 0);
 	urg = cman_aws_asg_group(u);

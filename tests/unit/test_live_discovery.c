@@ -18,8 +18,8 @@
 #include <cmocka.h>
 
 #include "cman/live/discovery.h"
-#include "cman/live/xml.h"
 #include "fake_http.h"
+#include "moto_world.h"
 #include "servers.h"
 
 #define SECRET "discovery-secret-never-printed"
@@ -276,90 +276,20 @@ static void test_subnets(void **state)
 
 /* ---- against moto_server ------------------------------------------------------- */
 
-static void call(const char *svc, struct cman_aws_params *p, const char *find, char *out,
-		 size_t n)
-{
-	struct cman_error err;
-	xmlDocPtr doc;
-	int rc = cman_aws_query_xml(client, svc, p, 0, &doc, NULL, &err);
-
-	if (rc)
-		fprintf(stderr, "%s\n", err.msg);
-	assert_int_equal(rc, 0);
-	if (find)
-		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
-	xmlFreeDoc(doc);
-	cman_aws_params_release(p);
-}
-
-static void fleet(const char *subnet, const char *tag_value, char *id, size_t n)
-{
-	struct cman_aws_params p;
-
-	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
-			    "arn:aws:iam::123456789012:role/fleet");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.TargetCapacity", "1");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
-			    "ami-12c6146b");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
-			    "m5.large");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.ResourceType", "instance");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Value", tag_value);
-	call("ec2", &p, "spotFleetRequestId", id, n);
-}
-
-static void group(const char *name, const char *subnet, const char *tag_value)
-{
-	struct cman_aws_params p;
-
-	cman_aws_params_init(&p, "CreateAutoScalingGroup", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupName", name);
-	cman_aws_params_add(&p, "LaunchTemplate.LaunchTemplateName", "discovery-test");
-	cman_aws_params_add(&p, "MinSize", "0");
-	cman_aws_params_add(&p, "MaxSize", "2");
-	cman_aws_params_add(&p, "DesiredCapacity", "0");
-	cman_aws_params_add(&p, "VPCZoneIdentifier", subnet);
-	cman_aws_params_add(&p, "Tags.member.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "Tags.member.1.Value", tag_value);
-	call("autoscaling", &p, NULL, NULL, 0);
-}
-
 static void test_moto(void **state)
 {
 	struct cman_aws_params p;
 	struct cman_aws_found f;
 	struct cman_aws_subnets *s;
 	struct cman_error err;
-	char vpc[64], sub_a[64], sub_b[64], mine[64], other[64], gone[64], az[32];
+	struct moto_world w;
+	char sub_a[64], sub_b[64], mine[64], other[64], gone[64], az[32];
 	const char *both[2];
 	int rc;
 
-	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
-	cman_aws_params_add(&p, "CidrBlock", "10.3.0.0/16");
-	call("ec2", &p, "vpcId", vpc, sizeof(vpc));
-	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
-	cman_aws_params_add(&p, "VpcId", vpc);
-	cman_aws_params_add(&p, "CidrBlock", "10.3.1.0/24");
-	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
-	call("ec2", &p, "subnetId", sub_a, sizeof(sub_a));
-	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
-	cman_aws_params_add(&p, "VpcId", vpc);
-	cman_aws_params_add(&p, "CidrBlock", "10.3.2.0/24");
-	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2c");
-	call("ec2", &p, "subnetId", sub_b, sizeof(sub_b));
-	cman_aws_params_init(&p, "CreateLaunchTemplate", "2016-11-15");
-	cman_aws_params_add(&p, "LaunchTemplateName", "discovery-test");
-	cman_aws_params_add(&p, "LaunchTemplateData.ImageId", "ami-12c6146b");
-	cman_aws_params_add(&p, "LaunchTemplateData.InstanceType", "m5.large");
-	call("ec2", &p, NULL, NULL, 0);
+	moto_world_init(&w, client, 3, "discovery-test", TAGKEY, 2);
+	snprintf(sub_a, sizeof(sub_a), "%s", w.subnet);
+	moto_world_subnet(&w, 3, 2, "us-west-2c", sub_b, sizeof(sub_b));
 
 	/* Subnets: both in one call, then from the cache. */
 	assert_int_equal(cman_aws_subnets_new(client, &s, &err), 0);
@@ -376,10 +306,10 @@ static void test_moto(void **state)
 	cman_aws_subnets_free(s);
 
 	/* Groups. */
-	group("asg-mine", sub_a, MINE);
-	group("asg-batch", sub_a, OTHER_POOL);
-	group("asg-c2", sub_b, OTHER_CLUSTER);
-	group("asg-broken", sub_b, "role=paasta");
+	moto_make_group(&w, "asg-mine", sub_a, MINE, 0, 0);
+	moto_make_group(&w, "asg-batch", sub_a, OTHER_POOL, 0, 0);
+	moto_make_group(&w, "asg-c2", sub_b, OTHER_CLUSTER, 0, 0);
+	moto_make_group(&w, "asg-broken", sub_b, "role=paasta", 0, 0);
 	rc = cman_aws_discover_asgs(client, TAGKEY, "c1", "default", &f, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.msg);
@@ -393,13 +323,13 @@ static void test_moto(void **state)
 	assert_int_equal(f.n, 0);
 
 	/* Fleets: ours, another pool's, and ours cancelled. */
-	fleet(sub_a, MINE, mine, sizeof(mine));
-	fleet(sub_b, OTHER_POOL, other, sizeof(other));
-	fleet(sub_b, MINE, gone, sizeof(gone));
+	moto_make_fleet(&w, sub_a, MINE, 1, mine, sizeof(mine));
+	moto_make_fleet(&w, sub_b, OTHER_POOL, 1, other, sizeof(other));
+	moto_make_fleet(&w, sub_b, MINE, 1, gone, sizeof(gone));
 	cman_aws_params_init(&p, "CancelSpotFleetRequests", "2016-11-15");
 	cman_aws_params_add(&p, "SpotFleetRequestId.1", gone);
 	cman_aws_params_add(&p, "TerminateInstances", "true");
-	call("ec2", &p, NULL, NULL, 0);
+	moto_call(client, "ec2", &p, NULL, NULL, 0);
 	rc = cman_aws_discover_sfrs(client, TAGKEY, "c1", "default", &f, &err);
 	if (rc)
 		fprintf(stderr, "%s\n", err.msg);

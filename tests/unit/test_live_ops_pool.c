@@ -25,9 +25,9 @@
 #include <jansson.h>
 
 #include "cman/live/aws.h"
-#include "cman/live/xml.h"
 #include "fake_http.h"
 #include "mesos_master.h"
+#include "moto_world.h"
 #include "servers.h"
 
 #define TAGKEY "clusterman_pool"
@@ -38,7 +38,8 @@ static struct cman_aws_client *client;    /* straight to moto: set up and look *
 static struct fake_http *mesos_http, *proxy_http;
 static struct fake_mesos *mesos;
 static struct test_server moto;
-static char root[256], fleet_id[64], subnet[64];
+static char root[256], fleet_id[64];
+static struct moto_world world;
 
 /* ---- a recording proxy in front of moto ------------------------------------------- */
 
@@ -125,86 +126,6 @@ static void assert_describe_only(const char *what)
 	}
 	assert_true(n > 0);   /* it did look */
 	assert_int_equal(bad, 0);
-}
-
-/* ---- moto -------------------------------------------------------------------------- */
-
-static void call(const char *svc, struct cman_aws_params *p, const char *find, char *out,
-		 size_t n)
-{
-	struct cman_error err;
-	xmlDocPtr doc;
-	int rc = cman_aws_query_xml(client, svc, p, 0, &doc, NULL, &err);
-
-	if (rc)
-		fprintf(stderr, "%s\n", err.msg);
-	assert_int_equal(rc, 0);
-	if (find)
-		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
-	xmlFreeDoc(doc);
-	cman_aws_params_release(p);
-}
-
-static int fleet_target(const char *id)
-{
-	struct cman_aws_params p;
-	char v[32];
-
-	cman_aws_params_init(&p, "DescribeSpotFleetRequests", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestId.1", id);
-	call("ec2", &p, "targetCapacity", v, sizeof(v));
-	return atoi(v);
-}
-
-static int group_desired(const char *name)
-{
-	struct cman_aws_params p;
-	char v[32];
-
-	cman_aws_params_init(&p, "DescribeAutoScalingGroups", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupNames.member.1", name);
-	call("autoscaling", &p, "DesiredCapacity", v, sizeof(v));
-	return atoi(v);
-}
-
-static void make_fleet(const char *tag_value, int target, char *id, size_t n)
-{
-	struct cman_aws_params p;
-
-	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
-			    "arn:aws:iam::123456789012:role/fleet");
-	cman_aws_params_addf(&p, "SpotFleetRequestConfig.TargetCapacity", "%d", target);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
-			    "ami-12c6146b");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
-			    "m5.large");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.ResourceType", "instance");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Value", tag_value);
-	call("ec2", &p, "spotFleetRequestId", id, n);
-}
-
-static void make_group(const char *name, const char *tag_value, int desired)
-{
-	struct cman_aws_params p;
-
-	cman_aws_params_init(&p, "CreateAutoScalingGroup", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupName", name);
-	cman_aws_params_add(&p, "LaunchTemplate.LaunchTemplateName", "ops-test");
-	cman_aws_params_add(&p, "MinSize", "0");
-	cman_aws_params_add(&p, "MaxSize", "10");
-	cman_aws_params_addf(&p, "DesiredCapacity", "%d", desired);
-	cman_aws_params_add(&p, "VPCZoneIdentifier", subnet);
-	cman_aws_params_add(&p, "Tags.member.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "Tags.member.1.Value", tag_value);
-	call("autoscaling", &p, NULL, NULL, 0);
 }
 
 /* ---- running the program ------------------------------------------------------------ */
@@ -357,8 +278,8 @@ static void test_manage_refused_and_dry_run(void **state)
 	assert_string_equal(r.out, "");
 	free(r.out);
 	assert_describe_only("manage beyond max_capacity");
-	assert_int_equal(fleet_target(fleet_id), 2);
-	assert_int_equal(group_desired("asg-default"), 3);
+	assert_int_equal(moto_fleet_target(client, fleet_id), 2);
+	assert_int_equal(moto_group_desired(client, "asg-default"), 3);
 	/* more than max_weight_to_add (5) above the current 5: refused too */
 	r = run("manage --cluster c1 --pool default --target 11");
 	assert_int_equal(r.status, 2);
@@ -382,8 +303,8 @@ static void test_manage_refused_and_dry_run(void **state)
 			       "manage --target 8"));
 	json_decref(line);
 	free(r.out);
-	assert_int_equal(fleet_target(fleet_id), 2);
-	assert_int_equal(group_desired("asg-default"), 3);
+	assert_int_equal(moto_fleet_target(client, fleet_id), 2);
+	assert_int_equal(moto_group_desired(client, "asg-default"), 3);
 	/* shrinking on a dry run: no termination either.  The group's machines
 	 * are not protected from scale-in, so its check refuses (exit 1), and
 	 * the decision is still recorded, with the group's error */
@@ -398,8 +319,8 @@ static void test_manage_refused_and_dry_run(void **state)
 		line, "groups"), "asg-default"), "error")));
 	json_decref(line);
 	free(r.out);
-	assert_int_equal(fleet_target(fleet_id), 2);
-	assert_int_equal(group_desired("asg-default"), 3);
+	assert_int_equal(moto_fleet_target(client, fleet_id), 2);
+	assert_int_equal(moto_group_desired(client, "asg-default"), 3);
 }
 
 static void test_manage_applies(void **state)
@@ -418,7 +339,7 @@ static void test_manage_applies(void **state)
 	assert_false(json_is_true(json_object_get(line, "dry_run")));
 	json_decref(line);
 	free(r.out);
-	assert_int_equal(fleet_target(fleet_id) + group_desired("asg-default"), 8);
+	assert_int_equal(moto_fleet_target(client, fleet_id) + moto_group_desired(client, "asg-default"), 8);
 	doc = status_json();
 	assert_true(num(doc, "target_capacity") == 8);
 	json_decref(doc);
@@ -432,8 +353,8 @@ static void test_manage_applies(void **state)
 	json_decref(line);
 	free(r.out);
 	/* the group stops at its MaxSize 10; the fleet takes the rest */
-	assert_int_equal(group_desired("asg-default"), 10);
-	assert_int_equal(fleet_target(fleet_id), 15);
+	assert_int_equal(moto_group_desired(client, "asg-default"), 10);
+	assert_int_equal(moto_fleet_target(client, fleet_id), 15);
 }
 
 static void test_disable_shows(void **state)
@@ -481,10 +402,7 @@ int main(void)
 		cmocka_unit_test(test_manage_applies),
 		cmocka_unit_test(test_disable_shows),
 	};
-	struct cman_aws_config ac;
-	struct cman_aws_params p;
-	struct cman_error err;
-	char vpc[64], other[64], loc[64], svc[1024];
+	char other[64], loc[64], svc[1024];
 	int rc;
 
 	rc = test_server_start_moto_ec2(&moto, 120);
@@ -500,12 +418,7 @@ int main(void)
 	unsetenv("CMAN_CLUSTER");
 	unsetenv("CMAN_POOL");
 	unsetenv("AWS_ENDPOINT_URL");   /* the program uses the service file's (the proxy) */
-	cman_aws_config_init(&ac);
-	snprintf(ac.region, sizeof(ac.region), "us-west-2");
-	snprintf(ac.endpoint_url, sizeof(ac.endpoint_url), "%s", moto.url);
-	ac.timeout_ms = 30000;
-	if (cman_aws_client_new(&ac, &client, &err) != 0) {
-		fprintf(stderr, "%s\n", err.msg);
+	if (!(client = moto_client(moto.url, 30000))) {
 		test_server_stop(&moto);
 		return 1;
 	}
@@ -546,23 +459,11 @@ int main(void)
 		   "scaling_limits: {min_capacity: 1, max_capacity: 20, max_weight_to_add: 5,"
 		   " max_weight_to_remove: 5, max_tasks_to_kill: inf}\n");
 
-	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
-	cman_aws_params_add(&p, "CidrBlock", "10.8.0.0/16");
-	call("ec2", &p, "vpcId", vpc, sizeof(vpc));
-	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
-	cman_aws_params_add(&p, "VpcId", vpc);
-	cman_aws_params_add(&p, "CidrBlock", "10.8.1.0/24");
-	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
-	call("ec2", &p, "subnetId", subnet, sizeof(subnet));
-	cman_aws_params_init(&p, "CreateLaunchTemplate", "2016-11-15");
-	cman_aws_params_add(&p, "LaunchTemplateName", "ops-test");
-	cman_aws_params_add(&p, "LaunchTemplateData.ImageId", "ami-12c6146b");
-	cman_aws_params_add(&p, "LaunchTemplateData.InstanceType", "m5.large");
-	call("ec2", &p, NULL, NULL, 0);
-	make_fleet(MINE, 2, fleet_id, sizeof(fleet_id));
-	make_fleet(OTHER, 1, other, sizeof(other));
-	make_group("asg-default", MINE, 3);
-	make_group("asg-batch", OTHER, 1);
+	moto_world_init(&world, client, 8, "ops-test", TAGKEY, 10);
+	moto_make_fleet(&world, NULL, MINE, 2, fleet_id, sizeof(fleet_id));
+	moto_make_fleet(&world, NULL, OTHER, 1, other, sizeof(other));
+	moto_make_group(&world, "asg-default", NULL, MINE, 3, 0);
+	moto_make_group(&world, "asg-batch", NULL, OTHER, 1, 0);
 
 	rc = cmocka_run_group_tests_name("status and manage (moto_server, fake Mesos)", tests,
 					 NULL, NULL);

@@ -20,10 +20,10 @@
 
 #include "cman/live/autoscale.h"
 #include "cman/live/livepool.h"
-#include "cman/live/xml.h"
 #include "cman/runner.h"
 #include "fake_http.h"
 #include "mesos_master.h"
+#include "moto_world.h"
 #include "servers.h"
 
 #define TAGKEY "puppet:role::paasta"
@@ -37,89 +37,7 @@ static struct fake_mesos *mesos;
 static char root[256];
 static char fleet_id[64];
 static char exec_fleet[64];
-static char subnet[64];
-
-/* ---- setting moto up --------------------------------------------------------------- */
-
-static void call(const char *svc, struct cman_aws_params *p, const char *find, char *out,
-		 size_t n)
-{
-	struct cman_error err;
-	xmlDocPtr doc;
-	int rc = cman_aws_query_xml(client, svc, p, 0, &doc, NULL, &err);
-
-	if (rc)
-		fprintf(stderr, "%s\n", err.msg);
-	assert_int_equal(rc, 0);
-	if (find)
-		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
-	xmlFreeDoc(doc);
-	cman_aws_params_release(p);
-}
-
-static void make_fleet(const char *tag_value, int target, char *id, size_t n)
-{
-	struct cman_aws_params p;
-
-	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
-			    "arn:aws:iam::123456789012:role/fleet");
-	cman_aws_params_addf(&p, "SpotFleetRequestConfig.TargetCapacity", "%d", target);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
-			    "ami-12c6146b");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
-			    "m5.large");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.ResourceType", "instance");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Value", tag_value);
-	call("ec2", &p, "spotFleetRequestId", id, n);
-}
-
-static void make_group(const char *name, const char *tag_value, int desired)
-{
-	struct cman_aws_params p;
-
-	cman_aws_params_init(&p, "CreateAutoScalingGroup", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupName", name);
-	cman_aws_params_add(&p, "LaunchTemplate.LaunchTemplateName", "livepool-test");
-	cman_aws_params_add(&p, "MinSize", "0");
-	cman_aws_params_add(&p, "MaxSize", "10");
-	cman_aws_params_addf(&p, "DesiredCapacity", "%d", desired);
-	cman_aws_params_add(&p, "VPCZoneIdentifier", subnet);
-	cman_aws_params_add(&p, "Tags.member.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "Tags.member.1.Value", tag_value);
-	call("autoscaling", &p, NULL, NULL, 0);
-}
-
-/* DesiredCapacity of an ASG as moto says it. */
-static int group_desired(const char *name)
-{
-	struct cman_aws_params p;
-	char v[32];
-
-	cman_aws_params_init(&p, "DescribeAutoScalingGroups", "2011-01-01");
-	cman_aws_params_add(&p, "AutoScalingGroupNames.member.1", name);
-	call("autoscaling", &p, "DesiredCapacity", v, sizeof(v));
-	return atoi(v);
-}
-
-/* TargetCapacity of the fleet as moto says it. */
-static int fleet_target(const char *id)
-{
-	struct cman_aws_params p;
-	char v[32];
-
-	cman_aws_params_init(&p, "DescribeSpotFleetRequests", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestId.1", id);
-	call("ec2", &p, "targetCapacity", v, sizeof(v));
-	return atoi(v);
-}
+static struct moto_world world;
 
 /* ---- the configuration ------------------------------------------------------------- */
 
@@ -298,8 +216,8 @@ static void test_no_signal_and_dry_cycle(void **state)
 	assert_non_null(strstr(buf, "\"dry_run\":true"));
 	assert_non_null(strstr(buf, "asg-default"));
 	assert_true(r.decision.current_target == 5.0);
-	assert_int_equal(group_desired("asg-default"), 3);
-	assert_int_equal(fleet_target(fleet_id), 2);
+	assert_int_equal(moto_group_desired(client, "asg-default"), 3);
+	assert_int_equal(moto_fleet_target(client, fleet_id), 2);
 	free(buf);
 	cman_pool_runner_release(&r);
 	cman_live_pool_close(lp);
@@ -317,7 +235,7 @@ static void test_rediscover(void **state)
 	lp = open_pool(NULL);
 	assert_int_equal(lp->n_groups, 2);
 	asg_rg = lp->groups[1].rg;
-	make_group("asg-default-2", MINE, 0);
+	moto_make_group(&world, "asg-default-2", NULL, MINE, 0, 0);
 	if (cman_live_pool_discover(lp, &err) != 0)
 		fail_msg("%s", err.msg);
 	assert_int_equal(lp->n_groups, 3);
@@ -365,7 +283,7 @@ static void test_protection_and_draining(void **state)
 		fail_msg("%s", err.msg);
 	rg = lp->groups[1].rg;
 	assert_int_equal(rg->ops->modify_target(rg, 1, true, &err), 0);
-	assert_int_equal(group_desired("asg-default"), 3);   /* a dry run */
+	assert_int_equal(moto_group_desired(client, "asg-default"), 3);   /* a dry run */
 	assert_ptr_equal(lp->pm.drain, &lp->drain);
 	assert_string_equal(lp->drain.drainer->ops->kind, "mesos");
 	assert_ptr_equal(lp->drain.state, lp->store);
@@ -519,8 +437,8 @@ static void test_cycles(void **state)
 	assert_non_null(strstr(line, "\"signal_source\":\"default\""));
 	assert_true(st.last_target == 10 && st.last_fulfilled == 5);
 	free(line);
-	assert_int_equal(group_desired("asg-exec"), 3);
-	assert_int_equal(fleet_target(exec_fleet), 2);
+	assert_int_equal(moto_group_desired(client, "asg-exec"), 3);
+	assert_int_equal(moto_fleet_target(client, exec_fleet), 2);
 	{
 		int64_t tt;
 		double v;
@@ -579,27 +497,11 @@ static void test_cycles(void **state)
 
 	/* executed: 10 over the fleet (2) and the group (3), +1 to the smallest,
 	 * ties by id (asg-exec before sfr-...): 5 and 5 */
-	assert_int_equal(group_desired("asg-exec"), 5);
-	assert_int_equal(fleet_target(exec_fleet), 5);
+	assert_int_equal(moto_group_desired(client, "asg-exec"), 5);
+	assert_int_equal(moto_fleet_target(client, exec_fleet), 5);
 	assert_int_equal(st.decided, 1);
 	assert_int_equal(st.failed, 0);
 	cman_live_pool_close(lp);
-}
-
-static struct cman_aws_client *make_client(void)
-{
-	struct cman_aws_config c;
-	struct cman_aws_client *out = NULL;
-	struct cman_error err;
-
-	cman_aws_config_init(&c);
-	snprintf(c.region, sizeof(c.region), "us-west-2");
-	c.timeout_ms = 60000;   /* moto's first answer of a service is slow on a loaded machine */
-	if (cman_aws_client_new(&c, &out, &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		return NULL;
-	}
-	return out;
 }
 
 int main(void)
@@ -614,8 +516,7 @@ int main(void)
 		cmocka_unit_test(test_cycles),
 	};
 	struct test_server srv;
-	struct cman_aws_params p;
-	char vpc[64], other[64], loc[64];
+	char other[64], loc[64];
 	int rc;
 
 	rc = test_server_start_moto_ec2(&srv, 120);
@@ -630,7 +531,7 @@ int main(void)
 	setenv("AWS_ENDPOINT_URL", srv.url, 1);
 	mesos_http = fake_http_start();
 	mesos = fake_mesos_new(FAKE_MESOS_FIXTURES);
-	if (!mesos_http || !mesos || !(client = make_client())) {
+	if (!mesos_http || !mesos || !(client = moto_client(srv.url, 60000))) {
 		test_server_stop(&srv);
 		return 1;
 	}
@@ -647,25 +548,13 @@ int main(void)
 
 	/* the world: a VPC, a subnet, a launch template, the pool's fleet and
 	 * group, and another pool's */
-	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
-	cman_aws_params_add(&p, "CidrBlock", "10.7.0.0/16");
-	call("ec2", &p, "vpcId", vpc, sizeof(vpc));
-	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
-	cman_aws_params_add(&p, "VpcId", vpc);
-	cman_aws_params_add(&p, "CidrBlock", "10.7.1.0/24");
-	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
-	call("ec2", &p, "subnetId", subnet, sizeof(subnet));
-	cman_aws_params_init(&p, "CreateLaunchTemplate", "2016-11-15");
-	cman_aws_params_add(&p, "LaunchTemplateName", "livepool-test");
-	cman_aws_params_add(&p, "LaunchTemplateData.ImageId", "ami-12c6146b");
-	cman_aws_params_add(&p, "LaunchTemplateData.InstanceType", "m5.large");
-	call("ec2", &p, NULL, NULL, 0);
-	make_fleet(MINE, 2, fleet_id, sizeof(fleet_id));
-	make_fleet(OTHER_POOL, 1, other, sizeof(other));
-	make_group("asg-default", MINE, 3);
-	make_group("asg-batch", OTHER_POOL, 1);
-	make_fleet(EXEC_POOL, 2, exec_fleet, sizeof(exec_fleet));
-	make_group("asg-exec", EXEC_POOL, 3);
+	moto_world_init(&world, client, 7, "livepool-test", TAGKEY, 10);
+	moto_make_fleet(&world, NULL, MINE, 2, fleet_id, sizeof(fleet_id));
+	moto_make_fleet(&world, NULL, OTHER_POOL, 1, other, sizeof(other));
+	moto_make_group(&world, "asg-default", NULL, MINE, 3, 0);
+	moto_make_group(&world, "asg-batch", NULL, OTHER_POOL, 1, 0);
+	moto_make_fleet(&world, NULL, EXEC_POOL, 2, exec_fleet, sizeof(exec_fleet));
+	moto_make_group(&world, "asg-exec", NULL, EXEC_POOL, 3, 0);
 
 	rc = cmocka_run_group_tests_name("live pool (moto_server, fake Mesos)", tests, NULL,
 					 NULL);
