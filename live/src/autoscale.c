@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cman/live/daemon.h"
 #include "cman/time.h"
 
 /* ---- the cycle's clock ----------------------------------------------------------- */
@@ -299,6 +300,34 @@ static int emit(struct cman_live_autoscaler *a, json_t *o)
 	return rc;
 }
 
+/* The daemon's name for the kind of failure code (daemon.h): throttling,
+ * 5xx, timeout or other. */
+static const char *kind_of(int code, long http_status)
+{
+	struct cman_error e = { 0 };
+
+	e.code = code;
+	e.remote.http_status = http_status;
+	return cman_daemon_err_kind_name(cman_daemon_error_kind(&e));
+}
+
+/* error_kind beside each group's error: null, or the failure's kind. */
+static int put_group_kinds(const struct cman_decision *d, json_t *o)
+{
+	json_t *groups = json_object_get(o, "groups");
+	int bad = 0;
+
+	for (size_t i = 0; groups && i < d->n_groups; i++) {
+		const struct cman_group_result *g = &d->groups[i];
+		json_t *go = json_object_get(groups, cman_decision_str(d, g->id));
+
+		if (go)
+			bad |= put(go, "error_kind", g->rc ? json_string(kind_of(g->rc, 0))
+							   : json_null());
+	}
+	return bad;
+}
+
 /* The decision d as its live line plus the common keys. */
 static int write_decision(struct cman_live_autoscaler *a, const struct cman_live_pool *p,
 			  const struct cman_decision *d, bool shadow, double offset,
@@ -322,7 +351,7 @@ static int write_decision(struct cman_live_autoscaler *a, const struct cman_live
 		return rc;
 	if (!(o = json_loadb(a->line, a->line_len, 0, NULL)))
 		return CMAN_EINTERNAL;
-	if (put_common(a, p, o, shadow, offset, offset_error)) {
+	if (put_group_kinds(d, o) || put_common(a, p, o, shadow, offset, offset_error)) {
 		json_decref(o);
 		return CMAN_ENOMEM;
 	}
@@ -343,6 +372,7 @@ static int write_failure(struct cman_live_autoscaler *a, const struct cman_live_
 	if (put(o, "time", json_integer(now)) ||
 	    put(o, "failed", json_true()) ||
 	    put(o, "error", json_string(err->msg[0] ? err->msg : cman_strerror(err->code))) ||
+	    put(o, "error_kind", json_string(kind_of(err->code, err->remote.http_status))) ||
 	    put(o, "dry_run", json_boolean(shadow || !a->execute)) ||
 	    put_common(a, p, o, shadow, offset, offset_error)) {
 		json_decref(o);

@@ -150,7 +150,8 @@ assert any(c["path"] == "/master/slaves" for c in calls)
 for line in open(sys.argv[2]):
     d = json.loads(line)
     assert d["dry_run"] is True and d["current_target"] == 2 and d["new_target"] == 6, d
-    assert d["groups"]["asg-e2e"] == {"planned": 6, "applied": 2, "error": None}, d["groups"]
+    assert d["groups"]["asg-e2e"] == {"planned": 6, "applied": 2, "error": None,
+                                      "error_kind": None}, d["groups"]
 print("dry run: %d calls, none mutating" % len(calls))
 PY
 check "dry run: no mutating call, decisions as computed by hand" test $? = 0

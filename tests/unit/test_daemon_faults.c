@@ -395,12 +395,15 @@ static void test_faults(void **state)
 	dec = slurp("decisions.flt.jsonl");
 	assert_null(strstr(line_of(dec, 0), "\"error\":\""));
 	assert_non_null(strstr(line_of(dec, 1), "RequestLimitExceeded"));
+	assert_non_null(strstr(line_of(dec, 1), "\"error_kind\":\"throttling\""));
 	assert_non_null(strstr(line_of(dec, 2), "\"failed\":true"));
+	assert_non_null(strstr(line_of(dec, 2), "\"error_kind\":\"5xx\""));
 	/* the killed signal: the default signal answered, the failure kept */
 	assert_non_null(strstr(line_of(dec, 3), "\"signal\":\"most_recent\""));
 	assert_non_null(strstr(line_of(dec, 3), "\"signal_error\":\"external signal 'echo'"));
 	assert_null(strstr(line_of(dec, 4), "\"signal_error\":\""));
 	assert_non_null(strstr(line_of(dec, 5), "ServiceUnavailable"));
+	assert_non_null(strstr(line_of(dec, 5), "\"error_kind\":\"5xx\""));
 	free(dec);
 	/* ... and the metrics file */
 	m = slurp("flt.prom");
@@ -521,13 +524,13 @@ static void tmo_after(struct run *r, uint64_t i)
 	wait_late_requests();
 }
 
-/* The planned and applied targets of group id in decision line text:
- * applied -1 for null. */
+/* The planned and applied targets, error and error_kind of group id in
+ * decision line text: applied -1 for null, "" for a null error or kind. */
 static void group_record(const char *text, const char *id, double *planned, double *applied,
-			 char *error, size_t n)
+			 char *error, size_t n, char *kind, size_t kn)
 {
 	json_error_t je;
-	json_t *o = json_loads(text, 0, &je), *g, *a, *e;
+	json_t *o = json_loads(text, 0, &je), *g, *a, *e, *k;
 
 	if (!o)
 		fail_msg("decision line: %s: %s", je.text, text);
@@ -538,6 +541,9 @@ static void group_record(const char *text, const char *id, double *planned, doub
 	*applied = json_is_null(a) ? -1 : json_number_value(a);
 	e = json_object_get(g, "error");
 	snprintf(error, n, "%s", json_is_string(e) ? json_string_value(e) : "");
+	k = json_object_get(g, "error_kind");
+	assert_true(json_is_null(k) || json_is_string(k));
+	snprintf(kind, kn, "%s", json_is_string(k) ? json_string_value(k) : "");
 	json_decref(o);
 }
 
@@ -546,7 +552,7 @@ static void test_timeouts_and_hang(void **state)
 	struct cman_live_config cfg;
 	struct cman_daemon_stats st;
 	struct run r;
-	char *dec, *m, error[2048], key[256];
+	char *dec, *m, error[2048], key[256], kind[32];
 	const char *fleet_id = tmo_fleet, *line;
 	double planned, applied;
 	FILE *decf;
@@ -594,18 +600,21 @@ static void test_timeouts_and_hang(void **state)
 		line = line_of(dec, (int)i);
 		assert_non_null(strstr(line, "\"failed\":true"));
 		assert_non_null(strstr(line, "timed out"));
+		assert_non_null(strstr(line, "\"error_kind\":\"timeout\""));
 	}
 	/* 3: the Mesos master too slow: a timeout too */
 	assert_int_equal(r.rcs[3], CMAN_ETIMEOUT);
 	line = line_of(dec, 3);
 	assert_non_null(strstr(line, "\"failed\":true"));
 	assert_non_null(strstr(line, "timed out"));
+	assert_non_null(strstr(line, "\"error_kind\":\"timeout\""));
 	/* 4: one late answer to a change that sets a target: sent again, applied */
 	assert_int_equal(r.rcs[4], 0);
 	assert_int_equal(tmo_slow[4], 1);
 	assert_int_equal(tmo_fwd[4], 1);
-	group_record(line_of(dec, 4), fleet_id, &planned, &applied, error, sizeof(error));
-	assert_true(applied == planned && error[0] == '\0');
+	group_record(line_of(dec, 4), fleet_id, &planned, &applied, error, sizeof(error), kind,
+		     sizeof(kind));
+	assert_true(applied == planned && error[0] == '\0' && kind[0] == '\0');
 	assert_int_equal(r.fleet[4], (int)planned);
 	/* 5, 6: changes that never answer: the cycle fails as a timeout, the
 	 * group's target is unknown (applied null) and its error says so */
@@ -614,17 +623,21 @@ static void test_timeouts_and_hang(void **state)
 	assert_int_equal(tmo_fwd[5], 0);
 	assert_int_equal(tmo_slow[6], AWS_ATTEMPTS);
 	assert_int_equal(tmo_fwd[6], 0);
-	group_record(line_of(dec, 5), fleet_id, &planned, &applied, error, sizeof(error));
+	group_record(line_of(dec, 5), fleet_id, &planned, &applied, error, sizeof(error), kind,
+		     sizeof(kind));
 	assert_true(applied == -1);
 	assert_non_null(strstr(error, "timed out"));
 	assert_non_null(strstr(error, "ModifySpotFleetRequest"));
+	assert_string_equal(kind, "timeout");
 	/* unknown to the daemon, but AWS did act on the late requests */
 	assert_int_equal(r.fleet[5], (int)planned);
 	assert_int_equal(r.rcs[6], CMAN_ETIMEOUT);
-	group_record(line_of(dec, 6), "asg-tmo", &planned, &applied, error, sizeof(error));
+	group_record(line_of(dec, 6), "asg-tmo", &planned, &applied, error, sizeof(error), kind,
+		     sizeof(kind));
 	assert_true(applied == -1);
 	assert_non_null(strstr(error, "timed out"));
 	assert_non_null(strstr(error, "SetDesiredCapacity"));
+	assert_string_equal(kind, "timeout");
 	assert_int_equal(r.group_target[6], (int)planned);
 	/* 7: the stopped signal process: the evaluation timed out, the default
 	 * signal answered and the failure is in the line */
