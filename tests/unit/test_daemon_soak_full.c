@@ -362,6 +362,7 @@ static void test_soak_full(void **state)
 	struct fake_aws_group_spec gs = { 0 };
 	struct expect e;
 	struct rusage ru;
+	struct stat sb;
 	struct timespec t0, t1;
 	char dir[256], subnet[64], loc[64], text[4096], path[512], ncyc[32], cmd[600];
 	char cfg[400], dec[400], health[400], prom[400], errf[400], pbuf[1024];
@@ -373,6 +374,7 @@ static void test_soak_full(void **state)
 	unsigned long calls, mutating;
 	long target, desired;
 	double ful, wall;
+	long long db0;
 	size_t machines;
 	int status;
 	pid_t pid;
@@ -460,6 +462,7 @@ static void test_soak_full(void **state)
 	write_file(path, text);
 	snprintf(path, sizeof(path), "%s/m.sqlite", dir);
 	record_load(path, n);
+	db0 = stat(path, &sb) == 0 ? (long long)sb.st_size / 1024 : -1;
 
 	/* the daemon */
 	child_argv(argv, 48, pbuf, tail);
@@ -571,6 +574,10 @@ static void test_soak_full(void **state)
 	fprintf(stderr, "soak-full: of which anon/file/shmem after 100 cycles %ld/%ld/%ld kB, "
 		"at the end %ld/%ld/%ld kB\n", w.parts_100[0], w.parts_100[1], w.parts_100[2],
 		w.parts_end[0], w.parts_end[1], w.parts_end[2]);
+	snprintf(path, sizeof(path), "%s/m.sqlite", dir);
+	fprintf(stderr, "soak-full: the store (SQLite: the load, the state, the targets recorded "
+		"every cycle) %lld kB before the first cycle, %lld kB at the end\n", db0,
+		stat(path, &sb) == 0 ? (long long)sb.st_size / 1024 : -1LL);
 	fprintf(stderr, "soak-full: VmRSS (kB) every 1000 cycles:");
 	for (uint64_t k = 0; k * 1000 < n && k < MAX_MARKS; k++)
 		fprintf(stderr, " %ld", w.rss_mark[k]);
