@@ -36,6 +36,16 @@ struct mname {
 	char az[CMAN_AZ_MAX];
 };
 
+#define MKEY_LEN 128      /* longest market key the fast path reads, + 1 */
+#define MKEYS 16          /* market keys remembered */
+
+/* A market key as written in the file, and the market it names. */
+struct mkey {
+	size_t len;
+	char text[MKEY_LEN];
+	struct mname m;
+};
+
 struct importer {
 	const char *path;
 	long last_seen;                  /* index in seen of the last series written */
@@ -43,9 +53,17 @@ struct importer {
 	const struct cman_catalog *cat;
 	struct cman_import_stats stats;
 	struct cman_store_strtab seen;   /* series written to */
+	bool same_series;                /* writes go to the last series counted */
 	struct mname *names;             /* the markets of the map being built */
 	struct cman_market_value *mv;
 	size_t n, names_cap, mv_cap;
+	/* JSON fast path: market keys already parsed and checked (the catalog
+	 * does not change during an import), and the day of the last ISO
+	 * time read */
+	struct mkey *mkeys;
+	size_t n_mkeys, next_mkey;
+	char day[10];
+	int64_t day_t;                   /* day[] at 00:00:00Z; -1: none yet */
 };
 
 static void importer_init(struct importer *imp, const char *path, struct cman_store *dst,
@@ -56,6 +74,7 @@ static void importer_init(struct importer *imp, const char *path, struct cman_st
 	imp->dst = dst;
 	imp->cat = cat;
 	imp->last_seen = -1;
+	imp->day_t = -1;
 	cman_store_strtab_init(&imp->seen);
 }
 
@@ -66,6 +85,7 @@ static void importer_release(struct importer *imp, struct cman_import_stats *sta
 	cman_store_strtab_release(&imp->seen);
 	free(imp->names);
 	free(imp->mv);
+	free(imp->mkeys);
 }
 
 static int nomem(struct importer *imp, struct cman_error *err)
@@ -85,6 +105,8 @@ static int put(struct importer *imp, enum cman_metric_kind kind, const char *key
 	if (rc)
 		return rc;
 	imp->stats.samples++;
+	if (imp->same_series)   /* the series of the last write, already counted */
+		return 0;
 	len = cman_store_series_name(name, sizeof(name), kind, key);
 	if (len >= 0 && imp->last_seen >= 0 && imp->seen.lens[imp->last_seen] == (size_t)len &&
 	    memcmp(imp->seen.strs[imp->last_seen], name, (size_t)len) == 0)
@@ -118,6 +140,21 @@ static int map_add(struct importer *imp, const char *type, const char *az, doubl
 	/* both fit: cman_market_parse bounded them */
 	memcpy(imp->names[imp->n].type, type, strlen(type) + 1);
 	memcpy(imp->names[imp->n].az, az, strlen(az) + 1);
+	imp->mv[imp->n].value = v;
+	imp->n++;
+	return 0;
+}
+
+/* map_add of a market already parsed (the fast path). */
+static int map_add_m(struct importer *imp, const struct mname *m, double v)
+{
+	for (size_t i = 0; i < imp->n; i++)
+		if (strcmp(imp->names[i].type, m->type) == 0 && strcmp(imp->names[i].az, m->az) == 0)
+			return 1;
+	if (cman_grow((void **)&imp->names, &imp->names_cap, imp->n + 1, sizeof(*imp->names)) ||
+	    cman_grow((void **)&imp->mv, &imp->mv_cap, imp->n + 1, sizeof(*imp->mv)))
+		return CMAN_ENOMEM;
+	imp->names[imp->n] = *m;
 	imp->mv[imp->n].value = v;
 	imp->n++;
 	return 0;
@@ -633,12 +670,70 @@ static const char *fstring(const char *p, const char *e, const char **b, const c
 	return p + 1;
 }
 
+/* Powers of ten that a double holds exactly. */
+static const double exact_p10[] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
+};
+
+/*
+ * The double nearest to the decimal number with digits [ip, ie) before
+ * the point, [fp, fe) after it and exponent text [xp, xe) (sign
+ * included), when it can be had without strtod: at most 15 significant
+ * digits (an integer m < 2^53, exact in a double) and a power of ten of
+ * at most 22 (exact too), so m * 10^k or m / 10^k is one correctly
+ * rounded operation, the double strtod returns (Clinger's fast path).
+ * False otherwise.
+ */
+static bool exact_decimal(const char *ip, const char *ie, const char *fp, const char *fe,
+			  const char *xp, const char *xe, bool neg, double *v)
+{
+	uint64_t m = 0;
+	int nd = 0, k = -(int)(fe - fp), x = 0;
+	bool xneg = false;
+
+	for (const char *q = ip; q < ie; q++) {
+		if (m || *q != '0')
+			nd++;
+		m = 10 * m + (uint64_t)(*q - '0');
+		if (nd > 15)
+			return false;
+	}
+	for (const char *q = fp; q < fe; q++) {
+		if (m || *q != '0')
+			nd++;
+		m = 10 * m + (uint64_t)(*q - '0');
+		if (nd > 15)
+			return false;
+	}
+	if (xp < xe) {
+		if (*xp == '+' || *xp == '-')
+			xneg = *xp++ == '-';
+		if (xe - xp > 4)
+			return false;
+		for (const char *q = xp; q < xe; q++)
+			x = 10 * x + (*q - '0');
+		k += xneg ? -x : x;
+	}
+	if (m == 0)
+		*v = 0.0;
+	else if (k >= 0 && k <= 22)
+		*v = (double)m * exact_p10[k];
+	else if (k < 0 && k >= -22)
+		*v = (double)m / exact_p10[-k];
+	else
+		return false;
+	if (neg)
+		*v = -*v;
+	return true;
+}
+
 /* A JSON number at p: the position after it and *v, *is_int; NULL when it
  * is not one the fast path reads exactly. */
 static const char *fnumber(const char *p, const char *e, double *v, bool *is_int,
 			   int64_t *iv)
 {
-	const char *start = p, *digits;
+	const char *start = p, *digits, *ie, *fp = NULL, *fe = NULL, *xp = NULL;
 	char buf[64];
 	bool neg = false;
 
@@ -655,17 +750,20 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
 	}
+	ie = p;
 	*is_int = true;
 	if (p < e && *p == '.') {
 		*is_int = false;
 		if (++p >= e || *p < '0' || *p > '9')
 			return NULL;
+		fp = p;
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
+		fe = p;
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
 		*is_int = false;
-		p++;
+		xp = ++p;
 		if (p < e && (*p == '+' || *p == '-'))
 			p++;
 		if (p >= e || *p < '0' || *p > '9')
@@ -686,6 +784,8 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 		*v = (double)*iv;
 		return p;
 	}
+	if (exact_decimal(digits, ie, fp, fe, xp ? xp : p, p, neg, v))
+		return p;
 	if ((size_t)(p - start) >= sizeof(buf))
 		return NULL;
 	memcpy(buf, start, (size_t)(p - start));
@@ -694,13 +794,84 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 	return isfinite(*v) ? p : NULL;
 }
 
+/* The market named by a map key [b, b + len) of the fast path: one seen
+ * before, else parsed, checked and remembered; NULL when the fast path does
+ * not read it (jsonpickle bookkeeping, a bad or unknown market: the jansson
+ * path reports it as it always did). */
+static const struct mname *fast_market(struct importer *imp, const char *b, size_t len)
+{
+	char buf[MKEY_LEN], why[256];
+	struct mname m;
+	struct mkey *k;
+
+	for (size_t i = 0; i < imp->n_mkeys; i++) {
+		k = &imp->mkeys[i];
+		if (k->len == len && memcmp(k->text, b, len) == 0)
+			return &k->m;
+	}
+	if (len >= MKEY_LEN)
+		return NULL;
+	memcpy(buf, b, len);
+	buf[len] = '\0';
+	if (skip_key(buf) || cman_market_parse(buf, m.type, sizeof(m.type), m.az, sizeof(m.az)) != 0 ||
+	    check_market(imp, m.type, m.az, why, sizeof(why)))
+		return NULL;
+	if (!imp->mkeys && !(imp->mkeys = malloc(MKEYS * sizeof(*imp->mkeys))))
+		return NULL;   /* the jansson path then tells */
+	if (imp->n_mkeys < MKEYS) {
+		k = &imp->mkeys[imp->n_mkeys++];
+	} else {
+		k = &imp->mkeys[imp->next_mkey];
+		imp->next_mkey = (imp->next_mkey + 1) % MKEYS;
+	}
+	k->len = len;
+	memcpy(k->text, buf, len + 1);
+	k->m = m;
+	return &k->m;
+}
+
+static bool two_digits(const char *p, int *v)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return false;
+	*v = 10 * (p[0] - '0') + (p[1] - '0');
+	return true;
+}
+
+/* A time string [b, b + len) of the fast path (len < 128): 0 and *t, or
+ * nonzero when cman_time_parse refuses it.  "YYYY-MM-DDTHH:MM:SSZ" of the
+ * day read last is the day's time plus the time of day; anything else is
+ * read by cman_time_parse (the day remembered when it has that form). */
+static int fast_time(struct importer *imp, const char *b, size_t len, int64_t *t)
+{
+	char buf[128];
+	int h, mi, sec;
+	bool hms = len == 20 && b[4] == '-' && b[7] == '-' && b[10] == 'T' && b[13] == ':' &&
+		   b[16] == ':' && b[19] == 'Z' && two_digits(b + 11, &h) &&
+		   two_digits(b + 14, &mi) && two_digits(b + 17, &sec) && h <= 23 && mi <= 59 &&
+		   sec <= 59;
+
+	if (hms && imp->day_t >= 0 && memcmp(imp->day, b, 10) == 0) {
+		*t = imp->day_t + h * 3600 + mi * 60 + sec;
+		return 0;
+	}
+	memcpy(buf, b, len);
+	buf[len] = '\0';
+	if (cman_time_parse(buf, t) != 0)
+		return -1;
+	if (hms) {   /* an ISO date and time of day, UTC: the day starts at t - time of day */
+		memcpy(imp->day, b, 10);
+		imp->day_t = *t - (h * 3600 + mi * 60 + sec);
+	}
+	return 0;
+}
+
 /* 1: the entry at s->p was read and written (s->p after it); 0: not a
  * fast-path entry (s->p unchanged); or a negative cman_err from writing. */
 static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
 {
 	struct importer *imp = c->imp;
 	const char *p, *e, *b, *be;
-	char buf[128];
 	double v;
 	int64_t iv;
 	bool is_int;
@@ -712,11 +883,8 @@ static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
 		return 0;
 	p = fws(p + 1, e);
 	if (p < e && *p == '"') {
-		if (!(p = fstring(p, e, &b, &be)) || (size_t)(be - b) >= sizeof(buf))
-			return 0;
-		memcpy(buf, b, (size_t)(be - b));
-		buf[be - b] = '\0';
-		if (cman_time_parse(buf, &smp->t) != 0)
+		if (!(p = fstring(p, e, &b, &be)) || (size_t)(be - b) >= 128 ||
+		    fast_time(imp, b, (size_t)(be - b), &smp->t) != 0)
 			return 0;
 	} else {
 		if (!(p = fnumber(p, e, &v, &is_int, &iv)) || !is_int || !cman_time_valid(iv))
@@ -734,15 +902,10 @@ static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
 			p++;
 		} else {
 			for (;;) {
-				char type[CMAN_TYPE_MAX], az[CMAN_AZ_MAX], why[256];
+				const struct mname *m;
 
-				if (!(p = fstring(p, e, &b, &be)) || (size_t)(be - b) >= sizeof(buf))
-					return 0;
-				memcpy(buf, b, (size_t)(be - b));
-				buf[be - b] = '\0';
-				if (skip_key(buf) ||
-				    cman_market_parse(buf, type, sizeof(type), az, sizeof(az)) != 0 ||
-				    check_market(imp, type, az, why, sizeof(why)))
+				if (!(p = fstring(p, e, &b, &be)) ||
+				    !(m = fast_market(imp, b, (size_t)(be - b))))
 					return 0;
 				p = fws(p, e);
 				if (p >= e || *p != ':')
@@ -750,7 +913,7 @@ static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
 				p = fws(p + 1, e);
 				if (!(p = fnumber(p, e, &v, &is_int, &iv)))
 					return 0;
-				switch (map_add(imp, type, az, v)) {
+				switch (map_add_m(imp, m, v)) {
 				case 0:
 					break;
 				case 1:
@@ -821,18 +984,23 @@ static int json_series(struct importer *imp, struct jscan *s, enum cman_metric_k
 		} else if (rc == 0) {
 			rc = jvalue(s, &ent, err);
 			if (rc)
-				return rc;
+				break;
 			rc = json_entry(&c, kind, key, ent, err);
 			json_decref(ent);
 		} else {
 			rc = nomem(imp, err);
 		}
 		if (rc)
-			return rc;
+			break;
+		imp->same_series = true;   /* the series is counted: skip that from now on */
 		rc = jnext(s, ']', err);
-		if (rc)
-			return rc < 0 ? rc : 0;
+		if (rc) {
+			rc = rc < 0 ? rc : 0;
+			break;
+		}
 	}
+	imp->same_series = false;
+	return rc;
 }
 
 static int json_kind(struct importer *imp, struct jscan *s, const char *kname,

@@ -127,6 +127,8 @@ struct idval {
 
 struct sqcursor;
 
+#define MK_HINTS 8
+
 struct sqstore {
 	struct cman_store base;
 	sqlite3 *db;
@@ -144,6 +146,8 @@ struct sqstore {
 	size_t mk_cap;
 	long *by_id;                            /* market id -> markets index, -1 */
 	size_t by_id_cap;
+	long mk_hint[MK_HINTS];                 /* markets index written last at each
+						   place of a map, + 1; 0 none */
 	sqlite3_stmt *ins_series, *ins_market;
 	sqlite3_stmt *put_chunk, *del_chunk, *chunk_before, *chunk_first;
 	struct cman_market_value *scratch;
@@ -1323,11 +1327,31 @@ static int series_for_write(struct sqstore *ss, enum cman_metric_kind kind, cons
 	return 0;
 }
 
-static int market_id_for_write(struct sqstore *ss, const struct cman_market_value *m,
-			       int64_t *id, struct cman_error *err)
+/* Whether markets entry idx is <type, az>. */
+static bool market_is(const struct sqstore *ss, size_t idx, const char *type, const char *az)
 {
+	const char *s = ss->markets.strs[idx];
+	size_t tl = strlen(type);
+
+	return tl < ss->markets.lens[idx] && memcmp(s, type, tl + 1) == 0 &&
+	       strcmp(s + tl + 1, az) == 0;
+}
+
+/* The id of market m, the place-th of a map (bulk writes repeat a map's
+ * markets: the market of the same place last time is tried first). */
+static int market_id_for_write(struct sqstore *ss, const struct cman_market_value *m,
+			       size_t place, int64_t *id, struct cman_error *err)
+{
+	long *hint = place < MK_HINTS ? &ss->mk_hint[place] : NULL;
 	size_t idx;
-	int rc = intern_market(ss, m->instance_type, m->az, &idx);
+	int rc;
+
+	if (hint && *hint > 0 && ss->mk[*hint - 1].id != 0 &&
+	    market_is(ss, (size_t)(*hint - 1), m->instance_type, m->az)) {
+		*id = ss->mk[*hint - 1].id;
+		return 0;
+	}
+	rc = intern_market(ss, m->instance_type, m->az, &idx);
 
 	if (rc == CMAN_EINVAL)
 		return cman_error_set(err, CMAN_EINVAL, "%s: market <%.60s, %.60s>: name too long",
@@ -1349,6 +1373,8 @@ static int market_id_for_write(struct sqstore *ss, const struct cman_market_valu
 			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	}
 	*id = ss->mk[idx].id;
+	if (hint)
+		*hint = (long)idx + 1;
 	return 0;
 }
 
@@ -1578,7 +1604,7 @@ static int write_v2(struct sqstore *ss, enum cman_metric_kind kind, const char *
 						      ss->base.name, cman_kind_name(kind), key,
 						      (long long)s->t, ss->scratch[j].instance_type,
 						      ss->scratch[j].az);
-			rc = market_id_for_write(ss, &ss->scratch[j], &ss->scratch_ids[j], err);
+			rc = market_id_for_write(ss, &ss->scratch[j], j, &ss->scratch_ids[j], err);
 			if (rc)
 				return rc;
 		}

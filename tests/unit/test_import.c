@@ -354,6 +354,17 @@ static const struct json_err_case json_err_cases[] = {
 	  { ": metadata key 'spot_prices|AZ=us-west-2a,instance_type=z9.huge': unknown instance type 'z9.huge'" } },
 	{ "{\"metadata\": {\"spot_prices|aws_availability_zone=us-west-2a\": [[1, 1]]}}", true, true,
 	  { "needs the dimensions aws_instance_type and aws_availability_zone" } },
+	/* a market key or a day the fast path has seen before does not hide an error */
+	{ "{\"metadata\": {\"k\": [[1, {\"<a.b, us-west-2a>\": 1}], [2, {\"<a.b, us-west-2a>\": 1,"
+	  " \"a.b,us-west-2a\": 2}]]}}", true, false, { "entry 2: market 'a.b,us-west-2a' appears twice" } },
+	{ "{\"metadata\": {\"k\": [[1, {\"<m3.large, us-west-2a>\": 1}], [2, {\"<m3.large, us-west-2a>\": 1,"
+	  " \"<m3.large, mars-1a>\": 2}]]}}", true, true, { "entry 2: market '<m3.large, mars-1a>': unknown availability zone" } },
+	{ "{\"app_metrics\": {\"k\": [[\"2018-02-28T23:59:59Z\", 1], [\"2018-02-28T24:00:00Z\", 2]]}}", true,
+	  false, { ": app_metrics key 'k' entry 2: bad timestamp '2018-02-28T24:00:00Z'" } },
+	{ "{\"app_metrics\": {\"k\": [[\"2018-02-28T23:59:59Z\", 1], [\"2018-02-29T00:00:00Z\", 2]]}}", true,
+	  false, { ": app_metrics key 'k' entry 2: bad timestamp '2018-02-29T00:00:00Z'" } },
+	{ "{\"app_metrics\": {\"k\": [[\"1970-01-01T00:00:00Z\", 1], [\"1969-12-31T23:59:59Z\", 2]]}}", true,
+	  false, { ": app_metrics key 'k' entry 2: bad timestamp '1969-12-31T23:59:59Z'" } },
 	{ "hello, world\n", false, false, { ": not a gzip-compressed file" } },
 	{ "", false, false, { ": not a gzip-compressed file" } },
 };
@@ -418,6 +429,190 @@ static void test_json_fast_and_slow_entries(void **state)
 		      "1512144060={a.b/us-west-2a=3}:3 1512144120={a.b/us-west-2b=4}:4 "
 		      "1512144180={}:0");
 	cman_store_free(st);
+	unlink(path);
+}
+
+
+/* A decimal of nd significant digits, a point somewhere (or none) and
+ * perhaps an exponent, from the generator state *x. */
+static void random_decimal(uint64_t *x, char *out, size_t n)
+{
+	char digits[32];
+	int nd, point, len = 0;
+
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	nd = 1 + (int)((*x >> 33) % 20);
+	for (int i = 0; i < nd; i++) {
+		*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+		digits[i] = (char)('0' + (*x >> 40) % 10);
+	}
+	if (digits[0] == '0' && nd > 1)
+		digits[0] = '1';
+	point = (int)((*x >> 20) % (unsigned)(nd + 1));
+	if (point == 0)
+		len += snprintf(out + len, n - (size_t)len, "%s0.", (*x >> 7) & 1 ? "-" : "");
+	else if ((*x >> 7) & 1)
+		out[len++] = '-';
+	for (int i = 0; i < nd; i++) {
+		out[len++] = digits[i];
+		if (i + 1 == point && point < nd)
+			out[len++] = '.';
+	}
+	if (point == nd)
+		len += snprintf(out + len, n - (size_t)len, ".%d", (int)((*x >> 11) % 10));
+	if ((*x >> 13) % 3 == 0)
+		len += snprintf(out + len, n - (size_t)len, "e%d", (int)((*x >> 17) % 61) - 30);
+	out[len] = '\0';
+}
+
+/*
+ * The in-place reading of reals (exact without strtod for short ones),
+ * ISO times (the day remembered) and market keys (remembered, more of them
+ * than the fast path keeps) gives what strtod, timegm and a plain parse
+ * give: thousands of random decimals compared bit for bit with strtod's,
+ * times over day, month and leap-day boundaries with other forms between
+ * them, 20 markets in maps of changing order, read into a memory store and
+ * into an SQLite one.
+ */
+static void test_json_fast_numbers_times_markets(void **state)
+{
+	enum { NUM = 4000, NT = 9, NM = 20 };
+	static const char *const times[NT] = {
+		"2016-02-28T23:59:59Z", "2016-02-29T00:00:00Z", "2016-02-29T12:34:56Z",
+		"2016-02-29 12:35:00", "2016-02-29T23:59:59Z", "2016-02-29T12:36:00+01:00",
+		"2016-03-01T00:00:00Z", "2016-02-29T23:59:58Z", "2016-03-01T00:00:00.9Z",
+	};
+	static const int tm_of[NT][6] = {
+		{ 2016, 2, 28, 23, 59, 59 }, { 2016, 2, 29, 0, 0, 0 }, { 2016, 2, 29, 12, 34, 56 },
+		{ 2016, 2, 29, 12, 35, 0 }, { 2016, 2, 29, 23, 59, 59 }, { 2016, 2, 29, 11, 36, 0 },
+		{ 2016, 3, 1, 0, 0, 0 }, { 2016, 2, 29, 23, 59, 58 }, { 2016, 3, 1, 0, 0, 0 },
+	};
+	char (*num)[48] = calloc(NUM, 48);
+	size_t cap = 512 * 1024, len = 0;
+	char *text = malloc(cap), path[128], want[8192], got[8192];
+	struct cman_store *mem = NULL, *sq = NULL;
+	struct cman_cursor *cur = NULL;
+	struct cman_error err = { 0 };
+	struct cman_sample s;
+	uint64_t x = 12345;
+	size_t n = 0;
+	int rc;
+
+	(void)state;
+	assert_non_null(num);
+	assert_non_null(text);
+	len += (size_t)snprintf(text + len, cap - len, "{\"app_metrics\": {\"k\": [");
+	for (int i = 0; i < NUM; i++) {
+		random_decimal(&x, num[i], sizeof(num[i]));
+		len += (size_t)snprintf(text + len, cap - len, "%s[%d, %s]", i ? ", " : "", i, num[i]);
+	}
+	len += (size_t)snprintf(text + len, cap - len, "], \"t\": [");
+	for (int i = 0; i < NT; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s[\"%s\", %d]", i ? ", " : "", times[i], i);
+	len += (size_t)snprintf(text + len, cap - len, "]}, \"metadata\": {\"m\": [");
+	/* maps of 3 markets out of NM, rotating: keys come and go */
+	for (int i = 0; i < 3 * NM; i++) {
+		len += (size_t)snprintf(text + len, cap - len, "%s[%d, {", i ? ", " : "", i);
+		for (int j = 0; j < 3; j++)
+			len += (size_t)snprintf(text + len, cap - len, "%s\"<m%d.large, us-west-2%c>\": %d.5",
+						j ? ", " : "", (i + 7 * j) % NM, "abc"[j], i + j);
+		len += (size_t)snprintf(text + len, cap - len, "}]");
+	}
+	len += (size_t)snprintf(text + len, cap - len, "]}}\n");
+	assert_true(len < cap - 1);
+	tmp_path(path, sizeof(path), "fastnum.json.gz");
+	write_gz(path, text);
+	assert_int_equal(cman_store_memory_new(&mem, &err), 0);
+	if (cman_import_clusterman_json(path, mem, NULL, NULL, &err))
+		fail_msg("import: %s", err.msg);
+
+	assert_int_equal(cman_store_open_cursor(mem, CMAN_APP_METRICS, "k", INT64_MIN, INT64_MAX, 0,
+						&cur, &err), 0);
+	while ((rc = cman_cursor_next(cur, &s, &err)) == 1) {
+		double v;
+
+		assert_true(n < NUM);
+		assert_int_equal(s.t, (int64_t)n);
+		v = strtod(num[n], NULL);
+		if (memcmp(&s.value, &v, sizeof(v)) != 0)
+			fail_msg("'%s': read %a, strtod %a", num[n], s.value, v);
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, NUM);
+	cman_cursor_close(cur);
+
+	assert_int_equal(cman_store_open_cursor(mem, CMAN_APP_METRICS, "t", INT64_MIN, INT64_MAX, 0,
+						&cur, &err), 0);
+	for (int i = 0; i < NT; i++) {
+		struct tm tm = { .tm_year = tm_of[i][0] - 1900, .tm_mon = tm_of[i][1] - 1,
+				 .tm_mday = tm_of[i][2], .tm_hour = tm_of[i][3],
+				 .tm_min = tm_of[i][4], .tm_sec = tm_of[i][5] };
+		int64_t wt = (int64_t)timegm(&tm);
+		bool found = false;
+
+		/* the series is in time order: find the sample with value i */
+		cman_cursor_close(cur);
+		assert_int_equal(cman_store_open_cursor(mem, CMAN_APP_METRICS, "t", INT64_MIN,
+							INT64_MAX, 0, &cur, &err), 0);
+		while ((rc = cman_cursor_next(cur, &s, &err)) == 1)
+			if (s.value == i) {
+				if (s.t != wt)
+					fail_msg("'%s': %lld, expected %lld", times[i], (long long)s.t,
+						 (long long)wt);
+				found = true;
+			}
+		assert_int_equal(rc, 0);
+		assert_true(found);
+	}
+	cman_cursor_close(cur);
+
+	/* the maps, as a plain reading of the text gives them */
+	len = 0;
+	for (int i = 0; i < 3 * NM; i++) {
+		int m[3] = { i % NM, (i + 7) % NM, (i + 14) % NM };
+		char az[3] = { 'a', 'b', 'c' };
+
+		/* canonical order: by type name (m<k>.large, compared as text), then zone */
+		for (int a = 0; a < 3; a++)
+			for (int b = a + 1; b < 3; b++) {
+				char ta[16], tb[16];
+
+				snprintf(ta, sizeof(ta), "m%d.large", m[a]);
+				snprintf(tb, sizeof(tb), "m%d.large", m[b]);
+				if (strcmp(ta, tb) > 0 || (strcmp(ta, tb) == 0 && az[a] > az[b])) {
+					int tm_ = m[a];
+					char ta_ = az[a];
+
+					m[a] = m[b], m[b] = tm_;
+					az[a] = az[b], az[b] = ta_;
+				}
+			}
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%d={", i ? " " : "", i);
+		for (int j = 0; j < 3; j++) {
+			int k = m[j] == i % NM ? 0 : m[j] == (i + 7) % NM ? 1 : 2;
+
+			len += (size_t)snprintf(want + len, sizeof(want) - len, "%sm%d.large/us-west-2%c=%d.5",
+						j ? ";" : "", m[j], az[j], i + k);
+		}
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "}:%d.5", 3 * i + 3 + 1);
+	}
+	expect_series(mem, CMAN_METADATA, "m", INT64_MIN, INT64_MAX, want);
+	/* into SQLite (markets written by place in the map): the same */
+	assert_int_equal(cman_store_sqlite_temp("fastnum", &sq, &err), 0);
+	assert_int_equal(cman_store_begin(sq, &err), 0);
+	if (cman_import_clusterman_json(path, sq, NULL, NULL, &err))
+		fail_msg("import: %s", err.msg);
+	assert_int_equal(cman_store_commit(sq, &err), 0);
+	render(sq, CMAN_METADATA, "m", INT64_MIN, INT64_MAX, got, sizeof(got));
+	assert_string_equal(got, want);
+	render(sq, CMAN_APP_METRICS, "t", INT64_MIN, INT64_MAX, got, sizeof(got));
+	render(mem, CMAN_APP_METRICS, "t", INT64_MIN, INT64_MAX, want, sizeof(want));
+	assert_string_equal(got, want);
+	cman_store_free(sq);
+	cman_store_free(mem);
+	free(num);
+	free(text);
 	unlink(path);
 }
 
@@ -901,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_itest_into_sqlite),
 		cmocka_unit_test(test_json_variants),
 		cmocka_unit_test(test_json_fast_and_slow_entries),
+		cmocka_unit_test(test_json_fast_numbers_times_markets),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_json_file_errors),
 		cmocka_unit_test(test_csv_file),
