@@ -25,6 +25,7 @@
 #include <zlib.h>
 
 #include "cman/csvread.h"
+#include "cman/decimal.h"
 #include "cman/fsutil.h"
 #include "cman/time.h"
 #include "store_int.h"
@@ -670,70 +671,12 @@ static const char *fstring(const char *p, const char *e, const char **b, const c
 	return p + 1;
 }
 
-/* Powers of ten that a double holds exactly. */
-static const double exact_p10[] = {
-	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-	1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22
-};
-
-/*
- * The double nearest to the decimal number with digits [ip, ie) before
- * the point, [fp, fe) after it and exponent text [xp, xe) (sign
- * included), when it can be had without strtod: at most 15 significant
- * digits (an integer m < 2^53, exact in a double) and a power of ten of
- * at most 22 (exact too), so m * 10^k or m / 10^k is one correctly
- * rounded operation, the double strtod returns (Clinger's fast path).
- * False otherwise.
- */
-static bool exact_decimal(const char *ip, const char *ie, const char *fp, const char *fe,
-			  const char *xp, const char *xe, bool neg, double *v)
-{
-	uint64_t m = 0;
-	int nd = 0, k = -(int)(fe - fp), x = 0;
-	bool xneg = false;
-
-	for (const char *q = ip; q < ie; q++) {
-		if (m || *q != '0')
-			nd++;
-		m = 10 * m + (uint64_t)(*q - '0');
-		if (nd > 15)
-			return false;
-	}
-	for (const char *q = fp; q < fe; q++) {
-		if (m || *q != '0')
-			nd++;
-		m = 10 * m + (uint64_t)(*q - '0');
-		if (nd > 15)
-			return false;
-	}
-	if (xp < xe) {
-		if (*xp == '+' || *xp == '-')
-			xneg = *xp++ == '-';
-		if (xe - xp > 4)
-			return false;
-		for (const char *q = xp; q < xe; q++)
-			x = 10 * x + (*q - '0');
-		k += xneg ? -x : x;
-	}
-	if (m == 0)
-		*v = 0.0;
-	else if (k >= 0 && k <= 22)
-		*v = (double)m * exact_p10[k];
-	else if (k < 0 && k >= -22)
-		*v = (double)m / exact_p10[-k];
-	else
-		return false;
-	if (neg)
-		*v = -*v;
-	return true;
-}
-
 /* A JSON number at p: the position after it and *v, *is_int; NULL when it
  * is not one the fast path reads exactly. */
 static const char *fnumber(const char *p, const char *e, double *v, bool *is_int,
 			   int64_t *iv)
 {
-	const char *start = p, *digits, *ie, *fp = NULL, *fe = NULL, *xp = NULL;
+	const char *start = p, *digits;
 	char buf[64];
 	bool neg = false;
 
@@ -750,20 +693,17 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
 	}
-	ie = p;
 	*is_int = true;
 	if (p < e && *p == '.') {
 		*is_int = false;
 		if (++p >= e || *p < '0' || *p > '9')
 			return NULL;
-		fp = p;
 		while (p < e && *p >= '0' && *p <= '9')
 			p++;
-		fe = p;
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
 		*is_int = false;
-		xp = ++p;
+		p++;
 		if (p < e && (*p == '+' || *p == '-'))
 			p++;
 		if (p >= e || *p < '0' || *p > '9')
@@ -784,8 +724,8 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 		*v = (double)*iv;
 		return p;
 	}
-	if (exact_decimal(digits, ie, fp, fe, xp ? xp : p, p, neg, v))
-		return p;
+	if (cman_decimal_exact(start, (size_t)(p - start), v))
+		return p;   /* what strtod gives, without strtod */
 	if ((size_t)(p - start) >= sizeof(buf))
 		return NULL;
 	memcpy(buf, start, (size_t)(p - start));
