@@ -97,6 +97,20 @@ static int forget(struct cman_mesos *ms, const struct cman_mesos_machine *v, siz
 	return rc ? rc : cman_mesos_up(ms, v, n, err);
 }
 
+/* v out of the schedule: down (refused when it is already down or not
+ * scheduled), then up (refused when it is not down: not scheduled at all);
+ * refusals are not errors. */
+static int forget_one(struct cman_mesos *ms, const struct cman_mesos_machine *v,
+		      struct cman_error *err)
+{
+	int rc = cman_mesos_down(ms, v, 1, err);
+
+	if (rc && rc != CMAN_EREJECTED)
+		return rc;
+	rc = cman_mesos_up(ms, v, 1, err);
+	return rc == CMAN_EREJECTED ? 0 : rc;
+}
+
 static int md_release(struct cman_drainer *dr, const struct cman_drain_machine *m, size_t n,
 		      struct cman_error *err)
 {
@@ -113,12 +127,13 @@ static int md_release(struct cman_drainer *dr, const struct cman_drain_machine *
 	if (k)
 		rc = forget(ms, v, k, err);
 	if (rc == CMAN_EREJECTED) {
-		/* one of them is not scheduled or already down: one by one */
+		/* one of them is not scheduled, or already down (brought down
+		 * by an operator or maintenance tooling): one by one, and up
+		 * even when down was refused, or a down machine would stay
+		 * down and scheduled for ever */
 		rc = 0;
-		for (i = 0; i < k && (!rc || rc == CMAN_EREJECTED); i++)
-			rc = forget(ms, &v[i], 1, err);
-		if (rc == CMAN_EREJECTED)
-			rc = 0;
+		for (i = 0; i < k && !rc; i++)
+			rc = forget_one(ms, &v[i], err);
 	}
 	free(v);
 	return rc;

@@ -172,6 +172,28 @@ static void test_start_drained_release(void **state)
 	s = fake_mesos_schedule(master);
 	assert_null(strstr(s, "\"h1\""));
 	free(s);
+	/* a machine already down (brought down by an operator once drained):
+	 * released all the same, out of the schedule and no longer down */
+	assert_int_equal(dr->ops->start(dr, v, 1, NOW, &err), 0);
+	{
+		struct cman_mesos_machine h2 = { .hostname = "h2", .ip = "10.1.2.4" };
+
+		if (cman_mesos_down(m, &h2, 1, &err))
+			fail_msg("%s", err.msg);
+	}
+	s = fake_mesos_down(master);
+	assert_string_equal(s, "[{\"hostname\":\"h2\",\"ip\":\"10.1.2.4\"}]");
+	free(s);
+	fake_http_reset(fake);
+	if (dr->ops->release(dr, v, 1, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(count_type("STOP_MAINTENANCE"), 1);
+	s = fake_mesos_schedule(master);
+	assert_null(strstr(s, "\"h2\""));
+	free(s);
+	s = fake_mesos_down(master);
+	assert_string_equal(s, "[]");
+	free(s);
 	cman_mesos_drainer_free(md);
 	cman_mesos_free(m);
 }

@@ -18,9 +18,12 @@
  *   no longer in the maintenance schedule is not drained (the pool's
  *   timeout then ends it).
  * - release (after termination): START_MAINTENANCE then STOP_MAINTENANCE
- *   for the machines, which takes them out of the schedule; a machine Mesos
- *   refuses (no longer scheduled, already down) is done one by one and a
- *   refusal skipped, so only failures to reach the master are returned.
+ *   for the machines, which takes them out of the schedule; when Mesos
+ *   refuses (a machine no longer scheduled, or already down because an
+ *   operator or maintenance tooling brought it down) each machine is done
+ *   alone: START_MAINTENANCE, then STOP_MAINTENANCE even if the first was
+ *   refused (a machine already down is only brought up), refusals skipped,
+ *   so only failures to reach the master are returned.
  * Clusterman differs: it schedules the window through an SQS queue and
  *   terminates 90 s later whatever the machine runs (no drained check), and
  *   its Mesos termination error kills the drainer (LIVE-SPEC §9.9).
