@@ -7,8 +7,10 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cman/drain.h"
 #include "cman/live/livepool.h"
 #include "cman/live/ops.h"
 #include "cman/time.h"
@@ -23,7 +25,10 @@ static const char usage_status[] =
 	"pool's target, fulfilled and non-orphan fulfilled capacity and scaling\n"
 	"limits, each resource group (found by its tag, as the autoscaler finds it)\n"
 	"with its target and fulfilled capacity and its machines per market, the\n"
-	"agents of the running machines by state, and the cluster's resources.\n"
+	"agents of the running machines by state, the cluster's resources, and\n"
+	"the machines being drained before termination (from the pool's state\n"
+	"table: since when, and the deadline after which they are terminated\n"
+	"drained or not).\n"
 	"\n"
 	"  --cluster C     the cluster (default $CMAN_CLUSTER)\n"
 	"  --pool P        the pool (default $CMAN_POOL)\n"
@@ -128,6 +133,47 @@ static int group_json(struct cman_live_pool *lp, size_t g, int64_t now, json_t *
 	return 0;
 }
 
+/* The machines being drained, from the pool's state table (whether or not
+ * the pool file still enables draining: a set left behind is shown too).
+ * A state item that cannot be read or decoded is not fatal: *why says it
+ * (the list is then empty). */
+static json_t *draining_json(struct cman_live_pool *lp, int64_t now, char *why, size_t n)
+{
+	struct cman_state_item it;
+	struct cman_drain dr;
+	struct cman_error e = {0};
+	json_t *arr = json_array();
+	int rc;
+
+	why[0] = '\0';
+	memset(&dr, 0, sizeof(dr));
+	snprintf(dr.entity, sizeof(dr.entity), "%s", lp->entity);
+	memset(&it, 0, sizeof(it));
+	rc = cman_store_state_get(lp->store, CMAN_STATE_DRAINING, lp->entity, &it, &e);
+	if (rc == 1)
+		rc = cman_drain_decode(&dr, it.text ? it.text : "", &e);
+	free(it.text);
+	if (rc < 0) {
+		snprintf(why, n, "reading the drain state of %s: %s", lp->entity, e.msg);
+		cman_drain_release(&dr);
+		return arr;
+	}
+	for (size_t i = 0; arr && i < dr.n; i++) {
+		const struct cman_drain_machine *m = &dr.m[i];
+
+		json_array_append_new(arr, json_pack(
+			"{s:s, s:s, s:o, s:o, s:o, s:o, s:I, s:b, s:b}",
+			"instance_id", m->instance_id, "group_id", m->group_id,
+			"ip_address", m->ip[0] ? json_string(m->ip) : json_null(),
+			"hostname", m->hostname[0] ? json_string(m->hostname) : json_null(),
+			"since", time_json(m->started), "deadline", time_json(m->deadline),
+			"seconds_left", (json_int_t)(m->deadline > now ? m->deadline - now : 0),
+			"overdue", now >= m->deadline, "acked", m->acked));
+	}
+	cman_drain_release(&dr);
+	return arr;
+}
+
 static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 		       struct cman_error *err)
 {
@@ -136,7 +182,8 @@ static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 	double target, fulfilled, non_orphan;
 	bool paused, off_in_force;
 	int64_t until;
-	json_t *doc, *groups, *counts, *res;
+	json_t *doc, *groups, *counts, *res, *draining;
+	char drain_why[CMAN_ERRMSG_MAX + 128];
 	int rc;
 
 	*out = NULL;
@@ -155,6 +202,9 @@ static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 	    (rc = cman_pool_fulfilled(&lp->pm, &fulfilled, err)) != 0 ||
 	    (rc = cman_pool_non_orphan_fulfilled(&lp->pm, &non_orphan, err)) != 0)
 		return rc;
+	draining = draining_json(lp, now, drain_why, sizeof(drain_why));
+	if (drain_why[0])
+		fprintf(stderr, "clusterman-live status: warning: %s\n", drain_why);
 	groups = json_array();
 	counts = json_pack("{s:i, s:i, s:i, s:i}", "running", 0, "idle", 0, "orphaned", 0,
 			   "unknown", 0);
@@ -172,6 +222,16 @@ static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 			"non_orphan_fulfilled_capacity", num(non_orphan), "min_capacity",
 			num(pc->min_capacity), "max_capacity", num(pc->max_capacity),
 			"resource_groups", groups, "agents_by_state", counts, "resources", res);
+	if (doc &&
+	    (json_object_set_new(doc, "draining_enabled", json_boolean(lp->pf.draining_enabled)) ||
+	     json_object_set_new(doc, "drain_timeout_seconds", lp->pf.draining_enabled
+				 ? json_integer(lp->pf.drain_timeout_seconds) : json_null()) ||
+	     json_object_set_new(doc, "draining", draining) ||
+	     json_object_set_new(doc, "draining_error", drain_why[0] ? json_string(drain_why)
+				 : json_null()))) {
+		json_decref(doc);
+		doc = NULL;
+	}
 	if (!doc)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	for (size_t g = 0; g < lp->n_groups; g++) {
@@ -275,6 +335,29 @@ static void status_text(json_t *doc, FILE *fp)
 			fmt_num(a, sizeof(a), json_object_get(v, "allocated")),
 			fmt_num(b, sizeof(b), json_object_get(v, "total")));
 	fputc('\n', fp);
+	v = json_object_get(doc, "draining");
+	if (json_is_string(json_object_get(doc, "draining_error")))
+		fprintf(fp, "Machines being drained: UNKNOWN (%s)\n",
+			json_string_value(json_object_get(doc, "draining_error")));
+	else if (json_array_size(v) == 0)
+		fprintf(fp, "Machines being drained: none%s\n",
+			json_is_true(json_object_get(doc, "draining_enabled")) ? ""
+			: " (draining is not enabled)");
+	else
+		fprintf(fp, "Machines being drained: %zu\n", json_array_size(v));
+	json_array_foreach(v, i, g) {
+		json_t *h = json_object_get(g, "hostname"), *ip = json_object_get(g, "ip_address");
+
+		fprintf(fp, "  %s (%s, agent %s, %s): since %s, deadline %s%s\n",
+			json_string_value(json_object_get(g, "instance_id")),
+			json_string_value(json_object_get(g, "group_id")),
+			json_is_string(h) ? json_string_value(h) : "unknown",
+			json_is_string(ip) ? json_string_value(ip) : "no IP",
+			json_string_value(json_object_get(g, "since")),
+			json_string_value(json_object_get(g, "deadline")),
+			json_is_true(json_object_get(g, "overdue")) ? " (past: terminated at the "
+			"next cycle, drained or not)" : "");
+	}
 }
 
 int cman_live_cmd_status(int argc, char **argv, const char *config)

@@ -132,7 +132,9 @@ void cman_drain_compact(struct cman_drain *dr);
  * The set as the state table keeps it: a JSON array of
  * {"instance_id", "group_id", "ip", "hostname", "started", "deadline",
  * "acked"}, in the set's order.  encode: *out malloc'ed (caller frees);
- * decode replaces the set, CMAN_EINVAL naming what is wrong.
+ * decode replaces the set, CMAN_EINVAL naming what is wrong.  decode also
+ * works on a zeroed set with only entity filled in (a reader without a
+ * drainer, such as `status`); release it with cman_drain_release().
  */
 int cman_drain_encode(const struct cman_drain *dr, char **out, struct cman_error *err);
 int cman_drain_decode(struct cman_drain *dr, const char *text, struct cman_error *err);
