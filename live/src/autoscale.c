@@ -328,6 +328,45 @@ static int put_group_kinds(const struct cman_decision *d, json_t *o)
 	return bad;
 }
 
+/* Whether decision d had no load data: the pool was not paused and the
+ * signal requested no resource at all. */
+static bool no_load_data(const struct cman_decision *d)
+{
+	if (d->paused)
+		return false;
+	for (int r = 0; r < CMAN_RES_COUNT; r++)
+		if (d->request.has[r])
+			return false;
+	return true;
+}
+
+/* The message for a cycle without load data, into buf. */
+static void no_load_message(const struct cman_live_pool *p, const struct cman_decision *d,
+			    char *buf, size_t n)
+{
+	snprintf(buf, n, "no load data: the signal '%s' requested nothing (no metric sample "
+		 "in its window: an empty or missing store, or no collector writing it?); "
+		 "the target is kept at %.12g", d->signal[0] ? d->signal : p->signal_name,
+		 d->current_target);
+}
+
+/* The line's "warnings" (an empty list when none). */
+static json_t *warnings_of(const struct cman_live_pool *p, const struct cman_decision *d)
+{
+	json_t *w = json_array();
+	char msg[512];
+
+	if (w && d && no_load_data(d)) {
+		no_load_message(p, d, msg, sizeof(msg));
+		if (json_array_append_new(w, json_pack("{s:s, s:s}", "kind", "no_load_data",
+						       "message", msg))) {
+			json_decref(w);
+			return NULL;
+		}
+	}
+	return w;
+}
+
 /* The decision d as its live line plus the common keys. */
 static int write_decision(struct cman_live_autoscaler *a, const struct cman_live_pool *p,
 			  const struct cman_decision *d, bool shadow, double offset,
@@ -351,7 +390,8 @@ static int write_decision(struct cman_live_autoscaler *a, const struct cman_live
 		return rc;
 	if (!(o = json_loadb(a->line, a->line_len, 0, NULL)))
 		return CMAN_EINTERNAL;
-	if (put_group_kinds(d, o) || put_common(a, p, o, shadow, offset, offset_error)) {
+	if (put_group_kinds(d, o) || put_common(a, p, o, shadow, offset, offset_error) ||
+	    put(o, "warnings", warnings_of(p, d))) {
 		json_decref(o);
 		return CMAN_ENOMEM;
 	}
@@ -374,7 +414,8 @@ static int write_failure(struct cman_live_autoscaler *a, const struct cman_live_
 	    put(o, "error", json_string(err->msg[0] ? err->msg : cman_strerror(err->code))) ||
 	    put(o, "error_kind", json_string(kind_of(err->code, err->remote.http_status))) ||
 	    put(o, "dry_run", json_boolean(shadow || !a->execute)) ||
-	    put_common(a, p, o, shadow, offset, offset_error)) {
+	    put_common(a, p, o, shadow, offset, offset_error) ||
+	    put(o, "warnings", warnings_of(p, NULL))) {
 		json_decref(o);
 		return CMAN_ENOMEM;
 	}
@@ -413,6 +454,41 @@ static void shadow_cycle(struct cman_live_autoscaler *a, bool paused, double off
 	if (wrc)
 		fprintf(stderr, "clusterman-live: warning: shadow decision record: %s\n",
 			cman_strerror(wrc));
+}
+
+/* Count a decided cycle's load data, and say on standard error when a
+ * run of cycles without it starts and when it ends (not every cycle).  A
+ * paused cycle says nothing either way. */
+static void note_load(struct cman_live_autoscaler *a, const struct cman_decision *d,
+		      int64_t now)
+{
+	struct cman_live_autoscale_stats *st = &a->stats;
+	char when[CMAN_TIME_BUFSZ];
+
+	if (d->paused)
+		return;
+	if (no_load_data(d)) {
+		no_load_message(a->lp, d, st->no_load_why, sizeof(st->no_load_why));
+		if (!st->load_known || !st->last_no_load) {
+			st->no_load_since = now;
+			st->no_load_streak = 0;
+			fprintf(stderr, "clusterman-live: warning: %s: %s (from %s; said again "
+				"when load data comes back)\n", a->lp->entity, st->no_load_why,
+				cman_time_format(now, when));
+		}
+		st->no_load++;
+		st->no_load_streak++;
+		st->last_no_load = true;
+	} else {
+		if (st->load_known && st->last_no_load)
+			fprintf(stderr, "clusterman-live: %s: load data again at %s, after %llu "
+				"cycle(s) without\n", a->lp->entity, cman_time_format(now, when),
+				(unsigned long long)st->no_load_streak);
+		st->no_load_streak = 0;
+		st->last_no_load = false;
+		st->no_load_why[0] = '\0';
+	}
+	st->load_known = true;
 }
 
 int cman_live_autoscale_cycle(struct cman_live_autoscaler *a, int64_t now,
@@ -494,6 +570,7 @@ int cman_live_autoscale_cycle(struct cman_live_autoscaler *a, int64_t now,
 		return rc;
 	}
 	a->stats.decided++;
+	note_load(a, &a->runner.decision, now);
 	a->stats.last_paused = paused;
 	a->stats.last_signal_failed = a->runner.decision.signal_failed;
 	a->stats.last_target = a->runner.decision.new_target;

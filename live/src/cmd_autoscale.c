@@ -198,6 +198,7 @@ static int cycle(void *vc, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 	struct ctx *c = vc;
 	struct cman_live_autoscaler *as = &c->s->as;
 	int64_t now = dc->now;
+	uint64_t decided = as->stats.decided;
 	int rc;
 
 	if (c->has_test_clock)
@@ -212,6 +213,11 @@ static int cycle(void *vc, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 	dc->target = as->stats.last_target;
 	dc->fulfilled = as->stats.last_fulfilled;
 	dc->max_capacity = c->s->lp->pf.config.max_capacity;
+	if (as->stats.decided != decided && !as->stats.last_paused) {
+		/* the health and metrics files say whether it had load data */
+		dc->load_data = !as->stats.last_no_load;
+		dc->no_load_why = as->stats.no_load_why;
+	}
 	if (as->stats.last_signal_failed) {
 		cman_daemon_count_error(d, CMAN_DERR_SIGNAL);
 		if (rc) {
@@ -345,6 +351,7 @@ int cman_live_autoscale_main(int argc, char **argv, const char *config)
 	dopts.pool = c.pool;
 	dopts.period_seconds = c.s->lp->period_seconds;
 	dopts.dry_run = !c.execute;
+	dopts.load_data = true;
 	dopts.prog = "clusterman-live autoscale";
 	dopts.cycle = cycle;
 	dopts.reload = reload;

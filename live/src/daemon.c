@@ -40,6 +40,11 @@ struct cman_daemon {
 	bool paused;
 	double target, fulfilled, max_capacity;
 	int64_t next_cycle;        /* UTC seconds, 0: unknown */
+	/* opts.load_data: -1 not said yet, 0 the last cycle that said had
+	 * none, 1 it had some; since when there is none, and why */
+	int load_data;
+	int64_t no_load_since;
+	char no_load_why[CMAN_ERRMSG_MAX];
 };
 
 static const char *kind_names[CMAN_DERR_COUNT] = {
@@ -378,6 +383,24 @@ static void write_health(struct cman_daemon *d)
 	if (json_object_set_new(o, "next_cycle", d->next_cycle ?
 				json_integer(d->next_cycle) : json_null()))
 		goto nomem;
+	if (d->o.load_data) {
+		json_t *w = json_array();
+
+		if (!w || json_object_set_new(o, "warnings", w))
+			goto nomem;
+		if (json_object_set_new(o, "load_data", d->load_data < 0 ? json_null()
+					: json_boolean(d->load_data)) ||
+		    json_object_set_new(o, "no_load_data_since", d->load_data == 0
+					? json_integer(d->no_load_since) : json_null()) ||
+		    json_object_set_new(o, "cycles_without_load_data",
+					json_integer((json_int_t)d->st.no_load_streak)))
+			goto nomem;
+		if (d->load_data == 0 &&
+		    json_array_append_new(w, json_pack("{s:s, s:s, s:I}", "kind", "no_load_data",
+						       "message", d->no_load_why, "since",
+						       (json_int_t)d->no_load_since)))
+			goto nomem;
+	}
 	if (cman_atomic_open(&f, d->o.health_file, &err))
 		goto fail;
 	if (json_dumpf(o, f.fp, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII) ||
@@ -492,6 +515,14 @@ static void write_metrics(struct cman_daemon *d)
 	gauge(fp, d, "fulfilled_capacity", "Fulfilled capacity seen by the last cycle.",
 	      d->fulfilled);
 	gauge(fp, d, "max_capacity", "The pool's max_capacity.", d->max_capacity);
+	if (d->o.load_data) {
+		gauge(fp, d, "no_load_data", "1 when the last cycle had no load data (the "
+		      "signal requested nothing: the target was kept).", d->load_data == 0);
+		metric_head(fp, d, "cycles_without_load_data_total", "counter",
+			    "Cycles that had no load data.");
+		metric_val(fp, d, "cycles_without_load_data_total", NULL, NULL,
+			   (double)d->st.no_load_cycles);
+	}
 	if (d->o.metrics)
 		d->o.metrics(d->o.ctx, fp);
 	if (ferror(fp)) {
@@ -531,7 +562,7 @@ static void run_cycle(struct cman_daemon *d, uint64_t index)
 {
 	struct cman_daemon_cycle c = {
 		.now = wall_ms() / 1000, .index = index,
-		.target = NAN, .fulfilled = NAN, .max_capacity = NAN,
+		.target = NAN, .fulfilled = NAN, .max_capacity = NAN, .load_data = -1,
 	};
 	struct cman_error err = { 0 };
 	char when[40];
@@ -557,6 +588,19 @@ static void run_cycle(struct cman_daemon *d, uint64_t index)
 	d->fulfilled = c.fulfilled;
 	if (!isnan(c.max_capacity))
 		d->max_capacity = c.max_capacity;
+	if (d->o.load_data && c.load_data >= 0) {
+		if (c.load_data) {
+			d->st.no_load_streak = 0;
+		} else {
+			if (d->load_data != 0)
+				d->no_load_since = c.now;
+			d->st.no_load_cycles++;
+			d->st.no_load_streak++;
+			snprintf(d->no_load_why, sizeof(d->no_load_why), "%s",
+				 c.no_load_why ? c.no_load_why : "no load data");
+		}
+		d->load_data = c.load_data != 0;
+	}
 	if (rc) {
 		kind = c.kind_set ? (int)c.kind : (int)cman_daemon_error_kind(&err);
 		if (kind < 0 || kind >= CMAN_DERR_COUNT)
@@ -610,6 +654,7 @@ int cman_daemon_run(const struct cman_daemon_opts *o, struct cman_daemon_stats *
 	bounded = d->o.max_cycles > 0;
 	d->log = o->log ? o->log : stderr;
 	d->last_kind = -1;
+	d->load_data = -1;
 	d->target = d->fulfilled = d->max_capacity = NAN;
 
 	g_stop = 0;

@@ -13,6 +13,7 @@
 #include "cman/drain.h"
 #include "cman/live/livepool.h"
 #include "cman/live/ops.h"
+#include "cman/signal.h"
 #include "cman/time.h"
 #include "ops_int.h"
 
@@ -28,7 +29,9 @@ static const char usage_status[] =
 	"agents of the running machines by state, the cluster's resources, and\n"
 	"the machines being drained before termination (from the pool's state\n"
 	"table: since when, and the deadline after which they are terminated\n"
-	"drained or not).\n"
+	"drained or not), and the samples of the signal's metrics in its window\n"
+	"now (a warning when there is none: the autoscaler would keep the\n"
+	"current target).\n"
 	"\n"
 	"  --cluster C     the cluster (default $CMAN_CLUSTER)\n"
 	"  --pool P        the pool (default $CMAN_POOL)\n"
@@ -174,6 +177,50 @@ static json_t *draining_json(struct cman_live_pool *lp, int64_t now, char *why, 
 	return arr;
 }
 
+/* Whether the pool has recorded load: the samples of its signal's required
+ * metrics in the signal's window ending now, read from the store as the
+ * autoscaler reads them (the pool's signal, else the service's default
+ * signal, else the built-in default).  Null when the signal reads no
+ * metric (it cannot be known here); *none set when it reads some and none
+ * has a sample (the autoscaler then keeps the current target).  A read
+ * error is said in the object ("error") and leaves *none false. */
+static json_t *load_json(struct cman_live_pool *lp, int64_t now, bool *none)
+{
+	const struct cman_signal_config *sc = lp->pf.config.has_signal ? &lp->pf.config.signal
+		: lp->cfg->has_default_signal ? &lp->cfg->default_signal
+		: cman_signal_default_config();
+	struct cman_signal_input in;
+	struct cman_series *scratch = NULL;
+	size_t n_scratch = 0, total = 0;
+	struct cman_error e = {0};
+	json_t *o, *metrics;
+
+	*none = false;
+	if (sc->n_required_metrics == 0)
+		return json_null();
+	metrics = json_array();
+	o = json_pack("{s:s, s:o}", "signal", sc->name, "metrics", metrics);
+	if (!o)
+		return NULL;
+	if (cman_signal_fetch(sc, &lp->store, 1, lp->cluster->name, lp->name, lp->scheduler,
+			      now, &in, &scratch, &n_scratch, &e) != 0) {
+		json_object_set_new(o, "error", json_string(e.msg));
+		cman_signal_input_release(scratch, n_scratch);
+		return o;
+	}
+	for (size_t i = 0; i < in.n_series && i < sc->n_required_metrics; i++) {
+		total += in.series[i].n;
+		json_array_append_new(metrics, json_pack(
+			"{s:s, s:I, s:I}", "name", sc->required_metrics[i].name, "window_minutes",
+			(json_int_t)sc->required_metrics[i].minute_range, "samples",
+			(json_int_t)in.series[i].n));
+	}
+	cman_signal_input_release(scratch, n_scratch);
+	json_object_set_new(o, "samples_in_window", json_integer((json_int_t)total));
+	*none = total == 0;
+	return o;
+}
+
 static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 		       struct cman_error *err)
 {
@@ -182,8 +229,9 @@ static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 	double target, fulfilled, non_orphan;
 	bool paused, off_in_force;
 	int64_t until;
-	json_t *doc, *groups, *counts, *res, *draining;
-	char drain_why[CMAN_ERRMSG_MAX + 128];
+	json_t *doc, *groups, *counts, *res, *draining, *load, *warnings;
+	char drain_why[CMAN_ERRMSG_MAX + 128], msg[512];
+	bool no_load;
 	int rc;
 
 	*out = NULL;
@@ -203,6 +251,17 @@ static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 	    (rc = cman_pool_non_orphan_fulfilled(&lp->pm, &non_orphan, err)) != 0)
 		return rc;
 	draining = draining_json(lp, now, drain_why, sizeof(drain_why));
+	load = load_json(lp, now, &no_load);
+	warnings = json_array();
+	if (no_load) {
+		snprintf(msg, sizeof(msg), "no load data: no sample of the metrics of signal "
+			 "'%s' in its window: the autoscaler keeps the current target (an "
+			 "empty or missing store, or no collector writing it?)",
+			 json_string_value(json_object_get(load, "signal")));
+		json_array_append_new(warnings, json_pack("{s:s, s:s}", "kind", "no_load_data",
+							  "message", msg));
+		fprintf(stderr, "clusterman-live status: warning: %s: %s\n", lp->entity, msg);
+	}
 	if (drain_why[0])
 		fprintf(stderr, "clusterman-live status: warning: %s\n", drain_why);
 	groups = json_array();
@@ -228,7 +287,9 @@ static int status_json(struct cman_live_pool *lp, int64_t now, json_t **out,
 				 ? json_integer(lp->pf.drain_timeout_seconds) : json_null()) ||
 	     json_object_set_new(doc, "draining", draining) ||
 	     json_object_set_new(doc, "draining_error", drain_why[0] ? json_string(drain_why)
-				 : json_null()))) {
+				 : json_null()) ||
+	     json_object_set_new(doc, "load_data", load) ||
+	     json_object_set_new(doc, "warnings", warnings))) {
 		json_decref(doc);
 		doc = NULL;
 	}
@@ -335,6 +396,27 @@ static void status_text(json_t *doc, FILE *fp)
 			fmt_num(a, sizeof(a), json_object_get(v, "allocated")),
 			fmt_num(b, sizeof(b), json_object_get(v, "total")));
 	fputc('\n', fp);
+	v = json_object_get(doc, "load_data");
+	if (json_is_null(v)) {
+		fprintf(fp, "Load data: not known here (the signal reads no metric)\n");
+	} else if (json_is_string(json_object_get(v, "error"))) {
+		fprintf(fp, "Load data: UNKNOWN (%s)\n",
+			json_string_value(json_object_get(v, "error")));
+	} else {
+		json_int_t n = json_integer_value(json_object_get(v, "samples_in_window"));
+
+		fprintf(fp, "Load data: %s", n ? "" : "NONE, ");
+		fprintf(fp, "%lld sample(s) in the window of signal %s:", (long long)n,
+			json_string_value(json_object_get(v, "signal")));
+		json_array_foreach(json_object_get(v, "metrics"), i, g)
+			fprintf(fp, " %s %lld (%lld min);",
+				json_string_value(json_object_get(g, "name")),
+				(long long)json_integer_value(json_object_get(g, "samples")),
+				(long long)json_integer_value(json_object_get(g, "window_minutes")));
+		fprintf(fp, "%s\n", n ? "" : " the autoscaler keeps the current target");
+	}
+	json_array_foreach(json_object_get(doc, "warnings"), i, g)
+		fprintf(fp, "WARNING: %s\n", json_string_value(json_object_get(g, "message")));
 	v = json_object_get(doc, "draining");
 	if (json_is_string(json_object_get(doc, "draining_error")))
 		fprintf(fp, "Machines being drained: UNKNOWN (%s)\n",

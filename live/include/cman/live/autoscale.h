@@ -28,10 +28,18 @@
  *    (pool, default, "default (fallback)": which signal the pool was built
  *    with), "signal_fallback" (why, or null), "capacity_offset" (the offset
  *    applied), "capacity_offset_error" (null, or why the state table's
- *    offset was read as 0) and "shadow" (false).  A cycle that fails before
+ *    offset was read as 0), "shadow" (false) and "warnings": a list of
+ *    {"kind", "message"} for doubtful input the cycle carried on with
+ *    (empty when none).  The one kind so far is "no_load_data": the pool
+ *    was not paused and the signal requested nothing (no resource at all:
+ *    for the built-in signals, no sample of any required metric in the
+ *    window, as with an empty or missing store), so the current target was
+ *    kept.  It is also said on standard error once when it starts ("no
+ *    load data") and once when it ends ("load data again"), not every
+ *    cycle, and counted in the stats.  A cycle that fails before
  *    a decision is complete (the pause unreadable, the scheduler or a group
  *    unreadable) writes {"time", "pool", "failed": true, "error", "dry_run",
- *    "shadow"} instead, so that every cycle leaves exactly one line per
+ *    "shadow", "warnings"} instead, so that every cycle leaves exactly one line per
  *    configuration (clusterman-sim backtest skips failed and shadow lines).
  *
  * Shadow mode: with a candidate pool file, the same cycle then evaluates
@@ -89,6 +97,14 @@ struct cman_live_autoscale_stats {
 	bool last_signal_failed;       /* ... decided on the default signal after
 					  the pool's failed */
 	uint64_t abandoned;            /* cycles stopped before changing anything */
+	/* load data: decided cycles of a pool not paused whose signal
+	 * requested nothing (the target kept), in all and in a row, and the
+	 * last decided cycle's verdict with its message */
+	uint64_t no_load, no_load_streak;
+	int64_t no_load_since;         /* now of the first cycle of the streak */
+	bool last_no_load;             /* the last decided cycle had no load data */
+	bool load_known;               /* a cycle has decided (last_no_load set) */
+	char no_load_why[256];
 };
 
 struct cman_live_autoscaler {

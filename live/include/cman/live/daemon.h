@@ -50,6 +50,12 @@
  *            "cycles", "failures", "next_cycle" (UTC seconds), "dry_run"}.
  *            status is "failing" when the last cycle failed, "starting"
  *            before the first cycle finished (written at start).
+ *            With opts.load_data also "load_data" (true, false: the last
+ *            cycle that said had no load data, null: none said yet),
+ *            "no_load_data_since" (UTC seconds of the first cycle of the
+ *            current run without, or null), "cycles_without_load_data" (in a
+ *            row) and "warnings": a list of {"kind": "no_load_data",
+ *            "message", "since"} (empty when the last cycle had load data).
  *   metrics  Prometheus text format (version 0.0.4), every sample labelled
  *            cluster="C",pool="P" (pool left out when NULL):
  *            clusterman_<name>_cycle_duration_seconds   gauge, last cycle
@@ -64,6 +70,10 @@
  *            clusterman_<name>_target_capacity          gauge (when known)
  *            clusterman_<name>_fulfilled_capacity       gauge (when known)
  *            clusterman_<name>_max_capacity             gauge (when known)
+ *            with opts.load_data:
+ *            clusterman_<name>_no_load_data             gauge 0/1, the last
+ *              cycle that said had no load data
+ *            clusterman_<name>_cycles_without_load_data_total  counter
  *            plus what the metrics callback appends.
  *
  * Test hook (not for production): the environment variable
@@ -109,6 +119,12 @@ struct cman_daemon_cycle {
 	double target, fulfilled, max_capacity;   /* NAN: not known */
 	bool kind_set;             /* the returned failure is of `kind`, not */
 	enum cman_daemon_err_kind kind; /* the one its code says */
+	/* load data (opts.load_data daemons; preset -1: not said): 1 the
+	 * cycle decided on recorded load, 0 it had none (the signal requested
+	 * nothing), with a message in no_load_why (borrowed until the cycle
+	 * returns; NULL: a generic one) */
+	int load_data;
+	const char *no_load_why;
 };
 
 struct cman_daemon;
@@ -133,6 +149,9 @@ struct cman_daemon_opts {
 	const char *pool;          /* label and splay key; NULL for a cluster-wide daemon */
 	int64_t period_seconds;    /* > 0 */
 	bool dry_run;              /* shown in the files */
+	bool load_data;            /* the cycles say whether they had load data
+				      (cman_daemon_cycle.load_data): shown in
+				      both files */
 	bool once;                 /* one cycle, at once (no splay wait) */
 	uint64_t max_cycles;       /* 0: until stopped; once: 1 */
 	const char *health_file;   /* NULL: none */
@@ -152,6 +171,9 @@ struct cman_daemon_stats {
 	uint64_t errors[CMAN_DERR_COUNT];
 	uint64_t consecutive_failures;
 	uint64_t reloads, reload_failures;
+	/* opts.load_data: finished cycles that had no load data, in all and
+	 * in a row (up to the last finished cycle) */
+	uint64_t no_load_cycles, no_load_streak;
 	int stop_signal;           /* the signal that stopped the loop, or 0 */
 };
 
