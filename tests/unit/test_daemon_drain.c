@@ -17,14 +17,17 @@
  *           schedule and no longer down; the other one still runs
  *   step 3  SIGTERM before the cycle mutates: the daemon stops (abandoned)
  *           with the drain state in the state table
- *   restart a new pool, autoscaler and daemon (as a restarted process)
+ *   restart from here on each step is a new process: the program itself,
+ *           `clusterman-live autoscale --execute --once` at the step's time
+ *           (CMAN_LIVE_TEST_CLOCK)
  *   step 4  the drain is resumed from the state table: no second schedule
  *           entry, no schedule update at all, no termination
  *   step 5  still before the deadline, still running tasks: kept
  *   step 6  at the deadline: terminated, recorded timed_out, released
  *   step 7  nothing left to drain: the state table item is gone
  * The pool's clock is the cycle's `now`, which the test sets per step (a
- * virtual clock, so the 600 s timeout needs no wait).  Expected values come
+ * virtual clock, so the 600 s timeout needs no wait).  Between the runs
+ * `clusterman-live status` lists the machine being drained.  Expected values come
  * from the set-up: target = non-orphan x request / (total cpus x setpoint).
  */
 /* ctest-labels: live */
@@ -56,6 +59,7 @@
 
 #define TAGKEY "puppet:role::paasta"
 #define MINE "{\"pool\": \"dr\", \"paasta_cluster\": \"c1\"}"
+#define NL "{\"pool\": \"nl\", \"paasta_cluster\": \"c1\"}"
 #define N_MACHINES 4
 #define AGENT_CPUS 4      /* each agent's cpus */
 #define REQUEST_CPUS 4    /* the constant signal's request */
@@ -67,7 +71,7 @@
 static struct cman_aws_client *client;
 static struct fake_http *mesos_http;
 static struct fake_mesos *mesos;
-static char root[256], fleet_id[64], subnet[64];
+static char root[256], fleet_id[64], nl_fleet_id[64], subnet[64];
 static struct test_server moto;
 
 /* One machine of the fleet and its agent. */
@@ -109,15 +113,20 @@ static void call(const char *svc, struct cman_aws_params *p, const char *find, c
 	cman_aws_params_release(p);
 }
 
-static int fleet_target(void)
+static int fleet_target_of(const char *id)
 {
 	struct cman_aws_params p;
 	char v[32];
 
 	cman_aws_params_init(&p, "DescribeSpotFleetRequests", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestId.1", fleet_id);
+	cman_aws_params_add(&p, "SpotFleetRequestId.1", id);
 	call("ec2", &p, "targetCapacity", v, sizeof(v));
 	return atoi(v);
+}
+
+static int fleet_target(void)
+{
+	return fleet_target_of(fleet_id);
 }
 
 /* The instance's state name as moto says it ("running", "terminated", ...). */
@@ -170,7 +179,7 @@ static size_t fleet_instances(void)
 /* /master/slaves and /master/frameworks from world[]. */
 static void publish_agents(void)
 {
-	json_t *slaves = json_array(), *tasks = json_array();
+	json_t *slaves = json_array(), *tasks = json_array(), *doc;
 	char *s;
 
 	for (int i = 0; i < N_MACHINES; i++) {
@@ -195,11 +204,15 @@ static void publish_agents(void)
 							       "TASK_RUNNING"));
 		}
 	}
-	s = json_dumps(json_pack("{s:o}", "slaves", slaves), JSON_COMPACT);
+	doc = json_pack("{s:o}", "slaves", slaves);
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
 	fake_mesos_set_body(mesos, "slaves", s);
 	free(s);
-	s = json_dumps(json_pack("{s:[{s:s,s:s,s:b,s:o}]}", "frameworks", "id", "f1", "name",
-				 "marathon", "active", 1, "tasks", tasks), JSON_COMPACT);
+	doc = json_pack("{s:[{s:s,s:s,s:b,s:o}]}", "frameworks", "id", "f1", "name", "marathon",
+			"active", 1, "tasks", tasks);
+	s = json_dumps(doc, JSON_COMPACT);
+	json_decref(doc);
 	fake_mesos_set_body(mesos, "frameworks", s);
 	free(s);
 }
@@ -254,7 +267,7 @@ static int times_scheduled(const char *sched, int i)
 /* ---- clusterman-live status, run as an operator runs it --------------------------- */
 
 /* Its standard output (caller frees); the exit status must be 0. */
-static char *status_of(const char *extra)
+static char *status_pool(const char *pool, const char *extra)
 {
 	char cmd[1024], chunk[4096];
 	size_t k, len = 0;
@@ -262,7 +275,7 @@ static char *status_of(const char *extra)
 	FILE *fp;
 
 	snprintf(cmd, sizeof(cmd), "%s/clusterman-live --config %s/clusterman.yaml status "
-		 "--cluster c1 --pool dr %s", CMAN_BINARY_DIR, root, extra);
+		 "--cluster c1 --pool %s %s 2>>status.err", CMAN_BINARY_DIR, root, pool, extra);
 	fp = popen(cmd, "r");
 	assert_non_null(fp);
 	while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
@@ -273,6 +286,11 @@ static char *status_of(const char *extra)
 	}
 	assert_int_equal(pclose(fp), 0);
 	return out;
+}
+
+static char *status_of(const char *extra)
+{
+	return status_pool("dr", extra);
 }
 
 /* t as UTC "YYYY-MM-DDTHH:MM:SSZ" (by the C library, not our formatter). */
@@ -332,12 +350,24 @@ static int index_of(const char *id)
 	return -1;
 }
 
+/* What moto and the master say after step `step`. */
+static void observe(int step)
+{
+	struct seen *s = &seen[step];
+
+	s->fleet_target = fleet_target();
+	for (int i = 0; i < N_MACHINES; i++)
+		instance_state(world[i].id, s->state[i], sizeof(s->state[i]));
+	s->schedule = fake_mesos_schedule(mesos);
+	s->down = fake_mesos_down(mesos);
+	s->updates = count_calls("UPDATE_MAINTENANCE_SCHEDULE");
+}
+
 static int cycle(void *ctx, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 		 struct cman_error *err)
 {
 	struct run *r = ctx;
 	int step = r->step0 + (int)dc->index, rc;
-	struct seen *s;
 
 	assert_true(step < N_STEPS);
 	if (step == 2) {
@@ -348,9 +378,6 @@ static int cycle(void *ctx, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 		bring_down(first);
 	} else if (step == 3) {
 		raise(SIGTERM);   /* stop the daemon before it changes anything */
-	} else if (step == 7) {
-		world[second].agent_up = false;   /* it left Mesos with its instance */
-		publish_agents();
 	}
 	r->as.may_mutate = may_mutate;
 	r->as.may_mutate_ctx = d;
@@ -359,14 +386,31 @@ static int cycle(void *ctx, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 	dc->target = r->as.stats.last_target;
 	dc->fulfilled = r->as.stats.last_fulfilled;
 	dc->max_capacity = r->lp->pf.config.max_capacity;
-	s = &seen[step];
-	s->fleet_target = fleet_target();
-	for (int i = 0; i < N_MACHINES; i++)
-		instance_state(world[i].id, s->state[i], sizeof(s->state[i]));
-	s->schedule = fake_mesos_schedule(mesos);
-	s->down = fake_mesos_down(mesos);
-	s->updates = count_calls("UPDATE_MAINTENANCE_SCHEDULE");
+	observe(step);
 	return rc;
+}
+
+/* Steps 4 to 7, each a new process: `clusterman-live autoscale --execute
+ * --once` at the step's time (CMAN_LIVE_TEST_CLOCK), appending its line to
+ * decisions.jsonl. */
+static void run_program(int step)
+{
+	char cmd[2048];
+	int rc;
+
+	if (step == 7) {
+		world[second].agent_up = false;   /* it left Mesos with its instance */
+		publish_agents();
+	}
+	snprintf(cmd, sizeof(cmd), "CMAN_LIVE_TEST_CLOCK=%lld %s/clusterman-live --config "
+		 "%s/clusterman.yaml autoscale --cluster c1 --pool dr --execute --once "
+		 "--decisions decisions.jsonl 2>>autoscale.err",
+		 (long long)(t0 + step_time[step]), CMAN_BINARY_DIR, root);
+	rc = system(cmd);
+	if (rc != 0)
+		fail_msg("step %d: autoscale --once: status %d (autoscale.err in %s)", step, rc,
+			 root);
+	observe(step);
 }
 
 static void write_file(const char *path, const char *text)
@@ -684,13 +728,9 @@ static void test_drain_through_daemon(void **state)
 	publish_agents();
 	k = count_calls("UPDATE_MAINTENANCE_SCHEDULE");
 
-	/* run 2, restarted: steps 4-7 */
-	memset(&r, 0, sizeof(r));
-	r.step0 = 4;
-	run_daemon(&cfg, &r, 4, &st);
-	assert_int_equal(st.cycles, 4);
-	assert_int_equal(st.failed, 0);
-	assert_int_equal(st.stop_signal, 0);
+	/* restarted, as the program, once per step */
+	for (i = 4; i < N_STEPS; i++)
+		run_program(i);
 	all = decisions();
 	assert_int_equal(json_array_size(all), 8);
 	/* steps 4, 5: resumed, nothing chosen again, not scheduled again, kept
@@ -747,6 +787,205 @@ static void test_drain_through_daemon(void **state)
 	cman_live_config_release(&cfg);
 }
 
+/* ---- a pool with no recorded load --------------------------------------------------- */
+
+static char *slurp(const char *path)
+{
+	FILE *fp = fopen(path, "r");
+	char *buf;
+	long n;
+
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	n = ftell(fp);
+	rewind(fp);
+	buf = calloc(1, (size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
+	fclose(fp);
+	return buf;
+}
+
+static size_t count_of(const char *text, const char *what)
+{
+	size_t k = 0;
+
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p += strlen(what))
+		k++;
+	return k;
+}
+
+/* One cpus_allocated sample of pool nl at t (the default signal's metric). */
+static void record_load(int64_t t, double v)
+{
+	struct cman_store *st;
+	struct cman_error err;
+	struct cman_sample smp = { .t = t, .value = v };
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/m.sqlite", root);
+	if (cman_store_sqlite_open(path, true, &st, &err))
+		fail_msg("%s", err.msg);
+	assert_int_equal(cman_store_begin(st, &err), 0);
+	assert_int_equal(cman_store_write(st, CMAN_SYSTEM_METRICS,
+					  "cpus_allocated|cluster=c1,pool=nl.mesos", &smp, &err), 0);
+	assert_int_equal(cman_store_commit(st, &err), 0);
+	cman_store_free(st);
+}
+
+/*
+ * Pool nl (a fleet of 2, no autoscale_signal: the default most_recent signal
+ * on cpus/mem/disk/gpus_allocated with a 10-minute window and a 10-minute
+ * period) with no sample in the store, run as an operator runs it:
+ * `clusterman-live autoscale --cycles 4` (a dry run) on the test clock T,
+ * T + 600, T + 1200, T + 1800, with one cpus_allocated sample recorded at
+ * T + 1100 beforehand: only the cycle at T + 1200 has load data in its window
+ * ([T + 600, T + 1200]).  Expected: the three other lines carry the
+ * no_load_data warning, the third none; standard error says "no load data"
+ * twice (cycles 0 and 3: once per change, not every cycle) and "load data
+ * again" once; the health file and the metrics file end on the last
+ * cycle's state (no data since that cycle, 1 in a row, 3 in all); status
+ * says NONE while the window at the wall clock is empty, then the samples
+ * once one is recorded.
+ */
+static void test_no_load_data(void **state)
+{
+	char cmd[2048], *out, *err, key[256];
+	int64_t t = (int64_t)time(NULL) + 7200;   /* clear of status's wall clock */
+	json_t *all, *x, *w;
+	size_t i;
+	int rc;
+
+	(void)state;
+	write_file("clusters/c1/nl.mesos",
+		   "resource_groups:\n"
+		   "  - sfr: {tag: '" TAGKEY "'}\n"
+		   "scaling_limits: {min_capacity: 1, max_capacity: 10, max_weight_to_add: 10,"
+		   " max_weight_to_remove: 10}\n");
+	record_load(t + 1100, 3);
+	snprintf(cmd, sizeof(cmd), "CMAN_LIVE_TEST_CLOCK=%lld CMAN_LIVE_TEST_PERIOD_MS=0 "
+		 "%s/clusterman-live --config %s/clusterman.yaml autoscale --cluster c1 "
+		 "--pool nl --cycles 4 --health-file nl-health.json --metrics-file nl.prom "
+		 "--decisions nl.jsonl 2>nl.err", (long long)t, CMAN_BINARY_DIR, root);
+	rc = system(cmd);
+	err = slurp("nl.err");
+	if (rc != 0)
+		fail_msg("autoscale: status %d: %s", rc, err);
+	/* standard error: once per change */
+	assert_int_equal(count_of(err, "warning: c1.nl.mesos: no load data: the signal "
+				  "'most_recent' requested nothing"), 2);
+	assert_int_equal(count_of(err, "c1.nl.mesos: load data again"), 1);
+	assert_non_null(strstr(err, "after 2 cycle(s) without"));
+	free(err);
+	/* the decision lines */
+	out = slurp("nl.jsonl");
+	all = json_array();
+	for (char *p = out, *e; *p; p = e + 1) {
+		e = strchr(p, '\n');
+		assert_non_null(e);
+		*e = '\0';
+		x = json_loads(p, 0, NULL);
+		assert_non_null(x);
+		json_array_append_new(all, x);
+	}
+	free(out);
+	assert_int_equal(json_array_size(all), 4);
+	for (i = 0; i < 4; i++) {
+		x = json_array_get(all, i);
+		w = json_object_get(x, "warnings");
+		assert_true(json_is_array(w));
+		assert_true(json_integer_value(json_object_get(x, "time")) ==
+			    t + 600 * (json_int_t)i);
+		/* the pool's target (the fleet's 2) is kept every time */
+		assert_true(json_number_value(json_object_get(x, "new_target")) == 2);
+		if (i == 2) {
+			assert_int_equal(json_array_size(w), 0);
+			assert_true(json_number_value(json_object_get(json_object_get(x, "request"),
+								      "cpus")) == 3);
+			continue;
+		}
+		assert_int_equal(json_array_size(w), 1);
+		assert_string_equal(json_string_value(json_object_get(json_array_get(w, 0),
+								      "kind")), "no_load_data");
+		assert_non_null(strstr(json_string_value(json_object_get(json_array_get(w, 0),
+									 "message")),
+				       "kept at 2"));
+		/* the simulator's keys are unchanged */
+		assert_string_equal(json_string_value(json_object_get(x, "reason")),
+				    "the signal requested nothing: keeping the current target");
+		assert_true(json_is_null(json_object_get(json_object_get(x, "request"), "cpus")));
+	}
+	json_decref(all);
+	assert_int_equal(fleet_target_of(nl_fleet_id), 2);
+	/* the health file: the last cycle (T + 1800) had none */
+	out = slurp("nl-health.json");
+	x = json_loads(out, 0, NULL);
+	assert_non_null(x);
+	free(out);
+	assert_string_equal(json_string_value(json_object_get(x, "status")), "ok");
+	assert_true(json_is_false(json_object_get(x, "load_data")));
+	/* the daemon's own times are the wall clock (the test clock is the
+	 * cycle's): the streak began with the last cycle */
+	assert_true(json_integer_value(json_object_get(x, "no_load_data_since")) ==
+		    json_integer_value(json_object_get(x, "last_cycle")));
+	assert_int_equal(json_integer_value(json_object_get(x, "cycles_without_load_data")), 1);
+	w = json_object_get(x, "warnings");
+	assert_int_equal(json_array_size(w), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(w, 0), "kind")),
+			    "no_load_data");
+	assert_true(json_integer_value(json_object_get(json_array_get(w, 0), "since")) ==
+		    json_integer_value(json_object_get(x, "last_cycle")));
+	json_decref(x);
+	/* the metrics file */
+	out = slurp("nl.prom");
+	snprintf(key, sizeof(key), "clusterman_autoscaler_no_load_data{cluster=\"c1\","
+		 "pool=\"nl\"} 1\n");
+	assert_non_null(strstr(out, key));
+	snprintf(key, sizeof(key), "clusterman_autoscaler_cycles_without_load_data_total{"
+		 "cluster=\"c1\",pool=\"nl\"} 3\n");
+	assert_non_null(strstr(out, key));
+	assert_non_null(strstr(out, "# TYPE clusterman_autoscaler_cycles_without_load_data_total "
+			       "counter\n"));
+	free(out);
+
+	/* status: nothing in the window at the wall clock (the sample is ahead) */
+	out = status_pool("nl", "--json");
+	x = json_loads(out, 0, NULL);
+	assert_non_null(x);
+	free(out);
+	w = json_object_get(x, "load_data");
+	assert_string_equal(json_string_value(json_object_get(w, "signal")), "most_recent");
+	assert_int_equal(json_integer_value(json_object_get(w, "samples_in_window")), 0);
+	assert_int_equal(json_array_size(json_object_get(w, "metrics")), 4);
+	w = json_object_get(x, "warnings");
+	assert_int_equal(json_array_size(w), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(w, 0), "kind")),
+			    "no_load_data");
+	json_decref(x);
+	out = status_pool("nl", "");
+	assert_non_null(strstr(out, "Load data: NONE, 0 sample(s) in the window of signal "
+			       "most_recent: cpus_allocated 0 (10 min);"));
+	assert_non_null(strstr(out, "WARNING: no load data"));
+	free(out);
+	/* one sample a minute ago: known */
+	record_load((int64_t)time(NULL) - 60, 3);
+	out = status_pool("nl", "--json");
+	x = json_loads(out, 0, NULL);
+	assert_non_null(x);
+	free(out);
+	w = json_object_get(x, "load_data");
+	assert_int_equal(json_integer_value(json_object_get(w, "samples_in_window")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+		json_object_get(w, "metrics"), 0), "samples")), 1);
+	assert_int_equal(json_array_size(json_object_get(x, "warnings")), 0);
+	json_decref(x);
+	out = status_pool("nl", "");
+	assert_non_null(strstr(out, "Load data: 1 sample(s) in the window of signal most_recent: "
+			       "cpus_allocated 1 (10 min);"));
+	assert_null(strstr(out, "WARNING"));
+	free(out);
+}
+
 /* ---- the servers ------------------------------------------------------------------ */
 
 static struct cman_aws_client *make_client(void)
@@ -766,10 +1005,13 @@ static struct cman_aws_client *make_client(void)
 	return out;
 }
 
+static void request_fleet(int n, const char *tag, char *id);
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drain_through_daemon),
+		cmocka_unit_test(test_no_load_data),
 	};
 	struct cman_aws_params p;
 	char vpc[64], loc[64], cmd[600], n[16];
@@ -814,28 +1056,12 @@ int main(void)
 	cman_aws_params_add(&p, "CidrBlock", "10.9.1.0/24");
 	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
 	call("ec2", &p, "subnetId", subnet, sizeof(subnet));
-	snprintf(n, sizeof(n), "%d", N_MACHINES);
-	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
-			    "arn:aws:iam::123456789012:role/fleet");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.TargetCapacity", n);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
-			    "ami-12c6146b");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
-			    "m5.large");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.ResourceType", "instance");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Value", MINE);
-	call("ec2", &p, "spotFleetRequestId", fleet_id, sizeof(fleet_id));
+	request_fleet(N_MACHINES, MINE, fleet_id);
+	request_fleet(2, NL, nl_fleet_id);
+	(void)n;
 
-	rc = cmocka_run_group_tests_name("draining through the autoscaler daemon", tests, NULL,
-					 NULL);
+	rc = cmocka_run_group_tests_name("the autoscaler daemon: draining, no load data", tests,
+					 NULL, NULL);
 	cman_aws_client_free(client);
 	fake_http_stop(mesos_http);
 	fake_mesos_free(mesos);
@@ -850,4 +1076,31 @@ int main(void)
 			fprintf(stderr, "could not remove %s\n", root);
 	}
 	return rc;
+}
+
+/* A Spot Fleet of n m5.large tagged TAGKEY = tag; its id into id (64). */
+static void request_fleet(int n, const char *tag, char *id)
+{
+	struct cman_aws_params p;
+	char ns[16];
+
+	snprintf(ns, sizeof(ns), "%d", n);
+	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
+			    "arn:aws:iam::123456789012:role/fleet");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.TargetCapacity", ns);
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
+			    "ami-12c6146b");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
+			    "m5.large");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
+			    "TagSpecificationSet.1.ResourceType", "instance");
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
+			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
+	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
+			    "TagSpecificationSet.1.Tag.1.Value", tag);
+	call("ec2", &p, "spotFleetRequestId", id, 64);
 }
