@@ -539,6 +539,10 @@ static void stop_command(struct ext_signal *x)
 	/* the command's whole process group: a wrapper's children too */
 	if (kill(-x->pid, SIGTERM) < 0)
 		kill(x->pid, SIGTERM);
+	/* a stopped process (SIGSTOP, a hang being debugged) only sees the
+	 * SIGTERM once it runs again: without this it waits for the SIGKILL */
+	if (kill(-x->pid, SIGCONT) < 0)
+		kill(x->pid, SIGCONT);
 	for (int waited = 0; waited < STOP_WAIT_MS; waited += 10) {
 		r = waitpid(x->pid, &st, WNOHANG);
 		if (r == x->pid || (r < 0 && errno != EINTR))

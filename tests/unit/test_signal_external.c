@@ -772,6 +772,45 @@ static void test_free_kills_stubborn_process(void **state)
 	fx_release(&f);
 }
 
+static void test_free_stops_stopped_process(void **state)
+{
+	/* a stopped (SIGSTOP) signal process gets its SIGTERM, not the SIGKILL
+	 * 2 s later: it is continued so that it can act on it */
+	struct fx f;
+	char code[768], mark[224];
+	pid_t pid;
+
+	fx_init(&f, "echo_signal.py", NULL, NULL);
+	snprintf(mark, sizeof(mark), "%s.term", f.pidf);
+	snprintf(code, sizeof(code),
+		 "import os, signal, socket, time\n"
+		 "def term(*a):\n"
+		 "    open('%s', 'w').write('term')\n"
+		 "    os._exit(0)\n"
+		 "signal.signal(signal.SIGTERM, term)\n"
+		 "s = socket.socket(socket.AF_UNIX)\n"
+		 "s.bind('\\0%s-sig-" POOL "-socket')\n"
+		 "s.listen(1)\n"
+		 "open('%s', 'w').write('%%d' %% os.getpid())\n"
+		 "c = s.accept()\n"
+		 "time.sleep(60)\n", mark, f.ns, f.pidf);
+	f.argv[0] = (char *)"python3";
+	f.argv[1] = (char *)"-c";
+	f.argv[2] = code;
+	f.argv[3] = NULL;
+	fx_start(&f);
+	pid = read_pid(f.pidf);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	cman_signal_free(f.sig);
+	f.sig = NULL;
+	errno = 0;
+	assert_int_equal(kill(pid, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	assert_int_equal(access(mark, F_OK), 0);   /* its SIGTERM handler ran */
+	unlink(mark);
+	fx_release(&f);
+}
+
 static void test_sigpipe_ignored(void **state)
 {
 	/* the peer vanishes between evaluations without being our child */
@@ -957,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_bad_commands),
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_free_kills_stubborn_process),
+		cmocka_unit_test(test_free_stops_stopped_process),
 		cmocka_unit_test(test_sigpipe_ignored),
 		cmocka_unit_test(test_supervise),
 		cmocka_unit_test(test_supervise_hang),
