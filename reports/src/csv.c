@@ -26,38 +26,99 @@ static const double pow10_tab[] = {
 	1e14, 1e15,
 };
 
-/* Write the decimal digits of u at p; returns the end. */
-static char *put_uint(char *p, unsigned long long u)
-{
-	char tmp[24];
-	int n = 0;
+static const unsigned long long pow10_int[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+	100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+	1000000000000ULL, 10000000000000ULL, 100000000000000ULL,
+	1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+	1000000000000000000ULL, 10000000000000000000ULL,
+};
 
-	do {
-		tmp[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	while (n)
-		*p++ = tmp[--n];
-	return p;
+/* "00", "01", ... "99": two digits per division */
+static const char digits2[200] = {
+#define D10(t) t, '0', t, '1', t, '2', t, '3', t, '4', t, '5', t, '6', t, '7', t, '8', t, '9'
+	D10('0'), D10('1'), D10('2'), D10('3'), D10('4'),
+	D10('5'), D10('6'), D10('7'), D10('8'), D10('9'),
+#undef D10
+};
+
+/* How many decimal digits u has (1 for 0). */
+static inline int n_digits(unsigned long long u)
+{
+	/* floor(log10(2^bits)) by 1233 / 4096, then one compare */
+	int t = ((64 - __builtin_clzll(u | 1)) * 1233) >> 12;
+
+	return t + ((u | 1) >= pow10_int[t]);
+}
+
+/* Write the n (= n_digits(u)) decimal digits of u at p, from the right. */
+static inline void put_digits(char *p, unsigned long long u, int n)
+{
+	char *q = p + n;
+
+	while (u >= 100) {
+		unsigned r = (unsigned)(u % 100);
+
+		u /= 100;
+		q -= 2;
+		q[0] = digits2[2 * r];
+		q[1] = digits2[2 * r + 1];
+	}
+	if (u >= 10) {
+		q[-2] = digits2[2 * u];
+		q[-1] = digits2[2 * u + 1];
+	} else {
+		q[-1] = (char)('0' + u);
+	}
+}
+
+/* Write the decimal digits of u at p; returns the end. */
+static inline char *put_uint(char *p, unsigned long long u)
+{
+	int n = n_digits(u);
+
+	put_digits(p, u, n);
+	return p + n;
+}
+
+/*
+ * The 8 decimal digits of x < 10^8 (leading zeros kept) as the values 0-9
+ * in the bytes of the result, the first digit in the lowest byte (memory
+ * order on a little-endian machine): 4-digit halves in 32-bit lanes, then
+ * 2-digit quarters in 16-bit lanes, then digits, each by a multiply and a
+ * shift that divide exactly in that range (n / 100 = n * 5243 >> 19 for
+ * n < 43699, n / 10 = n * 103 >> 10 for n < 179).
+ */
+static inline unsigned long long digits8(unsigned x)
+{
+	unsigned long long z = x / 10000 | (unsigned long long)(x % 10000) << 32, q, w;
+
+	q = (z * 5243 >> 19) & 0x0000007F0000007FULL;
+	w = q | (z - q * 100) << 16;
+	q = (w * 103 >> 10) & 0x000F000F000F000FULL;
+	return q | (w - q * 10) << 8;
 }
 
 /*
  * Reports write millions of numbers, and printf's %g is slow.  Values in
  * [1e-4, 1e10) are written here with exactly the text of "%.10g": the
  * value times 10^d (d = 9 - its decimal exponent) rounded to an integer m
- * with 10 digits, correctly -- the product a * 10^d is formed exactly as
- * p + r (r = fma(a, 10^d, -p), 10^d <= 1e13 being exact), and ties go to
- * the even m as glibc's printf does -- then m written with d decimals and
- * trailing zeros dropped.  Every other value goes through snprintf.
+ * with 10 digits, correctly, ties to the even m as glibc's printf does,
+ * then m written with d decimals and trailing zeros dropped.  Every other
+ * value goes through snprintf.
  *
  * decimal10() finds m and d for a = |v| not an integer in [1e-4, 1e10);
- * false when the value needs snprintf's exponent form.
+ * false when the value needs snprintf's exponent form.  The product
+ * a * 10^d is formed exactly: a = M * 2^-s (M < 2^53, s from 19 to 66 in
+ * this range), M * 10^d < 2^97 in 128-bit integers, so its integer part
+ * and the remainder's comparison with 1/2 are exact.  (Without 128-bit
+ * integers: the product as p + r with r = fma(a, 10^d, -p), 10^d <= 1e13
+ * being exact.)
  */
 static bool decimal10(double a, unsigned long long *m_out, int *dec_out)
 {
 	int e = 0, dec;
 	unsigned long long m;
-	double prod, err, fl, d;
 
 	/* the decimal exponent: 10^e <= a < 10^(e+1); the double nearest
 	 * 0.1 (0.01, 0.001) lies above it, so these compares are exact */
@@ -67,15 +128,38 @@ static bool decimal10(double a, unsigned long long *m_out, int *dec_out)
 		while (e < 9 && a >= pow10_tab[e + 1])
 			e++;
 	dec = 9 - e;   /* 0 .. 13 */
-	prod = a * pow10_tab[dec];
-	err = fma(a, pow10_tab[dec], -prod);   /* a * 10^dec == prod + err */
-	fl = floor(prod);
-	/* prod - fl and (prod - fl) - 0.5 are exact; the sign of their sum
-	 * with err is the sign of the exact fraction's distance to 1/2 */
-	d = (prod - fl - 0.5) + err;
-	m = (unsigned long long)fl;
-	if (d > 0 || (d == 0 && (m & 1)))
-		m++;
+#ifdef __SIZEOF_INT128__
+	{
+		unsigned long long bits, mant;
+		unsigned __int128 prod, rem, half;
+		int bexp, s;
+
+		memcpy(&bits, &a, sizeof(bits));
+		bexp = (int)(bits >> 52 & 0x7ff);
+		mant = (bits & ((1ULL << 52) - 1)) | 1ULL << 52;   /* a is normal here */
+		s = 1075 - bexp;                                  /* a = mant * 2^-s */
+		prod = (unsigned __int128)mant * pow10_int[dec];
+		m = (unsigned long long)(prod >> s);
+		rem = prod & (((unsigned __int128)1 << s) - 1);
+		half = (unsigned __int128)1 << (s - 1);
+		if (rem > half || (rem == half && (m & 1)))
+			m++;
+	}
+#else
+	{
+		double prod, err, fl, d;
+
+		prod = a * pow10_tab[dec];
+		err = fma(a, pow10_tab[dec], -prod);   /* a * 10^dec == prod + err */
+		fl = floor(prod);
+		/* prod - fl and (prod - fl) - 0.5 are exact; the sign of their sum
+		 * with err is the sign of the exact fraction's distance to 1/2 */
+		d = (prod - fl - 0.5) + err;
+		m = (unsigned long long)fl;
+		if (d > 0 || (d == 0 && (m & 1)))
+			m++;
+	}
+#endif
 	if (dec == 0 && m >= 10000000000ULL)
 		return false;   /* rounds up to 1e+10: "%g" switches to exponents */
 	*m_out = m;
@@ -87,7 +171,7 @@ char *cman_fmt_number_end(char *buf, double v)
 {
 	double a = fabs(v);
 	char *p = buf;
-	unsigned long long m, ip, fp, scale;
+	unsigned long long m;
 	int dec;
 
 	if (isnan(v)) {
@@ -99,6 +183,11 @@ char *cman_fmt_number_end(char *buf, double v)
 		return buf + 1;
 	}
 	if (a >= 1e-4 && a < 1e10) {
+		char d[32];
+		unsigned long long lo, lo_txt;
+		unsigned hi;
+		int sd;
+
 		if (v < 0)
 			*p++ = '-';
 		if (a == floor(a)) {
@@ -110,24 +199,43 @@ char *cman_fmt_number_end(char *buf, double v)
 			p = buf;
 			goto slow;
 		}
-		scale = (unsigned long long)pow10_tab[dec];
-		ip = m / scale;
-		fp = m % scale;
-		p = put_uint(p, ip);
-		if (fp) {
-			char digits[16];
-			int k;
+		if (m >= 10000000000ULL) {   /* 10^10 (9.99999999996 and the like) */
+			p = buf;
+			goto slow;
+		}
+		/* m has 10 digits, the first nonzero: 2 of m / 10^8, then 8 */
+		lo = digits8((unsigned)(m % 100000000));
+		hi = (unsigned)(m / 100000000);
+		d[0] = digits2[2 * hi];
+		d[1] = digits2[2 * hi + 1];
+		lo_txt = lo + 0x3030303030303030ULL;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+		lo_txt = __builtin_bswap64(lo_txt);
+#endif
+		memcpy(d + 2, &lo_txt, 8);
+		memset(d + 10, '0', sizeof(d) - 10);
+		/* significant digits: the trailing zeros dropped */
+		if (lo)
+			sd = 10 - __builtin_clzll(lo) / 8;
+		else
+			sd = hi % 10 ? 2 : 1;
+		/* the point goes dec digits from the right: int digits 10 - dec */
+		if (dec < 10) {
+			int n_int = 10 - dec;
 
-			for (k = dec - 1; k >= 0; k--) {
-				digits[k] = (char)('0' + fp % 10);
-				fp /= 10;
+			memcpy(p, d, 16);
+			p += n_int;
+			if (sd > n_int) {
+				*p = '.';
+				memcpy(p + 1, d + n_int, 16);
+				p += 1 + sd - n_int;
 			}
-			k = dec;
-			while (k > 0 && digits[k - 1] == '0')
-				k--;
-			*p++ = '.';
-			memcpy(p, digits, (size_t)k);
-			p += k;
+		} else {
+			int z = dec - 10;   /* 0 to 3 zeros after the point */
+
+			memcpy(p, "0.000000", 8);
+			memcpy(p + 2 + z, d, 16);
+			p += 2 + z + sd;
 		}
 		*p = '\0';
 		return p;
@@ -136,11 +244,6 @@ slow:
 	return buf + snprintf(buf, 32, "%.10g", v);
 }
 
-/*
- * The text is m x 10^-dec exactly; m < 2^53 and 10^dec <= 1e13 are exact
- * doubles, so one division rounds it correctly: the double a correct
- * reader of the text gets.
- */
 double cman_csv_round(double v)
 {
 	double a = fabs(v), r;

@@ -185,6 +185,46 @@ static void test_round_and_end(void **state)
 	assert_string_equal(buf, "1514764800");
 }
 
+/* The number writers stay inside their 32 bytes (rows are built in one
+ * buffer with 32 bytes a number, and the fast path stores digits in wide
+ * blocks), and integers of every length and sign read as printf's. */
+static void test_bounds_and_ints(void **state)
+{
+	uint64_t x = 0x13198A2E03707344ULL;
+	unsigned char buf[48];
+	char want[32];
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		double mant = (double)(next_u64(&x) >> 11) / 9007199254740992.0;
+		double v = ldexp(1 + mant, (int)(next_u64(&x) % 81) - 40) *
+			   (next_u64(&x) & 1 ? -1 : 1);
+
+		if (i % 3 == 1)   /* 10-digit decimals: every length of text */
+			v = -(double)(next_u64(&x) % 10000000000ULL) / pow(10, (double)(i % 14));
+		memset(buf, 0xAA, sizeof(buf));
+		cman_fmt_number_end((char *)buf, v);
+		for (k = 32; k < sizeof(buf); k++)
+			if (buf[k] != 0xAA)
+				fail_msg("cman_fmt_number_end(%.17g) wrote byte %zu", v, k);
+	}
+	for (i = 0; i < 20000; i++) {
+		long long v = (long long)(next_u64(&x) >> (next_u64(&x) % 64));
+
+		if (i & 1)
+			v = -v;
+		if (i % 97 == 0)
+			v = (long long)(i / 97) % 20 - 10;   /* small ones and 0 */
+		memset(buf, 0xAA, sizeof(buf));
+		*cman_fmt_int_end((char *)buf, v) = '\0';
+		snprintf(want, sizeof(want), "%lld", v);
+		assert_string_equal((char *)buf, want);
+		for (k = 24; k < sizeof(buf); k++)
+			assert_int_equal(buf[k], 0xAA);
+	}
+}
+
 static void test_text_quoting(void **state)
 {
 	char *out = NULL;
@@ -214,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_number_matches_printf),
 		cmocka_unit_test(test_number_round_trip),
 		cmocka_unit_test(test_round_and_end),
+		cmocka_unit_test(test_bounds_and_ints),
 		cmocka_unit_test(test_text_quoting),
 	};
 
