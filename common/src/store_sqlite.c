@@ -148,6 +148,7 @@ struct sqstore {
 	size_t by_id_cap;
 	long mk_hint[MK_HINTS];                 /* markets index written last at each
 						   place of a map, + 1; 0 none */
+	uint64_t markets_gen;                   /* counts load_markets() calls */
 	sqlite3_stmt *ins_series, *ins_market;
 	sqlite3_stmt *put_chunk, *del_chunk, *chunk_before, *chunk_first;
 	struct cman_market_value *scratch;
@@ -193,6 +194,13 @@ struct sqcursor {
 	bool any_chunk;                      /* prev_t1 is set */
 	struct idval *ids;
 	size_t ids_cap;
+	/* the last map's market ids in blob order and where each went in the
+	 * sorted ents (recorded maps repeat the same markets in the same
+	 * order: the next one only moves its values in) */
+	int64_t *last_ids;
+	size_t *perm;
+	size_t last_n, last_cap, perm_cap;   /* last_n 0: nothing cached */
+	uint64_t last_gen;                   /* ss->markets_gen then */
 };
 
 static int db_error(struct sqstore *ss, struct cman_error *err, const char *what)
@@ -291,6 +299,7 @@ static int load_markets(struct sqstore *ss, struct cman_error *err)
 	sqlite3_stmt *st = NULL;
 	int rc = 0, step;
 
+	ss->markets_gen++;   /* ids may name other markets now */
 	for (size_t i = 0; i < ss->markets.n; i++)
 		ss->mk[i].id = 0;
 	for (size_t i = 0; i < ss->by_id_cap; i++)
@@ -532,6 +541,8 @@ static void cursor_destroy(struct sqcursor *c)
 	sqlite3_finalize(c->range_m);
 	free(c->ents);
 	free(c->ids);
+	free(c->last_ids);
+	free(c->perm);
 	free(c);
 }
 
@@ -583,6 +594,7 @@ static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 	c->range_bound = c->m_bound = c->m_row = false;
 	c->any_out = false;
 	c->in_chunk = c->any_chunk = false;
+	c->last_n = 0;
 	c->kind = kind;
 	snprintf(c->key, sizeof(c->key), "%s", key);
 	read_tx_start(ss);
@@ -635,6 +647,7 @@ static const struct cman_market_value *entry(struct sqstore *ss, int64_t id, dou
 static int push_entry(struct sqstore *ss, struct sqcursor *c, size_t n, int64_t id, double v,
 		      struct cman_error *err)
 {
+	c->last_n = 0;   /* ents no longer hold the last chunk map */
 	if (cman_grow((void **)&c->ents, &c->ents_cap, n + 1, sizeof(*c->ents)))
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	if (!entry(ss, id, v, &c->ents[n], err))
@@ -1091,6 +1104,60 @@ static int cursor_chunk(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q,
 	return 0;
 }
 
+/* The map just decoded (c->ids, n entries) has the last map's markets in
+ * the same order, and no market was reloaded since. */
+static bool same_markets(const struct sqstore *ss, const struct sqcursor *c, size_t n)
+{
+	if (n != c->last_n || !n || c->last_gen != ss->markets_gen)
+		return false;
+	for (size_t j = 0; j < n; j++)
+		if (c->ids[j].id != c->last_ids[j])
+			return false;
+	return true;
+}
+
+/*
+ * The decoded map's entries, sorted (c->ents), and the cache that lets the
+ * next map with the same markets skip the names and the sort.
+ */
+static int map_entries(struct sqstore *ss, struct sqcursor *c, size_t n,
+		       const unsigned char *at, struct cman_error *err)
+{
+	c->last_n = 0;
+	if (cman_grow((void **)&c->ents, &c->ents_cap, n ? n : 1, sizeof(*c->ents)) ||
+	    cman_grow((void **)&c->last_ids, &c->last_cap, n ? n : 1, sizeof(*c->last_ids)) ||
+	    cman_grow((void **)&c->perm, &c->perm_cap, n ? n : 1, sizeof(*c->perm)))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+	for (size_t j = 0; j < n; j++) {
+		int rc;
+		long idx = market_index(ss, c->ids[j].id, err, &rc);
+		const char *type;
+
+		if (rc)
+			return rc;
+		if (idx < 0)
+			return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci,
+					 (size_t)(at - c->cb), "a market id missing from table markets");
+		type = ss->markets.strs[idx];
+		c->ents[j].instance_type = type;
+		c->ents[j].az = type + strlen(type) + 1;
+		c->ents[j].value = (double)j;   /* where it came from, for perm */
+	}
+	if (cman_store_sort_markets(c->ents, n) >= 0)
+		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci, (size_t)(at - c->cb),
+				 "a market twice in one map");
+	for (size_t k = 0; k < n; k++) {
+		size_t j = (size_t)c->ents[k].value;
+
+		c->perm[j] = k;
+		c->ents[k].value = c->ids[j].v;
+		c->last_ids[j] = c->ids[j].id;
+	}
+	c->last_n = n;
+	c->last_gen = ss->markets_gen;
+	return 0;
+}
+
 /* The chunk's next sample into *out: 1, 0 at the chunk's end (checked), or
  * a negative cman_err. */
 static int chunk_next(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
@@ -1127,26 +1194,15 @@ static int chunk_next(struct sqstore *ss, struct sqcursor *c, struct cman_sample
 	out->markets = NULL;
 	if (!out->is_map)
 		return 1;
-	if (cman_grow((void **)&c->ents, &c->ents_cap, n ? n : 1, sizeof(*c->ents)))
-		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
-	for (size_t j = 0; j < n; j++) {
-		int rc;
-		long idx = market_index(ss, c->ids[j].id, err, &rc);
-		const char *type;
+	if (same_markets(ss, c, n)) {
+		for (size_t j = 0; j < n; j++)
+			c->ents[c->perm[j]].value = c->ids[j].v;
+	} else {
+		int rc = map_entries(ss, c, n, at, err);
 
 		if (rc)
 			return rc;
-		if (idx < 0)
-			return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci,
-					 (size_t)(at - c->cb), "a market id missing from table markets");
-		type = ss->markets.strs[idx];
-		c->ents[j].instance_type = type;
-		c->ents[j].az = type + strlen(type) + 1;
-		c->ents[j].value = c->ids[j].v;
 	}
-	if (cman_store_sort_markets(c->ents, n) >= 0)
-		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci, (size_t)(at - c->cb),
-				 "a market twice in one map");
 	out->n_markets = n;
 	out->markets = c->ents;
 	out->value = cman_store_map_sum(c->ents, n);

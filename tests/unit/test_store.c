@@ -230,6 +230,37 @@ static void test_round_trip(void **state)
 	expect(f->st, CMAN_SYSTEM_METRICS, K1, INT64_MIN, INT64_MAX, 0, "100=1.5 160=2.25 220=-3");
 }
 
+/* Maps that repeat the same markets (a reader may reuse the last map's
+ * sorted entries) with new values, then other sets of markets, a market
+ * first written in between, and back: every map reads back as written. */
+static void test_repeated_maps(void **state)
+{
+	struct fix *f = *state;
+
+	put_map(f->st, CMAN_METADATA, KF, 100, "m3.large/us-west-2b=2;m3.large/us-west-2a=7");
+	put_map(f->st, CMAN_METADATA, KF, 160, "m3.large/us-west-2b=3;m3.large/us-west-2a=8");
+	put_map(f->st, CMAN_METADATA, KF, 220, "m3.large/us-west-2a=9;m3.large/us-west-2b=4");
+	put_map(f->st, CMAN_METADATA, KF, 280, "m3.large/us-west-2a=1");
+	put_map(f->st, CMAN_METADATA, KF, 340, "m3.large/us-west-2b=5;m3.large/us-west-2a=6");
+	expect(f->st, CMAN_METADATA, KF, INT64_MIN, INT64_MAX, 0,
+	       "100={m3.large/us-west-2a=7;m3.large/us-west-2b=2}:9 "
+	       "160={m3.large/us-west-2a=8;m3.large/us-west-2b=3}:11 "
+	       "220={m3.large/us-west-2a=9;m3.large/us-west-2b=4}:13 "
+	       "280={m3.large/us-west-2a=1}:1 "
+	       "340={m3.large/us-west-2a=6;m3.large/us-west-2b=5}:11");
+	put_map(f->st, CMAN_METADATA, KF, 400, "c5.xlarge/us-west-2c=0.5;m3.large/us-west-2b=5;"
+		"m3.large/us-west-2a=6");
+	put_map(f->st, CMAN_METADATA, KF, 460, "c5.xlarge/us-west-2c=1.5;m3.large/us-west-2b=5;"
+		"m3.large/us-west-2a=6");
+	put_map(f->st, CMAN_METADATA, KF, 520, "m3.large/us-west-2b=7;m3.large/us-west-2a=8");
+	expect(f->st, CMAN_METADATA, KF, 300, INT64_MAX, CMAN_CURSOR_WITH_PRIOR,
+	       "280={m3.large/us-west-2a=1}:1 "
+	       "340={m3.large/us-west-2a=6;m3.large/us-west-2b=5}:11 "
+	       "400={c5.xlarge/us-west-2c=0.5;m3.large/us-west-2a=6;m3.large/us-west-2b=5}:11.5 "
+	       "460={c5.xlarge/us-west-2c=1.5;m3.large/us-west-2a=6;m3.large/us-west-2b=5}:12.5 "
+	       "520={m3.large/us-west-2a=8;m3.large/us-west-2b=7}:15");
+}
+
 static void test_equal_times_keep_write_order(void **state)
 {
 	struct fix *f = *state;
@@ -1036,6 +1067,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		BOTH(test_round_trip),
+		BOTH(test_repeated_maps),
 		BOTH(test_equal_times_keep_write_order),
 		BOTH(test_ranges),
 		BOTH(test_with_prior),
