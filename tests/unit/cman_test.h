@@ -44,4 +44,28 @@ static inline int cman_test_mkstemp(char *buf, size_t n, const char *prefix)
 	return cman_test_template(buf, n, prefix) ? mkstemp(buf) : -1;
 }
 
+/* The whole file path as a NUL-terminated malloc'ed string (its length in
+ * *n when n is not NULL); NULL when it cannot be opened or read. */
+static inline char *cman_test_slurp(const char *path, size_t *n)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = NULL;
+	long len;
+
+	if (!fp)
+		return NULL;
+	if (fseek(fp, 0, SEEK_END) == 0 && (len = ftell(fp)) >= 0) {
+		rewind(fp);
+		buf = calloc(1, (size_t)len + 1);
+		if (buf && fread(buf, 1, (size_t)len, fp) != (size_t)len) {
+			free(buf);
+			buf = NULL;
+		}
+		if (buf && n)
+			*n = (size_t)len;
+	}
+	fclose(fp);
+	return buf;
+}
+
 #endif

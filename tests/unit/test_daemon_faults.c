@@ -29,6 +29,8 @@
 
 #include <cmocka.h>
 
+#include "cman_test.h"
+
 #include "cman/live/autoscale.h"
 #include "cman/live/daemon.h"
 #include "cman/live/livepool.h"
@@ -131,20 +133,13 @@ static void metrics(void *ctx, FILE *fp)
 	cman_live_sigsup_metrics(&r->sup, fp, r->labels);
 }
 
+/* The whole file (caller frees); the test fails when it cannot be read. */
 static char *slurp(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	long n;
+	char *buf = cman_test_slurp(path, NULL);
 
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
+	if (!buf)
+		fail_msg("cannot read %s", path);
 	return buf;
 }
 

@@ -192,20 +192,13 @@ static struct cman_daemon_opts opts(struct fake *f, FILE *log)
 	return o;
 }
 
+/* The whole file (caller frees); the test fails when it cannot be read. */
 static char *slurp(const char *path)
 {
-	FILE *fp = fopen(path, "r");
-	char *buf;
-	long n;
+	char *buf = cman_test_slurp(path, NULL);
 
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	n = ftell(fp);
-	rewind(fp);
-	buf = calloc(1, (size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, fp), (size_t)n);
-	fclose(fp);
+	if (!buf)
+		fail_msg("cannot read %s", path);
 	return buf;
 }
 
