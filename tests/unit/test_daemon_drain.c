@@ -57,6 +57,7 @@
 #include "cman/store.h"
 #include "fake_http.h"
 #include "mesos_master.h"
+#include "moto_world.h"
 #include "servers.h"
 
 #define TAGKEY "puppet:role::paasta"
@@ -73,7 +74,8 @@
 static struct cman_aws_client *client;
 static struct fake_http *mesos_http;
 static struct fake_mesos *mesos;
-static char root[256], fleet_id[64], nl_fleet_id[64], subnet[64];
+static char root[256], fleet_id[64], nl_fleet_id[64];
+static struct moto_world mw;
 static struct test_server moto;
 
 /* One machine of the fleet and its agent. */
@@ -99,36 +101,11 @@ static struct seen seen[N_STEPS];
 
 /* ---- moto ------------------------------------------------------------------------- */
 
-static void call(const char *svc, struct cman_aws_params *p, const char *find, char *out,
-		 size_t n)
-{
-	struct cman_error err;
-	xmlDocPtr doc;
-	int rc = cman_aws_query_xml(client, svc, p, 0, &doc, NULL, &err);
 
-	if (rc)
-		fprintf(stderr, "%s\n", err.msg);
-	assert_int_equal(rc, 0);
-	if (find)
-		assert_true(cman_xml_text(cman_xml_find(xmlDocGetRootElement(doc), find), out, n) > 0);
-	xmlFreeDoc(doc);
-	cman_aws_params_release(p);
-}
-
-static int fleet_target_of(const char *id)
-{
-	struct cman_aws_params p;
-	char v[32];
-
-	cman_aws_params_init(&p, "DescribeSpotFleetRequests", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestId.1", id);
-	call("ec2", &p, "targetCapacity", v, sizeof(v));
-	return atoi(v);
-}
 
 static int fleet_target(void)
 {
-	return fleet_target_of(fleet_id);
+	return moto_fleet_target(client, fleet_id);
 }
 
 /* The instance's state name as moto says it ("running", "terminated", ...). */
@@ -171,7 +148,7 @@ static size_t fleet_instances(void)
 	for (size_t i = 0; i < k; i++) {
 		cman_aws_params_init(&p, "DescribeInstances", "2016-11-15");
 		cman_aws_params_add(&p, "InstanceId.1", world[i].id);
-		call("ec2", &p, "privateIpAddress", world[i].ip, sizeof(world[i].ip));
+		moto_call(client, "ec2", &p, "privateIpAddress", world[i].ip, sizeof(world[i].ip));
 	}
 	return k;
 }
@@ -911,7 +888,7 @@ static void test_no_load_data(void **state)
 		assert_true(json_is_null(json_object_get(json_object_get(x, "request"), "cpus")));
 	}
 	json_decref(all);
-	assert_int_equal(fleet_target_of(nl_fleet_id), 2);
+	assert_int_equal(moto_fleet_target(client, nl_fleet_id), 2);
 	/* the health file: the last cycle (T + 1800) had none */
 	out = slurp("nl-health.json");
 	x = json_loads(out, 0, NULL);
@@ -983,24 +960,7 @@ static void test_no_load_data(void **state)
 
 /* ---- the servers ------------------------------------------------------------------ */
 
-static struct cman_aws_client *make_client(void)
-{
-	struct cman_aws_config c;
-	struct cman_aws_client *out = NULL;
-	struct cman_error err;
 
-	cman_aws_config_init(&c);
-	snprintf(c.region, sizeof(c.region), "us-west-2");
-	snprintf(c.endpoint_url, sizeof(c.endpoint_url), "%s", moto.url);
-	c.timeout_ms = 60000;
-	if (cman_aws_client_new(&c, &out, &err)) {
-		fprintf(stderr, "%s\n", err.msg);
-		return NULL;
-	}
-	return out;
-}
-
-static void request_fleet(int n, const char *tag, char *id);
 
 int main(void)
 {
@@ -1008,8 +968,7 @@ int main(void)
 		cmocka_unit_test(test_drain_through_daemon),
 		cmocka_unit_test(test_no_load_data),
 	};
-	struct cman_aws_params p;
-	char vpc[64], loc[64], cmd[600], n[16];
+	char loc[64], cmd[600];
 	int rc;
 
 	rc = test_server_start_moto_ec2(&moto, 120);
@@ -1035,7 +994,7 @@ int main(void)
 	mesos_http = fake_http_start();
 	snprintf(cmd, sizeof(cmd), "%s/mesos", root);
 	mesos = fake_mesos_new(cmd);
-	if (!mesos_http || !mesos || !(client = make_client())) {
+	if (!mesos_http || !mesos || !(client = moto_client(moto.url, 60000))) {
 		test_server_stop(&moto);
 		return 1;
 	}
@@ -1043,17 +1002,9 @@ int main(void)
 	fake_mesos_set_leader(mesos, loc, 1);
 	fake_mesos_attach(mesos, mesos_http);
 
-	cman_aws_params_init(&p, "CreateVpc", "2016-11-15");
-	cman_aws_params_add(&p, "CidrBlock", "10.9.0.0/16");
-	call("ec2", &p, "vpcId", vpc, sizeof(vpc));
-	cman_aws_params_init(&p, "CreateSubnet", "2016-11-15");
-	cman_aws_params_add(&p, "VpcId", vpc);
-	cman_aws_params_add(&p, "CidrBlock", "10.9.1.0/24");
-	cman_aws_params_add(&p, "AvailabilityZone", "us-west-2a");
-	call("ec2", &p, "subnetId", subnet, sizeof(subnet));
-	request_fleet(N_MACHINES, MINE, fleet_id);
-	request_fleet(2, NL, nl_fleet_id);
-	(void)n;
+	moto_world_init(&mw, client, 9, "drain-lt", TAGKEY, 10);
+	moto_make_fleet(&mw, NULL, MINE, N_MACHINES, fleet_id, sizeof(fleet_id));
+	moto_make_fleet(&mw, NULL, NL, 2, nl_fleet_id, sizeof(nl_fleet_id));
 
 	rc = cmocka_run_group_tests_name("the autoscaler daemon: draining, no load data", tests,
 					 NULL, NULL);
@@ -1073,29 +1024,3 @@ int main(void)
 	return rc;
 }
 
-/* A Spot Fleet of n m5.large tagged TAGKEY = tag; its id into id (64). */
-static void request_fleet(int n, const char *tag, char *id)
-{
-	struct cman_aws_params p;
-	char ns[16];
-
-	snprintf(ns, sizeof(ns), "%d", n);
-	cman_aws_params_init(&p, "RequestSpotFleet", "2016-11-15");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.IamFleetRole",
-			    "arn:aws:iam::123456789012:role/fleet");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.TargetCapacity", ns);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.AllocationStrategy", "diversified");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.SpotPrice", "0.5");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.ImageId",
-			    "ami-12c6146b");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.InstanceType",
-			    "m5.large");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1.SubnetId", subnet);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.ResourceType", "instance");
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Key", TAGKEY);
-	cman_aws_params_add(&p, "SpotFleetRequestConfig.LaunchSpecifications.1."
-			    "TagSpecificationSet.1.Tag.1.Value", tag);
-	call("ec2", &p, "spotFleetRequestId", id, 64);
-}
