@@ -19,6 +19,16 @@
 #define EC2 "2016-11-15"
 #define AS "2011-01-01"
 
+void moto_test_env(const char *secret)
+{
+	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
+	setenv("AWS_REGION", "us-west-2", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	unsetenv("AWS_PROFILE");
+	unsetenv("AWS_ENDPOINT_URL");
+}
+
 struct cman_aws_client *moto_client(const char *url, long timeout_ms)
 {
 	struct cman_aws_config c;

@@ -23,6 +23,12 @@ struct moto_world {
 	char subnet[64];                 /* 10.NET.1.0/24 in us-west-2a */
 };
 
+/* The environment of a test against moto: AWS_ACCESS_KEY_ID AKIDTEST, the
+ * secret given, AWS_REGION us-west-2, and no AWS_SESSION_TOKEN, AWS_PROFILE
+ * or AWS_ENDPOINT_URL (the programs take moto's address from their
+ * configuration). */
+void moto_test_env(const char *secret);
+
 /* A client of region us-west-2 to url (AWS_ENDPOINT_URL still wins, aws.h)
  * with a total timeout of timeout_ms; NULL with the message on stderr. */
 struct cman_aws_client *moto_client(const char *url, long timeout_ms);

@@ -101,8 +101,6 @@ static struct seen seen[N_STEPS];
 
 /* ---- moto ------------------------------------------------------------------------- */
 
-
-
 static int fleet_target(void)
 {
 	return moto_fleet_target(client, fleet_id);
@@ -960,8 +958,6 @@ static void test_no_load_data(void **state)
 
 /* ---- the servers ------------------------------------------------------------------ */
 
-
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -976,12 +972,7 @@ int main(void)
 		return TEST_SKIP_CODE;
 	if (rc)
 		return 1;
-	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "drain-secret", 1);
-	setenv("AWS_REGION", "us-west-2", 1);
-	unsetenv("AWS_SESSION_TOKEN");
-	unsetenv("AWS_PROFILE");
-	unsetenv("AWS_ENDPOINT_URL");
+	moto_test_env("drain-secret");
 	snprintf(root, sizeof(root), "%s/cman-drain.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(root) || chdir(root) != 0)

@@ -205,7 +205,6 @@ static void open_run(struct run *r, struct cman_live_config *cfg, const char *sv
 	if (cman_live_config_load(path, cfg, &err))
 		fail_msg("%s", err.msg);
 	/* the pool through the proxy (AWS_ENDPOINT_URL would win over the file) */
-	unsetenv("AWS_ENDPOINT_URL");
 	setenv("CMAN_SIGNAL_CONNECT_TIMEOUT_MS", "120000", 0);
 	cman_live_pool_opts_init(&po);
 	po.dry_run = false;
@@ -722,12 +721,7 @@ int main(void)
 		return TEST_SKIP_CODE;
 	if (rc)
 		return 1;
-	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "faults-secret", 1);
-	setenv("AWS_REGION", "us-west-2", 1);
-	unsetenv("AWS_SESSION_TOKEN");
-	unsetenv("AWS_PROFILE");
-	unsetenv("AWS_ENDPOINT_URL");
+	moto_test_env("faults-secret");
 	snprintf(root, sizeof(root), "%s/cman-faults.XXXXXX",
 		 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if (!mkdtemp(root) || chdir(root) != 0)

@@ -31,19 +31,6 @@
 #include "cman/signal_external.h"
 #include "cman_test.h"
 
-/* Under AddressSanitizer freed memory waits in a quarantine (256 MB by
- * default) before it is reused, so RSS grows with every allocation made and
- * says nothing about leaks; LeakSanitizer checks those there instead. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_MEANINGFUL 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RSS_MEANINGFUL 0
-#endif
-#endif
-#ifndef RSS_MEANINGFUL
-#define RSS_MEANINGFUL 1
-#endif
 
 struct soak {
 	struct cman_signal *sig;
@@ -205,10 +192,10 @@ static void test_soak(void **state)
 		(unsigned long long)s.sup.proc[0].restarts,
 		(unsigned long long)s.down_cycles, s.rss_100, s.rss_end,
 		s.rss_100 ? 100.0 * (double)(s.rss_end - s.rss_100) / (double)s.rss_100 : 0.0);
-	if (!RSS_MEANINGFUL)
+	if (!CMAN_TEST_RSS_MEANINGFUL)
 		fprintf(stderr, "soak: RSS not checked under AddressSanitizer (its quarantine "
 			"holds freed memory)\n");
-	if (n > 100 && RSS_MEANINGFUL) {
+	if (n > 100 && CMAN_TEST_RSS_MEANINGFUL) {
 		assert_true(s.rss_100 > 0);
 		assert_true(s.rss_end <= s.rss_100 + s.rss_100 / 10);
 	}

@@ -63,16 +63,6 @@
 #include "mesos_master.h"
 #include "servers.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define RSS_MEANINGFUL 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RSS_MEANINGFUL 0
-#endif
-#endif
-#ifndef RSS_MEANINGFUL
-#define RSS_MEANINGFUL 1
-#endif
 
 #define TAGKEY "puppet:role::paasta"
 #define MINE "{\"pool\": \"soak\", \"paasta_cluster\": \"c1\"}"
@@ -348,7 +338,7 @@ static void test_soak_full(void **state)
 	const char *env = getenv("CMAN_SOAK_CYCLES");
 	const char *prefix = getenv("CMAN_SOAK_CHILD_PREFIX");
 	uint64_t n = env && *env ? strtoull(env, NULL, 10) : 10000;
-	bool rss_checked = RSS_MEANINGFUL && !(prefix && *prefix) && n > 100;
+	bool rss_checked = CMAN_TEST_RSS_MEANINGFUL && !(prefix && *prefix) && n > 100;
 	struct fake_http *aws_http, *mesos_http;
 	struct fake_mesos *mesos;
 	struct fake_aws_fleet_spec fs = { 0 };
@@ -577,7 +567,7 @@ static void test_soak_full(void **state)
 	fprintf(stderr, "\n");
 	if (!rss_checked)
 		fprintf(stderr, "soak-full: RSS not checked (%s)\n",
-			!RSS_MEANINGFUL ? "AddressSanitizer's quarantine holds freed memory" :
+			!CMAN_TEST_RSS_MEANINGFUL ? "AddressSanitizer's quarantine holds freed memory" :
 			prefix && *prefix ? "the daemon runs under CMAN_SOAK_CHILD_PREFIX" :
 					    "100 cycles or fewer");
 	if (n > 100) {

@@ -410,14 +410,9 @@ int main(void)
 		return TEST_SKIP_CODE;
 	if (rc)
 		return 1;
-	setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
-	setenv("AWS_SECRET_ACCESS_KEY", "ops-secret", 1);
-	setenv("AWS_REGION", "us-west-2", 1);
-	unsetenv("AWS_SESSION_TOKEN");
-	unsetenv("AWS_PROFILE");
+	moto_test_env("ops-secret");
 	unsetenv("CMAN_CLUSTER");
 	unsetenv("CMAN_POOL");
-	unsetenv("AWS_ENDPOINT_URL");   /* the program uses the service file's (the proxy) */
 	if (!(client = moto_client(moto.url, 30000))) {
 		test_server_stop(&moto);
 		return 1;
