@@ -344,10 +344,15 @@ static bool no_load_data(const struct cman_decision *d)
 static void no_load_message(const struct cman_live_pool *p, const struct cman_decision *d,
 			    char *buf, size_t n)
 {
-	snprintf(buf, n, "no load data: the signal '%s' requested nothing (no metric sample "
-		 "in its window: an empty or missing store, or no collector writing it?); "
-		 "the target is kept at %.12g", d->signal[0] ? d->signal : p->signal_name,
-		 d->current_target);
+	int k = snprintf(buf, n, "no load data: the signal '%s' requested nothing (no metric "
+			 "sample in its window: an empty or missing store, or no collector "
+			 "writing it?); the target is kept at %.12g",
+			 d->signal[0] ? d->signal : p->signal_name, d->current_target);
+
+	/* a kept target outside the scaling limits is still moved into them */
+	if (k > 0 && (size_t)k < n && d->new_target != d->current_target)
+		snprintf(buf + k, n - (size_t)k, ", and the scaling limits make it %.12g",
+			 d->new_target);
 }
 
 /* The line's "warnings" (an empty list when none). */

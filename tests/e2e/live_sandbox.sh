@@ -38,6 +38,10 @@ assert d["current_target"] == 8.0 and d["new_target"] == 320.0, d
 assert list(d["groups"]) == ["example-batch-sandbox"], d["groups"]
 g = d["groups"]["example-batch-sandbox"]
 assert g["planned"] == 320.0 and g["applied"] == 8.0 and g["error"] is None, g
+# the store is empty: said as a warning, with the target the limits give
+w = d["warnings"]
+assert [x["kind"] for x in w] == ["no_load_data"], w
+assert w[0]["message"].endswith("the target is kept at 8, and the scaling limits make it 320"), w
 calls = [json.loads(l) for l in open("etc/requests.log")]
 actions = {c.get("action") or c.get("target") or c.get("mesos") or c["path"] for c in calls}
 mutating = {a for a in actions if a and not a.startswith(("Describe", "/", "GET_"))}
