@@ -29,8 +29,10 @@ struct cman_instance_type {
 };
 
 /*
- * The built-in catalog, parsed on first use; never NULL once it returned
- * 0.  Owned by the library (lives until exit).  Fails only on ENOMEM.
+ * The built-in catalog: static data compiled in from the shipped CSV files
+ * (common/catalog_gen.c), so asking for it costs nothing.  Owned by the
+ * library (lives until exit), the same object at every call.  Returns 0;
+ * err is not used (kept for callers written when it was parsed at run time).
  */
 int cman_catalog_builtin(const struct cman_catalog **out, struct cman_error *err);
 
