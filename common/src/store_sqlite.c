@@ -125,6 +125,15 @@ struct idval {
 	double v;
 };
 
+/* A decoded sample of a chunk: time, value (a number) or its map's entries
+ * (ids[off..off+n) of the cursor), and where it starts in the blob. */
+struct dsample {
+	int64_t t;
+	double v;
+	uint32_t off, n;                     /* n == UINT32_MAX: a number */
+	size_t at;
+};
+
 struct sqcursor;
 
 #define MK_HINTS 8
@@ -185,14 +194,19 @@ struct sqcursor {
 	int64_t mt, mseq;
 	struct cman_market_value *ents;
 	size_t ents_cap;
-	/* version 2: the chunk being decoded (a row of range) */
+	/* version 2: the chunk being read (a row of range), decoded whole when
+	 * taken: samples 0..dn-1 in flat arrays, handed out from ci on */
 	bool in_chunk;
-	const unsigned char *cb, *cp, *ce;   /* the blob: start, position, end */
-	int64_t ct0, ct1, cn, ci;            /* the chunk's t0, t1, n; samples decoded */
-	int64_t prev_t;                      /* time of the last sample decoded */
+	int64_t ct0, ct1, cn, ci;            /* the chunk's t0, t1, n; samples handed out */
 	int64_t prev_t1;                     /* t1 of the previous chunk */
 	bool any_chunk;                      /* prev_t1 is set */
-	struct idval *ids;
+	int64_t dn;                          /* samples decoded (cn unless damaged) */
+	const char *dwhy;                    /* dn < cn: what is wrong with sample dn */
+	size_t dwhy_at;                      /* its byte in the blob */
+	bool dleft;                          /* dn == cn: bytes left after the last one */
+	struct dsample *ds;                  /* per decoded sample */
+	size_t ds_cap;
+	struct idval *ids;                   /* the maps' entries, one after the other */
 	size_t ids_cap;
 	/* the last map's market ids in blob order and where each went in the
 	 * sorted ents (recorded maps repeat the same markets in the same
@@ -541,6 +555,7 @@ static void cursor_destroy(struct sqcursor *c)
 	sqlite3_finalize(c->range_m);
 	free(c->ents);
 	free(c->ids);
+	free(c->ds);
 	free(c->last_ids);
 	free(c->perm);
 	free(c);
@@ -864,11 +879,16 @@ static unsigned char *put_varint(unsigned char *p, uint64_t v)
 	return p;
 }
 
-static bool get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
+static inline bool get_varint(const unsigned char **pp, const unsigned char *end, uint64_t *v)
 {
 	const unsigned char *p = *pp;
 	uint64_t x = 0;
 
+	if (p < end && !(*p & 0x80)) {   /* one byte: most time steps and ids */
+		*v = *p;
+		*pp = p + 1;
+		return true;
+	}
 	for (int shift = 0; shift < 64 && p < end; shift += 7) {
 		unsigned char b = *p++;
 
@@ -902,7 +922,7 @@ static unsigned char *put_value(unsigned char *p, double v)
 }
 
 /* A number of tag tag at *pp; NULL, or what is wrong. */
-static const char *get_value(const unsigned char **pp, const unsigned char *end, int tag,
+static inline const char *get_value(const unsigned char **pp, const unsigned char *end, int tag,
 			     double *v)
 {
 	if (tag == TAG_DOUBLE) {
@@ -1088,6 +1108,60 @@ static int check_chunk(struct sqstore *ss, enum cman_metric_kind kind, const cha
 
 /* ---- version 2: cursors ---- */
 
+/*
+ * Decode the whole blob of the chunk just taken into c->ds and c->ids, up
+ * to the first damaged sample (c->dn, c->dwhy, c->dwhy_at: chunk_next()
+ * reports it when it gets there, after the samples before it, as when
+ * decoding one sample at a time).  0 or CMAN_ENOMEM.
+ */
+static int decode_chunk(struct sqstore *ss, struct sqcursor *c, const unsigned char *blob,
+			size_t len)
+{
+	const unsigned char *p = blob, *end = blob + len;
+	int64_t prev = c->ct0, i;
+	size_t n_ids = 0;
+
+	/* chunk_row_why() checked 1 <= cn <= len / 2 */
+	if (cman_grow((void **)&c->ds, &c->ds_cap, (size_t)c->cn, sizeof(*c->ds)))
+		return CMAN_ENOMEM;
+	c->dwhy = NULL;
+	for (i = 0; i < c->cn; i++) {
+		struct dsample *d = &c->ds[i];
+		const char *why;
+		bool is_map;
+		size_t nm = 0;
+
+		d->at = (size_t)(p - blob);
+		if (p >= end) {
+			why = "the blob ends before the chunk's count of samples";
+		} else {
+			why = decode_sample(&p, end, prev, &d->t, &is_map, &d->v, &ss->dec,
+					    &ss->dec_cap, &nm);
+			if (!why && d->t > c->ct1)
+				why = "a time after the chunk's t1";
+		}
+		if (why) {
+			c->dwhy = why;
+			c->dwhy_at = d->at;
+			break;
+		}
+		prev = d->t;
+		if (!is_map) {
+			d->n = UINT32_MAX;
+			continue;
+		}
+		if (cman_grow((void **)&c->ids, &c->ids_cap, n_ids + (nm ? nm : 1), sizeof(*c->ids)))
+			return CMAN_ENOMEM;
+		memcpy(c->ids + n_ids, ss->dec, nm * sizeof(*c->ids));
+		d->off = (uint32_t)n_ids;   /* n_ids < len: a blob is far below 4 GB */
+		d->n = (uint32_t)nm;
+		n_ids += nm;
+	}
+	c->dn = i;
+	c->dleft = i == c->cn && p != end;
+	return 0;
+}
+
 /* Take the chunk at the cursor's statement q. */
 static int cursor_chunk(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q,
 			struct cman_error *err)
@@ -1096,22 +1170,22 @@ static int cursor_chunk(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q,
 
 	if (why)
 		return bad_chunk(ss, err, c->kind, c->key, sqlite3_column_int64(q, 0), -1, 0, why);
-	c->cb = c->cp = sqlite3_column_blob(q, 3);
-	c->ce = c->cb + sqlite3_column_bytes(q, 3);
+	if (decode_chunk(ss, c, sqlite3_column_blob(q, 3), (size_t)sqlite3_column_bytes(q, 3)))
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	c->ci = 0;
-	c->prev_t = c->ct0;
 	c->in_chunk = true;
 	return 0;
 }
 
-/* The map just decoded (c->ids, n entries) has the last map's markets in
- * the same order, and no market was reloaded since. */
-static bool same_markets(const struct sqstore *ss, const struct sqcursor *c, size_t n)
+/* The map of ids (n entries) has the last map's markets in the same order,
+ * and no market was reloaded since. */
+static bool same_markets(const struct sqstore *ss, const struct sqcursor *c,
+			 const struct idval *ids, size_t n)
 {
 	if (n != c->last_n || !n || c->last_gen != ss->markets_gen)
 		return false;
 	for (size_t j = 0; j < n; j++)
-		if (c->ids[j].id != c->last_ids[j])
+		if (ids[j].id != c->last_ids[j])
 			return false;
 	return true;
 }
@@ -1120,8 +1194,8 @@ static bool same_markets(const struct sqstore *ss, const struct sqcursor *c, siz
  * The decoded map's entries, sorted (c->ents), and the cache that lets the
  * next map with the same markets skip the names and the sort.
  */
-static int map_entries(struct sqstore *ss, struct sqcursor *c, size_t n,
-		       const unsigned char *at, struct cman_error *err)
+static int map_entries(struct sqstore *ss, struct sqcursor *c, const struct idval *ids,
+		       size_t n, size_t at, struct cman_error *err)
 {
 	c->last_n = 0;
 	if (cman_grow((void **)&c->ents, &c->ents_cap, n ? n : 1, sizeof(*c->ents)) ||
@@ -1130,28 +1204,28 @@ static int map_entries(struct sqstore *ss, struct sqcursor *c, size_t n,
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	for (size_t j = 0; j < n; j++) {
 		int rc;
-		long idx = market_index(ss, c->ids[j].id, err, &rc);
+		long idx = market_index(ss, ids[j].id, err, &rc);
 		const char *type;
 
 		if (rc)
 			return rc;
 		if (idx < 0)
-			return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci,
-					 (size_t)(at - c->cb), "a market id missing from table markets");
+			return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci, at,
+					 "a market id missing from table markets");
 		type = ss->markets.strs[idx];
 		c->ents[j].instance_type = type;
 		c->ents[j].az = type + strlen(type) + 1;
 		c->ents[j].value = (double)j;   /* where it came from, for perm */
 	}
 	if (cman_store_sort_markets(c->ents, n) >= 0)
-		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci, (size_t)(at - c->cb),
+		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci, at,
 				 "a market twice in one map");
 	for (size_t k = 0; k < n; k++) {
 		size_t j = (size_t)c->ents[k].value;
 
 		c->perm[j] = k;
-		c->ents[k].value = c->ids[j].v;
-		c->last_ids[j] = c->ids[j].id;
+		c->ents[k].value = ids[j].v;
+		c->last_ids[j] = ids[j].id;
 	}
 	c->last_n = n;
 	c->last_gen = ss->markets_gen;
@@ -1163,49 +1237,47 @@ static int map_entries(struct sqstore *ss, struct sqcursor *c, size_t n,
 static int chunk_next(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
 		      struct cman_error *err)
 {
-	const unsigned char *at = c->cp;
-	const char *why;
-	size_t n = 0;
+	const struct dsample *d;
 
 	if (c->ci == c->cn) {
 		c->in_chunk = false;
-		if (c->cp != c->ce)
+		if (c->dleft)
 			return bad_chunk(ss, err, c->kind, c->key, c->ct0, -1, 0,
 					 "bytes left after the last sample");
-		if (c->prev_t != c->ct1)
+		if (c->ds[c->cn - 1].t != c->ct1)
 			return bad_chunk(ss, err, c->kind, c->key, c->ct0, -1, 0,
 					 "the last sample's time is not t1");
 		return 0;
 	}
-	if (c->cp >= c->ce)
-		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci + 1,
-				 (size_t)(c->cp - c->cb),
-				 "the blob ends before the chunk's count of samples");
-	why = decode_sample(&c->cp, c->ce, c->prev_t, &out->t, &out->is_map, &out->value,
-			    &c->ids, &c->ids_cap, &n);
-	if (!why && out->t > c->ct1)
-		why = "a time after the chunk's t1";
-	if (why)
-		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci + 1,
-				 (size_t)(at - c->cb), why);
-	c->ci++;
-	c->prev_t = out->t;
+	if (c->ci == c->dn)
+		return bad_chunk(ss, err, c->kind, c->key, c->ct0, c->ci + 1, c->dwhy_at, c->dwhy);
+	d = &c->ds[c->ci++];
+	out->t = d->t;
 	out->n_markets = 0;
 	out->markets = NULL;
-	if (!out->is_map)
+	if (d->n == UINT32_MAX) {
+		out->is_map = false;
+		out->value = d->v;
 		return 1;
-	if (same_markets(ss, c, n)) {
-		for (size_t j = 0; j < n; j++)
-			c->ents[c->perm[j]].value = c->ids[j].v;
-	} else {
-		int rc = map_entries(ss, c, n, at, err);
-
-		if (rc)
-			return rc;
 	}
-	out->n_markets = n;
-	out->markets = c->ents;
-	out->value = cman_store_map_sum(c->ents, n);
+	out->is_map = true;
+	{
+		const struct idval *ids = c->ids + d->off;
+		size_t n = d->n;
+
+		if (same_markets(ss, c, ids, n)) {
+			for (size_t j = 0; j < n; j++)
+				c->ents[c->perm[j]].value = ids[j].v;
+		} else {
+			int rc = map_entries(ss, c, ids, n, d->at, err);
+
+			if (rc)
+				return rc;
+		}
+		out->n_markets = n;
+		out->markets = c->ents;
+		out->value = cman_store_map_sum(c->ents, n);
+	}
 	return 1;
 }
 
@@ -1213,8 +1285,8 @@ static int chunk_next(struct sqstore *ss, struct sqcursor *c, struct cman_sample
 static int v2_next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sample *out,
 			 struct cman_error *err)
 {
-	const unsigned char *best = NULL;
-	int64_t best_prev = 0, best_i = 0;
+	bool best = false;
+	int64_t best_i = 0;
 	int step = sqlite3_step(c->prior), rc;
 
 	if (step == SQLITE_DONE)
@@ -1223,13 +1295,11 @@ static int v2_next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sam
 		return db_error(ss, err, "reading chunks");
 	rc = cursor_chunk(ss, c, c->prior, err);
 	while (!rc) {
-		const unsigned char *at = c->cp;
-		int64_t prev = c->prev_t, i = c->ci;
+		int64_t i = c->ci;
 
 		rc = chunk_next(ss, c, out, err);
 		if (rc == 1 && out->t <= c->mt) {
-			best = at;
-			best_prev = prev;
+			best = true;
 			best_i = i;
 			rc = 0;
 		} else if (rc == 1) {
@@ -1243,8 +1313,6 @@ static int v2_next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sam
 		return rc;
 	if (!best)   /* t0 <= mt: the chunk's first sample qualifies */
 		return bad_chunk(ss, err, c->kind, c->key, c->ct0, -1, 0, "no sample at t0");
-	c->cp = best;
-	c->prev_t = best_prev;
 	c->ci = best_i;
 	c->in_chunk = true;
 	rc = chunk_next(ss, c, out, err);

@@ -55,11 +55,9 @@ static void sift_up(struct cman_event *h, size_t i)
 	h[i] = e;
 }
 
-/* Place e at the root's hole and sift it down. */
-static void sift_down(struct cman_event *h, size_t n, struct cman_event e)
+/* Place e at the hole i and sift it down. */
+static void sift_down_from(struct cman_event *h, size_t n, size_t i, struct cman_event e)
 {
-	size_t i = 0;
-
 	for (;;) {
 		size_t c = 2 * i + 1;
 
@@ -73,6 +71,12 @@ static void sift_down(struct cman_event *h, size_t n, struct cman_event e)
 		i = c;
 	}
 	h[i] = e;
+}
+
+/* Place e at the root's hole and sift it down. */
+static void sift_down(struct cman_event *h, size_t n, struct cman_event e)
+{
+	sift_down_from(h, n, 0, e);
 }
 
 int cman_queue_push(struct cman_queue *q, int64_t time, uint32_t prio,
@@ -113,4 +117,49 @@ void cman_queue_pop_push(struct cman_queue *q, struct cman_event *out,
 	assert(out->time >= q->last_popped);
 	q->last_popped = out->time;
 	sift_down(q->heap, q->n, e);
+}
+
+/* Remove the event at heap index i (the others keep their order). */
+static void remove_at(struct cman_queue *q, size_t i)
+{
+	struct cman_event last = q->heap[--q->n];
+
+	if (i == q->n)
+		return;
+	if (i > 0 && less(&last, &q->heap[(i - 1) / 2])) {
+		q->heap[i] = last;
+		sift_up(q->heap, i);
+	} else {
+		sift_down_from(q->heap, q->n, i, last);
+	}
+}
+
+int cman_queue_done_top(struct cman_queue *q, uint64_t seq, bool push, int64_t time,
+			uint32_t prio, uint32_t type, uint64_t arg)
+{
+	size_t i;
+
+	if (q->n && q->heap[0].seq == seq) {
+		assert(q->heap[0].time >= q->last_popped);
+		q->last_popped = q->heap[0].time;
+		if (push) {
+			struct cman_event e = { time, prio, type, q->next_seq++, arg };
+
+			sift_down(q->heap, q->n, e);
+			return 0;
+		}
+		q->n--;
+		if (q->n)
+			sift_down(q->heap, q->n, q->heap[q->n]);
+		return 0;
+	}
+	/* an event pushed meanwhile went before it (never in the simulator's
+	 * use, where pushes are later): find it and take it out */
+	for (i = 0; i < q->n && q->heap[i].seq != seq; i++)
+		;
+	if (i < q->n) {
+		q->last_popped = q->heap[i].time;
+		remove_at(q, i);
+	}
+	return push ? cman_queue_push(q, time, prio, type, arg) : 0;
 }

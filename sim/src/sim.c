@@ -677,8 +677,10 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 		const struct cman_market_value *mv = &f->s.markets[i];
 		uint32_t mi = i < 16 ? sim->cap_market[i] : NIL;
 
-		if (mi >= sim->n_markets || strcmp(sim->markets[mi].type, mv->instance_type) ||
-		    strcmp(sim->markets[mi].az, mv->az)) {
+		if (i < 16 && mv->instance_type == sim->cap_type[i] && mv->az == sim->cap_az[i]) {
+			/* the same names as last time: market mi */
+		} else if (mi >= sim->n_markets || strcmp(sim->markets[mi].type, mv->instance_type) ||
+			   strcmp(sim->markets[mi].az, mv->az)) {
 			if (!market_find(sim, mv->instance_type, mv->az, &mi)) {
 				/* first sight of a market: check it, with the sample's place */
 				feed_where(sim, f, where, sizeof(where));
@@ -688,6 +690,10 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 			}
 			if (i < 16)
 				sim->cap_market[i] = mi;
+		}
+		if (i < 16) {
+			sim->cap_type[i] = mv->instance_type;
+			sim->cap_az[i] = mv->az;
 		}
 		if (sim->markets[mi].weight <= 0)
 			return cman_error_set(err, CMAN_EINVAL,
@@ -1754,7 +1760,16 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 	/* a progress line on a terminal only (and only when there is a log) */
 	cman_progress_init(&prog, sim->log ? stderr : NULL, "simulating",
 			   (double)(sc->end_time - sc->start_time));
-	while (cman_queue_pop(&sim->q, &ev) == 0) {
+	for (;;) {
+		const struct cman_event *top = cman_queue_peek(&sim->q);
+
+		if (!top)
+			break;
+		ev = *top;
+		/* a feed's sample is handled at the root, where its next sample
+		 * then takes its place in one sift (cman_queue_done_top) */
+		if (ev.type != EV_FEED || ev.time >= sc->end_time || ev.time < sim->now)
+			(void)cman_queue_pop(&sim->q, &ev);
 		sim->totals.events_processed++;
 		cman_progress_update(&prog, (double)(ev.time - sc->start_time));
 		if (ev.time >= sc->end_time || ev.time < sim->now) {
@@ -1776,14 +1791,12 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 			rc = feed_next(sim, ev.arg, err);
 			if (rc < 0)
 				return rc;
-			if (rc > 0) {
-				rc = cman_queue_push(&sim->q, f->s.t,
-						     f->kind == FEED_PRICE ? CMAN_PRIO_PRICE
-									   : CMAN_PRIO_CLUSTER,
-						     EV_FEED, ev.arg);
-				if (rc)
-					return cman_error_set(err, rc, "out of memory");
-			}
+			rc = cman_queue_done_top(&sim->q, ev.seq, rc > 0, f->s.t,
+						 f->kind == FEED_PRICE ? CMAN_PRIO_PRICE
+								       : CMAN_PRIO_CLUSTER,
+						 EV_FEED, ev.arg);
+			if (rc)
+				return cman_error_set(err, rc, "out of memory");
 			break;
 		}
 		case EV_JOIN: {

@@ -200,8 +200,12 @@ struct cman_sim {
 	struct cman_sim_cache *cache;   /* NULL: no cache */
 	/* the market of each position of the last capacity map (samples
 	 * repeat the same markets in the same order): checked by name, found
-	 * by hash only when it changed */
+	 * by hash only when it changed; the names' addresses, when the same
+	 * as last time, skip the check (a store's market names stay at one
+	 * address, distinct from any other name's, until the store is freed,
+	 * and the stores outlive the run) */
 	uint32_t cap_market[16];
+	const char *cap_type[16], *cap_az[16];
 	struct feed *feeds;
 	size_t n_feeds, cap_feeds;
 

@@ -1,6 +1,7 @@
 /* Unit tests: the event queue (sim/src/queue.c). */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -117,12 +118,81 @@ static void test_growth_keeps_events(void **state)
 	cman_queue_release(&q);
 }
 
+/*
+ * Property: handling the top in place (peek, pushes meanwhile, then
+ * cman_queue_done_top with or without a next event) pops exactly the same
+ * sequence as pop then push on a twin queue, also when an event pushed
+ * meanwhile goes before the peeked one (its removal from inside the heap).
+ */
+static void test_done_top_matches_pop_push(void **state)
+{
+	unsigned seed = 777;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 40; round++) {
+		struct cman_queue a, b;   /* a: done_top, b: pop + push */
+		struct cman_event ea, eb;
+		size_t n = 1 + (size_t)(rand_r(&seed) % 300), i, steps = 0;
+		uint64_t arg = 0;
+
+		cman_queue_init(&a);
+		cman_queue_init(&b);
+		for (i = 0; i < n; i++) {
+			int64_t t = rand_r(&seed) % 40;
+			uint32_t p = (uint32_t)(rand_r(&seed) % 3);
+
+			assert_int_equal(cman_queue_push(&a, t, p, 1, arg), 0);
+			assert_int_equal(cman_queue_push(&b, t, p, 1, arg), 0);
+			arg++;
+		}
+		while (cman_queue_peek(&a)) {
+			const struct cman_event *top = cman_queue_peek(&a);
+			int k, extra = steps < 4 * n ? rand_r(&seed) % 3 : 0;
+			bool next = rand_r(&seed) % 4 != 0 && steps < 4 * n;
+			int64_t nt;
+
+			ea = *top;
+			assert_int_equal(cman_queue_pop(&b, &eb), 0);
+			assert_int_equal(ea.time, eb.time);
+			assert_int_equal(ea.prio, eb.prio);
+			assert_int_equal(ea.seq, eb.seq);
+			assert_int_equal(ea.arg, eb.arg);
+			/* events pushed while it is handled: later, at the same
+			 * time, or (rarely) before it: same time, a lower prio */
+			for (k = 0; k < extra; k++) {
+				int64_t t = ea.time + rand_r(&seed) % 5;
+				uint32_t p = (uint32_t)(rand_r(&seed) % 3);
+
+				if (rand_r(&seed) % 8 == 0 && ea.prio > 0) {
+					t = ea.time;
+					p = ea.prio - 1;
+				}
+				assert_int_equal(cman_queue_push(&a, t, p, 2, arg), 0);
+				assert_int_equal(cman_queue_push(&b, t, p, 2, arg), 0);
+				arg++;
+			}
+			nt = ea.time + rand_r(&seed) % 7;
+			assert_int_equal(cman_queue_done_top(&a, ea.seq, next, nt, 1, 1, arg), 0);
+			if (next)
+				assert_int_equal(cman_queue_push(&b, nt, 1, 1, arg), 0);
+			arg++;
+			steps++;
+			assert_int_equal(cman_queue_size(&a), cman_queue_size(&b));
+		}
+		assert_int_equal(cman_queue_pop(&b, &eb), CMAN_ENOTFOUND);
+		cman_queue_release(&a);
+		cman_queue_release(&b);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_table),
 		cmocka_unit_test(test_random_against_sort),
 		cmocka_unit_test(test_growth_keeps_events),
+		cmocka_unit_test(test_done_top_matches_pop_push),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

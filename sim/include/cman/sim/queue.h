@@ -7,6 +7,7 @@
 #ifndef CMAN_SIM_QUEUE_H
 #define CMAN_SIM_QUEUE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -54,6 +55,19 @@ int cman_queue_pop(struct cman_queue *q, struct cman_event *out);
  */
 void cman_queue_pop_push(struct cman_queue *q, struct cman_event *out,
 			 int64_t time, uint32_t prio, uint32_t type, uint64_t arg);
+
+/*
+ * Handling the smallest event in place: peek it (cman_queue_peek), handle it
+ * (pushing other events meanwhile is fine), then cman_queue_done_top() with
+ * its seq takes it out and, when push is true, pushes the new event (its seq
+ * taken now, as cman_queue_push() would) in the same sift.  The order of
+ * every later pop is exactly that of cman_queue_pop() then
+ * cman_queue_push(): the heap holds the same events.  Returns 0 or
+ * CMAN_ENOMEM (push only, when an event pushed meanwhile went before the
+ * peeked one and the array must grow).
+ */
+int cman_queue_done_top(struct cman_queue *q, uint64_t seq, bool push, int64_t time,
+			uint32_t prio, uint32_t type, uint64_t arg);
 
 /* The smallest event, or NULL when empty (owned by the queue). */
 static inline const struct cman_event *cman_queue_peek(const struct cman_queue *q)
