@@ -244,27 +244,71 @@ slow:
 	return buf + snprintf(buf, 32, "%.10g", v);
 }
 
-double cman_csv_round(double v)
+/* 10^j for j = -4 .. 10, each the double nearest (above the real value for
+ * the negative j, so a >= it exactly when a >= 10^j) */
+static const double pow10_from_m4[15] = {
+	1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+};
+
+/* What strtod reads back from "%.10g" of v, the long way. */
+static __attribute__((noinline)) double csv_round_slow(double v)
 {
-	double a = fabs(v), r;
-	unsigned long long m;
-	int dec;
 	char buf[32];
 
-	if (isnan(v))
-		return v;
-	if (v == 0)
-		return 0.0;
-	if (a >= 1e-4 && a < 1e10) {
-		if (a == floor(a))
-			return v;
-		if (decimal10(a, &m, &dec)) {
-			r = (double)m / pow10_tab[dec];
-			return v < 0 ? -r : r;
-		}
-	}
 	snprintf(buf, sizeof(buf), "%.10g", v);
 	return strtod(buf, NULL);
+}
+
+/*
+ * The reports round every number of a run as its CSV file prints it
+ * (millions of them): m and d as decimal10() finds them, faster.  For a in
+ * [2^k, 2^(k+1)), floor(k log10 2) (k * 1233 >> 12, exact for |k| < 681)
+ * or one more is the decimal exponent e; one compare tells which.  Then x =
+ * a * 10^(9-e) in [10^9, 10^10) is within 2^-20 (half its ulp) of the
+ * exact product, so x's integer part and its fraction's side of 1/2 are
+ * the exact product's unless the fraction is within 2^-16 of 1/2: only
+ * then is the product formed exactly (decimal10).  The double nearest m /
+ * 10^(9-e) is one correctly rounded division (m < 2^34 and 10^(9-e) <=
+ * 10^13 are exact), which is what strtod reads.
+ */
+double cman_csv_round(double v)
+{
+	double a = fabs(v), x, f, r;
+	unsigned long long bits, mant, m;
+	int bexp, s, e, dec;
+
+	if (!(a >= 1e-4 && a < 1e10)) {
+		if (isnan(v))
+			return v;
+		return v == 0 ? 0.0 : csv_round_slow(v);
+	}
+	memcpy(&bits, &a, sizeof(bits));
+	bexp = (int)(bits >> 52 & 0x7ff);
+	s = 1075 - bexp;                                  /* a = mant * 2^-s, s 19 .. 66 */
+	mant = (bits & ((1ULL << 52) - 1)) | 1ULL << 52;  /* a is normal here */
+	if (s <= 52 && !(mant & ((1ULL << s) - 1)))
+		return v;                                 /* an integer */
+	e = ((bexp - 1023) * 1233) >> 12;                 /* -14 .. 9 */
+	if (e < -4)
+		e = -4;                                   /* a >= 1e-4 */
+	if (e < 9 && a >= pow10_from_m4[e + 5])
+		e++;
+	dec = 9 - e;                                      /* 0 .. 13 */
+	x = a * pow10_tab[dec];
+	m = (unsigned long long)x;
+	f = x - (double)m;                                /* exact */
+	if (f > 0.5 + 0x1p-16) {
+		m++;
+	} else if (f >= 0.5 - 0x1p-16) {
+		int d2;
+
+		if (!decimal10(a, &m, &d2) || d2 != dec)
+			return csv_round_slow(v);
+	}
+	if (!dec && m >= 10000000000ULL)
+		return csv_round_slow(v);   /* 1e+10: "%g" switches to exponents */
+	r = (double)m / pow10_tab[dec];
+	return v < 0 ? -r : r;
 }
 
 char *cman_fmt_number(char *buf, double v)

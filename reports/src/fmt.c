@@ -269,14 +269,150 @@ char *cman_fmt_exact(char *buf, double v)
 	return buf;
 }
 
+/* The digits of u (at least one) at p; returns the end. */
+static char *put_digits(char *p, unsigned long long u)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/*
+ * "%.4g" of a finite v with 1e-4 <= |v| < 1e15 that is not an integer
+ * below 1e9, exactly as glibc writes it: the decimal exponent e of |v|
+ * (10^e <= |v| < 10^(e+1)) from the binary one and one compare, m = |v| /
+ * 10^(e-3) rounded to an integer of 4 digits (ties to even, as printf
+ * rounds the exact binary value), in 128-bit integers: |v| = mant * 2^-s
+ * with mant < 2^53 and 3 <= s <= 66 in this range, so mant * 10^(3-e)
+ * (below 2^77) or 10^(e-3) * 2^s (below 2^76) is exact.  Then m written
+ * with the point 3 - e digits from its right, or as d.ddde+XX when e (after
+ * rounding) is 4 or more, trailing zeros dropped.  NULL when v is outside
+ * this range (the caller uses snprintf).
+ */
+#ifdef __SIZEOF_INT128__
+static char *compact4_end(char *buf, double v)
+{
+	static const double p10[20] = {
+		1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+		1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	};
+	static const unsigned long long p10i[12] = {
+		1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL,
+		100000000ULL, 1000000000ULL, 10000000000ULL, 100000000000ULL,
+	};
+	double a = fabs(v);
+	unsigned long long bits, mant, m;
+	unsigned __int128 num, den, rem;
+	int bexp, s, e;
+	char dig[4], *p = buf;
+	int sd;
+
+	if (!(a >= 1e-4 && a < 1e15))
+		return NULL;
+	memcpy(&bits, &a, sizeof(bits));
+	bexp = (int)(bits >> 52 & 0x7ff);
+	s = 1075 - bexp;
+	mant = (bits & ((1ULL << 52) - 1)) | 1ULL << 52;
+	/* the decimal exponent: floor(k log10 2) (exact for |k| < 681) or one more
+	 * (the doubles nearest 10^-j for j = 1..4 lie above 10^-j: the compare is
+	 * exact) */
+	e = ((bexp - 1023) * 1233) >> 12;
+	if (e < -4)
+		e = -4;
+	if (e < 14 && a >= p10[e + 5])
+		e++;
+	if (e <= 3) {
+		num = (unsigned __int128)mant * p10i[3 - e];
+		den = (unsigned __int128)1 << s;
+		m = (unsigned long long)(num >> s);
+		rem = num & (den - 1);
+	} else {
+		num = mant;
+		den = (unsigned __int128)p10i[e - 3] << s;
+		m = (unsigned long long)(num / den);
+		rem = num - (unsigned __int128)m * den;
+	}
+	if (2 * rem > den || (2 * rem == den && (m & 1)))
+		m++;
+	if (m == 10000) {
+		m = 1000;
+		e++;
+	}
+	dig[0] = (char)('0' + m / 1000);
+	dig[1] = (char)('0' + m / 100 % 10);
+	dig[2] = (char)('0' + m / 10 % 10);
+	dig[3] = (char)('0' + m % 10);
+	for (sd = 4; sd > 1 && dig[sd - 1] == '0'; sd--)
+		;
+	if (v < 0)
+		*p++ = '-';
+	if (e >= 4) {
+		*p++ = dig[0];
+		if (sd > 1) {
+			*p++ = '.';
+			memcpy(p, dig + 1, (size_t)(sd - 1));
+			p += sd - 1;
+		}
+		*p++ = 'e';
+		*p++ = '+';
+		if (e < 10)
+			*p++ = '0';
+		p = put_digits(p, (unsigned long long)e);
+	} else if (e >= 0) {
+		/* e + 1 integer digits, then the rest of the significant ones */
+		memcpy(p, dig, (size_t)e + 1);
+		p += e + 1;
+		if (sd > e + 1) {
+			*p++ = '.';
+			memcpy(p, dig + e + 1, (size_t)(sd - e - 1));
+			p += sd - e - 1;
+		}
+	} else {
+		*p++ = '0';
+		*p++ = '.';
+		for (; e < -1; e++)
+			*p++ = '0';
+		memcpy(p, dig, (size_t)sd);
+		p += sd;
+	}
+	*p = '\0';
+	return p;
+}
+#endif
+
+char *cman_fmt_compact_end(char *buf, double v)
+{
+	char *p;
+
+	if (isnan(v) || isinf(v)) {
+		memcpy(buf, "null", 5);
+		return buf + 4;
+	}
+	if (v == floor(v) && fabs(v) < 1e9) {
+		p = buf;
+		if (v < 0)
+			*p++ = '-';
+		p = put_digits(p, (unsigned long long)fabs(v));
+		*p = '\0';
+		return p;
+	}
+#ifdef __SIZEOF_INT128__
+	if ((p = compact4_end(buf, v)))
+		return p;
+#endif
+	return buf + snprintf(buf, CMAN_FMT_BUFSZ, "%.4g", v);
+}
+
 char *cman_fmt_compact(char *buf, double v)
 {
-	if (isnan(v) || isinf(v))
-		strcpy(buf, "null");
-	else if (v == floor(v) && fabs(v) < 1e9)
-		snprintf(buf, CMAN_FMT_BUFSZ, "%lld", (long long)v);
-	else
-		snprintf(buf, CMAN_FMT_BUFSZ, "%.4g", v);
+	cman_fmt_compact_end(buf, v);
 	return buf;
 }
 

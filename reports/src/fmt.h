@@ -51,6 +51,9 @@ char *cman_fmt_exact(char *buf, double v);
  * is written "null"). */
 char *cman_fmt_compact(char *buf, double v);
 
+/* The same, returning the end of the text (its NUL). */
+char *cman_fmt_compact_end(char *buf, double v);
+
 /* Write s to fp with &, <, >, " and ' escaped for HTML text and attributes. */
 void cman_html_escape(FILE *fp, const char *s);
 

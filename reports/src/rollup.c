@@ -240,7 +240,6 @@ int cman_profile_build(const double *y, size_t n, int64_t start, int64_t step,
 {
 	size_t nd, i, d, per_day, *cnt = NULL, used = 0;
 	double *buf = NULL;
-	int64_t cur = -1;
 	int rc = 0;
 
 	memset(p, 0, sizeof(*p));
@@ -267,29 +266,37 @@ int cman_profile_build(const double *y, size_t n, int64_t start, int64_t step,
 	}
 	for (d = 0; d < nd; d++)
 		p->q25[d] = p->q50[d] = p->q75[d] = NAN;
-	for (i = 0; i <= n; i++) {
-		int64_t t = i < n ? start + (int64_t)i * step : 0;
-		int64_t di = i < n ? (day_of(t) - p->day0) / 86400 : -2;
-		double v = i < n ? y[i] * scale : NAN;
+	/* day by day: no division per sample; bin b of a day covers its
+	 * seconds s with floor(s * n_bins / 86400) == b, and ends at
+	 * ceil((b + 1) * 86400 / n_bins) */
+	i = 0;
+	while (i < n) {
+		int64_t t = start + (int64_t)i * step, ds = day_of(t), de = ds + 86400, bend;
+		size_t b = (size_t)((t - ds) * (int64_t)n_bins / 86400);
+		double *cell;
+		size_t *cn;
 
-		if (di != cur) {
-			if (cur >= 0)
-				cman_quartiles(buf, used, &p->q25[cur], &p->q50[cur],
-					       &p->q75[cur]);
-			cur = di;
-			used = 0;
-		}
-		if (i == n || isnan(v))
-			continue;
-		{
-			size_t b = (size_t)((t - day_of(t)) * (int64_t)n_bins / 86400);
-			size_t c = (size_t)di * n_bins + b;
+		d = (size_t)((ds - p->day0) / 86400);
+		cell = p->cell + d * n_bins;
+		cn = cnt + d * n_bins;
+		bend = ds + ((int64_t)(b + 1) * 86400 + (int64_t)n_bins - 1) / (int64_t)n_bins;
+		used = 0;
+		for (; i < n && t < de; i++, t += step) {
+			double v = y[i] * scale;
 
-			p->cell[c] += v;
-			cnt[c]++;
+			if (isnan(v))
+				continue;
+			while (t >= bend) {
+				b++;
+				bend = ds + ((int64_t)(b + 1) * 86400 + (int64_t)n_bins - 1) /
+				       (int64_t)n_bins;
+			}
+			cell[b] += v;
+			cn[b]++;
 			if (used < per_day)
 				buf[used++] = v;
 		}
+		cman_quartiles(buf, used, &p->q25[d], &p->q50[d], &p->q75[d]);
 	}
 	for (i = 0; i < nd * n_bins; i++)
 		p->cell[i] = cnt[i] ? p->cell[i] / (double)cnt[i] : NAN;

@@ -245,17 +245,29 @@ size_t cman_downsample_minmax(const double *y, size_t stride, size_t n, size_t c
 
 /* ---- small writers ---------------------------------------------------- */
 
+/*
+ * The report writes hundreds of thousands of short numbers: a character at a
+ * time into the stream's buffer (no lock, no strlen, as fputs would do; the
+ * streams of a report are its own).
+ */
+static inline void put_chars(FILE *fp, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		putc_unlocked(s[i], fp);
+}
+
 /* A coordinate with at most one decimal. */
 static void put_coord(FILE *fp, double v)
 {
 	long long t = llround(v * 10);
-	char buf[32], *p = buf + sizeof(buf);
+	char buf[32], *p = buf + sizeof(buf), *end = p;
 	bool neg = t < 0;
 	unsigned long long u = neg ? 0ULL - (unsigned long long)t : (unsigned long long)t;
 	unsigned frac = (unsigned)(u % 10);
 
 	u /= 10;
-	*--p = '\0';
 	if (frac) {
 		*--p = (char)('0' + frac);
 		*--p = '.';
@@ -266,20 +278,20 @@ static void put_coord(FILE *fp, double v)
 	} while (u);
 	if (neg)
 		*--p = '-';
-	fputs(p, fp);
+	put_chars(fp, p, (size_t)(end - p));
 }
 
 static void put_xy(FILE *fp, double x, double y)
 {
 	put_coord(fp, x);
-	fputc(' ', fp);
+	putc_unlocked(' ', fp);
 	put_coord(fp, y);
 }
 
 /* A JSON string (also safe inside <script>: '<' is escaped). */
 static void put_json_string(FILE *fp, const char *s)
 {
-	fputc('"', fp);
+	putc_unlocked('"', fp);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
@@ -288,9 +300,9 @@ static void put_json_string(FILE *fp, const char *s)
 		else if (c < 0x20 || c == '<' || c == '>' || c == '&')
 			fprintf(fp, "\\u%04x", c);
 		else
-			fputc(c, fp);
+			putc_unlocked(c, fp);
 	}
-	fputc('"', fp);
+	putc_unlocked('"', fp);
 }
 
 static void put_json_numbers(FILE *fp, const double *v, size_t n, double scale)
@@ -298,13 +310,13 @@ static void put_json_numbers(FILE *fp, const double *v, size_t n, double scale)
 	char buf[CMAN_FMT_BUFSZ];
 	size_t i;
 
-	fputc('[', fp);
+	putc_unlocked('[', fp);
 	for (i = 0; i < n; i++) {
 		if (i)
-			fputc(',', fp);
-		fputs(cman_fmt_compact(buf, v[i] * scale), fp);
+			putc_unlocked(',', fp);
+		put_chars(fp, buf, (size_t)(cman_fmt_compact_end(buf, v[i] * scale) - buf));
 	}
-	fputc(']', fp);
+	putc_unlocked(']', fp);
 }
 
 static void tick_label(char *buf, double v, bool money)
@@ -339,9 +351,9 @@ static void y_axis(FILE *fp, const struct plot *p, const struct cman_ticks *yt, 
 
 	fputs("<path class=\"grid\" d=\"", fp);
 	for (i = 0; i < yt->n; i++) {
-		fputc('M', fp);
+		putc_unlocked('M', fp);
 		put_xy(fp, p->x, py(p, yt->v[i]));
-		fputc('H', fp);
+		putc_unlocked('H', fp);
 		put_coord(fp, p->x + p->w);
 	}
 	fputs("\"/>\n<g class=\"yl\">", fp);
@@ -366,9 +378,9 @@ static void x_axis(FILE *fp, const struct plot *p, double top, double bottom, do
 	cman_time_ticks(p->x0, p->x1, target, &tt);
 	fputs("<path class=\"grid\" d=\"", fp);
 	for (i = 0; i < tt.n; i++) {
-		fputc('M', fp);
+		putc_unlocked('M', fp);
 		put_xy(fp, px(p, (double)tt.v[i]), top);
-		fputc('V', fp);
+		putc_unlocked('V', fp);
 		put_coord(fp, bottom);
 	}
 	fputs("\"/>\n<g class=\"xl\">", fp);
@@ -390,7 +402,7 @@ static void x_axis(FILE *fp, const struct plot *p, double top, double bottom, do
 	fputs("</g>\n", fp);
 	fputs("<path class=\"axis\" d=\"M", fp);
 	put_xy(fp, p->x, bottom);
-	fputc('H', fp);
+	putc_unlocked('H', fp);
 	put_coord(fp, p->x + p->w);
 	fputs("\"/>\n", fp);
 }
@@ -405,9 +417,9 @@ static void day_axis(FILE *fp, const struct plot *p, double top, double bottom, 
 
 	fputs("<path class=\"grid\" d=\"", fp);
 	for (d = 1; d < nd; d++) {
-		fputc('M', fp);
+		putc_unlocked('M', fp);
 		put_xy(fp, p->x + p->w * (double)d / (double)nd, top);
-		fputc('V', fp);
+		putc_unlocked('V', fp);
 		put_coord(fp, bottom);
 	}
 	fputs("\"/>\n<g class=\"xl\">", fp);
@@ -425,7 +437,7 @@ static void day_axis(FILE *fp, const struct plot *p, double top, double bottom, 
 	}
 	fputs("</g>\n<path class=\"axis\" d=\"M", fp);
 	put_xy(fp, p->x, bottom);
-	fputc('H', fp);
+	putc_unlocked('H', fp);
 	put_coord(fp, p->x + p->w);
 	fputs("\"/>\n", fp);
 }
@@ -545,9 +557,9 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 					t = c->tx ? (double)c->tx[(lo_i + hi_i - 1) / 2]
 						: (double)c->t0 + (lo_i + hi_i) / 2.0 * (double)c->dt;
 				}
-				fputc('M', fp);
+				putc_unlocked('M', fp);
 				put_xy(fp, px(&p, t), base);
-				fputc('V', fp);
+				putc_unlocked('V', fp);
 				put_coord(fp, py(&p, v));
 			}
 			fputs("\"/>\n", fp);
@@ -556,12 +568,12 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 		for (k = 0; k < ncol; k++) {
 			if (isnan(a[k])) {
 				if (in_seg && area) {
-					fputc(c->n <= cols_max ? 'V' : 'L', fp);
+					putc_unlocked(c->n <= cols_max ? 'V' : 'L', fp);
 					if (c->n > cols_max)
 						put_xy(fp, last_x, base);
 					else
 						put_coord(fp, base);
-					fputc('Z', fp);
+					putc_unlocked('Z', fp);
 				}
 				in_seg = false;
 				continue;
@@ -573,24 +585,24 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 				double x = px(&p, t), xn = px(&p, tn > (double)p.x1 ? (double)p.x1 : tn);
 
 				if (!in_seg) {
-					fputc('M', fp);
+					putc_unlocked('M', fp);
 					put_xy(fp, x, area ? base : py(&p, a[k]));
 					if (area) {
-						fputc('V', fp);
+						putc_unlocked('V', fp);
 						put_coord(fp, py(&p, a[k]));
 					}
 					in_seg = true;
 				} else {
-					fputc('V', fp);
+					putc_unlocked('V', fp);
 					put_coord(fp, py(&p, a[k]));
 				}
-				fputc('H', fp);
+				putc_unlocked('H', fp);
 				put_coord(fp, xn);
 				last_x = xn;
 				if (k + 1 == ncol && area) {
-					fputc('V', fp);
+					putc_unlocked('V', fp);
 					put_coord(fp, base);
-					fputc('Z', fp);
+					putc_unlocked('Z', fp);
 				}
 				continue;
 			} else {
@@ -601,27 +613,27 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 				double x = px(&p, t);
 
 				if (!in_seg) {
-					fputc('M', fp);
+					putc_unlocked('M', fp);
 					if (area) {
 						put_xy(fp, x, base);
-						fputc('L', fp);
+						putc_unlocked('L', fp);
 					}
 					in_seg = true;
 				} else {
-					fputc(' ', fp);
+					putc_unlocked(' ', fp);
 				}
 				if (a[k] == b[k]) {
 					put_xy(fp, x, py(&p, a[k]));
 				} else {
 					put_xy(fp, x, py(&p, o[k] ? b[k] : a[k]));
-					fputc(' ', fp);
+					putc_unlocked(' ', fp);
 					put_xy(fp, x, py(&p, o[k] ? a[k] : b[k]));
 				}
 				last_x = x;
 				if (k + 1 == ncol && area) {
-					fputc('L', fp);
+					putc_unlocked('L', fp);
 					put_xy(fp, last_x, base);
-					fputc('Z', fp);
+					putc_unlocked('Z', fp);
 				}
 			}
 		}
@@ -655,7 +667,7 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 
 				fprintf(data, "%s%lld", k ? "," : "", (long long)c->tx[lo_i]);
 			}
-			fputc(']', data);
+			putc_unlocked(']', data);
 		}
 		fputs(",\"s\":[", data);
 		for (s = 0; s < c->n_series; s++) {
@@ -675,7 +687,7 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 				fputs(",\"b\":", data);
 				put_json_numbers(data, b, ncol, 1);
 			}
-			fputc('}', data);
+			putc_unlocked('}', data);
 		}
 		fputs("]},\n", data);
 	}
@@ -913,25 +925,25 @@ int cman_svg_heatmap(FILE *fp, FILE *data, const struct cman_heatmap *h)
 		}
 		while (e < h->n_days && !isnan(h->q25[e]) && !isnan(h->q75[e]))
 			e++;
-		fputc('M', fp);
+		putc_unlocked('M', fp);
 		for (j = d; j < e; j++) {
 			double x0 = px(&p, (double)(h->day0 + (int64_t)j * 86400));
 
 			if (j > d)
-				fputc(' ', fp);
+				putc_unlocked(' ', fp);
 			put_xy(fp, x0, py(&p, h->q75[j]));
-			fputc(' ', fp);
+			putc_unlocked(' ', fp);
 			put_xy(fp, x0 + p.w / (double)nd, py(&p, h->q75[j]));
 		}
 		for (j = e; j-- > d;) {
 			double x0 = px(&p, (double)(h->day0 + (int64_t)j * 86400));
 
-			fputc(' ', fp);
+			putc_unlocked(' ', fp);
 			put_xy(fp, x0 + p.w / (double)nd, py(&p, h->q25[j]));
-			fputc(' ', fp);
+			putc_unlocked(' ', fp);
 			put_xy(fp, x0, py(&p, h->q25[j]));
 		}
-		fputc('Z', fp);
+		putc_unlocked('Z', fp);
 		d = e;
 	}
 	fputs("\"/>\n<path class=\"median\" d=\"", fp);
@@ -940,9 +952,9 @@ int cman_svg_heatmap(FILE *fp, FILE *data, const struct cman_heatmap *h)
 
 		if (isnan(h->q50[d]))
 			continue;
-		fputc(d && !isnan(h->q50[d - 1]) ? 'L' : 'M', fp);
+		putc_unlocked(d && !isnan(h->q50[d - 1]) ? 'L' : 'M', fp);
 		put_xy(fp, x0, py(&p, h->q50[d]));
-		fputc('H', fp);
+		putc_unlocked('H', fp);
 		put_coord(fp, x0 + p.w / (double)nd);
 	}
 	fprintf(fp, "\"/>\n<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"%d\" y2=\"%d\"/>\n",

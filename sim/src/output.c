@@ -766,15 +766,41 @@ static double *column(size_t n)
 	return malloc((n ? n : 1) * sizeof(double));
 }
 
+/*
+ * cman_csv_round with its last argument remembered: a column repeats its
+ * value from step to step (capacity between changes, cost between price
+ * changes), and rounding is most of the cost of these tables.  Equal
+ * arguments have equal roundings (0 and -0 both round to 0); NaN is never
+ * equal, so it is rounded (kept) each time.
+ */
+struct round_memo {
+	double v, r;
+};
+
+static inline double round_memo(struct round_memo *m, double v)
+{
+	if (v != m->v) {
+		m->v = v;
+		m->r = cman_csv_round(v);
+	}
+	return m->r;
+}
+
 int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
 			   struct cman_error *err)
 {
 	const struct cman_ledger *l = &sim->ledger;
 	size_t n = l->n_steps, i, k, m, nm = 0;
+	struct round_memo memo[9], rmemo[CMAN_RES_COUNT][4], mmemo[3];
 	int c, r;
 
 	memset(t, 0, sizeof(*t));
 	t->n = n;
+	for (c = 0; c < 9; c++)
+		memo[c].v = memo[c].r = NAN;
+	for (r = 0; r < CMAN_RES_COUNT; r++)
+		for (c = 0; c < 4; c++)
+			rmemo[r][c].v = rmemo[r][c].r = NAN;
 	for (c = 0; c < 9; c++)
 		if (!(t->col[c] = column(n)))
 			goto nomem;
@@ -789,15 +815,16 @@ int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables
 		const struct step_row *row = &sim->steps[i];
 		double unused = row->running - row->allocated;
 
-		t->col[0][i] = cman_csv_round(row->cpus);
-		t->col[1][i] = cman_csv_round(row->allocated);
-		t->col[2][i] = cman_csv_round(unused > 0 ? unused : 0);
-		t->col[3][i] = cman_csv_round(l->cost[i]);
-		t->col[4][i] = cman_csv_round(l->unused_cost[i]);
-		t->col[5][i] = cman_csv_round(row->running > 0 ? l->rate[i] / row->running : 0);
-		t->col[6][i] = cman_csv_round(row->oversubscribed);
-		t->col[7][i] = cman_csv_round(row->target);
-		t->col[8][i] = cman_csv_round(row->fulfilled);
+		t->col[0][i] = round_memo(&memo[0], row->cpus);
+		t->col[1][i] = round_memo(&memo[1], row->allocated);
+		t->col[2][i] = round_memo(&memo[2], unused > 0 ? unused : 0);
+		t->col[3][i] = round_memo(&memo[3], l->cost[i]);
+		t->col[4][i] = round_memo(&memo[4], l->unused_cost[i]);
+		t->col[5][i] = round_memo(&memo[5], row->running > 0 ? l->rate[i] / row->running
+					  : 0);
+		t->col[6][i] = round_memo(&memo[6], row->oversubscribed);
+		t->col[7][i] = round_memo(&memo[7], row->target);
+		t->col[8][i] = round_memo(&memo[8], row->fulfilled);
 		for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
 			const struct res_row *x;
 			double run, a;
@@ -807,10 +834,11 @@ int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables
 			x = &sim->res_steps[i];
 			run = x->running[r];
 			a = x->allocated[r];
-			t->rcol[r][0][i] = cman_csv_round(x->joined[r]);
-			t->rcol[r][1][i] = cman_csv_round(a);
-			t->rcol[r][2][i] = cman_csv_round(sim->res_ledger[r].unused_cost[i]);
-			t->rcol[r][3][i] = cman_csv_round(a > run ? a - run : 0);
+			t->rcol[r][0][i] = round_memo(&rmemo[r][0], x->joined[r]);
+			t->rcol[r][1][i] = round_memo(&rmemo[r][1], a);
+			t->rcol[r][2][i] = round_memo(&rmemo[r][2],
+						      sim->res_ledger[r].unused_cost[i]);
+			t->rcol[r][3][i] = round_memo(&rmemo[r][3], a > run ? a - run : 0);
 		}
 		t->binding[i] = sim->step_binding[i];
 	}
@@ -837,10 +865,12 @@ int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables
 		if (!(t->market_names[j] = strdup(name)))
 			goto nomem;
 		t->launched[j] = (long long)mk->launched;
+		for (c = 0; c < 3; c++)
+			mmemo[c].v = mmemo[c].r = NAN;
 		for (k = 0; k < t->n_mt; k++) {
-			t->m_inst[k * nm + j] = cman_csv_round(mk->h_instances[k]);
-			t->m_cost[k * nm + j] = cman_csv_round(mk->ledger.cost[k]);
-			t->m_price[k * nm + j] = cman_csv_round(mk->h_price[k]);
+			t->m_inst[k * nm + j] = round_memo(&mmemo[0], mk->h_instances[k]);
+			t->m_cost[k * nm + j] = round_memo(&mmemo[1], mk->ledger.cost[k]);
+			t->m_price[k * nm + j] = round_memo(&mmemo[2], mk->h_price[k]);
 		}
 		t->n_markets++;
 	}

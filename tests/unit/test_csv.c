@@ -185,6 +185,57 @@ static void test_round_and_end(void **state)
 	assert_string_equal(buf, "1514764800");
 }
 
+/* cman_csv_round's fast path (issue 12) decides the rounding from a
+ * product rounded to a double unless it is near a tie: decimal ties of 11
+ * significant digits and their neighbouring doubles, the powers of ten and
+ * theirs, at every decimal exponent of the range, read as strtod reads
+ * "%.10g". */
+static void test_round_ties_and_decades(void **state)
+{
+	uint64_t x = 0x452821E638D01377ULL;
+	char want[32];
+	int e, k, j;
+
+	(void)state;
+	for (e = -5; e <= 10; e++) {
+		for (k = 0; k < 3000; k++) {
+			/* d.ddddddddd5 x 10^e: a tie in decimal, never quite one in binary */
+			unsigned long long m = 1000000000ULL + next_u64(&x) % 9000000000ULL;
+			double t = ((double)m * 10 + 5) * pow(10, (double)(e - 10));
+			double c[5];
+
+			if (k == 0)
+				t = pow(10, (double)e);
+			c[0] = t;
+			c[1] = nextafter(t, 0);
+			c[2] = nextafter(t, INFINITY);
+			c[3] = nextafter(c[1], 0);
+			c[4] = nextafter(c[2], INFINITY);
+			for (j = 0; j < 10; j++) {
+				double v = j < 5 ? c[j] : -c[j - 5], r, back;
+
+				snprintf(want, sizeof(want), "%.10g", v);
+				back = strtod(want, NULL);
+				r = cman_csv_round(v);
+				if (memcmp(&r, &back, sizeof(r)))
+					fail_msg("cman_csv_round(%.17g) = %.17g, strtod(\"%s\") = %.17g",
+						 v, r, want, back);
+			}
+		}
+	}
+	/* exact ties at 10 digits exist only in [1e9, 1e10): n + 0.5 (ties to
+	 * even), and n + 0.25, n + 0.75 beside them */
+	for (k = 0; k < 30000; k++) {
+		double v = (double)(1000000000ULL + next_u64(&x) % 9000000000ULL) +
+			   0.25 * (double)(1 + k % 3), r, back;
+
+		snprintf(want, sizeof(want), "%.10g", v);
+		back = strtod(want, NULL);
+		r = cman_csv_round(v);
+		assert_memory_equal(&r, &back, sizeof(r));
+	}
+}
+
 /* The number writers stay inside their 32 bytes (rows are built in one
  * buffer with 32 bytes a number, and the fast path stores digits in wide
  * blocks), and integers of every length and sign read as printf's. */
@@ -254,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_number_matches_printf),
 		cmocka_unit_test(test_number_round_trip),
 		cmocka_unit_test(test_round_and_end),
+		cmocka_unit_test(test_round_ties_and_decades),
 		cmocka_unit_test(test_bounds_and_ints),
 		cmocka_unit_test(test_text_quoting),
 	};

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,62 @@ static void test_exact_compact(void **state)
 	assert_string_equal(cman_fmt_compact(buf, INFINITY), "null");
 }
 
+static uint64_t next_u64(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* cman_fmt_compact is "%lld" of integers below 1e9 and "%.4g" of the rest,
+ * byte for byte as printf (issue 12: the fast path rounds exactly, ties to
+ * even); _end returns the end of the same text. */
+static void test_compact_as_printf(void **state)
+{
+	static const double fixed[] = {
+		1.0625, 1.0635, 0.00012345, 0.0001, 9999.5, 9999.49, 9999.4999999, 99.995,
+		0.99995, 12345.5, 1e9, 1e9 + 0.5, 123456789012.0, 1e15, 9.9995e14, 2.5e-3,
+		0.000125, 1234.5, 1235.5, 5e-5, 1e-4, 0.1, 0.3, 1e300, 5e-324, -0.0, -1234.5,
+		-0.5, 999999999.0, 999999999.5,
+	};
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	char buf[CMAN_FMT_BUFSZ], want[CMAN_FMT_BUFSZ];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 300000 + sizeof(fixed) / sizeof(fixed[0]); i++) {
+		double v, mant;
+		int ex;
+		char *end;
+
+		if (i < sizeof(fixed) / sizeof(fixed[0])) {
+			v = fixed[i];
+		} else {
+			mant = (double)(next_u64(&x) >> 11) / 9007199254740992.0;
+			ex = (int)(next_u64(&x) % 81) - 30;       /* 2^-30 .. 2^50 */
+			v = ldexp(1 + mant, ex);
+			if (i % 5 == 1)   /* 4 or 5 digits and a half: near ties */
+				v = ((double)(next_u64(&x) % 100000) + 0.5) *
+				    pow(10, (double)((int)(next_u64(&x) % 16) - 9));
+			else if (i % 5 == 2)   /* short decimals */
+				v = (double)(next_u64(&x) % 100000) / pow(10, (double)(i % 9));
+			if (next_u64(&x) & 1)
+				v = -v;
+		}
+		if (v == floor(v) && fabs(v) < 1e9)
+			snprintf(want, sizeof(want), "%lld", (long long)v);
+		else
+			snprintf(want, sizeof(want), "%.4g", v);
+		end = cman_fmt_compact_end(buf, v);
+		if (strcmp(buf, want))
+			fail_msg("cman_fmt_compact(%.17g) = \"%s\", printf \"%s\"", v, buf, want);
+		assert_int_equal((size_t)(end - buf), strlen(buf));
+	}
+	assert_string_equal(cman_fmt_compact(buf, NAN), "null");
+	assert_string_equal(cman_fmt_compact(buf, -INFINITY), "null");
+}
+
 static void test_html_escape(void **state)
 {
 	char *out = NULL;
@@ -142,6 +199,7 @@ int main(void)
 		cmocka_unit_test(test_si),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_exact_compact),
+		cmocka_unit_test(test_compact_as_printf),
 		cmocka_unit_test(test_html_escape),
 	};
 
