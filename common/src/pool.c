@@ -52,6 +52,11 @@
  *   taken off before the walk and they are never candidates, which has the
  *   effect of Clusterman choosing draining machines first (its drainer then
  *   drops the duplicate) without asking the drainer twice.
+ * - A group with a summary (the simulator's, cman/resource_group.h) gives
+ *   its machine count, joined weight, lightest weight and oldest orphan
+ *   without a walk: non-orphan fulfilled capacity, the removable check and
+ *   the orphan clean-up use it and walk its machines only when the summary
+ *   says one may qualify (issue 12); the answers are the walk's.
  */
 #include "cman/pool.h"
 
@@ -196,6 +201,25 @@ static bool is_stale(const struct cman_resource_group *rg)
 	return rg->ops->is_stale && rg->ops->is_stale(rg);
 }
 
+/* The group's summary (cman/resource_group.h) when it gives one. */
+static bool summary_of(struct cman_resource_group *rg, struct cman_rg_summary *s)
+{
+	return rg->ops->summary && rg->ops->summary(rg, s);
+}
+
+/* How many machines group g lists: from its summary, else instances(). */
+static int g_count(struct cman_resource_group *rg, size_t *n, struct cman_error *err)
+{
+	const struct cman_rg_instance *inst;
+	struct cman_rg_summary s;
+
+	if (summary_of(rg, &s)) {
+		*n = s.n;
+		return 0;
+	}
+	return g_instances(rg, &inst, n, err);
+}
+
 int cman_pool_target(const struct cman_pool_manager *pm, double *out,
 		     struct cman_error *err)
 {
@@ -277,6 +301,19 @@ int cman_pool_non_orphan_fulfilled(const struct cman_pool_manager *pm, double *o
 	*out = 0;
 	if (!pm->conn)
 		return 0;
+	/* the groups' summaries when every one gives it (the same sum) */
+	for (i = 0; i < pm->n_groups; i++) {
+		struct cman_rg_summary s;
+
+		if (!summary_of(pm->groups[i], &s))
+			break;
+		sum += s.joined;
+	}
+	if (i == pm->n_groups) {
+		*out = sum;
+		return 0;
+	}
+	sum = 0;
 	for (i = 0; i < pm->n_groups; i++) {
 		const struct cman_rg_instance *inst;
 		struct cman_agent a;
@@ -495,42 +532,95 @@ static bool cand_before(const struct cand *a, const struct cand *b)
 	return a->group < b->group;
 }
 
-/* Sort the indexes ord[0..n) of c by cand_before (merge sort, tmp: room
- * for n; insertion sort for short runs). */
-static void sort_ord(const struct cand *c, uint32_t *ord, uint32_t *tmp, size_t n)
+/*
+ * A candidate's sort record: cand_before()'s keys as integers (the launch
+ * time's sign flipped, the id's first 16 bytes big-endian, zero-padded, so
+ * that unsigned order is strcmp() order on them), compared without
+ * following a pointer; only records equal in all of them (ids sharing
+ * 16 bytes) go to cand_before().
+ */
+struct skey {
+	uint64_t k1, lt, id0, id1;
+	uint32_t k2, idx;
+};
+
+static void skey_of(const struct cand *x, uint32_t idx, struct skey *k)
 {
-	size_t i, j, h, a, b, k;
+	unsigned char b[16] = { 0 };
+	uint64_t w0, w1;
+
+	memcpy(b, x->id, strnlen(x->id, 16));
+	memcpy(&w0, b, 8);
+	memcpy(&w1, b + 8, 8);
+	k->k1 = x->k1;
+	k->k2 = x->k2;
+	k->lt = (uint64_t)x->launch_time ^ (UINT64_C(1) << 63);
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w0 = __builtin_bswap64(w0);
+	w1 = __builtin_bswap64(w1);
+#endif
+	k->id0 = w0;
+	k->id1 = w1;
+	k->idx = idx;
+}
+
+/* a before b: the order of cand_before(). */
+static inline bool skey_before(const struct skey *a, const struct skey *b, const struct cand *c)
+{
+	if (a->k1 != b->k1)
+		return a->k1 < b->k1;
+	if (a->k2 != b->k2)
+		return a->k2 < b->k2;
+	if (a->lt != b->lt)
+		return a->lt < b->lt;
+	if (a->id0 != b->id0)
+		return a->id0 < b->id0;
+	if (a->id1 != b->id1)
+		return a->id1 < b->id1;
+	return cand_before(&c[a->idx], &c[b->idx]);
+}
+
+/* Sort the indexes ord[0..n) of k by skey_before (merge sort, tmp: room
+ * for n; insertion sort for short runs). */
+static void sort_ord(const struct cand *c, const struct skey *k, uint32_t *ord,
+		     uint32_t *tmp, size_t n)
+{
+	size_t i, j, h, a, b, o;
 
 	if (n <= 16) {
 		for (i = 1; i < n; i++) {
 			uint32_t x = ord[i];
 
-			for (j = i; j > 0 && cand_before(&c[x], &c[ord[j - 1]]); j--)
+			for (j = i; j > 0 && skey_before(&k[x], &k[ord[j - 1]], c); j--)
 				ord[j] = ord[j - 1];
 			ord[j] = x;
 		}
 		return;
 	}
 	h = n / 2;
-	sort_ord(c, ord, tmp, h);
-	sort_ord(c, ord + h, tmp, n - h);
-	if (!cand_before(&c[ord[h]], &c[ord[h - 1]]))
+	sort_ord(c, k, ord, tmp, h);
+	sort_ord(c, k, ord + h, tmp, n - h);
+	if (!skey_before(&k[ord[h]], &k[ord[h - 1]], c))
 		return;   /* already in order */
 	memcpy(tmp, ord, h * sizeof(*ord));
-	for (a = 0, b = h, k = 0; a < h && b < n;)
-		ord[k++] = cand_before(&c[ord[b]], &c[tmp[a]]) ? ord[b++] : tmp[a++];
+	for (a = 0, b = h, o = 0; a < h && b < n;)
+		ord[o++] = skey_before(&k[ord[b]], &k[tmp[a]], c) ? ord[b++] : tmp[a++];
 	while (a < h)
-		ord[k++] = tmp[a++];
+		ord[o++] = tmp[a++];
 }
 
-/* Put c[0..n) in order: new c[j] = old c[ord[j]] (ord is left as 0..n). */
-static void sort_cands(struct cand *c, uint32_t *ord, uint32_t *tmp, size_t n)
+/* Put c[0..n) in order: new c[j] = old c[ord[j]].  keys: room for n
+ * records and 2n indexes. */
+static void sort_cands(struct cand *c, struct skey *keys, size_t n)
 {
+	uint32_t *ord = (uint32_t *)(keys + n);
 	size_t i, j, k;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		skey_of(&c[i], (uint32_t)i, &keys[i]);
 		ord[i] = (uint32_t)i;
-	sort_ord(c, ord, tmp, n);
+	}
+	sort_ord(c, keys, ord, ord + n, n);
 	for (i = 0; i < n; i++) {
 		struct cand t;
 
@@ -603,7 +693,7 @@ static int terminate_group(struct cman_pool_manager *pm, size_t g, const char **
  * copied into pm->names.
  */
 static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
-		  uint32_t *ord, struct gstate *gs, size_t *nc_out, struct cman_error *err)
+		  struct skey *keys, struct gstate *gs, size_t *nc_out, struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
 	int64_t age = cfg->min_node_scalein_uptime_seconds;
@@ -658,7 +748,7 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 		c[j].id = pm->names + c[j].id_off;
 		cand_key(&c[j]);
 	}
-	sort_cands(c, ord, ord + nc, nc);
+	sort_cands(c, keys, nc);
 	*nc_out = nc;
 	return 0;
 }
@@ -679,12 +769,23 @@ static int any_removable(struct cman_pool_manager *pm, const struct gstate *gs, 
 	for (g = 0; g < pm->n_groups; g++) {
 		struct cman_resource_group *rg = pm->groups[g];
 		const struct cman_rg_instance *inst;
+		struct cman_rg_summary s;
 		double room;
 
-		if ((rc = g_fulfilled(rg, &room, err)) != 0 ||
-		    (rc = g_instances(rg, &inst, &n, err)) != 0)
+		if ((rc = g_fulfilled(rg, &room, err)) != 0)
 			return rc;
 		room -= gs[g].target + gs[g].leaving;
+		/* room - weight only falls as the weight grows: the lightest
+		 * machine decides */
+		if (summary_of(rg, &s)) {
+			if (room - s.lightest >= -EPS) {
+				*out = true;
+				return 0;
+			}
+			continue;
+		}
+		if ((rc = g_instances(rg, &inst, &n, err)) != 0)
+			return rc;
 		for (j = 0; j < n; j++)
 			if (room - inst[j].weight >= -EPS) {
 				*out = true;
@@ -1050,7 +1151,7 @@ static void layout_of(size_t n, size_t m, struct layout *l)
 	l->off_ids = l->off_c + align_up(m * sizeof(struct cand));
 	l->off_failed = l->off_ids + align_up(m * sizeof(const char *));
 	l->off_ord = l->off_failed + align_up(m * sizeof(bool) + 1);
-	l->bytes = l->off_ord + 2 * m * sizeof(uint32_t) + 1;
+	l->bytes = l->off_ord + m * sizeof(struct skey) + 2 * m * sizeof(uint32_t) + 1;
 }
 
 /* Resize group g from cur to out (step 5) and record the outcome in d. */
@@ -1118,9 +1219,7 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 	}
 	n = pm->n_groups;
 	for (g = 0; g < n; g++) {
-		const struct cman_rg_instance *inst;
-
-		if ((rc = g_instances(pm->groups[g], &inst, &m, err)) != 0)
+		if ((rc = g_count(pm->groups[g], &m, err)) != 0)
 			goto out;
 		total += m;
 	}
@@ -1168,9 +1267,7 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 	if ((rc = now_of(pm, &now, err)) != 0)
 		goto out;
 	for (g = 0, k = 0; g < n; g++) {
-		const struct cman_rg_instance *inst;
-
-		if ((rc = g_instances(pm->groups[g], &inst, &m, err)) != 0)
+		if ((rc = g_count(pm->groups[g], &m, err)) != 0)
 			goto out;
 		k += m;
 	}
@@ -1187,7 +1284,7 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		goto out;
 	if (!removable)
 		goto act;
-	if ((rc = gather(pm, now, c, (uint32_t *)((char *)pm->scratch + l.off_ord), gs, &nc,
+	if ((rc = gather(pm, now, c, (struct skey *)((char *)pm->scratch + l.off_ord), gs, &nc,
 			 err)) != 0)
 		goto out;
 	if ((rc = choose(pm, new_target, c, nc, gs, &lv, d, err)) != 0)
@@ -1222,6 +1319,16 @@ out:
 
 /* ---- orphans ------------------------------------------------------------- */
 
+/* The group's summary says it has no machine orphaned for longer than
+ * threshold: nothing of it to clean up (its walk would find none). */
+static bool no_old_orphan(struct cman_resource_group *rg, int64_t now, int64_t threshold)
+{
+	struct cman_rg_summary s;
+
+	return summary_of(rg, &s) &&
+	       (s.oldest_orphan == INT64_MAX || now - s.oldest_orphan <= threshold);
+}
+
 int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 			      struct cman_decision *d, struct cman_error *err)
 {
@@ -1247,6 +1354,8 @@ int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 	for (g = 0; g < pm->n_groups; g++) {
 		const struct cman_rg_instance *inst;
 
+		if (no_old_orphan(pm->groups[g], now, threshold))
+			continue;
 		if ((rc = g_instances(pm->groups[g], &inst, &n, err)) != 0)
 			goto out;
 		if (n > maxn)
@@ -1264,6 +1373,8 @@ int cman_pool_cleanup_orphans(struct cman_pool_manager *pm,
 	for (g = 0; g < pm->n_groups; g++) {
 		const struct cman_rg_instance *inst;
 
+		if (no_old_orphan(pm->groups[g], now, threshold))
+			continue;
 		if ((rc = g_instances(pm->groups[g], &inst, &n, err)) != 0)
 			goto out;
 		if (n > maxn)

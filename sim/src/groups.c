@@ -61,7 +61,32 @@ void sim_group_forget(struct sim_group *g, uint32_t id)
 	sp->ids[in->slot] = last;
 	g->sim->inst[last].slot = in->slot;
 	g->fulfilled -= in->weight;
+	if (in->joined && g->weights_exact)
+		g->joined_weight -= (uint64_t)in->weight;
 	g->view_valid = false;
+}
+
+void sim_group_joined(struct sim_group *g, uint32_t id)
+{
+	if (g->weights_exact)
+		g->joined_weight += (uint64_t)g->sim->inst[id].weight;
+}
+
+/* Instance id launched without its agent: at the back of g->unjoined. */
+static int unjoined_push(struct sim_group *g, uint32_t id)
+{
+	if (g->unjoined_head > 0 && g->unjoined_head >= g->unjoined_n / 2) {
+		/* the front half is gone: move the rest down */
+		g->unjoined_n -= g->unjoined_head;
+		memmove(g->unjoined, g->unjoined + g->unjoined_head,
+			g->unjoined_n * sizeof(*g->unjoined));
+		g->unjoined_head = 0;
+	}
+	if (cman_grow((void **)&g->unjoined, &g->unjoined_cap, g->unjoined_n + 1,
+		      sizeof(*g->unjoined)))
+		return CMAN_ENOMEM;
+	g->unjoined[g->unjoined_n++] = id;
+	return 0;
 }
 
 static int launch_in(struct sim_group *g, size_t s, bool immediate, struct cman_error *err)
@@ -74,6 +99,8 @@ static int launch_in(struct sim_group *g, size_t s, bool immediate, struct cman_
 	if (rc)
 		return rc;
 	rc = spec_add(sp, &g->sim->inst[id], id);
+	if (!rc && !g->sim->inst[id].joined)
+		rc = unjoined_push(g, id);
 	if (rc)
 		return cman_error_set(err, rc, "out of memory");
 	g->fulfilled += sp->weight;
@@ -468,6 +495,43 @@ static bool rg_is_stale(const struct cman_resource_group *rg)
 	return false;
 }
 
+/*
+ * The pool manager's summary (cman/resource_group.h) from the counts kept
+ * as instances launch, join and end: every listed instance runs, its agent
+ * is joined exactly when in->joined (connector.c), else orphaned since its
+ * launch.  Not given when a weight is not a whole number (a sum of the
+ * weights could then depend on its order).
+ */
+static bool rg_summary(struct cman_resource_group *rg, struct cman_rg_summary *out)
+{
+	struct sim_group *g = as_group(rg);
+	const struct sim_instance *inst = g->sim->inst;
+	size_t s;
+
+	if (!g->weights_exact || g->joined_weight > (UINT64_C(1) << 53))
+		return false;
+	out->n = 0;
+	out->lightest = INFINITY;
+	for (s = 0; s < g->n_specs; s++) {
+		out->n += g->specs[s].n;
+		if (g->specs[s].n && g->specs[s].weight < out->lightest)
+			out->lightest = g->specs[s].weight;
+	}
+	out->joined = (double)g->joined_weight;
+	/* launch order is time order: the front is the oldest orphan */
+	while (g->unjoined_head < g->unjoined_n) {
+		const struct sim_instance *in = &inst[g->unjoined[g->unjoined_head]];
+
+		if (!in->joined && in->end == NO_TIME)
+			break;
+		g->unjoined_head++;
+	}
+	out->oldest_orphan = g->unjoined_head < g->unjoined_n
+				     ? inst[g->unjoined[g->unjoined_head]].start
+				     : INT64_MAX;
+	return true;
+}
+
 static double rg_min(const struct cman_resource_group *rg)
 {
 	return as_group(rg)->min;
@@ -486,6 +550,7 @@ static const struct cman_rg_ops spot_fleet_ops = {
 	.modify_target = rg_modify_target,
 	.terminate = rg_terminate,
 	.is_stale = rg_is_stale,
+	.summary = rg_summary,
 	.min_capacity = rg_min,
 	.max_capacity = rg_max,
 };
@@ -498,6 +563,7 @@ static const struct cman_rg_ops asg_ops = {
 	.modify_target = rg_modify_target,
 	.terminate = rg_terminate,
 	.is_stale = rg_is_stale,
+	.summary = rg_summary,
 	.min_capacity = rg_min,
 	.max_capacity = rg_max,
 };
@@ -591,6 +657,7 @@ int sim_groups_init(struct cman_sim *sim, const struct sim_group_host *host,
 		cman_hint_huge(g->step_target, sim->ledger.n_steps * sizeof(double));
 		cman_hint_huge(g->step_fulfilled, sim->ledger.n_steps * sizeof(double));
 		g->n_specs = cfg->n_specs;
+		g->weights_exact = true;
 		for (s = 0; s < cfg->n_specs; s++) {
 			const struct cman_launch_spec *ls = &cfg->specs[s];
 			struct sim_spec *sp = &g->specs[s];
@@ -616,6 +683,11 @@ int sim_groups_init(struct cman_sim *sim, const struct sim_group_host *host,
 			if (rc)
 				return rc;
 			sp->weight = ls->weight;
+			/* whole weights below 2^32: the joined weight is a
+			 * count (rg_summary) */
+			if (!(sp->weight >= 0 && sp->weight < 4294967296.0 &&
+			      sp->weight == floor(sp->weight)))
+				g->weights_exact = false;
 			sp->spot = cfg->type == CMAN_RG_SPOT_FLEET;
 			sp->bid = sp->spot ? ls->spot_price * ls->weight : 0;
 		}
@@ -636,6 +708,7 @@ void sim_groups_release(struct cman_sim *sim)
 		free(g->specs);
 		free(g->view);
 		free(g->view_ids);
+		free(g->unjoined);
 		free(g->step_target);
 		free(g->step_fulfilled);
 	}

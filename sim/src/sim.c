@@ -172,6 +172,10 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 	m->res[CMAN_RES_DISK] = m->it->has_local_disk ? m->it->disk_mb
 						      : sim->sc->ebs_volume_gb * 1024.0;
 	m->res[CMAN_RES_GPUS] = m->it->gpus;
+	m->res_exact = true;
+	for (int r = 0; r < CMAN_RES_COUNT; r++)
+		if (!(m->res[r] >= 0 && m->res[r] < 4294967296.0 && m->res[r] == floor(m->res[r])))
+			m->res_exact = false;
 	m->uncovered_since = NO_TIME;
 	m->price_series = NO_SERIES;
 	if (sim->sc->billing == CMAN_BILL_AWS)
@@ -508,6 +512,21 @@ static int64_t draw_join_delay(struct cman_sim *sim)
 	return (int64_t)llround(d);
 }
 
+void sim_join_instance(struct cman_sim *sim, uint32_t id)
+{
+	struct sim_instance *in = &sim->inst[id];
+	const struct sim_market *m = &sim->markets[in->market];
+
+	in->joined = true;
+	sim->joined_cpus += m->it->cpus;
+	for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+		sim->joined_res[r] += m->res[r];
+	if (sim->autoscaling) {
+		sim_connector_joined(sim, id);
+		sim_group_joined(&sim->groups[in->group], id);
+	}
+}
+
 int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t spec,
 	       bool spot, double bid, double weight, bool immediate, uint32_t *out,
 	       struct cman_error *err)
@@ -570,10 +589,7 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 		sim->running_res[r] += m->res[r];
 	sim->fulfilled += weight;
 	if (in->join == sim->now) {
-		in->joined = true;
-		sim->joined_cpus += m->it->cpus;
-		for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
-			sim->joined_res[r] += m->res[r];
+		sim_join_instance(sim, id);
 	} else if (in->join < sim->sc->end_time) {
 		rc = cman_queue_push(&sim->q, in->join, CMAN_PRIO_CLUSTER, EV_JOIN, id);
 		if (rc)
@@ -607,6 +623,8 @@ void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool by_ec2)
 	/* aws billing refunds only what EC2 itself interrupted */
 	bool refundable = sim->billing.aws ? by_ec2 && outbid : outbid;
 
+	if (sim->autoscaling)
+		sim_connector_ending(sim, id);
 	in->end = sim->now;
 	in->cost = cman_billing_stop(&sim->billing, &in->bill, sim->now, refundable);
 	m->cost += in->cost;
@@ -1499,6 +1517,7 @@ static int autoscale(struct cman_sim *sim, struct cman_error *err)
 	/* the cycle itself is common/'s pool runner, as in live mode */
 	r->decisions = sim->totals_only ? NULL : sim->decisions;
 	rc = cman_pool_runner_cycle(r, err);
+	sim_connector_run_done(sim);
 	if (rc)
 		return rc;
 	sim->totals.autoscaler_runs++;
@@ -1802,14 +1821,8 @@ int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 		case EV_JOIN: {
 			struct sim_instance *in = &sim->inst[ev.arg];
 
-			if (in->end == NO_TIME && !in->joined && in->join == ev.time) {
-				const struct sim_market *m = &sim->markets[in->market];
-
-				in->joined = true;
-				sim->joined_cpus += m->it->cpus;
-				for (int r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
-					sim->joined_res[r] += m->res[r];
-			}
+			if (in->end == NO_TIME && !in->joined && in->join == ev.time)
+				sim_join_instance(sim, (uint32_t)ev.arg);
 			break;
 		}
 		case EV_TICK:

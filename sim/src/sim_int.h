@@ -77,6 +77,7 @@ struct sim_market {
 	uint32_t hnext;
 	uint32_t price_series;        /* its spot_prices series, or NO_SERIES */
 	bool spot_used;               /* a spot instance ran here (coverage row) */
+	bool res_exact;               /* every res[] a whole number below 2^32 */
 };
 
 struct sim_instance {
@@ -121,6 +122,15 @@ struct sim_group {
 	int64_t short_since;          /* below target since; NO_TIME when not */
 	double short_least;           /* least fulfilled capacity while short */
 	uint64_t n_short, short_seconds;   /* reported shortfalls, their length */
+	/* the pool manager's summary, kept as machines launch, join and end
+	 * (issue 12; rg_summary()): every spec's weight a whole number (so
+	 * sums of them are exact), the weight of the joined ones, and the
+	 * ones not joined yet in launch order (joined and ended ones are
+	 * dropped from the front when asked) */
+	bool weights_exact;
+	uint64_t joined_weight;
+	uint32_t *unjoined;
+	size_t unjoined_head, unjoined_n, unjoined_cap;
 };
 
 enum feed_kind { FEED_CAPACITY, FEED_PRICE, FEED_ALLOCATED, FEED_TARGET };
@@ -182,6 +192,18 @@ struct sim_connector {
 	struct cman_connector base;
 	struct cman_sim *sim;
 	double total[CMAN_RES_COUNT];
+	/*
+	 * Issue 12: when every group market's resources are whole numbers
+	 * (exact), the joined agents' totals are kept as integers as agents
+	 * join and leave (the sums a walk would make, exactly), and the
+	 * tasks are spread over the agents only when an agent is asked for
+	 * or an instance ends during the run (pack_pending; pack_n: the
+	 * running_ids the reload saw), not at every reload.
+	 */
+	bool exact;
+	uint64_t joined_sum[CMAN_RES_COUNT];
+	bool pack_pending;
+	size_t pack_n;
 };
 
 struct sim_clock {
@@ -351,6 +373,8 @@ static inline double sim_market_price(const struct cman_sim *sim, uint32_t marke
 int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t spec,
 	       bool spot, double bid, double weight, bool immediate, uint32_t *id,
 	       struct cman_error *err);
+/* Instance id's agent joins at now. */
+void sim_join_instance(struct cman_sim *sim, uint32_t id);
 /*
  * End instance id at now; by_ec2: interrupted by the simulated EC2.  A spot
  * instance whose bid is not above its market's price now is outbid and gets
@@ -363,9 +387,15 @@ void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool by_ec2);
 int market_intern(struct cman_sim *sim, const char *type, const char *az,
 		  const char *where, uint32_t *out, struct cman_error *err);
 
-/* The simulated connector and clock (connector.c). */
+/* The simulated connector and clock (connector.c); new() after the groups
+ * are set up. */
 int sim_connector_new(struct cman_sim *sim, struct cman_error *err);
 void sim_connector_free(struct cman_sim *sim);
+/* Autoscaler mode: instance id's agent joined / id is about to end (before
+ * its end is set); sim_connector_run_done(): the autoscaler run is over. */
+void sim_connector_joined(struct cman_sim *sim, uint32_t id);
+void sim_connector_ending(struct cman_sim *sim, uint32_t id);
+void sim_connector_run_done(struct cman_sim *sim);
 
 /*
  * What the simulated groups (groups.c) need of the simulation: sim.c gives
@@ -390,6 +420,8 @@ void sim_groups_release(struct cman_sim *sim);
 int sim_group_fill(struct sim_group *g, bool immediate, struct cman_error *err);
 /* A group's instance ended (terminated or interrupted): forget it. */
 void sim_group_forget(struct sim_group *g, uint32_t id);
+/* A group's instance's agent joined. */
+void sim_group_joined(struct sim_group *g, uint32_t id);
 /* A market's price changed: give notice to outbid spot instances. */
 int sim_groups_price_changed(struct cman_sim *sim, uint32_t market, struct cman_error *err);
 /* The end of a notice: interrupt, then refill. */

@@ -77,6 +77,25 @@ struct cman_rg_instance {
 
 struct cman_resource_group;
 
+/*
+ * What the pool manager otherwise works out machine by machine from
+ * instances() and the connector's agents (issue 12), for a group that
+ * keeps it up to date as its machines launch, join and end.
+ */
+struct cman_rg_summary {
+	size_t n;                    /* machines instances() lists */
+	/* weight of the RUNNING ones whose agent has joined (IDLE or
+	 * RUNNING): exactly the sum the pool manager would make of them, in
+	 * the order instances() lists them, added to a sum of such exact
+	 * values (the group answers only when its weights make every such
+	 * sum exact, e.g. whole numbers) */
+	double joined;
+	double lightest;             /* the smallest weight listed; INFINITY: none */
+	/* the launch time of the oldest RUNNING, uncordoned machine whose
+	 * agent is ORPHANED (orphaned since its launch); INT64_MAX: none */
+	int64_t oldest_orphan;
+};
+
 struct cman_rg_ops {
 	const char *kind;            /* "spot_fleet", "auto_scaling_group", ... */
 	/* Describe the group again (see the top of this file).  NULL: nothing
@@ -109,6 +128,12 @@ struct cman_rg_ops {
 			 size_t n, bool dry_run, size_t *n_done, bool *failed,
 			 struct cman_error *err);
 	bool (*is_stale)(const struct cman_resource_group *rg);
+	/* Optional (the simulator's groups, which share their bookkeeping
+	 * with the connector, as agent_key; NULL in live mode): the summary
+	 * above into *out and true, or false when the group cannot give it
+	 * exactly (the pool manager then walks the machines).  Answers from
+	 * the same state as instances() and the connector's agents. */
+	bool (*summary)(struct cman_resource_group *rg, struct cman_rg_summary *out);
 	double (*min_capacity)(const struct cman_resource_group *rg);
 	double (*max_capacity)(const struct cman_resource_group *rg);
 };
