@@ -38,6 +38,7 @@ void cman_decision_reset(struct cman_decision *d)
 	d->strs = keep.strs;
 	d->strs_cap = keep.strs_cap;
 	d->no_text = keep.no_text;
+	d->skipped_keep = keep.skipped_keep;
 }
 
 void cman_decision_release(struct cman_decision *d)
@@ -116,6 +117,12 @@ int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 	struct cman_skip *s;
 	size_t off;
 
+	/* past the ones the caller keeps, only counted (a prune may skip
+	 * every machine of a large pool, every run) */
+	if (d->skipped_keep && d->n_skipped >= d->skipped_keep) {
+		d->n_skipped++;
+		return 0;
+	}
 	if (cman_grow((void **)&d->skipped, &d->cap_skipped, d->n_skipped + 1,
 		      sizeof(*d->skipped)) || add_str(d, id, &off))
 		return CMAN_ENOMEM;

@@ -1359,6 +1359,8 @@ static int setup_autoscaler(struct cman_sim *sim, struct cman_error *err)
 	sim->as.pm = &sim->pm;
 	sim->as.clock = &sim->clock->base;
 	cman_pool_runner_init(&sim->runner, &sim->as, autoscale_period_of(sim));
+	/* decisions.jsonl shows the first skipped machines and the count */
+	sim->runner.decision.skipped_keep = CMAN_DECISION_JSON_SKIPPED;
 	sim->decisions = open_memstream(&sim->decisions_buf, &sim->decisions_len);
 	if (!sim->decisions)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");

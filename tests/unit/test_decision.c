@@ -218,12 +218,45 @@ static void test_write_error(void **state)
 	cman_decision_release(&d);
 }
 
+/* skipped_keep: the first ones kept, every one counted, kept over a reset
+ * (issue 12); 0 keeps them all. */
+static void test_skipped_keep(void **state)
+{
+	struct cman_decision d;
+	char id[32];
+	int i, round;
+
+	(void)state;
+	cman_decision_init(&d);
+	d.skipped_keep = 3;
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 10; i++) {
+			snprintf(id, sizeof(id), "i-%d-%d", round, i);
+			assert_int_equal(cman_decision_add_skipped(&d, id, "weight limit"), 0);
+		}
+		assert_int_equal(d.n_skipped, 10);
+		for (i = 0; i < 3; i++) {
+			snprintf(id, sizeof(id), "i-%d-%d", round, i);
+			assert_string_equal(cman_decision_str(&d, d.skipped[i].id), id);
+		}
+		cman_decision_reset(&d);
+		assert_int_equal(d.skipped_keep, 3);
+	}
+	d.skipped_keep = 0;
+	for (i = 0; i < 10; i++)
+		assert_int_equal(cman_decision_add_skipped(&d, "i-x", "task limit"), 0);
+	assert_int_equal(d.n_skipped, 10);
+	assert_string_equal(d.skipped[9].reason, "task limit");
+	cman_decision_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_write_error),
+		cmocka_unit_test(test_skipped_keep),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

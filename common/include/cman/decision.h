@@ -87,6 +87,8 @@ struct cman_decision {
 	size_t *terminated;
 	size_t n_terminate_failed, cap_terminate_failed;
 	size_t *terminate_failed;
+	/* n_skipped counts every skipped machine; skipped[] holds them all,
+	 * or the first skipped_keep of them when that is set */
 	size_t n_skipped, cap_skipped;
 	struct cman_skip *skipped;
 	bool paused;
@@ -105,6 +107,11 @@ struct cman_decision {
 	 * shown (sweeps keep totals only), so it is not formatted and stays ""
 	 * (issue 12.4: its printf of floating-point numbers was 15% of a run) */
 	bool no_text;
+	/* set by the caller, kept by cman_decision_reset: 0 keeps every
+	 * skipped machine; else only the first skipped_keep are kept (and all
+	 * counted): CMAN_DECISION_JSON_SKIPPED is all a record shows (issue
+	 * 12: a prune may skip every machine of a large pool, every run) */
+	size_t skipped_keep;
 };
 
 /* An empty decision (constrained -1, no arrays). */
@@ -126,7 +133,8 @@ int cman_decision_add_clamp(struct cman_decision *d, const char *fmt, ...)
 int cman_decision_add_terminated(struct cman_decision *d, const char *id);
 /* Append a machine whose termination failed; CMAN_ENOMEM. */
 int cman_decision_add_terminate_failed(struct cman_decision *d, const char *id);
-/* Append a skipped machine; reason must be static (not copied); CMAN_ENOMEM. */
+/* Append a skipped machine (only counted past d->skipped_keep, when set);
+ * reason must be static (not copied); CMAN_ENOMEM. */
 int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 			      const char *reason);
 /* Append id to drain list which; CMAN_ENOMEM. */
