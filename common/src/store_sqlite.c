@@ -982,7 +982,8 @@ static const char *decode_sample(const unsigned char **pp, const unsigned char *
 		return "the blob ends inside a map";
 	if (cnt > (uint64_t)(end - *pp) / 2)
 		return "a map longer than the blob";
-	if (cman_grow((void **)ids, ids_cap, (size_t)cnt ? (size_t)cnt : 1, sizeof(**ids)))
+	if ((size_t)cnt > *ids_cap &&
+	    cman_grow((void **)ids, ids_cap, (size_t)cnt, sizeof(**ids)))
 		return "out of memory";
 	for (uint64_t i = 0; i < cnt; i++) {
 		uint64_t id;
@@ -1109,6 +1110,47 @@ static int check_chunk(struct sqstore *ss, enum cman_metric_kind kind, const cha
 /* ---- version 2: cursors ---- */
 
 /*
+ * A number of tag tag at *pp as get_value() reads it, in the common forms
+ * only (a finite double, an integer varint of one or two bytes): true and
+ * *pp past it, or false (*pp unmoved: get_value() decides).
+ */
+static inline bool fast_number(const unsigned char **pp, const unsigned char *end, int tag,
+			       double *v)
+{
+	const unsigned char *p = *pp;
+
+	if (tag == TAG_DOUBLE) {
+		uint64_t bits = 0;
+
+		if (end - p < 8)
+			return false;
+		for (int k = 0; k < 8; k++)
+			bits |= (uint64_t)p[k] << (8 * k);
+		memcpy(v, &bits, sizeof(*v));
+		if (!isfinite(*v))
+			return false;
+		*pp = p + 8;
+		return true;
+	}
+	if (tag == TAG_INT && p < end) {
+		uint64_t z = p[0];
+
+		if (z & 0x80) {
+			if (end - p < 2 || (p[1] & 0x80))
+				return false;
+			z = (z & 0x7f) | (uint64_t)p[1] << 7;
+			p += 2;
+		} else {
+			p++;
+		}
+		*v = (z & 1) ? -(double)(z >> 1) - 1 : (double)(z >> 1);
+		*pp = p;
+		return true;
+	}
+	return false;
+}
+
+/*
  * Decode the whole blob of the chunk just taken into c->ds and c->ids, up
  * to the first damaged sample (c->dn, c->dwhy, c->dwhy_at: chunk_next()
  * reports it when it gets there, after the samples before it, as when
@@ -1132,6 +1174,58 @@ static int decode_chunk(struct sqstore *ss, struct sqcursor *c, const unsigned c
 		size_t nm = 0;
 
 		d->at = (size_t)(p - blob);
+		/* the common cases, taken as decode_sample would take them: a
+		 * time step of one or two bytes, then a number or a map of
+		 * one-byte ids and numbers (anything else: decode_sample) */
+		if (end - p >= 4) {
+			uint64_t dt = p[0];
+			const unsigned char *q = p + 1;
+			double v;
+
+			if (dt & 0x80) {
+				dt = (dt & 0x7f) | (uint64_t)(p[1] & 0x7f) << 7;
+				q = p[1] & 0x80 ? NULL : p + 2;
+			}
+			if (q && prev + (int64_t)dt <= c->ct1) {
+				const unsigned char *r = q + 1;
+
+				if (q[0] != TAG_MAP && fast_number(&r, end, q[0], &v)) {
+					d->t = prev = prev + (int64_t)dt;
+					d->v = v;
+					d->n = UINT32_MAX;
+					p = r;
+					continue;
+				}
+				if (q[0] == TAG_MAP && !(q[1] & 0x80) &&
+				    q[1] <= (size_t)(end - (q + 2)) / 2) {
+					size_t cnt = q[1], j;
+
+					r = q + 2;
+					if (n_ids + cnt >= c->ids_cap &&
+					    cman_grow((void **)&c->ids, &c->ids_cap, n_ids + cnt + 1,
+						      sizeof(*c->ids)))
+						return CMAN_ENOMEM;
+					for (j = 0; j < cnt; j++) {
+						const unsigned char *e = r;
+
+						if (end - e < 2 || e[0] == 0 || (e[0] & 0x80))
+							break;
+						r = e + 2;
+						if (!fast_number(&r, end, e[1], &c->ids[n_ids + j].v))
+							break;
+						c->ids[n_ids + j].id = e[0];
+					}
+					if (j == cnt) {
+						d->t = prev = prev + (int64_t)dt;
+						d->off = (uint32_t)n_ids;
+						d->n = (uint32_t)cnt;
+						n_ids += cnt;
+						p = r;
+						continue;
+					}
+				}
+			}
+		}
 		if (p >= end) {
 			why = "the blob ends before the chunk's count of samples";
 		} else {
@@ -1150,9 +1244,11 @@ static int decode_chunk(struct sqstore *ss, struct sqcursor *c, const unsigned c
 			d->n = UINT32_MAX;
 			continue;
 		}
-		if (cman_grow((void **)&c->ids, &c->ids_cap, n_ids + (nm ? nm : 1), sizeof(*c->ids)))
+		if (n_ids + nm >= c->ids_cap &&
+		    cman_grow((void **)&c->ids, &c->ids_cap, n_ids + nm + 1, sizeof(*c->ids)))
 			return CMAN_ENOMEM;
-		memcpy(c->ids + n_ids, ss->dec, nm * sizeof(*c->ids));
+		if (nm)
+			memcpy(c->ids + n_ids, ss->dec, nm * sizeof(*c->ids));
 		d->off = (uint32_t)n_ids;   /* n_ids < len: a blob is far below 4 GB */
 		d->n = (uint32_t)nm;
 		n_ids += nm;
@@ -1376,6 +1472,19 @@ static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 	struct sqstore *ss = (struct sqstore *)base->store;
 	int rc;
 
+	/* the common case: a number of the chunk being read, inside the range
+	 * (what v2_next_range() and chunk_next() would hand out) */
+	if (c->in_chunk && c->phase == 1 && c->ci < c->dn && c->ds[c->ci].n == UINT32_MAX &&
+	    c->ds[c->ci].t >= c->lo && c->ds[c->ci].t <= c->hi) {
+		const struct dsample *d = &c->ds[c->ci++];
+
+		out->t = d->t;
+		out->value = d->v;
+		out->is_map = false;
+		out->n_markets = 0;
+		out->markets = NULL;
+		return 1;
+	}
 	if (c->phase == 0) {
 		c->phase = 1;
 		rc = ss->version == 1 ? v1_next_prior(ss, c, out, err) : v2_next_prior(ss, c, out, err);

@@ -364,6 +364,10 @@ static void advance(struct cman_sim *sim, int64_t t)
 	const struct cman_scenario *sc = sim->sc;
 	int64_t dt = t - sim->last_t;
 
+	/* again at the time of the last call (or the start): the steps that
+	 * start before t are recorded already, nothing to integrate */
+	if (dt == 0)
+		return;
 	while (sim->next_step < sim->ledger.n_steps) {
 		int64_t a = sc->start_time + (int64_t)sim->next_step * sc->step_seconds;
 		struct step_row *r;

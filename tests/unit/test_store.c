@@ -596,6 +596,79 @@ static void test_sqlite_reopen(void **state)
 	}
 }
 
+/*
+ * Every form the chunk codec writes, read back from the file after
+ * reopening: time steps of 1 to 4 varint bytes, integers of 1 to 8 bytes
+ * (both signs), doubles (fractions, -0, huge), maps whose market ids take
+ * one byte and two (more than 127 markets, also in one map); whole range
+ * and with prior.
+ */
+static void test_sqlite_value_forms(void **state)
+{
+	static const double vals[] = { 0, 1, -1, 63, -64, 64, -65, 8191, -8192, 8192, 1e6,
+				       -123456789, 4503599627370495.0, 9007199254740991.0,
+				       9007199254740992.0, 0.5, -0.25, -0.0, 1e300, 0.1 };
+	static const int64_t steps[] = { 0, 1, 127, 128, 300, 16383, 16384, 2097152 };
+	enum { NV = sizeof(vals) / sizeof(vals[0]), NS = sizeof(steps) / sizeof(steps[0]) };
+	struct fix *f = *state;
+	struct cman_error err = { 0 };
+	static struct rec r[512];
+	static char want[1 << 16], got[1 << 16], spec[256];
+	int64_t t[2 * NV * NS], tm[140];
+	size_t n = 0, pos = 0, k;
+
+	assert_int_equal(cman_store_begin(f->st, &err), 0);
+	t[0] = 1000;
+	for (int rep = 0; rep < 2; rep++)
+		for (int i = 0; i < NS; i++)
+			for (int j = 0; j < NV; j++, n++) {
+				if (n)
+					t[n] = t[n - 1] + steps[(i + j) % NS];
+				put_num(f->st, CMAN_APP_METRICS, "forms", t[n], vals[(j + rep) % NV]);
+			}
+	/* 140 maps of one new market each (ids 1..140), then of two: ids
+	 * below and above 128 in one map */
+	for (k = 0; k < 140; k++) {
+		tm[k] = 5000 + 60 * (int64_t)k;
+		snprintf(spec, sizeof(spec), "t%zu.large/az-%zu=%zu", k, k, 16 * k);
+		put_map(f->st, CMAN_METADATA, KF, tm[k], spec);
+	}
+	put_map(f->st, CMAN_METADATA, KF, 20000, "t3.large/az-3=5;t135.large/az-135=7");
+	put_map(f->st, CMAN_METADATA, KF, 20060, "t3.large/az-3=6;t135.large/az-135=0.5");
+	assert_int_equal(cman_store_commit(f->st, &err), 0);
+	cman_store_free(f->st);
+	f->st = NULL;
+	assert_int_equal(open_store(f, false), 0);
+
+	want[0] = '\0';
+	for (k = 0; k < n; k++)
+		pos += (size_t)snprintf(want + pos, sizeof(want) - pos, "%s%lld=%.17g", k ? " " : "",
+					(long long)t[k], vals[(k % NV + k / (NV * NS)) % NV]);
+	render(r, read_all(f->st, CMAN_APP_METRICS, "forms", INT64_MIN, INT64_MAX, 0, r, 512),
+	       got, sizeof(got));
+	assert_string_equal(got, want);
+	/* with prior, from the middle: the sample at or before, nothing after */
+	for (k = n / 2; t[k + 1] - t[k] < 2; k++)
+		;
+	snprintf(want, sizeof(want), "%lld=%.17g", (long long)t[k],
+		 vals[(k % NV + k / (NV * NS)) % NV]);
+	render(r, read_all(f->st, CMAN_APP_METRICS, "forms", t[k] + 1, t[k] + 1,
+			   CMAN_CURSOR_WITH_PRIOR, r, 512), got, sizeof(got));
+	assert_string_equal(got, want);
+
+	pos = 0;
+	want[0] = '\0';
+	for (k = 0; k < 140; k++)
+		pos += (size_t)snprintf(want + pos, sizeof(want) - pos,
+					"%s%lld={t%zu.large/az-%zu=%zu}:%zu", k ? " " : "",
+					(long long)tm[k], k, k, 16 * k, 16 * k);
+	snprintf(want + pos, sizeof(want) - pos,
+		 " 20000={t135.large/az-135=7;t3.large/az-3=5}:12"
+		 " 20060={t135.large/az-135=0.5;t3.large/az-3=6}:6.5");
+	render(r, read_all(f->st, CMAN_METADATA, KF, 0, INT64_MAX, 0, r, 512), got, sizeof(got));
+	assert_string_equal(got, want);
+}
+
 static void write_file(const char *path, const void *data, size_t n)
 {
 	FILE *fp = fopen(path, "wb");
@@ -1080,6 +1153,8 @@ int main(void)
 		BOTH(test_transaction_calls),
 		BOTH(test_bulk),
 		cmocka_unit_test_prestate_setup_teardown(test_sqlite_reopen, setup, teardown,
+							 (void *)&be_sqlite),
+		cmocka_unit_test_prestate_setup_teardown(test_sqlite_value_forms, setup, teardown,
 							 (void *)&be_sqlite),
 		cmocka_unit_test_prestate_setup_teardown(test_sqlite_rejects, setup, teardown,
 							 (void *)&be_sqlite),
