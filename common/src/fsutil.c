@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,8 +14,6 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define ATOMIC_BUFSZ (1 << 16)
 
 /* A name no one can guess ahead: pid, a counter and 32 random bits. */
 static unsigned next_suffix(void)
@@ -103,100 +104,325 @@ static void remember(const struct stat *sb, uint64_t hash)
 	known[i] = (struct known){ sb->st_dev, sb->st_ino, sb->st_size, sb->st_mtim, hash };
 }
 
-/* stdio's writes of an atomic file: hashed, then written whole. */
-static ssize_t hashing_write(void *cookie, const char *buf, size_t n)
-{
-	struct cman_atomic_file *f = cookie;
-	size_t done = 0;
+/*
+ * The bytes of an atomic file pass through N_BUF buffers of BUF_SIZE.  The
+ * writer fills buf[cur]; a full one is written with write(2) and then
+ * hashed: in place while the file fits in one buffer (or without a second
+ * thread), else by the file's hashing thread, which takes the buffers in
+ * the order they were filled (n_hashed of n_shipped) while the writer
+ * fills the next.  The writer waits only when all N_BUF buffers are still
+ * to be hashed.
+ */
+#define BUF_SIZE (256 * 1024)
+#define N_BUF 4
 
-	while (done < n) {
-		ssize_t w = write(f->fd, buf + done, n - done);
+struct cman_atomic_sink {
+	char *buf[N_BUF];
+	size_t len[N_BUF];        /* bytes of each shipped buffer */
+	unsigned cur;             /* the buffer being filled */
+	int err;                  /* the first write error (errno), or 0 */
+	uint64_t hash;            /* of the bytes hashed so far */
+	/* the hashing thread, once started */
+	bool threaded, tried, stop;
+	unsigned long n_shipped, n_hashed;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t to_hash, hashed;
+};
+
+static bool g_background = true;
+
+void cman_atomic_set_background(bool on)
+{
+	g_background = on;
+}
+
+static void *hash_thread(void *arg)
+{
+	struct cman_atomic_sink *s = arg;
+	uint64_t h = s->hash;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		unsigned i;
+		size_t n;
+
+		while (s->n_hashed == s->n_shipped && !s->stop)
+			pthread_cond_wait(&s->to_hash, &s->mu);
+		if (s->n_hashed == s->n_shipped)
+			break;
+		i = (unsigned)(s->n_hashed % N_BUF);
+		n = s->len[i];
+		pthread_mutex_unlock(&s->mu);
+		h = cman_fnv1a64(h, s->buf[i], n);
+		pthread_mutex_lock(&s->mu);
+		s->n_hashed++;
+		pthread_cond_signal(&s->hashed);
+	}
+	s->hash = h;
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Start the hashing thread with the other buffers; false (hash in place)
+ * when there is no memory or no thread for it. */
+static bool start_thread(struct cman_atomic_sink *s)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	cpu_set_t cpus;
+	unsigned i;
+	int rc;
+
+	s->tried = true;
+	/* one CPU to run on: nothing to gain */
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+		return false;
+	for (i = 1; i < N_BUF; i++)
+		if (!s->buf[i] && !(s->buf[i] = malloc(BUF_SIZE)))
+			return false;
+	if (pthread_mutex_init(&s->mu, NULL) != 0)
+		return false;
+	if (pthread_cond_init(&s->to_hash, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		return false;
+	}
+	if (pthread_cond_init(&s->hashed, NULL) != 0) {
+		pthread_cond_destroy(&s->to_hash);
+		pthread_mutex_destroy(&s->mu);
+		return false;
+	}
+	/* signals are for the writer (runfiles.c's handlers): the thread
+	 * starts with all of them blocked */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_attr_init(&attr);
+	if (rc == 0) {
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		rc = pthread_create(&s->thread, &attr, hash_thread, s);
+		pthread_attr_destroy(&attr);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&s->hashed);
+		pthread_cond_destroy(&s->to_hash);
+		pthread_mutex_destroy(&s->mu);
+		return false;
+	}
+	s->threaded = true;
+	return true;
+}
+
+/* Stop the hashing thread once it has hashed everything shipped. */
+static void stop_thread(struct cman_atomic_sink *s)
+{
+	if (!s->threaded)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_signal(&s->to_hash);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->hashed);
+	pthread_cond_destroy(&s->to_hash);
+	pthread_mutex_destroy(&s->mu);
+	s->threaded = false;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
 
 		if (w < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
-			return done ? (ssize_t)done : -1;
-		f->hash = cman_fnv1a64(f->hash, buf + done, (size_t)w);
-		f->bytes += (uint64_t)w;
-		done += (size_t)w;
+		if (w < 0)
+			return errno ? errno : EIO;
+		if (w == 0)
+			return EIO;
+		p += w;
+		n -= (size_t)w;
 	}
+	return 0;
+}
+
+/*
+ * Write out the bytes of the current buffer and hash them (last: the end
+ * of the file).  Then the writer's room is a buffer free to fill.  After
+ * an error nothing more is written or hashed.
+ */
+static void ship(struct cman_atomic_file *f, bool last)
+{
+	struct cman_atomic_sink *s = f->sink;
+	unsigned i = s->cur;
+	size_t n = (size_t)(f->wp - s->buf[i]);
+
+	if (!s->err && n > 0) {
+		s->err = write_all(f->fd, s->buf[i], n);
+		if (!s->err)
+			f->bytes += n;
+	}
+	if (!s->err && n > 0 && !s->tried && !last && g_background)
+		start_thread(s);
+	if (s->err || n == 0) {
+		/* nothing to hash: the same buffer is filled again */
+	} else if (!s->threaded) {
+		s->hash = cman_fnv1a64(s->hash, s->buf[i], n);
+	} else {
+		pthread_mutex_lock(&s->mu);
+		s->len[i] = n;
+		s->n_shipped++;
+		pthread_cond_signal(&s->to_hash);
+		/* the next buffer, once the thread is done with it */
+		i = (i + 1) % N_BUF;
+		while (s->n_shipped - s->n_hashed >= N_BUF)
+			pthread_cond_wait(&s->hashed, &s->mu);
+		pthread_mutex_unlock(&s->mu);
+		s->cur = i;
+	}
+	f->wp = s->buf[s->cur];
+	f->wend = f->wp + BUF_SIZE;
+}
+
+char *cman_atomic_room_slow(struct cman_atomic_file *f, size_t n)
+{
+	(void)n;   /* at most CMAN_ATOMIC_ROOM_MAX, less than a buffer */
+	ship(f, false);
+	return f->wp;
+}
+
+void cman_atomic_write(struct cman_atomic_file *f, const void *p, size_t n)
+{
+	const char *b = p;
+
+	while (n > 0) {
+		size_t room = (size_t)(f->wend - f->wp), k = n < room ? n : room;
+
+		if (room == 0) {
+			ship(f, false);
+			continue;
+		}
+		memcpy(f->wp, b, k);
+		f->wp += k;
+		b += k;
+		n -= k;
+	}
+}
+
+/* stdio's writes of an atomic file go to its buffers. */
+static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
+{
+	struct cman_atomic_file *f = cookie;
+
+	if (f->sink->err) {
+		errno = f->sink->err;
+		return -1;
+	}
+	cman_atomic_write(f, buf, n);
 	return (ssize_t)n;
 }
 
-static int hashing_close(void *cookie)
+static int atomic_open(struct cman_atomic_file *f, const char *path, bool with_stdio,
+		       struct cman_error *err)
 {
-	struct cman_atomic_file *f = cookie;
-	int rc = close(f->fd);
+	int fd, e;
 
+	f->fp = NULL;
+	f->sink = NULL;
+	f->wp = f->wend = NULL;
 	f->fd = -1;
-	return rc;
+	f->tmp[0] = '\0';
+	f->hash = CMAN_FNV1A64_INIT;
+	f->bytes = 0;
+	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path))
+		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", path);
+	f->sink = calloc(1, sizeof(*f->sink));
+	if (!f->sink || !(f->sink->buf[0] = malloc(BUF_SIZE))) {
+		free(f->sink);
+		f->sink = NULL;
+		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", path);
+	}
+	f->sink->hash = CMAN_FNV1A64_INIT;
+	f->wp = f->sink->buf[0];
+	f->wend = f->wp + BUF_SIZE;
+	fd = cman_tmp_create(path, f->tmp, sizeof(f->tmp), err);
+	if (fd < 0) {
+		cman_atomic_abort(f);
+		return fd;
+	}
+	f->fd = fd;
+	if (!with_stdio)
+		return 0;
+	/* stdio's own (small) buffer in front of ours */
+	f->fp = fopencookie(f, "w", (cookie_io_functions_t){ .write = cookie_write });
+	if (!f->fp) {
+		e = errno;
+		cman_atomic_abort(f);
+		return cman_error_set(err, CMAN_EIO, "%s: cannot write: %s", path, strerror(e));
+	}
+	return 0;
 }
 
 int cman_atomic_open(struct cman_atomic_file *f, const char *path,
 		     struct cman_error *err)
 {
-	int fd;
+	return atomic_open(f, path, true, err);
+}
 
-	f->fp = NULL;
-	f->buf = NULL;
-	f->tmp[0] = '\0';
-	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path))
-		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", path);
-	fd = cman_tmp_create(path, f->tmp, sizeof(f->tmp), err);
-	if (fd < 0)
-		return fd;
-	f->fd = fd;
-	f->hash = CMAN_FNV1A64_INIT;
-	f->bytes = 0;
-	f->fp = fopencookie(f, "w", (cookie_io_functions_t){ .write = hashing_write,
-							    .close = hashing_close });
-	if (!f->fp) {
-		int e = errno;
+int cman_atomic_open_raw(struct cman_atomic_file *f, const char *path,
+			 struct cman_error *err)
+{
+	return atomic_open(f, path, false, err);
+}
 
-		close(fd);
-		unlink(f->tmp);
-		f->tmp[0] = '\0';
-		return cman_error_set(err, CMAN_EIO, "%s: cannot write: %s", path, strerror(e));
-	}
-	/* a larger buffer than stdio's 4 KiB: fewer write calls (without
-	 * memory for it, stdio's own) */
-	f->buf = malloc(ATOMIC_BUFSZ);
-	if (f->buf)
-		setvbuf(f->fp, f->buf, _IOFBF, ATOMIC_BUFSZ);
-	return 0;
+/* Free the buffers (the thread stopped first). */
+static void sink_free(struct cman_atomic_file *f)
+{
+	struct cman_atomic_sink *s = f->sink;
+	unsigned i;
+
+	if (!s)
+		return;
+	stop_thread(s);
+	for (i = 0; i < N_BUF; i++)
+		free(s->buf[i]);
+	free(s);
+	f->sink = NULL;
+	f->wp = f->wend = NULL;
 }
 
 int cman_atomic_commit(struct cman_atomic_file *f, struct cman_error *err)
 {
+	struct cman_atomic_sink *s = f->sink;
 	struct stat sb;
-	int bad = 0, e = 0;
+	int e = 0;
 
-	if (!f->fp)
+	if (!s || f->fd < 0)
 		return cman_error_set(err, CMAN_EIO, "%s: not open", f->path);
-	if (ferror(f->fp) || fflush(f->fp) != 0) {
-		bad = 1;
-		e = errno;
+	if (f->fp) {
+		if (fflush(f->fp) != 0 || ferror(f->fp))
+			e = s->err ? s->err : errno ? errno : EIO;
+		fclose(f->fp);   /* the cookie has no close of its own */
+		f->fp = NULL;
 	}
-	if (!bad && fstat(f->fd, &sb) != 0) {
-		bad = 1;
+	ship(f, true);
+	stop_thread(s);
+	if (!e)
+		e = s->err;
+	f->hash = s->hash;
+	if (!e && fstat(f->fd, &sb) != 0)
 		e = errno;
-	}
-	if (fclose(f->fp) != 0 && !bad) {
-		bad = 1;
+	if (close(f->fd) != 0 && !e)
 		e = errno;
-	}
-	f->fp = NULL;
-	free(f->buf);
-	f->buf = NULL;
-	if (!bad && rename(f->tmp, f->path) != 0) {
-		bad = 1;
+	f->fd = -1;
+	sink_free(f);
+	if (!e && rename(f->tmp, f->path) != 0)
 		e = errno;
-	}
-	if (bad) {
+	if (e) {
 		unlink(f->tmp);
 		f->tmp[0] = '\0';
 		return cman_error_set(err, CMAN_EIO, "%s: cannot write: %s", f->path,
-				      strerror(e ? e : EIO));
+				      strerror(e));
 	}
 	f->tmp[0] = '\0';
 	/* what was hashed is what the file holds: then it is known */
@@ -211,8 +437,11 @@ void cman_atomic_abort(struct cman_atomic_file *f)
 		fclose(f->fp);
 		f->fp = NULL;
 	}
-	free(f->buf);
-	f->buf = NULL;
+	sink_free(f);
+	if (f->fd >= 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
 	if (f->tmp[0]) {
 		unlink(f->tmp);
 		f->tmp[0] = '\0';

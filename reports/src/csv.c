@@ -72,15 +72,6 @@ static inline void put_digits(char *p, unsigned long long u, int n)
 	}
 }
 
-/* Write the decimal digits of u at p; returns the end. */
-static inline char *put_uint(char *p, unsigned long long u)
-{
-	int n = n_digits(u);
-
-	put_digits(p, u, n);
-	return p + n;
-}
-
 /*
  * The 8 decimal digits of x < 10^8 (leading zeros kept) as the values 0-9
  * in the bytes of the result, the first digit in the lowest byte (memory
@@ -97,6 +88,39 @@ static inline unsigned long long digits8(unsigned x)
 	w = q | (z - q * 100) << 16;
 	q = (w * 103 >> 10) & 0x000F000F000F000FULL;
 	return q | (w - q * 10) << 8;
+}
+
+/* The n <= 8 digits of u < 10^8 at p, as 8 bytes stored at once (the
+ * bytes past the n digits are garbage). */
+static inline void put8(char *p, unsigned u, int n)
+{
+	unsigned long long w = digits8(u) + 0x3030303030303030ULL;
+
+	/* the first digit is in the lowest byte: the leading zeros go with
+	 * a shift down */
+	w >>= 8 * (8 - n);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	w = __builtin_bswap64(w);
+#endif
+	memcpy(p, &w, 8);
+}
+
+/* Write the decimal digits of u at p; returns the end.  Up to 16 digits in
+ * two blocks of 8 bytes (p needs room for 16 bytes, or the digits of u if
+ * more); wider numbers digit pair by digit pair. */
+static inline char *put_uint(char *p, unsigned long long u)
+{
+	int n = n_digits(u);
+
+	if (n <= 8) {
+		put8(p, (unsigned)u, n);
+	} else if (n <= 16) {
+		put8(p, (unsigned)(u / 100000000), n - 8);
+		put8(p + n - 8, (unsigned)(u % 100000000), 8);
+	} else {
+		put_digits(p, u, n);
+	}
+	return p + n;
 }
 
 /*
@@ -167,6 +191,47 @@ static bool decimal10(double a, unsigned long long *m_out, int *dec_out)
 	return true;
 }
 
+/* 10^j for j = -4 .. 10, each the double nearest (above the real value for
+ * the negative j, so a >= it exactly when a >= 10^j) */
+static const double pow10_m4[15] = {
+	1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+};
+
+/*
+ * decimal10() for the writers, faster where it can be: the decimal exponent
+ * e from the binary one (for a in [2^k, 2^(k+1)) it is floor(k log10 2) =
+ * k * 1233 >> 12 or one more, one compare tells), then a * 10^(9-e) as a
+ * double p (one rounding: |p - exact| <= 2^-19, p < 2^34).  Its fraction
+ * p - floor(p) is exact; farther than 2^-17 from 1/2, it rounds as the
+ * exact product does.  Nearer (about one value in 10^5), decimal10().
+ */
+static inline bool decimal10_fast(double a, unsigned long long *m_out, int *dec_out)
+{
+	unsigned long long bits, m;
+	int e, dec;
+	double prod, frac;
+
+	memcpy(&bits, &a, sizeof(bits));
+	e = ((int)(bits >> 52 & 0x7ff) - 1023) * 1233 >> 12;   /* -14 .. 9 */
+	if (e < -4)
+		e = -4;                                         /* a >= 1e-4 */
+	if (e < 9 && a >= pow10_m4[e + 5])
+		e++;
+	dec = 9 - e;                                            /* 0 .. 13 */
+	prod = a * pow10_tab[dec];
+	m = (unsigned long long)prod;
+	frac = prod - (double)m;
+	if (frac < 0.5 - 0x1p-17)
+		;
+	else if (frac > 0.5 + 0x1p-17)
+		m++;
+	else
+		return decimal10(a, m_out, dec_out);
+	*m_out = m;
+	*dec_out = dec;
+	return true;
+}
+
 char *cman_fmt_number_end(char *buf, double v)
 {
 	double a = fabs(v);
@@ -184,18 +249,18 @@ char *cman_fmt_number_end(char *buf, double v)
 	}
 	if (a >= 1e-4 && a < 1e10) {
 		char d[32];
-		unsigned long long lo, lo_txt;
+		unsigned long long lo, lo_txt, ia = (unsigned long long)(long long)a;
 		unsigned hi;
 		int sd;
 
 		if (v < 0)
 			*p++ = '-';
-		if (a == floor(a)) {
-			p = put_uint(p, (unsigned long long)a);
+		if ((double)ia == a) {
+			p = put_uint(p, ia);
 			*p = '\0';
 			return p;
 		}
-		if (!decimal10(a, &m, &dec)) {
+		if (!decimal10_fast(a, &m, &dec)) {
 			p = buf;
 			goto slow;
 		}

@@ -19,60 +19,101 @@
 #include "cman/time.h"
 #include "sim_int.h"
 
+/*
+ * The text of the number last written in one column of a file.  Columns
+ * repeat their value from row to row (a pool's size, the cost of a step
+ * at the same prices): copying the text is cheaper than formatting it
+ * again, and equal values (0 and -0 included) have equal texts.
+ */
+struct num_cache {
+	double v;
+	size_t len;
+	char text[32];
+};
+
+static void num_cache_init(struct num_cache *c, size_t n)
+{
+	memset(c, 0, n * sizeof(*c));
+	while (n--)
+		c[n].v = NAN;   /* equal to nothing */
+}
+
+/* The text of v at p, through the column's cache; returns the end (p needs
+ * 32 bytes of room). */
+static inline char *put_num(char *p, double v, struct num_cache *c)
+{
+	if (isnan(v))
+		return p;   /* an empty field, as cman_fmt_number_end() writes */
+	if (v != c->v) {
+		c->v = v;
+		c->len = (size_t)(cman_fmt_number_end(c->text, v) - c->text);
+	}
+	memcpy(p, c->text, sizeof(c->text));
+	return p + c->len;
+}
+
+/* Room a row needs: 40 bytes a number or field (32 of text, written as a
+ * whole), plus its texts. */
+#define ROW_ROOM(fields, texts) ((size_t)(fields) * 40 + (texts) + 8)
+
 static int write_timeseries(struct cman_sim *sim, const char *path,
 			    struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
 	const struct cman_ledger *l = &sim->ledger;
 	struct cman_atomic_file f;
+	struct num_cache nc[9 + 5 * (CMAN_RES_COUNT - 1)];
+	char head[1024], *h = head;
 	size_t i;
 	int k;
-	int rc = cman_atomic_open(&f, path, err);
+	int rc = cman_atomic_open_raw(&f, path, err);
 
 	if (rc)
 		return rc;
-	fputs("time,cpus,cpus_allocated,unused_cpus,cost,unused_cpus_cost,cost_per_cpu,"
-	      "oversubscribed,target_capacity,fulfilled_capacity", f.fp);
+	num_cache_init(nc, sizeof(nc) / sizeof(nc[0]));
+	h += sprintf(h, "time,cpus,cpus_allocated,unused_cpus,cost,unused_cpus_cost,cost_per_cpu,"
+		     "oversubscribed,target_capacity,fulfilled_capacity");
 	for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++) {
 		const char *n = cman_resource_name(k);
 
-		fprintf(f.fp, ",%s,%s_allocated,unused_%s,unused_%s_cost,oversubscribed_%s",
-			n, n, n, n, n);
+		h += sprintf(h, ",%s,%s_allocated,unused_%s,unused_%s_cost,oversubscribed_%s",
+			     n, n, n, n, n);
 	}
-	fputs(",binding_resource\n", f.fp);
-	/* each row built in a buffer and written at once (the numbers are
-	 * at most 31 bytes each) */
+	h += sprintf(h, ",binding_resource\n");
+	cman_atomic_write(&f, head, (size_t)(h - head));
+	/* each row formatted straight into the file's buffer */
 	for (i = 0; i < l->n_steps; i++) {
 		const struct step_row *r = &sim->steps[i];
 		double unused = r->running - r->allocated;
-		char line[64 * 32], *p = line;
+		char *p = cman_atomic_room(&f, ROW_ROOM(1 + 9 + 5 * (CMAN_RES_COUNT - 1), 16));
 		const char *b;
 
 		p = cman_fmt_int_end(p, sc->start_time + (int64_t)i * sc->step_seconds);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, r->cpus);
+		p = put_num(p, r->cpus, &nc[0]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, r->allocated);
+		p = put_num(p, r->allocated, &nc[1]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, unused > 0 ? unused : 0);
+		p = put_num(p, unused > 0 ? unused : 0, &nc[2]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, l->cost[i]);
+		p = put_num(p, l->cost[i], &nc[3]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, l->unused_cost[i]);
+		p = put_num(p, l->unused_cost[i], &nc[4]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, r->running > 0 ? l->rate[i] / r->running : 0);
+		p = put_num(p, r->running > 0 ? l->rate[i] / r->running : 0, &nc[5]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, r->oversubscribed);
+		p = put_num(p, r->oversubscribed, &nc[6]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, r->target);
+		p = put_num(p, r->target, &nc[7]);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, r->fulfilled);
+		p = put_num(p, r->fulfilled, &nc[8]);
 		/* every other resource: empty cells when it has no data */
 		if (!sim->any_res_data) {
 			memcpy(p, ",,,,,,,,,,,,,,,", 15);
 			p += 15;
 		}
 		for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT && sim->any_res_data; k++) {
+			struct num_cache *c = &nc[9 + 5 * (k - CMAN_RES_MEM)];
 			const struct res_row *x;
 			double run, a;
 
@@ -85,15 +126,15 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 			run = x->running[k];
 			a = x->allocated[k];
 			*p++ = ',';
-			p = cman_fmt_number_end(p, x->joined[k]);
+			p = put_num(p, x->joined[k], &c[0]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, a);
+			p = put_num(p, a, &c[1]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, run > a ? run - a : 0);
+			p = put_num(p, run > a ? run - a : 0, &c[2]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, sim->res_ledger[k].unused_cost[i]);
+			p = put_num(p, sim->res_ledger[k].unused_cost[i], &c[3]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, a > run ? a - run : 0);
+			p = put_num(p, a > run ? a - run : 0, &c[4]);
 		}
 		*p++ = ',';
 		b = sim->step_binding[i] == NO_BINDING ? "none"
@@ -101,7 +142,7 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 		memcpy(p, b, strlen(b));
 		p += strlen(b);
 		*p++ = '\n';
-		fwrite(line, 1, (size_t)(p - line), f.fp);
+		cman_atomic_advance(&f, p);
 	}
 	rc = cman_atomic_commit(&f, err);
 	cman_atomic_abort(&f);
@@ -215,24 +256,30 @@ static char *put_text(char *p, const char *s)
 static int write_instances(struct cman_sim *sim, const char *path,
 			   struct cman_error *err)
 {
+	static const char head[] = "id,group,market,instance_type,availability_zone,spot,"
+				   "bid_price,start_time,join_time,end_time,cost\n";
 	struct cman_atomic_file f;
 	struct row_texts mt = { 0 }, gt = { 0 };
-	char *line = NULL;
-	size_t i;
-	int rc = cman_atomic_open(&f, path, err);
+	struct num_cache nc[2];
+	size_t i, room;
+	int rc = cman_atomic_open_raw(&f, path, err);
 
 	if (rc)
 		return rc;
-	if (market_texts(sim, true, &mt) || group_texts(sim, &gt) ||
-	    !(line = malloc(mt.longest + gt.longest + 256))) {
+	if (market_texts(sim, true, &mt) || group_texts(sim, &gt)) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
-	fputs("id,group,market,instance_type,availability_zone,spot,bid_price,"
-	      "start_time,join_time,end_time,cost\n", f.fp);
+	room = ROW_ROOM(8, mt.longest + gt.longest);
+	if (room > CMAN_ATOMIC_ROOM_MAX) {
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: market or group names too long", path);
+		goto out;
+	}
+	num_cache_init(nc, 2);
+	cman_atomic_write(&f, head, sizeof(head) - 1);
 	for (i = 0; i < sim->n_inst; i++) {
 		const struct sim_instance *in = &sim->inst[i];
-		char *p = line;
+		char *p = cman_atomic_room(&f, room);
 
 		sim_format_id(p, (uint32_t)i);
 		p += 10;
@@ -243,7 +290,7 @@ static int write_instances(struct cman_sim *sim, const char *path,
 		p = put_text(p, mt.text[in->market]);
 		p = put_text(p, in->spot ? "true," : "false,");
 		if (in->has_bid)
-			p = cman_fmt_number_end(p, in->bid);
+			p = put_num(p, in->bid, &nc[0]);
 		*p++ = ',';
 		p = cman_fmt_int_end(p, in->start);
 		*p++ = ',';
@@ -252,14 +299,13 @@ static int write_instances(struct cman_sim *sim, const char *path,
 		*p++ = ',';
 		p = cman_fmt_int_end(p, in->end);
 		*p++ = ',';
-		p = cman_fmt_number_end(p, in->cost);
+		p = put_num(p, in->cost, &nc[1]);
 		*p++ = '\n';
-		fwrite(line, 1, (size_t)(p - line), f.fp);
+		cman_atomic_advance(&f, p);
 	}
 	rc = cman_atomic_commit(&f, err);
 out:
 	cman_atomic_abort(&f);
-	free(line);
 	row_texts_free(&mt);
 	row_texts_free(&gt);
 	return rc;
@@ -267,83 +313,100 @@ out:
 
 static int write_markets(struct cman_sim *sim, const char *path, struct cman_error *err)
 {
+	static const char head[] = "time,market,instances,cost,spot_price\n";
 	struct cman_atomic_file f;
 	struct row_texts mt = { 0 };
-	char *line = NULL;
-	size_t k, i;
-	int rc = cman_atomic_open(&f, path, err);
+	struct num_cache *nc = NULL;
+	size_t k, i, room;
+	int rc = cman_atomic_open_raw(&f, path, err);
 
 	if (rc)
 		return rc;
-	if (market_texts(sim, false, &mt) || !(line = malloc(mt.longest + 4 * 32 + 8))) {
+	if (market_texts(sim, false, &mt) ||
+	    !(nc = malloc((3 * sim->n_markets + 1) * sizeof(*nc)))) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
-	fputs("time,market,instances,cost,spot_price\n", f.fp);
+	room = ROW_ROOM(4, mt.longest);
+	if (room > CMAN_ATOMIC_ROOM_MAX) {
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: market names too long", path);
+		goto out;
+	}
+	/* a cache per market and column: rows of one market are n_markets apart */
+	num_cache_init(nc, 3 * sim->n_markets);
+	cman_atomic_write(&f, head, sizeof(head) - 1);
 	for (k = 0; k < sim->n_market_steps; k++) {
 		int64_t t = sim->sc->start_time + (int64_t)k * sim->market_step;
 
 		for (i = 0; i < sim->n_markets; i++) {
 			const struct sim_market *m = &sim->markets[i];
-			char *p = line;
+			char *p;
 
 			if (!m->launched)
 				continue;
+			p = cman_atomic_room(&f, room);
 			p = cman_fmt_int_end(p, t);
 			*p++ = ',';
 			p = put_text(p, mt.text[i]);
-			p = cman_fmt_number_end(p, m->h_instances[k]);
+			p = put_num(p, m->h_instances[k], &nc[3 * i]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, m->ledger.cost[k]);
+			p = put_num(p, m->ledger.cost[k], &nc[3 * i + 1]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, m->h_price[k]);
+			p = put_num(p, m->h_price[k], &nc[3 * i + 2]);
 			*p++ = '\n';
-			fwrite(line, 1, (size_t)(p - line), f.fp);
+			cman_atomic_advance(&f, p);
 		}
 	}
 	rc = cman_atomic_commit(&f, err);
 out:
 	cman_atomic_abort(&f);
-	free(line);
+	free(nc);
 	row_texts_free(&mt);
 	return rc;
 }
 
 static int write_groups(struct cman_sim *sim, const char *path, struct cman_error *err)
 {
+	static const char head[] = "time,group,target_capacity,fulfilled_capacity\n";
 	struct cman_atomic_file f;
 	struct row_texts gt = { 0 };
-	char *line = NULL;
-	size_t k, g;
-	int rc = cman_atomic_open(&f, path, err);
+	struct num_cache *nc = NULL;
+	size_t k, g, room;
+	int rc = cman_atomic_open_raw(&f, path, err);
 
 	if (rc)
 		return rc;
-	if (group_texts(sim, &gt) || !(line = malloc(gt.longest + 3 * 32 + 8))) {
+	if (group_texts(sim, &gt) || !(nc = malloc((2 * sim->n_groups + 1) * sizeof(*nc)))) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
-	fputs("time,group,target_capacity,fulfilled_capacity\n", f.fp);
+	room = ROW_ROOM(3, gt.longest);
+	if (room > CMAN_ATOMIC_ROOM_MAX) {
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: group names too long", path);
+		goto out;
+	}
+	num_cache_init(nc, 2 * sim->n_groups);
+	cman_atomic_write(&f, head, sizeof(head) - 1);
 	for (k = 0; k < sim->ledger.n_steps; k++) {
 		for (g = 0; g < sim->n_groups; g++) {
-			char *p = line;
+			char *p = cman_atomic_room(&f, room);
 
 			p = cman_fmt_int_end(p, sim->sc->start_time +
 					     (int64_t)k * sim->sc->step_seconds);
 			*p++ = ',';
 			p = put_text(p, gt.text[g]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, sim->groups[g].step_target[k]);
+			p = put_num(p, sim->groups[g].step_target[k], &nc[2 * g]);
 			*p++ = ',';
-			p = cman_fmt_number_end(p, sim->groups[g].step_fulfilled[k]);
+			p = put_num(p, sim->groups[g].step_fulfilled[k], &nc[2 * g + 1]);
 			*p++ = '\n';
-			fwrite(line, 1, (size_t)(p - line), f.fp);
+			cman_atomic_advance(&f, p);
 		}
 	}
 	rc = cman_atomic_commit(&f, err);
 out:
 	cman_atomic_abort(&f);
-	free(line);
+	free(nc);
 	row_texts_free(&gt);
 	return rc;
 }
@@ -355,11 +418,11 @@ static int write_decisions(struct cman_sim *sim, const char *path, struct cman_e
 
 	if (fflush(sim->decisions) != 0)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
-	rc = cman_atomic_open(&f, path, err);
+	rc = cman_atomic_open_raw(&f, path, err);
 	if (rc)
 		return rc;
 	if (sim->decisions_len)
-		fwrite(sim->decisions_buf, 1, sim->decisions_len, f.fp);
+		cman_atomic_write(&f, sim->decisions_buf, sim->decisions_len);
 	rc = cman_atomic_commit(&f, err);
 	cman_atomic_abort(&f);
 	return rc;

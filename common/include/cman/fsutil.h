@@ -11,12 +11,37 @@
 
 #include "cman/err.h"
 
-/* A file being written under a temporary name beside its final path. */
+/*
+ * A file being written under a temporary name beside its final path, and
+ * hashed (FNV-1a 64) as it is written.
+ *
+ * Bytes go in through fp (stdio), or straight into the file's buffer:
+ * cman_atomic_room() gives room for up to CMAN_ATOMIC_ROOM_MAX bytes at
+ * wp, the caller writes there and moves wp past what it wrote with
+ * cman_atomic_advance().  A row of a large CSV is then formatted in place,
+ * with no call per field (issue 12).  Mixing the two ways: fflush(fp)
+ * before writing straight, or the bytes come out of order.
+ *
+ * A full buffer is written with write(2) and hashed.  Once a file is longer
+ * than one buffer, the hashing (serial per byte, about 4 cycles a byte) is
+ * done by a second thread while the caller goes on formatting, unless
+ * cman_atomic_set_background(false) said not to; the bytes, the hash and
+ * what is written are the same either way.
+ *
+ * A write error is remembered and reported by cman_atomic_commit(); until
+ * then writing goes on as if nothing happened (what is written after the
+ * error is discarded), so writers need not check each row.
+ */
+#define CMAN_ATOMIC_ROOM_MAX (64 * 1024)
+
+struct cman_atomic_sink;
+
 struct cman_atomic_file {
-	FILE *fp;
-	char *buf;          /* fp's buffer (64 KiB: reports write megabytes) */
+	FILE *fp;           /* stdio view; NULL for cman_atomic_open_raw() */
+	char *wp, *wend;    /* the free room of the current buffer */
+	struct cman_atomic_sink *sink;   /* buffers, the hashing thread (private) */
 	int fd;
-	uint64_t hash, bytes;   /* FNV-1a 64 and length of what was written */
+	uint64_t hash, bytes;   /* FNV-1a 64 and length, set by a commit */
 	char path[4096];
 	char tmp[4096];
 };
@@ -32,9 +57,45 @@ int cman_tmp_create(const char *path, char *tmp, size_t n, struct cman_error *er
 
 /* Open a temporary made by cman_tmp_create() for writing; the final name is
  * path.  A commit renames it over path: a link at path is replaced, never
- * followed. */
+ * followed.  On failure nothing is left behind (cman_atomic_abort() is
+ * still safe). */
 int cman_atomic_open(struct cman_atomic_file *f, const char *path,
 		     struct cman_error *err);
+
+/* The same without stdio (fp is NULL): for files written only with
+ * cman_atomic_room()/cman_atomic_write(). */
+int cman_atomic_open_raw(struct cman_atomic_file *f, const char *path,
+			 struct cman_error *err);
+
+/* Make room at wp (the current buffer full: written out, another taken). */
+char *cman_atomic_room_slow(struct cman_atomic_file *f, size_t n);
+
+/* Room for n <= CMAN_ATOMIC_ROOM_MAX bytes at the returned pointer (f->wp):
+ * write them there, then cman_atomic_advance() to the end of what was
+ * written.  Never NULL: after an error the room is scratch space. */
+static inline char *cman_atomic_room(struct cman_atomic_file *f, size_t n)
+{
+	if ((size_t)(f->wend - f->wp) >= n)
+		return f->wp;
+	return cman_atomic_room_slow(f, n);
+}
+
+/* The bytes up to end (within the room given) are written. */
+static inline void cman_atomic_advance(struct cman_atomic_file *f, char *end)
+{
+	f->wp = end;
+}
+
+/* Append n bytes (any length) without stdio. */
+void cman_atomic_write(struct cman_atomic_file *f, const void *p, size_t n);
+
+/*
+ * Whether files longer than a buffer are hashed on a second thread (on by
+ * default).  Processes that already keep every core busy (sweep workers)
+ * turn it off.  Affects files opened afterwards; not thread-safe against
+ * opens in other threads.
+ */
+void cman_atomic_set_background(bool on);
 
 /*
  * Flush, close and rename into place.  On failure the temporary is removed.
