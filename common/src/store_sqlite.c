@@ -82,6 +82,13 @@
 
 enum { TAG_DOUBLE = 0, TAG_INT = 1, TAG_MAP = 2 };
 
+/* The last chunk of a series starting at or before a time (ss->chunk_before:
+ * the writers' tail and split lookups and the version 2 cursors' prior
+ * sample share it, each binding, stepping and resetting it in one call). */
+#define CHUNK_BEFORE_SQL \
+	"SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1 AND t0 <= ?2" \
+	" ORDER BY t0 DESC LIMIT 1"
+
 static const char schema_sql[] =
 	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"INSERT INTO meta VALUES('format', 'clusterman-metrics'), ('schema_version', '2');"
@@ -160,6 +167,7 @@ struct sqstore {
 	uint64_t markets_gen;                   /* counts load_markets() calls */
 	sqlite3_stmt *ins_series, *ins_market;
 	sqlite3_stmt *put_chunk, *del_chunk, *chunk_before, *chunk_first;
+	sqlite3_stmt *keys;                     /* sq_keys' query, for ss->version */
 	struct cman_market_value *scratch;
 	size_t scratch_cap;
 	int64_t *scratch_ids;
@@ -477,7 +485,14 @@ static int sq_keys(struct cman_store *st, enum cman_metric_kind kind,
 		   struct cman_error *err)
 {
 	struct sqstore *ss = (struct sqstore *)st;
-	sqlite3_stmt *q = NULL;
+	const char *sql = ss->version == 1 ?
+		"SELECT key FROM series WHERE kind = ?1 AND key >= ?2 AND"
+		" EXISTS(SELECT 1 FROM samples WHERE series_id = series.id)"
+		" ORDER BY key" :
+		"SELECT key FROM series WHERE kind = ?1 AND key >= ?2 AND"
+		" EXISTS(SELECT 1 FROM chunks WHERE series_id = series.id)"
+		" ORDER BY key";
+	sqlite3_stmt *q = NULL, *own = NULL;
 	size_t plen = strlen(prefix);
 	int rc, step;
 
@@ -485,15 +500,19 @@ static int sq_keys(struct cman_store *st, enum cman_metric_kind kind,
 	if (rc)
 		return rc;
 	read_tx_start(ss);
-	if (sqlite3_prepare_v2(ss->db, ss->version == 1 ?
-			       "SELECT key FROM series WHERE kind = ?1 AND key >= ?2 AND"
-			       " EXISTS(SELECT 1 FROM samples WHERE series_id = series.id)"
-			       " ORDER BY key" :
-			       "SELECT key FROM series WHERE kind = ?1 AND key >= ?2 AND"
-			       " EXISTS(SELECT 1 FROM chunks WHERE series_id = series.id)"
-			       " ORDER BY key", -1, &q, NULL) != SQLITE_OK) {
-		rc = db_error(ss, err, "listing keys");
-		goto out;
+	/* The query is prepared once per store (a run asks for keys half a
+	 * dozen times, and preparing was most of each answer; finalized with
+	 * the cursors when the schema changes), or afresh when a callback
+	 * lists keys while this one is still stepping. */
+	if (ss->keys && sqlite3_stmt_busy(ss->keys)) {
+		if (sqlite3_prepare_v2(ss->db, sql, -1, &own, NULL) != SQLITE_OK)
+			return db_error(ss, err, "listing keys");
+		q = own;
+	} else {
+		if (!ss->keys && sqlite3_prepare_v3(ss->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+						    &ss->keys, NULL) != SQLITE_OK)
+			return db_error(ss, err, "listing keys");
+		q = ss->keys;
 	}
 	sqlite3_bind_int(q, 1, (int)kind);
 	sqlite3_bind_text(q, 2, prefix, -1, SQLITE_STATIC);
@@ -509,7 +528,9 @@ static int sq_keys(struct cman_store *st, enum cman_metric_kind kind,
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		rc = db_error(ss, err, "listing keys");
 out:
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	sqlite3_finalize(own);
 	return rc;
 }
 
@@ -527,14 +548,14 @@ static int cursor_prepare(struct sqstore *ss, struct sqcursor *c, struct cman_er
 		"SELECT t, seq, market_id, value FROM market_samples WHERE series_id = ?1"
 		" AND t BETWEEN ?2 AND ?3 ORDER BY t, seq, market_id",
 	};
+	/* version 2: the prior sample's query is the store's chunk_before */
 	static const char *const sql_v2[2] = {
-		"SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1 AND t0 <= ?2"
-		" ORDER BY t0 DESC LIMIT 1",
+		CHUNK_BEFORE_SQL,
 		"SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
 		" AND t0 BETWEEN ?2 AND ?3 ORDER BY t0",
 	};
 	sqlite3_stmt **st_v1[4] = { &c->prior, &c->prior_m, &c->range, &c->range_m };
-	sqlite3_stmt **st_v2[2] = { &c->prior, &c->range };
+	sqlite3_stmt **st_v2[2] = { &ss->chunk_before, &c->range };
 	int n = ss->version == 1 ? 4 : 2;
 
 	for (int i = 0; i < n; i++) {
@@ -561,7 +582,8 @@ static void cursor_destroy(struct sqcursor *c)
 	free(c);
 }
 
-/* Finalize every cursor (all must be closed): before the schema changes. */
+/* Finalize every cursor (all must be closed) and the keys query: before the
+ * schema changes. */
 static void cursors_destroy(struct sqstore *ss)
 {
 	struct sqcursor *c = ss->all_cursors;
@@ -573,6 +595,8 @@ static void cursors_destroy(struct sqstore *ss)
 		c = next;
 	}
 	ss->all_cursors = ss->free_cursors = NULL;
+	sqlite3_finalize(ss->keys);   /* its SQL depends on the schema version too */
+	ss->keys = NULL;
 }
 
 static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
@@ -621,8 +645,10 @@ static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 		c->hi = t1;
 		c->mt = t0;   /* version 2: the prior sample's bound */
 		if (flags & CMAN_CURSOR_WITH_PRIOR) {
-			sqlite3_bind_int64(c->prior, 1, c->sid);
-			sqlite3_bind_int64(c->prior, 2, t0);
+			if (ss->version == 1) {   /* version 2 binds its shared query when read */
+				sqlite3_bind_int64(c->prior, 1, c->sid);
+				sqlite3_bind_int64(c->prior, 2, t0);
+			}
 			if (t0 == INT64_MAX)
 				c->hi = INT64_MIN; /* nothing after t0 */
 			c->lo = t0 == INT64_MAX ? INT64_MAX : t0 + 1;
@@ -1383,13 +1409,17 @@ static int v2_next_prior(struct sqstore *ss, struct sqcursor *c, struct cman_sam
 {
 	bool best = false;
 	int64_t best_i = 0;
-	int step = sqlite3_step(c->prior), rc;
+	sqlite3_stmt *q = ss->chunk_before;   /* reset by sq_cursor_next */
+	int step, rc;
 
+	sqlite3_bind_int64(q, 1, c->sid);
+	sqlite3_bind_int64(q, 2, c->mt);
+	step = sqlite3_step(q);
 	if (step == SQLITE_DONE)
 		return 0;
 	if (step != SQLITE_ROW)
 		return db_error(ss, err, "reading chunks");
-	rc = cursor_chunk(ss, c, c->prior, err);
+	rc = cursor_chunk(ss, c, q, err);
 	while (!rc) {
 		int64_t i = c->ci;
 
@@ -1425,12 +1455,12 @@ static int v2_next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sam
 		int64_t start = INT64_MIN;
 
 		/* the chunk that may hold lo, then the chunks starting up to hi */
-		sqlite3_bind_int64(c->prior, 1, c->sid);
-		sqlite3_bind_int64(c->prior, 2, c->lo);
-		step = sqlite3_step(c->prior);
-		if (step == SQLITE_ROW && sqlite3_column_type(c->prior, 0) == SQLITE_INTEGER)
-			start = sqlite3_column_int64(c->prior, 0);
-		sqlite3_reset(c->prior);
+		sqlite3_bind_int64(ss->chunk_before, 1, c->sid);
+		sqlite3_bind_int64(ss->chunk_before, 2, c->lo);
+		step = sqlite3_step(ss->chunk_before);
+		if (step == SQLITE_ROW && sqlite3_column_type(ss->chunk_before, 0) == SQLITE_INTEGER)
+			start = sqlite3_column_int64(ss->chunk_before, 0);
+		sqlite3_reset(ss->chunk_before);
 		if (step != SQLITE_ROW && step != SQLITE_DONE)
 			return db_error(ss, err, "reading chunks");
 		sqlite3_bind_int64(c->range, 1, c->sid);
@@ -1488,7 +1518,7 @@ static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 	if (c->phase == 0) {
 		c->phase = 1;
 		rc = ss->version == 1 ? v1_next_prior(ss, c, out, err) : v2_next_prior(ss, c, out, err);
-		sqlite3_reset(c->prior);
+		sqlite3_reset(ss->version == 1 ? c->prior : ss->chunk_before);
 		if (rc)
 			goto out;
 	}
@@ -1620,8 +1650,7 @@ static int load_tail(struct sqstore *ss, struct sqseries *se, enum cman_metric_k
 	int64_t t0, t1, n;
 	const char *why;
 	size_t len;
-	int rc = prepare(ss, "SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
-			 " AND t0 <= ?2 ORDER BY t0 DESC LIMIT 1", &ss->chunk_before, err);
+	int rc = prepare(ss, CHUNK_BEFORE_SQL, &ss->chunk_before, err);
 	int step;
 
 	if (rc)
@@ -1697,8 +1726,7 @@ static int merge_sample(struct sqstore *ss, struct sqseries *se, enum cman_metri
 
 	rc = flush_tail(ss, se, err);
 	if (!rc)
-		rc = prepare(ss, "SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
-			     " AND t0 <= ?2 ORDER BY t0 DESC LIMIT 1", &ss->chunk_before, err);
+		rc = prepare(ss, CHUNK_BEFORE_SQL, &ss->chunk_before, err);
 	if (!rc)
 		rc = prepare(ss, "SELECT t0, t1, n, data FROM chunks WHERE series_id = ?1"
 			     " ORDER BY t0 LIMIT 1", &ss->chunk_first, err);
@@ -2423,7 +2451,9 @@ static int check_schema(struct sqstore *ss, bool create, struct cman_error *err)
 			goto out;
 		}
 		ss->version = SCHEMA_VERSION;
-		rc = exec(ss, "PRAGMA page_size = 16384; BEGIN", err);
+		rc = read_tx_end(ss, err);
+		if (!rc)
+			rc = exec(ss, "PRAGMA page_size = 16384; BEGIN", err);
 		if (!rc)
 			rc = exec(ss, schema_sql, err);
 		if (!rc)
@@ -2494,13 +2524,16 @@ int cman_store_sqlite_open(const char *path, bool create,
 		goto out;
 	}
 	sqlite3_busy_timeout(ss->db, 5000);
+	rc = exec(ss, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
+		  " PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", err);
+	if (rc)
+		goto out;
+	/* the checks and loads below read in one transaction: each statement
+	 * on its own took and dropped SQLite's locks (nine system calls) */
+	read_tx_start(ss);
 	rc = check_schema(ss, create, err);
 	if (!rc && size > 0 && size <= QUICK_CHECK_MAX)
 		rc = quick_check(ss, err);
-	if (rc)
-		goto out;
-	rc = exec(ss, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
-		  " PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", err);
 	if (rc)
 		goto out;
 	rc = load_series(ss, err);

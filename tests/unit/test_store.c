@@ -391,6 +391,125 @@ static void test_keys(void **state)
 			 CMAN_EINVAL);
 }
 
+/* A keys callback that lists keys itself (the SQLite store keeps one
+ * prepared keys query: a nested listing must not disturb the outer one). */
+struct nested_keys {
+	struct cman_store *st;
+	struct keylist outer, inner;
+};
+
+static int nested_key_cb(void *ctx, const char *key)
+{
+	struct nested_keys *nk = ctx;
+	struct cman_error err = { 0 };
+	int rc;
+
+	snprintf(nk->outer.keys[nk->outer.n++], 64, "%s", key);
+	nk->inner.n = 0;
+	rc = cman_store_keys(nk->st, CMAN_SYSTEM_METRICS, "mem_", key_cb, &nk->inner, &err);
+	if (rc)
+		return rc;
+	return nk->inner.n == 1 && strcmp(nk->inner.keys[0], "mem_allocated|cluster=a") == 0
+	       ? 0 : 9;
+}
+
+static void test_keys_nested(void **state)
+{
+	struct fix *f = *state;
+	struct nested_keys nk = { .st = f->st, .outer.stop_at = -1, .inner.stop_at = -1 };
+	struct keylist kl = { .stop_at = -1 };
+	struct cman_error err = { 0 };
+
+	put_num(f->st, CMAN_SYSTEM_METRICS, "mem_allocated|cluster=a", 1, 1);
+	put_num(f->st, CMAN_SYSTEM_METRICS, "cpus_allocated|cluster=b", 1, 1);
+	put_num(f->st, CMAN_SYSTEM_METRICS, "cpus_allocated|cluster=a", 1, 1);
+	assert_int_equal(cman_store_keys(f->st, CMAN_SYSTEM_METRICS, "", nested_key_cb, &nk, &err),
+			 0);
+	assert_int_equal(nk.outer.n, 3);
+	assert_string_equal(nk.outer.keys[0], "cpus_allocated|cluster=a");
+	assert_string_equal(nk.outer.keys[1], "cpus_allocated|cluster=b");
+	assert_string_equal(nk.outer.keys[2], "mem_allocated|cluster=a");
+	/* and the shared query still answers afterwards */
+	assert_int_equal(cman_store_keys(f->st, CMAN_SYSTEM_METRICS, "cpus", key_cb, &kl, &err), 0);
+	assert_int_equal(kl.n, 2);
+}
+
+/* Render one cursor's next sample ("t=v", or "end"). */
+static void next_of(struct cman_cursor *cur, char *out, size_t cap)
+{
+	struct cman_error err = { 0 };
+	struct cman_sample s;
+	struct rec r;
+	int rc = cman_cursor_next(cur, &s, &err);
+
+	if (rc < 0)
+		fail_msg("cursor: %s", err.msg);
+	if (rc == 0) {
+		snprintf(out, cap, "end");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	r.t = s.t;
+	r.value = s.value;
+	r.is_map = s.is_map;
+	r.n = s.is_map ? s.n_markets : 0;
+	for (size_t j = 0; j < r.n; j++) {
+		snprintf(r.type[j], CMAN_TYPE_MAX, "%s", s.markets[j].instance_type);
+		snprintf(r.az[j], CMAN_AZ_MAX, "%s", s.markets[j].az);
+		r.mv[j] = s.markets[j].value;
+	}
+	render(&r, 1, out, cap);
+}
+
+/*
+ * Cursors with their prior samples, all opened before any is read and read
+ * in turns (a simulation opens every feed first): each gives its own
+ * series.  The SQLite store answers every cursor's prior sample with one
+ * shared query, bound when the cursor is first read.
+ */
+static void test_with_prior_interleaved(void **state)
+{
+	struct fix *f = *state;
+	static const char *const keys[3] = { "a", "b", "m" };
+	/* what each cursor gives over [25, 60], in order */
+	static const char *const want[3][5] = {
+		{ "20=2", "30=3", "40=4", "50=5", "60=6" },
+		{ "0=100", "40=140", "end", "end", "end" },
+		{ "10={a.large/us-west-2b=2;x.large/us-west-2a=1}:3",
+		  "50={x.large/us-west-2a=3}:3", "end", "end", "end" },
+	};
+	struct cman_cursor *cur[3] = { NULL };
+	struct cman_error err = { 0 };
+	struct keylist kl = { .stop_at = -1 };
+	char got[512];
+
+	for (int t = 0; t <= 100; t += 10)
+		put_num(f->st, CMAN_METADATA, "a", t, t / 10);
+	put_num(f->st, CMAN_METADATA, "b", 0, 100);
+	put_num(f->st, CMAN_METADATA, "b", 40, 140);
+	put_num(f->st, CMAN_METADATA, "b", 70, 170);
+	put_map(f->st, CMAN_METADATA, "m", 10, "x.large/us-west-2a=1;a.large/us-west-2b=2");
+	put_map(f->st, CMAN_METADATA, "m", 50, "x.large/us-west-2a=3");
+	for (int i = 0; i < 3; i++)
+		if (cman_store_open_cursor(f->st, CMAN_METADATA, keys[i], 25, 60,
+					   CMAN_CURSOR_WITH_PRIOR, &cur[i], &err))
+			fail_msg("open cursor %s: %s", keys[i], err.msg);
+	/* the last opened is read first; a keys listing between the reads */
+	for (int step = 0; step < 5; step++) {
+		for (int i = 2; i >= 0; i--) {
+			next_of(cur[i], got, sizeof(got));
+			if (strcmp(got, want[i][step]) != 0)
+				fail_msg("cursor %s, read %d: got '%s', want '%s'", keys[i], step + 1,
+					 got, want[i][step]);
+		}
+		kl.n = 0;
+		assert_int_equal(cman_store_keys(f->st, CMAN_METADATA, "", key_cb, &kl, &err), 0);
+		assert_int_equal(kl.n, 3);
+	}
+	for (int i = 0; i < 3; i++)
+		cman_cursor_close(cur[i]);
+}
+
 static void test_latest(void **state)
 {
 	struct fix *f = *state;
@@ -1145,6 +1264,8 @@ int main(void)
 		BOTH(test_ranges),
 		BOTH(test_with_prior),
 		BOTH(test_keys),
+		BOTH(test_keys_nested),
+		BOTH(test_with_prior_interleaved),
 		BOTH(test_latest),
 		BOTH(test_values),
 		BOTH(test_out_of_order_writes),
