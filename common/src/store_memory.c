@@ -56,6 +56,11 @@ struct mstore {
 	struct cman_market_value *scratch;  /* sorting a map being written */
 	size_t scratch_cap;
 	long last;                          /* series of the last write, -1 */
+	/* the series of the last writes, -1: a writer cycling through a few
+	 * series (the autoscaler's history, 7 per run) finds them without
+	 * hashing their names (issue 12) */
+	long recent[8];
+	unsigned recent_next;
 };
 
 struct mcursor {
@@ -282,6 +287,19 @@ static bool same_map(const struct mstore *ms, size_t a, size_t b)
 	return true;
 }
 
+/* The series named name among the recent ones, else SIZE_MAX. */
+static size_t recent_find(const struct mstore *ms, const char *name, size_t len)
+{
+	for (int i = 0; i < 8; i++) {
+		long k = ms->recent[i];
+
+		if (k >= 0 && ms->series_names.lens[k] == len &&
+		    memcmp(ms->series_names.strs[k], name, len) == 0)
+			return (size_t)k;
+	}
+	return SIZE_MAX;
+}
+
 static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 		     const char *key, const struct cman_sample *s,
 		     struct cman_error *err)
@@ -301,7 +319,7 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 	    memcmp(ms->series_names.strs[ms->last], name, (size_t)len) == 0)
 		k = (size_t)ms->last;   /* writes come in runs of one series */
 	else
-		k = SIZE_MAX;
+		k = recent_find(ms, name, (size_t)len);
 	if (s->is_map) {
 		long dup;
 
@@ -336,7 +354,10 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 	added = 0;
 	if (k == SIZE_MAX && cman_store_strtab_add(&ms->series_names, name, (size_t)len, &k, &added))
 		goto nomem;
-	ms->last = (long)k;
+	if (ms->last != (long)k) {
+		ms->recent[ms->recent_next++ % 8] = (long)k;
+		ms->last = (long)k;
+	}
 	if (added) {
 		if (cman_grow((void **)&ms->series, &ms->series_cap, k + 1, sizeof(*ms->series)))
 			goto nomem;
@@ -433,6 +454,8 @@ int cman_store_memory_new(struct cman_store **out, struct cman_error *err)
 	cman_store_strtab_init(&ms->series_names);
 	cman_store_strtab_init(&ms->markets);
 	ms->last = -1;
+	for (int i = 0; i < 8; i++)
+		ms->recent[i] = -1;
 	*out = &ms->base;
 	return 0;
 }

@@ -1039,10 +1039,22 @@ struct cache_entry {
 	bool stale;     /* the file changed since: kept for the sims using it */
 };
 
+/* The signals' memory copies of a cached store (signal_stores()): the same
+ * store, series and window give the same copy, read only by every run. */
+struct sig_entry {
+	const struct cman_store *src;
+	struct sig_series *want;
+	size_t n_want;
+	int64_t end;
+	struct cman_store *dst;
+};
+
 struct cman_sim_cache {
 	struct cache_entry *e;
 	size_t n, cap;
 	size_t loads;
+	struct sig_entry *sig;
+	size_t n_sig, cap_sig;
 };
 
 struct cman_sim_cache *cman_sim_cache_new(void)
@@ -1056,6 +1068,11 @@ void cman_sim_cache_free(struct cman_sim_cache *cache)
 
 	if (!cache)
 		return;
+	for (i = 0; i < cache->n_sig; i++) {
+		free(cache->sig[i].want);
+		cman_store_free(cache->sig[i].dst);
+	}
+	free(cache->sig);
 	for (i = 0; i < cache->n; i++) {
 		free(cache->e[i].path);
 		cman_store_free(cache->e[i].st);
@@ -1255,6 +1272,53 @@ struct sig_series {
 	int64_t from;
 };
 
+/* The cached copy of src's series want[0..n) up to end, else NULL. */
+static struct cman_store *sig_cache_find(const struct cman_sim_cache *cache,
+					 const struct cman_store *src,
+					 const struct sig_series *want, size_t n, int64_t end)
+{
+	size_t i, j;
+
+	for (i = 0; i < cache->n_sig; i++) {
+		const struct sig_entry *e = &cache->sig[i];
+
+		if (e->src != src || e->n_want != n || e->end != end)
+			continue;
+		for (j = 0; j < n; j++)
+			if (e->want[j].kind != want[j].kind || e->want[j].from != want[j].from ||
+			    strcmp(e->want[j].key, want[j].key))
+				break;
+		if (j == n)
+			return e->dst;
+	}
+	return NULL;
+}
+
+/* Keep dst, the copy of src's series, for the next runs; false when it
+ * could not be kept (the caller still owns dst). */
+static bool sig_cache_put(struct cman_sim_cache *cache, const struct cman_store *src,
+			  const struct sig_series *want, size_t n, int64_t end,
+			  struct cman_store *dst)
+{
+	struct sig_entry *e;
+	struct sig_series *w = malloc((n ? n : 1) * sizeof(*w));
+
+	if (!w || cman_grow((void **)&cache->sig, &cache->cap_sig, cache->n_sig + 1,
+			    sizeof(*cache->sig))) {
+		free(w);
+		return false;
+	}
+	if (n)
+		memcpy(w, want, n * sizeof(*w));
+	e = &cache->sig[cache->n_sig++];
+	e->src = src;
+	e->want = w;
+	e->n_want = n;
+	e->end = end;
+	e->dst = dst;
+	return true;
+}
+
 /*
  * sim->sig_stores: per store of sim->stores, a memory store with the
  * samples of every metric the signals (the pool's and the default one)
@@ -1296,13 +1360,23 @@ static int signal_stores(struct cman_sim *sim, struct cman_error *err)
 		}
 	}
 	sim->sig_stores = calloc(sim->n_stores ? sim->n_stores : 1, sizeof(*sim->sig_stores));
-	if (!sim->sig_stores) {
+	sim->sig_cached = calloc(sim->n_stores ? sim->n_stores : 1, sizeof(*sim->sig_cached));
+	if (!sim->sig_stores || !sim->sig_cached) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (s = 0; s < sim->n_stores && !rc; s++) {
-		struct cman_store *dst;
+		/* a store of the cache: its copy is the last run's (issue 12) */
+		bool cacheable = sim->cache && sim->store_cached[s];
+		struct cman_store *dst = cacheable ? sig_cache_find(sim->cache, sim->stores[s], want,
+								    n_want, sc->end_time)
+						   : NULL;
 
+		if (dst) {
+			sim->sig_cached[sim->n_sig_stores] = true;
+			sim->sig_stores[sim->n_sig_stores++] = dst;
+			continue;
+		}
 		if ((rc = cman_store_memory_new(&dst, err)) != 0)
 			break;
 		sim->sig_stores[sim->n_sig_stores++] = dst;
@@ -1313,6 +1387,9 @@ static int signal_stores(struct cman_sim *sim, struct cman_error *err)
 					 want[j].from, sc->end_time, err);
 		if (!rc)
 			rc = cman_store_commit(dst, err);
+		if (!rc && cacheable && sig_cache_put(sim->cache, sim->stores[s], want, n_want,
+						      sc->end_time, dst))
+			sim->sig_cached[sim->n_sig_stores - 1] = true;
 	}
 out:
 	free(want);
@@ -1767,6 +1844,7 @@ void cman_sim_totals_only(struct cman_sim *sim)
 {
 	sim->totals_only = true;
 	sim->runner.decision.no_text = true;   /* nobody reads the reasons */
+	sim->runner.decision.skipped_keep = 1; /* nor which machines were skipped */
 }
 
 int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
@@ -2022,8 +2100,10 @@ void cman_sim_free(struct cman_sim *sim)
 		cman_signal_free(sim->default_signal);
 		cman_store_free(sim->history);
 		for (i = 0; i < sim->n_sig_stores; i++)
-			cman_store_free(sim->sig_stores[i]);
+			if (!sim->sig_cached[i])
+				cman_store_free(sim->sig_stores[i]);
 		free(sim->sig_stores);
+		free(sim->sig_cached);
 		if (sim->decisions)
 			fclose(sim->decisions);
 		free(sim->decisions_buf);

@@ -294,6 +294,7 @@ struct cman_sim {
 	/* what the signals read, copied from sim->stores (one memory store
 	 * each, owned; see signal_stores() in sim.c) */
 	struct cman_store **sig_stores;
+	bool *sig_cached;             /* sig_stores[i] belongs to the cache */
 	size_t n_sig_stores;
 	struct cman_signal *signal, *default_signal;
 	struct cman_pool_manager pm;

@@ -23,6 +23,7 @@
 
 #include "cman/sim/scenario.h"
 #include "cman/sim/sim.h"
+#include "sim_int.h"
 
 static char dir[256], csv[512], yaml[512];
 
@@ -142,12 +143,85 @@ static void test_changed_file_reloaded(void **state)
 	cman_sim_cache_free(cache);
 }
 
+/* An autoscaler run of the file (the fleet sized by the signal). */
+static void write_as_yaml(const char *path, const char *setpoint)
+{
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "name: cache-as\ncluster: test\npool: default\n"
+		 "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-01T02:00:00Z\n"
+		 "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 600\n"
+		 "pool_config:\n  autoscaling: {setpoint: %s}\n"
+		 "  scaling_limits: {min_capacity: 1, max_capacity: 100}\n"
+		 "resource_groups:\n  - spot_fleet:\n      id: fleet\n      SpotPrice: 5\n"
+		 "      LaunchSpecifications:\n"
+		 "        - {InstanceType: m5.large, Placement: {AvailabilityZone: us-west-2a},"
+		 " WeightedCapacity: 2}\n", setpoint);
+	write_file(path, buf);
+}
+
+/*
+ * Autoscaler mode: the signals' copy of a cached store is made by the first
+ * run and shared by the next runs of the same store, series and window (two
+ * sims alive at once read the same copy, which outlives the first); the
+ * totals are those of runs without a cache.
+ */
+static void test_signal_copies_shared(void **state)
+{
+	struct cman_sim_cache *cache = cman_sim_cache_new();
+	struct cman_scenario sa, sb;
+	struct cman_sim *a = NULL, *b = NULL, *c = NULL;
+	struct cman_error err = { 0 };
+	const struct cman_store *first;
+	char path[600];
+	double cost;
+
+	(void)state;
+	assert_non_null(cache);
+	snprintf(path, sizeof(path), "%s/as.yaml", dir);
+	write_as_yaml(path, "0.5");
+	assert_int_equal(cman_scenario_load(path, NULL, 0, &sa, &err), 0);
+	if (cman_sim_new(&sa, NULL, &c, &err) || cman_sim_run(c, &err))
+		fail_msg("uncached: %s", err.msg);
+	cost = cman_sim_totals(c)->total_cost;
+	assert_true(cost > 0);
+	assert_false(c->sig_cached[0]);
+	cman_sim_free(c);
+	write_as_yaml(path, "0.8");   /* another point of a sweep: same series */
+	assert_int_equal(cman_scenario_load(path, NULL, 0, &sb, &err), 0);
+	assert_int_equal(cman_sim_new_cached(&sa, NULL, cache, &a, &err), 0);
+	assert_int_equal(cman_sim_new_cached(&sb, NULL, cache, &b, &err), 0);
+	assert_int_equal(a->n_sig_stores, 1);
+	assert_true(a->sig_cached[0] && b->sig_cached[0]);
+	assert_ptr_equal(a->sig_stores[0], b->sig_stores[0]);
+	first = a->sig_stores[0];
+	assert_int_equal(cman_sim_run(a, &err), 0);
+	assert_float_equal(cman_sim_totals(a)->total_cost, cost, 1e-12);
+	cman_sim_free(a);
+	assert_int_equal(cman_sim_run(b, &err), 0);   /* the copy is still there */
+	cman_sim_free(b);
+	/* a run with another window has its own copy */
+	cman_scenario_release(&sb);
+	sa.end_time -= 600;
+	assert_int_equal(cman_sim_new_cached(&sa, NULL, cache, &a, &err), 0);
+	assert_int_equal(cman_sim_new_cached(&sa, NULL, cache, &b, &err), 0);
+	assert_ptr_equal(a->sig_stores[0], b->sig_stores[0]);
+	assert_ptr_not_equal(a->sig_stores[0], first);
+	cman_sim_free(a);
+	cman_sim_free(b);
+	cman_scenario_release(&sa);
+	cman_sim_cache_free(cache);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_loaded_once),
 		cmocka_unit_test(test_two_sims_share),
 		cmocka_unit_test(test_changed_file_reloaded),
+		cmocka_unit_test(test_signal_copies_shared),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
