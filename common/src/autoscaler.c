@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cman/gfmt.h"
 #include "cman/pool.h"
 
 #define WEEK_SECONDS (7 * 24 * 3600)
@@ -47,12 +48,46 @@ static void reason_set(struct cman_decision *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void reason_set(struct cman_decision *d, const char *fmt, ...)
 {
-	va_list ap;
+	char *out = d->reason, num[CMAN_FMT_G_MAX];
+	size_t cap = sizeof(d->reason) - 1, n = 0, len;
+	const char *f, *add;
+	va_list ap, ap2;
 
 	if (d->no_text)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_copy(ap2, ap);
+	/* the reasons use %g and %s only: written here as vsnprintf would
+	 * (cut to the buffer), %g by cman_fmt_g (issue 12: printf's %g was
+	 * a tenth of an autoscaler run) */
+	for (f = fmt; *f; f++) {
+		if (*f != '%') {
+			if (n < cap)
+				out[n++] = *f;
+			continue;
+		}
+		f++;
+		if (*f == 'g') {
+			len = cman_fmt_g(num, va_arg(ap, double), 6);
+			add = num;
+		} else if (*f == 's') {
+			add = va_arg(ap, const char *);
+			len = strlen(add);
+		} else if (*f == '%') {
+			add = "%";
+			len = 1;
+		} else {
+			vsnprintf(d->reason, sizeof(d->reason), fmt, ap2);
+			goto out;
+		}
+		if (len > cap - n)
+			len = cap - n;
+		memcpy(out + n, add, len);
+		n += len;
+	}
+	out[n] = '\0';
+out:
+	va_end(ap2);
 	va_end(ap);
 }
 

@@ -5,6 +5,7 @@
  */
 #include "cman/grow.h"
 #include "cman/decision.h"
+#include "cman/gfmt.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -519,7 +520,7 @@ static void jw_num(struct jw *w, double v)
 		w->n += len + 2;
 		return;
 	}
-	len = (size_t)snprintf(p, 40, "%.12g", v);
+	len = cman_fmt_g(p, v, 12);
 	if (strspn(p, "0123456789-") == len) {
 		memcpy(p + len, ".0", 2);
 		len += 2;
