@@ -8,6 +8,7 @@
  */
 #include "cman/metrics.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,12 +167,39 @@ static int fmt_result(int r, size_t n)
 	return (r < 0 || (size_t)r >= n) ? CMAN_EINVAL : 0;
 }
 
+/* Append s to out[0..n) at *len as snprintf would (cut, the length
+ * counted whole). */
+static void put(char *out, size_t n, size_t *len, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (*len < n) {
+		size_t room = n - 1 - *len;
+
+		memcpy(out + *len, s, k < room ? k : room);
+	}
+	*len += k;
+}
+
 int cman_metric_key_pool(char *out, size_t n, const char *name,
 			 const char *cluster, const char *pool,
 			 const char *scheduler)
 {
-	return fmt_result(snprintf(out, n, "%s|cluster=%s,pool=%s.%s", name, cluster,
-				   pool, scheduler), n);
+	size_t len = 0;
+
+	/* "%s|cluster=%s,pool=%s.%s" without printf: every autoscaler run
+	 * makes its signal's keys (issue 12) */
+	if (n == 0)
+		return CMAN_EINVAL;
+	put(out, n, &len, name);
+	put(out, n, &len, "|cluster=");
+	put(out, n, &len, cluster);
+	put(out, n, &len, ",pool=");
+	put(out, n, &len, pool);
+	put(out, n, &len, ".");
+	put(out, n, &len, scheduler);
+	out[len < n ? len : n - 1] = '\0';
+	return len >= n || len > INT_MAX ? CMAN_EINVAL : 0;
 }
 
 int cman_metric_key_spot_price(char *out, size_t n, const char *instance_type,

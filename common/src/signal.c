@@ -174,6 +174,17 @@ out:
 	return rc;
 }
 
+/* snprintf(dst, n, "%s", src) without printf (every autoscaler run). */
+static void copy_name(char *dst, size_t n, const char *src)
+{
+	size_t k = strlen(src);
+
+	if (k >= n)
+		k = n - 1;
+	memcpy(dst, src, k);
+	dst[k] = '\0';
+}
+
 int cman_signal_fetch(const struct cman_signal_config *cfg,
 		      struct cman_store *const *stores, size_t n_stores,
 		      const char *cluster, const char *pool, const char *scheduler,
@@ -202,7 +213,7 @@ int cman_signal_fetch(const struct cman_signal_config *cfg,
 		struct cman_series *se = &(*scratch)[i];
 		int64_t t0;
 
-		snprintf(se->name, sizeof(se->name), "%s", rm->name);
+		copy_name(se->name, sizeof(se->name), rm->name);
 		se->n = 0;
 		if (rm->type == CMAN_APP_METRICS)
 			rc = snprintf(key, sizeof(key), "%s", rm->name) >= (int)sizeof(key);

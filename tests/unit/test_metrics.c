@@ -194,6 +194,34 @@ static void test_market_format(void **state)
 	assert_int_equal(cman_market_format(out, 10, "c5.xlarge", "us-west-2a"), CMAN_EINVAL);
 }
 
+/* cman_metric_key_pool() writes what snprintf's "%s|cluster=%s,pool=%s.%s"
+ * does, cut the same way, and fails exactly when that does not fit
+ * (issue 12: it no longer calls snprintf). */
+static void test_key_pool_as_snprintf(void **state)
+{
+	static const char *const parts[] = { "", "a", "cpus_allocated", "prod", "batch",
+					     "mesos", "kubernetes", "x-very-long-pool-name" };
+	char want[128], got[128];
+	size_t np = sizeof(parts) / sizeof(parts[0]);
+
+	(void)state;
+	for (size_t a = 0; a < np; a++)
+		for (size_t b = 0; b < np; b++)
+			for (size_t c = 0; c < np; c += 3)
+				for (size_t n = 1; n <= 80; n++) {
+					int r = snprintf(want, n, "%s|cluster=%s,pool=%s.%s", parts[a],
+							 parts[b], parts[c], parts[(a + b) % np]);
+					int rc;
+
+					memset(got, 'Z', sizeof(got));
+					rc = cman_metric_key_pool(got, n, parts[a], parts[b], parts[c],
+								  parts[(a + b) % np]);
+					assert_int_equal(rc != 0, (size_t)r >= n);
+					assert_string_equal(got, want);
+					assert_int_equal(got[n], 'Z');   /* nothing past n */
+				}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -201,6 +229,7 @@ int main(void)
 		cmocka_unit_test(test_key_normalize),
 		cmocka_unit_test(test_key_normalize_too_long),
 		cmocka_unit_test(test_key_helpers),
+		cmocka_unit_test(test_key_pool_as_snprintf),
 		cmocka_unit_test(test_market_parse),
 		cmocka_unit_test(test_market_format),
 	};
