@@ -133,6 +133,11 @@ int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 	return 0;
 }
 
+void cman_decision_count_skipped(struct cman_decision *d, size_t n)
+{
+	d->n_skipped += n;
+}
+
 int cman_decision_add_drain(struct cman_decision *d, enum cman_drain_list which,
 			    const char *id)
 {

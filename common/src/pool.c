@@ -580,47 +580,43 @@ static inline bool skey_before(const struct skey *a, const struct skey *b, const
 	return cand_before(&c[a->idx], &c[b->idx]);
 }
 
-/* Sort the indexes ord[0..n) of k by skey_before (merge sort, tmp: room
- * for n; insertion sort for short runs). */
-static void sort_ord(const struct cand *c, const struct skey *k, uint32_t *ord,
-		     uint32_t *tmp, size_t n)
+/* Sift h[i] down the min-heap h[0..n) of candidate indexes (skey_before). */
+static void heap_down(const struct cand *c, const struct skey *k, uint32_t *h, size_t n,
+		      size_t i)
 {
-	size_t i, j, h, a, b, o;
+	uint32_t x = h[i];
 
-	if (n <= 16) {
-		for (i = 1; i < n; i++) {
-			uint32_t x = ord[i];
+	for (;;) {
+		size_t l = 2 * i + 1, m;
 
-			for (j = i; j > 0 && skey_before(&k[x], &k[ord[j - 1]], c); j--)
-				ord[j] = ord[j - 1];
-			ord[j] = x;
-		}
-		return;
+		if (l >= n)
+			break;
+		m = l + 1 < n && skey_before(&k[h[l + 1]], &k[h[l]], c) ? l + 1 : l;
+		if (!skey_before(&k[h[m]], &k[x], c))
+			break;
+		h[i] = h[m];
+		i = m;
 	}
-	h = n / 2;
-	sort_ord(c, k, ord, tmp, h);
-	sort_ord(c, k, ord + h, tmp, n - h);
-	if (!skey_before(&k[ord[h]], &k[ord[h - 1]], c))
-		return;   /* already in order */
-	memcpy(tmp, ord, h * sizeof(*ord));
-	for (a = 0, b = h, o = 0; a < h && b < n;)
-		ord[o++] = skey_before(&k[ord[b]], &k[tmp[a]], c) ? ord[b++] : tmp[a++];
-	while (a < h)
-		ord[o++] = tmp[a++];
+	h[i] = x;
 }
 
-/* Put c[0..n) in order: new c[j] = old c[ord[j]].  keys: room for n
- * records and 2n indexes. */
-static void sort_cands(struct cand *c, struct skey *keys, size_t n)
+/* The first candidate in order, out of the heap h[0..*n). */
+static uint32_t heap_pop(const struct cand *c, const struct skey *k, uint32_t *h, size_t *n)
 {
-	uint32_t *ord = (uint32_t *)(keys + n);
+	uint32_t top = h[0];
+
+	h[0] = h[--*n];
+	if (*n)
+		heap_down(c, k, h, *n, 0);
+	return top;
+}
+
+/* Put c[0..n) in the order ord[0..n) (a permutation): new c[j] = old
+ * c[ord[j]]; ord is left as 0..n. */
+static void permute_cands(struct cand *c, uint32_t *ord, size_t n)
+{
 	size_t i, j, k;
 
-	for (i = 0; i < n; i++) {
-		skey_of(&c[i], (uint32_t)i, &keys[i]);
-		ord[i] = (uint32_t)i;
-	}
-	sort_ord(c, keys, ord, ord + n, n);
 	for (i = 0; i < n; i++) {
 		struct cand t;
 
@@ -688,12 +684,17 @@ static int terminate_group(struct cman_pool_manager *pm, size_t g, const char **
 }
 
 /*
- * Candidates into c (room for every machine), in order; returns 0 and
- * their number in *nc.  gs[g].fulfilled set from the groups.  The ids are
- * copied into pm->names.
+ * Candidates into c (room for every machine), their sort records into
+ * keys and a min-heap of their indexes in order into heap (room for every
+ * machine each); returns 0 and their number in *nc.  gs[g].fulfilled set
+ * from the groups.  The ids are copied into pm->names.  The order is taken
+ * from the heap as the walk needs it (choose()): a walk that stops early,
+ * or whose every remaining candidate is past the weight limit, does not
+ * pay for a whole sort (issue 12).
  */
 static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
-		  struct skey *keys, struct gstate *gs, size_t *nc_out, struct cman_error *err)
+		  struct skey *keys, uint32_t *heap, struct gstate *gs, size_t *nc_out,
+		  struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
 	int64_t age = cfg->min_node_scalein_uptime_seconds;
@@ -747,8 +748,11 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 	for (j = 0; j < nc; j++) {
 		c[j].id = pm->names + c[j].id_off;
 		cand_key(&c[j]);
+		skey_of(&c[j], (uint32_t)j, &keys[j]);
+		heap[j] = (uint32_t)j;
 	}
-	sort_cands(c, keys, nc);
+	for (j = nc / 2; j-- > 0;)
+		heap_down(c, keys, heap, nc, j);
 	*nc_out = nc;
 	return 0;
 }
@@ -795,35 +799,91 @@ static int any_removable(struct cman_pool_manager *pm, const struct gstate *gs, 
 	return 0;
 }
 
-/* Walk the ordered candidates and mark those to terminate (SPEC §4). */
+/* Why candidate x cannot go now (SPEC §4, in this order), NULL if it can. */
+static const char *why_not(const struct cman_pool_config *cfg, const struct cand *x,
+			   const struct gstate *g, double removed, double killed,
+			   double non_orphan, double new_target)
+{
+	if (removed + x->weight > cfg->max_weight_to_remove + EPS)
+		return "weight limit";
+	if (g->fulfilled - x->weight < g->target - EPS)
+		return "group at target";
+	if (killed + x->tasks > cfg->max_tasks_to_kill)
+		return "task limit";
+	if (!x->orphaned && non_orphan - x->weight < new_target - EPS)
+		return "non-orphan floor";
+	return NULL;
+}
+
+/*
+ * No candidate left can go: in every group, its lightest candidate (and so
+ * every heavier one: both checks only fail more as the weight grows) is
+ * past the weight limit or would take the group below its target.
+ */
+static bool none_can_go(const struct cman_pool_manager *pm, const struct gstate *gs,
+			const double *lightest, double removed)
+{
+	for (size_t g = 0; g < pm->n_groups; g++) {
+		if (lightest[g] == INFINITY)
+			continue;
+		if (!(removed + lightest[g] > pm->cfg->max_weight_to_remove + EPS) &&
+		    !(gs[g].fulfilled - lightest[g] < gs[g].target - EPS))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Walk the candidates in order (taken from heap, nc of them) and mark
+ * those to terminate (SPEC §4); then c[0..*n_chosen) are the chosen ones
+ * in that order (the others are dropped).  ord: room for 2 nc indexes;
+ * lightest: room for a double per group.
+ */
 static int choose(struct cman_pool_manager *pm, double new_target, struct cand *c,
-		  size_t nc, struct gstate *gs, const struct leave *lv,
-		  struct cman_decision *d, struct cman_error *err)
+		  size_t nc, const struct skey *keys, uint32_t *heap, uint32_t *ord,
+		  double *lightest, struct gstate *gs, const struct leave *lv,
+		  struct cman_decision *d, size_t *n_chosen, struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
 	double fulfilled, non_orphan;
 	double removed = 0, killed = 0;
-	size_t i;
+	size_t i, left = nc, nch = 0;
 	int rc;
 
+	*n_chosen = 0;
 	if ((rc = cman_pool_fulfilled(pm, &fulfilled, err)) != 0 ||
 	    (rc = cman_pool_non_orphan_fulfilled(pm, &non_orphan, err)) != 0)
 		return rc;
 	fulfilled -= lv->total;
 	non_orphan -= lv->joined;
-	for (i = 0; i < nc && fulfilled > new_target + EPS; i++) {
-		struct cand *x = &c[i];
-		struct gstate *g = &gs[x->group];
-		const char *why = NULL;
+	for (i = 0; i < pm->n_groups; i++)
+		lightest[i] = INFINITY;
+	for (i = 0; i < nc; i++)
+		if (c[i].weight < lightest[c[i].group])
+			lightest[c[i].group] = c[i].weight;
+	while (left && fulfilled > new_target + EPS) {
+		struct cand *x;
+		const char *why;
+		uint32_t xi;
 
-		if (removed + x->weight > cfg->max_weight_to_remove + EPS)
-			why = "weight limit";
-		else if (g->fulfilled - x->weight < g->target - EPS)
-			why = "group at target";
-		else if (killed + x->tasks > cfg->max_tasks_to_kill)
-			why = "task limit";
-		else if (!x->orphaned && non_orphan - x->weight < new_target - EPS)
-			why = "non-orphan floor";
+		/* nothing changes while every one left is skipped: when the
+		 * decision keeps only the first skipped ones, name those (in
+		 * order, with their reasons) and count the rest */
+		if (d->skipped_keep && none_can_go(pm, gs, lightest, removed)) {
+			while (left && d->n_skipped < d->skipped_keep) {
+				x = &c[heap_pop(c, keys, heap, &left)];
+				why = why_not(cfg, x, &gs[x->group], removed, killed, non_orphan,
+					      new_target);
+				if (cman_decision_add_skipped(d, x->id, why ? why : "weight limit"))
+					return cman_error_set(err, CMAN_ENOMEM,
+							      "pool manager: out of memory");
+			}
+			cman_decision_count_skipped(d, left);
+			break;
+		}
+		xi = heap_pop(c, keys, heap, &left);
+		x = &c[xi];
+		why = why_not(cfg, x, &gs[x->group], removed, killed, non_orphan, new_target);
 		if (why) {
 			if (cman_decision_add_skipped(d, x->id, why))
 				return cman_error_set(err, CMAN_ENOMEM,
@@ -831,14 +891,21 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 			continue;
 		}
 		x->chosen = true;
+		ord[nch++] = xi;
 		removed += x->weight;
 		killed += x->tasks;
-		g->fulfilled -= x->weight;
+		gs[x->group].fulfilled -= x->weight;
 		if (!x->stale)
 			fulfilled -= x->weight;
 		if (!x->orphaned)
 			non_orphan -= x->weight;
 	}
+	/* the chosen ones first, in order */
+	for (i = 0, left = nch; i < nc; i++)
+		if (!c[i].chosen)
+			ord[left++] = (uint32_t)i;
+	permute_cands(c, ord, nc);
+	*n_chosen = nch;
 	return 0;
 }
 
@@ -1199,6 +1266,8 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 	double *cur, *out, fulfilled;
 	struct gstate *gs;
 	struct cand *c = NULL;
+	struct skey *keys;
+	uint32_t *heap;
 	const char **ids = NULL;
 	bool *failed = NULL, removable;
 	struct leave lv = { 0, 0 };
@@ -1284,10 +1353,13 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		goto out;
 	if (!removable)
 		goto act;
-	if ((rc = gather(pm, now, c, (struct skey *)((char *)pm->scratch + l.off_ord), gs, &nc,
-			 err)) != 0)
+	keys = (struct skey *)((char *)pm->scratch + l.off_ord);
+	heap = (uint32_t *)(keys + k);
+	if ((rc = gather(pm, now, c, keys, heap, gs, &nc, err)) != 0)
 		goto out;
-	if ((rc = choose(pm, new_target, c, nc, gs, &lv, d, err)) != 0)
+	if ((rc = choose(pm, new_target, c, nc, keys, heap, heap + k,
+			 (double *)pm->scratch /* cur[]: done with */, gs, &lv, d, &nc,
+			 err)) != 0)
 		goto out;
 act:
 	if (pm->drain) {

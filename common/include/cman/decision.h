@@ -137,6 +137,9 @@ int cman_decision_add_terminate_failed(struct cman_decision *d, const char *id);
  * reason must be static (not copied); CMAN_ENOMEM. */
 int cman_decision_add_skipped(struct cman_decision *d, const char *id,
 			      const char *reason);
+/* n more skipped machines, only counted: for a caller that set
+ * skipped_keep and has already added that many. */
+void cman_decision_count_skipped(struct cman_decision *d, size_t n);
 /* Append id to drain list which; CMAN_ENOMEM. */
 int cman_decision_add_drain(struct cman_decision *d, enum cman_drain_list which,
 			    const char *id);
