@@ -616,7 +616,7 @@ static void headline_resources(FILE *fp, const struct cman_rundir *rd)
 static int resources_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
 {
 	struct cman_timechart c;
-	double rate = 3600.0 / (double)rd->step, *bind = NULL;
+	double rate = 3600.0 / (double)rd->step;
 	char a[CMAN_FMT_BUFSZ], ids[64], title[128], lbl[4][128];
 	json_t *res = json_object_get((json_t *)rd->summary, "resources");
 	int r, rc = 0;
@@ -689,28 +689,25 @@ static int resources_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
 	}
 	if (!rd->binding)
 		return 0;
-	bind = malloc((rd->n ? rd->n : 1) * (CMAN_RD_NRES + 1) * sizeof(*bind));
-	if (!bind)
-		return CMAN_ENOMEM;
-	for (i = 0; i < rd->n; i++)
-		for (r = 0; r <= CMAN_RD_NRES; r++)
-			bind[(size_t)r * rd->n + i] = rd->binding[i] == r ? 1 : 0;
+	/* each resource's series is 1 while it binds: read from rd->binding
+	 * (an array of doubles per resource was 40 bytes a step, issue 12) */
 	ts_chart(&c, rd, "res-binding", "Binding resource", "1 while binding");
 	for (r = 0; r <= CMAN_RD_NRES; r++) {
 		bool any = false;
 
 		for (i = 0; i < rd->n && !any; i++)
 			any = rd->binding[i] == r;
-		if (any)
+		if (any && c.n_series < CMAN_MAX_SERIES) {
 			add_series(&c, r < CMAN_RD_NRES ? res_names[r] : "none (nothing allocated)",
-				   res_colors[r], CMAN_AREA, bind + (size_t)r * rd->n, 1, 1);
+				   res_colors[r], CMAN_AREA, NULL, 1, 1);
+			c.s[c.n_series - 1].cat = rd->binding;
+			c.s[c.n_series - 1].cat_value = (unsigned char)r;
+		}
 	}
 	c.note = "The resource whose allocation is the largest share of its running capacity, "
 		 "per step.";
 	c.height = 160;
-	rc = cman_svg_timechart(fp, data, &c);
-	free(bind);
-	return rc;
+	return cman_svg_timechart(fp, data, &c);
 }
 
 /* Markets sorted by cost, most expensive first (ties by name). */

@@ -218,27 +218,70 @@ size_t cman_downsample_minmax(const double *y, size_t stride, size_t n, size_t c
 	for (c = 0; c < cols; c++) {
 		size_t lo = (size_t)((unsigned long long)c * n / cols);
 		size_t hi = (size_t)((unsigned long long)(c + 1) * n / cols);
+		const double *q = y + lo * stride;
 		double a = NAN, b = NAN;
 		size_t ia = 0, ib = 0;
 
-		for (k = lo; k < hi; k++) {
-			double v = y[k * stride];
+		/* from the first value on, a NaN compares false: skipped */
+		for (k = lo; k < hi && isnan(*q); k++)
+			q += stride;
+		if (k < hi) {
+			a = b = *q;
+			ia = ib = k;
+			for (k++, q += stride; k < hi; k++, q += stride) {
+				double v = *q;
 
-			if (isnan(v))
-				continue;
-			if (isnan(a) || v < a) {
-				a = v;
-				ia = k;
-			}
-			if (isnan(b) || v > b) {
-				b = v;
-				ib = k;
+				if (v < a) {
+					a = v;
+					ia = k;
+				}
+				if (v > b) {
+					b = v;
+					ib = k;
+				}
 			}
 		}
 		mn[c] = a;
 		mx[c] = b;
 		if (order)
 			order[c] = ib < ia;
+	}
+	return cols;
+}
+
+/* cman_downsample_minmax of y[i] = cat[i] == val ? 1 : 0. */
+static size_t downsample_cat(const unsigned char *cat, unsigned char val, size_t n, size_t cols,
+			     double *mn, double *mx, unsigned char *order)
+{
+	size_t c, k;
+
+	if (!cols)
+		return 0;
+	if (n <= cols) {
+		for (c = 0; c < n; c++) {
+			mn[c] = mx[c] = cat[c] == val;
+			order[c] = 0;
+		}
+		return n;
+	}
+	for (c = 0; c < cols; c++) {
+		size_t lo = (size_t)((unsigned long long)c * n / cols);
+		size_t hi = (size_t)((unsigned long long)(c + 1) * n / cols);
+		size_t first1 = hi, first0 = hi;
+
+		/* the first of each value: the minimum and maximum come first there */
+		for (k = lo; k < hi && (first1 == hi || first0 == hi); k++) {
+			if (cat[k] == val) {
+				if (first1 == hi)
+					first1 = k;
+			} else if (first0 == hi) {
+				first0 = k;
+			}
+		}
+		mn[c] = first0 < hi ? 0 : 1;
+		mx[c] = first1 < hi ? 1 : 0;
+		/* ia, ib: where the minimum and the maximum first occur */
+		order[c] = (first1 < hi ? first1 : lo) < (first0 < hi ? first0 : lo);
 	}
 	return cols;
 }
@@ -506,9 +549,14 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 		const struct cman_series *se = &c->s[s];
 		double sc = se->scale != 0 ? se->scale : 1;
 
-		ncol = cman_downsample_minmax(se->y, se->stride, c->n, cols_max,
+		if (se->cat)
+			ncol = downsample_cat(se->cat, se->cat_value, c->n, cols_max,
 					      mn + s * cols_max, mx + s * cols_max,
 					      ord + s * cols_max);
+		else
+			ncol = cman_downsample_minmax(se->y, se->stride, c->n, cols_max,
+						      mn + s * cols_max, mx + s * cols_max,
+						      ord + s * cols_max);
 		for (k = 0; k < ncol; k++) {
 			double *a = &mn[s * cols_max + k], *b = &mx[s * cols_max + k];
 

@@ -89,6 +89,11 @@ struct cman_series {
 	const double *y;       /* y[i * stride], NaN = no value (a gap) */
 	size_t stride;         /* 0 means 1 */
 	double scale;          /* values are multiplied by it; 0 means 1 */
+	/* or, when cat is set (y unused): the value is 1 where cat[i] ==
+	 * cat_value, else 0 (an indicator of a category per sample, without an
+	 * array of doubles for it) */
+	const unsigned char *cat;
+	unsigned char cat_value;
 };
 
 struct cman_timechart {

@@ -218,6 +218,151 @@ static void test_profile(void **state)
 	cman_rundir_release(&rd);
 }
 
+static uint64_t xs(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static int64_t ref_day(int64_t t)
+{
+	int64_t q = t / 86400;
+
+	return (t % 86400 < 0 ? q - 1 : q) * 86400;
+}
+
+/* cman_profile_build and cman_rollup_days walk the steps day by day (issue
+ * 12); a sample-by-sample reference (each sample's day and part of the day
+ * by division, sums in the order of the samples, quartiles of the sorted
+ * day) gives the same bits: steps that do or do not divide a day or a part,
+ * windows starting inside a day and ending inside a step, NaN. */
+static void test_profile_and_days_as_reference(void **state)
+{
+	static const int64_t steps[] = { 60, 420, 3600, 5400, 7, 86400, 100000 };
+	static const size_t bins[] = { 24, 7, 1440, 1 };
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	size_t si, bi, rep;
+
+	(void)state;
+	for (si = 0; si < sizeof(steps) / sizeof(steps[0]); si++)
+		for (bi = 0; bi < sizeof(bins) / sizeof(bins[0]); bi++)
+			for (rep = 0; rep < 3; rep++) {
+				int64_t step = steps[si], start = 1514764800 + (int64_t)(xs(&x) % 86400) -
+					       (rep == 1 ? 5 * 86400 + 13 : 0);
+				size_t n = (size_t)(3 * 86400 / step) + 1 + xs(&x) % 50, nb = bins[bi], i, d;
+				double *y = malloc(n * sizeof(double)), *cells, *w;
+				size_t *cnt, nd;
+				struct cman_profile p;
+				int64_t d0 = ref_day(start);
+
+				for (i = 0; i < n; i++)
+					y[i] = xs(&x) % 7 == 0 ? NAN : (double)(xs(&x) % 1000) * 0.37;
+				assert_int_equal(cman_profile_build(y, n, start, step, 1.5, nb, &p), 0);
+				nd = (size_t)((ref_day(start + (int64_t)(n - 1) * step) - d0) / 86400 + 1);
+				assert_int_equal(p.n_days, nd);
+				cells = calloc(nd * nb, sizeof(double));
+				cnt = calloc(nd * nb, sizeof(size_t));
+				w = malloc(n * sizeof(double));
+				for (i = 0; i < n; i++) {
+					int64_t t = start + (int64_t)i * step;
+					size_t di = (size_t)((ref_day(t) - d0) / 86400);
+					size_t b = (size_t)((t - ref_day(t)) * (int64_t)nb / 86400);
+
+					if (isnan(y[i]))
+						continue;
+					cells[di * nb + b] += y[i] * 1.5;
+					cnt[di * nb + b]++;
+				}
+				for (i = 0; i < nd * nb; i++) {
+					double want = cnt[i] ? cells[i] / (double)cnt[i] : NAN;
+
+					if (memcmp(&want, &p.cell[i], sizeof(double)) &&
+					    !(isnan(want) && isnan(p.cell[i])))
+						fail_msg("step %lld bins %zu cell %zu: %.17g, expected %.17g",
+							 (long long)step, nb, i, p.cell[i], want);
+				}
+				for (d = 0; d < nd; d++) {
+					size_t m = 0;
+					double q[3];
+
+					for (i = 0; i < n; i++) {
+						int64_t t = start + (int64_t)i * step;
+
+						if (!isnan(y[i]) && (size_t)((ref_day(t) - d0) / 86400) == d)
+							w[m++] = y[i] * 1.5;
+					}
+					gsl_sort(w, 1, m);
+					q[0] = m ? gsl_stats_quantile_from_sorted_data(w, 1, m, 0.25) : NAN;
+					q[1] = m ? gsl_stats_quantile_from_sorted_data(w, 1, m, 0.5) : NAN;
+					q[2] = m ? gsl_stats_quantile_from_sorted_data(w, 1, m, 0.75) : NAN;
+					if (m) {
+						assert_memory_equal(&q[0], &p.q25[d], sizeof(double));
+						assert_memory_equal(&q[1], &p.q50[d], sizeof(double));
+						assert_memory_equal(&q[2], &p.q75[d], sizeof(double));
+					} else {
+						assert_true(isnan(p.q25[d]) && isnan(p.q50[d]) && isnan(p.q75[d]));
+					}
+				}
+				/* the daily roll-up of the same steps, cost and cpus from y */
+				{
+					struct cman_rundir rd;
+					struct cman_day *days = NULL;
+					size_t ndays = 0;
+					double *zero = calloc(n, sizeof(double));
+					int k;
+
+					memset(&rd, 0, sizeof(rd));
+					rd.start = start;
+					rd.step = step;
+					rd.n = n;
+					rd.end = start + (int64_t)n * step - (int64_t)(xs(&x) % (uint64_t)step);
+					for (k = 0; k < CMAN_TS_NCOLS; k++)
+						rd.col[k] = zero;
+					rd.col[CMAN_TS_COST] = y;
+					rd.col[CMAN_TS_CPUS] = y;
+					rd.col[CMAN_TS_ALLOCATED] = y;
+					assert_int_equal(cman_rollup_days(&rd, &days, &ndays), 0);
+					for (d = 0; d < ndays; d++) {
+						double sec = 0, cost = 0, cpu_s = 0, peak = NAN, run = 0;
+
+						for (i = 0; i < n; i++) {
+							int64_t t = start + (int64_t)i * step;
+							double wt = (double)(rd.end - t < step ? rd.end - t : step);
+
+							if (ref_day(t) != days[d].day)
+								continue;
+							sec += wt;
+							if (!isnan(y[i])) {
+								cost += y[i];
+								cpu_s += y[i] * wt;
+								if (isnan(peak) || y[i] > peak)
+									peak = y[i];
+								run += (y[i] + 0 - 0) * wt;
+							}
+						}
+						assert_memory_equal(&sec, &days[d].seconds, sizeof(double));
+						assert_memory_equal(&cost, &days[d].cost, sizeof(double));
+						assert_memory_equal(&cpu_s, &days[d].cpu_s, sizeof(double));
+						assert_memory_equal(&cpu_s, &days[d].alloc_s, sizeof(double));
+						assert_memory_equal(&run, &days[d].running_s, sizeof(double));
+						if (isnan(peak))
+							assert_true(isnan(days[d].peak_cpus));
+						else
+							assert_memory_equal(&peak, &days[d].peak_cpus, sizeof(double));
+					}
+					free(days);
+					free(zero);
+				}
+				cman_profile_release(&p);
+				free(cells);
+				free(cnt);
+				free(w);
+				free(y);
+			}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -227,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_daily_csv),
 		cmocka_unit_test(test_partial_days),
 		cmocka_unit_test(test_profile),
+		cmocka_unit_test(test_profile_and_days_as_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

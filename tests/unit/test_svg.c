@@ -273,6 +273,77 @@ static void test_timechart(void **state)
 	free(y);
 }
 
+/* A category series (cat, cat_value: the binding resource, issue 12) draws
+ * exactly what the same series as an array of 0 and 1 draws: short runs,
+ * long ones downsampled, runs of one value, in the page and the hover data. */
+static void test_timechart_category(void **state)
+{
+	static const size_t ns[] = { 5, 936, 937, 10080, 525600 };
+	uint64_t x = 0x3C6EF372FE94F82BULL;
+	size_t t;
+
+	(void)state;
+	for (t = 0; t < sizeof(ns) / sizeof(ns[0]) * 3; t++) {
+		size_t n = ns[t / 3], i, k;
+		unsigned char *cat = malloc(n);
+		double *ind[3];
+		char *out[2] = { NULL, NULL }, *data[2] = { NULL, NULL };
+		size_t on[2], dn[2];
+		int pass;
+
+		for (i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* runs: long (t % 3 == 0), short, or one value throughout */
+			cat[i] = t % 3 == 2 ? 1 : t % 3 == 0 ? (unsigned char)(i / 700 % 3)
+				 : (unsigned char)(x % 3);
+		}
+		for (k = 0; k < 3; k++) {
+			ind[k] = malloc(n * sizeof(double));
+			for (i = 0; i < n; i++)
+				ind[k][i] = cat[i] == k ? 1 : 0;
+		}
+		for (pass = 0; pass < 2; pass++) {
+			FILE *fp = open_memstream(&out[pass], &on[pass]);
+			FILE *dfp = open_memstream(&data[pass], &dn[pass]);
+			struct cman_timechart c = { 0 };
+
+			c.id = "cat";
+			c.title = "Binding";
+			c.t0 = 1514764800;
+			c.dt = 60;
+			c.n = n;
+			c.x0 = c.t0;
+			c.x1 = c.t0 + (int64_t)n * 60;
+			c.n_series = 3;
+			for (k = 0; k < 3; k++) {
+				c.s[k].name = "r";
+				c.s[k].color = "#1f77b4";
+				c.s[k].style = CMAN_AREA;
+				if (pass) {
+					c.s[k].cat = cat;
+					c.s[k].cat_value = (unsigned char)k;
+				} else {
+					c.s[k].y = ind[k];
+				}
+			}
+			assert_int_equal(cman_svg_timechart(fp, dfp, &c), 0);
+			fclose(fp);
+			fclose(dfp);
+		}
+		assert_string_equal(out[0], out[1]);
+		assert_string_equal(data[0], data[1]);
+		for (k = 0; k < 3; k++)
+			free(ind[k]);
+		for (pass = 0; pass < 2; pass++) {
+			free(out[pass]);
+			free(data[pass]);
+		}
+		free(cat);
+	}
+}
+
 static void test_timechart_steps_and_gaps(void **state)
 {
 	double y[4] = { 1, 2, NAN, 3 };
@@ -350,6 +421,7 @@ int main(void)
 		cmocka_unit_test(test_downsample_keeps_peaks),
 		cmocka_unit_test(test_base64_png),
 		cmocka_unit_test(test_timechart),
+		cmocka_unit_test(test_timechart_category),
 		cmocka_unit_test(test_timechart_steps_and_gaps),
 		cmocka_unit_test(test_heatmap),
 	};
