@@ -162,8 +162,11 @@ void cman_ledger_delta(struct cman_ledger *l, int64_t t, double d)
 	s->sum_dt += (long double)d * (long double)(step_end(l, i) - t);
 	if (t == a)
 		s->sum_at += d;
-	else
+	else if (l->nh > 1 || l->hv[0] != 0.0)
 		s->sum_ds += (long double)d * (share_integral(l, t) - share_integral(l, a));
+	/* else the share is 0 throughout the history kept (a ledger nobody
+	 * gives a share, as the markets'): the term is d x 0 and would leave
+	 * sum_ds as it is (it is never -0) */
 }
 
 /*
@@ -240,11 +243,11 @@ int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
 	if (l->nh) {
 		if (l->hv[l->nh - 1] == v)
 			return 0;
-		s = share_integral(l, t);
 		if (l->ht[l->nh - 1] == t) {  /* replace a change at the same second */
 			l->hv[l->nh - 1] = v;
 			return 0;
 		}
+		s = share_integral(l, t);
 	} else {
 		s = 0;
 	}

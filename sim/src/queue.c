@@ -119,6 +119,33 @@ void cman_queue_pop_push(struct cman_queue *q, struct cman_event *out,
 	sift_down(q->heap, q->n, e);
 }
 
+/*
+ * Replace the root by e: the hole goes down to a leaf along the smaller
+ * children (one comparison a level), then e rises to its place (a new
+ * event is mostly later than the others: it rises little).  The events
+ * pop in the same order as after sift_down: the order is total.
+ */
+static void replace_root(struct cman_event *h, size_t n, struct cman_event e)
+{
+	size_t i = 0, c;
+
+	while ((c = 2 * i + 1) < n) {
+		if (c + 1 < n && less(&h[c + 1], &h[c]))
+			c++;
+		h[i] = h[c];
+		i = c;
+	}
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!less(&e, &h[parent]))
+			break;
+		h[i] = h[parent];
+		i = parent;
+	}
+	h[i] = e;
+}
+
 /* Remove the event at heap index i (the others keep their order). */
 static void remove_at(struct cman_queue *q, size_t i)
 {
@@ -145,7 +172,7 @@ int cman_queue_done_top(struct cman_queue *q, uint64_t seq, bool push, int64_t t
 		if (push) {
 			struct cman_event e = { time, prio, type, q->next_seq++, arg };
 
-			sift_down(q->heap, q->n, e);
+			replace_root(q->heap, q->n, e);
 			return 0;
 		}
 		q->n--;

@@ -685,7 +685,7 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 {
 	char where[CMAN_KEY_MAX + 1200];
 	bool immediate = !sim->first_capacity_done;
-	double count;
+	double count, q;
 	size_t i;
 	int rc = 0;
 
@@ -729,8 +729,10 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 					      "%s: market <%s, %s>: capacity %g is not a "
 					      "non-negative number", feed_where(sim, f, where, sizeof(where)),
 					      mv->instance_type, mv->az, mv->value);
-		/* issue 9.6: bounded before the conversion (1e308 is not a long) */
-		count = floor(mv->value / sim->markets[mi].weight);
+		/* issue 9.6: bounded before the conversion (1e308 is not a long);
+		 * below 2^53 the truncation is floor (q >= 0), and cheaper */
+		q = mv->value / sim->markets[mi].weight;
+		count = q < 9007199254740992.0 ? (double)(int64_t)q : floor(q);
 		if (count + (double)sim->want[mi] > CMAN_INSTANCES_MAX)
 			return cman_error_set(err, CMAN_EINVAL,
 					      "%s: market <%s, %s>: capacity %g means %.0f "

@@ -445,6 +445,62 @@ static void test_random_against_brute_force(void **state)
 	}
 }
 
+/*
+ * A ledger nobody gives a share (the markets' ledgers): deltas anywhere in
+ * a step, of both signs, give the cost of a brute-force sum and an unused
+ * cost of exactly 0 (the ledger skips the share term there); the same
+ * deltas into a ledger whose share is 1/2 from a third of the way on (one
+ * change: two history entries) give the share's part from there.
+ */
+static void test_zero_share_ledger(void **state)
+{
+	unsigned seed = 99;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 100; round++) {
+		const int64_t end = 200 + rand_r(&seed) % 2000;
+		const int64_t step = 2 + rand_r(&seed) % 300;
+		double *rate = calloc((size_t)end, sizeof(double));
+		struct cman_ledger l, h;
+		int64_t t, s, h0 = end / 3;
+		size_t i;
+
+		assert_int_equal(cman_ledger_init(&l, 0, end, step), 0);
+		assert_int_equal(cman_ledger_init(&h, 0, end, step), 0);
+		assert_int_equal(cman_ledger_set_share(&h, h0, 0.5), 0);
+		for (t = rand_r(&seed) % 50; t < end; t += 1 + rand_r(&seed) % 100) {
+			double dd = (rand_r(&seed) % 200 - 100) / 8.0;
+
+			/* (the last share holds on, as the simulator's market
+			 * ledgers use it) */
+			cman_ledger_delta(&l, t, dd);
+			cman_ledger_delta(&h, t, dd);
+			for (s = t; s < end; s++)
+				rate[s] += dd;
+		}
+		assert_int_equal(cman_ledger_finish(&l), 0);
+		assert_int_equal(cman_ledger_finish(&h), 0);
+		for (i = 0; i < l.n_steps; i++) {
+			double c = 0, u = 0;
+
+			for (s = (int64_t)i * step; s < (int64_t)(i + 1) * step && s < end; s++) {
+				c += rate[s] / 3600.0;
+				if (s >= h0)
+					u += rate[s] * 0.5 / 3600.0;
+			}
+			assert_float_equal(l.cost[i], c, 1e-9 * (1 + fabs(c)));
+			assert_true(l.unused_cost[i] == 0);
+			assert_float_equal(h.cost[i], c, 1e-9 * (1 + fabs(c)));
+			assert_float_equal(h.unused_cost[i], u, 1e-9 * (1 + fabs(u)));
+		}
+		assert_true(l.total_unused_cost == 0);
+		cman_ledger_release(&l);
+		cman_ledger_release(&h);
+		free(rate);
+	}
+}
+
 /* Unused share: the ledger's cost x share integral against brute force. */
 static void test_unused_share_against_brute_force(void **state)
 {
@@ -622,6 +678,7 @@ int main(void)
 		cmocka_unit_test(test_horizon_same_bits),
 		cmocka_unit_test(test_horizon_bounded_memory),
 		cmocka_unit_test(test_horizon_broken),
+		cmocka_unit_test(test_zero_share_ledger),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
