@@ -45,6 +45,8 @@ struct mkey {
 	size_t len;
 	char text[MKEY_LEN];
 	struct mname m;
+	size_t type_len;   /* strlen(m.type) */
+	uint32_t id;       /* the market's index in importer.markets */
 };
 
 struct importer {
@@ -63,6 +65,14 @@ struct importer {
 	 * time read */
 	struct mkey *mkeys;
 	size_t n_mkeys, next_mkey;
+	size_t mk_next;                  /* the key expected next: the one after
+					    the last read (maps repeat their order) */
+	/* every market the fast path has read, "type\0az" (never evicted, so
+	 * two texts of one market share an index); ids[] holds the indexes
+	 * of the map being built by the fast path */
+	struct cman_store_strtab markets;
+	uint32_t *ids;
+	size_t ids_cap;
 	char day[10];
 	int64_t day_t;                   /* day[] at 00:00:00Z; -1: none yet */
 };
@@ -77,6 +87,7 @@ static void importer_init(struct importer *imp, const char *path, struct cman_st
 	imp->last_seen = -1;
 	imp->day_t = -1;
 	cman_store_strtab_init(&imp->seen);
+	cman_store_strtab_init(&imp->markets);
 }
 
 static void importer_release(struct importer *imp, struct cman_import_stats *stats)
@@ -84,6 +95,8 @@ static void importer_release(struct importer *imp, struct cman_import_stats *sta
 	if (stats)
 		*stats = imp->stats;
 	cman_store_strtab_release(&imp->seen);
+	cman_store_strtab_release(&imp->markets);
+	free(imp->ids);
 	free(imp->names);
 	free(imp->mv);
 	free(imp->mkeys);
@@ -146,20 +159,31 @@ static int map_add(struct importer *imp, const char *type, const char *az, doubl
 	return 0;
 }
 
-/* map_add of a market already parsed (the fast path). */
-static int map_add_m(struct importer *imp, const struct mname *m, double v)
+/* map_add of a market already parsed (the fast path): k's market, found
+ * twice by its index; the entry points at the name kept in imp->markets.
+ * The map is finished by map_sample_fast. */
+static int map_add_m(struct importer *imp, const struct mkey *k, double v)
 {
+	const char *type;
+
 	for (size_t i = 0; i < imp->n; i++)
-		if (strcmp(imp->names[i].type, m->type) == 0 && strcmp(imp->names[i].az, m->az) == 0)
+		if (imp->ids[i] == k->id)
 			return 1;
-	if (cman_grow((void **)&imp->names, &imp->names_cap, imp->n + 1, sizeof(*imp->names)) ||
-	    cman_grow((void **)&imp->mv, &imp->mv_cap, imp->n + 1, sizeof(*imp->mv)))
+	if ((imp->n + 1 > imp->ids_cap &&
+	     cman_grow((void **)&imp->ids, &imp->ids_cap, imp->n + 1, sizeof(*imp->ids))) ||
+	    (imp->n + 1 > imp->mv_cap &&
+	     cman_grow((void **)&imp->mv, &imp->mv_cap, imp->n + 1, sizeof(*imp->mv))))
 		return CMAN_ENOMEM;
-	imp->names[imp->n] = *m;
+	type = imp->markets.strs[k->id];
+	imp->ids[imp->n] = k->id;
+	imp->mv[imp->n].instance_type = type;
+	imp->mv[imp->n].az = type + k->type_len + 1;
 	imp->mv[imp->n].value = v;
 	imp->n++;
 	return 0;
 }
+
+static void map_sample_fast(struct importer *imp, int64_t t, struct cman_sample *s);
 
 /* The finished map as a sample (entry pointers fixed up after growth). */
 static void map_sample(struct importer *imp, int64_t t, struct cman_sample *s)
@@ -168,6 +192,12 @@ static void map_sample(struct importer *imp, int64_t t, struct cman_sample *s)
 		imp->mv[i].instance_type = imp->names[i].type;
 		imp->mv[i].az = imp->names[i].az;
 	}
+	map_sample_fast(imp, t, s);
+}
+
+/* map_sample of a map built by map_add_m (its entries point at names). */
+static void map_sample_fast(struct importer *imp, int64_t t, struct cman_sample *s)
+{
 	s->t = t;
 	s->is_map = true;
 	s->n_markets = imp->n;
@@ -646,9 +676,35 @@ static int jopen(struct jscan *s, char open, const char **got, struct cman_error
 
 static const char *fws(const char *p, const char *e)
 {
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+	while (p < e && (unsigned char)*p <= ' ' &&
+	       (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
 	return p;
+}
+
+/* Eight bytes at p, in memory order. */
+static uint64_t load8(const char *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+#define ONES 0x0101010101010101ULL
+#define HIGHS 0x8080808080808080ULL
+
+/* Whether any of the eight bytes of w is '"', '\\', below 0x20 or 0x7f
+ * and above: the bytes that end the plain part of a string.  (Each test is
+ * exact about whether some byte matches, which is all that is asked.) */
+static bool stops(uint64_t w)
+{
+	uint64_t q = w ^ (ONES * '"'), bs = w ^ (ONES * '\\');
+	uint64_t zero_q = (q - ONES) & ~q, zero_bs = (bs - ONES) & ~bs;
+	uint64_t low = (w - ONES * 0x20) & ~w;        /* a byte < 0x20 */
+	uint64_t high = (w + ONES * 0x01) | w;        /* a byte >= 0x7f */
+
+	return ((zero_q | zero_bs | low | high) & HIGHS) != 0;
 }
 
 /* A plain string at p ('"'): its body [*b, *be); the position after it, or
@@ -658,6 +714,8 @@ static const char *fstring(const char *p, const char *e, const char **b, const c
 	if (p >= e || *p != '"')
 		return NULL;
 	*b = ++p;
+	while (e - p >= 8 && !stops(load8(p)))   /* eight plain bytes at a time */
+		p += 8;
 	while (p < e && *p != '"') {
 		unsigned char ch = (unsigned char)*p;
 
@@ -679,6 +737,11 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 	const char *start = p, *digits;
 	char buf[64];
 	bool neg = false;
+	/* the digits as an integer m with nd significant digits and the
+	 * point k places from its end (Clinger's fast path, as decimal.c) */
+	uint64_t m = 0;
+	int nd = 0, k = 0;
+	bool expo = false;
 
 	if (p < e && *p == '-') {
 		neg = true;
@@ -690,19 +753,28 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 	} else {
 		if (p >= e || *p < '1' || *p > '9')
 			return NULL;
-		while (p < e && *p >= '0' && *p <= '9')
-			p++;
+		while (p < e && *p >= '0' && *p <= '9') {
+			m = 10 * m + (uint64_t)(*p++ - '0');
+			nd++;
+		}
 	}
 	*is_int = true;
 	if (p < e && *p == '.') {
 		*is_int = false;
 		if (++p >= e || *p < '0' || *p > '9')
 			return NULL;
-		while (p < e && *p >= '0' && *p <= '9')
+		while (p < e && *p >= '0' && *p <= '9') {
+			if (nd < 16) {   /* past 15: not the fast path (m is not read) */
+				nd += m || *p != '0';
+				m = 10 * m + (uint64_t)(*p - '0');
+			}
 			p++;
+			k--;
+		}
 	}
 	if (p < e && (*p == 'e' || *p == 'E')) {
 		*is_int = false;
+		expo = true;
 		p++;
 		if (p < e && (*p == '+' || *p == '-'))
 			p++;
@@ -714,14 +786,23 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
 	if (p >= e)
 		return NULL;   /* the token may go on past the window */
 	if (*is_int) {
-		int64_t x = 0;
-
 		if (p - digits > 18)
 			return NULL;
-		for (const char *q = digits; q < p; q++)
-			x = 10 * x + (*q - '0');
-		*iv = neg ? -x : x;
+		*iv = neg ? -(int64_t)m : (int64_t)m;   /* at most 18 digits: exact */
 		*v = (double)*iv;
+		return p;
+	}
+	if (!expo && nd <= 15 && k >= -22) {
+		/* D+.D+ with at most 15 significant digits: m / 10^-k, one
+		 * correctly rounded division, what cman_decimal_exact gives
+		 * without reading the digits again */
+		static const double p10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+					      1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17,
+					      1e18, 1e19, 1e20, 1e21, 1e22 };
+
+		*v = m == 0 ? 0.0 : (double)m / p10[-k];
+		if (neg)
+			*v = -*v;
 		return p;
 	}
 	if (cman_decimal_exact(start, (size_t)(p - start), v))
@@ -738,16 +819,17 @@ static const char *fnumber(const char *p, const char *e, double *v, bool *is_int
  * before, else parsed, checked and remembered; NULL when the fast path does
  * not read it (jsonpickle bookkeeping, a bad or unknown market: the jansson
  * path reports it as it always did). */
-static const struct mname *fast_market(struct importer *imp, const char *b, size_t len)
+static const struct mkey *fast_market(struct importer *imp, const char *b, size_t len)
 {
-	char buf[MKEY_LEN], why[256];
+	char buf[MKEY_LEN], why[256], name[CMAN_TYPE_MAX + CMAN_AZ_MAX];
 	struct mname m;
 	struct mkey *k;
+	size_t tl, id;
 
 	for (size_t i = 0; i < imp->n_mkeys; i++) {
 		k = &imp->mkeys[i];
 		if (k->len == len && memcmp(k->text, b, len) == 0)
-			return &k->m;
+			return k;
 	}
 	if (len >= MKEY_LEN)
 		return NULL;
@@ -756,8 +838,14 @@ static const struct mname *fast_market(struct importer *imp, const char *b, size
 	if (skip_key(buf) || cman_market_parse(buf, m.type, sizeof(m.type), m.az, sizeof(m.az)) != 0 ||
 	    check_market(imp, m.type, m.az, why, sizeof(why)))
 		return NULL;
+	tl = strlen(m.type);
+	memcpy(name, m.type, tl + 1);
+	memcpy(name + tl + 1, m.az, strlen(m.az) + 1);
+	if (cman_store_strtab_add(&imp->markets, name, tl + 1 + strlen(m.az), &id, NULL) ||
+	    id > UINT32_MAX)
+		return NULL;   /* out of memory: the jansson path then tells */
 	if (!imp->mkeys && !(imp->mkeys = malloc(MKEYS * sizeof(*imp->mkeys))))
-		return NULL;   /* the jansson path then tells */
+		return NULL;
 	if (imp->n_mkeys < MKEYS) {
 		k = &imp->mkeys[imp->n_mkeys++];
 	} else {
@@ -767,7 +855,29 @@ static const struct mname *fast_market(struct importer *imp, const char *b, size
 	k->len = len;
 	memcpy(k->text, buf, len + 1);
 	k->m = m;
-	return &k->m;
+	k->type_len = tl;
+	k->id = (uint32_t)id;
+	imp->mk_next = (size_t)(k - imp->mkeys);
+	return k;
+}
+
+/* The known market key whose text, closed by '"', starts at p (a string's
+ * body): no scan of the text for escapes is needed, it was checked when
+ * the key was first read.  NULL when none matches. */
+static const struct mkey *known_market(struct importer *imp, const char *p, const char *e)
+{
+	size_t n = imp->n_mkeys;
+
+	for (size_t j = 0; j < n; j++) {
+		size_t i = (imp->mk_next + j) % n;   /* the expected key first */
+		const struct mkey *k = &imp->mkeys[i];
+
+		if ((size_t)(e - p) > k->len && p[k->len] == '"' && memcmp(k->text, p, k->len) == 0) {
+			imp->mk_next = i + 1 < n ? i + 1 : 0;
+			return k;
+		}
+	}
+	return NULL;
 }
 
 static bool two_digits(const char *p, int *v)
@@ -782,6 +892,31 @@ static bool two_digits(const char *p, int *v)
  * nonzero when cman_time_parse refuses it.  "YYYY-MM-DDTHH:MM:SSZ" of the
  * day read last is the day's time plus the time of day; anything else is
  * read by cman_time_parse (the day remembered when it has that form). */
+/* Whether the 20 bytes at b are "YYYY-MM-DDTHH:MM:SSZ" of the day read last
+ * (then *t is its time).  Every byte is checked: the first ten against the
+ * day (which fast_time took from such a string), the others here. */
+static bool same_day_time(const struct importer *imp, const char *b, int64_t *t)
+{
+	unsigned d[6];
+
+	if (imp->day_t < 0 || load8(b) != load8(imp->day) || b[8] != imp->day[8] ||
+	    b[9] != imp->day[9] || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[19] != 'Z')
+		return false;
+	d[0] = (unsigned)(unsigned char)b[11] - '0';
+	d[1] = (unsigned)(unsigned char)b[12] - '0';
+	d[2] = (unsigned)(unsigned char)b[14] - '0';
+	d[3] = (unsigned)(unsigned char)b[15] - '0';
+	d[4] = (unsigned)(unsigned char)b[17] - '0';
+	d[5] = (unsigned)(unsigned char)b[18] - '0';
+	if (d[0] > 9 || d[1] > 9 || d[2] > 9 || d[3] > 9 || d[4] > 9 || d[5] > 9)
+		return false;
+	if (d[0] * 10 + d[1] > 23 || d[2] > 5 || d[4] > 5)
+		return false;
+	*t = imp->day_t + (int64_t)(d[0] * 10 + d[1]) * 3600 + (d[2] * 10 + d[3]) * 60 +
+	     d[4] * 10 + d[5];
+	return true;
+}
+
 static int fast_time(struct importer *imp, const char *b, size_t len, int64_t *t)
 {
 	char buf[128];
@@ -816,15 +951,19 @@ static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
 	int64_t iv;
 	bool is_int;
 
-	(void)more(s, FAST_AHEAD);
+	if ((size_t)(s->end - s->p) < FAST_AHEAD)
+		(void)more(s, FAST_AHEAD);
 	p = s->p;
 	e = s->end;
 	if (p >= e || *p != '[')
 		return 0;
 	p = fws(p + 1, e);
 	if (p < e && *p == '"') {
-		if (!(p = fstring(p, e, &b, &be)) || (size_t)(be - b) >= 128 ||
-		    fast_time(imp, b, (size_t)(be - b), &smp->t) != 0)
+		/* "YYYY-MM-DDTHH:MM:SSZ" of the day read last: every byte checked */
+		if (e - p > 21 && p[21] == '"' && same_day_time(imp, p + 1, &smp->t))
+			p += 22;
+		else if (!(p = fstring(p, e, &b, &be)) || (size_t)(be - b) >= 128 ||
+			 fast_time(imp, b, (size_t)(be - b), &smp->t) != 0)
 			return 0;
 	} else {
 		if (!(p = fnumber(p, e, &v, &is_int, &iv)) || !is_int || !cman_time_valid(iv))
@@ -842,18 +981,21 @@ static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
 			p++;
 		} else {
 			for (;;) {
-				const struct mname *m;
+				const struct mkey *k;
 
-				if (!(p = fstring(p, e, &b, &be)) ||
-				    !(m = fast_market(imp, b, (size_t)(be - b))))
+				if (p < e && *p == '"' && (k = known_market(imp, p + 1, e)) != NULL) {
+					p += k->len + 2;
+				} else if (!(p = fstring(p, e, &b, &be)) ||
+					   !(k = fast_market(imp, b, (size_t)(be - b)))) {
 					return 0;
+				}
 				p = fws(p, e);
 				if (p >= e || *p != ':')
 					return 0;
 				p = fws(p + 1, e);
 				if (!(p = fnumber(p, e, &v, &is_int, &iv)))
 					return 0;
-				switch (map_add_m(imp, m, v)) {
+				switch (map_add_m(imp, k, v)) {
 				case 0:
 					break;
 				case 1:
@@ -871,7 +1013,7 @@ static int fast_entry(struct jctx *c, struct jscan *s, struct cman_sample *smp)
 				p = fws(p + 1, e);
 			}
 		}
-		map_sample(imp, smp->t, smp);
+		map_sample_fast(imp, smp->t, smp);
 	} else {
 		if (!(p = fnumber(p, e, &v, &is_int, &iv)))
 			return 0;
@@ -933,6 +1075,14 @@ static int json_series(struct importer *imp, struct jscan *s, enum cman_metric_k
 		if (rc)
 			break;
 		imp->same_series = true;   /* the series is counted: skip that from now on */
+		if (s->p < s->end && *s->p == ',') {   /* the common case of jnext, in the window */
+			const char *p = fws(s->p + 1, s->end);
+
+			if (p < s->end) {
+				s->p = p;
+				continue;
+			}
+		}
 		rc = jnext(s, ']', err);
 		if (rc) {
 			rc = rc < 0 ? rc : 0;

@@ -408,16 +408,26 @@ long cman_store_sort_markets(struct cman_market_value *v, size_t n)
 	if (n > 16) {
 		qsort(v, n, sizeof(*v), market_qcmp);
 	} else {
+		bool equal = false;
+
+		/* Insertion sort.  An element equal to the one being inserted
+		 * is the one it stops at (the prefix is sorted), so the sort
+		 * sees every duplicate; without one the check below is skipped
+		 * (it repeated every comparison of a sorted map). */
 		for (size_t i = 1; i < n; i++) {
 			struct cman_market_value x = v[i];
 			size_t j = i;
+			int c = 1;
 
-			while (j > 0 && market_cmp(&v[j - 1], &x) > 0) {
+			while (j > 0 && (c = market_cmp(&v[j - 1], &x)) > 0) {
 				v[j] = v[j - 1];
 				j--;
 			}
 			v[j] = x;
+			equal |= j > 0 && c == 0;
 		}
+		if (!equal)
+			return -1;
 	}
 	for (size_t i = 1; i < n; i++)
 		if (market_cmp(&v[i - 1], &v[i]) == 0)

@@ -1551,19 +1551,20 @@ static int series_for_write(struct sqstore *ss, enum cman_metric_kind kind, cons
 			    struct sqseries **out, struct cman_error *err)
 {
 	char name[CMAN_KEY_MAX + 2];
-	long len = cman_store_series_name(name, sizeof(name), kind, key);
-	long k;
+	long len, k;
 	size_t idx;
 	int rc;
 
-	if (len < 0)
-		return cman_error_set(err, CMAN_EINVAL, "%s: metric key longer than %d bytes: '%.100s...'",
-				      ss->base.name, CMAN_KEY_MAX - 1, key);
 	/* bulk writes come series by series: the last one first */
-	if (ss->last_series >= 0 && memcmp(ss->last_name, name, (size_t)len + 1) == 0) {
+	if (ss->last_series >= 0 && ss->last_name[0] == (char)('0' + (int)kind) &&
+	    strcmp(ss->last_name + 1, key) == 0) {
 		*out = &ss->series[ss->last_series];
 		return 0;
 	}
+	len = cman_store_series_name(name, sizeof(name), kind, key);
+	if (len < 0)
+		return cman_error_set(err, CMAN_EINVAL, "%s: metric key longer than %d bytes: '%.100s...'",
+				      ss->base.name, CMAN_KEY_MAX - 1, key);
 	k = cman_store_strtab_find(&ss->series_names, name, (size_t)len);
 	if (k >= 0) {
 		ss->last_series = k;
@@ -1847,7 +1848,10 @@ static int write_v2(struct sqstore *ss, enum cman_metric_kind kind, const char *
 	if (s->is_map) {
 		long dup;
 
-		if (cman_grow((void **)&ss->scratch, &ss->scratch_cap, n ? n : 1, sizeof(*ss->scratch)) ||
+		if ((n > ss->scratch_cap || !ss->scratch) &&
+		    cman_grow((void **)&ss->scratch, &ss->scratch_cap, n ? n : 1, sizeof(*ss->scratch)))
+			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
+		if ((n > ss->scratch_ids_cap || !ss->scratch_ids) &&
 		    cman_grow((void **)&ss->scratch_ids, &ss->scratch_ids_cap, n ? n : 1,
 			      sizeof(*ss->scratch_ids)))
 			return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
@@ -1895,7 +1899,8 @@ static int write_v2(struct sqstore *ss, enum cman_metric_kind kind, const char *
 		se->len = 0;
 		se->in_db = false;
 	}
-	if (cman_grow((void **)&se->buf, &se->cap, se->len + SAMPLE_MAX(n), 1))
+	if (se->len + SAMPLE_MAX(n) > se->cap &&
+	    cman_grow((void **)&se->buf, &se->cap, se->len + SAMPLE_MAX(n), 1))
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	if (se->n == 0)
 		se->t0 = se->t1 = s->t;

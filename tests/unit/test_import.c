@@ -616,6 +616,138 @@ static void test_json_fast_numbers_times_markets(void **state)
 	unlink(path);
 }
 
+/*
+ * Issue 12: the fast path reads a string eight bytes at a time, a time of
+ * the day read last and a market key it has read before without looking
+ * for escapes again.  The same strings with any one character written as
+ * a \u escape (which only jansson reads), and market keys of every length
+ * up to 40 bytes with an escape or a two-byte UTF-8 character at every
+ * offset of the eight-byte steps, give the same samples as plain ones.
+ */
+static void test_json_strings_escaped_anywhere(void **state)
+{
+	static const char tm_text[] = "2016-02-29T12:34:56Z";
+	static const char mk_text[] = "<m3.large, us-west-2a>";
+	struct tm tm = { .tm_year = 116, .tm_mon = 1, .tm_mday = 29, .tm_hour = 12, .tm_min = 34,
+			 .tm_sec = 56 };
+	int64_t t = (int64_t)timegm(&tm);
+	size_t cap = 64 * 1024, len = 0, wl = 0, tl = strlen(tm_text), ml = strlen(mk_text);
+	char *text = malloc(cap), *want = malloc(cap), *got = malloc(cap), path[128];
+	char key[128];
+	struct cman_store *st = NULL;
+	struct cman_error err = { 0 };
+	int v = 0;
+
+	(void)state;
+	assert_non_null(text);
+	assert_non_null(want);
+	assert_non_null(got);
+	len += (size_t)snprintf(text + len, cap - len, "{\"app_metrics\": {\"t\": [[\"%s\", 0]",
+				tm_text);
+	wl += (size_t)snprintf(want + wl, cap - wl, "%lld=0", (long long)t);
+	for (size_t k = 0; k <= tl; k++) {   /* k == tl: none escaped */
+		len += (size_t)snprintf(text + len, cap - len, ", [\"");
+		for (size_t i = 0; i < tl; i++)
+			len += (size_t)snprintf(text + len, cap - len, i == k ? "\\u%04x" : "%c",
+						(unsigned char)tm_text[i]);
+		len += (size_t)snprintf(text + len, cap - len, "\", %d]", ++v);
+		wl += (size_t)snprintf(want + wl, cap - wl, " %lld=%d", (long long)t, v);
+	}
+	len += (size_t)snprintf(text + len, cap - len, "]}, \"metadata\": {\"m\": [[0, {\"%s\": 0}]",
+				mk_text);
+	for (size_t k = 0; k <= ml; k++) {
+		len += (size_t)snprintf(text + len, cap - len, ", [%zu, {\"", k + 1);
+		for (size_t i = 0; i < ml; i++)
+			len += (size_t)snprintf(text + len, cap - len, i == k ? "\\u%04x" : "%c",
+						(unsigned char)mk_text[i]);
+		len += (size_t)snprintf(text + len, cap - len, "\": %zu}]", k + 1);
+	}
+	/* "<xx...x.b, us-west-2a>" with n x's: plain (then known), then with
+	 * the x at k escaped, then with a UTF-8 e-acute in its place */
+	len += (size_t)snprintf(text + len, cap - len, "], \"w\": [");
+	for (size_t n = 1; n <= 24; n++) {
+		for (size_t k = 0; k <= 2 * n; k++) {
+			len += (size_t)snprintf(text + len, cap - len, "%s[%zu, {\"<", n + k > 1 ? ", " : "",
+						100 * n + k);
+			for (size_t i = 0; i < n; i++)
+				len += (size_t)snprintf(text + len, cap - len, "%s",
+							k == 0 || i + 1 != (k + 1) / 2 ? "x" :
+							k % 2 ? "\\u0078" : "\xc3\xa9");
+			len += (size_t)snprintf(text + len, cap - len, ".b, us-west-2a>\": %zu}]", k);
+		}
+	}
+	len += (size_t)snprintf(text + len, cap - len, "]}}\n");
+	assert_true(len < cap - 1);
+	tmp_path(path, sizeof(path), "escaped.json.gz");
+	write_gz(path, text);
+	assert_int_equal(cman_store_memory_new(&st, &err), 0);
+	if (cman_import_clusterman_json(path, st, NULL, NULL, &err))
+		fail_msg("import: %s", err.msg);
+	expect_series(st, CMAN_APP_METRICS, "t", INT64_MIN, INT64_MAX, want);
+	wl = 0;
+	for (size_t k = 0; k <= ml + 1; k++)
+		wl += (size_t)snprintf(want + wl, cap - wl, "%s%zu={m3.large/us-west-2a=%zu}:%zu",
+				       k ? " " : "", k, k, k);
+	expect_series(st, CMAN_METADATA, "m", INT64_MIN, INT64_MAX, want);
+	wl = 0;
+	for (size_t n = 1; n <= 24; n++)
+		for (size_t k = 0; k <= 2 * n; k++) {
+			size_t kl = 0;
+
+			for (size_t i = 0; i < n; i++)
+				kl += (size_t)snprintf(key + kl, sizeof(key) - kl, "%s",
+						       k > 0 && k % 2 == 0 && i + 1 == k / 2 ? "\xc3\xa9"
+						       : "x");
+			wl += (size_t)snprintf(want + wl, cap - wl, "%s%zu={%s.b/us-west-2a=%zu}:%zu",
+					       n + k > 1 ? " " : "", 100 * n + k, key, k, k);
+		}
+	/* a byte jansson refuses in a string (a raw control character, a byte
+	 * that is not UTF-8) at any place of a market key or a time: an error,
+	 * as jansson reports it, never a sample */
+	for (size_t k = 0; k < 24; k++)
+		for (int bad = 0; bad < 4; bad++) {
+			char one[256], p1[128];
+			size_t ol = 0;
+			struct cman_store *m1 = NULL;
+			int rc;
+
+			ol += (size_t)snprintf(one, sizeof(one), "{\"metadata\": {\"k\": [[\"%s\", 1], [",
+					       tm_text);
+			if (bad < 2) {   /* in a market key (known, so the fast path tries it) */
+				ol += (size_t)snprintf(one + ol, sizeof(one) - ol, "1, {\"%s\": 1}], [2, {\"<",
+						       mk_text);
+				for (size_t i = 0; i < 24; i++)
+					one[ol++] = i == k ? (bad ? (char)0xff : (char)0x01) : 'y';
+				ol += (size_t)snprintf(one + ol, sizeof(one) - ol, ".b, us-west-2a>\": 1}]]}}");
+			} else if (k < tl) {   /* in a time of the same day */
+				one[ol++] = '"';
+				for (size_t i = 0; i < tl; i++)
+					one[ol++] = i == k ? (bad == 3 ? (char)0xff : (char)0x01) : tm_text[i];
+				ol += (size_t)snprintf(one + ol, sizeof(one) - ol, "\", 2]]}}");
+			} else {
+				continue;
+			}
+			tmp_path(p1, sizeof(p1), "bad-byte.json");
+			write_file(p1, one, ol);
+			assert_int_equal(cman_store_memory_new(&m1, &err), 0);
+			rc = cman_import_clusterman_json(p1, m1, NULL, NULL, &err);
+			if (rc != CMAN_EINVAL)
+				fail_msg("byte %s at %zu of a %s: rc %d", bad % 2 ? "0xff" : "0x01", k,
+					 bad < 2 ? "market key" : "time", rc);
+			cman_store_free(m1);
+			unlink(p1);
+		}
+	render(st, CMAN_METADATA, "w", INT64_MIN, INT64_MAX, got, cap);   /* long: not expect_series */
+	assert_true(strlen(want) < cap - 1);
+	if (strcmp(got, want) != 0)
+		fail_msg("w:\n got  '%.300s...'\n want '%.300s...'", got, want);
+	cman_store_free(st);
+	free(text);
+	free(want);
+	free(got);
+	unlink(path);
+}
+
 static void expect_json_error(const char *path, const struct cman_error *err, int rc,
 			      const char *const *want, size_t i)
 {
@@ -1097,6 +1229,7 @@ int main(void)
 		cmocka_unit_test(test_json_variants),
 		cmocka_unit_test(test_json_fast_and_slow_entries),
 		cmocka_unit_test(test_json_fast_numbers_times_markets),
+		cmocka_unit_test(test_json_strings_escaped_anywhere),
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_json_file_errors),
 		cmocka_unit_test(test_csv_file),
