@@ -106,12 +106,15 @@ static void remember(const struct stat *sb, uint64_t hash)
 
 /*
  * The bytes of an atomic file pass through N_BUF buffers of BUF_SIZE.  The
- * writer fills buf[cur]; a full one is written with write(2) and then
- * hashed: in place while the file fits in one buffer (or without a second
- * thread), else by the file's hashing thread, which takes the buffers in
- * the order they were filled (n_hashed of n_shipped) while the writer
- * fills the next.  The writer waits only when all N_BUF buffers are still
- * to be hashed.
+ * writer fills buf[cur]; a full one is written with write(2) and hashed.
+ * While the file fits in one buffer (or without threads) both are done in
+ * place.  Once it outgrows one, two threads take the buffers in the order
+ * they were filled: one hashes them (n_hashed of n_shipped), the other
+ * writes them (n_written), while the writer fills the next buffer: the
+ * hash is serial per byte, and copying into the page cache (a system's
+ * first touch of fresh pages) costs as much.  A buffer is filled again
+ * once both threads are done with it; the writer waits only when all
+ * N_BUF are still in use.
  */
 #define BUF_SIZE (256 * 1024)
 #define N_BUF 4
@@ -121,13 +124,13 @@ struct cman_atomic_sink {
 	size_t len[N_BUF];        /* bytes of each shipped buffer */
 	unsigned cur;             /* the buffer being filled */
 	int err;                  /* the first write error (errno), or 0 */
-	uint64_t hash;            /* of the bytes hashed so far */
-	/* the hashing thread, once started */
+	uint64_t hash, bytes;     /* of the bytes hashed, written so far */
+	/* the threads, once started (fields below the mutex's) */
 	bool threaded, tried, stop;
-	unsigned long n_shipped, n_hashed;
-	pthread_t thread;
+	unsigned long n_shipped, n_hashed, n_written;
+	pthread_t hasher, writer;
 	pthread_mutex_t mu;
-	pthread_cond_t to_hash, hashed;
+	pthread_cond_t work, freed;
 };
 
 static bool g_background = true;
@@ -135,98 +138,6 @@ static bool g_background = true;
 void cman_atomic_set_background(bool on)
 {
 	g_background = on;
-}
-
-static void *hash_thread(void *arg)
-{
-	struct cman_atomic_sink *s = arg;
-	uint64_t h = s->hash;
-
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		unsigned i;
-		size_t n;
-
-		while (s->n_hashed == s->n_shipped && !s->stop)
-			pthread_cond_wait(&s->to_hash, &s->mu);
-		if (s->n_hashed == s->n_shipped)
-			break;
-		i = (unsigned)(s->n_hashed % N_BUF);
-		n = s->len[i];
-		pthread_mutex_unlock(&s->mu);
-		h = cman_fnv1a64(h, s->buf[i], n);
-		pthread_mutex_lock(&s->mu);
-		s->n_hashed++;
-		pthread_cond_signal(&s->hashed);
-	}
-	s->hash = h;
-	pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
-/* Start the hashing thread with the other buffers; false (hash in place)
- * when there is no memory or no thread for it. */
-static bool start_thread(struct cman_atomic_sink *s)
-{
-	pthread_attr_t attr;
-	sigset_t all, old;
-	cpu_set_t cpus;
-	unsigned i;
-	int rc;
-
-	s->tried = true;
-	/* one CPU to run on: nothing to gain */
-	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
-		return false;
-	for (i = 1; i < N_BUF; i++)
-		if (!s->buf[i] && !(s->buf[i] = malloc(BUF_SIZE)))
-			return false;
-	if (pthread_mutex_init(&s->mu, NULL) != 0)
-		return false;
-	if (pthread_cond_init(&s->to_hash, NULL) != 0) {
-		pthread_mutex_destroy(&s->mu);
-		return false;
-	}
-	if (pthread_cond_init(&s->hashed, NULL) != 0) {
-		pthread_cond_destroy(&s->to_hash);
-		pthread_mutex_destroy(&s->mu);
-		return false;
-	}
-	/* signals are for the writer (runfiles.c's handlers): the thread
-	 * starts with all of them blocked */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_attr_init(&attr);
-	if (rc == 0) {
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		rc = pthread_create(&s->thread, &attr, hash_thread, s);
-		pthread_attr_destroy(&attr);
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
-		pthread_cond_destroy(&s->hashed);
-		pthread_cond_destroy(&s->to_hash);
-		pthread_mutex_destroy(&s->mu);
-		return false;
-	}
-	s->threaded = true;
-	return true;
-}
-
-/* Stop the hashing thread once it has hashed everything shipped. */
-static void stop_thread(struct cman_atomic_sink *s)
-{
-	if (!s->threaded)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->stop = true;
-	pthread_cond_signal(&s->to_hash);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->thread, NULL);
-	pthread_cond_destroy(&s->hashed);
-	pthread_cond_destroy(&s->to_hash);
-	pthread_mutex_destroy(&s->mu);
-	s->threaded = false;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -246,10 +157,167 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
+/* The file descriptor, for the writing thread. */
+struct sink_fd {
+	struct cman_atomic_sink *s;
+	int fd;
+};
+
+static void *hash_thread(void *arg)
+{
+	struct cman_atomic_sink *s = arg;
+	uint64_t h = s->hash;
+
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		unsigned i;
+		size_t n;
+
+		while (s->n_hashed == s->n_shipped && !s->stop)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->n_hashed == s->n_shipped)
+			break;
+		i = (unsigned)(s->n_hashed % N_BUF);
+		n = s->len[i];
+		pthread_mutex_unlock(&s->mu);
+		h = cman_fnv1a64(h, s->buf[i], n);
+		pthread_mutex_lock(&s->mu);
+		s->n_hashed++;
+		pthread_cond_signal(&s->freed);
+	}
+	s->hash = h;
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static void *write_thread(void *arg)
+{
+	struct cman_atomic_sink *s = ((struct sink_fd *)arg)->s;
+	int fd = ((struct sink_fd *)arg)->fd, e = 0;
+	uint64_t bytes = s->bytes;
+
+	free(arg);
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		unsigned i;
+		size_t n;
+
+		while (s->n_written == s->n_shipped && !s->stop)
+			pthread_cond_wait(&s->work, &s->mu);
+		if (s->n_written == s->n_shipped)
+			break;
+		i = (unsigned)(s->n_written % N_BUF);
+		n = s->len[i];
+		pthread_mutex_unlock(&s->mu);
+		/* after an error the rest is not written (the file is lost) */
+		if (!e) {
+			e = write_all(fd, s->buf[i], n);
+			if (!e)
+				bytes += n;
+		}
+		pthread_mutex_lock(&s->mu);
+		s->n_written++;
+		pthread_cond_signal(&s->freed);
+	}
+	s->bytes = bytes;
+	if (e && !s->err)
+		s->err = e;
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* Stop the threads once they are done with everything shipped. */
+static void stop_threads(struct cman_atomic_sink *s)
+{
+	if (!s->threaded)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_broadcast(&s->work);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->hasher, NULL);
+	pthread_join(s->writer, NULL);
+	pthread_cond_destroy(&s->freed);
+	pthread_cond_destroy(&s->work);
+	pthread_mutex_destroy(&s->mu);
+	s->threaded = false;
+}
+
+/* Start the threads with the other buffers; false (all in place) when
+ * there is no memory, no second CPU or no thread for it. */
+static bool start_threads(struct cman_atomic_sink *s, int fd)
+{
+	pthread_attr_t attr;
+	sigset_t all, old;
+	cpu_set_t cpus;
+	struct sink_fd *sf;
+	unsigned i;
+	int rc, started = 0;
+
+	s->tried = true;
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+		return false;
+	for (i = 1; i < N_BUF; i++)
+		if (!s->buf[i] && !(s->buf[i] = malloc(BUF_SIZE)))
+			return false;
+	if (!(sf = malloc(sizeof(*sf))))
+		return false;
+	sf->s = s;
+	sf->fd = fd;
+	if (pthread_mutex_init(&s->mu, NULL) != 0) {
+		free(sf);
+		return false;
+	}
+	if (pthread_cond_init(&s->work, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		free(sf);
+		return false;
+	}
+	if (pthread_cond_init(&s->freed, NULL) != 0) {
+		pthread_cond_destroy(&s->work);
+		pthread_mutex_destroy(&s->mu);
+		free(sf);
+		return false;
+	}
+	/* signals are for the writer (runfiles.c's handlers): the threads
+	 * start with all of them blocked */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_attr_init(&attr);
+	if (rc == 0) {
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		if (pthread_create(&s->hasher, &attr, hash_thread, s) == 0) {
+			started = 1;
+			if (pthread_create(&s->writer, &attr, write_thread, sf) == 0)
+				started = 2;
+		}
+		pthread_attr_destroy(&attr);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (started == 2) {
+		s->threaded = true;
+		return true;
+	}
+	free(sf);
+	if (started == 1) {
+		/* nothing was shipped: the hasher stops at once */
+		pthread_mutex_lock(&s->mu);
+		s->stop = true;
+		pthread_cond_broadcast(&s->work);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->hasher, NULL);
+		s->stop = false;
+	}
+	pthread_cond_destroy(&s->freed);
+	pthread_cond_destroy(&s->work);
+	pthread_mutex_destroy(&s->mu);
+	return false;
+}
+
 /*
- * Write out the bytes of the current buffer and hash them (last: the end
- * of the file).  Then the writer's room is a buffer free to fill.  After
- * an error nothing more is written or hashed.
+ * Write out and hash the bytes of the current buffer (last: the end of the
+ * file); then the room is a buffer free to fill.  After an error nothing
+ * more is written or hashed.
  */
 static void ship(struct cman_atomic_file *f, bool last)
 {
@@ -257,26 +325,27 @@ static void ship(struct cman_atomic_file *f, bool last)
 	unsigned i = s->cur;
 	size_t n = (size_t)(f->wp - s->buf[i]);
 
-	if (!s->err && n > 0) {
-		s->err = write_all(f->fd, s->buf[i], n);
-		if (!s->err)
-			f->bytes += n;
-	}
-	if (!s->err && n > 0 && !s->tried && !last && g_background)
-		start_thread(s);
-	if (s->err || n == 0) {
-		/* nothing to hash: the same buffer is filled again */
+	if (n > 0 && !s->tried && !last && g_background && !s->err)
+		start_threads(s, f->fd);
+	if (n == 0) {
+		/* nothing to do: the same buffer is filled again */
 	} else if (!s->threaded) {
-		s->hash = cman_fnv1a64(s->hash, s->buf[i], n);
+		if (!s->err) {
+			s->err = write_all(f->fd, s->buf[i], n);
+			if (!s->err) {
+				s->bytes += n;
+				s->hash = cman_fnv1a64(s->hash, s->buf[i], n);
+			}
+		}
 	} else {
 		pthread_mutex_lock(&s->mu);
 		s->len[i] = n;
 		s->n_shipped++;
-		pthread_cond_signal(&s->to_hash);
-		/* the next buffer, once the thread is done with it */
+		pthread_cond_broadcast(&s->work);
+		/* the next buffer, once both threads are done with it */
 		i = (i + 1) % N_BUF;
-		while (s->n_shipped - s->n_hashed >= N_BUF)
-			pthread_cond_wait(&s->hashed, &s->mu);
+		while (s->n_shipped - s->n_hashed >= N_BUF || s->n_shipped - s->n_written >= N_BUF)
+			pthread_cond_wait(&s->freed, &s->mu);
 		pthread_mutex_unlock(&s->mu);
 		s->cur = i;
 	}
@@ -314,10 +383,7 @@ static ssize_t cookie_write(void *cookie, const char *buf, size_t n)
 {
 	struct cman_atomic_file *f = cookie;
 
-	if (f->sink->err) {
-		errno = f->sink->err;
-		return -1;
-	}
+	/* a write error is the commit's to report */
 	cman_atomic_write(f, buf, n);
 	return (ssize_t)n;
 }
@@ -383,7 +449,7 @@ static void sink_free(struct cman_atomic_file *f)
 
 	if (!s)
 		return;
-	stop_thread(s);
+	stop_threads(s);
 	for (i = 0; i < N_BUF; i++)
 		free(s->buf[i]);
 	free(s);
@@ -406,10 +472,11 @@ int cman_atomic_commit(struct cman_atomic_file *f, struct cman_error *err)
 		f->fp = NULL;
 	}
 	ship(f, true);
-	stop_thread(s);
+	stop_threads(s);
 	if (!e)
 		e = s->err;
 	f->hash = s->hash;
+	f->bytes = s->bytes;
 	if (!e && fstat(f->fd, &sb) != 0)
 		e = errno;
 	if (close(f->fd) != 0 && !e)

@@ -219,8 +219,9 @@ static inline bool decimal10_fast(double a, unsigned long long *m_out, int *dec_
 		e++;
 	dec = 9 - e;                                            /* 0 .. 13 */
 	prod = a * pow10_tab[dec];
-	m = (unsigned long long)prod;
-	frac = prod - (double)m;
+	/* (signed conversions: single instructions, prod < 2^34) */
+	m = (unsigned long long)(long long)prod;
+	frac = prod - (double)(long long)m;
 	if (frac < 0.5 - 0x1p-17)
 		;
 	else if (frac > 0.5 + 0x1p-17)
@@ -249,14 +250,15 @@ char *cman_fmt_number_end(char *buf, double v)
 	}
 	if (a >= 1e-4 && a < 1e10) {
 		char d[32];
-		unsigned long long lo, lo_txt, ia = (unsigned long long)(long long)a;
+		long long ia = (long long)a;
+		unsigned long long lo, lo_txt;
 		unsigned hi;
 		int sd;
 
 		if (v < 0)
 			*p++ = '-';
 		if ((double)ia == a) {
-			p = put_uint(p, ia);
+			p = put_uint(p, (unsigned long long)ia);
 			*p = '\0';
 			return p;
 		}

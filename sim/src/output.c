@@ -52,6 +52,38 @@ static inline char *put_num(char *p, double v, struct num_cache *c)
 	return p + c->len;
 }
 
+/*
+ * A time (or any integer) through a cache of its digits but the last 5: a
+ * column of times keeps them for 10^5 seconds (a day of rows), and the
+ * last 5 are a few multiplications.
+ */
+struct time_cache {
+	int64_t hi;     /* the time / 10^5 whose text is cached, -1 for none */
+	size_t len;
+	char text[24];
+};
+
+static inline char *put_time(char *p, int64_t t, struct time_cache *c)
+{
+	unsigned lo;
+
+	if (t < 100000)
+		return cman_fmt_int_end(p, t);
+	lo = (unsigned)(t % 100000);
+	if (t / 100000 != c->hi) {
+		c->hi = t / 100000;
+		c->len = (size_t)(cman_fmt_int_end(c->text, c->hi) - c->text);
+	}
+	memcpy(p, c->text, 16);   /* at most 14 digits: t < 2^63 */
+	p += c->len;
+	p[0] = (char)('0' + lo / 10000);
+	p[1] = (char)('0' + lo / 1000 % 10);
+	p[2] = (char)('0' + lo / 100 % 10);
+	p[3] = (char)('0' + lo / 10 % 10);
+	p[4] = (char)('0' + lo % 10);
+	return p + 5;
+}
+
 /* Room a row needs: 40 bytes a number or field (32 of text, written as a
  * whole), plus its texts. */
 #define ROW_ROOM(fields, texts) ((size_t)(fields) * 40 + (texts) + 8)
@@ -63,6 +95,11 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 	const struct cman_ledger *l = &sim->ledger;
 	struct cman_atomic_file f;
 	struct num_cache nc[9 + 5 * (CMAN_RES_COUNT - 1)];
+	struct bind_text {
+		char text[16];   /* ",<binding resource>\n", copied whole */
+		size_t len;
+	} bind[CMAN_RES_COUNT + 1];
+	struct time_cache tc = { -1, 0, "" };
 	char head[1024], *h = head;
 	size_t i;
 	int k;
@@ -71,6 +108,16 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 	if (rc)
 		return rc;
 	num_cache_init(nc, sizeof(nc) / sizeof(nc[0]));
+	memset(bind, 0, sizeof(bind));
+	for (k = 0; k <= CMAN_RES_COUNT; k++) {
+		const char *n = k < CMAN_RES_COUNT ? cman_resource_name(k) : "none";
+
+		bind[k].len = (size_t)snprintf(bind[k].text, sizeof(bind[k].text), ",%s\n", n);
+		if (bind[k].len >= sizeof(bind[k].text)) {
+			cman_atomic_abort(&f);
+			return cman_error_set(err, CMAN_EINTERNAL, "resource name too long");
+		}
+	}
 	h += sprintf(h, "time,cpus,cpus_allocated,unused_cpus,cost,unused_cpus_cost,cost_per_cpu,"
 		     "oversubscribed,target_capacity,fulfilled_capacity");
 	for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++) {
@@ -86,9 +133,9 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 		const struct step_row *r = &sim->steps[i];
 		double unused = r->running - r->allocated;
 		char *p = cman_atomic_room(&f, ROW_ROOM(1 + 9 + 5 * (CMAN_RES_COUNT - 1), 16));
-		const char *b;
+		const struct bind_text *b;
 
-		p = cman_fmt_int_end(p, sc->start_time + (int64_t)i * sc->step_seconds);
+		p = put_time(p, sc->start_time + (int64_t)i * sc->step_seconds, &tc);
 		*p++ = ',';
 		p = put_num(p, r->cpus, &nc[0]);
 		*p++ = ',';
@@ -136,13 +183,10 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 			*p++ = ',';
 			p = put_num(p, a > run ? a - run : 0, &c[4]);
 		}
-		*p++ = ',';
-		b = sim->step_binding[i] == NO_BINDING ? "none"
-		    : cman_resource_name(sim->step_binding[i]);
-		memcpy(p, b, strlen(b));
-		p += strlen(b);
-		*p++ = '\n';
-		cman_atomic_advance(&f, p);
+		b = &bind[sim->step_binding[i] == NO_BINDING ? CMAN_RES_COUNT
+			  : sim->step_binding[i]];
+		memcpy(p, b->text, sizeof(b->text));
+		cman_atomic_advance(&f, p + b->len);
 	}
 	rc = cman_atomic_commit(&f, err);
 	cman_atomic_abort(&f);
@@ -261,6 +305,7 @@ static int write_instances(struct cman_sim *sim, const char *path,
 	struct cman_atomic_file f;
 	struct row_texts mt = { 0 }, gt = { 0 };
 	struct num_cache nc[2];
+	struct time_cache tc[3] = { { -1, 0, "" }, { -1, 0, "" }, { -1, 0, "" } };
 	size_t i, room;
 	int rc = cman_atomic_open_raw(&f, path, err);
 
@@ -292,12 +337,12 @@ static int write_instances(struct cman_sim *sim, const char *path,
 		if (in->has_bid)
 			p = put_num(p, in->bid, &nc[0]);
 		*p++ = ',';
-		p = cman_fmt_int_end(p, in->start);
+		p = put_time(p, in->start, &tc[0]);
 		*p++ = ',';
 		if (in->joined)
-			p = cman_fmt_int_end(p, in->join);
+			p = put_time(p, in->join, &tc[1]);
 		*p++ = ',';
-		p = cman_fmt_int_end(p, in->end);
+		p = put_time(p, in->end, &tc[2]);
 		*p++ = ',';
 		p = put_num(p, in->cost, &nc[1]);
 		*p++ = '\n';
@@ -317,6 +362,7 @@ static int write_markets(struct cman_sim *sim, const char *path, struct cman_err
 	struct cman_atomic_file f;
 	struct row_texts mt = { 0 };
 	struct num_cache *nc = NULL;
+	struct time_cache tc = { -1, 0, "" };
 	size_t k, i, room;
 	int rc = cman_atomic_open_raw(&f, path, err);
 
@@ -345,7 +391,7 @@ static int write_markets(struct cman_sim *sim, const char *path, struct cman_err
 			if (!m->launched)
 				continue;
 			p = cman_atomic_room(&f, room);
-			p = cman_fmt_int_end(p, t);
+			p = put_time(p, t, &tc);
 			*p++ = ',';
 			p = put_text(p, mt.text[i]);
 			p = put_num(p, m->h_instances[k], &nc[3 * i]);
@@ -371,6 +417,7 @@ static int write_groups(struct cman_sim *sim, const char *path, struct cman_erro
 	struct cman_atomic_file f;
 	struct row_texts gt = { 0 };
 	struct num_cache *nc = NULL;
+	struct time_cache tc = { -1, 0, "" };
 	size_t k, g, room;
 	int rc = cman_atomic_open_raw(&f, path, err);
 
@@ -391,8 +438,8 @@ static int write_groups(struct cman_sim *sim, const char *path, struct cman_erro
 		for (g = 0; g < sim->n_groups; g++) {
 			char *p = cman_atomic_room(&f, room);
 
-			p = cman_fmt_int_end(p, sim->sc->start_time +
-					     (int64_t)k * sim->sc->step_seconds);
+			p = put_time(p, sim->sc->start_time + (int64_t)k * sim->sc->step_seconds,
+				     &tc);
 			*p++ = ',';
 			p = put_text(p, gt.text[g]);
 			*p++ = ',';
