@@ -197,6 +197,21 @@ static const double pow10_m4[15] = {
 	1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 };
 
+/* The decimal exponent e (10^e <= a < 10^(e+1)) of a in [1e-4, 1e10), from
+ * a's biased binary exponent bexp: for a in [2^k, 2^(k+1)) it is
+ * floor(k log10 2) = k * 1233 >> 12 (exact for |k| < 681) or one more, and
+ * one compare tells which. */
+static inline int decimal_exponent(double a, int bexp)
+{
+	int e = ((bexp - 1023) * 1233) >> 12;   /* -14 .. 9 */
+
+	if (e < -4)
+		e = -4;                         /* a >= 1e-4 */
+	if (e < 9 && a >= pow10_m4[e + 5])
+		e++;
+	return e;
+}
+
 /*
  * decimal10() for the writers, faster where it can be: the decimal exponent
  * e from the binary one (for a in [2^k, 2^(k+1)) it is floor(k log10 2) =
@@ -212,11 +227,7 @@ static inline bool decimal10_fast(double a, unsigned long long *m_out, int *dec_
 	double prod, frac;
 
 	memcpy(&bits, &a, sizeof(bits));
-	e = ((int)(bits >> 52 & 0x7ff) - 1023) * 1233 >> 12;   /* -14 .. 9 */
-	if (e < -4)
-		e = -4;                                         /* a >= 1e-4 */
-	if (e < 9 && a >= pow10_m4[e + 5])
-		e++;
+	e = decimal_exponent(a, (int)(bits >> 52 & 0x7ff));
 	dec = 9 - e;                                            /* 0 .. 13 */
 	prod = a * pow10_tab[dec];
 	/* (signed conversions: single instructions, prod < 2^34) */
@@ -311,12 +322,6 @@ slow:
 	return buf + snprintf(buf, 32, "%.10g", v);
 }
 
-/* 10^j for j = -4 .. 10, each the double nearest (above the real value for
- * the negative j, so a >= it exactly when a >= 10^j) */
-static const double pow10_from_m4[15] = {
-	1e-4, 1e-3, 1e-2, 1e-1, 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-};
-
 /* What strtod reads back from "%.10g" of v, the long way. */
 static __attribute__((noinline)) double csv_round_slow(double v)
 {
@@ -328,9 +333,8 @@ static __attribute__((noinline)) double csv_round_slow(double v)
 
 /*
  * The reports round every number of a run as its CSV file prints it
- * (millions of them): m and d as decimal10() finds them, faster.  For a in
- * [2^k, 2^(k+1)), floor(k log10 2) (k * 1233 >> 12, exact for |k| < 681)
- * or one more is the decimal exponent e; one compare tells which.  Then x =
+ * (millions of them): m and d as decimal10() finds them, faster.  With
+ * the decimal exponent e from the binary one (decimal_exponent), x =
  * a * 10^(9-e) in [10^9, 10^10) is within 2^-20 (half its ulp) of the
  * exact product, so x's integer part and its fraction's side of 1/2 are
  * the exact product's unless the fraction is within 2^-16 of 1/2: only
@@ -355,11 +359,7 @@ double cman_csv_round(double v)
 	mant = (bits & ((1ULL << 52) - 1)) | 1ULL << 52;  /* a is normal here */
 	if (s <= 52 && !(mant & ((1ULL << s) - 1)))
 		return v;                                 /* an integer */
-	e = ((bexp - 1023) * 1233) >> 12;                 /* -14 .. 9 */
-	if (e < -4)
-		e = -4;                                   /* a >= 1e-4 */
-	if (e < 9 && a >= pow10_from_m4[e + 5])
-		e++;
+	e = decimal_exponent(a, bexp);
 	dec = 9 - e;                                      /* 0 .. 13 */
 	x = a * pow10_tab[dec];
 	m = (unsigned long long)x;
