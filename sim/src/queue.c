@@ -123,7 +123,9 @@ void cman_queue_pop_push(struct cman_queue *q, struct cman_event *out,
  * Replace the root by e: the hole goes down to a leaf along the smaller
  * children (one comparison a level), then e rises to its place (a new
  * event is mostly later than the others: it rises little).  The events
- * pop in the same order as after sift_down: the order is total.
+ * pop in the same order as after sift_down: the order is total.  (The
+ * rise is sift_up's loop written out: as a call it cost 0.5% more
+ * instructions on a year's run, measured.)
  */
 static void replace_root(struct cman_event *h, size_t n, struct cman_event e)
 {
