@@ -185,6 +185,11 @@ int market_intern(struct cman_sim *sim, const char *type, const char *az,
 	if (cman_ledger_init(&m->ledger, sim->sc->start_time, sim->sc->end_time,
 			     sim->market_step))
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	/* the same deltas as the pool's ledger: its steps close as the run
+	 * moves on (close_market_steps), so its ring of open steps stays a few
+	 * slots instead of growing to the whole run (1 MB a market a year) */
+	cman_ledger_set_horizon(&m->ledger, CMAN_BILLING_LOOKBACK);
+	(void)cman_ledger_set_share(&m->ledger, sim->now, 0.0);
 	m->h_instances = calloc(sim->n_market_steps, sizeof(*m->h_instances));
 	m->h_price = malloc(sim->n_market_steps * sizeof(*m->h_price));
 	m->h_spot_seconds = calloc(sim->n_market_steps, sizeof(*m->h_spot_seconds));
@@ -460,6 +465,23 @@ static int update_res_shares(struct cman_sim *sim)
 	return rc;
 }
 
+/*
+ * The markets' ledgers take the deltas the pool's takes, with no unused
+ * share (always 0): their steps a lookback old are final as well.  All of
+ * them close together (the first one's close_at stands for them all; a
+ * market met later closed its steps up to then when it was interned).
+ */
+static void close_market_steps(struct cman_sim *sim)
+{
+	size_t i;
+
+	if (!sim->n_markets || sim->now < sim->markets[0].ledger.close_at)
+		return;
+	/* v is the share in force (0): no history entry, nothing to fail */
+	for (i = 0; i < sim->n_markets; i++)
+		(void)cman_ledger_set_share(&sim->markets[i].ledger, sim->now, 0.0);
+}
+
 /* After an event: the unused share from now on. */
 static int update_share(struct cman_sim *sim)
 {
@@ -468,6 +490,7 @@ static int update_share(struct cman_sim *sim)
 
 	if (sim->joined_cpus > sim->peak_cpus)
 		sim->peak_cpus = sim->joined_cpus;
+	close_market_steps(sim);
 	rc = cman_ledger_set_share(&sim->ledger, sim->now, share);
 	if (rc || !sim->any_res_data)
 		return rc;

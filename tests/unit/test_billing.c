@@ -621,6 +621,60 @@ static void test_horizon_same_bits(void **state)
 	}
 }
 
+/*
+ * The simulator's market ledgers: no unused share (0 throughout), a
+ * horizon, and cman_ledger_set_share(t, 0) only to say the time (steps a
+ * horizon old close).  The same bits as a ledger without a horizon that
+ * is only finished at the end, and a ring of a few slots, not the run's.
+ */
+static void test_zero_share_clock_same_bits(void **state)
+{
+	unsigned seed = 5151;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		const int64_t end = 3600 + rand_r(&seed) % 400000;
+		const int64_t step = round % 2 ? 3600 : 600 + rand_r(&seed) % 7200;
+		const int64_t horizon = 3600;
+		struct cman_ledger a, b;
+		int64_t t = 0;
+		size_t max_slot = 0;
+
+		assert_int_equal(cman_ledger_init(&a, 0, end, step), 0);
+		assert_int_equal(cman_ledger_init(&b, 0, end, step), 0);
+		cman_ledger_set_horizon(&b, horizon);
+		assert_int_equal(cman_ledger_set_share(&b, 0, 0.0), 0);
+		while (t <= end) {
+			int k, nd = rand_r(&seed) % 4;
+
+			for (k = 0; k < nd; k++) {
+				/* at the time, or up to the horizon back (refunds) */
+				int64_t back = rand_r(&seed) % 3 ? 0 : rand_r(&seed) % (horizon + 1);
+				double dd = (rand_r(&seed) % 2001 - 1000) / 7.0;
+
+				cman_ledger_delta(&a, t - back, dd);
+				cman_ledger_delta(&b, t - back, dd);
+			}
+			assert_int_equal(cman_ledger_set_share(&b, t, 0.0), 0);
+			if (b.n_slot > max_slot)
+				max_slot = b.n_slot;
+			t += rand_r(&seed) % 50 ? 1 + rand_r(&seed) % 300 : 1 + rand_r(&seed) % 20000;
+		}
+		assert_int_equal(cman_ledger_finish(&a), 0);
+		assert_int_equal(cman_ledger_finish(&b), 0);
+		assert_int_equal(b.nh, 1);               /* the share never changed */
+		assert_memory_equal(a.cost, b.cost, a.n_steps * sizeof(double));
+		assert_memory_equal(a.unused_cost, b.unused_cost, a.n_steps * sizeof(double));
+		assert_memory_equal(a.rate, b.rate, a.n_steps * sizeof(double));
+		assert_memory_equal(&a.total_cost, &b.total_cost, sizeof(double));
+		assert_memory_equal(&a.total_unused_cost, &b.total_unused_cost, sizeof(double));
+		assert_true(max_slot <= 64 || max_slot <= 4 * (size_t)((horizon + 20000) / step + 2));
+		cman_ledger_release(&a);
+		cman_ledger_release(&b);
+	}
+}
+
 /* The bounded ledger's memory: a year of 60-s steps with a share change a
  * minute keeps a ring of the horizon's steps and a short history. */
 static void test_horizon_bounded_memory(void **state)
@@ -676,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_random_against_brute_force),
 		cmocka_unit_test(test_unused_share_against_brute_force),
 		cmocka_unit_test(test_horizon_same_bits),
+		cmocka_unit_test(test_zero_share_clock_same_bits),
 		cmocka_unit_test(test_horizon_bounded_memory),
 		cmocka_unit_test(test_horizon_broken),
 		cmocka_unit_test(test_zero_share_ledger),

@@ -186,6 +186,72 @@ static void test_done_top_matches_pop_push(void **state)
 	}
 }
 
+/*
+ * Property, in a replay's shape: a handful of series (the heap holds only
+ * them and a few joins), sampled on the same minutes, each sample handled
+ * in place and its next one pushed by cman_queue_done_top.  Every top is
+ * the smallest (time, prio, seq) of a brute-force list, with priorities
+ * across their whole range (0..255: they share a word with seq).
+ */
+static void test_small_heap_against_linear_min(void **state)
+{
+	unsigned seed = 2024;
+	int round;
+
+	(void)state;
+	for (round = 0; round < 200; round++) {
+		struct cman_event ref[64];
+		size_t nref = 0, i, best, feeds = 1 + (size_t)(rand_r(&seed) % 8), steps;
+		int64_t period[8];
+		uint32_t prio[8];
+		struct cman_queue q;
+		uint64_t arg = 100;
+
+		cman_queue_init(&q);
+		for (i = 0; i < feeds; i++) {
+			period[i] = 60 * (1 + rand_r(&seed) % 5);
+			prio[i] = round % 2 ? (uint32_t)(rand_r(&seed) % 256) : (uint32_t)(1 + i % 2);
+			ref[nref++] = (struct cman_event){ 0, prio[i], 0, q.next_seq, i };
+			assert_int_equal(cman_queue_push(&q, 0, prio[i], 0, i), 0);
+		}
+		for (steps = 0; steps < 3000 && nref; steps++) {
+			const struct cman_event *top = cman_queue_peek(&q);
+			struct cman_event e;
+
+			for (best = 0, i = 1; i < nref; i++)
+				if (ref[i].time < ref[best].time ||
+				    (ref[i].time == ref[best].time &&
+				     (ref[i].prio < ref[best].prio ||
+				      (ref[i].prio == ref[best].prio && ref[i].seq < ref[best].seq))))
+					best = i;
+			assert_non_null(top);
+			assert_int_equal(top->seq, ref[best].seq);
+			assert_int_equal(top->arg, ref[best].arg);
+			e = *top;
+			ref[best] = ref[--nref];
+			/* now and then a join a little later, at the same prio */
+			if (rand_r(&seed) % 16 == 0 && nref < 60) {
+				int64_t t = e.time + rand_r(&seed) % 200;
+
+				ref[nref++] = (struct cman_event){ t, prio[0], 0, q.next_seq, arg };
+				assert_int_equal(cman_queue_push(&q, t, prio[0], 0, arg), 0);
+				arg++;
+			}
+			if (e.arg < feeds) {
+				int64_t t = e.time + period[e.arg];
+
+				ref[nref++] = (struct cman_event){ t, prio[e.arg], 0, q.next_seq, e.arg };
+				assert_int_equal(cman_queue_done_top(&q, e.seq, true, t, prio[e.arg], 0,
+								     e.arg), 0);
+			} else {
+				assert_int_equal(cman_queue_done_top(&q, e.seq, false, 0, 0, 0, 0), 0);
+			}
+			assert_int_equal(cman_queue_size(&q), nref);
+		}
+		cman_queue_release(&q);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_random_against_sort),
 		cmocka_unit_test(test_growth_keeps_events),
 		cmocka_unit_test(test_done_top_matches_pop_push),
+		cmocka_unit_test(test_small_heap_against_linear_min),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

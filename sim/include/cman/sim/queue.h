@@ -1,7 +1,8 @@
 /*
  * queue.h - the simulator's event queue: an array heap of small by-value
  * events ordered by (time, priority, seq).  seq is a counter taken at push,
- * so events with equal time and priority pop first-in first-out.  The array
+ * so events with equal time and priority pop first-in first-out (a priority
+ * is below 256, and a queue takes fewer than 2^56 pushes).  The array
  * grows by doubling; pushing and popping never allocate otherwise.
  */
 #ifndef CMAN_SIM_QUEUE_H
