@@ -164,6 +164,7 @@ static int cmd_run(int argc, char **argv)
 	struct cman_error err = { 0 };
 	struct cman_scenario sc;
 	struct cman_sim *sim = NULL;
+	struct cman_sim_reports *reports = NULL;
 	struct cman_run_out ro = { .lock_fd = -1 };
 	const char *scenario = NULL, *outdir = NULL;
 	const char **sets = calloc((size_t)argc + 1, sizeof(*sets));
@@ -255,18 +256,18 @@ static int cmd_run(int argc, char **argv)
 		rc = cman_sim_run(sim, &err);
 	if (!rc)
 		rc = cman_run_stage(&ro, false, &err);
+	/* the reports from the run's memory, not from its files parsed again
+	 * (`clusterman-sim report` reads the files; the bytes are the same),
+	 * made on a thread while the files are written (issue 12) */
+	if (!rc && (sc.report_csv || sc.report_html))
+		rc = cman_sim_reports_start(sim, (sc.report_csv ? CMAN_REPORT_CSV : 0) |
+					    (sc.report_html ? CMAN_REPORT_HTML : 0), &reports, &err);
 	if (!rc)
 		rc = cman_sim_write_outputs(sim, ro.stage, now_seconds() - t0, &err);
-	/* the reports from the run's memory, not from its files parsed again
-	 * (`clusterman-sim report` reads the files; the bytes are the same) */
-	if (!rc && (sc.report_csv || sc.report_html)) {
-		struct cman_report_tables tables;
+	if (reports) {
+		int rrc = cman_sim_reports_finish(reports, rc ? NULL : ro.stage, &err);
 
-		rc = cman_sim_report_tables(sim, &tables, &err);
-		if (!rc)
-			rc = cman_report_write_tables(ro.stage, &tables,
-						      (sc.report_csv ? CMAN_REPORT_CSV : 0) |
-						      (sc.report_html ? CMAN_REPORT_HTML : 0), &err);
+		rc = rc ? rc : rrc;
 	}
 	if (!rc)
 		rc = cman_run_commit(&ro, &err);

@@ -6,6 +6,9 @@
 #include "html.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -548,6 +551,62 @@ static int timeseries_section(FILE *fp, FILE *data, const struct cman_rundir *rd
 	return cman_svg_timechart(fp, data, &c);
 }
 
+static const struct {
+	enum cman_ts_col col;
+	const char *id, *title, *unit;
+	bool money, rate;
+} heatmaps[] = {
+	{ CMAN_TS_CPUS, "hm-cpus", "Capacity (joined vCPUs)", "vCPUs", false, false },
+	{ CMAN_TS_ALLOCATED, "hm-alloc", "Allocated vCPUs", "vCPUs", false, false },
+	{ CMAN_TS_UNUSED, "hm-unused", "Unused vCPUs", "vCPUs", false, false },
+	{ CMAN_TS_COST, "hm-cost", "Cost rate", "$/h", true, true },
+	{ CMAN_TS_UNUSED_COST, "hm-ucost", "Unused-CPU cost rate", "$/h", true, true },
+	{ CMAN_TS_COST_PER_CPU, "hm-cpc", "Cost per vCPU-hour", "$ per vCPU-hour", true, false },
+	{ CMAN_TS_OVERSUB, "hm-oversub", "Oversubscribed vCPUs", "vCPUs", false, false },
+	{ CMAN_TS_TARGET, "hm-target", "Target capacity", "weighted units", false, false },
+	{ CMAN_TS_FULFILLED, "hm-fulfilled", "Fulfilled capacity", "weighted units", false,
+	  false },
+};
+#define N_HEATMAPS (sizeof(heatmaps) / sizeof(heatmaps[0]))
+
+/* ---- the parts made before the run's files are there (issue 12) ------- */
+
+/*
+ * The parts of the reports that need only the tables and the window: the
+ * charts over time (of CPUs and of the other resources), the heatmaps and
+ * daily.csv, each as its page text and its chart data.  They are the
+ * reports' heavy part; the rest (from summary.json, the manifest's run id,
+ * decisions.jsonl, the markets in the order of their costs) is put around
+ * them once the run's files are written.
+ */
+enum { PART_TS, PART_RES, PART_HM0, PART_DAILY = PART_HM0 + N_HEATMAPS, N_PARTS };
+
+struct part_text {
+	char *text, *data;
+	size_t text_len, data_len;
+};
+
+struct cman_report_prep {
+	struct cman_report_tables t;
+	struct cman_rundir rd;        /* the window and t's columns only */
+	unsigned what;
+	struct part_text part[N_PARTS];
+	atomic_uint next;             /* parts handed out (make_parts) */
+};
+
+int (*cman_report_prep_fault)(int part);
+
+/* Write part k of p, as the section functions would write it, to fp and data. */
+static void put_part(FILE *fp, FILE *data, const struct cman_report_prep *p, int k)
+{
+	const struct part_text *x = &p->part[k];
+
+	if (x->text_len)
+		fwrite(x->text, 1, x->text_len, fp);
+	if (data && x->data_len)
+		fwrite(x->data, 1, x->data_len, data);
+}
+
 /* ---- every resource (issue 8.3) --------------------------------------- */
 
 static const char *const res_names[CMAN_RD_NRES] = { "cpus", "mem", "disk", "gpus" };
@@ -613,14 +672,14 @@ static void headline_resources(FILE *fp, const struct cman_rundir *rd)
  * resource over time.  Left out for a run directory without these (made
  * before they existed).
  */
-static int resources_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
+static int resources_charts(FILE *fp, FILE *data, const struct cman_rundir *rd);
+
+static int resources_section(FILE *fp, FILE *data, const struct cman_rundir *rd,
+			     const struct cman_report_prep *prep)
 {
-	struct cman_timechart c;
-	double rate = 3600.0 / (double)rd->step;
-	char a[CMAN_FMT_BUFSZ], ids[64], title[128], lbl[4][128];
+	char a[CMAN_FMT_BUFSZ];
 	json_t *res = json_object_get((json_t *)rd->summary, "resources");
-	int r, rc = 0;
-	size_t i;
+	int r;
 
 	if (!json_is_object(res))
 		return 0;
@@ -658,6 +717,22 @@ static int resources_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
 			cman_fmt_percent(a, res_num(rd, r, "binding_share")));
 	}
 	fputs("</tbody>\n</table>\n", fp);
+	if (prep) {
+		put_part(fp, data, prep, PART_RES);
+		return 0;
+	}
+	return resources_charts(fp, data, rd);
+}
+
+/* The charts of resources_section: each resource other than CPUs with data
+ * over time, then the binding resource over time. */
+static int resources_charts(FILE *fp, FILE *data, const struct cman_rundir *rd)
+{
+	struct cman_timechart c;
+	double rate = 3600.0 / (double)rd->step;
+	char ids[64], title[128], lbl[4][128];
+	int r, rc = 0;
+	size_t i;
 
 	for (r = 1; r < CMAN_RD_NRES; r++) {
 		if (!rd->has_res[r])
@@ -871,30 +946,45 @@ out:
 	return rc;
 }
 
-static int heatmaps_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
+/* Heatmap i of heatmaps[] (nothing when its series has no value). */
+static int heatmap_one(FILE *fp, FILE *data, const struct cman_rundir *rd, size_t i)
 {
-	static const struct {
-		enum cman_ts_col col;
-		const char *id, *title, *unit;
-		bool money, rate;
-	} hs[] = {
-		{ CMAN_TS_CPUS, "hm-cpus", "Capacity (joined vCPUs)", "vCPUs", false, false },
-		{ CMAN_TS_ALLOCATED, "hm-alloc", "Allocated vCPUs", "vCPUs", false, false },
-		{ CMAN_TS_UNUSED, "hm-unused", "Unused vCPUs", "vCPUs", false, false },
-		{ CMAN_TS_COST, "hm-cost", "Cost rate", "$/h", true, true },
-		{ CMAN_TS_UNUSED_COST, "hm-ucost", "Unused-CPU cost rate", "$/h", true, true },
-		{ CMAN_TS_COST_PER_CPU, "hm-cpc", "Cost per vCPU-hour", "$ per vCPU-hour", true,
-		  false },
-		{ CMAN_TS_OVERSUB, "hm-oversub", "Oversubscribed vCPUs", "vCPUs", false, false },
-		{ CMAN_TS_TARGET, "hm-target", "Target capacity", "weighted units", false, false },
-		{ CMAN_TS_FULFILLED, "hm-fulfilled", "Fulfilled capacity", "weighted units", false,
-		  false },
-	};
-	size_t n_bins = rd->step <= 3600 ? 24 : (size_t)(86400 / rd->step), i;
-	int rc = 0;
+	size_t n_bins = rd->step <= 3600 ? 24 : (size_t)(86400 / rd->step);
+	struct cman_profile p;
+	struct cman_heatmap h;
+	int rc;
 
 	if (!n_bins)
 		n_bins = 1;
+	if (!any_value(rd->col[heatmaps[i].col], rd->n, 1))
+		return 0;
+	rc = cman_profile_build(rd->col[heatmaps[i].col], rd->n, rd->start, rd->step,
+				heatmaps[i].rate ? 3600.0 / (double)rd->step : 1, n_bins, &p);
+	if (!rc) {
+		memset(&h, 0, sizeof(h));
+		h.id = heatmaps[i].id;
+		h.title = heatmaps[i].title;
+		h.unit = heatmaps[i].unit;
+		h.money = heatmaps[i].money;
+		h.day0 = p.day0;
+		h.n_days = p.n_days;
+		h.n_bins = p.n_bins;
+		h.cell = p.cell;
+		h.q25 = p.q25;
+		h.q50 = p.q50;
+		h.q75 = p.q75;
+		rc = cman_svg_heatmap(fp, data, &h);
+	}
+	cman_profile_release(&p);
+	return rc;
+}
+
+static int heatmaps_section(FILE *fp, FILE *data, const struct cman_rundir *rd,
+			    const struct cman_report_prep *prep)
+{
+	size_t i;
+	int rc = 0;
+
 	if (rd->end - rd->start < 86400) {
 		char a[CMAN_FMT_BUFSZ];
 
@@ -907,34 +997,13 @@ static int heatmaps_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
 	      "of day (down, UTC) and date (across): the colour is the series' mean over that "
 	      "part of the day.  Under it, each day's median and inter-quartile range of the "
 	      "samples.</p>\n", fp);
-	for (i = 0; i < sizeof(hs) / sizeof(hs[0]); i++) {
-		struct cman_profile p;
-		struct cman_heatmap h;
-
-		if (!any_value(rd->col[hs[i].col], rd->n, 1))
-			continue;
-		rc = cman_profile_build(rd->col[hs[i].col], rd->n, rd->start, rd->step,
-					hs[i].rate ? 3600.0 / (double)rd->step : 1, n_bins, &p);
-		if (!rc) {
-			memset(&h, 0, sizeof(h));
-			h.id = hs[i].id;
-			h.title = hs[i].title;
-			h.unit = hs[i].unit;
-			h.money = hs[i].money;
-			h.day0 = p.day0;
-			h.n_days = p.n_days;
-			h.n_bins = p.n_bins;
-			h.cell = p.cell;
-			h.q25 = p.q25;
-			h.q50 = p.q50;
-			h.q75 = p.q75;
-			rc = cman_svg_heatmap(fp, data, &h);
-		}
-		cman_profile_release(&p);
-		if (rc)
-			return rc;
+	for (i = 0; i < N_HEATMAPS && !rc; i++) {
+		if (prep)
+			put_part(fp, data, prep, PART_HM0 + (int)i);
+		else
+			rc = heatmap_one(fp, data, rd, i);
 	}
-	return 0;
+	return rc;
 }
 
 static int decisions_section(FILE *fp, FILE *data, const struct cman_rundir *rd)
@@ -1127,7 +1196,8 @@ static void footer(FILE *fp, const struct cman_rundir *rd)
 	      "(needs JavaScript; everything else does not).</p>\n</footer>\n", fp);
 }
 
-int cman_html_report(FILE *fp, const struct cman_rundir *rd)
+static int html_report(FILE *fp, const struct cman_rundir *rd,
+		       const struct cman_report_prep *prep)
 {
 	char *data = NULL, title[512], a[CMAN_FMT_BUFSZ], b[CMAN_FMT_BUFSZ];
 	size_t data_len = 0;
@@ -1148,13 +1218,16 @@ int cman_html_report(FILE *fp, const struct cman_rundir *rd)
 	warnings(fp, rd);
 	coverage_section(fp, rd);
 	on_demand_section(fp, rd);
-	rc = timeseries_section(fp, dfp, rd);
+	if (prep)
+		put_part(fp, dfp, prep, PART_TS);
+	else
+		rc = timeseries_section(fp, dfp, rd);
 	if (!rc)
-		rc = resources_section(fp, dfp, rd);
+		rc = resources_section(fp, dfp, rd, prep);
 	if (!rc)
 		rc = markets_section(fp, dfp, rd);
 	if (!rc)
-		rc = heatmaps_section(fp, dfp, rd);
+		rc = heatmaps_section(fp, dfp, rd, prep);
 	if (!rc && rd->has_decisions)
 		rc = decisions_section(fp, dfp, rd);
 	if (!rc)
@@ -1167,13 +1240,18 @@ int cman_html_report(FILE *fp, const struct cman_rundir *rd)
 	return rc;
 }
 
+int cman_html_report(FILE *fp, const struct cman_rundir *rd)
+{
+	return html_report(fp, rd, NULL);
+}
+
 int cman_report_write(const char *run_dir, unsigned what, struct cman_error *err)
 {
 	return cman_report_write_to(run_dir, run_dir, what, err);
 }
 
 static int write_reports(struct cman_rundir *rd, const char *run_dir, unsigned what,
-			 struct cman_error *err);
+			 const struct cman_report_prep *prep, struct cman_error *err);
 
 int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what,
 			 struct cman_error *err)
@@ -1182,7 +1260,7 @@ int cman_report_write_to(const char *src_dir, const char *run_dir, unsigned what
 	int rc = cman_rundir_load(&rd, src_dir, err);
 
 	if (!rc)
-		rc = write_reports(&rd, run_dir, what, err);
+		rc = write_reports(&rd, run_dir, what, NULL, err);
 	cman_rundir_release(&rd);
 	return rc;
 }
@@ -1194,13 +1272,182 @@ int cman_report_write_tables(const char *run_dir, struct cman_report_tables *t,
 	int rc = cman_rundir_load_tables(&rd, run_dir, t, err);
 
 	if (!rc)
-		rc = write_reports(&rd, run_dir, what, err);
+		rc = write_reports(&rd, run_dir, what, NULL, err);
 	cman_rundir_release(&rd);
 	return rc;
 }
 
+/* Make part k of p into its memory streams. */
+static int make_part(struct cman_report_prep *p, int k)
+{
+	struct part_text *x = &p->part[k];
+	FILE *fp = open_memstream(&x->text, &x->text_len);
+	FILE *data = open_memstream(&x->data, &x->data_len);
+	int rc = 0;
+
+	if (!fp || !data) {
+		rc = CMAN_ENOMEM;
+		goto out;
+	}
+	if (cman_report_prep_fault && (rc = cman_report_prep_fault(k)))
+		goto out;
+	if (k == PART_DAILY) {
+		struct cman_day *days = NULL;
+		size_t nd = 0;
+
+		if (!(p->what & CMAN_REPORT_CSV))
+			goto out;
+		if (cman_rollup_days(&p->rd, &days, &nd)) {
+			rc = CMAN_ENOMEM;
+			goto out;
+		}
+		cman_rollup_csv(fp, days, nd);
+		free(days);
+	} else if (!(p->what & CMAN_REPORT_HTML)) {
+		goto out;
+	} else if (k == PART_TS) {
+		rc = timeseries_section(fp, data, &p->rd);
+	} else if (k == PART_RES) {
+		rc = resources_charts(fp, data, &p->rd);
+	} else if (p->rd.end - p->rd.start >= 86400) {
+		rc = heatmap_one(fp, data, &p->rd, (size_t)(k - PART_HM0));
+	}
+out:
+	if (fp && fclose(fp) && !rc)
+		rc = CMAN_ENOMEM;
+	if (data && fclose(data) && !rc)
+		rc = CMAN_ENOMEM;
+	return rc;
+}
+
+/* Take parts from p until none is left: the heatmaps first (the largest),
+ * then the charts over time, the other resources' and daily.csv.  A failure
+ * stops the handing out; the other thread finishes the part it has. */
+static int make_parts(struct cman_report_prep *p)
+{
+	unsigned k;
+	int rc = 0;
+
+	while (!rc && (k = atomic_fetch_add(&p->next, 1u)) < N_PARTS)
+		rc = make_part(p, k < N_HEATMAPS ? PART_HM0 + (int)k
+			       : k == N_HEATMAPS ? PART_TS : k == N_HEATMAPS + 1 ? PART_RES
+			       : PART_DAILY);
+	if (rc)
+		atomic_store(&p->next, (unsigned)N_PARTS);
+	return rc;
+}
+
+static void *parts_thread(void *arg)
+{
+	return (void *)(intptr_t)make_parts(arg);
+}
+
+int cman_report_prepare(struct cman_report_prep **out, struct cman_report_tables *t,
+			int64_t start, int64_t end, int64_t step, unsigned what, bool split,
+			struct cman_error *err)
+{
+	struct cman_report_prep *p = calloc(1, sizeof(*p));
+	size_t expect, i;
+	pthread_t th;
+	bool joined = true;
+	int k, r, rc = 0;
+
+	*out = NULL;
+	if (!p) {
+		cman_report_tables_release(t);
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	p->t = *t;
+	memset(t, 0, sizeof(*t));
+	p->what = what;
+	p->rd.start = start;
+	p->rd.end = end;
+	p->rd.step = step;
+	p->rd.n = p->t.n;
+	p->rd.dfd = -1;
+	expect = step > 0 && end > start ? (size_t)((end - start + step - 1) / step) : 0;
+	if (step <= 0 || p->t.n != expect) {
+		rc = cman_error_set(err, CMAN_EINTERNAL, "the run's tables have %zu rows, "
+				    "its window %zu steps", p->t.n, expect);
+		goto out;
+	}
+	for (k = 0; k < CMAN_TS_NCOLS; k++) {
+		if (!p->t.col[k]) {
+			rc = cman_error_set(err, CMAN_EINTERNAL, "the run's tables lack %s",
+					    cman_ts_names[k]);
+			goto out;
+		}
+		p->rd.col[k] = p->t.col[k];
+	}
+	/* the other resources as take_timeseries sees them */
+	for (r = 1; r < CMAN_RD_NRES; r++) {
+		if (!p->t.rcol[r][0])
+			continue;
+		for (k = 0; k < CMAN_RS_NCOLS; k++) {
+			p->rd.rcol[r][k] = p->t.rcol[r][k];
+			for (i = 0; i < p->t.n && !p->rd.has_res[r] && p->rd.rcol[r][k]; i++)
+				if (!isnan(p->rd.rcol[r][k][i]))
+					p->rd.has_res[r] = true;
+		}
+	}
+	p->rd.binding = p->t.binding;
+	atomic_init(&p->next, 0u);
+	/* a second thread only where the parts are large (a thread costs about
+	 * as much as a week's parts) */
+	if (split && pthread_create(&th, NULL, parts_thread, p) == 0)
+		joined = false;
+	rc = make_parts(p);
+	if (!joined) {
+		void *trc;
+
+		pthread_join(th, &trc);
+		if (!rc)
+			rc = (int)(intptr_t)trc;
+	}
+	if (rc)
+		cman_error_set(err, rc, "%s", rc == CMAN_ENOMEM ? "out of memory"
+			       : "the reports could not be made");
+out:
+	if (rc) {
+		cman_report_prep_free(p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+void cman_report_prep_free(struct cman_report_prep *p)
+{
+	int k;
+
+	if (!p)
+		return;
+	cman_report_tables_release(&p->t);
+	for (k = 0; k < N_PARTS; k++) {
+		free(p->part[k].text);
+		free(p->part[k].data);
+	}
+	free(p);
+}
+
+int cman_report_write_prepared(const char *run_dir, struct cman_report_prep *p,
+			       struct cman_error *err)
+{
+	struct cman_rundir rd;
+	int rc = cman_rundir_load_tables(&rd, run_dir, &p->t, err);
+
+	if (!rc && (rd.start != p->rd.start || rd.end != p->rd.end || rd.step != p->rd.step))
+		rc = cman_error_set(err, CMAN_EINTERNAL, "the run's reports were made for "
+				    "another window than summary.json's");
+	if (!rc)
+		rc = write_reports(&rd, run_dir, p->what, p, err);
+	cman_rundir_release(&rd);
+	cman_report_prep_free(p);
+	return rc;
+}
+
 static int write_reports(struct cman_rundir *rd, const char *run_dir, unsigned what,
-			 struct cman_error *err)
+			 const struct cman_report_prep *prep, struct cman_error *err)
 {
 	static const char *const reports[] = { "daily.csv", "report.html", NULL };
 	struct cman_atomic_file f;
@@ -1212,7 +1459,16 @@ static int write_reports(struct cman_rundir *rd, const char *run_dir, unsigned w
 			rc = cman_error_set(err, CMAN_EINVAL, "%s: path too long", run_dir);
 			goto out;
 		}
-		rc = cman_rollup_write_csv(rd, path, err);
+		if (prep) {
+			rc = cman_atomic_open(&f, path, err);
+			if (rc)
+				goto out;
+			put_part(f.fp, NULL, prep, PART_DAILY);
+			rc = cman_atomic_commit(&f, err);
+			cman_atomic_abort(&f);
+		} else {
+			rc = cman_rollup_write_csv(rd, path, err);
+		}
 		if (rc)
 			goto out;
 	}
@@ -1224,7 +1480,7 @@ static int write_reports(struct cman_rundir *rd, const char *run_dir, unsigned w
 		rc = cman_atomic_open(&f, path, err);
 		if (rc)
 			goto out;
-		rc = cman_html_report(f.fp, rd);
+		rc = html_report(f.fp, rd, prep);
 		if (rc)
 			cman_error_set(err, rc, "out of memory");
 		else

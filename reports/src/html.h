@@ -22,4 +22,11 @@ int cman_html_report(FILE *fp, const struct cman_rundir *rd);
 /* Palette for series without a colour of their own (k taken modulo 10). */
 const char *cman_html_color(size_t k);
 
+/*
+ * Fault injection for the tests: when set, called before each part of
+ * cman_report_prepare() is made (k = 0..11, on either of its threads); a
+ * non-zero return fails the part with that code.  NULL in the programs.
+ */
+extern int (*cman_report_prep_fault)(int k);
+
 #endif

@@ -92,12 +92,52 @@ int cman_rollup_days(const struct cman_rundir *rd, struct cman_day **out, size_t
 	return 0;
 }
 
+void cman_rollup_csv(FILE *fp, const struct cman_day *days, size_t nd)
+{
+	size_t i;
+
+	fputs("date,seconds,cost,unused_cpus_cost,unused_cpus_cost_share,mean_cpus,peak_cpus,"
+	      "mean_cpus_allocated,mean_unused_cpus,running_cpu_hours,cost_per_cpu_hour,"
+	      "oversubscribed_cpu_hours\n", fp);
+	for (i = 0; i < nd; i++) {
+		const struct cman_day *d = &days[i];
+		char buf[CMAN_FMT_BUFSZ];
+		double s = d->seconds > 0 ? d->seconds : NAN;
+		double rh = d->running_s / 3600;
+
+		fputs(cman_fmt_date(buf, d->day), fp);
+		fputc(',', fp);
+		cman_csv_number(fp, d->seconds);
+		fputc(',', fp);
+		cman_csv_number(fp, d->cost);
+		fputc(',', fp);
+		cman_csv_number(fp, d->unused_cost);
+		fputc(',', fp);
+		cman_csv_number(fp, d->cost > 0 ? d->unused_cost / d->cost : 0);
+		fputc(',', fp);
+		cman_csv_number(fp, d->cpu_s / s);
+		fputc(',', fp);
+		cman_csv_number(fp, d->peak_cpus);
+		fputc(',', fp);
+		cman_csv_number(fp, d->alloc_s / s);
+		fputc(',', fp);
+		cman_csv_number(fp, d->unused_s / s);
+		fputc(',', fp);
+		cman_csv_number(fp, rh);
+		fputc(',', fp);
+		cman_csv_number(fp, rh > 0 ? d->cost / rh : NAN);
+		fputc(',', fp);
+		cman_csv_number(fp, d->over_s / 3600);
+		fputc('\n', fp);
+	}
+}
+
 int cman_rollup_write_csv(const struct cman_rundir *rd, const char *path,
 			  struct cman_error *err)
 {
 	struct cman_atomic_file f;
 	struct cman_day *days = NULL;
-	size_t nd = 0, i;
+	size_t nd = 0;
 	int rc;
 
 	if (cman_rollup_days(rd, &days, &nd))
@@ -105,40 +145,7 @@ int cman_rollup_write_csv(const struct cman_rundir *rd, const char *path,
 	rc = cman_atomic_open(&f, path, err);
 	if (rc)
 		goto out;
-	fputs("date,seconds,cost,unused_cpus_cost,unused_cpus_cost_share,mean_cpus,peak_cpus,"
-	      "mean_cpus_allocated,mean_unused_cpus,running_cpu_hours,cost_per_cpu_hour,"
-	      "oversubscribed_cpu_hours\n", f.fp);
-	for (i = 0; i < nd; i++) {
-		const struct cman_day *d = &days[i];
-		char buf[CMAN_FMT_BUFSZ];
-		double s = d->seconds > 0 ? d->seconds : NAN;
-		double rh = d->running_s / 3600;
-
-		fputs(cman_fmt_date(buf, d->day), f.fp);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->seconds);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->cost);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->unused_cost);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->cost > 0 ? d->unused_cost / d->cost : 0);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->cpu_s / s);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->peak_cpus);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->alloc_s / s);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->unused_s / s);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, rh);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, rh > 0 ? d->cost / rh : NAN);
-		fputc(',', f.fp);
-		cman_csv_number(f.fp, d->over_s / 3600);
-		fputc('\n', f.fp);
-	}
+	cman_rollup_csv(f.fp, days, nd);
 	rc = cman_atomic_commit(&f, err);
 	cman_atomic_abort(&f);
 out:

@@ -7,6 +7,7 @@
 #define CMAN_REPORTS_ROLLUP_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "cman/err.h"
@@ -37,6 +38,9 @@ int cman_rollup_days(const struct cman_rundir *rd, struct cman_day **out, size_t
  */
 int cman_rollup_write_csv(const struct cman_rundir *rd, const char *path,
 			  struct cman_error *err);
+
+/* daily.csv's text of the nd days (header included) into fp. */
+void cman_rollup_csv(FILE *fp, const struct cman_day *days, size_t nd);
 
 /*
  * Quartiles of the n values v (NaN not allowed): GSL's

@@ -6,6 +6,9 @@
  */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -896,32 +899,23 @@ static inline double round_memo(struct round_memo *m, double v)
 	return m->r;
 }
 
-int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
-			   struct cman_error *err)
+/* Rows [lo, hi) of the timeseries tables, with memos of their own (a memo
+ * only saves work: any split of the rows gives the same numbers). */
+static void table_rows(const struct cman_sim *sim, struct cman_report_tables *t, size_t lo,
+		       size_t hi)
 {
 	const struct cman_ledger *l = &sim->ledger;
-	size_t n = l->n_steps, i, k, m, nm = 0;
-	struct round_memo memo[9], rmemo[CMAN_RES_COUNT][4], mmemo[3];
+	struct round_memo memo[9], rmemo[CMAN_RES_COUNT][4];
+	size_t i;
 	int c, r;
 
-	memset(t, 0, sizeof(*t));
-	t->n = n;
 	for (c = 0; c < 9; c++)
 		memo[c].v = memo[c].r = NAN;
 	for (r = 0; r < CMAN_RES_COUNT; r++)
 		for (c = 0; c < 4; c++)
 			rmemo[r][c].v = rmemo[r][c].r = NAN;
-	for (c = 0; c < 9; c++)
-		if (!(t->col[c] = column(n)))
-			goto nomem;
-	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
-		for (c = 0; c < 4 && sim->any_res_data && sim->res_data[r]; c++)
-			if (!(t->rcol[r][c] = column(n)))
-				goto nomem;
-	if (!(t->binding = malloc(n ? n : 1)))
-		goto nomem;
 	/* as write_timeseries writes them */
-	for (i = 0; i < n; i++) {
+	for (i = lo; i < hi; i++) {
 		const struct step_row *row = &sim->steps[i];
 		double unused = row->running - row->allocated;
 
@@ -952,6 +946,55 @@ int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables
 		}
 		t->binding[i] = sim->step_binding[i];
 	}
+}
+
+struct rows_job {
+	const struct cman_sim *sim;
+	struct cman_report_tables *t;
+	size_t lo, hi;
+};
+
+static void *rows_thread(void *arg)
+{
+	struct rows_job *j = arg;
+
+	table_rows(j->sim, j->t, j->lo, j->hi);
+	return NULL;
+}
+
+/* cman_sim_report_tables, with the timeseries' second half on a thread of
+ * its own when split. */
+static int report_tables(const struct cman_sim *sim, struct cman_report_tables *t, bool split,
+			 struct cman_error *err)
+{
+	const struct cman_ledger *l = &sim->ledger;
+	size_t n = l->n_steps, k, m, nm = 0;
+	struct round_memo mmemo[3];
+	struct rows_job job;
+	pthread_t th;
+	bool threaded = false;
+	int c, r;
+
+	memset(t, 0, sizeof(*t));
+	t->n = n;
+	for (c = 0; c < 9; c++)
+		if (!(t->col[c] = column(n)))
+			goto nomem;
+	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+		for (c = 0; c < 4 && sim->any_res_data && sim->res_data[r]; c++)
+			if (!(t->rcol[r][c] = column(n)))
+				goto nomem;
+	if (!(t->binding = malloc(n ? n : 1)))
+		goto nomem;
+	job.sim = sim;
+	job.t = t;
+	job.lo = split ? n / 2 : n;
+	job.hi = n;
+	if (job.lo < n && pthread_create(&th, NULL, rows_thread, &job) == 0)
+		threaded = true;
+	else
+		job.lo = n;
+	table_rows(sim, t, 0, job.lo);
 	/* as write_markets and write_instances write them: the markets with
 	 * launches, a row each per market step */
 	for (m = 0; m < sim->n_markets; m++)
@@ -984,10 +1027,111 @@ int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables
 		}
 		t->n_markets++;
 	}
+	if (threaded)
+		pthread_join(th, NULL);
 	return 0;
 nomem:
+	if (threaded)
+		pthread_join(th, NULL);
 	cman_report_tables_release(t);
 	return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+}
+
+int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
+			   struct cman_error *err)
+{
+	return report_tables(sim, t, false, err);
+}
+
+/* ---- the reports beside the run's files (issue 12) ------------------------ */
+
+/* Runs of at least this many steps make their reports on two threads (a
+ * year of minutes: 525,600; a week of minutes: 10,080, too little to
+ * split); runs shorter than the second make them after the files, on the
+ * calling thread, as do processes allowed one CPU.  Variables for the
+ * tests (sim_int.h). */
+size_t sim_report_split_steps = 100000;
+size_t sim_report_thread_steps = 2000;
+bool sim_report_check_cpus = true;
+
+struct cman_sim_reports {
+	const struct cman_sim *sim;
+	unsigned what;
+	bool split, threaded, made;
+	pthread_t th;
+	struct cman_report_prep *prep;
+	int rc;
+	struct cman_error err;
+};
+
+static void reports_make(struct cman_sim_reports *r)
+{
+	const struct cman_scenario *sc = r->sim->sc;
+	struct cman_report_tables t;
+
+	r->rc = report_tables(r->sim, &t, r->split, &r->err);
+	if (!r->rc)
+		r->rc = cman_report_prepare(&r->prep, &t, sc->start_time, sc->end_time,
+					    sc->step_seconds, r->what, r->split, &r->err);
+	r->made = true;
+}
+
+static void *reports_thread(void *arg)
+{
+	reports_make(arg);
+	return NULL;
+}
+
+int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
+			   struct cman_sim_reports **out, struct cman_error *err)
+{
+	struct cman_sim_reports *r;
+	cpu_set_t cpus;
+
+	*out = NULL;
+	if (!sim->finished)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run has not finished");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	r->sim = sim;
+	r->what = what;
+	*out = r;
+	/* a process allowed one CPU makes them on its own thread, as it
+	 * writes its files (cman/fsutil.h) */
+	if (sim_report_check_cpus && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
+	    CPU_COUNT(&cpus) < 2)
+		return 0;
+	r->split = sim->ledger.n_steps >= sim_report_split_steps;
+	/* when the thread cannot start, cman_sim_reports_finish makes them */
+	if (sim->ledger.n_steps >= sim_report_thread_steps &&
+	    pthread_create(&r->th, NULL, reports_thread, r) == 0)
+		r->threaded = true;
+	return 0;
+}
+
+int cman_sim_reports_finish(struct cman_sim_reports *r, const char *dir,
+			    struct cman_error *err)
+{
+	int rc = 0;
+
+	if (!r)
+		return 0;
+	if (r->threaded)
+		pthread_join(r->th, NULL);
+	else if (dir)
+		reports_make(r);
+	if (dir && r->rc) {
+		rc = r->rc;
+		if (err)
+			*err = r->err;
+	} else if (dir) {
+		rc = cman_report_write_prepared(dir, r->prep, err);
+		r->prep = NULL;
+	}
+	cman_report_prep_free(r->prep);
+	free(r);
+	return rc;
 }
 
 int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,

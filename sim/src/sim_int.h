@@ -468,4 +468,11 @@ int64_t autoscale_period_of(const struct cman_sim *sim);
 int sim_warn(struct cman_sim *sim, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* output.c: from how many steps cman_sim_reports_start() splits the
+ * reports' work over two threads, from how many it starts a thread at all,
+ * and whether it looks at the CPUs the process may use (the tests lower
+ * them and start threads on one CPU too). */
+extern size_t sim_report_split_steps, sim_report_thread_steps;
+extern bool sim_report_check_cpus;
+
 #endif

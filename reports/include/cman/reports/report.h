@@ -10,6 +10,7 @@
 #ifndef CMAN_REPORTS_REPORT_H
 #define CMAN_REPORTS_REPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -77,5 +78,32 @@ void cman_report_tables_release(struct cman_report_tables *t);
  */
 int cman_report_write_tables(const char *run_dir, struct cman_report_tables *t,
 			     unsigned what, struct cman_error *err);
+
+/*
+ * The reports of `clusterman-sim run` in two steps (issue 12), so that their
+ * heavy part runs while the run's files are written:
+ *
+ * cman_report_prepare() makes, from the tables (taken whatever happens) and
+ * the run's window (start, end, step: the scenario's), the charts over
+ * time, the heatmaps and daily.csv's text in memory; it reads no file and
+ * shares nothing with other threads, so it may run beside
+ * cman_sim_write_outputs().  With split, the parts are shared with a second
+ * thread (for long runs: a thread costs about as much as a week's parts).
+ * *out is NULL after a failure: CMAN_EINTERNAL when the tables do not fit
+ * the window, CMAN_ENOMEM.
+ *
+ * cman_report_write_prepared() then writes the reports of run_dir like
+ * cman_report_write_tables() (reading summary.json, the manifest,
+ * decisions.jsonl, scenario.yaml); the bytes are those of
+ * cman_report_write_tables().  It frees p in every case.
+ */
+struct cman_report_prep;
+int cman_report_prepare(struct cman_report_prep **out, struct cman_report_tables *t,
+			int64_t start, int64_t end, int64_t step, unsigned what, bool split,
+			struct cman_error *err);
+int cman_report_write_prepared(const char *run_dir, struct cman_report_prep *p,
+			       struct cman_error *err);
+/* Free p without writing (NULL is fine). */
+void cman_report_prep_free(struct cman_report_prep *p);
 
 #endif

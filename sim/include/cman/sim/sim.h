@@ -127,6 +127,27 @@ struct cman_report_tables;
 int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
 			   struct cman_error *err);
 
+/*
+ * The run's reports (CMAN_REPORT_CSV | CMAN_REPORT_HTML of
+ * cman/reports/report.h) made while cman_sim_write_outputs() writes the
+ * files (issue 12): cman_sim_reports_start() after cman_sim_run() starts
+ * making their tables, charts and daily.csv from the finished run's memory
+ * on a thread of its own (short runs: nothing, finish makes them);
+ * cman_sim_reports_finish() waits for it and writes the reports into dir,
+ * which must hold the run's files (cman_sim_write_outputs() done), with the
+ * bytes of cman_sim_report_tables() + cman_report_write_tables().  The sim
+ * must stay alive and unchanged but for cman_sim_write_outputs() between
+ * the two.  finish with dir NULL (the files failed) only waits and frees;
+ * it frees r in every case and returns the first failure of the two
+ * (CMAN_ENOMEM, CMAN_EIO, ...).  start fails with CMAN_EINTERNAL when the
+ * run has not finished, CMAN_ENOMEM.
+ */
+struct cman_sim_reports;
+int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
+			   struct cman_sim_reports **out, struct cman_error *err);
+int cman_sim_reports_finish(struct cman_sim_reports *r, const char *dir,
+			    struct cman_error *err);
+
 void cman_sim_free(struct cman_sim *sim);
 
 #endif

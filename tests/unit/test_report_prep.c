@@ -1,0 +1,291 @@
+/*
+ * The reports of `clusterman-sim run` made beside the run's files
+ * (cman_sim_reports_start/finish, cman_report_prepare, issue 12): on the
+ * calling thread, on one thread and split over two, daily.csv, report.html
+ * and manifest.json are the bytes the reports made from the run's files
+ * give; a failure on a report thread fails the run (its code, nothing
+ * committed: the previous run stays).
+ *
+ * Scenarios: tests/data/memory_bound.yaml stretched to three days of
+ * minutes (every resource's columns, heatmaps) and tests/data/replenish.yaml
+ * (autoscaler: decisions.jsonl, groups.csv).
+ */
+#include <dirent.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "cman_test.h"
+
+#include "cman/reports/report.h"
+#include "cman/runfiles.h"
+#include "cman/sim/scenario.h"
+#include "cman/sim/sim.h"
+#include "html.h"
+#include "sim_int.h"
+
+static const char *const stretched[] = {
+	"end_time=2017-12-04T00:00:00Z", "simulation.step_seconds=60",
+};
+
+struct scen {
+	const char *yaml;
+	const char *const *sets;
+	size_t n_sets;
+};
+
+static const struct scen scens[] = {
+	{ CMAN_SOURCE_DIR "/tests/data/memory_bound.yaml", stretched, 2 },
+	{ CMAN_SOURCE_DIR "/tests/data/replenish.yaml", NULL, 0 },
+};
+
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[4096];
+
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+		unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static struct cman_sim *run_sim(const struct scen *s, struct cman_scenario *sc)
+{
+	struct cman_error err = { 0 };
+	struct cman_sim *sim = NULL;
+
+	if (cman_scenario_load(s->yaml, (const char *const *)s->sets, s->n_sets, sc, &err) ||
+	    cman_sim_new(sc, NULL, &sim, &err) || cman_sim_run(sim, &err))
+		fail_msg("%s: %s", s->yaml, err.msg);
+	return sim;
+}
+
+static void assert_same_file(const char *a, const char *b, const char *name)
+{
+	char pa[4096], pb[4096];
+	size_t na = 0, nb = 0;
+	char *x, *y;
+
+	snprintf(pa, sizeof(pa), "%s/%s", a, name);
+	snprintf(pb, sizeof(pb), "%s/%s", b, name);
+	x = cman_test_slurp(pa, &na);
+	y = cman_test_slurp(pb, &nb);
+	assert_non_null(x);
+	assert_non_null(y);
+	if (na != nb || memcmp(x, y, na))
+		fail_msg("%s differs from %s (%zu and %zu bytes)", pb, pa, na, nb);
+	free(x);
+	free(y);
+}
+
+/* The run's files and reports into dir through start, files, finish. */
+static int write_run(struct cman_sim *sim, const char *dir, struct cman_error *err)
+{
+	struct cman_sim_reports *r = NULL;
+	int rc;
+
+	rc = cman_sim_reports_start(sim, CMAN_REPORT_CSV | CMAN_REPORT_HTML, &r, err);
+	if (rc)
+		return rc;
+	rc = cman_sim_write_outputs(sim, dir, 0, err);
+	if (!rc)
+		return cman_sim_reports_finish(r, dir, err);
+	cman_sim_reports_finish(r, NULL, err);
+	return rc;
+}
+
+static const struct {
+	size_t thread_steps, split_steps;
+} modes[] = {
+	{ (size_t)-1, (size_t)-1 },   /* after the files, on the calling thread */
+	{ 1, (size_t)-1 },            /* one thread beside the files */
+	{ 1, 1 },                     /* and its work split over two */
+	{ 1, 3 },                     /* split with an odd half */
+};
+
+static void test_same_bytes_as_from_files(void **state)
+{
+	size_t s, m;
+
+	(void)state;
+	for (s = 0; s < sizeof(scens) / sizeof(scens[0]); s++) {
+		struct cman_scenario sc;
+		struct cman_sim *sim = run_sim(&scens[s], &sc);
+		struct cman_error err = { 0 };
+		char ref[64], dir[64];
+
+		/* the reference: the reports of the files (`clusterman-sim report`) */
+		assert_non_null(cman_test_mkdtemp(ref, sizeof(ref), "cman-prep-ref."));
+		assert_int_equal(cman_sim_write_outputs(sim, ref, 0, &err), 0);
+		assert_int_equal(cman_report_write(ref, CMAN_REPORT_CSV | CMAN_REPORT_HTML, &err),
+				 0);
+		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+			sim_report_thread_steps = modes[m].thread_steps;
+			sim_report_split_steps = modes[m].split_steps;
+			assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-prep."));
+			if (write_run(sim, dir, &err))
+				fail_msg("%s, mode %zu: %s", scens[s].yaml, m, err.msg);
+			assert_same_file(ref, dir, "daily.csv");
+			assert_same_file(ref, dir, "report.html");
+			assert_same_file(ref, dir, "manifest.json");
+			assert_same_file(ref, dir, "timeseries.csv");
+			rm_dir(dir);
+		}
+		rm_dir(ref);
+		cman_sim_free(sim);
+		cman_scenario_release(&sc);
+	}
+	sim_report_thread_steps = 2000;
+	sim_report_split_steps = 100000;
+}
+
+/* The tables handed to cman_report_prepare must fit the window. */
+static void test_prepare_checks_window(void **state)
+{
+	struct cman_scenario sc;
+	struct cman_sim *sim = run_sim(&scens[0], &sc);
+	struct cman_report_tables t;
+	struct cman_report_prep *p = (void *)1;
+	struct cman_error err = { 0 };
+
+	(void)state;
+	assert_int_equal(cman_sim_report_tables(sim, &t, &err), 0);
+	assert_int_equal(cman_report_prepare(&p, &t, sc.start_time, sc.end_time + 3600,
+					     sc.step_seconds, CMAN_REPORT_HTML, false, &err),
+			 CMAN_EINTERNAL);
+	assert_null(p);
+	assert_null(t.col[0]);   /* taken */
+	cman_sim_free(sim);
+	cman_scenario_release(&sc);
+}
+
+static int fail_part, fail_calls;
+
+static int fault(int k)
+{
+	__atomic_fetch_add(&fail_calls, 1, __ATOMIC_RELAXED);
+	return k == fail_part ? CMAN_EIO : 0;
+}
+
+/* A part failing on a report thread fails the run with its code, and
+ * nothing of the failed run replaces the previous one. */
+static void test_thread_failure_keeps_previous_run(void **state)
+{
+	static const int parts[] = { 0, 1, 5, 11 };
+	struct cman_scenario sc;
+	struct cman_sim *sim = run_sim(&scens[0], &sc);
+	struct cman_error err = { 0 };
+	struct cman_run_out ro = { .lock_fd = -1 };
+	char parent[64], out[128], before[4096];
+	size_t i, m, n_before = 0, n_after = 0;
+	char *html_before, *html_after;
+	DIR *d;
+
+	(void)state;
+	assert_non_null(cman_test_mkdtemp(parent, sizeof(parent), "cman-prep-fail."));
+	snprintf(out, sizeof(out), "%s/run", parent);
+	assert_int_equal(cman_run_lock(&ro, out, &err), 0);
+	assert_int_equal(cman_run_stage(&ro, false, &err), 0);
+	assert_int_equal(write_run(sim, ro.stage, &err), 0);
+	assert_int_equal(cman_run_commit(&ro, &err), 0);
+	cman_run_release(&ro);
+	snprintf(before, sizeof(before), "%s/report.html", out);
+	html_before = cman_test_slurp(before, &n_before);
+	assert_non_null(html_before);
+
+	cman_report_prep_fault = fault;
+	for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++)
+		for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			sim_report_thread_steps = modes[m].thread_steps;
+			sim_report_split_steps = modes[m].split_steps;
+			fail_part = parts[i];
+			fail_calls = 0;
+			memset(&err, 0, sizeof(err));
+			memset(&ro, 0, sizeof(ro));
+			ro.lock_fd = -1;
+			assert_int_equal(cman_run_lock(&ro, out, &err), 0);
+			assert_int_equal(cman_run_stage(&ro, false, &err), 0);
+			assert_int_equal(write_run(sim, ro.stage, &err), CMAN_EIO);
+			assert_int_equal(err.code, CMAN_EIO);
+			assert_true(fail_calls > 0);
+			cman_run_release(&ro);   /* as cmd_run after a failure */
+		}
+	cman_report_prep_fault = NULL;
+	sim_report_thread_steps = 2000;
+	sim_report_split_steps = 100000;
+
+	html_after = cman_test_slurp(before, &n_after);
+	assert_non_null(html_after);
+	assert_int_equal(n_after, n_before);
+	assert_memory_equal(html_after, html_before, n_before);
+	/* nothing left beside the run: no staging folder, no lock */
+	d = opendir(parent);
+	assert_non_null(d);
+	{
+		struct dirent *e;
+
+		while ((e = readdir(d)) != NULL)
+			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+			    strcmp(e->d_name, "run"))
+				fail_msg("left in %s: %s", parent, e->d_name);
+	}
+	closedir(d);
+	free(html_before);
+	free(html_after);
+	rm_dir(out);
+	rmdir(parent);
+	cman_sim_free(sim);
+	cman_scenario_release(&sc);
+}
+
+/* The files failing: finish only waits for the thread and frees. */
+static void test_finish_without_files(void **state)
+{
+	struct cman_scenario sc;
+	struct cman_sim *sim = run_sim(&scens[0], &sc);
+	struct cman_sim_reports *r = NULL;
+	struct cman_error err = { 0 };
+
+	(void)state;
+	sim_report_thread_steps = 1;
+	sim_report_split_steps = 1;
+	assert_int_equal(cman_sim_reports_start(sim, CMAN_REPORT_HTML, &r, &err), 0);
+	assert_non_null(r);
+	assert_int_equal(cman_sim_reports_finish(r, NULL, &err), 0);
+	assert_int_equal(err.code, 0);
+	assert_int_equal(cman_sim_reports_finish(NULL, NULL, &err), 0);
+	sim_report_thread_steps = 2000;
+	sim_report_split_steps = 100000;
+	cman_sim_free(sim);
+	cman_scenario_release(&sc);
+}
+
+int main(void)
+{
+	sim_report_check_cpus = false;   /* threads even when ctest allows one CPU */
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_same_bytes_as_from_files),
+		cmocka_unit_test(test_prepare_checks_window),
+		cmocka_unit_test(test_thread_failure_keeps_previous_run),
+		cmocka_unit_test(test_finish_without_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
