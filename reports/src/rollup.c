@@ -4,6 +4,7 @@
 #include "rollup.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,6 +260,75 @@ void cman_quartiles(double *v, size_t n, double *q25, double *q50, double *q75)
 	*q75 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.75);
 }
 
+/*
+ * cman_quartiles of a day of few distinct values, mostly in runs of equal
+ * values (capacity between changes, a series that is 0 all day): the runs'
+ * values counted into a sorted table of distinct values (a binary search
+ * per run),
+ * the wanted ranks read from the counts, then GSL as cman_quartiles does,
+ * from the ranks' values put in place.  A multiset has one sorted order, so
+ * the bits are cman_quartiles' (-0 is not taken: it equals 0 but is not
+ * the same bits).  false when the day has more than FEW_DISTINCT distinct
+ * values; v is left as it was then.
+ */
+#define FEW_DISTINCT 64
+
+static bool quartiles_few(double *v, size_t n, double *q25, double *q50, double *q75)
+{
+	static const double fr[3] = { 0.25, 0.5, 0.75 };
+	double val[FEW_DISTINCT];
+	size_t cnt[FEW_DISTINCT], ks[6], i = 0, j, below;
+	int nd = 0, nk = 0, q, k, d;
+
+	while (i < n) {
+		double x = v[i];
+		int lo = 0, hi = nd;
+
+		if (x == 0 && signbit(x))
+			return false;
+		for (j = i + 1; j < n && v[j] == x; j++)
+			;
+		while (lo < hi) {
+			int mid = (lo + hi) / 2;
+
+			if (val[mid] < x)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < nd && val[lo] == x) {
+			cnt[lo] += j - i;
+		} else {
+			if (nd == FEW_DISTINCT)
+				return false;
+			memmove(&val[lo + 1], &val[lo], (size_t)(nd - lo) * sizeof(*val));
+			memmove(&cnt[lo + 1], &cnt[lo], (size_t)(nd - lo) * sizeof(*cnt));
+			val[lo] = x;
+			cnt[lo] = j - i;
+			nd++;
+		}
+		i = j;
+	}
+	for (q = 0; q < 3; q++) {
+		const double index = fr[q] * (double)(n - 1);
+		size_t r = (size_t)(int)index;   /* as GSL computes lhs */
+
+		if (!nk || ks[nk - 1] < r)
+			ks[nk++] = r;
+		if (r + 1 < n && ks[nk - 1] < r + 1)
+			ks[nk++] = r + 1;
+	}
+	for (k = 0, d = 0, below = 0; k < nk; k++) {
+		while (below + cnt[d] <= ks[k])
+			below += cnt[d++];
+		v[ks[k]] = val[d];
+	}
+	*q25 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.25);
+	*q50 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.5);
+	*q75 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.75);
+	return true;
+}
+
 void cman_profile_release(struct cman_profile *p)
 {
 	free(p->cell);
@@ -272,6 +342,7 @@ int cman_profile_build(const double *y, size_t n, int64_t start, int64_t step,
 		       double scale, size_t n_bins, struct cman_profile *p)
 {
 	size_t nd, i, d, per_day, *cnt = NULL, used = 0;
+	bool few = true;
 	double *buf = NULL;
 	int rc = 0;
 
@@ -334,7 +405,15 @@ int cman_profile_build(const double *y, size_t n, int64_t start, int64_t step,
 			p->cell[c] = sum;
 			cnt[c] = k;
 		}
-		cman_quartiles(buf, used, &p->q25[d], &p->q50[d], &p->q75[d]);
+		/* a day of few values: tried first, it gives up after
+		 * FEW_DISTINCT of them, at a few percent of a selection's cost;
+		 * a series of many values is tried again every 8th day only */
+		if (used && (few || d % 8 == 0))
+			few = quartiles_few(buf, used, &p->q25[d], &p->q50[d], &p->q75[d]);
+		else
+			few = false;
+		if (!few)
+			cman_quartiles(buf, used, &p->q25[d], &p->q50[d], &p->q75[d]);
 	}
 	for (i = 0; i < nd * n_bins; i++)
 		p->cell[i] = cnt[i] ? p->cell[i] / (double)cnt[i] : NAN;

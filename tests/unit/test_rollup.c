@@ -237,7 +237,8 @@ static int64_t ref_day(int64_t t)
  * 12); a sample-by-sample reference (each sample's day and part of the day
  * by division, sums in the order of the samples, quartiles of the sorted
  * day) gives the same bits: steps that do or do not divide a day or a part,
- * windows starting inside a day and ending inside a step, NaN. */
+ * windows starting inside a day and ending inside a step, NaN, days in
+ * few runs of equal values. */
 static void test_profile_and_days_as_reference(void **state)
 {
 	static const int64_t steps[] = { 60, 420, 3600, 5400, 7, 86400, 100000 };
@@ -248,7 +249,7 @@ static void test_profile_and_days_as_reference(void **state)
 	(void)state;
 	for (si = 0; si < sizeof(steps) / sizeof(steps[0]); si++)
 		for (bi = 0; bi < sizeof(bins) / sizeof(bins[0]); bi++)
-			for (rep = 0; rep < 3; rep++) {
+			for (rep = 0; rep < 5; rep++) {
 				int64_t step = steps[si], start = 1514764800 + (int64_t)(xs(&x) % 86400) -
 					       (rep == 1 ? 5 * 86400 + 13 : 0);
 				size_t n = (size_t)(3 * 86400 / step) + 1 + xs(&x) % 50, nb = bins[bi], i, d;
@@ -259,6 +260,12 @@ static void test_profile_and_days_as_reference(void **state)
 
 				for (i = 0; i < n; i++)
 					y[i] = xs(&x) % 7 == 0 ? NAN : (double)(xs(&x) % 1000) * 0.37;
+				/* days in few runs of few values (quartiles_few), or of
+				 * a few more than it takes */
+				for (i = 0; rep >= 3 && i < n; i++)
+					if (!isnan(y[i]))
+						y[i] = (double)((i / (rep == 3 ? 40 : 20) * 7919) %
+								(rep == 3 ? 5 : 70)) * 0.37 - 0.74;
 				assert_int_equal(cman_profile_build(y, n, start, step, 1.5, nb, &p), 0);
 				nd = (size_t)((ref_day(start + (int64_t)(n - 1) * step) - d0) / 86400 + 1);
 				assert_int_equal(p.n_days, nd);
