@@ -62,6 +62,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,10 @@ struct sqstore {
 	size_t spans_cap;
 	struct sqcursor *free_cursors;
 	struct sqcursor *all_cursors;
+	struct sqcheck *check;                  /* a check running beside the reads */
 };
+
+static int check_join(struct sqstore *ss, struct cman_error *err);
 
 struct sqmarket {
 	int64_t id;      /* 0 when not (or no longer) in the database */
@@ -2223,6 +2227,8 @@ static void sq_free(struct cman_store *st)
 	if (ss->in_tx)
 		sq_rollback(st);
 	read_tx_end(ss, NULL);
+	(void)check_join(ss, NULL);
+	free(ss->check);
 	cursors_destroy(ss);
 	sqlite3_finalize(ss->ins_series);
 	sqlite3_finalize(ss->ins_market);
@@ -2428,6 +2434,80 @@ static int quick_check(struct sqstore *ss, struct cman_error *err)
 	return rc;
 }
 
+/*
+ * The checks of quick_check() on a thread of their own, with a connection of
+ * their own (read-only), while the opener goes on reading: the file is read
+ * twice at the same time instead of once before the rest.
+ */
+struct sqcheck {
+	pthread_t thread;
+	bool joined;
+	int rc;
+	struct cman_error err;
+	struct sqstore ss;       /* name, version and db of the check's connection */
+};
+
+static void *check_main(void *arg)
+{
+	struct sqcheck *k = arg;
+
+	if (sqlite3_open_v2(k->ss.base.name, &k->ss.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
+			    NULL) != SQLITE_OK)
+		k->rc = cman_error_set(&k->err, CMAN_EINVAL, "%s: cannot open metrics database: %s",
+				       k->ss.base.name,
+				       k->ss.db ? sqlite3_errmsg(k->ss.db) : "out of memory");
+	else
+		k->rc = exec(&k->ss, "PRAGMA mmap_size = 1073741824", &k->err);
+	if (!k->rc)
+		k->rc = quick_check(&k->ss, &k->err);
+	sqlite3_close(k->ss.db);
+	k->ss.db = NULL;
+	return NULL;
+}
+
+/* Start the checks of ss on a thread; 0, or nonzero (run them here). */
+static int check_start(struct sqstore *ss)
+{
+	struct sqcheck *k;
+
+	if (!sqlite3_threadsafe())
+		return -1;
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return -1;
+	memcpy(k->ss.base.name, ss->base.name, sizeof(k->ss.base.name));
+	k->ss.version = ss->version;
+	if (pthread_create(&k->thread, NULL, check_main, k) != 0) {
+		free(k);
+		return -1;
+	}
+	ss->check = k;
+	return 0;
+}
+
+/* Wait for ss's check thread (if any); its result, the error into err. */
+static int check_join(struct sqstore *ss, struct cman_error *err)
+{
+	struct sqcheck *k = ss->check;
+
+	if (!k)
+		return 0;
+	if (!k->joined) {
+		pthread_join(k->thread, NULL);
+		k->joined = true;
+	}
+	if (k->rc && err)
+		*err = k->err;
+	return k->rc;
+}
+
+int cman_store_sqlite_check_wait(struct cman_store *st, struct cman_error *err)
+{
+	if (!st || st->ops != &sqlite_ops)
+		return 0;
+	return check_join((struct sqstore *)st, err);
+}
+
 /* Check (or, when empty and create, lay down) the schema. */
 static int check_schema(struct sqstore *ss, bool create, struct cman_error *err)
 {
@@ -2492,8 +2572,23 @@ out:
 	return rc;
 }
 
+static int sqlite_open(const char *path, bool create, bool check_beside,
+		       struct cman_store **out, struct cman_error *err);
+
 int cman_store_sqlite_open(const char *path, bool create,
 			   struct cman_store **out, struct cman_error *err)
+{
+	return sqlite_open(path, create, false, out, err);
+}
+
+int cman_store_sqlite_open_checking(const char *path, struct cman_store **out,
+				    struct cman_error *err)
+{
+	return sqlite_open(path, false, true, out, err);
+}
+
+static int sqlite_open(const char *path, bool create, bool check_beside,
+		       struct cman_store **out, struct cman_error *err)
 {
 	struct sqstore *ss = NULL;
 	struct stat sb;
@@ -2537,7 +2632,8 @@ int cman_store_sqlite_open(const char *path, bool create,
 	 * on its own took and dropped SQLite's locks (nine system calls) */
 	read_tx_start(ss);
 	rc = check_schema(ss, create, err);
-	if (!rc && size > 0 && size <= QUICK_CHECK_MAX)
+	if (!rc && size > 0 && size <= QUICK_CHECK_MAX &&
+	    !(check_beside && ss->version == SCHEMA_VERSION && check_start(ss) == 0))
 		rc = quick_check(ss, err);
 	if (rc)
 		goto out;
@@ -2547,6 +2643,9 @@ int cman_store_sqlite_open(const char *path, bool create,
 	if (!rc && create && ss->version == 1)
 		rc = migrate_v1(ss, err);
 out:
+	/* a failure the check would have found first: the check's message */
+	if (rc && ss && check_join(ss, err))
+		rc = ss->check->rc;
 	if (rc) {
 		sq_free(&ss->base);
 		return rc;

@@ -1202,7 +1202,9 @@ static int load_sources(struct cman_sim *sim, struct cman_error *err)
 			}
 		}
 		if (src->type == CMAN_SRC_SQLITE) {
-			rc = cman_store_sqlite_open(src->path, false, &st, err);
+			/* its slow checks run beside the setup and the loop
+			 * (settle_checks() waits for them) */
+			rc = cman_store_sqlite_open_checking(src->path, &st, err);
 		} else if (src->type == CMAN_SRC_STORE_URI) {
 			rc = cman_store_open(src->path, false, &st, err);
 		} else if (src->type == CMAN_SRC_GENERATE) {
@@ -1644,6 +1646,25 @@ static int autoscale(struct cman_sim *sim, struct cman_error *err)
 	return 0;
 }
 
+/*
+ * Wait for the checks of the SQLite sources that run beside the setup and
+ * the loop (cman_store_sqlite_open_checking): the run's result rc stands
+ * only if they all passed; otherwise the first failure is the error (what
+ * the source's open would have failed with, before anything else).
+ */
+static int settle_checks(struct cman_sim *sim, int rc, struct cman_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < sim->n_stores; i++) {
+		int crc = cman_store_sqlite_check_wait(sim->stores[i], err);
+
+		if (crc)
+			return crc;
+	}
+	return rc;
+}
+
 int cman_sim_new(const struct cman_scenario *sc, FILE *log,
 		 struct cman_sim **out, struct cman_error *err)
 {
@@ -1727,6 +1748,7 @@ int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
 		rc = sim_check_setup(sim, err);
 out:
 	if (rc) {
+		rc = settle_checks(sim, rc, err);
 		cman_sim_free(sim);
 		return rc;
 	}
@@ -1872,7 +1894,14 @@ void cman_sim_totals_only(struct cman_sim *sim)
 	sim->runner.decision.skipped_keep = 1; /* nor which machines were skipped */
 }
 
+static int run(struct cman_sim *sim, struct cman_error *err);
+
 int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
+{
+	return settle_checks(sim, run(sim, err), err);
+}
+
+static int run(struct cman_sim *sim, struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
 	struct cman_event ev;

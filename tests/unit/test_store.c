@@ -852,6 +852,66 @@ static void test_sqlite_rejects(void **state)
 	expect_open_error(f->dir, true, ": not a clusterman metrics database");
 }
 
+/*
+ * cman_store_sqlite_open_checking: the reads go on while the slow checks
+ * run; check_wait gives their result, and for a damaged file exactly the
+ * error cman_store_sqlite_open gives (again when asked again).  A store
+ * freed without waiting joins its check (ASan, helgrind).
+ */
+static void test_sqlite_check_beside(void **state)
+{
+	struct fix *f = *state;
+	struct cman_error err = { 0 }, want = { 0 };
+	struct cman_store *st = NULL, *mem = NULL;
+	int64_t t;
+
+	assert_int_equal(cman_store_begin(f->st, &err), 0);
+	for (t = 0; t < 20000; t += 60)
+		put_num(f->st, CMAN_SYSTEM_METRICS, K1, t, (double)(t % 7));
+	put_map(f->st, CMAN_METADATA, KF, 100, "m3.large/us-west-2b=2;m3.large/us-west-2a=7");
+	assert_int_equal(cman_store_commit(f->st, &err), 0);
+	cman_store_free(f->st);
+	f->st = NULL;
+
+	assert_int_equal(cman_store_sqlite_open_checking(f->path, &st, &err), 0);
+	expect(st, CMAN_METADATA, KF, 0, 1000, 0,
+	       "100={m3.large/us-west-2a=7;m3.large/us-west-2b=2}:9");
+	assert_int_equal(cman_store_sqlite_check_wait(st, &err), 0);
+	assert_int_equal(cman_store_sqlite_check_wait(st, &err), 0);
+	cman_store_free(st);
+	st = NULL;
+	assert_int_equal(cman_store_sqlite_open_checking(f->path, &st, &err), 0);
+	cman_store_free(st);                       /* not waited for */
+	st = NULL;
+	assert_int_equal(cman_store_memory_new(&mem, &err), 0);
+	assert_int_equal(cman_store_sqlite_check_wait(mem, &err), 0);
+	cman_store_free(mem);
+
+	/* a text t1 in one chunk: found by the pass for wrong types only */
+	exec_sql(f->path, "UPDATE chunks SET t1 = 'soon' WHERE t0 = "
+		 "(SELECT max(t0) FROM chunks)");
+	assert_int_equal(cman_store_sqlite_open(f->path, false, &st, &want), CMAN_EINVAL);
+	assert_null(st);
+	assert_non_null(strstr(want.msg, "a value of the wrong type"));
+	assert_int_equal(cman_store_sqlite_open_checking(f->path, &st, &err), 0);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(cman_store_sqlite_check_wait(st, &err), CMAN_EINVAL);
+	assert_string_equal(err.msg, want.msg);
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(cman_store_sqlite_check_wait(st, &err), CMAN_EINVAL);
+	assert_string_equal(err.msg, want.msg);
+	cman_store_free(st);
+	st = NULL;
+	/* what the open itself refuses, it refuses with the same message */
+	exec_sql(f->path, "DROP TABLE chunks; CREATE TABLE chunks(x)");
+	memset(&want, 0, sizeof(want));
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(cman_store_sqlite_open(f->path, false, &st, &want), CMAN_EINVAL);
+	assert_int_equal(cman_store_sqlite_open_checking(f->path, &st, &err), CMAN_EINVAL);
+	assert_null(st);
+	assert_string_equal(err.msg, want.msg);
+}
+
 static void test_sqlite_rollback(void **state)
 {
 	struct fix *f = *state;
@@ -1280,6 +1340,8 @@ int main(void)
 		cmocka_unit_test_prestate_setup_teardown(test_sqlite_rejects, setup, teardown,
 							 (void *)&be_sqlite),
 		cmocka_unit_test_prestate_setup_teardown(test_sqlite_rollback, setup, teardown,
+							 (void *)&be_sqlite),
+		cmocka_unit_test_prestate_setup_teardown(test_sqlite_check_beside, setup, teardown,
 							 (void *)&be_sqlite),
 		cmocka_unit_test(test_random_backends_agree),
 		cmocka_unit_test(test_random_backends_agree_many),

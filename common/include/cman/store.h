@@ -203,6 +203,26 @@ int cman_store_sqlite_open(const char *path, bool create,
 			   struct cman_store **out, struct cman_error *err);
 
 /*
+ * As cman_store_sqlite_open(path, false, ...), for a reader that wants its
+ * first samples early: the open checks all but the slow ones, and PRAGMA
+ * quick_check and the pass for values of the wrong type run on a thread of
+ * their own, with a connection of their own, while the caller reads.  What
+ * the caller reads before cman_store_sqlite_check_wait() returned 0 may come
+ * from a damaged file: it must not be committed or trusted before then.
+ * (A version 1 store, read row by row, is checked before the open returns.)
+ */
+int cman_store_sqlite_open_checking(const char *path, struct cman_store **out,
+				    struct cman_error *err);
+
+/*
+ * Wait for the checks a cman_store_sqlite_open_checking() store runs (at
+ * once for any other store): 0, or the error they found, with its message
+ * into err (what cman_store_sqlite_open() would have failed with).  It can
+ * be called again, with the same answer; cman_store_free() waits too.
+ */
+int cman_store_sqlite_check_wait(struct cman_store *st, struct cman_error *err);
+
+/*
  * A private SQLite store in a temporary file (SQLite's temporary directory:
  * $SQLITE_TMPDIR, $TMPDIR, then /var/tmp or /tmp), deleted when the store
  * is freed; its pages stay in a bounded cache (16 MiB) and spill to the
