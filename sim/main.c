@@ -252,10 +252,14 @@ static int cmd_run(int argc, char **argv)
 	if (rc)
 		goto out;
 	rc = cman_sim_new(&sc, quiet ? NULL : stderr, &sim, &err);
-	if (!rc)
-		rc = cman_sim_run(sim, &err);
+	/* the staging folder before the run: timeseries.csv is written there
+	 * as the run goes (issue 12) */
 	if (!rc)
 		rc = cman_run_stage(&ro, false, &err);
+	if (!rc)
+		rc = cman_sim_write_start(sim, ro.stage, &err);
+	if (!rc)
+		rc = cman_sim_run(sim, &err);
 	/* the reports from the run's memory, not from its files parsed again
 	 * (`clusterman-sim report` reads the files; the bytes are the same),
 	 * made on a thread while the files are written (issue 12) */
@@ -280,9 +284,9 @@ static int cmd_run(int argc, char **argv)
 		       t->instances_launched, t->events_processed, t->n_warnings, outdir);
 	}
 out:
+	cman_sim_free(sim);   /* its thread stops before the staging folder goes */
 	cman_run_release(&ro);
 	status = rc ? fail(&err) : 0;
-	cman_sim_free(sim);
 	if (loaded)
 		cman_scenario_release(&sc);
 	free(sets);

@@ -58,8 +58,11 @@ int cman_tmp_create(const char *path, char *tmp, size_t n, struct cman_error *er
 
 /* ---- files written whole, with their hashes ----------------------------- */
 
-/* The last files committed by this process (a run writes about ten). */
+/* The last files committed by this process (a run writes about ten), under
+ * a lock: a run commits its timeseries.csv on a thread of its own while
+ * the other files are committed and hashed on the main one. */
 #define N_KNOWN 32
+static pthread_mutex_t known_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct known {
 	dev_t dev;
 	ino_t ino;
@@ -71,9 +74,11 @@ static size_t n_known, next_known;
 
 bool cman_atomic_known_hash(const struct stat *sb, uint64_t *hash, uint64_t *bytes)
 {
+	bool found = false;
 	size_t i;
 
-	for (i = 0; i < n_known; i++) {
+	pthread_mutex_lock(&known_mu);
+	for (i = 0; i < n_known && !found; i++) {
 		const struct known *k = &known[i];
 
 		if (k->dev == sb->st_dev && k->ino == sb->st_ino && k->size == sb->st_size &&
@@ -81,16 +86,18 @@ bool cman_atomic_known_hash(const struct stat *sb, uint64_t *hash, uint64_t *byt
 		    k->mtime.tv_nsec == sb->st_mtim.tv_nsec) {
 			*hash = k->hash;
 			*bytes = (uint64_t)k->size;
-			return true;
+			found = true;
 		}
 	}
-	return false;
+	pthread_mutex_unlock(&known_mu);
+	return found;
 }
 
 static void remember(const struct stat *sb, uint64_t hash)
 {
 	size_t i;
 
+	pthread_mutex_lock(&known_mu);
 	/* an entry of the same file (the inode reused) is replaced */
 	for (i = 0; i < n_known; i++)
 		if (known[i].dev == sb->st_dev && known[i].ino == sb->st_ino)
@@ -102,6 +109,7 @@ static void remember(const struct stat *sb, uint64_t hash)
 			n_known++;
 	}
 	known[i] = (struct known){ sb->st_dev, sb->st_ino, sb->st_size, sb->st_mtim, hash };
+	pthread_mutex_unlock(&known_mu);
 }
 
 /*
@@ -440,6 +448,7 @@ int cman_atomic_open_raw(struct cman_atomic_file *f, const char *path,
 {
 	return atomic_open(f, path, false, err);
 }
+
 
 /* Free the buffers (the thread stopped first). */
 static void sink_free(struct cman_atomic_file *f)

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,33 +92,44 @@ static inline char *put_time(char *p, int64_t t, struct time_cache *c)
  * whole), plus its texts. */
 #define ROW_ROOM(fields, texts) ((size_t)(fields) * 40 + (texts) + 8)
 
-static int write_timeseries(struct cman_sim *sim, const char *path,
-			    struct cman_error *err)
-{
-	const struct cman_scenario *sc = sim->sc;
-	const struct cman_ledger *l = &sim->ledger;
+/* ",<binding resource>\n", copied whole */
+struct bind_text {
+	char text[16];
+	size_t len;
+};
+
+/*
+ * timeseries.csv being written: its rows 0..done-1 are in the file.  Rows
+ * are formatted in order, through caches of one file (the bytes are the
+ * same however the rows are cut into batches).
+ */
+struct ts_file {
 	struct cman_atomic_file f;
 	struct num_cache nc[9 + 5 * (CMAN_RES_COUNT - 1)];
-	struct bind_text {
-		char text[16];   /* ",<binding resource>\n", copied whole */
-		size_t len;
-	} bind[CMAN_RES_COUNT + 1];
-	struct time_cache tc = { -1, 0, "" };
+	struct bind_text bind[CMAN_RES_COUNT + 1];
+	struct time_cache tc;
+	size_t done;
+};
+
+/* Open the file at path and write its header. */
+static int ts_open(struct ts_file *t, const char *path, struct cman_error *err)
+{
 	char head[1024], *h = head;
-	size_t i;
-	int k;
-	int rc = cman_atomic_open_raw(&f, path, err);
+	int k, rc = cman_atomic_open_raw(&t->f, path, err);
 
 	if (rc)
 		return rc;
-	num_cache_init(nc, sizeof(nc) / sizeof(nc[0]));
-	memset(bind, 0, sizeof(bind));
+	num_cache_init(t->nc, sizeof(t->nc) / sizeof(t->nc[0]));
+	memset(t->bind, 0, sizeof(t->bind));
+	t->tc = (struct time_cache){ -1, 0, "" };
+	t->done = 0;
 	for (k = 0; k <= CMAN_RES_COUNT; k++) {
 		const char *n = k < CMAN_RES_COUNT ? cman_resource_name(k) : "none";
+		struct bind_text *b = &t->bind[k];
 
-		bind[k].len = (size_t)snprintf(bind[k].text, sizeof(bind[k].text), ",%s\n", n);
-		if (bind[k].len >= sizeof(bind[k].text)) {
-			cman_atomic_abort(&f);
+		b->len = (size_t)snprintf(b->text, sizeof(b->text), ",%s\n", n);
+		if (b->len >= sizeof(b->text)) {
+			cman_atomic_abort(&t->f);
 			return cman_error_set(err, CMAN_EINTERNAL, "resource name too long");
 		}
 	}
@@ -130,15 +142,31 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 			     n, n, n, n, n);
 	}
 	h += sprintf(h, ",binding_resource\n");
-	cman_atomic_write(&f, head, (size_t)(h - head));
+	cman_atomic_write(&t->f, head, (size_t)(h - head));
+	return 0;
+}
+
+/*
+ * Rows done..end-1, from the run's per-step records: each step's row
+ * (sim.c advance()) and its ledgers' steps must be final.  Reads only
+ * those, and what cman_sim_new() set.
+ */
+static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
+{
+	const struct cman_scenario *sc = sim->sc;
+	const struct cman_ledger *l = &sim->ledger;
+	struct num_cache *nc = t->nc;
+	size_t i;
+	int k;
+
 	/* each row formatted straight into the file's buffer */
-	for (i = 0; i < l->n_steps; i++) {
+	for (i = t->done; i < end; i++) {
 		const struct step_row *r = &sim->steps[i];
 		double unused = r->running - r->allocated;
-		char *p = cman_atomic_room(&f, ROW_ROOM(1 + 9 + 5 * (CMAN_RES_COUNT - 1), 16));
+		char *p = cman_atomic_room(&t->f, ROW_ROOM(1 + 9 + 5 * (CMAN_RES_COUNT - 1), 16));
 		const struct bind_text *b;
 
-		p = put_time(p, sc->start_time + (int64_t)i * sc->step_seconds, &tc);
+		p = put_time(p, sc->start_time + (int64_t)i * sc->step_seconds, &t->tc);
 		*p++ = ',';
 		p = put_num(p, r->cpus, &nc[0]);
 		*p++ = ',';
@@ -186,14 +214,252 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 			*p++ = ',';
 			p = put_num(p, a > run ? a - run : 0, &c[4]);
 		}
-		b = &bind[sim->step_binding[i] == NO_BINDING ? CMAN_RES_COUNT
-			  : sim->step_binding[i]];
+		b = &t->bind[sim->step_binding[i] == NO_BINDING ? CMAN_RES_COUNT
+			     : sim->step_binding[i]];
 		memcpy(p, b->text, sizeof(b->text));
-		cman_atomic_advance(&f, p + b->len);
+		cman_atomic_advance(&t->f, p + b->len);
 	}
-	rc = cman_atomic_commit(&f, err);
-	cman_atomic_abort(&f);
+	t->done = end;
+}
+
+/* The whole file, on the caller's thread (a run nobody wrote it for). */
+static int write_timeseries(struct cman_sim *sim, const char *path,
+			    struct cman_error *err)
+{
+	struct ts_file *t = malloc(sizeof(*t));
+	int rc;
+
+	if (!t)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	rc = ts_open(t, path, err);
+	if (!rc) {
+		ts_rows(t, sim, sim->ledger.n_steps);
+		rc = cman_atomic_commit(&t->f, err);
+		cman_atomic_abort(&t->f);
+	}
+	free(t);
 	return rc;
+}
+
+/* ---- timeseries.csv while the run goes (issue 12) ------------------------ */
+
+/*
+ * A thread formats the rows as they become final, while the run goes on.
+ * The loop (sim.c advance()) publishes how many are final every TS_BATCH
+ * steps; a row is final once advance() recorded its step and every ledger
+ * whose per-step numbers it shows closed it (ledger.h: with a horizon,
+ * steps close during the run; the run's ledgers all have one), and no one
+ * writes either again.  The thread takes the rows TS_CHUNK at a time and
+ * looks for news between chunks.  At the end the main thread, once it has
+ * written the other files, takes the file over: whatever rows the thread
+ * has not reached (a busy machine did not give it the CPU) it formats
+ * itself, rather than wait.  Everything the two threads share is under mu;
+ * the file and its rows belong to the thread until it is joined.
+ */
+#define TS_BATCH 4096
+#define TS_CHUNK 1024
+/* Fewer steps than this many batches: written at the end (a week of
+ * minutes, 1 MB: a thread would save a millisecond at most, and cost as
+ * much on a machine where it waits for a CPU). */
+#define TS_MIN_BATCHES 4
+
+struct sim_ts {
+	struct ts_file t;
+	const struct cman_sim *sim;
+	char dir[4096];
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t more;
+	size_t final;         /* rows that are final (published) */
+	bool over;            /* the thread is to return (taken over, or stopped) */
+	bool threaded;        /* false: sim->ts_test_inline */
+	bool committed;       /* all rows written, committed (rc) */
+	int rc;
+	struct cman_error err;
+};
+
+/* All rows are written: commit the file. */
+static void ts_commit(struct sim_ts *ts)
+{
+	ts->rc = cman_atomic_commit(&ts->t.f, &ts->err);
+	ts->committed = true;
+}
+
+static void *ts_thread(void *arg)
+{
+	struct sim_ts *ts = arg;
+	size_t n = ts->sim->ledger.n_steps;
+
+	pthread_mutex_lock(&ts->mu);
+	for (;;) {
+		size_t to;
+
+		while ((ts->final == ts->t.done || ts->sim->ts_test_idle) && !ts->over)
+			pthread_cond_wait(&ts->more, &ts->mu);
+		if (ts->over)
+			break;
+		to = ts->final - ts->t.done > TS_CHUNK ? ts->t.done + TS_CHUNK : ts->final;
+		pthread_mutex_unlock(&ts->mu);
+		ts_rows(&ts->t, ts->sim, to);
+		if (to == n)
+			ts_commit(ts);
+		pthread_mutex_lock(&ts->mu);
+	}
+	pthread_mutex_unlock(&ts->mu);
+	return NULL;
+}
+
+/* Rows before final are final (more than the thread knew). */
+static void ts_tell(struct sim_ts *ts, size_t final)
+{
+	if (!ts->threaded) {   /* (tests: each row as soon as it is final) */
+		if (final > ts->t.done) {
+			ts_rows(&ts->t, ts->sim, final);
+			if (final == ts->sim->ledger.n_steps)
+				ts_commit(ts);
+		}
+		return;
+	}
+	pthread_mutex_lock(&ts->mu);
+	if (final > ts->final) {
+		ts->final = final;
+		pthread_cond_signal(&ts->more);
+	}
+	pthread_mutex_unlock(&ts->mu);
+}
+
+void sim_ts_publish(struct cman_sim *sim)
+{
+	size_t final = sim->next_step;
+	int k;
+
+	if (sim->ledger.fin < final)
+		final = sim->ledger.fin;
+	for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++)
+		if (sim->res_data[k] && sim->res_ledger[k].fin < final)
+			final = sim->res_ledger[k].fin;
+	ts_tell(sim->ts, final);
+	sim->ts_publish_at = sim->next_step + (sim->ts_batch ? sim->ts_batch : TS_BATCH);
+}
+
+int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_error *err)
+{
+	size_t batch = sim->ts_batch ? sim->ts_batch : TS_BATCH;
+	struct sim_ts *ts;
+	char path[4096];
+	pthread_attr_t attr;
+	sigset_t all, old;
+	cpu_set_t cpus;
+	int rc;
+
+	if (sim->ts || sim->next_step || sim->finished)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run has begun");
+	if (sim->ledger.n_steps / batch < TS_MIN_BATCHES && !sim->ts_test_inline)
+		return 0;
+	/* one core: the same work, only taking turns with the loop */
+	if (!sim->ts_test_inline && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
+	    CPU_COUNT(&cpus) < 2)
+		return 0;
+	if (strlen(dir) >= sizeof(ts->dir) ||
+	    cman_path_join(path, sizeof(path), dir, "timeseries.csv"))
+		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", dir);
+	ts = calloc(1, sizeof(*ts));
+	if (!ts)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	ts->sim = sim;
+	strcpy(ts->dir, dir);
+	rc = cman_mkdirs(dir, err);
+	if (!rc)
+		rc = ts_open(&ts->t, path, err);
+	if (rc) {
+		free(ts);
+		return rc;
+	}
+	/* its buffers are hashed and written by fsutil's two threads, as any
+	 * large file's: measured on the loaded 2-core machine, formatting,
+	 * hashing and writing on this one thread alone was 10-20% slower (a
+	 * process with more threads gets more of a busy machine; idle, the one
+	 * thread kept up with the loop) */
+	if (sim->ts_test_inline) {
+		sim->ts = ts;
+		sim->ts_publish_at = batch;
+		return 0;
+	}
+	if (pthread_mutex_init(&ts->mu, NULL) != 0) {
+		cman_atomic_abort(&ts->t.f);
+		free(ts);
+		return 0;   /* written at the end instead */
+	}
+	if (pthread_cond_init(&ts->more, NULL) != 0) {
+		pthread_mutex_destroy(&ts->mu);
+		cman_atomic_abort(&ts->t.f);
+		free(ts);
+		return 0;
+	}
+	/* signals are the main thread's (runfiles.c's handlers) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_attr_init(&attr);
+	if (rc == 0) {
+		pthread_attr_setstacksize(&attr, 256 * 1024);
+		rc = pthread_create(&ts->thread, &attr, ts_thread, ts);
+		pthread_attr_destroy(&attr);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		pthread_cond_destroy(&ts->more);
+		pthread_mutex_destroy(&ts->mu);
+		cman_atomic_abort(&ts->t.f);
+		free(ts);
+		return 0;
+	}
+	ts->threaded = true;
+	sim->ts = ts;
+	sim->ts_publish_at = batch;
+	return 0;
+}
+
+/*
+ * End the thread (it returns after the chunk it is on) and free it.
+ * finish: every row is final; the rows it did not reach are formatted here
+ * and the file committed: its result (error in err).  Else the file is
+ * removed.
+ */
+static int ts_end(struct cman_sim *sim, bool finish, struct cman_error *err)
+{
+	struct sim_ts *ts = sim->ts;
+	int rc = 0;
+
+	if (!ts)
+		return 0;
+	if (ts->threaded) {
+		pthread_mutex_lock(&ts->mu);
+		ts->over = true;
+		pthread_cond_signal(&ts->more);
+		pthread_mutex_unlock(&ts->mu);
+		pthread_join(ts->thread, NULL);
+		pthread_cond_destroy(&ts->more);
+		pthread_mutex_destroy(&ts->mu);
+	}
+	if (finish) {
+		if (!ts->committed) {
+			ts_rows(&ts->t, sim, sim->ledger.n_steps);
+			ts_commit(ts);
+		}
+		rc = ts->rc;
+		if (rc)
+			*err = ts->err;
+	}
+	cman_atomic_abort(&ts->t.f);   /* (not committed: the rows so far go) */
+	free(ts);
+	sim->ts = NULL;
+	sim->ts_publish_at = SIZE_MAX;
+	return rc;
+}
+
+void sim_ts_stop(struct cman_sim *sim)
+{
+	(void)ts_end(sim, false, NULL);
 }
 
 /* The text cman_csv_text writes for s, at p; returns the end. */
@@ -1145,36 +1411,45 @@ int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 		"decisions.jsonl", NULL,
 	};
 	char path[4096];
+	bool ts_here = !sim->ts || strcmp(sim->ts->dir, dir) != 0;
 	int rc;
 
-	if (!sim->finished)
+	if (!sim->finished) {
+		sim_ts_stop(sim);
 		return cman_error_set(err, CMAN_EINTERNAL, "the run has not finished");
+	}
+	if (ts_here)
+		sim_ts_stop(sim);   /* (started for another folder) */
 	rc = cman_mkdirs(dir, err);
-	if (rc)
-		return rc;
-	if (cman_path_join(path, sizeof(path), dir, "timeseries.csv"))
-		return cman_error_set(err, CMAN_EINVAL, "%s: path too long", dir);
-	rc = write_timeseries(sim, path, err);
-	if (rc)
-		return rc;
-	cman_path_join(path, sizeof(path), dir, "instances.csv");
-	rc = write_instances(sim, path, err);
-	if (rc)
-		return rc;
-	cman_path_join(path, sizeof(path), dir, "markets.csv");
-	rc = write_markets(sim, path, err);
-	if (rc)
-		return rc;
-	if (sim->autoscaling) {
+	if (!rc && cman_path_join(path, sizeof(path), dir, "timeseries.csv"))
+		rc = cman_error_set(err, CMAN_EINVAL, "%s: path too long", dir);
+	if (!rc && ts_here)
+		rc = write_timeseries(sim, path, err);
+	else if (!rc)   /* every row is final: the thread goes on meanwhile */
+		ts_tell(sim->ts, sim->ledger.n_steps);
+	if (!rc) {
+		cman_path_join(path, sizeof(path), dir, "instances.csv");
+		rc = write_instances(sim, path, err);
+	}
+	if (!rc) {
+		cman_path_join(path, sizeof(path), dir, "markets.csv");
+		rc = write_markets(sim, path, err);
+	}
+	if (!rc && sim->autoscaling) {
 		cman_path_join(path, sizeof(path), dir, "groups.csv");
 		rc = write_groups(sim, path, err);
-		if (rc)
-			return rc;
-		cman_path_join(path, sizeof(path), dir, "decisions.jsonl");
-		rc = write_decisions(sim, path, err);
-		if (rc)
-			return rc;
+		if (!rc) {
+			cman_path_join(path, sizeof(path), dir, "decisions.jsonl");
+			rc = write_decisions(sim, path, err);
+		}
 	}
+	/* timeseries.csv committed (or not), then the run id hashes it */
+	if (rc)
+		sim_ts_stop(sim);
+	else
+		rc = ts_end(sim, true, err);
+	if (rc)
+		return rc;
 	rc = run_id(dir, sim->sc->hash_hex, sim->autoscaling ? autoscaler_files : replay_files,
 		    sim->run_id, err);
 	if (rc)

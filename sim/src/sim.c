@@ -410,6 +410,8 @@ static void advance(struct cman_sim *sim, int64_t t)
 			}
 		}
 	}
+	if (sim->next_step >= sim->ts_publish_at)
+		sim_ts_publish(sim);   /* timeseries.csv's thread takes the rows */
 	while (sim->next_market_step < sim->n_market_steps) {
 		int64_t a = sc->start_time + (int64_t)sim->next_market_step * sim->market_step;
 		size_t k = sim->next_market_step, i;
@@ -1682,6 +1684,7 @@ int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
 	if (!sim)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	sim->sc = sc;
+	sim->ts_publish_at = SIZE_MAX;
 	sim->cache = cache;
 	sim->log = log;
 	sim->autoscaling = sc->has_pool_config;
@@ -2118,6 +2121,7 @@ void cman_sim_free(struct cman_sim *sim)
 
 	if (!sim)
 		return;
+	sim_ts_stop(sim);   /* first: it reads the per-step records */
 	for (i = 0; i < sim->n_feeds; i++)
 		cman_cursor_close(sim->feeds[i].cur);
 	free(sim->feeds);

@@ -278,6 +278,20 @@ struct cman_sim {
 
 	struct step_row *steps;
 	size_t next_step;
+	/* timeseries.csv formatted while the run goes (output.c), or NULL;
+	 * advance() tells it which rows are final when next_step reaches
+	 * ts_publish_at (SIZE_MAX: never) */
+	struct sim_ts *ts;
+	size_t ts_publish_at;
+	/* tests, set before cman_sim_write_start(): publish every ts_batch
+	 * steps (0: every 4096; a thread only for 4 batches or more);
+	 * ts_test_inline: no thread, the loop formats the rows itself when it
+	 * publishes them (a row published before it is final then comes out
+	 * wrong every time, not by a race) */
+	size_t ts_batch;
+	bool ts_test_inline;
+	bool ts_test_idle;            /* the thread formats nothing (as if it never
+				       * got a CPU): the end takes all rows over */
 	int64_t market_step;          /* resolution of markets.csv */
 	size_t n_market_steps, next_market_step;
 
@@ -383,6 +397,12 @@ void sim_join_instance(struct cman_sim *sim, uint32_t id);
  * billing only an outbid instance interrupted by EC2 is refunded.
  */
 void sim_finish_instance(struct cman_sim *sim, uint32_t id, bool by_ec2);
+
+/* timeseries.csv's thread (output.c): rows whose step advance() recorded
+ * and every ledger closed are final (sim_ts_publish, by the loop); stop it
+ * where it is and remove its file (sim_ts_stop; safe without one). */
+void sim_ts_publish(struct cman_sim *sim);
+void sim_ts_stop(struct cman_sim *sim);
 
 /* Markets: the index of (type, az), checked and created on first sight. */
 int market_intern(struct cman_sim *sim, const char *type, const char *az,

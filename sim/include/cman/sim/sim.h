@@ -117,6 +117,21 @@ int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 			   double wall_seconds, struct cman_error *err);
 
 /*
+ * Begin writing timeseries.csv into dir (created if missing; the folder
+ * later given to cman_sim_write_outputs()) while the run goes: call after
+ * cman_sim_new(), before cman_sim_run().  A thread formats each row (and
+ * hashes and writes the file) once its step is final, so the 50 MB of a
+ * year's run are mostly written when the loop ends (issue 12); the bytes
+ * are the same.  cman_sim_write_outputs() waits for it and reports its
+ * errors (a write error fails it as before); cman_sim_free() stops it and
+ * removes the unfinished file, so free the sim before removing dir.  With
+ * one CPU, or no thread to be had, nothing is started and the file is
+ * written at the end as before.  An error here (dir or the file cannot
+ * be made) leaves nothing started.
+ */
+int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_error *err);
+
+/*
  * The tables of the files cman_sim_write_outputs() wrote (timeseries.csv,
  * markets.csv, instances.csv's launches per market), with every number as
  * the file holds it, into *t for cman_report_write_tables(): the run's
