@@ -765,14 +765,18 @@ unsigned cman_heat_color(double u)
 	if (u > 1)
 		u = 1;
 	f = u * 8;
-	i = (int)floor(f);
+	i = (int)f;   /* f >= 0: floor */
 	if (i >= 8)
 		return heat_stops[8];
 	f -= i;
 	for (k = 16; k >= 0; k -= 8) {
 		double a = (heat_stops[i] >> k) & 0xff, b = (heat_stops[i + 1] >> k) & 0xff;
+		double x = a + (b - a) * f;
+		/* lround of x in [0, 255] without the call: halves away from 0,
+		 * x - c exact */
+		unsigned c = (unsigned)x;
 
-		out |= (unsigned)lround(a + (b - a) * f) << k;
+		out |= (c + (x - (double)c >= 0.5)) << k;
 	}
 	return out;
 }
@@ -781,18 +785,25 @@ void cman_base64(FILE *fp, const unsigned char *p, size_t n)
 {
 	static const char tab[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	char out[4];
-	size_t i;
+	char out[4], buf[1024];
+	size_t i, k = 0;
 
+	/* a kilobyte to each fwrite, not four bytes */
 	for (i = 0; i + 2 < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
 
-		out[0] = tab[v >> 18];
-		out[1] = tab[(v >> 12) & 63];
-		out[2] = tab[(v >> 6) & 63];
-		out[3] = tab[v & 63];
-		fwrite(out, 1, 4, fp);
+		buf[k] = tab[v >> 18];
+		buf[k + 1] = tab[(v >> 12) & 63];
+		buf[k + 2] = tab[(v >> 6) & 63];
+		buf[k + 3] = tab[v & 63];
+		k += 4;
+		if (k == sizeof(buf)) {
+			fwrite(buf, 1, k, fp);
+			k = 0;
+		}
 	}
+	if (k)
+		fwrite(buf, 1, k, fp);
 	if (i < n) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0);
 

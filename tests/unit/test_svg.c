@@ -215,6 +215,62 @@ static void test_base64_png(void **state)
 	assert_int_equal(cman_heat_color(NAN), 0xffffd9);
 }
 
+/* The heatmap colours as floor() and lround() made them (the PNG bytes
+ * depend on them): every stop, halves between channel values, a grid and
+ * pseudo-random points. */
+static unsigned heat_ref(double u)
+{
+	static const unsigned stops[9] = {
+		0xffffd9, 0xedf8b1, 0xc7e9b4, 0x7fcdbb, 0x41b6c4, 0x1d91c0, 0x225ea8, 0x253494,
+		0x081d58,
+	};
+	double f;
+	int i, k;
+	unsigned out = 0;
+
+	if (!(u >= 0))
+		u = 0;
+	if (u > 1)
+		u = 1;
+	f = u * 8;
+	i = (int)floor(f);
+	if (i >= 8)
+		return stops[8];
+	f -= i;
+	for (k = 16; k >= 0; k -= 8) {
+		double a = (stops[i] >> k) & 0xff, b = (stops[i + 1] >> k) & 0xff;
+
+		out |= (unsigned)lround(a + (b - a) * f) << k;
+	}
+	return out;
+}
+
+static void test_heat_color_as_lround(void **state)
+{
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	int i;
+
+	(void)state;
+	for (i = -10; i <= 2 * 8 * 512 + 10; i++) {
+		double u = (double)i / (2 * 8 * 512);
+
+		assert_int_equal(cman_heat_color(u), heat_ref(u));
+		assert_int_equal(cman_heat_color(nextafter(u, 2)), heat_ref(nextafter(u, 2)));
+		assert_int_equal(cman_heat_color(nextafter(u, -1)), heat_ref(nextafter(u, -1)));
+	}
+	for (i = 0; i < 200000; i++) {
+		double u;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		u = (double)(x >> 11) * 0x1p-53;
+		assert_int_equal(cman_heat_color(u), heat_ref(u));
+	}
+	assert_int_equal(cman_heat_color(INFINITY), heat_ref(INFINITY));
+	assert_int_equal(cman_heat_color(-INFINITY), heat_ref(-INFINITY));
+}
+
 static size_t count(const char *s, const char *what)
 {
 	size_t n = 0;
@@ -424,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_timechart_category),
 		cmocka_unit_test(test_timechart_steps_and_gaps),
 		cmocka_unit_test(test_heatmap),
+		cmocka_unit_test(test_heat_color_as_lround),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
