@@ -1171,47 +1171,56 @@ static void table_rows(const struct cman_sim *sim, struct cman_report_tables *t,
 		       size_t hi)
 {
 	const struct cman_ledger *l = &sim->ledger;
-	struct round_memo memo[9], rmemo[CMAN_RES_COUNT][4];
+	const struct step_row *steps = sim->steps;
+	const double *cost = l->cost, *ucost = l->unused_cost, *rate = l->rate;
+	/* the columns in locals: the compiler need not load them again after
+	 * each store (issue 12) */
+	double *c0 = t->col[0], *c1 = t->col[1], *c2 = t->col[2], *c3 = t->col[3];
+	double *c4 = t->col[4], *c5 = t->col[5], *c6 = t->col[6], *c7 = t->col[7];
+	double *c8 = t->col[8];
+	struct round_memo memo[9];
 	size_t i;
 	int c, r;
 
+	if (lo >= hi)
+		return;
 	for (c = 0; c < 9; c++)
 		memo[c].v = memo[c].r = NAN;
-	for (r = 0; r < CMAN_RES_COUNT; r++)
-		for (c = 0; c < 4; c++)
-			rmemo[r][c].v = rmemo[r][c].r = NAN;
 	/* as write_timeseries writes them */
 	for (i = lo; i < hi; i++) {
-		const struct step_row *row = &sim->steps[i];
+		const struct step_row *row = &steps[i];
 		double unused = row->running - row->allocated;
 
-		t->col[0][i] = round_memo(&memo[0], row->cpus);
-		t->col[1][i] = round_memo(&memo[1], row->allocated);
-		t->col[2][i] = round_memo(&memo[2], unused > 0 ? unused : 0);
-		t->col[3][i] = round_memo(&memo[3], l->cost[i]);
-		t->col[4][i] = round_memo(&memo[4], l->unused_cost[i]);
-		t->col[5][i] = round_memo(&memo[5], row->running > 0 ? l->rate[i] / row->running
-					  : 0);
-		t->col[6][i] = round_memo(&memo[6], row->oversubscribed);
-		t->col[7][i] = round_memo(&memo[7], row->target);
-		t->col[8][i] = round_memo(&memo[8], row->fulfilled);
-		for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
-			const struct res_row *x;
-			double run, a;
-
-			if (!t->rcol[r][0])
-				continue;
-			x = &sim->res_steps[i];
-			run = x->running[r];
-			a = x->allocated[r];
-			t->rcol[r][0][i] = round_memo(&rmemo[r][0], x->joined[r]);
-			t->rcol[r][1][i] = round_memo(&rmemo[r][1], a);
-			t->rcol[r][2][i] = round_memo(&rmemo[r][2],
-						      sim->res_ledger[r].unused_cost[i]);
-			t->rcol[r][3][i] = round_memo(&rmemo[r][3], a > run ? a - run : 0);
-		}
-		t->binding[i] = sim->step_binding[i];
+		c0[i] = round_memo(&memo[0], row->cpus);
+		c1[i] = round_memo(&memo[1], row->allocated);
+		c2[i] = round_memo(&memo[2], unused > 0 ? unused : 0);
+		c3[i] = round_memo(&memo[3], cost[i]);
+		c4[i] = round_memo(&memo[4], ucost[i]);
+		c5[i] = round_memo(&memo[5], row->running > 0 ? rate[i] / row->running : 0);
+		c6[i] = round_memo(&memo[6], row->oversubscribed);
+		c7[i] = round_memo(&memo[7], row->target);
+		c8[i] = round_memo(&memo[8], row->fulfilled);
 	}
+	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
+		const struct res_row *x = sim->res_steps;
+		const double *rucost = sim->res_ledger[r].unused_cost;
+		double *r0 = t->rcol[r][0], *r1 = t->rcol[r][1], *r2 = t->rcol[r][2];
+		double *r3 = t->rcol[r][3];
+
+		if (!r0)
+			continue;
+		for (c = 0; c < 4; c++)
+			memo[c].v = memo[c].r = NAN;
+		for (i = lo; i < hi; i++) {
+			double run = x[i].running[r], a = x[i].allocated[r];
+
+			r0[i] = round_memo(&memo[0], x[i].joined[r]);
+			r1[i] = round_memo(&memo[1], a);
+			r2[i] = round_memo(&memo[2], rucost[i]);
+			r3[i] = round_memo(&memo[3], a > run ? a - run : 0);
+		}
+	}
+	memcpy(t->binding + lo, sim->step_binding + lo, hi - lo);
 }
 
 struct rows_job {
