@@ -1508,16 +1508,34 @@ static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 
 	/* the common case: a number of the chunk being read, inside the range
 	 * (what v2_next_range() and chunk_next() would hand out) */
-	if (c->in_chunk && c->phase == 1 && c->ci < c->dn && c->ds[c->ci].n == UINT32_MAX &&
+	if (c->in_chunk && c->phase == 1 && c->ci < c->dn &&
 	    c->ds[c->ci].t >= c->lo && c->ds[c->ci].t <= c->hi) {
-		const struct dsample *d = &c->ds[c->ci++];
+		const struct dsample *d = &c->ds[c->ci];
 
-		out->t = d->t;
-		out->value = d->v;
-		out->is_map = false;
-		out->n_markets = 0;
-		out->markets = NULL;
-		return 1;
+		if (d->n == UINT32_MAX) {
+			c->ci++;
+			out->t = d->t;
+			out->value = d->v;
+			out->is_map = false;
+			out->n_markets = 0;
+			out->markets = NULL;
+			return 1;
+		}
+		/* a map of the markets of the one before (chunk_next's way) */
+		if (same_markets(ss, c, c->ids + d->off, d->n)) {
+			const struct idval *ids = c->ids + d->off;
+			size_t n = d->n;
+
+			c->ci++;
+			for (size_t j = 0; j < n; j++)
+				c->ents[c->perm[j]].value = ids[j].v;
+			out->t = d->t;
+			out->is_map = true;
+			out->n_markets = n;
+			out->markets = c->ents;
+			out->value = cman_store_map_sum(c->ents, n);
+			return 1;
+		}
 	}
 	if (c->phase == 0) {
 		c->phase = 1;

@@ -224,7 +224,7 @@ static void hist_prune(struct cman_ledger *l, size_t k)
 	l->h0 = 0;
 }
 
-int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
+int cman_ledger_set_share_slow(struct cman_ledger *l, int64_t t, double v)
 {
 	long double s;
 

@@ -85,8 +85,21 @@ void cman_ledger_delta(struct cman_ledger *l, int64_t t, double d);
  */
 void cman_ledger_set_horizon(struct cman_ledger *l, int64_t horizon);
 
-/* From time t on (t non-decreasing across calls), the unused share is v. */
-int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v);
+/* cman_ledger_set_share() when it has something to do (below). */
+int cman_ledger_set_share_slow(struct cman_ledger *l, int64_t t, double v);
+
+/*
+ * From time t on (t non-decreasing across calls), the unused share is v.
+ * 0, or CMAN_ENOMEM when the share history cannot grow.  (Inline: the
+ * simulator calls it after every event, and mostly the share is the same
+ * and no step is due to close.)
+ */
+static inline int cman_ledger_set_share(struct cman_ledger *l, int64_t t, double v)
+{
+	if (t >= l->start && t < l->close_at && l->nh && l->hv[l->nh - 1] == v)
+		return 0;
+	return cman_ledger_set_share_slow(l, t, v);
+}
 
 /*
  * Compute cost, unused_cost and rate of the steps still open and the
