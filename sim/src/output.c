@@ -1223,6 +1223,20 @@ static void table_rows(const struct cman_sim *sim, struct cman_report_tables *t,
 	memcpy(t->binding + lo, sim->step_binding + lo, hi - lo);
 }
 
+/* pthread_create with every signal blocked in the new thread: signals are
+ * for the main thread (runfiles.c's handlers), as for fsutil.c's threads. */
+static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(th, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
 struct rows_job {
 	const struct cman_sim *sim;
 	struct cman_report_tables *t;
@@ -1265,7 +1279,7 @@ static int report_tables(const struct cman_sim *sim, struct cman_report_tables *
 	job.t = t;
 	job.lo = split ? n / 2 : n;
 	job.hi = n;
-	if (job.lo < n && pthread_create(&th, NULL, rows_thread, &job) == 0)
+	if (job.lo < n && start_thread(&th, rows_thread, &job) == 0)
 		threaded = true;
 	else
 		job.lo = n;
@@ -1380,7 +1394,7 @@ int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
 	r->split = sim->ledger.n_steps >= sim_report_split_steps;
 	/* when the thread cannot start, cman_sim_reports_finish makes them */
 	if (sim->ledger.n_steps >= sim_report_thread_steps &&
-	    pthread_create(&r->th, NULL, reports_thread, r) == 0)
+	    start_thread(&r->th, reports_thread, r) == 0)
 		r->threaded = true;
 	return 0;
 }

@@ -11,6 +11,8 @@
  * (autoscaler: decisions.jsonl, groups.csv).
  */
 #include <dirent.h>
+#include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -255,6 +257,46 @@ static void test_thread_failure_keeps_previous_run(void **state)
 	cman_scenario_release(&sc);
 }
 
+static int unblocked_calls, all_calls;
+
+static int note_mask(int k)
+{
+	sigset_t cur;
+
+	(void)k;
+	pthread_sigmask(SIG_BLOCK, NULL, &cur);
+	__atomic_fetch_add(&all_calls, 1, __ATOMIC_RELAXED);
+	if (!sigismember(&cur, SIGINT) || !sigismember(&cur, SIGTERM))
+		__atomic_fetch_add(&unblocked_calls, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* The report threads leave the signals to the main thread (runfiles.c's
+ * handlers remove the staging folder): the parts, all made on the report
+ * thread and its helper here, see SIGINT and SIGTERM blocked. */
+static void test_threads_block_signals(void **state)
+{
+	struct cman_scenario sc;
+	struct cman_sim *sim = run_sim(&scens[0], &sc);
+	struct cman_error err = { 0 };
+	char dir[64];
+
+	(void)state;
+	sim_report_thread_steps = 1;
+	sim_report_split_steps = 1;
+	cman_report_prep_fault = note_mask;
+	assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-prep-sig."));
+	assert_int_equal(write_run(sim, dir, &err), 0);
+	cman_report_prep_fault = NULL;
+	sim_report_thread_steps = 2000;
+	sim_report_split_steps = 100000;
+	assert_true(all_calls > 0);
+	assert_int_equal(unblocked_calls, 0);
+	rm_dir(dir);
+	cman_sim_free(sim);
+	cman_scenario_release(&sc);
+}
+
 /* The files failing: finish only waits for the thread and frees. */
 static void test_finish_without_files(void **state)
 {
@@ -285,6 +327,7 @@ int main(void)
 		cmocka_unit_test(test_prepare_checks_window),
 		cmocka_unit_test(test_thread_failure_keeps_previous_run),
 		cmocka_unit_test(test_finish_without_files),
+		cmocka_unit_test(test_threads_block_signals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
