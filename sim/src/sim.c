@@ -718,6 +718,21 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 		return cman_error_set(err, CMAN_EINVAL, "%s: expected a map of market to "
 				      "weighted capacity, got a number",
 				      feed_where(sim, f, where, sizeof(where)));
+	/* the same markets (the same names) and values as the last sample,
+	 * which passed: want[] holds their counts already (and 0 for markets
+	 * met since), the checks would pass again */
+	if (f->s.n_markets + 1 == sim->cap_n1) {
+		for (i = 0; i < f->s.n_markets; i++) {
+			const struct cman_market_value *mv = &f->s.markets[i];
+
+			if (mv->instance_type != sim->cap_type[i] || mv->az != sim->cap_az[i] ||
+			    mv->value != sim->cap_value[i])
+				break;
+		}
+		if (i == f->s.n_markets)
+			goto counts;
+	}
+	sim->cap_n1 = 0;
 	for (i = 0; i < sim->n_markets; i++)
 		sim->want[i] = 0;
 	for (i = 0; i < f->s.n_markets; i++) {
@@ -766,7 +781,12 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 					      mv->instance_type, mv->az, mv->value,
 					      count + (double)sim->want[mi], CMAN_INSTANCES_MAX);
 		sim->want[mi] += (int64_t)count;
+		if (i < 16)
+			sim->cap_value[i] = mv->value;
 	}
+	if (f->s.n_markets <= 16)
+		sim->cap_n1 = f->s.n_markets + 1;
+counts:
 	for (i = 0; i < sim->n_markets && !rc; i++)
 		rc = set_market_count(sim, (uint32_t)i, sim->want[i], immediate, err);
 	sim->first_capacity_done = true;

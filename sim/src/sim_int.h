@@ -228,6 +228,8 @@ struct cman_sim {
 	 * and the stores outlive the run) */
 	uint32_t cap_market[16];
 	const char *cap_type[16], *cap_az[16];
+	double cap_value[16];         /* the last capacity sample's values, */
+	size_t cap_n1;                /* its size + 1 (0: none to compare with) */
 	struct feed *feeds;
 	size_t n_feeds, cap_feeds;
 
