@@ -294,6 +294,7 @@ struct cman_sim {
 	bool ts_test_inline;
 	bool ts_test_idle;            /* the thread formats nothing (as if it never
 				       * got a CPU): the end takes all rows over */
+	struct sim_prefault *prefault;   /* a thread faulting the per-step arrays in (sim.c) */
 	int64_t market_step;          /* resolution of markets.csv */
 	size_t n_market_steps, next_market_step;
 
@@ -392,6 +393,9 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 	       struct cman_error *err);
 /* Instance id's agent joins at now. */
 void sim_join_instance(struct cman_sim *sim, uint32_t id);
+/* Wait for the thread that faults the per-step arrays in, if one runs
+ * (cman_sim_run and cman_sim_free do, before the arrays may go). */
+void sim_prefault_join(struct cman_sim *sim);
 /*
  * End instance id at now; by_ec2: interrupted by the simulated EC2.  A spot
  * instance whose bid is not above its market's price now is outbid and gets
