@@ -1,11 +1,11 @@
 #include "cman/fsutil.h"
 #include "cman/runfiles.h"
+#include "cman/thread.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,12 +255,10 @@ static void stop_threads(struct cman_atomic_sink *s)
  * there is no memory, no second CPU or no thread for it. */
 static bool start_threads(struct cman_atomic_sink *s, int fd)
 {
-	pthread_attr_t attr;
-	sigset_t all, old;
 	cpu_set_t cpus;
 	struct sink_fd *sf;
 	unsigned i;
-	int rc, started = 0;
+	int started = 0;
 
 	s->tried = true;
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
@@ -287,21 +285,12 @@ static bool start_threads(struct cman_atomic_sink *s, int fd)
 		free(sf);
 		return false;
 	}
-	/* signals are for the writer (runfiles.c's handlers): the threads
-	 * start with all of them blocked */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_attr_init(&attr);
-	if (rc == 0) {
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		if (pthread_create(&s->hasher, &attr, hash_thread, s) == 0) {
-			started = 1;
-			if (pthread_create(&s->writer, &attr, write_thread, sf) == 0)
-				started = 2;
-		}
-		pthread_attr_destroy(&attr);
+	/* signals are for the writer (runfiles.c's handlers): cman/thread.h */
+	if (cman_thread_start(&s->hasher, 256 * 1024, hash_thread, s) == 0) {
+		started = 1;
+		if (cman_thread_start(&s->writer, 256 * 1024, write_thread, sf) == 0)
+			started = 2;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (started == 2) {
 		s->threaded = true;
 		return true;

@@ -72,6 +72,7 @@
 
 #include "cman/grow.h"
 #include "cman/store.h"
+#include "cman/thread.h"
 #include "cman/time.h"
 #include "store_int.h"
 
@@ -2495,7 +2496,7 @@ static int check_start(struct sqstore *ss)
 		return -1;
 	memcpy(k->ss.base.name, ss->base.name, sizeof(k->ss.base.name));
 	k->ss.version = ss->version;
-	if (pthread_create(&k->thread, NULL, check_main, k) != 0) {
+	if (cman_thread_start(&k->thread, 0, check_main, k) != 0) {
 		free(k);
 		return -1;
 	}

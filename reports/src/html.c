@@ -7,7 +7,6 @@
 
 #include <math.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 
 #include "cman/fsutil.h"
 #include "cman/runfiles.h"
+#include "cman/thread.h"
 #include "cman/reports/report.h"
 #include "fmt.h"
 #include "rollup.h"
@@ -1338,20 +1338,6 @@ static int make_parts(struct cman_report_prep *p)
 	return rc;
 }
 
-/* pthread_create with every signal blocked in the new thread: signals are
- * for the main thread (runfiles.c's handlers), as for fsutil.c's threads. */
-static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(th, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
-
 static void *parts_thread(void *arg)
 {
 	return (void *)(intptr_t)make_parts(arg);
@@ -1409,7 +1395,7 @@ int cman_report_prepare(struct cman_report_prep **out, struct cman_report_tables
 	atomic_init(&p->next, 0u);
 	/* a second thread only where the parts are large (a thread costs about
 	 * as much as a week's parts) */
-	if (split && start_thread(&th, parts_thread, p) == 0)
+	if (split && cman_thread_start(&th, 0, parts_thread, p) == 0)
 		joined = false;
 	rc = make_parts(p);
 	if (!joined) {

@@ -8,7 +8,6 @@
 #include <math.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "cman/reports/csv.h"
 #include "cman/reports/report.h"
 #include "cman/runfiles.h"
+#include "cman/thread.h"
 #include "cman/time.h"
 #include "sim_int.h"
 
@@ -347,8 +347,6 @@ int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_erro
 	size_t batch = sim->ts_batch ? sim->ts_batch : TS_BATCH;
 	struct sim_ts *ts;
 	char path[4096];
-	pthread_attr_t attr;
-	sigset_t all, old;
 	cpu_set_t cpus;
 	int rc;
 
@@ -396,17 +394,8 @@ int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_erro
 		free(ts);
 		return 0;
 	}
-	/* signals are the main thread's (runfiles.c's handlers) */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_attr_init(&attr);
-	if (rc == 0) {
-		pthread_attr_setstacksize(&attr, 256 * 1024);
-		rc = pthread_create(&ts->thread, &attr, ts_thread, ts);
-		pthread_attr_destroy(&attr);
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc != 0) {
+	/* signals are the main thread's (cman/thread.h) */
+	if (cman_thread_start(&ts->thread, 256 * 1024, ts_thread, ts) != 0) {
 		pthread_cond_destroy(&ts->more);
 		pthread_mutex_destroy(&ts->mu);
 		cman_atomic_abort(&ts->t.f);
@@ -1223,20 +1212,6 @@ static void table_rows(const struct cman_sim *sim, struct cman_report_tables *t,
 	memcpy(t->binding + lo, sim->step_binding + lo, hi - lo);
 }
 
-/* pthread_create with every signal blocked in the new thread: signals are
- * for the main thread (runfiles.c's handlers), as for fsutil.c's threads. */
-static int start_thread(pthread_t *th, void *(*fn)(void *), void *arg)
-{
-	sigset_t all, old;
-	int rc;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(th, NULL, fn, arg);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return rc;
-}
-
 struct rows_job {
 	const struct cman_sim *sim;
 	struct cman_report_tables *t;
@@ -1279,7 +1254,7 @@ static int report_tables(const struct cman_sim *sim, struct cman_report_tables *
 	job.t = t;
 	job.lo = split ? n / 2 : n;
 	job.hi = n;
-	if (job.lo < n && start_thread(&th, rows_thread, &job) == 0)
+	if (job.lo < n && cman_thread_start(&th, 0, rows_thread, &job) == 0)
 		threaded = true;
 	else
 		job.lo = n;
@@ -1394,7 +1369,7 @@ int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
 	r->split = sim->ledger.n_steps >= sim_report_split_steps;
 	/* when the thread cannot start, cman_sim_reports_finish makes them */
 	if (sim->ledger.n_steps >= sim_report_thread_steps &&
-	    start_thread(&r->th, reports_thread, r) == 0)
+	    cman_thread_start(&r->th, 0, reports_thread, r) == 0)
 		r->threaded = true;
 	return 0;
 }

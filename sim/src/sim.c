@@ -26,6 +26,7 @@
 #include "cman/rng.h"
 #include "cman/signal_external.h"
 #include "cman/text.h"
+#include "cman/thread.h"
 #include "cman/time.h"
 #include "sim_int.h"
 
@@ -1781,7 +1782,7 @@ static void prefault_start(struct cman_sim *sim)
 	}
 	for (i = 0; i < pf->n; i++)
 		total += pf->b[i] - pf->a[i];
-	if (total < PREFAULT_MIN_BYTES || pthread_create(&pf->thread, NULL, prefault_main, pf)) {
+	if (total < PREFAULT_MIN_BYTES || cman_thread_start(&pf->thread, 0, prefault_main, pf)) {
 		free(pf);
 		return;
 	}
