@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* 1 when a process's resident set size says something about leaks: not
@@ -81,5 +82,23 @@ static inline char *cman_test_slurp(const char *path, size_t *n)
 	fclose(fp);
 	return buf;
 }
+
+/* Write the n bytes at data to path (created or truncated): 0, or -1 when
+ * it cannot be opened, written or closed. */
+static inline int cman_test_write(const char *path, const void *data, size_t n)
+{
+	FILE *fp = fopen(path, "wb");
+	int ok;
+
+	if (!fp)
+		return -1;
+	ok = fwrite(data, 1, n, fp) == n;
+	return fclose(fp) == 0 && ok ? 0 : -1;
+}
+
+/* path holds exactly the string text afterwards, or the calling test fails
+ * there (a cmocka assertion: for files that include cmocka.h). */
+#define cman_test_write_file(path, text) \
+	assert_int_equal(cman_test_write((path), (text), strlen(text)), 0)
 
 #endif

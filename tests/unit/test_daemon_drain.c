@@ -390,15 +390,6 @@ static void run_program(int step)
 	observe(step);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-}
-
 /* One daemon run of n cycles from global step step0 (a fresh process's
  * objects: pool, autoscaler). */
 static void run_daemon(struct cman_live_config *cfg, struct run *r, int n,
@@ -535,7 +526,7 @@ static void test_drain_through_daemon(void **state)
 		 " target_capacity_margin: 0.1}\n"
 		 "metrics: {sqlite: m.sqlite}\n",
 		 fake_http_url(mesos_http), moto.url, SETPOINT);
-	write_file("clusterman.yaml", text);
+	cman_test_write_file("clusterman.yaml", text);
 	snprintf(text, sizeof(text),
 		 "resource_groups:\n"
 		 "  - sfr: {tag: '" TAGKEY "'}\n"
@@ -549,7 +540,7 @@ static void test_drain_through_daemon(void **state)
 		 "draining_enabled: true\n"
 		 "draining: {draining_time_threshold_seconds: %d}\n",
 		 MIN_CAPACITY, REQUEST_CPUS, TIMEOUT);
-	write_file("clusters/c1/dr.mesos", text);
+	cman_test_write_file("clusters/c1/dr.mesos", text);
 	snprintf(path, sizeof(path), "%s/clusterman.yaml", root);
 	if (cman_live_config_load(path, &cfg, &err))
 		fail_msg("%s", err.msg);
@@ -827,11 +818,11 @@ static void test_no_load_data(void **state)
 	int rc;
 
 	(void)state;
-	write_file("clusters/c1/nl.mesos",
-		   "resource_groups:\n"
-		   "  - sfr: {tag: '" TAGKEY "'}\n"
-		   "scaling_limits: {min_capacity: 1, max_capacity: 10, max_weight_to_add: 10,"
-		   " max_weight_to_remove: 10}\n");
+	cman_test_write_file("clusters/c1/nl.mesos",
+		             "resource_groups:\n"
+		             "  - sfr: {tag: '" TAGKEY "'}\n"
+		             "scaling_limits: {min_capacity: 1, max_capacity: 10, max_weight_to_add: 10,"
+		             " max_weight_to_remove: 10}\n");
 	record_load(t + 1100, 3);
 	snprintf(cmd, sizeof(cmd), "CMAN_LIVE_TEST_CLOCK=%lld CMAN_LIVE_TEST_PERIOD_MS=0 "
 		 "%s/clusterman-live --config %s/clusterman.yaml autoscale --cluster c1 "
@@ -980,8 +971,8 @@ int main(void)
 	mkdir("clusters", 0777);
 	mkdir("clusters/c1", 0777);
 	mkdir("mesos", 0777);
-	write_file("mesos/slaves.json", "{\"slaves\": []}");
-	write_file("mesos/frameworks.json", "{\"frameworks\": []}");
+	cman_test_write_file("mesos/slaves.json", "{\"slaves\": []}");
+	cman_test_write_file("mesos/frameworks.json", "{\"frameworks\": []}");
 	mesos_http = fake_http_start();
 	snprintf(cmd, sizeof(cmd), "%s/mesos", root);
 	mesos = fake_mesos_new(cmd);

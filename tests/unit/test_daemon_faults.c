@@ -54,15 +54,6 @@ static struct test_server moto;
 static pid_t proxy_pid;
 static char proxy_url[64];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-}
-
 /* ---- the daemon's cycle, as cmd_autoscale.c runs it ---------------------------- */
 
 struct run;
@@ -105,7 +96,7 @@ static int cycle(void *ctx, struct cman_daemon *d, struct cman_daemon_cycle *dc,
 	r->as.may_mutate = may_mutate;
 	r->as.may_mutate_ctx = d;
 	rc = cman_live_autoscale_cycle(&r->as, dc->now, err);
-	write_file(plan, "");
+	cman_test_write_file(plan, "");
 	dc->paused = r->as.stats.last_paused;
 	dc->target = r->as.stats.last_target;
 	dc->fulfilled = r->as.stats.last_fulfilled;
@@ -184,7 +175,7 @@ static void open_run(struct run *r, struct cman_live_config *cfg, const char *sv
 		 " target_capacity_margin: 0.1}\n"
 		 "metrics: {sqlite: m.sqlite}\n%s",
 		 fake_http_url(mesos_http), proxy_url, aws_extra, extra);
-	write_file(svc, text);
+	cman_test_write_file(svc, text);
 	snprintf(text, sizeof(text),
 		 "resource_groups:\n"
 		 "  - sfr: {tag: '" TAGKEY "'}\n"
@@ -200,7 +191,7 @@ static void open_run(struct run *r, struct cman_live_config *cfg, const char *sv
 		 "  command: [python3, '%s/tests/signals/echo_signal.py', %s%d, echo, %s]\n",
 		 maxcap, pool, (int)getpid(), CMAN_SOURCE_DIR, pool, (int)getpid(), pool);
 	snprintf(path, sizeof(path), "clusters/c1/%s.mesos", pool);
-	write_file(path, text);
+	cman_test_write_file(path, text);
 	snprintf(path, sizeof(path), "%s/%s", root, svc);
 	if (cman_live_config_load(path, cfg, &err))
 		fail_msg("%s", err.msg);
@@ -323,7 +314,7 @@ static void flt_before(struct run *r, uint64_t i)
 		snprintf(buf, sizeof(buf), "DescribeSpotFleetRequests 5xx 50 c2\n");
 	else if (i == 5)
 		snprintf(buf, sizeof(buf), "SetDesiredCapacity 5xx 50 c5\n");
-	write_file(plan, buf);
+	cman_test_write_file(plan, buf);
 	if (i == 3) {
 		pid_t pid = r->sup.proc[0].pid;
 
@@ -475,7 +466,7 @@ static void tmo_before(struct run *r, uint64_t i)
 		plan_text = "ModifySpotFleetRequest " SLOW " 50 t5\n";
 	else if (i == 6)
 		plan_text = "SetDesiredCapacity " SLOW " 50 t6\n";
-	write_file(plan, plan_text);
+	cman_test_write_file(plan, plan_text);
 	if (i == 3) {
 		struct fake_reply late = { .status = 200, .body = "{\"slaves\": []}",
 					   .content_type = "application/json",
@@ -682,7 +673,7 @@ static int start_proxy(void)
 	snprintf(portf, sizeof(portf), "%s/proxy.port", root);
 	snprintf(plan, sizeof(plan), "%s/plan", root);
 	snprintf(reqlog, sizeof(reqlog), "%s/requests.log", root);
-	write_file(plan, "");
+	cman_test_write_file(plan, "");
 	proxy_pid = fork();
 	if (proxy_pid < 0)
 		return -1;

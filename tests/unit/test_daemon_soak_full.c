@@ -63,7 +63,6 @@
 #include "mesos_master.h"
 #include "servers.h"
 
-
 #define TAGKEY "puppet:role::paasta"
 #define MINE "{\"pool\": \"soak\", \"paasta_cluster\": \"c1\"}"
 #define MINCAP 4
@@ -175,15 +174,6 @@ static double self_cpu(int which)
 
 	getrusage(RUSAGE_SELF, &ru);
 	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
-}
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
 }
 
 /* The recorded load (cpus allocated) of minute k: a level held 7 minutes. */
@@ -426,7 +416,7 @@ static void test_soak_full(void **state)
 		 " target_capacity_margin: 0.1}\n"
 		 "metrics: {sqlite: '%s/m.sqlite'}\n",
 		 fake_http_url(mesos_http), fake_http_url(aws_http), dir);
-	write_file(cfg, text);
+	cman_test_write_file(cfg, text);
 	snprintf(text, sizeof(text),
 		 "resource_groups:\n"
 		 "  - sfr: {tag: '" TAGKEY "'}\n"
@@ -442,7 +432,7 @@ static void test_soak_full(void **state)
 		 "  command: [python3, '%s/tests/signals/echo_signal.py', soak%d, echo, soak]\n",
 		 MINCAP, MAXCAP, STEP, STEP, (int)getpid(), CMAN_SOURCE_DIR, (int)getpid());
 	snprintf(path, sizeof(path), "%s/etc/clusters/c1/soak.mesos", dir);
-	write_file(path, text);
+	cman_test_write_file(path, text);
 	snprintf(path, sizeof(path), "%s/m.sqlite", dir);
 	record_load(path, n);
 	db0 = stat(path, &sb) == 0 ? (long long)sb.st_size / 1024 : -1;

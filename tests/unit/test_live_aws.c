@@ -16,6 +16,7 @@
 #include "cman/live/aws.h"
 #include "cman/live/xml.h"
 #include "fake_http.h"
+#include "cman_test.h"
 
 #define SECRET "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
 
@@ -77,15 +78,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static void test_credentials(void **state)
 {
 	char dir[] = "/tmp/cman-aws-XXXXXX", creds[256], config[256], keyfile[256];
@@ -97,11 +89,11 @@ static void test_credentials(void **state)
 	snprintf(creds, sizeof(creds), "%s/credentials", dir);
 	snprintf(config, sizeof(config), "%s/config", dir);
 	snprintf(keyfile, sizeof(keyfile), "%s/key.json", dir);
-	write_file(creds, "[default]\naws_access_key_id = AKIDDEFAULT\n"
-			  "aws_secret_access_key = s1\n\n[ops]\n aws_access_key_id=AKIDOPS \n"
-			  "aws_secret_access_key=s2\naws_session_token = tok\n");
-	write_file(config, "[default]\nregion = eu-west-1\n[profile ops]\nregion = us-east-2\n");
-	write_file(keyfile, "{\"accessKeyId\": \"AKIDFILE\", \"secretAccessKey\": \"s3\"}");
+	cman_test_write_file(creds, "[default]\naws_access_key_id = AKIDDEFAULT\n"
+			            "aws_secret_access_key = s1\n\n[ops]\n aws_access_key_id=AKIDOPS \n"
+			            "aws_secret_access_key=s2\naws_session_token = tok\n");
+	cman_test_write_file(config, "[default]\nregion = eu-west-1\n[profile ops]\nregion = us-east-2\n");
+	cman_test_write_file(keyfile, "{\"accessKeyId\": \"AKIDFILE\", \"secretAccessKey\": \"s3\"}");
 
 	/* Nothing anywhere: a clear error. */
 	clear_env();
@@ -144,7 +136,7 @@ static void test_credentials(void **state)
 	cman_aws_client_free(c);
 
 	/* A malformed key file names itself. */
-	write_file(keyfile, "{\"accessKeyId\": 3}");
+	cman_test_write_file(keyfile, "{\"accessKeyId\": 3}");
 	assert_int_equal(cman_aws_client_new(&cfg, &c, &err), CMAN_EINVAL);
 	assert_non_null(strstr(err.msg, keyfile));
 

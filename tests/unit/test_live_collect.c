@@ -23,6 +23,7 @@
 #include "fake_http.h"
 #include "mesos_master.h"
 #include "servers.h"
+#include "cman_test.h"
 
 static struct fake_http *mesos_http, *ec2_http;
 static struct fake_mesos *master;
@@ -60,15 +61,6 @@ static const char slaves[] =
 	" \"resources\": {\"cpus\": 8, \"mem\": 1, \"disk\": 1},"
 	" \"used_resources\": {\"cpus\": 8, \"mem\": 1, \"disk\": 1}}]}";
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
-
 static const char pool_file[] =
 	"resource_groups: [{sfr: {tag: clusterman_pool}}]\n"
 	"scaling_limits: {min_capacity: 0, max_capacity: 100, max_weight_to_add: 10,\n"
@@ -88,15 +80,15 @@ static void make_config(struct cman_live_config *cfg)
 		 "batches:\n  spot_prices: {run_interval_seconds: 60, dedupe_interval_seconds: 60}\n"
 		 "metrics: {sqlite: metrics.sqlite}\n", fake_http_url(mesos_http));
 	snprintf(path, sizeof(path), "%s/clusterman.yaml", dir);
-	write_file(path, text);
+	cman_test_write_file(path, text);
 	snprintf(path, sizeof(path), "%s/clusters/test/default.mesos", dir);
-	write_file(path, pool_file);
+	cman_test_write_file(path, pool_file);
 	snprintf(path, sizeof(path), "%s/clusters/test/batch.mesos", dir);
-	write_file(path, pool_file);
+	cman_test_write_file(path, pool_file);
 	snprintf(path, sizeof(path), "%s/clusters/test/web.kubernetes", dir);
-	write_file(path, pool_file);
+	cman_test_write_file(path, pool_file);
 	snprintf(path, sizeof(path), "%s/clusters/test/broken.mesos", dir);
-	write_file(path, "resource_groups: 3\n");
+	cman_test_write_file(path, "resource_groups: 3\n");
 	snprintf(path, sizeof(path), "%s/clusterman.yaml", dir);
 	if (cman_live_config_load(path, cfg, &err))
 		fail_msg("%s", err.msg);

@@ -26,29 +26,20 @@
 
 static char dir[256], csv[512], yaml[512];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static int setup(void **state)
 {
 	(void)state;
 	assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-simagents."));
 	snprintf(csv, sizeof(csv), "%s/m.csv", dir);
 	snprintf(yaml, sizeof(yaml), "%s/s.yaml", dir);
-	write_file(csv,
-		   "kind,key,timestamp,market,value\n"
-		   "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
-		   "aws_instance_type=m5.large\",2017-12-01T00:00:00Z,,0.01\n"
-		   "metadata,\"spot_prices|aws_availability_zone=us-west-2b,"
-		   "aws_instance_type=m5.2xlarge\",2017-12-01T00:00:00Z,,0.02\n"
-		   "system_metrics,\"cpus_allocated|cluster=test,pool=default.mesos\","
-		   "2017-12-01T00:00:00Z,,10\n");
+	cman_test_write_file(csv,
+		             "kind,key,timestamp,market,value\n"
+		             "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
+		             "aws_instance_type=m5.large\",2017-12-01T00:00:00Z,,0.01\n"
+		             "metadata,\"spot_prices|aws_availability_zone=us-west-2b,"
+		             "aws_instance_type=m5.2xlarge\",2017-12-01T00:00:00Z,,0.02\n"
+		             "system_metrics,\"cpus_allocated|cluster=test,pool=default.mesos\","
+		             "2017-12-01T00:00:00Z,,10\n");
 	return 0;
 }
 
@@ -85,7 +76,7 @@ static void write_scenario(const char *w1, const char *w2, const char *w3, const
 		 "  - auto_scaling_group: {id: asg, InstanceType: m5.xlarge,"
 		 " AvailabilityZones: [us-west-2a, us-west-2b], MinSize: 0, MaxSize: 100000,"
 		 " WeightedCapacity: %s}\n", ebs, w1, w2, w3);
-	write_file(yaml, buf);
+	cman_test_write_file(yaml, buf);
 }
 
 static uint32_t rnd_state = 12345;

@@ -27,15 +27,6 @@
 
 static char dir[256], csv[512], yaml[512];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static void write_csv(const char *second_price)
 {
 	char buf[1024];
@@ -50,7 +41,7 @@ static void write_csv(const char *second_price)
 		 "aws_instance_type=m5.large\",2017-12-01T00:30:00Z,,%s\n"
 		 "system_metrics,\"cpus_allocated|cluster=test,pool=default.mesos\","
 		 "2017-12-01T00:00:00Z,,1\n", second_price);
-	write_file(csv, buf);
+	cman_test_write_file(csv, buf);
 }
 
 static int setup(void **state)
@@ -58,9 +49,9 @@ static int setup(void **state)
 	assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-simcache."));
 	snprintf(csv, sizeof(csv), "%s/m.csv", dir);
 	snprintf(yaml, sizeof(yaml), "%s/s.yaml", dir);
-	write_file(yaml, "name: cache\ncluster: test\npool: default\n"
-		   "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-01T02:00:00Z\n"
-		   "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 600\n");
+	cman_test_write_file(yaml, "name: cache\ncluster: test\npool: default\n"
+		             "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-01T02:00:00Z\n"
+		             "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 600\n");
 	write_csv("2.0");
 	return 0;
 }
@@ -158,7 +149,7 @@ static void write_as_yaml(const char *path, const char *setpoint)
 		 "      LaunchSpecifications:\n"
 		 "        - {InstanceType: m5.large, Placement: {AvailabilityZone: us-west-2a},"
 		 " WeightedCapacity: 2}\n", setpoint);
-	write_file(path, buf);
+	cman_test_write_file(path, buf);
 }
 
 /*

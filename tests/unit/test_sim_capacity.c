@@ -35,15 +35,6 @@ static const struct { int min; double a, b; } samples[] = {
 };
 static const double running[] = { 4, 4, 6, 6, 4, 4, 10, 8, 8, 0, 0, 4, 4, 4 };
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static int setup(void **state)
 {
 	static const char key[] = "\"fulfilled_capacity|cluster=test,pool=default.mesos\"";
@@ -72,11 +63,11 @@ static int setup(void **state)
 					      key, samples[i].min, samples[i].b);
 		assert_true(n < sizeof(buf));
 	}
-	write_file(csv, buf);
-	write_file(yaml, "name: capacity\ncluster: test\npool: default\n"
-		   "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-01T00:14:00Z\n"
-		   "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 60\n"
-		   "  join_delay: {mean_seconds: 0, stdev_seconds: 0}\n");
+	cman_test_write_file(csv, buf);
+	cman_test_write_file(yaml, "name: capacity\ncluster: test\npool: default\n"
+		             "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-01T00:14:00Z\n"
+		             "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 60\n"
+		             "  join_delay: {mean_seconds: 0, stdev_seconds: 0}\n");
 	return 0;
 }
 

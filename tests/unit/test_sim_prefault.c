@@ -28,36 +28,27 @@
 
 static char dir[256], csv[512], yaml[512], yaml_short[512];
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static int setup(void **state)
 {
 	assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-prefault."));
 	snprintf(csv, sizeof(csv), "%s/m.csv", dir);
 	snprintf(yaml, sizeof(yaml), "%s/long.yaml", dir);
 	snprintf(yaml_short, sizeof(yaml_short), "%s/short.yaml", dir);
-	write_file(csv, "kind,key,timestamp,market,value\n"
-		   "metadata,\"fulfilled_capacity|cluster=test,pool=default.mesos\","
-		   "2017-12-01T00:00:00Z,\"<m5.large, us-west-2a>\",2\n"
-		   "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
-		   "aws_instance_type=m5.large\",2017-12-01T00:00:00Z,,1.0\n"
-		   "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
-		   "aws_instance_type=m5.large\",2017-12-01T00:30:00Z,,2.0\n"
-		   "system_metrics,\"cpus_allocated|cluster=test,pool=default.mesos\","
-		   "2017-12-01T00:00:00Z,,1\n");
-	write_file(yaml, "name: prefault\ncluster: test\npool: default\n"
-		   "start_time: 2017-12-01T00:00:00Z\nend_time: 2018-06-19T00:00:00Z\n"
-		   "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 60\n");
-	write_file(yaml_short, "name: prefault\ncluster: test\npool: default\n"
-		   "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-02T00:00:00Z\n"
-		   "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 60\n");
+	cman_test_write_file(csv, "kind,key,timestamp,market,value\n"
+		             "metadata,\"fulfilled_capacity|cluster=test,pool=default.mesos\","
+		             "2017-12-01T00:00:00Z,\"<m5.large, us-west-2a>\",2\n"
+		             "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
+		             "aws_instance_type=m5.large\",2017-12-01T00:00:00Z,,1.0\n"
+		             "metadata,\"spot_prices|aws_availability_zone=us-west-2a,"
+		             "aws_instance_type=m5.large\",2017-12-01T00:30:00Z,,2.0\n"
+		             "system_metrics,\"cpus_allocated|cluster=test,pool=default.mesos\","
+		             "2017-12-01T00:00:00Z,,1\n");
+	cman_test_write_file(yaml, "name: prefault\ncluster: test\npool: default\n"
+		             "start_time: 2017-12-01T00:00:00Z\nend_time: 2018-06-19T00:00:00Z\n"
+		             "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 60\n");
+	cman_test_write_file(yaml_short, "name: prefault\ncluster: test\npool: default\n"
+		             "start_time: 2017-12-01T00:00:00Z\nend_time: 2017-12-02T00:00:00Z\n"
+		             "metrics:\n  - csv: m.csv\nsimulation:\n  step_seconds: 60\n");
 	return 0;
 }
 
