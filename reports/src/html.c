@@ -1348,10 +1348,9 @@ int cman_report_prepare(struct cman_report_prep **out, struct cman_report_tables
 			struct cman_error *err)
 {
 	struct cman_report_prep *p = calloc(1, sizeof(*p));
-	size_t expect, i;
 	pthread_t th;
 	bool joined = true;
-	int k, r, rc = 0;
+	int rc = 0;
 
 	*out = NULL;
 	if (!p) {
@@ -1364,34 +1363,11 @@ int cman_report_prepare(struct cman_report_prep **out, struct cman_report_tables
 	p->rd.start = start;
 	p->rd.end = end;
 	p->rd.step = step;
-	p->rd.n = p->t.n;
 	p->rd.dfd = -1;
-	expect = step > 0 && end > start ? (size_t)((end - start + step - 1) / step) : 0;
-	if (step <= 0 || p->t.n != expect) {
-		rc = cman_error_set(err, CMAN_EINTERNAL, "the run's tables have %zu rows, "
-				    "its window %zu steps", p->t.n, expect);
+	/* the timeseries as loading the files would see them (p->t keeps them) */
+	rc = cman_rundir_view_tables(&p->rd, &p->t, err);
+	if (rc)
 		goto out;
-	}
-	for (k = 0; k < CMAN_TS_NCOLS; k++) {
-		if (!p->t.col[k]) {
-			rc = cman_error_set(err, CMAN_EINTERNAL, "the run's tables lack %s",
-					    cman_ts_names[k]);
-			goto out;
-		}
-		p->rd.col[k] = p->t.col[k];
-	}
-	/* the other resources as take_timeseries sees them */
-	for (r = 1; r < CMAN_RD_NRES; r++) {
-		if (!p->t.rcol[r][0])
-			continue;
-		for (k = 0; k < CMAN_RS_NCOLS; k++) {
-			p->rd.rcol[r][k] = p->t.rcol[r][k];
-			for (i = 0; i < p->t.n && !p->rd.has_res[r] && p->rd.rcol[r][k]; i++)
-				if (!isnan(p->rd.rcol[r][k][i]))
-					p->rd.has_res[r] = true;
-		}
-	}
-	p->rd.binding = p->t.binding;
 	atomic_init(&p->next, 0u);
 	/* a second thread only where the parts are large (a thread costs about
 	 * as much as a week's parts) */

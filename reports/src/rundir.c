@@ -978,38 +978,55 @@ void cman_report_tables_release(struct cman_report_tables *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* timeseries.csv from t: what load_timeseries makes of the file. */
-static int take_timeseries(struct cman_rundir *rd, struct cman_report_tables *t,
-			   struct cman_error *err)
+int cman_rundir_view_tables(struct cman_rundir *rd, const struct cman_report_tables *t,
+			    struct cman_error *err)
 {
-	size_t expect = (size_t)((rd->end - rd->start + rd->step - 1) / rd->step), i;
-	double sum = 0;
+	size_t expect = rd->step > 0 && rd->end > rd->start
+		? (size_t)((rd->end - rd->start + rd->step - 1) / rd->step) : 0, i;
 	int k, r;
 
-	if (t->n != expect)
+	if (rd->step <= 0 || t->n != expect)
 		return cman_error_set(err, CMAN_EINTERNAL, "the run's tables have %zu rows, "
 				      "its window %zu steps", t->n, expect);
-	for (k = 0; k < CMAN_TS_NCOLS; k++) {
+	for (k = 0; k < CMAN_TS_NCOLS; k++)
 		if (!t->col[k])
 			return cman_error_set(err, CMAN_EINTERNAL, "the run's tables lack %s",
 					      cman_ts_names[k]);
+	/* (rd is left as it was on an error above) */
+	for (k = 0; k < CMAN_TS_NCOLS; k++)
 		rd->col[k] = t->col[k];
-		t->col[k] = NULL;
-	}
 	for (r = 1; r < CMAN_RD_NRES; r++) {
 		if (!t->rcol[r][0])
 			continue;
 		for (k = 0; k < CMAN_RS_NCOLS; k++) {
 			rd->rcol[r][k] = t->rcol[r][k];
-			t->rcol[r][k] = NULL;
 			for (i = 0; i < t->n && !rd->has_res[r] && rd->rcol[r][k]; i++)
 				if (!isnan(rd->rcol[r][k][i]))
 					rd->has_res[r] = true;
 		}
 	}
 	rd->binding = t->binding;
-	t->binding = NULL;
 	rd->n = t->n;
+	return 0;
+}
+
+/* timeseries.csv from t: what load_timeseries makes of the file (rd takes
+ * t's arrays). */
+static int take_timeseries(struct cman_rundir *rd, struct cman_report_tables *t,
+			   struct cman_error *err)
+{
+	double sum = 0;
+	size_t i;
+	int k, r, rc = cman_rundir_view_tables(rd, t, err);
+
+	if (rc)
+		return rc;
+	for (k = 0; k < CMAN_TS_NCOLS; k++)
+		t->col[k] = NULL;
+	for (r = 1; r < CMAN_RD_NRES; r++)
+		for (k = 0; k < CMAN_RS_NCOLS && rd->rcol[r][0]; k++)
+			t->rcol[r][k] = NULL;
+	t->binding = NULL;
 	for (i = 0; i < rd->n; i++)
 		if (!isnan(rd->col[CMAN_TS_COST][i]))
 			sum += rd->col[CMAN_TS_COST][i];

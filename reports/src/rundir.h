@@ -145,6 +145,15 @@ int cman_rundir_load_tables(struct cman_rundir *rd, const char *dir,
 void cman_rundir_release(struct cman_rundir *rd);
 
 /*
+ * Point rd's timeseries (n, col, rcol, has_res, binding) at t's arrays,
+ * which stay t's: what loading timeseries.csv makes of the file, for the
+ * window rd->start, end, step.  CMAN_EINTERNAL when t's rows do not fill
+ * that window or t lacks a column.
+ */
+int cman_rundir_view_tables(struct cman_rundir *rd, const struct cman_report_tables *t,
+			    struct cman_error *err);
+
+/*
  * The text of summary.json's top-level number `key` as summary.json writes
  * it (e.g. "3954.94767044", "607") into buf (size n); when the key is absent
  * or not a number, v formatted like "%.12g".  Returns buf.
