@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -255,13 +254,12 @@ static void stop_threads(struct cman_atomic_sink *s)
  * there is no memory, no second CPU or no thread for it. */
 static bool start_threads(struct cman_atomic_sink *s, int fd)
 {
-	cpu_set_t cpus;
 	struct sink_fd *sf;
 	unsigned i;
 	int started = 0;
 
 	s->tried = true;
-	if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2)
+	if (cman_one_cpu())
 		return false;
 	for (i = 1; i < N_BUF; i++)
 		if (!s->buf[i] && !(s->buf[i] = malloc(BUF_SIZE)))

@@ -1,5 +1,6 @@
 #include "cman/thread.h"
 
+#include <sched.h>
 #include <signal.h>
 
 int cman_thread_start(pthread_t *th, size_t stack_bytes, void *(*fn)(void *), void *arg)
@@ -21,4 +22,11 @@ int cman_thread_start(pthread_t *th, size_t stack_bytes, void *(*fn)(void *), vo
 	}
 	pthread_attr_destroy(&attr);
 	return rc;
+}
+
+bool cman_one_cpu(void)
+{
+	cpu_set_t cpus;
+
+	return sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2;
 }

@@ -7,7 +7,6 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,7 +346,6 @@ int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_erro
 	size_t batch = sim->ts_batch ? sim->ts_batch : TS_BATCH;
 	struct sim_ts *ts;
 	char path[4096];
-	cpu_set_t cpus;
 	int rc;
 
 	if (sim->ts || sim->next_step || sim->finished)
@@ -355,8 +353,7 @@ int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_erro
 	if (sim->ledger.n_steps / batch < TS_MIN_BATCHES && !sim->ts_test_inline)
 		return 0;
 	/* one core: the same work, only taking turns with the loop */
-	if (!sim->ts_test_inline && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
-	    CPU_COUNT(&cpus) < 2)
+	if (!sim->ts_test_inline && cman_one_cpu())
 		return 0;
 	if (strlen(dir) >= sizeof(ts->dir) ||
 	    cman_path_join(path, sizeof(path), dir, "timeseries.csv"))
@@ -1350,7 +1347,6 @@ int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
 			   struct cman_sim_reports **out, struct cman_error *err)
 {
 	struct cman_sim_reports *r;
-	cpu_set_t cpus;
 
 	*out = NULL;
 	if (!sim->finished)
@@ -1363,8 +1359,7 @@ int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
 	*out = r;
 	/* a process allowed one CPU makes them on its own thread, as it
 	 * writes its files (cman/fsutil.h) */
-	if (sim_report_check_cpus && sched_getaffinity(0, sizeof(cpus), &cpus) == 0 &&
-	    CPU_COUNT(&cpus) < 2)
+	if (sim_report_check_cpus && cman_one_cpu())
 		return 0;
 	r->split = sim->ledger.n_steps >= sim_report_split_steps;
 	/* when the thread cannot start, cman_sim_reports_finish makes them */

@@ -1,10 +1,12 @@
 /*
  * test_thread.c - helper threads start with every signal blocked
  * (thread.h): a process-directed signal is handled on the thread that
- * writes the run's files, and the caller's mask is left as it was.
+ * writes the run's files, and the caller's mask is left as it was; and
+ * cman_one_cpu() reads the process's CPU affinity.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -143,12 +145,32 @@ static void test_process_signal_goes_to_caller(void **state)
 	sigaction(SIGUSR1, &old, NULL);
 }
 
+/* cman_one_cpu() follows the process's CPU affinity. */
+static void test_one_cpu_follows_affinity(void **state)
+{
+	cpu_set_t all, one;
+	int c;
+
+	(void)state;
+	assert_int_equal(sched_getaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(cman_one_cpu(), CPU_COUNT(&all) < 2);
+	for (c = 0; c < CPU_SETSIZE && !CPU_ISSET(c, &all); c++)
+		;
+	CPU_ZERO(&one);
+	CPU_SET(c, &one);
+	assert_int_equal(sched_setaffinity(0, sizeof(one), &one), 0);
+	assert_true(cman_one_cpu());
+	assert_int_equal(sched_setaffinity(0, sizeof(all), &all), 0);
+	assert_int_equal(cman_one_cpu(), CPU_COUNT(&all) < 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mask_and_stack),
 		cmocka_unit_test(test_refused_leaves_mask),
 		cmocka_unit_test(test_process_signal_goes_to_caller),
+		cmocka_unit_test(test_one_cpu_follows_affinity),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

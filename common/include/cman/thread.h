@@ -11,6 +11,7 @@
 #define CMAN_THREAD_H
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -19,5 +20,12 @@
  * left as it was.  0, or pthread_create's error number.
  */
 int cman_thread_start(pthread_t *th, size_t stack_bytes, void *(*fn)(void *), void *arg);
+
+/*
+ * True when this process may run on one CPU only (its affinity, as taskset
+ * or a container's cpuset sets it): a helper thread would only take turns
+ * with its caller, so callers do the work themselves instead.
+ */
+bool cman_one_cpu(void);
 
 #endif
