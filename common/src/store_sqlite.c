@@ -78,6 +78,7 @@
 
 #define SCHEMA_VERSION 2
 #define QUICK_CHECK_MAX ((int64_t)256 << 20)   /* bytes: PRAGMA quick_check up to this */
+#define BUSY_TIMEOUT_MS 5000 /* how long a connection waits for another's lock */
 #define CHUNK_BYTES 3072     /* a chunk's blob is closed at this size */
 #define SPLIT_BYTES (2 * CHUNK_BYTES)   /* a merged chunk larger than this is split */
 #define SAMPLE_MAX(n) (24 + (size_t)(n) * 20)   /* bytes of one encoded sample */
@@ -2471,12 +2472,17 @@ static void *check_main(void *arg)
 	struct sqcheck *k = arg;
 
 	if (sqlite3_open_v2(k->ss.base.name, &k->ss.db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX,
-			    NULL) != SQLITE_OK)
+			    NULL) != SQLITE_OK) {
 		k->rc = cman_error_set(&k->err, CMAN_EINVAL, "%s: cannot open metrics database: %s",
 				       k->ss.base.name,
 				       k->ss.db ? sqlite3_errmsg(k->ss.db) : "out of memory");
-	else
+	} else {
+		/* a writer's lock is waited for as the opener's connection
+		 * waits for it (the check inside the open ran under the
+		 * opener's own read lock, and never met one) */
+		sqlite3_busy_timeout(k->ss.db, BUSY_TIMEOUT_MS);
 		k->rc = exec(&k->ss, "PRAGMA mmap_size = 1073741824", &k->err);
+	}
 	if (!k->rc)
 		k->rc = quick_check(&k->ss, &k->err);
 	sqlite3_close(k->ss.db);
@@ -2642,7 +2648,7 @@ static int sqlite_open(const char *path, bool create, bool check_beside,
 				    ss->db ? sqlite3_errmsg(ss->db) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(ss->db, 5000);
+	sqlite3_busy_timeout(ss->db, BUSY_TIMEOUT_MS);
 	rc = exec(ss, "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;"
 		  " PRAGMA temp_store = MEMORY; PRAGMA mmap_size = 1073741824", err);
 	if (rc)
