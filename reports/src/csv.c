@@ -244,7 +244,15 @@ static inline bool decimal10_fast(double a, unsigned long long *m_out, int *dec_
 	return true;
 }
 
-char *cman_fmt_number_end(char *buf, double v)
+/*
+ * The text of v at buf (its end returned) and, when r is not NULL, the
+ * value that text denotes (cman_csv_round(v)) in *r: NaN for NaN, 0 for
+ * zeros, an integer itself, m / 10^dec on the fast path (m < 2^34 and
+ * 10^dec <= 10^13 are exact, so the quotient is the double nearest the
+ * decimal, as strtod reads it), strtod of snprintf's text on the slow one.
+ * Inlined into its two callers, r a constant in each.
+ */
+static inline __attribute__((always_inline)) char *fmt_number(char *buf, double v, double *r)
 {
 	double a = fabs(v);
 	char *p = buf;
@@ -253,10 +261,14 @@ char *cman_fmt_number_end(char *buf, double v)
 
 	if (isnan(v)) {
 		buf[0] = '\0';
+		if (r)
+			*r = v;
 		return buf;
 	}
 	if (v == 0) {
 		strcpy(buf, "0");
+		if (r)
+			*r = 0.0;
 		return buf + 1;
 	}
 	if (a >= 1e-4 && a < 1e10) {
@@ -271,6 +283,8 @@ char *cman_fmt_number_end(char *buf, double v)
 		if ((double)ia == a) {
 			p = put_uint(p, (unsigned long long)ia);
 			*p = '\0';
+			if (r)
+				*r = v;
 			return p;
 		}
 		if (!decimal10_fast(a, &m, &dec)) {
@@ -316,10 +330,28 @@ char *cman_fmt_number_end(char *buf, double v)
 			p += 2 + z + sd;
 		}
 		*p = '\0';
+		if (r) {
+			double q = (double)m / pow10_tab[dec];
+
+			*r = v < 0 ? -q : q;
+		}
 		return p;
 	}
 slow:
-	return buf + snprintf(buf, 32, "%.10g", v);
+	p = buf + snprintf(buf, 32, "%.10g", v);
+	if (r)
+		*r = strtod(buf, NULL);
+	return p;
+}
+
+char *cman_fmt_number_end(char *buf, double v)
+{
+	return fmt_number(buf, v, NULL);
+}
+
+char *cman_fmt_number_round(char *buf, double v, double *r)
+{
+	return fmt_number(buf, v, r);
 }
 
 /* What strtod reads back from "%.10g" of v, the long way. */

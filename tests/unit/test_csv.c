@@ -236,6 +236,112 @@ static void test_round_ties_and_decades(void **state)
 	}
 }
 
+/* One value through cman_fmt_number_round: the text of "%.10g", its end,
+ * and the value strtod reads from it, which is cman_csv_round's, bit for
+ * bit (NaN: NaN). */
+static void check_fmt_round(double v)
+{
+	char buf[32], want[32];
+	double r = 1234.5, back, cr;
+	char *e;
+
+	snprintf(want, sizeof(want), "%.10g", v);
+	if (isnan(v))
+		want[0] = '\0';
+	else if (v == 0)
+		strcpy(want, "0");   /* -0 written as 0 */
+	e = cman_fmt_number_round(buf, v, &r);
+	if (strcmp(buf, want) || (size_t)(e - buf) != strlen(want))
+		fail_msg("cman_fmt_number_round(%.17g) wrote \"%s\", printf \"%s\"", v, buf, want);
+	if (isnan(v)) {
+		assert_true(isnan(r));
+		return;
+	}
+	back = strtod(want, NULL);
+	cr = cman_csv_round(v);
+	if (memcmp(&r, &back, sizeof(r)) || memcmp(&r, &cr, sizeof(r)))
+		fail_msg("cman_fmt_number_round(%.17g) = %.17g, strtod(\"%s\") = %.17g, "
+			 "cman_csv_round = %.17g", v, r, want, back, cr);
+}
+
+/* cman_fmt_number_round (issue 12: the report tables filled as
+ * timeseries.csv is formatted): random doubles of every exponent, random
+ * decimals of few digits, decimal near-ties and their neighbours at every
+ * decade of the fast range, values rounding up to the next power of ten,
+ * integers, negatives, zeros, subnormals, infinities and NaN. */
+static void test_fmt_number_round(void **state)
+{
+	static const double special[] = {
+		0.0, -0.0, 1.0, -1.0, 1e-4, -1e-4, 9.99999999995e-5, 1e10, -1e10,
+		9999999999.5, 9999999999.4, 9.99999999996, 0.99999999996, 123456789012.0,
+		4.9406564584124654e-324, -4.9406564584124654e-324, 2.2250738585072014e-308,
+		1.7976931348623157e308, -1.7976931348623157e308, 9007199254740993.0,
+		0.1, 0.2, 0.3, 1.0 / 3, 2.0 / 3, 0.0001234567891, 123.4567890125,
+	};
+	uint64_t x = 0xA4093822299F31D0ULL;
+	size_t i;
+	int e, k, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(special) / sizeof(special[0]); i++)
+		check_fmt_round(special[i]);
+	check_fmt_round(NAN);
+	check_fmt_round(-NAN);
+	check_fmt_round(INFINITY);
+	check_fmt_round(-INFINITY);
+	for (i = 0; i < 300000; i++) {
+		uint64_t bits = next_u64(&x);
+		double v;
+
+		switch (i % 6) {
+		case 0:   /* any finite double */
+			memcpy(&v, &bits, sizeof(v));
+			if (!isfinite(v))
+				v = 1.5;
+			break;
+		case 1:   /* the fast range and around it */
+			v = ldexp(1 + (double)(bits >> 11) / 9007199254740992.0,
+				  (int)(next_u64(&x) % 101) - 50);
+			break;
+		case 2:   /* decimals with few digits */
+			v = (double)(bits % 1000000000000ULL) / pow(10, (double)(i % 16));
+			break;
+		case 3:   /* integers, some past 10 digits */
+			v = (double)(bits >> (next_u64(&x) % 64));
+			break;
+		case 4:   /* a cost: cents times a fraction of an hour */
+			v = (double)(bits % 100000) * 0.0001 / 60 * (double)(1 + i % 7);
+			break;
+		default:  /* tiny and huge */
+			v = ldexp(1 + (double)(bits >> 11) / 9007199254740992.0,
+				  (int)(next_u64(&x) % 2000) - 1000);
+			break;
+		}
+		check_fmt_round(next_u64(&x) & 1 ? -v : v);
+	}
+	/* d.ddddddddd5 x 10^e, a tie in decimal, and its neighbouring doubles */
+	for (e = -5; e <= 10; e++)
+		for (k = 0; k < 2000; k++) {
+			unsigned long long m = 1000000000ULL + next_u64(&x) % 9000000000ULL;
+			double t = ((double)m * 10 + 5) * pow(10, (double)(e - 10));
+			double c[5];
+
+			if (k == 0)
+				t = pow(10, (double)e);
+			c[0] = t;
+			c[1] = nextafter(t, 0);
+			c[2] = nextafter(t, INFINITY);
+			c[3] = nextafter(c[1], 0);
+			c[4] = nextafter(c[2], INFINITY);
+			for (j = 0; j < 10; j++)
+				check_fmt_round(j < 5 ? c[j] : -c[j - 5]);
+		}
+	/* exact binary ties at 10 digits: n + 0.5 in [1e9, 1e10) */
+	for (k = 0; k < 30000; k++)
+		check_fmt_round((double)(1000000000ULL + next_u64(&x) % 9000000000ULL) +
+				0.25 * (double)(1 + k % 3));
+}
+
 /* The number writers stay inside their 32 bytes (rows are built in one
  * buffer with 32 bytes a number, and the fast path stores digits in wide
  * blocks), and integers of every length and sign read as printf's. */
@@ -306,6 +412,7 @@ int main(void)
 		cmocka_unit_test(test_number_round_trip),
 		cmocka_unit_test(test_round_and_end),
 		cmocka_unit_test(test_round_ties_and_decades),
+		cmocka_unit_test(test_fmt_number_round),
 		cmocka_unit_test(test_bounds_and_ints),
 		cmocka_unit_test(test_text_quoting),
 	};

@@ -25,6 +25,12 @@ char *cman_fmt_number(char *buf, double v);
  * built in a buffer and written at once. */
 char *cman_fmt_number_end(char *buf, double v);
 
+/* cman_fmt_number_end(), and the value its text denotes into *r: bit for
+ * bit cman_csv_round(v), for the price of a division when v is not an
+ * integer (issue 12: the run's report tables are filled as timeseries.csv
+ * is formatted). */
+char *cman_fmt_number_round(char *buf, double v, double *r);
+
 /* An integer into buf (at least 24 bytes), returning the end (no NUL). */
 char *cman_fmt_int_end(char *buf, long long v);
 
