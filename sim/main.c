@@ -252,6 +252,9 @@ static int cmd_run(int argc, char **argv)
 	if (rc)
 		goto out;
 	rc = cman_sim_new(&sc, quiet ? NULL : stderr, &sim, &err);
+	/* the reports' tables filled as timeseries.csv is written (issue 12) */
+	if (!rc && (sc.report_csv || sc.report_html))
+		rc = cman_sim_keep_tables(sim, &err);
 	/* the staging folder before the run: timeseries.csv is written there
 	 * as the run goes (issue 12) */
 	if (!rc)

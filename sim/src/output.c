@@ -26,11 +26,14 @@
  * The text of the number last written in one column of a file.  Columns
  * repeat their value from row to row (a pool's size, the cost of a step
  * at the same prices): copying the text is cheaper than formatting it
- * again, and equal values (0 and -0 included) have equal texts.
+ * again, and equal values (0 and -0 included) have equal texts.  With
+ * round, r is the value the text denotes (cman_csv_round(v), NaN for NaN):
+ * timeseries.csv's columns when the run keeps its report tables.
  */
 struct num_cache {
-	double v;
+	double v, r;
 	size_t len;
+	bool round;
 	char text[32];
 };
 
@@ -38,18 +41,21 @@ static void num_cache_init(struct num_cache *c, size_t n)
 {
 	memset(c, 0, n * sizeof(*c));
 	while (n--)
-		c[n].v = NAN;   /* equal to nothing */
+		c[n].v = c[n].r = NAN;   /* equal to nothing */
 }
 
 /* The text of v at p, through the column's cache; returns the end (p needs
  * 32 bytes of room). */
 static inline char *put_num(char *p, double v, struct num_cache *c)
 {
-	if (isnan(v))
+	if (isnan(v)) {
+		c->v = c->r = NAN;
 		return p;   /* an empty field, as cman_fmt_number_end() writes */
+	}
 	if (v != c->v) {
 		c->v = v;
-		c->len = (size_t)(cman_fmt_number_end(c->text, v) - c->text);
+		c->len = (size_t)((c->round ? cman_fmt_number_round(c->text, v, &c->r)
+				   : cman_fmt_number_end(c->text, v)) - c->text);
 	}
 	memcpy(p, c->text, sizeof(c->text));
 	return p + c->len;
@@ -100,7 +106,9 @@ struct bind_text {
 /*
  * timeseries.csv being written: its rows 0..done-1 are in the file.  Rows
  * are formatted in order, through caches of one file (the bytes are the
- * same however the rows are cut into batches).
+ * same however the rows are cut into batches).  keep: each number's value
+ * as the file holds it goes into tab's columns too (the run's report
+ * tables, sim->tables; tab holds their arrays, this writer's to fill).
  */
 struct ts_file {
 	struct cman_atomic_file f;
@@ -108,17 +116,31 @@ struct ts_file {
 	struct bind_text bind[CMAN_RES_COUNT + 1];
 	struct time_cache tc;
 	size_t done;
+	bool keep;
+	struct cman_report_tables tab;
 };
 
-/* Open the file at path and write its header. */
-static int ts_open(struct ts_file *t, const char *path, struct cman_error *err)
+static int tables_begin(const struct cman_sim *sim, struct cman_report_tables *view,
+			struct cman_error *err);
+static void tables_filled(const struct cman_sim *sim);
+
+/* Open the file at path and write its header; the report tables, when the
+ * run keeps them, are this file's to fill. */
+static int ts_open(struct ts_file *t, const struct cman_sim *sim, const char *path,
+		   struct cman_error *err)
 {
 	char head[1024], *h = head;
-	int k, rc = cman_atomic_open_raw(&t->f, path, err);
+	int k, rc;
 
+	t->keep = sim->tables != NULL;
+	if (t->keep && (rc = tables_begin(sim, &t->tab, err)) != 0)
+		return rc;
+	rc = cman_atomic_open_raw(&t->f, path, err);
 	if (rc)
 		return rc;
 	num_cache_init(t->nc, sizeof(t->nc) / sizeof(t->nc[0]));
+	for (k = 0; k < (int)(sizeof(t->nc) / sizeof(t->nc[0])); k++)
+		t->nc[k].round = t->keep;
 	memset(t->bind, 0, sizeof(t->bind));
 	t->tc = (struct time_cache){ -1, 0, "" };
 	t->done = 0;
@@ -148,15 +170,22 @@ static int ts_open(struct ts_file *t, const char *path, struct cman_error *err)
 /*
  * Rows done..end-1, from the run's per-step records: each step's row
  * (sim.c advance()) and its ledgers' steps must be final.  Reads only
- * those, and what cman_sim_new() set.
+ * those, and what cman_sim_new() set.  keep: each row's numbers go into
+ * the report tables too, as the file holds them (issue 12: nothing reads
+ * the per-step records again for the reports).
  */
 static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 {
 	const struct cman_scenario *sc = sim->sc;
 	const struct cman_ledger *l = &sim->ledger;
 	struct num_cache *nc = t->nc;
+	double *const *col = t->tab.col;
+	bool keep = t->keep;
 	size_t i;
 	int k;
+
+	if (end <= t->done)
+		return;
 
 	/* each row formatted straight into the file's buffer */
 	for (i = t->done; i < end; i++) {
@@ -184,6 +213,9 @@ static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 		p = put_num(p, r->target, &nc[7]);
 		*p++ = ',';
 		p = put_num(p, r->fulfilled, &nc[8]);
+		if (keep)
+			for (k = 0; k < 9; k++)
+				col[k][i] = nc[k].r;
 		/* every other resource: empty cells when it has no data */
 		if (!sim->any_res_data) {
 			memcpy(p, ",,,,,,,,,,,,,,,", 15);
@@ -212,13 +244,23 @@ static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 			p = put_num(p, sim->res_ledger[k].unused_cost[i], &c[3]);
 			*p++ = ',';
 			p = put_num(p, a > run ? a - run : 0, &c[4]);
+			if (keep) {   /* the report's columns: all but unused_<r> */
+				t->tab.rcol[k][0][i] = c[0].r;
+				t->tab.rcol[k][1][i] = c[1].r;
+				t->tab.rcol[k][2][i] = c[3].r;
+				t->tab.rcol[k][3][i] = c[4].r;
+			}
 		}
 		b = &t->bind[sim->step_binding[i] == NO_BINDING ? CMAN_RES_COUNT
 			     : sim->step_binding[i]];
 		memcpy(p, b->text, sizeof(b->text));
 		cman_atomic_advance(&t->f, p + b->len);
+		if (keep)
+			t->tab.binding[i] = sim->step_binding[i];
 	}
 	t->done = end;
+	if (keep && end == sim->ledger.n_steps)
+		tables_filled(sim);   /* the reports may take them */
 }
 
 /* The whole file, on the caller's thread (a run nobody wrote it for). */
@@ -230,7 +272,7 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 
 	if (!t)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
-	rc = ts_open(t, path, err);
+	rc = ts_open(t, sim, path, err);
 	if (!rc) {
 		ts_rows(t, sim, sim->ledger.n_steps);
 		rc = cman_atomic_commit(&t->f, err);
@@ -365,7 +407,7 @@ int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_erro
 	strcpy(ts->dir, dir);
 	rc = cman_mkdirs(dir, err);
 	if (!rc)
-		rc = ts_open(&ts->t, path, err);
+		rc = ts_open(&ts->t, sim, path, err);
 	if (rc) {
 		free(ts);
 		return rc;
@@ -1151,113 +1193,163 @@ static inline double round_memo(struct round_memo *m, double v)
 	return m->r;
 }
 
-/* Rows [lo, hi) of the timeseries tables, with memos of their own (a memo
- * only saves work: any split of the rows gives the same numbers). */
-static void table_rows(const struct cman_sim *sim, struct cman_report_tables *t, size_t lo,
-		       size_t hi)
-{
-	const struct cman_ledger *l = &sim->ledger;
-	const struct step_row *steps = sim->steps;
-	const double *cost = l->cost, *ucost = l->unused_cost, *rate = l->rate;
-	/* the columns in locals: the compiler need not load them again after
-	 * each store (issue 12) */
-	double *c0 = t->col[0], *c1 = t->col[1], *c2 = t->col[2], *c3 = t->col[3];
-	double *c4 = t->col[4], *c5 = t->col[5], *c6 = t->col[6], *c7 = t->col[7];
-	double *c8 = t->col[8];
-	struct round_memo memo[9];
-	size_t i;
-	int c, r;
-
-	if (lo >= hi)
-		return;
-	for (c = 0; c < 9; c++)
-		memo[c].v = memo[c].r = NAN;
-	/* as write_timeseries writes them */
-	for (i = lo; i < hi; i++) {
-		const struct step_row *row = &steps[i];
-		double unused = row->running - row->allocated;
-
-		c0[i] = round_memo(&memo[0], row->cpus);
-		c1[i] = round_memo(&memo[1], row->allocated);
-		c2[i] = round_memo(&memo[2], unused > 0 ? unused : 0);
-		c3[i] = round_memo(&memo[3], cost[i]);
-		c4[i] = round_memo(&memo[4], ucost[i]);
-		c5[i] = round_memo(&memo[5], row->running > 0 ? rate[i] / row->running : 0);
-		c6[i] = round_memo(&memo[6], row->oversubscribed);
-		c7[i] = round_memo(&memo[7], row->target);
-		c8[i] = round_memo(&memo[8], row->fulfilled);
-	}
-	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++) {
-		const struct res_row *x = sim->res_steps;
-		const double *rucost = sim->res_ledger[r].unused_cost;
-		double *r0 = t->rcol[r][0], *r1 = t->rcol[r][1], *r2 = t->rcol[r][2];
-		double *r3 = t->rcol[r][3];
-
-		if (!r0)
-			continue;
-		for (c = 0; c < 4; c++)
-			memo[c].v = memo[c].r = NAN;
-		for (i = lo; i < hi; i++) {
-			double run = x[i].running[r], a = x[i].allocated[r];
-
-			r0[i] = round_memo(&memo[0], x[i].joined[r]);
-			r1[i] = round_memo(&memo[1], a);
-			r2[i] = round_memo(&memo[2], rucost[i]);
-			r3[i] = round_memo(&memo[3], a > run ? a - run : 0);
-		}
-	}
-	memcpy(t->binding + lo, sim->step_binding + lo, hi - lo);
-}
-
-struct rows_job {
-	const struct cman_sim *sim;
-	struct cman_report_tables *t;
-	size_t lo, hi;
+/*
+ * The timeseries tables (issue 12): every writer of timeseries.csv
+ * (ts_open: the thread and the main thread's takeover, the writer at the
+ * end, the inline test mode) fills their columns as it formats each number,
+ * from row 0, and tells when it has done the last row (filled); the
+ * reports then take the arrays (tables_take), once.  A writer that begins
+ * again fills the same arrays, or new ones if taken.  mu guards the arrays'
+ * pointers and filled; the numbers are written by one writer at a time,
+ * and read only once filled (under mu).
+ */
+struct sim_tables {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct cman_report_tables t;   /* n, col, rcol, binding only */
+	bool filled;
 };
 
-static void *rows_thread(void *arg)
+int cman_sim_keep_tables(struct cman_sim *sim, struct cman_error *err)
 {
-	struct rows_job *j = arg;
+	struct sim_tables *st;
 
-	table_rows(j->sim, j->t, j->lo, j->hi);
-	return NULL;
+	if (sim->tables)
+		return 0;
+	if (sim->ts || sim->next_step || sim->finished)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run has begun");
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	if (pthread_mutex_init(&st->mu, NULL) != 0) {
+		free(st);
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	if (pthread_cond_init(&st->cv, NULL) != 0) {
+		pthread_mutex_destroy(&st->mu);
+		free(st);
+		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+	}
+	sim->tables = st;
+	return 0;
 }
 
-/* cman_sim_report_tables, with the timeseries' second half on a thread of
- * its own when split. */
-static int report_tables(const struct cman_sim *sim, struct cman_report_tables *t, bool split,
+void sim_tables_free(struct cman_sim *sim)
+{
+	struct sim_tables *st = sim->tables;
+
+	if (!st)
+		return;
+	cman_report_tables_release(&st->t);
+	pthread_cond_destroy(&st->cv);
+	pthread_mutex_destroy(&st->mu);
+	free(st);
+	sim->tables = NULL;
+}
+
+/* A writer begins: the arrays (made if missing or taken) into *view, to
+ * fill from row 0. */
+static int tables_begin(const struct cman_sim *sim, struct cman_report_tables *view,
+			struct cman_error *err)
+{
+	struct sim_tables *st = sim->tables;
+	struct cman_report_tables *t = &st->t;
+	size_t n = sim->ledger.n_steps, sz = (n ? n : 1) * sizeof(double);
+	int c, r, rc = 0;
+
+	pthread_mutex_lock(&st->mu);
+	st->filled = false;
+	if (!t->binding) {
+		t->n = n;
+		for (c = 0; c < 9; c++)
+			if (!(t->col[c] = malloc(sz)))
+				goto nomem;
+		for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
+			for (c = 0; c < 4 && sim->any_res_data && sim->res_data[r]; c++)
+				if (!(t->rcol[r][c] = malloc(sz)))
+					goto nomem;
+		if (!(t->binding = malloc(n ? n : 1)))
+			goto nomem;
+	}
+	*view = *t;
+	goto out;
+nomem:
+	cman_report_tables_release(t);
+	rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
+out:
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* The writer has done the last row. */
+static void tables_filled(const struct cman_sim *sim)
+{
+	struct sim_tables *st = sim->tables;
+
+	pthread_mutex_lock(&st->mu);
+	st->filled = true;
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/*
+ * The filled timeseries tables into t's n, col, rcol and binding (the rest
+ * of t untouched): waiting for the writer unless *stop (read under mu; a
+ * caller sets it with tables_stop).  CMAN_EINTERNAL when none are kept or
+ * none were filled.
+ */
+static int tables_take(const struct cman_sim *sim, struct cman_report_tables *t,
+		       const bool *stop, struct cman_error *err)
+{
+	struct sim_tables *st = sim->tables;
+	int r, rc = 0;
+
+	if (!st)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run kept no report tables");
+	pthread_mutex_lock(&st->mu);
+	while (!st->filled && !*stop)
+		pthread_cond_wait(&st->cv, &st->mu);
+	if (st->filled) {
+		t->n = st->t.n;
+		memcpy(t->col, st->t.col, sizeof(t->col));
+		for (r = 0; r < CMAN_RES_COUNT; r++)
+			memcpy(t->rcol[r], st->t.rcol[r], sizeof(t->rcol[r]));
+		t->binding = st->t.binding;
+		memset(&st->t, 0, sizeof(st->t));
+		st->filled = false;
+	} else {
+		rc = cman_error_set(err, CMAN_EINTERNAL, "timeseries.csv was not written");
+	}
+	pthread_mutex_unlock(&st->mu);
+	return rc;
+}
+
+/* No writer will fill the tables for whoever waits with stop. */
+static void tables_stop(const struct cman_sim *sim, bool *stop)
+{
+	struct sim_tables *st = sim->tables;
+
+	if (!st) {
+		*stop = true;
+		return;
+	}
+	pthread_mutex_lock(&st->mu);
+	*stop = true;
+	pthread_cond_broadcast(&st->cv);
+	pthread_mutex_unlock(&st->mu);
+}
+
+/* markets.csv's and instances.csv's tables into t (all else zero), as
+ * write_markets and write_instances write them: the markets with
+ * launches, a row each per market step. */
+static int market_tables(const struct cman_sim *sim, struct cman_report_tables *t,
 			 struct cman_error *err)
 {
-	const struct cman_ledger *l = &sim->ledger;
-	size_t n = l->n_steps, k, m, nm = 0;
+	size_t k, m, nm = 0;
 	struct round_memo mmemo[3];
-	struct rows_job job;
-	pthread_t th;
-	bool threaded = false;
-	int c, r;
+	int c;
 
 	memset(t, 0, sizeof(*t));
-	t->n = n;
-	for (c = 0; c < 9; c++)
-		if (!(t->col[c] = column(n)))
-			goto nomem;
-	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT; r++)
-		for (c = 0; c < 4 && sim->any_res_data && sim->res_data[r]; c++)
-			if (!(t->rcol[r][c] = column(n)))
-				goto nomem;
-	if (!(t->binding = malloc(n ? n : 1)))
-		goto nomem;
-	job.sim = sim;
-	job.t = t;
-	job.lo = split ? n / 2 : n;
-	job.hi = n;
-	if (job.lo < n && cman_thread_start(&th, 0, rows_thread, &job) == 0)
-		threaded = true;
-	else
-		job.lo = n;
-	table_rows(sim, t, 0, job.lo);
-	/* as write_markets and write_instances write them: the markets with
-	 * launches, a row each per market step */
 	for (m = 0; m < sim->n_markets; m++)
 		nm += sim->markets[m].launched > 0;
 	t->mt_start = sim->sc->start_time;
@@ -1288,20 +1380,30 @@ static int report_tables(const struct cman_sim *sim, struct cman_report_tables *
 		}
 		t->n_markets++;
 	}
-	if (threaded)
-		pthread_join(th, NULL);
 	return 0;
 nomem:
-	if (threaded)
-		pthread_join(th, NULL);
 	cman_report_tables_release(t);
 	return cman_error_set(err, CMAN_ENOMEM, "out of memory");
+}
+
+/* The run's tables into t: the markets', then the timeseries' as the
+ * writer filled them (waiting for it unless *stop). */
+static int report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
+			 const bool *stop, struct cman_error *err)
+{
+	int rc = market_tables(sim, t, err);
+
+	if (!rc && (rc = tables_take(sim, t, stop, err)) != 0)
+		cman_report_tables_release(t);
+	return rc;
 }
 
 int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
 			   struct cman_error *err)
 {
-	return report_tables(sim, t, false, err);
+	static const bool now = true;
+
+	return report_tables(sim, t, &now, err);
 }
 
 /* ---- the reports beside the run's files (issue 12) ------------------------ */
@@ -1319,6 +1421,7 @@ struct cman_sim_reports {
 	const struct cman_sim *sim;
 	unsigned what;
 	bool split, threaded, made;
+	bool stop;   /* no more writers of the tables (under their mu) */
 	pthread_t th;
 	struct cman_report_prep *prep;
 	int rc;
@@ -1330,7 +1433,10 @@ static void reports_make(struct cman_sim_reports *r)
 	const struct cman_scenario *sc = r->sim->sc;
 	struct cman_report_tables t;
 
-	r->rc = report_tables(r->sim, &t, r->split, &r->err);
+	/* the markets' tables, then the timeseries' once their writer has
+	 * done (the thread started before cman_sim_write_outputs took the
+	 * rows over: it waits for that, usually a chunk of rows) */
+	r->rc = report_tables(r->sim, &t, &r->stop, &r->err);
 	if (!r->rc)
 		r->rc = cman_report_prepare(&r->prep, &t, sc->start_time, sc->end_time,
 					    sc->step_seconds, r->what, r->split, &r->err);
@@ -1351,6 +1457,8 @@ int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
 	*out = NULL;
 	if (!sim->finished)
 		return cman_error_set(err, CMAN_EINTERNAL, "the run has not finished");
+	if (!sim->tables)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run kept no report tables");
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
@@ -1376,6 +1484,9 @@ int cman_sim_reports_finish(struct cman_sim_reports *r, const char *dir,
 
 	if (!r)
 		return 0;
+	/* the files are written (or failed): the tables are filled by now, or
+	 * never will be */
+	tables_stop(r->sim, &r->stop);
 	if (r->threaded)
 		pthread_join(r->th, NULL);
 	else if (dir)

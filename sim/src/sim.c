@@ -2257,6 +2257,7 @@ void cman_sim_free(struct cman_sim *sim)
 	if (!sim)
 		return;
 	sim_ts_stop(sim);   /* first: it reads the per-step records */
+	sim_tables_free(sim);
 	sim_prefault_join(sim);
 	for (i = 0; i < sim->n_feeds; i++)
 		cman_cursor_close(sim->feeds[i].cur);

@@ -285,6 +285,10 @@ struct cman_sim {
 	 * ts_publish_at (SIZE_MAX: never) */
 	struct sim_ts *ts;
 	size_t ts_publish_at;
+	/* the report tables every writer of timeseries.csv fills as it goes
+	 * (cman_sim_keep_tables, output.c), or NULL: nothing reads the
+	 * per-step records for the reports after the loop */
+	struct sim_tables *tables;
 	/* tests, set before cman_sim_write_start(): publish every ts_batch
 	 * steps (0: every 4096; a thread only for 4 batches or more);
 	 * ts_test_inline: no thread, the loop formats the rows itself when it
@@ -500,5 +504,8 @@ int sim_warn(struct cman_sim *sim, const char *fmt, ...)
  * them and start threads on one CPU too). */
 extern size_t sim_report_split_steps, sim_report_thread_steps;
 extern bool sim_report_check_cpus;
+
+/* output.c: free what cman_sim_keep_tables() made (cman_sim_free). */
+void sim_tables_free(struct cman_sim *sim);
 
 #endif

@@ -6,11 +6,17 @@
  * give; a failure on a report thread fails the run (its code, nothing
  * committed: the previous run stays).
  *
+ * The timeseries' tables are filled by whatever writes timeseries.csv
+ * (cman_sim_keep_tables): the writer at the end, the thread (with the main
+ * thread taking over the rows it did not reach), the inline test mode; each
+ * with each way of making the reports.
+ *
  * Scenarios: tests/data/memory_bound.yaml stretched to three days of
  * minutes (every resource's columns, heatmaps) and tests/data/replenish.yaml
  * (autoscaler: decisions.jsonl, groups.csv).
  */
 #include <dirent.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <setjmp.h>
@@ -68,15 +74,42 @@ static void rm_dir(const char *dir)
 	rmdir(dir);
 }
 
-static struct cman_sim *run_sim(const struct scen *s, struct cman_scenario *sc)
+/* How timeseries.csv, and so the report tables, is written (sim_int.h's
+ * test settings; the thread needs 4 batches, and a second CPU). */
+enum ts_how {
+	TS_AT_END,    /* by cman_sim_write_outputs() */
+	TS_THREAD,    /* the thread, told every 10 steps */
+	TS_IDLE,      /* a thread that formats nothing: all rows taken over */
+	TS_INLINE,    /* no thread: the loop formats each row when final */
+	TS_N
+};
+
+/* The scenario run, its tables kept; timeseries.csv begun in dir as how
+ * says (dir NULL: at the end). */
+static struct cman_sim *run_sim_ts(const struct scen *s, struct cman_scenario *sc,
+				   enum ts_how how, const char *dir)
 {
 	struct cman_error err = { 0 };
 	struct cman_sim *sim = NULL;
 
 	if (cman_scenario_load(s->yaml, (const char *const *)s->sets, s->n_sets, sc, &err) ||
-	    cman_sim_new(sc, NULL, &sim, &err) || cman_sim_run(sim, &err))
+	    cman_sim_new(sc, NULL, &sim, &err) || cman_sim_keep_tables(sim, &err))
+		fail_msg("%s: %s", s->yaml, err.msg);
+	if (how != TS_AT_END && dir) {
+		sim->ts_batch = how == TS_INLINE ? 1 : 10;
+		sim->ts_test_inline = how == TS_INLINE;
+		sim->ts_test_idle = how == TS_IDLE;
+		if (cman_sim_write_start(sim, dir, &err))
+			fail_msg("%s: %s", s->yaml, err.msg);
+	}
+	if (cman_sim_run(sim, &err))
 		fail_msg("%s: %s", s->yaml, err.msg);
 	return sim;
+}
+
+static struct cman_sim *run_sim(const struct scen *s, struct cman_scenario *sc)
+{
+	return run_sim_ts(s, sc, TS_AT_END, NULL);
 }
 
 static void assert_same_file(const char *a, const char *b, const char *name)
@@ -125,6 +158,7 @@ static const struct {
 static void test_same_bytes_as_from_files(void **state)
 {
 	size_t s, m;
+	int how;
 
 	(void)state;
 	for (s = 0; s < sizeof(scens) / sizeof(scens[0]); s++) {
@@ -138,6 +172,8 @@ static void test_same_bytes_as_from_files(void **state)
 		assert_int_equal(cman_sim_write_outputs(sim, ref, 0, &err), 0);
 		assert_int_equal(cman_report_write(ref, CMAN_REPORT_CSV | CMAN_REPORT_HTML, &err),
 				 0);
+		/* one sim, its files written again for each way of making the
+		 * reports (the writer at the end fills the tables each time) */
 		for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
 			sim_report_thread_steps = modes[m].thread_steps;
 			sim_report_split_steps = modes[m].split_steps;
@@ -150,12 +186,141 @@ static void test_same_bytes_as_from_files(void **state)
 			assert_same_file(ref, dir, "timeseries.csv");
 			rm_dir(dir);
 		}
-		rm_dir(ref);
 		cman_sim_free(sim);
+		/* a run each, its timeseries.csv (and tables) written as the run
+		 * goes, the report thread waiting for them when it has one */
+		for (how = TS_THREAD; how < TS_N; how++)
+			for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+				struct cman_scenario sc2;
+
+				sim_report_thread_steps = modes[m].thread_steps;
+				sim_report_split_steps = modes[m].split_steps;
+				assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-prep."));
+				sim = run_sim_ts(&scens[s], &sc2, (enum ts_how)how, dir);
+				if (write_run(sim, dir, &err))
+					fail_msg("%s, ts %d, mode %zu: %s", scens[s].yaml, how, m,
+						 err.msg);
+				cman_sim_free(sim);
+				cman_scenario_release(&sc2);
+				assert_same_file(ref, dir, "daily.csv");
+				assert_same_file(ref, dir, "report.html");
+				assert_same_file(ref, dir, "manifest.json");
+				assert_same_file(ref, dir, "timeseries.csv");
+				rm_dir(dir);
+			}
+		rm_dir(ref);
 		cman_scenario_release(&sc);
 	}
 	sim_report_thread_steps = 2000;
 	sim_report_split_steps = 100000;
+}
+
+/* Every column of the tables is the number timeseries.csv holds, read
+ * back with strtod, bit for bit (an empty cell: NaN; binding_resource: its
+ * index), however the file was written; the tables are handed over once
+ * per file written, and a run that kept none has none to give. */
+static void test_tables_are_the_file(void **state)
+{
+	static const char *const bind_names[] = { "cpus", "mem", "disk", "gpus", "none" };
+	size_t s;
+	int how;
+
+	(void)state;
+	for (s = 0; s < sizeof(scens) / sizeof(scens[0]); s++)
+		for (how = TS_AT_END; how < TS_N; how++) {
+			struct cman_scenario sc;
+			struct cman_report_tables t;
+			struct cman_error err = { 0 };
+			struct cman_sim *sim;
+			char dir[64], path[128], *csv, *p, *line;
+			size_t n = 0, row = 0, nres = 0;
+			int r, c;
+
+			assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-prep-tab."));
+			sim = run_sim_ts(&scens[s], &sc, (enum ts_how)how, dir);
+			assert_int_equal(cman_sim_write_outputs(sim, dir, 0, &err), 0);
+			assert_int_equal(cman_sim_report_tables(sim, &t, &err), 0);
+			assert_int_equal(t.n, sim->ledger.n_steps);
+			snprintf(path, sizeof(path), "%s/timeseries.csv", dir);
+			csv = cman_test_slurp(path, &n);
+			assert_non_null(csv);
+			line = strchr(csv, '\n') + 1;   /* past the header */
+			for (r = 1; r < 4; r++)
+				nres += t.rcol[r][0] != NULL;
+			assert_int_equal(nres > 0, s == 0);   /* memory_bound: mem (and more) */
+			for (; *line; row++) {
+				double cell[1 + 9 + 5 * 3];
+				char *end = strchr(line, '\n');
+
+				assert_true(row < t.n);
+				*end = '\0';
+				p = line;
+				for (c = 0; c < 1 + 9 + 5 * 3; c++) {
+					char *e = strchr(p, ',');
+
+					assert_non_null(e);
+					*e = '\0';
+					cell[c] = *p ? strtod(p, NULL) : NAN;
+					p = e + 1;
+				}
+				for (c = 0; c < 9; c++)
+					if (memcmp(&t.col[c][row], &cell[1 + c], sizeof(double)) &&
+					    !(isnan(t.col[c][row]) && isnan(cell[1 + c])))
+						fail_msg("ts %d row %zu col %d: %.17g, file %.17g", how,
+							 row, c, t.col[c][row], cell[1 + c]);
+				for (r = 1; r < 4; r++) {
+					static const int file_col[4] = { 0, 1, 3, 4 };
+
+					if (!t.rcol[r][0]) {
+						assert_true(isnan(cell[10 + 5 * (r - 1)]));
+						continue;
+					}
+					for (c = 0; c < 4; c++) {
+						double f = cell[10 + 5 * (r - 1) + file_col[c]];
+
+						if (memcmp(&t.rcol[r][c][row], &f, sizeof(double)))
+							fail_msg("ts %d row %zu res %d col %d: %.17g, file "
+								 "%.17g", how, row, r, c, t.rcol[r][c][row],
+								 f);
+					}
+				}
+				assert_true(t.binding[row] <= 4);
+				assert_string_equal(p, bind_names[t.binding[row]]);
+				line = end + 1;
+			}
+			assert_int_equal(row, t.n);
+			free(csv);
+			cman_report_tables_release(&t);
+			/* taken: none until the file is written again */
+			assert_int_equal(cman_sim_report_tables(sim, &t, &err), CMAN_EINTERNAL);
+			cman_sim_free(sim);
+			cman_scenario_release(&sc);
+			rm_dir(dir);
+		}
+	/* a run that kept no tables */
+	{
+		struct cman_scenario sc;
+		struct cman_report_tables t;
+		struct cman_sim_reports *rep = NULL;
+		struct cman_error err = { 0 };
+		struct cman_sim *sim = NULL;
+		char dir[64];
+
+		assert_int_equal(cman_scenario_load(scens[1].yaml, NULL, 0, &sc, &err), 0);
+		assert_int_equal(cman_sim_new(&sc, NULL, &sim, &err), 0);
+		assert_int_equal(cman_sim_run(sim, &err), 0);
+		assert_int_equal(cman_sim_keep_tables(sim, &err), CMAN_EINTERNAL);
+		assert_null(sim->tables);
+		assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-prep-none."));
+		assert_int_equal(cman_sim_write_outputs(sim, dir, 0, &err), 0);
+		assert_int_equal(cman_sim_report_tables(sim, &t, &err), CMAN_EINTERNAL);
+		assert_int_equal(cman_sim_reports_start(sim, CMAN_REPORT_HTML, &rep, &err),
+				 CMAN_EINTERNAL);
+		assert_null(rep);
+		cman_sim_free(sim);
+		cman_scenario_release(&sc);
+		rm_dir(dir);
+	}
 }
 
 /* The tables handed to cman_report_prepare must fit the window. */
@@ -167,7 +332,14 @@ static void test_prepare_checks_window(void **state)
 	struct cman_report_prep *p = (void *)1;
 	struct cman_error err = { 0 };
 
+	char dir[64];
+
 	(void)state;
+	/* nothing to take before timeseries.csv is written */
+	assert_int_equal(cman_sim_report_tables(sim, &t, &err), CMAN_EINTERNAL);
+	assert_non_null(cman_test_mkdtemp(dir, sizeof(dir), "cman-prep-win."));
+	assert_int_equal(cman_sim_write_outputs(sim, dir, 0, &err), 0);
+	rm_dir(dir);
 	assert_int_equal(cman_sim_report_tables(sim, &t, &err), 0);
 	assert_int_equal(cman_report_prepare(&p, &t, sc.start_time, sc.end_time + 3600,
 					     sc.step_seconds, CMAN_REPORT_HTML, false, &err),
@@ -325,6 +497,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_bytes_as_from_files),
 		cmocka_unit_test(test_prepare_checks_window),
+		cmocka_unit_test(test_tables_are_the_file),
 		cmocka_unit_test(test_thread_failure_keeps_previous_run),
 		cmocka_unit_test(test_finish_without_files),
 		cmocka_unit_test(test_threads_block_signals),

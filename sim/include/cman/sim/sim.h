@@ -132,11 +132,28 @@ int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 int cman_sim_write_start(struct cman_sim *sim, const char *dir, struct cman_error *err);
 
 /*
+ * Keep the run's report tables: every writer of timeseries.csv (the thread
+ * of cman_sim_write_start(), or cman_sim_write_outputs()) then puts each
+ * number it formats into them too, as the file holds it, for
+ * cman_sim_report_tables() and cman_sim_reports_start(), which need it
+ * (issue 12: after the loop nothing reads the per-step records again for
+ * the reports).  Call after cman_sim_new(), before cman_sim_write_start()
+ * and cman_sim_run(); the columns (about 73 bytes a step) are allocated
+ * when timeseries.csv is begun.  0, CMAN_EINTERNAL (the run has begun) or
+ * CMAN_ENOMEM.
+ */
+int cman_sim_keep_tables(struct cman_sim *sim, struct cman_error *err);
+
+/*
  * The tables of the files cman_sim_write_outputs() wrote (timeseries.csv,
  * markets.csv, instances.csv's launches per market), with every number as
  * the file holds it, into *t for cman_report_write_tables(): the run's
- * reports without parsing its files again (issue 12.1).  Release with
- * cman_report_tables_release() (the report does).  0 or CMAN_ENOMEM.
+ * reports without parsing its files again (issue 12.1).  The timeseries'
+ * columns are those cman_sim_keep_tables() kept, handed over: a second
+ * call needs cman_sim_write_outputs() again.  Release with
+ * cman_report_tables_release() (the report does).  0, CMAN_ENOMEM, or
+ * CMAN_EINTERNAL when no tables were kept or timeseries.csv was not
+ * written since they were last taken.
  */
 struct cman_report_tables;
 int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables *t,
@@ -155,7 +172,9 @@ int cman_sim_report_tables(const struct cman_sim *sim, struct cman_report_tables
  * the two.  finish with dir NULL (the files failed) only waits and frees;
  * it frees r in every case and returns the first failure of the two
  * (CMAN_ENOMEM, CMAN_EIO, ...).  start fails with CMAN_EINTERNAL when the
- * run has not finished, CMAN_ENOMEM.
+ * run has not finished or kept no tables (cman_sim_keep_tables()),
+ * CMAN_ENOMEM.  The thread takes the timeseries' tables once
+ * cman_sim_write_outputs() has written timeseries.csv.
  */
 struct cman_sim_reports;
 int cman_sim_reports_start(const struct cman_sim *sim, unsigned what,
