@@ -3,19 +3,6 @@
 #include <assert.h>
 #include <stdlib.h>
 
-/*
- * (time, prio, seq) in that order, as two comparisons without a branch:
- * prio (below 256) above seq (below 2^56) make one word.  Equal times are
- * the rule in a replay (every series sampled on the minute), where the
- * branches of a field-by-field comparison went either way.
- */
-static inline int less(const struct cman_event *a, const struct cman_event *b)
-{
-	uint64_t ka = (uint64_t)a->prio << 56 | a->seq, kb = (uint64_t)b->prio << 56 | b->seq;
-
-	return (a->time < b->time) | ((a->time == b->time) & (ka < kb));
-}
-
 void cman_queue_init(struct cman_queue *q)
 {
 	q->heap = NULL;
@@ -51,7 +38,7 @@ static void sift_up(struct cman_event *h, size_t i)
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
 
-		if (!less(&e, &h[parent]))
+		if (!cman_queue_less(&e, &h[parent]))
 			break;
 		h[i] = h[parent];
 		i = parent;
@@ -67,9 +54,9 @@ static void sift_down_from(struct cman_event *h, size_t n, size_t i, struct cman
 
 		if (c >= n)
 			break;
-		if (c + 1 < n && less(&h[c + 1], &h[c]))
+		if (c + 1 < n && cman_queue_less(&h[c + 1], &h[c]))
 			c++;
-		if (!less(&h[c], &e))
+		if (!cman_queue_less(&h[c], &e))
 			break;
 		h[i] = h[c];
 		i = c;
@@ -93,7 +80,8 @@ int cman_queue_push(struct cman_queue *q, int64_t time, uint32_t prio,
 		if (rc)
 			return rc;
 	}
-	q->heap[q->n] = (struct cman_event){ time, prio, type, q->next_seq++, arg };
+	q->heap[q->n] = (struct cman_event){ time, prio, type,
+					     (uint64_t)prio << 56 | q->next_seq++, arg };
 	sift_up(q->heap, q->n);
 	q->n++;
 	return 0;
@@ -115,42 +103,13 @@ int cman_queue_pop(struct cman_queue *q, struct cman_event *out)
 void cman_queue_pop_push(struct cman_queue *q, struct cman_event *out,
 			 int64_t time, uint32_t prio, uint32_t type, uint64_t arg)
 {
-	struct cman_event e = { time, prio, type, q->next_seq++, arg };
+	struct cman_event e = { time, prio, type, (uint64_t)prio << 56 | q->next_seq++, arg };
 
-	assert(q->n > 0 && prio < 256 && e.seq < (uint64_t)1 << 56);
+	assert(q->n > 0 && prio < 256 && q->next_seq <= (uint64_t)1 << 56);
 	*out = q->heap[0];
 	assert(out->time >= q->last_popped);
 	q->last_popped = out->time;
 	sift_down(q->heap, q->n, e);
-}
-
-/*
- * Replace the root by e: the hole goes down to a leaf along the smaller
- * children (one comparison a level), then e rises to its place (a new
- * event is mostly later than the others: it rises little).  The events
- * pop in the same order as after sift_down: the order is total.  (The
- * rise is sift_up's loop written out: as a call it cost 0.5% more
- * instructions on a year's run, measured.)
- */
-static void replace_root(struct cman_event *h, size_t n, struct cman_event e)
-{
-	size_t i = 0, c;
-
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && less(&h[c + 1], &h[c]))
-			c++;
-		h[i] = h[c];
-		i = c;
-	}
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (!less(&e, &h[parent]))
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = e;
 }
 
 /* Remove the event at heap index i (the others keep their order). */
@@ -160,7 +119,7 @@ static void remove_at(struct cman_queue *q, size_t i)
 
 	if (i == q->n)
 		return;
-	if (i > 0 && less(&last, &q->heap[(i - 1) / 2])) {
+	if (i > 0 && cman_queue_less(&last, &q->heap[(i - 1) / 2])) {
 		q->heap[i] = last;
 		sift_up(q->heap, i);
 	} else {
@@ -168,8 +127,8 @@ static void remove_at(struct cman_queue *q, size_t i)
 	}
 }
 
-int cman_queue_done_top(struct cman_queue *q, uint64_t seq, bool push, int64_t time,
-			uint32_t prio, uint32_t type, uint64_t arg)
+int cman_queue_done_top_slow(struct cman_queue *q, uint64_t seq, bool push, int64_t time,
+			     uint32_t prio, uint32_t type, uint64_t arg)
 {
 	size_t i;
 
@@ -177,10 +136,11 @@ int cman_queue_done_top(struct cman_queue *q, uint64_t seq, bool push, int64_t t
 		assert(q->heap[0].time >= q->last_popped);
 		q->last_popped = q->heap[0].time;
 		if (push) {
-			struct cman_event e = { time, prio, type, q->next_seq++, arg };
+			struct cman_event e = { time, prio, type,
+						(uint64_t)prio << 56 | q->next_seq++, arg };
 
-			assert(prio < 256 && e.seq < (uint64_t)1 << 56);
-			replace_root(q->heap, q->n, e);
+			assert(prio < 256 && q->next_seq <= (uint64_t)1 << 56);
+			cman_queue_replace_root(q->heap, q->n, e);
 			return 0;
 		}
 		q->n--;
