@@ -5,6 +5,7 @@
 #include "cman/sim/sim.h"
 #include "cman/sim/generate.h"
 
+#include <assert.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -724,7 +725,10 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 				      feed_where(sim, f, where, sizeof(where)));
 	/* the same markets (the same names) and values as the last sample,
 	 * which passed: want[] holds their counts already (and 0 for markets
-	 * met since), the checks would pass again */
+	 * met since), the checks would pass again, and the markets run those
+	 * counts: in a replay only a capacity sample launches or ends an
+	 * instance before the end (the autoscaler, which does too, has no
+	 * capacity feed), and the last one set every market to want[] */
 	if (f->s.n_markets + 1 == sim->cap_n1) {
 		for (i = 0; i < f->s.n_markets; i++) {
 			const struct cman_market_value *mv = &f->s.markets[i];
@@ -733,8 +737,12 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 			    mv->value != sim->cap_value[i])
 				break;
 		}
-		if (i == f->s.n_markets)
-			goto counts;
+		if (i == f->s.n_markets) {
+			assert(!sim->autoscaling && sim->first_capacity_done);
+			for (i = 0; i < sim->n_markets; i++)
+				assert((int64_t)sim->markets[i].len == sim->want[i]);
+			return 0;
+		}
 	}
 	sim->cap_n1 = 0;
 	for (i = 0; i < sim->n_markets; i++)
@@ -790,7 +798,6 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 	}
 	if (f->s.n_markets <= 16)
 		sim->cap_n1 = f->s.n_markets + 1;
-counts:
 	for (i = 0; i < sim->n_markets && !rc; i++)
 		rc = set_market_count(sim, (uint32_t)i, sim->want[i], immediate, err);
 	sim->first_capacity_done = true;
