@@ -710,8 +710,9 @@ static const char *feed_where(const struct cman_sim *sim, const struct feed *f,
 	return buf;
 }
 
-static int apply_capacity(struct cman_sim *sim, const struct feed *f,
-			  struct cman_error *err)
+/* (Not inline: apply_feed() stays small for the numbers, the most samples.) */
+static __attribute__((noinline)) int apply_capacity(struct cman_sim *sim, const struct feed *f,
+						    struct cman_error *err)
 {
 	char where[CMAN_KEY_MAX + 1200];
 	bool immediate = !sim->first_capacity_done;
@@ -804,8 +805,8 @@ static int apply_capacity(struct cman_sim *sim, const struct feed *f,
 	return rc;
 }
 
-static int apply_price(struct cman_sim *sim, const struct feed *f,
-		       struct cman_error *err)
+static __attribute__((noinline)) int apply_price(struct cman_sim *sim, const struct feed *f,
+						 struct cman_error *err)
 {
 	struct sim_market *m = &sim->markets[f->market];
 	double old = m->has_price ? m->spot_price : m->ondemand_price;
@@ -829,11 +830,19 @@ static int apply_price(struct cman_sim *sim, const struct feed *f,
 	return sim->autoscaling ? sim_groups_price_changed(sim, f->market, err) : 0;
 }
 
-static int apply_feed(struct cman_sim *sim, const struct feed *f,
-		      struct cman_error *err)
+static __attribute__((noinline, cold)) int bad_number(struct cman_sim *sim,
+							const struct feed *f,
+							struct cman_error *err)
 {
 	char where[CMAN_KEY_MAX + 1200];
 
+	return cman_error_set(err, CMAN_EINVAL, "%s: expected a number from 0 to %g",
+			      feed_where(sim, f, where, sizeof(where)), CMAN_VALUE_MAX);
+}
+
+static int apply_feed(struct cman_sim *sim, const struct feed *f,
+		      struct cman_error *err)
+{
 	switch (f->kind) {
 	case FEED_CAPACITY:
 		return apply_capacity(sim, f, err);
@@ -842,9 +851,7 @@ static int apply_feed(struct cman_sim *sim, const struct feed *f,
 	case FEED_ALLOCATED:
 	case FEED_TARGET:
 		if (f->s.is_map || !(f->s.value >= 0) || !(f->s.value <= CMAN_VALUE_MAX))
-			return cman_error_set(err, CMAN_EINVAL,
-					      "%s: expected a number from 0 to %g",
-					      feed_where(sim, f, where, sizeof(where)), CMAN_VALUE_MAX);
+			return bad_number(sim, f, err);
 		if (f->kind == FEED_ALLOCATED) {
 			sim->allocated_res[f->market] = f->s.value;
 			sim->allocated = sim->allocated_res[CMAN_RES_CPUS];
