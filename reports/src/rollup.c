@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,17 +229,200 @@ static void select_ranks(double *v, ptrdiff_t lo, ptrdiff_t hi, const ptrdiff_t 
 }
 
 /*
+ * An unsigned key of a double that is not NaN, in the doubles' order: the
+ * sign bit flipped for positives, every bit for negatives; -0 gets 0's key
+ * (x + 0 is 0 for both).  For values that are all positive or 0 the bits
+ * themselves will do.
+ */
+static inline uint64_t key_of(double x, bool any_neg)
+{
+	uint64_t u;
+
+	x += 0.0;
+	memcpy(&u, &x, sizeof(u));
+	if (!any_neg)
+		return u;
+	return u ^ ((uint64_t)((int64_t)u >> 63) | (UINT64_C(1) << 63));
+}
+
+#define RADIX_MIN 32          /* fewer values: the selection */
+#define RADIX_MAX_BITS 10
+#define RADIX_STACK 2048      /* values with their links on the stack */
+#define RADIX_CAP 256         /* values of a bucket sorted by insertion */
+
+/* Pass 2 of select_radix: each value counted into its bucket b (cnt[b])
+ * and linked into the bucket's list (cnt[RADIX_HEAD + b], then next[]
+ * down to the bucket's count; neither needs clearing).  The mask only
+ * keeps a NaN (not allowed) inside the buckets. */
+#define RADIX_HEAD (1u << RADIX_MAX_BITS)
+
+static inline void radix_count(const double *v, size_t n, bool any_neg, int shift,
+			       uint64_t base, uint32_t mask, uint32_t *cnt, uint32_t *next)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		uint32_t b = (uint32_t)((key_of(v[i], any_neg) >> shift) - base) & mask;
+
+		next[i] = cnt[RADIX_HEAD + b];
+		cnt[RADIX_HEAD + b] = (uint32_t)i;
+		cnt[b]++;
+	}
+}
+
+/*
+ * Put the nk ranks ks[] (ascending, distinct, below n) of v in place by a
+ * radix selection: a pass for the values' range, a pass counting them into
+ * up to 2^RADIX_MAX_BITS buckets by the key bits below the range's highest
+ * differing bit (each bucket a linked list of its values), then only the
+ * few buckets that hold a wanted rank are read, sorted by insertion unless
+ * they hold one value.  Neither pass has a data-dependent branch that fails
+ * often (a selection's partition mispredicts about every other value,
+ * issue 12).  v stays a permutation of itself: a rank's value is taken from
+ * where it was, and what was at the rank goes there.  A multiset has one
+ * sorted order, so the values are a selection's, but for 0 and -0, which
+ * compare equal: false when a wanted bucket holds -0 (the zeros are all in
+ * one bucket), or when it holds more than RADIX_CAP values not all equal,
+ * or without memory for the links; v is unchanged then.
+ */
+static bool select_radix(double *v, size_t n, const size_t *ks, int nk)
+{
+	uint32_t cnt[2u << RADIX_MAX_BITS], *head = cnt + RADIX_HEAD;   /* counts, lists */
+	uint32_t next_stack[RADIX_STACK], *next = next_stack;
+	struct {
+		uint64_t key;
+		uint32_t at;
+	} got[RADIX_CAP], x;
+	size_t src[6], i, j, cum = 0;
+	uint32_t clump_at[6];
+	double lo = v[0], hi = v[0], lo2 = v[0], hi2 = v[0], val[6];
+	uint64_t base;
+	int bits = 4, shift, k, first = 0;
+	bool any_neg, ok = false, clump = false;
+
+	if (n > UINT32_MAX)
+		return false;
+	/* two of each: the minimum and maximum instructions' latency */
+	for (i = 1; i + 1 < n; i += 2) {
+		double y = v[i], z = v[i + 1];
+
+		lo = lo < y ? lo : y;
+		hi = hi > y ? hi : y;
+		lo2 = lo2 < z ? lo2 : z;
+		hi2 = hi2 > z ? hi2 : z;
+	}
+	if (i < n) {
+		lo = lo < v[i] ? lo : v[i];
+		hi = hi > v[i] ? hi : v[i];
+	}
+	lo = lo < lo2 ? lo : lo2;
+	hi = hi > hi2 ? hi : hi2;
+	if (lo == hi) {   /* one value: every rank holds it, unless 0 and -0 */
+		for (i = 0; i < n && lo == 0; i++)
+			if (signbit(v[i]))
+				return false;
+		return true;
+	}
+	if (n > RADIX_STACK && !(next = malloc(n * sizeof(*next))))
+		return false;
+	any_neg = lo < 0;
+	while (bits < RADIX_MAX_BITS && ((size_t)1 << bits) < n)
+		bits++;
+	shift = 64 - __builtin_clzll(key_of(lo, any_neg) ^ key_of(hi, any_neg)) - bits;
+	if (shift < 0)
+		shift = 0;
+	base = key_of(lo, any_neg) >> shift;   /* (key(hi) >> shift) - base < 2^bits */
+	memset(cnt, 0, ((size_t)1 << bits) * sizeof(*cnt));
+	if (any_neg)
+		radix_count(v, n, true, shift, base, (1u << bits) - 1, cnt, next);
+	else
+		radix_count(v, n, false, shift, base, (1u << bits) - 1, cnt, next);
+	/* each rank from its bucket's values, sorted; a bucket holding two
+	 * ranks is read once; a bucket of one value (a clump) is not sorted:
+	 * its ranks take its first values */
+	for (k = 0, j = 0; k < nk; k++) {
+		size_t had = j, e, m;
+		uint32_t at;
+
+		while (cum + cnt[j] <= ks[k])
+			cum += cnt[j++];
+		if (k && j == had) {
+			src[k] = clump ? clump_at[k - first] : got[ks[k] - cum].at;
+			continue;
+		}
+		e = cnt[j];
+		at = head[j];
+		clump = true;
+		first = k;
+		for (m = 0; m < e && clump; m++, at = next[at]) {
+			if (v[at] == 0 && signbit(v[at]))
+				goto out;
+			clump = v[at] == v[head[j]];
+			if (m < 6)
+				clump_at[m] = at;
+		}
+		if (clump) {
+			src[k] = clump_at[0];
+			continue;
+		}
+		if (e > RADIX_CAP)
+			goto out;
+		for (m = 0, at = head[j]; m < e; m++, at = next[at]) {
+			if (v[at] == 0 && signbit(v[at]))
+				goto out;
+			x.key = key_of(v[at], any_neg);
+			x.at = at;
+			for (i = m; i > 0 && got[i - 1].key > x.key; i--)
+				got[i] = got[i - 1];
+			got[i] = x;
+		}
+		src[k] = got[ks[k] - cum].at;
+	}
+	/* distinct places in the sorted order: distinct places in v */
+	for (k = 0; k < nk; k++)
+		val[k] = v[src[k]];
+	{
+		size_t from[6], to[6];
+		int nf = 0, nt = 0, a, b;
+
+		for (a = 0; a < nk; a++) {
+			bool is_src = false, is_rank = false;
+
+			for (b = 0; b < nk; b++) {
+				is_src |= src[b] == ks[a];
+				is_rank |= ks[b] == src[a];
+			}
+			if (!is_src)
+				from[nf++] = ks[a];
+			if (!is_rank)
+				to[nt++] = src[a];
+		}
+		for (a = 0; a < nf; a++)
+			v[to[a]] = v[from[a]];
+	}
+	for (k = 0; k < nk; k++)
+		v[ks[k]] = val[k];
+	ok = true;
+out:
+	if (next != next_stack)
+		free(next);
+	return ok;
+}
+
+/*
  * GSL's quantile of sorted data (gsl_stats_quantile_from_sorted_data) reads
  * the values of ranks lhs = (int)(f * (n - 1)) and lhs + 1 only: putting
- * those six ranks in place by one multiple selection (expected O(n)) gives
- * the same quartiles as sorting the whole day (8% of a year's run with its
- * report, issue 12.1; a selection per rank and a scan for each rank + 1
- * cost 1.6 times as much, issue 12).
+ * those six ranks in place (by the radix selection, else by one multiple
+ * selection, expected O(n)) gives the same quartiles as sorting the whole
+ * day (8% of a year's run with its report, issue 12.1; a selection per rank
+ * and a scan for each rank + 1 cost 1.6 times as much, issue 12).
  */
+bool cman_quartiles_select_only;
+
 void cman_quartiles(double *v, size_t n, double *q25, double *q50, double *q75)
 {
 	static const double fr[3] = { 0.25, 0.5, 0.75 };
-	ptrdiff_t ks[6];
+	size_t ks[6];
 	int nk = 0, q;
 
 	if (!n) {
@@ -247,86 +431,23 @@ void cman_quartiles(double *v, size_t n, double *q25, double *q50, double *q75)
 	}
 	for (q = 0; q < 3; q++) {
 		const double index = fr[q] * (double)(n - 1);
-		ptrdiff_t k = (ptrdiff_t)(int)index;   /* as GSL computes lhs */
+		size_t k = (size_t)(int)index;   /* as GSL computes lhs */
 
 		if (!nk || ks[nk - 1] < k)
 			ks[nk++] = k;
-		if (k + 1 < (ptrdiff_t)n && ks[nk - 1] < k + 1)
+		if (k + 1 < n && ks[nk - 1] < k + 1)
 			ks[nk++] = k + 1;
 	}
-	select_ranks(v, 0, (ptrdiff_t)n - 1, ks, nk);
-	*q25 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.25);
-	*q50 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.5);
-	*q75 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.75);
-}
+	if (n < RADIX_MIN || cman_quartiles_select_only || !select_radix(v, n, ks, nk)) {
+		ptrdiff_t pk[6];
 
-/*
- * cman_quartiles of a day of few distinct values, mostly in runs of equal
- * values (capacity between changes, a series that is 0 all day): the runs'
- * values counted into a sorted table of distinct values (a binary search
- * per run),
- * the wanted ranks read from the counts, then GSL as cman_quartiles does,
- * from the ranks' values put in place.  A multiset has one sorted order, so
- * the bits are cman_quartiles' (-0 is not taken: it equals 0 but is not
- * the same bits).  false when the day has more than FEW_DISTINCT distinct
- * values; v is left as it was then.
- */
-#define FEW_DISTINCT 64
-
-static bool quartiles_few(double *v, size_t n, double *q25, double *q50, double *q75)
-{
-	static const double fr[3] = { 0.25, 0.5, 0.75 };
-	double val[FEW_DISTINCT];
-	size_t cnt[FEW_DISTINCT], ks[6], i = 0, j, below;
-	int nd = 0, nk = 0, q, k, d;
-
-	while (i < n) {
-		double x = v[i];
-		int lo = 0, hi = nd;
-
-		if (x == 0 && signbit(x))
-			return false;
-		for (j = i + 1; j < n && v[j] == x; j++)
-			;
-		while (lo < hi) {
-			int mid = (lo + hi) / 2;
-
-			if (val[mid] < x)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo < nd && val[lo] == x) {
-			cnt[lo] += j - i;
-		} else {
-			if (nd == FEW_DISTINCT)
-				return false;
-			memmove(&val[lo + 1], &val[lo], (size_t)(nd - lo) * sizeof(*val));
-			memmove(&cnt[lo + 1], &cnt[lo], (size_t)(nd - lo) * sizeof(*cnt));
-			val[lo] = x;
-			cnt[lo] = j - i;
-			nd++;
-		}
-		i = j;
-	}
-	for (q = 0; q < 3; q++) {
-		const double index = fr[q] * (double)(n - 1);
-		size_t r = (size_t)(int)index;   /* as GSL computes lhs */
-
-		if (!nk || ks[nk - 1] < r)
-			ks[nk++] = r;
-		if (r + 1 < n && ks[nk - 1] < r + 1)
-			ks[nk++] = r + 1;
-	}
-	for (k = 0, d = 0, below = 0; k < nk; k++) {
-		while (below + cnt[d] <= ks[k])
-			below += cnt[d++];
-		v[ks[k]] = val[d];
+		for (q = 0; q < nk; q++)
+			pk[q] = (ptrdiff_t)ks[q];
+		select_ranks(v, 0, (ptrdiff_t)n - 1, pk, nk);
 	}
 	*q25 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.25);
 	*q50 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.5);
 	*q75 = gsl_stats_quantile_from_sorted_data(v, 1, n, 0.75);
-	return true;
 }
 
 void cman_profile_release(struct cman_profile *p)
@@ -342,7 +463,6 @@ int cman_profile_build(const double *y, size_t n, int64_t start, int64_t step,
 		       double scale, size_t n_bins, struct cman_profile *p)
 {
 	size_t nd, i, d, per_day, *cnt = NULL, used = 0;
-	bool few = true;
 	double *buf = NULL;
 	int rc = 0;
 
@@ -405,15 +525,7 @@ int cman_profile_build(const double *y, size_t n, int64_t start, int64_t step,
 			p->cell[c] = sum;
 			cnt[c] = k;
 		}
-		/* a day of few values: tried first, it gives up after
-		 * FEW_DISTINCT of them, at a few percent of a selection's cost;
-		 * a series of many values is tried again every 8th day only */
-		if (used && (few || d % 8 == 0))
-			few = quartiles_few(buf, used, &p->q25[d], &p->q50[d], &p->q75[d]);
-		else
-			few = false;
-		if (!few)
-			cman_quartiles(buf, used, &p->q25[d], &p->q50[d], &p->q75[d]);
+		cman_quartiles(buf, used, &p->q25[d], &p->q50[d], &p->q75[d]);
 	}
 	for (i = 0; i < nd * n_bins; i++)
 		p->cell[i] = cnt[i] ? p->cell[i] / (double)cnt[i] : NAN;

@@ -27,6 +27,8 @@
 
 #define RUN CMAN_SOURCE_DIR "/tests/data/report_run"
 
+static uint64_t xs(uint64_t *x);
+
 static void test_quartiles(void **state)
 {
 	static const struct {
@@ -91,6 +93,103 @@ static void test_quartiles_as_sorted(void **state)
 			assert_memory_equal(v, w, n * sizeof(double));
 		}
 	}
+}
+
+/* Quartiles of v[0..n) against the selection's alone (the same bits, 0
+ * and -0 too) and GSL's of the values sorted (the same bits but where
+ * sorting puts 0 and -0 in an order of its own), and v still holds the
+ * same values. */
+static void check_quartiles_as_sorted(double *v, double *w, size_t n, const char *what,
+				      size_t rep)
+{
+	double q[3], g[3];
+	size_t i;
+
+	memcpy(w, v, n * sizeof(double));
+	cman_quartiles_select_only = true;
+	cman_quartiles(w, n, &g[0], &g[1], &g[2]);
+	cman_quartiles_select_only = false;
+	memcpy(w, v, n * sizeof(double));
+	cman_quartiles(v, n, &q[0], &q[1], &q[2]);
+	if (memcmp(q, g, sizeof(q)))
+		fail_msg("%s n %zu rep %zu: quartiles %.17g %.17g %.17g, by selection %.17g "
+			 "%.17g %.17g", what, n, rep, q[0], q[1], q[2], g[0], g[1], g[2]);
+	gsl_sort(w, 1, n);
+	g[0] = gsl_stats_quantile_from_sorted_data(w, 1, n, 0.25);
+	g[1] = gsl_stats_quantile_from_sorted_data(w, 1, n, 0.5);
+	g[2] = gsl_stats_quantile_from_sorted_data(w, 1, n, 0.75);
+	for (i = 0; i < 3; i++)
+		if (g[i] == 0 ? q[i] != 0 : memcmp(&q[i], &g[i], sizeof(double)))
+			fail_msg("%s n %zu rep %zu: quartile %zu is %.17g, sorted %.17g", what, n,
+				 rep, i + 1, q[i], g[i]);
+	gsl_sort(v, 1, n);
+	for (i = 0; i < n; i++)
+		if (!(v[i] == w[i]) || (v[i] != 0 && memcmp(&v[i], &w[i], sizeof(double))))
+			fail_msg("%s n %zu rep %zu: the values changed", what, n, rep);
+}
+
+/* The radix selection's cases (issue 12): days of few values in runs,
+ * a clump of one value holding ranks, values a few ulps apart in one
+ * bucket (more than it sorts: the selection), negative and positive,
+ * infinities, subnormals, 0 and -0, sizes about its limits (32 values,
+ * 2048 links on the stack). */
+static void test_quartiles_radix(void **state)
+{
+	static const size_t sizes[] = { 31, 32, 33, 100, 1439, 1440, 1441, 2047, 2048, 2049,
+					5000 };
+	static double v[5000], w[5000];
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+	size_t si, i, rep;
+	int kind;
+
+	(void)state;
+	for (kind = 0; kind < 10; kind++)
+		for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+			for (rep = 0; rep < 6; rep++) {
+				size_t n = sizes[si], run = 1 + (size_t)(xs(&x) % 40);
+
+				for (i = 0; i < n; i++) {
+					uint64_t r = xs(&x);
+
+					switch (kind) {
+					case 0:   /* capacity: few values in runs */
+						v[i] = i % run && i ? v[i - 1] : (double)(700 + 16 * (r % 40));
+						break;
+					case 1:   /* a clump of 0 over most of the day */
+						v[i] = r % 10 < 7 ? 0 : (double)(r % 100000) * 0.01;
+						break;
+					case 2:   /* a clump of 3.5 amid other values */
+						v[i] = r % 3 ? 3.5 : (double)(r % 1000) * 0.01;
+						break;
+					case 3:   /* a few ulps apart, and far values */
+						v[i] = r % 50 ? nextafter(1.0, 2.0) + (double)(r % 1000) * 0x1p-52
+							: 1e6 * (double)(r % 7);
+						break;
+					case 4:   /* negative and positive */
+						v[i] = ((double)(r % 2000001) - 1000000) * 0.001;
+						break;
+					case 5:   /* negative only, in runs */
+						v[i] = i % run && i ? v[i - 1] : -(double)(r % 300) * 0.25 - 1;
+						break;
+					case 6:   /* infinities among the values */
+						v[i] = r % 17 == 0 ? (r & 64 ? INFINITY : -INFINITY)
+							: (double)(r % 1000);
+						break;
+					case 7:   /* subnormals, 0 and -0 (with 1: in one bucket) */
+						v[i] = r % 5 > 1 ? (double)(r % 1000) * 0x1p-1074
+							: r % 5 ? (rep % 2 ? 0.0 : -0.0) : r % 3 ? 0.0 : 1.0;
+						break;
+					case 8:   /* 0 and -0 with others (a rank at 0 or not) */
+						v[i] = r % 4 == 0 ? -0.0 : r % 4 == 1 ? 0.0
+							: (double)(r % 100) * (rep % 2 ? 1 : -1);
+						break;
+					default:   /* all one value; all 0 and -0 */
+						v[i] = rep % 2 ? 42.25 : r % (rep + 2) ? 0.0 : -0.0;
+						break;
+					}
+				}
+				check_quartiles_as_sorted(v, w, n, "radix", (size_t)kind * 100 + rep);
+			}
 }
 
 static void test_days(void **state)
@@ -375,6 +474,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_quartiles),
 		cmocka_unit_test(test_quartiles_as_sorted),
+		cmocka_unit_test(test_quartiles_radix),
 		cmocka_unit_test(test_days),
 		cmocka_unit_test(test_daily_csv),
 		cmocka_unit_test(test_partial_days),
