@@ -198,6 +198,35 @@ char *cman_time_tick_label(char *buf, const struct cman_time_ticks *t, int i)
 
 /* ---- downsampling ----------------------------------------------------- */
 
+/*
+ * The minimum and maximum of *a, *b and the m values q[i * stride] (NaN
+ * skipped): without a branch per value (issue 12), two at a time for the
+ * minimum and maximum instructions' latency.
+ */
+static inline void column_minmax(const double *q, size_t stride, size_t m, double *a,
+				 double *b)
+{
+	double a0 = *a, b0 = *b, a1 = *a, b1 = *b;
+	size_t i;
+
+	for (i = 0; i + 1 < m; i += 2, q += 2 * stride) {
+		double v = q[0], w = q[stride];
+
+		a0 = v < a0 ? v : a0;
+		b0 = v > b0 ? v : b0;
+		a1 = w < a1 ? w : a1;
+		b1 = w > b1 ? w : b1;
+	}
+	if (i < m) {
+		a0 = *q < a0 ? *q : a0;
+		b0 = *q > b0 ? *q : b0;
+	}
+	/* equal values are the same bits but for 0 and -0: the caller takes
+	 * those from where they first occur */
+	*a = a1 < a0 ? a1 : a0;
+	*b = b1 > b0 ? b1 : b0;
+}
+
 size_t cman_downsample_minmax(const double *y, size_t stride, size_t n, size_t cols,
 			      double *mn, double *mx, unsigned char *order)
 {
@@ -220,31 +249,38 @@ size_t cman_downsample_minmax(const double *y, size_t stride, size_t n, size_t c
 		size_t hi = (size_t)((unsigned long long)(c + 1) * n / cols);
 		const double *q = y + lo * stride;
 		double a = NAN, b = NAN;
-		size_t ia = 0, ib = 0;
+		bool max_first = false;
 
 		/* from the first value on, a NaN compares false: skipped */
 		for (k = lo; k < hi && isnan(*q); k++)
 			q += stride;
 		if (k < hi) {
 			a = b = *q;
-			ia = ib = k;
-			for (k++, q += stride; k < hi; k++, q += stride) {
-				double v = *q;
+			column_minmax(q + stride, stride, hi - k - 1, &a, &b);
+			if (a != b) {
+				/* the first value equal to either: the maximum first
+				 * or not; and the bits of each where it first occurs
+				 * (0 or -0; other values equal are the same bits) */
+				while (*q != a && *q != b)
+					q += stride;
+				max_first = *q == b;
+				if (max_first)
+					b = *q;
+				else
+					a = *q;
+				if (max_first ? a == 0 : b == 0) {
+					double z = max_first ? a : b;
 
-				if (v < a) {
-					a = v;
-					ia = k;
-				}
-				if (v > b) {
-					b = v;
-					ib = k;
+					while (*q != z)
+						q += stride;
+					*(max_first ? &a : &b) = *q;
 				}
 			}
 		}
 		mn[c] = a;
 		mx[c] = b;
 		if (order)
-			order[c] = ib < ia;
+			order[c] = max_first;
 	}
 	return cols;
 }

@@ -167,6 +167,85 @@ static void test_downsample_keeps_peaks(void **state)
 	free(y);
 }
 
+/* cman_downsample_minmax against a loop that keeps where each minimum and
+ * maximum first occurs (issue 12): the same bits (0 and -0 too), the same
+ * order, with NaN, strides, runs, columns of one value. */
+static void test_downsample_as_reference(void **state)
+{
+	static const size_t sizes[] = { 1, 7, 920, 921, 5000, 100003 };
+	uint64_t x = 0x2545F4914F6CDD1DULL;
+	size_t si, rep, stride, n, c, k;
+
+	(void)state;
+	for (si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
+		for (rep = 0; rep < 8; rep++)
+			for (stride = 1; stride <= 3; stride += 2) {
+				size_t cols = rep % 2 ? 920 : 37, nc;
+				double *y, *mn = malloc(cols * sizeof(double));
+				double *mx = malloc(cols * sizeof(double));
+				unsigned char *ord = malloc(cols);
+
+				n = sizes[si];
+				y = malloc(n * stride * sizeof(double));
+				for (k = 0; k < n * stride; k++) {
+					x ^= x << 13;
+					x ^= x >> 7;
+					x ^= x << 17;
+					switch (rep / 2) {
+					case 0:   /* values with NaN */
+						y[k] = x % 9 == 0 ? NAN : (double)(x % 1000) - 500;
+						break;
+					case 1:   /* 0 and -0 as the minimum, runs */
+						y[k] = k % 50 && k ? y[k - 1]
+							: x % 3 == 0 ? -0.0 : x % 3 == 1 ? 0.0
+							: (double)(x % 10);
+						break;
+					case 2:   /* 0 and -0 as the maximum, NaN */
+						y[k] = x % 4 == 0 ? -0.0 : x % 4 == 1 ? 0.0
+							: x % 4 == 2 ? NAN : -(double)(x % 10);
+						break;
+					default:   /* one value, NaN runs */
+						y[k] = (k / 300) % 3 == 1 ? NAN : 7.5;
+						break;
+					}
+				}
+				nc = cman_downsample_minmax(y, stride, n, cols, mn, mx, ord);
+				assert_int_equal(nc, n < cols ? n : cols);
+				for (c = 0; c < nc && n > cols; c++) {
+					size_t lo = c * n / cols, hi = (c + 1) * n / cols, ia = 0, ib = 0;
+					double a = NAN, b = NAN;
+
+					for (k = lo; k < hi && isnan(y[k * stride]); k++)
+						;
+					if (k < hi) {
+						a = b = y[k * stride];
+						ia = ib = k;
+						for (k++; k < hi; k++) {
+							double v = y[k * stride];
+
+							if (v < a) {
+								a = v;
+								ia = k;
+							}
+							if (v > b) {
+								b = v;
+								ib = k;
+							}
+						}
+					}
+					if (memcmp(&a, &mn[c], sizeof(a)) || memcmp(&b, &mx[c], sizeof(b)) ||
+					    ord[c] != (ib < ia))
+						fail_msg("n %zu rep %zu stride %zu column %zu: %g %g %d, "
+							 "expected %g %g %d", n, rep, stride, c, mn[c], mx[c],
+							 ord[c], a, b, ib < ia);
+				}
+				free(y);
+				free(mn);
+				free(mx);
+				free(ord);
+			}
+}
+
 static void test_base64_png(void **state)
 {
 	char *out = NULL;
@@ -475,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_nice_ticks),
 		cmocka_unit_test(test_time_ticks),
 		cmocka_unit_test(test_downsample_keeps_peaks),
+		cmocka_unit_test(test_downsample_as_reference),
 		cmocka_unit_test(test_base64_png),
 		cmocka_unit_test(test_timechart),
 		cmocka_unit_test(test_timechart_category),
