@@ -32,6 +32,10 @@ int cman_ledger_init(struct cman_ledger *l, int64_t start, int64_t end,
 	cman_hint_huge(l->cost, n * sizeof(*l->cost));
 	cman_hint_huge(l->unused_cost, n * sizeof(*l->unused_cost));
 	cman_hint_huge(l->rate, n * sizeof(*l->rate));
+	l->o_hi = n;
+	l->o_cost = l->cost;
+	l->o_unused = l->unused_cost;
+	l->o_rate = l->rate;
 	/* the share is 0 from the start until told otherwise */
 	return cman_ledger_set_share(l, start, 0.0);
 }
@@ -45,7 +49,77 @@ void cman_ledger_release(struct cman_ledger *l)
 	free(l->cost);
 	free(l->unused_cost);
 	free(l->rate);
+	if (l->out) {
+		for (int k = 0; k < 3; k++)
+			cman_chunks_release(&l->out[k]);
+		free(l->out);
+	}
 	memset(l, 0, sizeof(*l));
+}
+
+int cman_ledger_chunked(struct cman_ledger *l, unsigned shift, bool sink)
+{
+	struct cman_chunks *out;
+	int k, rc = 0;
+
+	if (l->fin || l->out)
+		return CMAN_EINTERNAL;
+	out = calloc(3, sizeof(*out));
+	if (!out)
+		return CMAN_ENOMEM;
+	for (k = 0; k < 3 && !rc; k++)
+		rc = cman_chunks_init(&out[k], l->n_steps, sizeof(double), shift);
+	if (rc) {
+		for (k = 0; k < 3; k++)
+			cman_chunks_release(&out[k]);
+		free(out);
+		return rc;
+	}
+	free(l->cost);
+	free(l->unused_cost);
+	free(l->rate);
+	l->cost = l->unused_cost = l->rate = NULL;
+	l->out = out;
+	l->out_sink = sink;
+	l->o_lo = l->o_hi = 0;
+	l->o_cost = l->o_unused = l->o_rate = NULL;
+	return 0;
+}
+
+/* Step i (>= o_hi) is the first of its chunk to close: where its numbers
+ * go (out of memory: to the scratch triple, one step at a time, and fail
+ * says so).  Out of line: close_step's caller keeps its registers. */
+static __attribute__((noinline, cold)) void out_enter(struct cman_ledger *l, size_t i)
+{
+	struct cman_chunks *c = l->out;
+	size_t k = c ? i >> c[0].shift : 0;
+	unsigned char *p[3] = { NULL, NULL, NULL };
+	int j;
+
+	if (!c)   /* (flat arrays end at n_steps: not reached) */
+		goto none;
+	if (l->out_sink)   /* (nobody reads them: the ones before go back) */
+		for (j = 0; j < 3; j++)
+			cman_chunks_give_back(&c[j], i);
+	for (j = 0; j < 3; j++) {
+		p[j] = cman_chunks_take(&c[j], k);
+		if (!p[j])
+			goto none;
+	}
+	l->o_lo = k << c[0].shift;
+	l->o_hi = l->o_lo + cman_chunks_left(&c[0], l->o_lo);
+	l->o_cost = (double *)(void *)p[0];
+	l->o_unused = (double *)(void *)p[1];
+	l->o_rate = (double *)(void *)p[2];
+	return;
+none:
+	if (!l->fail)
+		l->fail = CMAN_ENOMEM;
+	l->o_lo = i;
+	l->o_hi = i + 1;
+	l->o_cost = &l->o_scratch[0];
+	l->o_unused = &l->o_scratch[1];
+	l->o_rate = &l->o_scratch[2];
 }
 
 static inline int64_t step_end(const struct cman_ledger *l, size_t i)
@@ -190,9 +264,11 @@ static size_t close_step(struct cman_ledger *l)
 	c = (l->f_rate * len + s->sum_dt) / 3600.0L;
 	/* deltas exactly at a_i weigh the whole step's share */
 	u = ((l->f_rate + s->sum_d) * w - s->sum_ds) / 3600.0L;
-	l->rate[i] = (double)(l->f_rate + s->sum_at);
-	l->cost[i] = (double)c;
-	l->unused_cost[i] = (double)u;
+	if (i >= l->o_hi)   /* (chunked: the next chunk) */
+		out_enter(l, i);
+	l->o_rate[i - l->o_lo] = (double)(l->f_rate + s->sum_at);
+	l->o_cost[i - l->o_lo] = (double)c;
+	l->o_unused[i - l->o_lo] = (double)u;
 	l->f_total += c;
 	l->f_unused += u;
 	l->f_rate += s->sum_d;
@@ -279,7 +355,7 @@ int cman_ledger_set_share_slow(struct cman_ledger *l, int64_t t, double v)
 
 int cman_ledger_finish(struct cman_ledger *l)
 {
-	if (!l->cost)
+	if (!l->cost && !l->out)
 		return CMAN_ENOMEM;
 	while (l->fin < l->n_steps)
 		(void)close_step(l);

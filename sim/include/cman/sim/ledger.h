@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cman/sim/chunks.h"
+
 /* The sums of one open step (a_i is its start, a_i+1 the next one's). */
 struct cman_ledger_slot {
 	long double sum_d;        /* sum of deltas in [a_i, a_i+1) */
@@ -58,10 +60,20 @@ struct cman_ledger {
 	size_t h0, nh, caph;
 	size_t hk;                /* the entry found last: lookups move from it */
 	/* per step, filled as steps become final (all of them after
-	 * cman_ledger_finish()) */
+	 * cman_ledger_finish()); NULL after cman_ledger_chunked() */
 	double *cost;             /* dollars within step i */
 	double *unused_cost;      /* dollars x unused share within step i */
 	double *rate;             /* rate at a_i, dollars per hour */
+	/* cman_ledger_chunked(): the same in chunk tables (out[0] cost, [1]
+	 * unused_cost, [2] rate), else NULL; out_sink: nobody reads them */
+	struct cman_chunks *out;
+	bool out_sink;
+	/* where a closing step's numbers go: step i (o_lo <= i < o_hi) at
+	 * o_cost[i - o_lo], ... (the flat arrays, the chunk of i, or when
+	 * that could not be made o_scratch) */
+	size_t o_lo, o_hi;
+	double *o_cost, *o_unused, *o_rate;
+	double o_scratch[3];
 	double total_cost, total_unused_cost;
 };
 
@@ -69,6 +81,18 @@ struct cman_ledger {
 int cman_ledger_init(struct cman_ledger *l, int64_t start, int64_t end,
 		     int64_t step);
 void cman_ledger_release(struct cman_ledger *l);
+
+/*
+ * Keep the per-step numbers in chunks of 2^shift steps instead of flat
+ * arrays (cman/sim/chunks.h; cost, unused_cost and rate become NULL): a
+ * reader takes them from l->out[0..2] and gives the chunks back as it goes
+ * (issue 12).  sink: there is no reader; each chunk goes back as soon as
+ * the next one is taken.  Call after init, before any step closes.  0, or
+ * CMAN_ENOMEM (the flat arrays are kept), CMAN_EINTERNAL (a step closed).
+ * A chunk that cannot be made later fails cman_ledger_finish() (ENOMEM)
+ * and leaves its steps unwritten.
+ */
+int cman_ledger_chunked(struct cman_ledger *l, unsigned shift, bool sink);
 
 /*
  * From time t on, the rate (dollars per hour) changes by d.  t outside
