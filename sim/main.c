@@ -255,6 +255,11 @@ static int cmd_run(int argc, char **argv)
 	/* the reports' tables filled as timeseries.csv is written (issue 12) */
 	if (!rc && (sc.report_csv || sc.report_html))
 		rc = cman_sim_keep_tables(sim, &err);
+	/* nothing reads the per-step records after the loop but the writers
+	 * of timeseries.csv (the reports' tables come from them): its thread
+	 * gives their memory back as it goes (issue 12) */
+	if (!rc)
+		cman_sim_stream_steps(sim);
 	/* the staging folder before the run: timeseries.csv is written there
 	 * as the run goes (issue 12) */
 	if (!rc)

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -177,23 +178,30 @@ static int ts_open(struct ts_file *t, const struct cman_sim *sim, const char *pa
 static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 {
 	const struct cman_scenario *sc = sim->sc;
-	const struct cman_ledger *l = &sim->ledger;
 	struct num_cache *nc = t->nc;
 	double *const *col = t->tab.col;
 	bool keep = t->keep;
-	size_t i;
+	struct sim_rows v = { 0 };
+	size_t i, j = 0;
 	int k;
 
 	if (end <= t->done)
 		return;
 
-	/* each row formatted straight into the file's buffer */
-	for (i = t->done; i < end; i++) {
-		const struct step_row *r = &sim->steps[i];
-		double unused = r->running - r->allocated;
+	/* each row formatted straight into the file's buffer; the records
+	 * a chunk at a time (sim_rows_at: row i at [j]) */
+	for (i = t->done; i < end; i++, j++) {
+		const struct step_row *r;
+		double unused;
 		char *p = cman_atomic_room(&t->f, ROW_ROOM(1 + 9 + 5 * (CMAN_RES_COUNT - 1), 16));
 		const struct bind_text *b;
 
+		if (j == v.n) {
+			sim_rows_at(sim, i, &v);
+			j = 0;
+		}
+		r = &v.steps[j];
+		unused = r->running - r->allocated;
 		p = put_time(p, sc->start_time + (int64_t)i * sc->step_seconds, &t->tc);
 		*p++ = ',';
 		p = put_num(p, r->cpus, &nc[0]);
@@ -202,11 +210,11 @@ static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 		*p++ = ',';
 		p = put_num(p, unused > 0 ? unused : 0, &nc[2]);
 		*p++ = ',';
-		p = put_num(p, l->cost[i], &nc[3]);
+		p = put_num(p, v.cost[j], &nc[3]);
 		*p++ = ',';
-		p = put_num(p, l->unused_cost[i], &nc[4]);
+		p = put_num(p, v.unused_cost[j], &nc[4]);
 		*p++ = ',';
-		p = put_num(p, r->running > 0 ? l->rate[i] / r->running : 0, &nc[5]);
+		p = put_num(p, r->running > 0 ? v.rate[j] / r->running : 0, &nc[5]);
 		*p++ = ',';
 		p = put_num(p, r->oversubscribed, &nc[6]);
 		*p++ = ',';
@@ -231,7 +239,7 @@ static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 				p += 5;
 				continue;
 			}
-			x = &sim->res_steps[i];
+			x = &v.res[j];
 			run = x->running[k];
 			a = x->allocated[k];
 			*p++ = ',';
@@ -241,7 +249,7 @@ static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 			*p++ = ',';
 			p = put_num(p, run > a ? run - a : 0, &c[2]);
 			*p++ = ',';
-			p = put_num(p, sim->res_ledger[k].unused_cost[i], &c[3]);
+			p = put_num(p, v.res_unused_cost[k][j], &c[3]);
 			*p++ = ',';
 			p = put_num(p, a > run ? a - run : 0, &c[4]);
 			if (keep) {   /* the report's columns: all but unused_<r> */
@@ -251,12 +259,11 @@ static void ts_rows(struct ts_file *t, const struct cman_sim *sim, size_t end)
 				t->tab.rcol[k][3][i] = c[4].r;
 			}
 		}
-		b = &t->bind[sim->step_binding[i] == NO_BINDING ? CMAN_RES_COUNT
-			     : sim->step_binding[i]];
+		b = &t->bind[v.binding[j] == NO_BINDING ? CMAN_RES_COUNT : v.binding[j]];
 		memcpy(p, b->text, sizeof(b->text));
 		cman_atomic_advance(&t->f, p + b->len);
 		if (keep)
-			t->tab.binding[i] = sim->step_binding[i];
+			t->tab.binding[i] = v.binding[j];
 	}
 	t->done = end;
 	if (keep && end == sim->ledger.n_steps)
@@ -306,7 +313,7 @@ static int write_timeseries(struct cman_sim *sim, const char *path,
 
 struct sim_ts {
 	struct ts_file t;
-	const struct cman_sim *sim;
+	struct cman_sim *sim;   /* (the thread changes only the records' chunks) */
 	char dir[4096];
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -341,7 +348,10 @@ static void *ts_thread(void *arg)
 			break;
 		to = ts->final - ts->t.done > TS_CHUNK ? ts->t.done + TS_CHUNK : ts->final;
 		pthread_mutex_unlock(&ts->mu);
+		if (ts->sim->ts_test_lag)
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 		ts_rows(&ts->t, ts->sim, to);
+		sim_rows_give_back(ts->sim, to);   /* (when nothing reads them later) */
 		if (to == n)
 			ts_commit(ts);
 		pthread_mutex_lock(&ts->mu);
@@ -367,6 +377,11 @@ static void ts_tell(struct sim_ts *ts, size_t final)
 		pthread_cond_signal(&ts->more);
 	}
 	pthread_mutex_unlock(&ts->mu);
+}
+
+bool sim_ts_threaded(const struct cman_sim *sim)
+{
+	return sim->ts && sim->ts->threaded;
 }
 
 void sim_ts_publish(struct cman_sim *sim)
@@ -1524,6 +1539,9 @@ int cman_sim_write_outputs(struct cman_sim *sim, const char *dir,
 	}
 	if (ts_here)
 		sim_ts_stop(sim);   /* (started for another folder) */
+	if (ts_here && sim->rows_recycle)
+		return cman_error_set(err, CMAN_EINTERNAL, "the run kept no per-step records "
+				      "(cman_sim_stream_steps, cman_sim_totals_only)");
 	rc = cman_mkdirs(dir, err);
 	if (!rc && cman_path_join(path, sizeof(path), dir, "timeseries.csv"))
 		rc = cman_error_set(err, CMAN_EINVAL, "%s: path too long", dir);

@@ -368,6 +368,108 @@ static int binding_of(const struct cman_sim *sim)
 	return best;
 }
 
+/*
+ * advance() reached step next_step (>= row_hi) with chunked records: the
+ * chunk it starts (rows_sink: the ones before go back first).  Out of
+ * memory: the rows go to the scratch row one at a time, and the run fails
+ * (rows_fail).  Out of line: advance() keeps its registers for the step
+ * (inlined, it saved and restored two more at each call, 1.7 M calls a
+ * year, measured with callgrind).
+ */
+static __attribute__((noinline, cold)) void rows_enter(struct cman_sim *sim)
+{
+	size_t i = sim->next_step, k = i >> sim->rows_shift;
+	void *s, *b, *x = NULL;
+
+	if (sim->rows_sink) {
+		cman_chunks_give_back(&sim->row_steps, i);
+		cman_chunks_give_back(&sim->row_binding, i);
+		if (sim->any_res_data)
+			cman_chunks_give_back(&sim->row_res, i);
+	}
+	s = sim->rows_recycle ? cman_chunks_take(&sim->row_steps, k) : NULL;
+	b = s ? cman_chunks_take(&sim->row_binding, k) : NULL;
+	if (b && sim->any_res_data)
+		x = cman_chunks_take(&sim->row_res, k);
+	if (!s || !b || (sim->any_res_data && !x)) {
+		sim->rows_fail = CMAN_ENOMEM;
+		sim->row_lo = i;
+		sim->row_hi = i + 1;
+		sim->row_at = &sim->scratch_row;
+		sim->bind_at = &sim->scratch_bind;
+		sim->res_at = &sim->scratch_res;
+		return;
+	}
+	sim->row_lo = k << sim->rows_shift;
+	sim->row_hi = sim->row_lo + cman_chunks_left(&sim->row_steps, sim->row_lo);
+	sim->row_at = s;
+	sim->bind_at = b;
+	sim->res_at = x;
+}
+
+/* Every record so far was kept (else no row is published again). */
+static __attribute__((noinline)) bool rows_ok(const struct cman_sim *sim)
+{
+	int k;
+
+	if (sim->rows_fail || sim->ledger.fail == CMAN_ENOMEM)
+		return false;
+	for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++)
+		if (sim->res_data[k] && sim->res_ledger[k].fail == CMAN_ENOMEM)
+			return false;
+	return true;
+}
+
+void sim_rows_at(const struct cman_sim *sim, size_t i, struct sim_rows *v)
+{
+	const size_t mask = ((size_t)1 << sim->rows_shift) - 1, j = i & mask;
+	int k;
+
+	memset(v, 0, sizeof(*v));
+	if (!sim->rows_recycle) {
+		v->steps = sim->steps + i;
+		v->binding = sim->step_binding + i;
+		v->res = sim->res_steps ? sim->res_steps + i : NULL;
+		v->cost = sim->ledger.cost + i;
+		v->unused_cost = sim->ledger.unused_cost + i;
+		v->rate = sim->ledger.rate + i;
+		for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++)
+			if (sim->res_data[k])
+				v->res_unused_cost[k] = sim->res_ledger[k].unused_cost + i;
+		v->n = sim->ledger.n_steps - i;
+		return;
+	}
+	v->steps = (const struct step_row *)(const void *)cman_chunks_of(&sim->row_steps, i) + j;
+	v->binding = cman_chunks_of(&sim->row_binding, i) + j;
+	if (sim->any_res_data)
+		v->res = (const struct res_row *)(const void *)cman_chunks_of(&sim->row_res, i) + j;
+	v->cost = (const double *)(const void *)cman_chunks_of(&sim->ledger.out[0], i) + j;
+	v->unused_cost = (const double *)(const void *)cman_chunks_of(&sim->ledger.out[1], i) + j;
+	v->rate = (const double *)(const void *)cman_chunks_of(&sim->ledger.out[2], i) + j;
+	for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++)
+		if (sim->res_data[k])
+			v->res_unused_cost[k] = (const double *)(const void *)
+				cman_chunks_of(&sim->res_ledger[k].out[1], i) + j;
+	v->n = cman_chunks_left(&sim->row_steps, i);
+}
+
+void sim_rows_give_back(struct cman_sim *sim, size_t done)
+{
+	int k, c;
+
+	if (!sim->rows_recycle)
+		return;
+	cman_chunks_give_back(&sim->row_steps, done);
+	cman_chunks_give_back(&sim->row_binding, done);
+	if (sim->any_res_data)
+		cman_chunks_give_back(&sim->row_res, done);
+	for (c = 0; c < 3; c++)
+		cman_chunks_give_back(&sim->ledger.out[c], done);
+	for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++)
+		for (c = 0; c < 3 && sim->res_data[k]; c++)
+			cman_chunks_give_back(&sim->res_ledger[k].out[c], done);
+}
+
 /* Integrate the state up to t and record the steps that start before t. */
 static void advance(struct cman_sim *sim, int64_t t)
 {
@@ -381,6 +483,7 @@ static void advance(struct cman_sim *sim, int64_t t)
 	while (sim->next_step < sim->ledger.n_steps) {
 		int64_t a = sc->start_time + (int64_t)sim->next_step * sc->step_seconds;
 		struct step_row *r;
+		size_t j;
 
 		if (a >= t)
 			break;
@@ -396,16 +499,19 @@ static void advance(struct cman_sim *sim, int64_t t)
 			sim->target = total;
 			sim->has_target = true;
 		}
-		r = &sim->steps[sim->next_step++];
+		if (sim->next_step >= sim->row_hi)
+			rows_enter(sim);   /* the next chunk */
+		j = sim->next_step++ - sim->row_lo;
+		r = &sim->row_at[j];
 		r->cpus = sim->joined_cpus;
 		r->allocated = sim->allocated;
 		r->running = sim->running_cpus;
 		r->oversubscribed = oversubscribed(sim);
 		r->target = sim->has_target ? sim->target : NAN;
 		r->fulfilled = sim->fulfilled;
-		sim->step_binding[sim->next_step - 1] = (unsigned char)binding_of(sim);
+		sim->bind_at[j] = (unsigned char)binding_of(sim);
 		if (sim->any_res_data) {
-			struct res_row *x = &sim->res_steps[sim->next_step - 1];
+			struct res_row *x = &sim->res_at[j];
 			int k;
 
 			for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT; k++) {
@@ -415,7 +521,7 @@ static void advance(struct cman_sim *sim, int64_t t)
 			}
 		}
 	}
-	if (sim->next_step >= sim->ts_publish_at)
+	if (sim->next_step >= sim->ts_publish_at && rows_ok(sim))
 		sim_ts_publish(sim);   /* timeseries.csv's thread takes the rows */
 	while (sim->next_market_step < sim->n_market_steps) {
 		int64_t a = sc->start_time + (int64_t)sim->next_market_step * sim->market_step;
@@ -1039,12 +1145,13 @@ static int open_feeds(struct cman_sim *sim, struct cman_error *err)
 
 /*
  * Which resources have data (a recorded <res>_allocated series: CPUs are
- * always accounted), and their per-step records and unused-cost ledgers.
+ * always accounted), and their unused-cost ledgers (their per-step records
+ * are made at the run's start: sim_rows_start()).
  */
 static int setup_resources(struct cman_sim *sim, struct cman_error *err)
 {
 	const struct cman_scenario *sc = sim->sc;
-	size_t i, n = sim->ledger.n_steps;
+	size_t i;
 
 	sim->res_data[CMAN_RES_CPUS] = true;
 	for (i = 0; i < sim->n_feeds; i++)
@@ -1052,16 +1159,8 @@ static int setup_resources(struct cman_sim *sim, struct cman_error *err)
 			sim->res_data[sim->feeds[i].market] = true;
 			sim->any_res_data = true;
 		}
-	sim->step_binding = malloc(n);
-	if (!sim->step_binding)
-		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
-	cman_hint_huge(sim->step_binding, n);
 	if (!sim->any_res_data)
 		return 0;
-	sim->res_steps = calloc(n, sizeof(*sim->res_steps));
-	if (!sim->res_steps)
-		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
-	cman_hint_huge(sim->res_steps, n * sizeof(*sim->res_steps));
 	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT; i++)
 		if (sim->res_data[i]) {
 			if (cman_ledger_init(&sim->res_ledger[i], sc->start_time, sc->end_time,
@@ -1767,7 +1866,8 @@ static void prefault_add(struct sim_prefault *pf, const void *p, size_t bytes)
 	}
 }
 
-/* Start the thread for the per-step arrays of a long run (else nothing). */
+/* Start the thread for the per-step arrays of a long run (else nothing):
+ * those that are flat arrays (not the records in chunks, sim_rows_start). */
 static void prefault_start(struct cman_sim *sim)
 {
 	struct sim_prefault *pf;
@@ -1803,6 +1903,62 @@ static void prefault_start(struct cman_sim *sim)
 	sim->prefault = pf;
 }
 
+int sim_rows_start(struct cman_sim *sim)
+{
+	size_t n = sim->ledger.n_steps;
+	int k, rc = 0;
+
+	if (sim->rows_started)
+		return 0;
+	sim->rows_started = true;
+	/* chunks given back: when only timeseries.csv's thread reads the
+	 * records, or nobody does */
+	sim->rows_sink = sim->totals_only;
+	sim->rows_recycle = sim->rows_sink || (sim->stream_steps && sim_ts_threaded(sim));
+	if (sim->rows_recycle) {
+		unsigned sh = sim->rows_shift;
+
+		rc = cman_chunks_init(&sim->row_steps, n, sizeof(struct step_row), sh);
+		if (!rc)
+			rc = cman_chunks_init(&sim->row_binding, n, 1, sh);
+		if (!rc && sim->any_res_data)
+			rc = cman_chunks_init(&sim->row_res, n, sizeof(struct res_row), sh);
+		if (!rc)
+			rc = cman_ledger_chunked(&sim->ledger, sh, sim->rows_sink);
+		for (k = CMAN_RES_MEM; k < CMAN_RES_COUNT && !rc; k++)
+			if (sim->res_data[k])
+				rc = cman_ledger_chunked(&sim->res_ledger[k], sh, sim->rows_sink);
+		sim->row_lo = sim->row_hi = 0;   /* step 0 takes the first chunk */
+		if (!rc)
+			prefault_start(sim);   /* (the groups' arrays, if large) */
+		return rc;
+	}
+	/* every record kept, in flat arrays (the prefault thread faults them
+	 * in ahead of the loop) */
+	sim->steps = calloc(n, sizeof(*sim->steps));
+	sim->step_binding = malloc(n);
+	if (sim->any_res_data)
+		sim->res_steps = calloc(n, sizeof(*sim->res_steps));
+	if (!sim->steps || !sim->step_binding || (sim->any_res_data && !sim->res_steps))
+		return CMAN_ENOMEM;
+	cman_hint_huge(sim->steps, n * sizeof(*sim->steps));
+	cman_hint_huge(sim->step_binding, n);
+	if (sim->res_steps)
+		cman_hint_huge(sim->res_steps, n * sizeof(*sim->res_steps));
+	sim->row_lo = 0;
+	sim->row_hi = n;
+	sim->row_at = sim->steps;
+	sim->bind_at = sim->step_binding;
+	sim->res_at = sim->res_steps;
+	prefault_start(sim);
+	return 0;
+}
+
+void cman_sim_stream_steps(struct cman_sim *sim)
+{
+	sim->stream_steps = true;
+}
+
 void sim_prefault_join(struct cman_sim *sim)
 {
 	if (!sim->prefault)
@@ -1830,6 +1986,7 @@ int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
 		return cman_error_set(err, CMAN_ENOMEM, "out of memory");
 	sim->sc = sc;
 	sim->ts_publish_at = SIZE_MAX;
+	sim->rows_shift = SIM_ROWS_SHIFT;
 	sim->cache = cache;
 	sim->log = log;
 	sim->autoscaling = sc->has_pool_config;
@@ -1878,13 +2035,11 @@ int cman_sim_new_cached(const struct cman_scenario *sc, FILE *log,
 	sim->market_step = sc->step_seconds > 3600 ? sc->step_seconds : 3600;
 	sim->n_market_steps = (size_t)((sc->end_time - sc->start_time + sim->market_step - 1) /
 				       sim->market_step);
-	sim->steps = calloc(sim->ledger.n_steps, sizeof(*sim->steps));
 	sim->rng_join = cman_rng_stream(sc->seed, "join_delay");
-	if (!sim->steps || !sim->rng_join) {
+	if (!sim->rng_join) {
 		rc = cman_error_set(err, CMAN_ENOMEM, "out of memory");
 		goto out;
 	}
-	cman_hint_huge(sim->steps, sim->ledger.n_steps * sizeof(*sim->steps));
 	rc = load_sources(sim, err);
 	if (!rc && sim->autoscaling)
 		rc = setup_autoscaler(sim, err);
@@ -1900,7 +2055,6 @@ out:
 		cman_sim_free(sim);
 		return rc;
 	}
-	prefault_start(sim);
 	*out = sim;
 	return 0;
 }
@@ -2047,7 +2201,12 @@ static int run(struct cman_sim *sim, struct cman_error *err);
 
 int cman_sim_run(struct cman_sim *sim, struct cman_error *err)
 {
-	int rc = run(sim, err);
+	int rc = sim_rows_start(sim);
+
+	if (rc)
+		rc = cman_error_set(err, rc, "out of memory");
+	else
+		rc = run(sim, err);
 
 	sim_prefault_join(sim);
 	return settle_checks(sim, rc, err);
@@ -2195,7 +2354,9 @@ static int run(struct cman_sim *sim, struct cman_error *err)
 	rc = sim_check_finish(sim, err);
 	if (rc)
 		return rc;
-	rc = cman_ledger_finish(&sim->ledger);
+	rc = sim->rows_fail;   /* (ENOMEM) */
+	if (!rc)
+		rc = cman_ledger_finish(&sim->ledger);
 	for (i = 0; i < sim->n_markets && !rc; i++)
 		rc = cman_ledger_finish(&sim->markets[i].ledger);
 	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT && !rc; i++)
@@ -2300,6 +2461,9 @@ void cman_sim_free(struct cman_sim *sim)
 	free(sim->series);
 	free(sim->res_steps);
 	free(sim->step_binding);
+	cman_chunks_release(&sim->row_steps);
+	cman_chunks_release(&sim->row_binding);
+	cman_chunks_release(&sim->row_res);
 	for (i = CMAN_RES_MEM; i < CMAN_RES_COUNT; i++)
 		cman_ledger_release(&sim->res_ledger[i]);
 	if (sim->autoscaling) {

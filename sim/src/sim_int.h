@@ -18,6 +18,7 @@
 #include "cman/signal.h"
 #include "cman/metrics.h"
 #include "cman/sim/billing.h"
+#include "cman/sim/chunks.h"
 #include "cman/sim/coverage.h"
 #include "cman/sim/ledger.h"
 #include "cman/sim/queue.h"
@@ -280,6 +281,31 @@ struct cman_sim {
 
 	struct step_row *steps;
 	size_t next_step;
+	/*
+	 * Where the per-step records go (sim_rows_start(), at the run's
+	 * start; issue 12): flat arrays (steps, step_binding, res_steps and
+	 * the ledgers' cost, unused_cost, rate), or with rows_recycle chunks
+	 * of steps (the row_* tables and the ledgers' out)
+	 * that timeseries.csv's thread gives back once it has written their
+	 * rows (sim_rows_give_back), or that go back at once (rows_sink:
+	 * cman_sim_totals_only, nobody reads them); 2^rows_shift steps a
+	 * chunk.  advance() writes step i
+	 * (row_lo <= i < row_hi) at row_at[i - row_lo], bind_at[...],
+	 * res_at[...].  rows_fail: a chunk could not be made (the rows from
+	 * then on went to the scratch row; the run fails).
+	 */
+	bool stream_steps;            /* cman_sim_stream_steps() */
+	unsigned rows_shift;          /* SIM_ROWS_SHIFT (tests: smaller, before the run) */
+	bool rows_started, rows_recycle, rows_sink;
+	int rows_fail;
+	struct cman_chunks row_steps, row_binding, row_res;
+	size_t row_lo, row_hi;
+	struct step_row *row_at;
+	unsigned char *bind_at;
+	struct res_row *res_at;
+	struct step_row scratch_row;
+	unsigned char scratch_bind;
+	struct res_row scratch_res;
 	/* timeseries.csv formatted while the run goes (output.c), or NULL;
 	 * advance() tells it which rows are final when next_step reaches
 	 * ts_publish_at (SIZE_MAX: never) */
@@ -298,6 +324,8 @@ struct cman_sim {
 	bool ts_test_inline;
 	bool ts_test_idle;            /* the thread formats nothing (as if it never
 				       * got a CPU): the end takes all rows over */
+	bool ts_test_lag;             /* the thread sleeps 1 ms before each TS_CHUNK
+				       * rows (a consumer far behind the loop) */
 	struct sim_prefault *prefault;   /* a thread faulting the per-step arrays in (sim.c) */
 	int64_t market_step;          /* resolution of markets.csv */
 	size_t n_market_steps, next_market_step;
@@ -397,6 +425,33 @@ int sim_launch(struct cman_sim *sim, uint32_t market, uint32_t group, uint32_t s
 	       struct cman_error *err);
 /* Instance id's agent joins at now. */
 void sim_join_instance(struct cman_sim *sim, uint32_t id);
+/* The per-step records' chunks: steps a power of two. */
+#define SIM_ROWS_SHIFT 12
+
+/*
+ * The per-step records from step i on as one reader sees them: the rows
+ * i .. i + n - 1 at [0 .. n-1] (one chunk, or the rest of the flat arrays;
+ * res and res_unused_cost only with data).
+ */
+struct sim_rows {
+	const struct step_row *steps;
+	const unsigned char *binding;
+	const struct res_row *res;
+	const double *cost, *unused_cost, *rate;
+	const double *res_unused_cost[CMAN_RES_COUNT];
+	size_t n;
+};
+void sim_rows_at(const struct cman_sim *sim, size_t i, struct sim_rows *v);
+/* timeseries.csv's thread: the rows before done are written; with
+ * rows_recycle their chunks go back (else nothing). */
+void sim_rows_give_back(struct cman_sim *sim, size_t done);
+/* Where the records go, decided once (cman_sim_run does it first; tests
+ * may call it before); the prefault thread starts for flat arrays of a
+ * long run.  0 or CMAN_ENOMEM. */
+int sim_rows_start(struct cman_sim *sim);
+/* output.c: a thread formats timeseries.csv while the run goes. */
+bool sim_ts_threaded(const struct cman_sim *sim);
+
 /* Wait for the thread that faults the per-step arrays in, if one runs
  * (cman_sim_run and cman_sim_free do, before the arrays may go). */
 void sim_prefault_join(struct cman_sim *sim);

@@ -81,6 +81,8 @@ enum ts_how {
 	TS_THREAD,    /* the thread, told every 10 steps */
 	TS_IDLE,      /* a thread that formats nothing: all rows taken over */
 	TS_INLINE,    /* no thread: the loop formats each row when final */
+	TS_STREAM,    /* the thread, the per-step records in chunks of 16 steps
+		       * it gives back as it goes (cman_sim_stream_steps) */
 	TS_N
 };
 
@@ -99,6 +101,10 @@ static struct cman_sim *run_sim_ts(const struct scen *s, struct cman_scenario *s
 		sim->ts_batch = how == TS_INLINE ? 1 : 10;
 		sim->ts_test_inline = how == TS_INLINE;
 		sim->ts_test_idle = how == TS_IDLE;
+		if (how == TS_STREAM) {
+			cman_sim_stream_steps(sim);
+			sim->rows_shift = 4;
+		}
 		if (cman_sim_write_start(sim, dir, &err))
 			fail_msg("%s: %s", s->yaml, err.msg);
 	}

@@ -4,8 +4,11 @@
  * byte for byte, whether its rows are taken as soon as they are final (no
  * thread: the loop formats them when it publishes them, so a row published
  * before its ledger step closed comes out wrong every time) or by the
- * thread; a write error on the thread fails cman_sim_write_outputs() and
- * leaves no file; a run given up leaves no file.
+ * thread, also when the per-step records are in chunks the thread gives
+ * back as it goes (cman_sim_stream_steps), however far behind it is; such
+ * a run has nothing to write into another folder from; a write
+ * error on the thread fails cman_sim_write_outputs() and leaves no file; a
+ * run given up leaves no file.
  *
  * Late cost deltas: tests/data/refund.yaml bills per hour and refunds an
  * outbid instance's last hour when it ends, up to an hour after the steps
@@ -66,6 +69,13 @@ enum how {
 	THREAD_100,   /* the thread, told every 100 steps */
 	IDLE_100,     /* a thread that never got to run: all rows taken over */
 	THREAD,       /* as `clusterman-sim run` does (these short runs: at the end) */
+	/* the records in chunks of 16 steps that the thread gives back once
+	 * it has written their rows (cman_sim_stream_steps): a chunk given
+	 * back too soon is made again for later rows (the earlier ones then
+	 * come out as those) or left NULL (the thread crashes) */
+	STREAM_1,     /* told after every step */
+	STREAM_100,   /* told every 100 steps */
+	STREAM_LAG,   /* told after every step, the thread 1 ms late each 1024 rows */
 };
 
 /* Run data/<name>.yaml at step_seconds into tmp/<out>, written as how;
@@ -86,16 +96,25 @@ static int run_into(const char *name, const char *step, enum how how, const char
 		fail_msg("%s: %s", yaml, err->msg);
 	if (cman_sim_new(&sc, NULL, &sim, err))
 		fail_msg("%s: %s", yaml, err->msg);
-	if (how == INLINE_1 || how == THREAD_1)
+	if (how == INLINE_1 || how == THREAD_1 || how == STREAM_1 || how == STREAM_LAG)
 		sim->ts_batch = 1;
-	if (how == THREAD_100 || how == IDLE_100)
+	if (how == THREAD_100 || how == IDLE_100 || how == STREAM_100)
 		sim->ts_batch = 100;
 	sim->ts_test_inline = how == INLINE_1;
 	sim->ts_test_idle = how == IDLE_100;
+	sim->ts_test_lag = how == STREAM_LAG;
+	if (how >= STREAM_1) {
+		cman_sim_stream_steps(sim);
+		sim->rows_shift = 4;
+	}
 	if (how != AT_END)
 		assert_int_equal(cman_sim_write_start(sim, dir, err), 0);
 	if (cman_sim_run(sim, err))
 		fail_msg("%s: %s", yaml, err->msg);
+	/* chunks given back exactly when the thread writes the rows (one
+	 * CPU: no thread, the records are kept whole) */
+	assert_int_equal(sim->rows_recycle, how >= STREAM_1 && sim_ts_threaded(sim));
+	assert_int_equal(sim->steps == NULL, sim->rows_recycle);
 	rc = cman_sim_write_outputs(sim, dir, 0, err);
 	assert_null(sim->ts);   /* joined either way */
 	cman_sim_free(sim);
@@ -171,12 +190,19 @@ static void test_same_bytes(void **state)
 		assert_int_equal(run_into(name, step, THREAD_100, "thread100", &err), 0);
 		assert_int_equal(run_into(name, step, IDLE_100, "idle", &err), 0);
 		assert_int_equal(run_into(name, step, THREAD, "thread", &err), 0);
+		assert_int_equal(run_into(name, step, STREAM_1, "stream1", &err), 0);
+		assert_int_equal(run_into(name, step, STREAM_100, "stream100", &err), 0);
+		assert_int_equal(run_into(name, step, STREAM_LAG, "lag", &err), 0);
 		/* the manifest holds every file's hash: the run ids agree too */
 		assert_same_file("end", "inline", "timeseries.csv");
 		assert_same_file("end", "thread1", "timeseries.csv");
 		assert_same_file("end", "thread100", "timeseries.csv");
 		assert_same_file("end", "idle", "timeseries.csv");
 		assert_same_file("end", "thread", "timeseries.csv");
+		assert_same_file("end", "stream1", "timeseries.csv");
+		assert_same_file("end", "stream100", "timeseries.csv");
+		assert_same_file("end", "lag", "timeseries.csv");
+		assert_same_file("end", "lag", "manifest.json");
 		assert_same_file("end", "thread1", "manifest.json");
 		assert_same_file("end", "idle", "manifest.json");
 		remove_tree(tmp);
@@ -278,6 +304,37 @@ static void test_given_up(void **state)
 	}
 }
 
+/* Records given back as the thread wrote them: nothing else can read them
+ * (another folder): CMAN_EINTERNAL, nothing written. */
+static void test_stream_only_thread(void **state)
+{
+	char yaml[512], dir[512], other[512], names[4096];
+	const char *sets[] = { "simulation.step_seconds=1" };
+	struct cman_scenario sc;
+	struct cman_sim *sim = NULL;
+	struct cman_error err = { 0 };
+
+	(void)state;
+	snprintf(yaml, sizeof(yaml), "%s/tests/data/refund.yaml", CMAN_SOURCE_DIR);
+	snprintf(dir, sizeof(dir), "%s/here", tmp);
+	snprintf(other, sizeof(other), "%s/other", tmp);
+	assert_int_equal(cman_scenario_load(yaml, sets, 1, &sc, &err), 0);
+	assert_int_equal(cman_sim_new(&sc, NULL, &sim, &err), 0);
+	cman_sim_stream_steps(sim);
+	sim->ts_batch = 100;
+	assert_int_equal(cman_sim_write_start(sim, dir, &err), 0);
+	assert_int_equal(cman_sim_run(sim, &err), 0);
+	if (!sim->rows_recycle) {   /* one CPU: no thread, all kept */
+		assert_false(sim_ts_threaded(sim));
+	} else {
+		assert_int_equal(cman_sim_write_outputs(sim, other, 0, &err), CMAN_EINTERNAL);
+		list_dir("other", names, sizeof(names));
+		assert_string_equal(names, "");
+	}
+	cman_sim_free(sim);
+	cman_scenario_release(&sc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +342,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refund_is_late, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_error, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_given_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stream_only_thread, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

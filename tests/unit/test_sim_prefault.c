@@ -1,9 +1,12 @@
 /*
  * Unit tests of the thread that faults the per-step arrays in ahead of the
- * loop (sim.c, issue 12): it starts for a long run only, is joined when the
- * run ends or the simulation is freed unrun, and changes nothing a run
- * computes (the per-step records of a run with it are those of a run
- * without it, to the byte).
+ * loop (sim.c, issue 12): it starts for a long run only, whose records are
+ * kept whole (sim_rows_start(), as cman_sim_run() does first), never for
+ * records in chunks (cman_sim_stream_steps() with timeseries.csv's thread,
+ * or cman_sim_totals_only()), is joined when the run ends or the
+ * simulation is freed unrun, and changes nothing a run computes (the
+ * per-step records of a run with it are those of a run without it, to the
+ * byte).
  *
  * The scenario is SPEC §3's worked example stretched to 200 days of
  * 60-second steps (13 MB of step records): one m5.large (weight 2), spot
@@ -22,6 +25,7 @@
 
 #include "cman_test.h"
 
+#include "cman/err.h"
 #include "cman/sim/scenario.h"
 #include "cman/sim/sim.h"
 #include "sim_int.h"
@@ -82,6 +86,9 @@ static void test_same_records(void **state)
 
 	(void)state;
 	assert_int_equal(n, 200 * 1440);
+	assert_null(a->prefault);               /* not before the run */
+	assert_int_equal(sim_rows_start(a), 0);
+	assert_int_equal(sim_rows_start(b), 0);
 	assert_non_null(a->prefault);           /* started (13 MB of steps) */
 	assert_non_null(b->prefault);
 	/* b's thread is joined before its loop starts: b runs as without one */
@@ -110,6 +117,7 @@ static void test_free_unrun(void **state)
 	struct cman_sim *sim = new_sim(yaml, &sc);
 
 	(void)state;
+	assert_int_equal(sim_rows_start(sim), 0);
 	assert_non_null(sim->prefault);
 	cman_sim_free(sim);
 	cman_scenario_release(&sc);
@@ -123,8 +131,34 @@ static void test_short_run_none(void **state)
 	struct cman_error err = { 0 };
 
 	(void)state;
+	assert_int_equal(sim_rows_start(sim), 0);
 	assert_null(sim->prefault);
 	assert_int_equal(cman_sim_run(sim, &err), 0);
+	cman_sim_free(sim);
+	cman_scenario_release(&sc);
+}
+
+/* Records in chunks (here: a run that wants only its totals) need no
+ * thread: the long run starts none, and its totals are the same. */
+static void test_chunked_none(void **state)
+{
+	struct cman_scenario sc;
+	struct cman_sim *sim = new_sim(yaml, &sc);
+	struct cman_error err = { 0 };
+
+	(void)state;
+	cman_sim_totals_only(sim);
+	assert_int_equal(sim_rows_start(sim), 0);
+	assert_null(sim->prefault);
+	assert_true(sim->rows_recycle);
+	assert_null(sim->steps);
+	assert_int_equal(cman_sim_run(sim, &err), 0);
+	assert_float_equal(cman_sim_totals(sim)->total_cost, 0.5 + (200 * 24 - 0.5) * 2, 1e-6);
+	/* each chunk went back when the next was taken: one made, or two */
+	assert_true(sim->row_steps.n_made <= 2);
+	assert_true(sim->ledger.out[0].n_made <= 2);
+	/* nothing to write a run's files from */
+	assert_int_equal(cman_sim_write_outputs(sim, dir, 0, &err), CMAN_EINTERNAL);
 	cman_sim_free(sim);
 	cman_scenario_release(&sc);
 }
@@ -135,6 +169,7 @@ int main(void)
 		cmocka_unit_test(test_same_records),
 		cmocka_unit_test(test_free_unrun),
 		cmocka_unit_test(test_short_run_none),
+		cmocka_unit_test(test_chunked_none),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

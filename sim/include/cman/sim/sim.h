@@ -96,13 +96,27 @@ const struct cman_sim_totals *cman_sim_totals(const struct cman_sim *sim);
 
 /*
  * Keep only what cman_sim_totals() reports: the run does not record the
- * autoscaler's decisions (so cman_sim_write_outputs() would write an empty
- * decisions.jsonl).  For callers that never write a run directory, such as
+ * autoscaler's decisions, and its per-step records are dropped as the run
+ * goes (so cman_sim_write_outputs() and cman_sim_report_tables() fail with
+ * CMAN_EINTERNAL).  For callers that never write a run directory, such as
  * sweeps, where formatting the decision log is half of an autoscaler run's
  * time.  Call before cman_sim_run().
  */
 void cman_sim_totals_only(struct cman_sim *sim);
 #define CMAN_SIM_HAVE_TOTALS_ONLY 1
+
+/*
+ * Nothing reads the run's per-step records after cman_sim_run() but the
+ * writers of timeseries.csv (the report tables of cman_sim_keep_tables()
+ * come from them): cman_sim_write_outputs() writes into the folder given
+ * to cman_sim_write_start() (into another it fails with CMAN_EINTERNAL).
+ * Then the records are kept in chunks of a few thousand steps that the
+ * thread of cman_sim_write_start() gives back once it has written their
+ * rows, so a long run needs a few of them, not tens of MB of fresh memory
+ * (issue 12).  Without that thread (a short run, one CPU) they are kept
+ * whole as before.  Call before cman_sim_run().
+ */
+void cman_sim_stream_steps(struct cman_sim *sim);
 
 /*
  * Write the run's files into dir (created if missing; callers pass a fresh
