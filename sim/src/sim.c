@@ -563,10 +563,11 @@ static void advance(struct cman_sim *sim, int64_t t)
 	}
 }
 
-/* The other resources' unused shares from now on (when any has data). */
-static int update_res_shares(struct cman_sim *sim)
+/* The pool's unused share and the other resources' from now on (when any
+ * has data).  (Not inline: update_share() stays small for the CPUs alone.) */
+static __attribute__((noinline)) int update_res_shares(struct cman_sim *sim, double share)
 {
-	int r, rc = 0;
+	int r, rc = cman_ledger_set_share(&sim->ledger, sim->now, share);
 
 	for (r = CMAN_RES_MEM; r < CMAN_RES_COUNT && !rc; r++) {
 		double c = sim->running_res[r], u = c - sim->allocated_res[r];
@@ -584,30 +585,27 @@ static int update_res_shares(struct cman_sim *sim)
  * them close together (the first one's close_at stands for them all; a
  * market met later closed its steps up to then when it was interned).
  */
-static void close_market_steps(struct cman_sim *sim)
+static __attribute__((noinline)) void close_market_steps(struct cman_sim *sim)
 {
 	size_t i;
 
-	if (!sim->n_markets || sim->now < sim->markets[0].ledger.close_at)
-		return;
 	/* v is the share in force (0): no history entry, nothing to fail */
 	for (i = 0; i < sim->n_markets; i++)
 		(void)cman_ledger_set_share(&sim->markets[i].ledger, sim->now, 0.0);
 }
 
 /* After an event: the unused share from now on. */
-static int update_share(struct cman_sim *sim)
+static inline int update_share(struct cman_sim *sim)
 {
 	double share = sim->running_cpus > 0 ? unused_cpus(sim) / sim->running_cpus : 0;
-	int rc;
 
 	if (sim->joined_cpus > sim->peak_cpus)
 		sim->peak_cpus = sim->joined_cpus;
-	close_market_steps(sim);
-	rc = cman_ledger_set_share(&sim->ledger, sim->now, share);
-	if (rc || !sim->any_res_data)
-		return rc;
-	return update_res_shares(sim);
+	if (sim->n_markets && sim->now >= sim->markets[0].ledger.close_at)
+		close_market_steps(sim);
+	if (sim->any_res_data)
+		return update_res_shares(sim, share);
+	return cman_ledger_set_share(&sim->ledger, sim->now, share);
 }
 
 /* ---- instances ------------------------------------------------------------ */
