@@ -1501,15 +1501,20 @@ static int v2_next_range(struct sqstore *ss, struct sqcursor *c, struct cman_sam
 	}
 }
 
+static int sq_cursor_next_slow(struct cman_cursor *base, struct cman_sample *out,
+			       struct cman_error *err);
+
+/*
+ * The common case: a sample of the chunk being read, inside the range (what
+ * v2_next_range() and chunk_next() would hand out); the rest in
+ * sq_cursor_next_slow(), a tail call (this one saves no registers).
+ */
 static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 			  struct cman_error *err)
 {
 	struct sqcursor *c = (struct sqcursor *)base;
 	struct sqstore *ss = (struct sqstore *)base->store;
-	int rc;
 
-	/* the common case: a number of the chunk being read, inside the range
-	 * (what v2_next_range() and chunk_next() would hand out) */
 	if (c->in_chunk && c->phase == 1 && c->ci < c->dn &&
 	    c->ds[c->ci].t >= c->lo && c->ds[c->ci].t <= c->hi) {
 		const struct dsample *d = &c->ds[c->ci];
@@ -1539,6 +1544,17 @@ static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 			return 1;
 		}
 	}
+	return sq_cursor_next_slow(base, out, err);
+}
+
+static __attribute__((noinline)) int sq_cursor_next_slow(struct cman_cursor *base,
+							 struct cman_sample *out,
+							 struct cman_error *err)
+{
+	struct sqcursor *c = (struct sqcursor *)base;
+	struct sqstore *ss = (struct sqstore *)base->store;
+	int rc;
+
 	if (c->phase == 0) {
 		c->phase = 1;
 		rc = ss->version == 1 ? v1_next_prior(ss, c, out, err) : v2_next_prior(ss, c, out, err);
