@@ -59,7 +59,7 @@ static void close_to(struct cman_coverage *c, int64_t t)
 	keep_gap(c, &g);
 }
 
-void cman_coverage_sample(struct cman_coverage *c, int64_t t)
+void cman_coverage_sample_slow(struct cman_coverage *c, int64_t t)
 {
 	if (c->finished || t >= c->end)
 		return;

@@ -127,6 +127,8 @@ static void test_against_reference(void **state)
 		int64_t stale = 1 + rand_r(&seed) % 40, ts[64], x;
 		int n = rand_r(&seed) % 20, i, k;
 		int64_t ref_stale = 0, ref_missing = 0, ref_longest = 0;
+		uint64_t ref_samples = 0;
+		bool prior = false;
 		struct cman_coverage c;
 
 		for (i = 0; i < n; i++)
@@ -168,6 +170,14 @@ static void test_against_reference(void **state)
 					ref_longest = run;
 			}
 		}
+		/* every sample inside the window counts, and one before it */
+		for (i = 0; i < n; i++) {
+			if (ts[i] <= start)
+				prior = true;
+			else if (ts[i] < end)
+				ref_samples++;
+		}
+		assert_int_equal(c.samples, ref_samples + prior);
 		assert_int_equal(c.stale_seconds, ref_stale);
 		assert_int_equal(c.missing_seconds, ref_missing);
 		if (ref_stale + ref_missing)
