@@ -1194,6 +1194,12 @@ static int decode_chunk(struct sqstore *ss, struct sqcursor *c, const unsigned c
 	const unsigned char *p = blob, *end = blob + len;
 	int64_t prev = c->ct0, i;
 	size_t n_ids = 0;
+	/* the last map the fast way took: its bytes (from the map tag) and
+	 * entries; the same bytes again (recorded capacity mostly repeats)
+	 * decode to the same entries */
+	const unsigned char *pm = NULL;
+	size_t pm_len = 0;
+	uint32_t pm_off = 0, pm_n = 0;
 
 	/* chunk_row_why() checked 1 <= cn <= len / 2 */
 	if (cman_grow((void **)&c->ds, &c->ds_cap, (size_t)c->cn, sizeof(*c->ds)))
@@ -1228,6 +1234,14 @@ static int decode_chunk(struct sqstore *ss, struct sqcursor *c, const unsigned c
 					p = r;
 					continue;
 				}
+				if (q[0] == TAG_MAP && pm && (size_t)(end - q) >= pm_len &&
+				    !memcmp(q, pm, pm_len)) {
+					d->t = prev = prev + (int64_t)dt;
+					d->off = pm_off;
+					d->n = pm_n;
+					p = q + pm_len;
+					continue;
+				}
 				if (q[0] == TAG_MAP && !(q[1] & 0x80) &&
 				    q[1] <= (size_t)(end - (q + 2)) / 2) {
 					size_t cnt = q[1], j;
@@ -1249,9 +1263,11 @@ static int decode_chunk(struct sqstore *ss, struct sqcursor *c, const unsigned c
 					}
 					if (j == cnt) {
 						d->t = prev = prev + (int64_t)dt;
-						d->off = (uint32_t)n_ids;
-						d->n = (uint32_t)cnt;
+						d->off = pm_off = (uint32_t)n_ids;
+						d->n = pm_n = (uint32_t)cnt;
 						n_ids += cnt;
+						pm = q;
+						pm_len = (size_t)(r - q);
 						p = r;
 						continue;
 					}

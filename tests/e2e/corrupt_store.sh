@@ -182,6 +182,14 @@ bad_chunk "CAP=1; assert data == b'\\x00\\x02\\x01\\x01\\x01\\x04', data.hex(); 
 expect_bad "an unknown market id" "metadata key 'fulfilled_capacity[^']*', chunk t0=1512086400, sample 1 \\(byte 0 of the blob\\): a market id missing"
 bad_chunk "CAP=1; data = b'\\x00\\x02\\x02\\x01\\x01\\x04\\x01\\x01\\x04'"
 expect_bad "a market twice in a map" "sample 1 \\(byte 0 of the blob\\): a market twice in one map"
+# a map with the bytes of the one before (a reader may take the entries it
+# decoded then), whole, then cut short by the blob's end
+bad_chunk "CAP=1; data = b'\\x00\\x02\\x01\\x01\\x01\\x04\\x3c\\x02\\x01\\x01\\x01\\x04'; n = 2; t1 = t0 + 60"
+status=0
+"$CMAN_SIM" run "$WORK/s.yaml" -q -o "$WORK/ok3" || status=$?
+check "a map repeating the one before runs" test "$status" -eq 0
+bad_chunk "CAP=1; data = b'\\x00\\x02\\x01\\x01\\x01\\x04\\x3c\\x02\\x01\\x01\\x01'; n = 2; t1 = t0 + 60"
+expect_bad "a repeated map cut short" "sample 2 \\(byte 6 of the blob\\): the blob ends inside a number"
 # two chunks that overlap (a damaged index would hand them out so)
 cp "$GOOD" "$WORK/bad.sqlite"
 python3 - "$WORK/bad.sqlite" <<'PY'

@@ -261,6 +261,46 @@ static void test_repeated_maps(void **state)
 	       "520={m3.large/us-west-2a=8;m3.large/us-west-2b=7}:15");
 }
 
+/* Maps written with the same bytes again and again (recorded capacity
+ * mostly repeats: a reader may take the entries of the bytes it decoded
+ * last), broken by maps that differ in one value's last byte, in a value's
+ * form (an integer, a double) and in a market, with the time steps of one
+ * and of two bytes: every map reads back as written. */
+static void test_repeated_map_bytes(void **state)
+{
+	static const char *const maps[] = {
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=2",
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=2",
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=2",
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=3",
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=3",
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=3.5",
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=3.5",
+		"m3.large/us-west-2a=7;m3.large/us-west-2c=3.5",
+		"m3.large/us-west-2a=7",
+		"m3.large/us-west-2a=7",
+		"m3.large/us-west-2a=7;m3.large/us-west-2b=3.5",
+	};
+	struct fix *f = *state;
+	char want[2048];
+	size_t i, pos = 0;
+	int64_t t = 100;
+
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		const char *m = maps[i];
+		double sum = 0;
+
+		put_map(f->st, CMAN_METADATA, KF, t, m);
+		/* the maps above list their markets sorted; the sum is exact */
+		for (const char *e = strchr(m, '='); e; e = strchr(e + 1, '='))
+			sum += strtod(e + 1, NULL);
+		pos += (size_t)snprintf(want + pos, sizeof(want) - pos, "%s%lld={%s}:%g",
+					i ? " " : "", (long long)t, m, sum);
+		t += i % 2 ? 60 : 300;
+	}
+	expect(f->st, CMAN_METADATA, KF, INT64_MIN, INT64_MAX, 0, want);
+}
+
 static void test_equal_times_keep_write_order(void **state)
 {
 	struct fix *f = *state;
@@ -1320,6 +1360,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		BOTH(test_round_trip),
 		BOTH(test_repeated_maps),
+		BOTH(test_repeated_map_bytes),
 		BOTH(test_equal_times_keep_write_order),
 		BOTH(test_ranges),
 		BOTH(test_with_prior),
