@@ -337,10 +337,24 @@ static inline void put_chars(FILE *fp, const char *s, size_t n)
 		putc_unlocked(s[i], fp);
 }
 
+/* llround(x) without the call (issue 12): the fraction x - trunc(x) is
+ * exact below 2^52, and 0 from there on. */
+static inline long long round_half_away(double x)
+{
+	long long t;
+	double r;
+
+	if (!(fabs(x) < 0x1p62))
+		return llround(x);
+	t = (long long)x;
+	r = x - (double)t;
+	return t + (r >= 0.5) - (r <= -0.5);
+}
+
 /* A coordinate with at most one decimal. */
 static void put_coord(FILE *fp, double v)
 {
-	long long t = llround(v * 10);
+	long long t = round_half_away(v * 10);
 	char buf[32], *p = buf + sizeof(buf), *end = p;
 	bool neg = t < 0;
 	unsigned long long u = neg ? 0ULL - (unsigned long long)t : (unsigned long long)t;
