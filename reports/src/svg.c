@@ -398,16 +398,47 @@ static void put_json_string(FILE *fp, const char *s)
 	putc_unlocked('"', fp);
 }
 
+/*
+ * The numbers of a chart's hover data: a heatmap's 8,760 cells of a year
+ * hold a few hundred values (capacity, fulfilled capacity, cost per vCPU),
+ * so each text is kept in a small table by the value's bits and a repeated
+ * value is a copy, not a formatting (issue 12).
+ */
+#define NUM_MEMO 1024
+
 static void put_json_numbers(FILE *fp, const double *v, size_t n, double scale)
 {
+	struct {
+		uint64_t bits;
+		unsigned char len;   /* 0: empty */
+		char text[23];
+	} memo[NUM_MEMO];
 	char buf[CMAN_FMT_BUFSZ];
 	size_t i;
 
+	for (i = 0; i < NUM_MEMO; i++)
+		memo[i].len = 0;
 	putc_unlocked('[', fp);
 	for (i = 0; i < n; i++) {
+		double x = v[i] * scale;
+		uint64_t bits;
+		size_t h, len;
+
 		if (i)
 			putc_unlocked(',', fp);
-		put_chars(fp, buf, (size_t)(cman_fmt_compact_end(buf, v[i] * scale) - buf));
+		memcpy(&bits, &x, sizeof(bits));
+		h = (size_t)((bits * 0x9E3779B97F4A7C15ULL) >> 54);
+		if (memo[h].len && memo[h].bits == bits) {
+			put_chars(fp, memo[h].text, memo[h].len);
+			continue;
+		}
+		len = (size_t)(cman_fmt_compact_end(buf, x) - buf);
+		put_chars(fp, buf, len);
+		if (len < sizeof(memo[h].text)) {
+			memo[h].bits = bits;
+			memo[h].len = (unsigned char)len;
+			memcpy(memo[h].text, buf, len);
+		}
 	}
 	putc_unlocked(']', fp);
 }

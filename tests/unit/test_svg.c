@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "cman/err.h"
+#include "fmt.h"
 #include "svg.h"
 
 #define assert_near(a, b, eps) do { \
@@ -548,6 +549,54 @@ static void test_heatmap(void **state)
 	free(data);
 }
 
+/* A heatmap's hover numbers are each cell's compact text, also where the
+ * texts are taken again for a repeated value (issue 12): thousands of
+ * cells of a few hundred values, 0 and -0, NaN, values that share a slot
+ * of the table of texts. */
+static void test_heatmap_numbers(void **state)
+{
+	enum { DAYS = 365, BINS = 24, N = DAYS * BINS };
+	static double cell[N];
+	double q[DAYS];
+	char *out = NULL, *data = NULL, *want = NULL, buf[CMAN_FMT_BUFSZ];
+	size_t n = 0, dn = 0, wn = 0, i;
+	FILE *fp = open_memstream(&out, &n), *dfp = open_memstream(&data, &dn);
+	FILE *wfp = open_memstream(&want, &wn);
+	struct cman_heatmap h = { 0 };
+	uint64_t x = 0x9E3779B97F4A7C15ULL;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		cell[i] = x % 50 == 0 ? NAN : x % 50 == 1 ? -0.0 : x % 50 == 2 ? 0.0
+			: x % 2 ? (double)(x % 300) * 16 : (double)(x % 3000) * 0.001237;
+	}
+	for (i = 0; i < DAYS; i++)
+		q[i] = (double)i;
+	h.id = "h2";
+	h.title = "Capacity";
+	h.unit = "vCPUs";
+	h.day0 = 1456790400;
+	h.n_days = DAYS;
+	h.n_bins = BINS;
+	h.cell = cell;
+	h.q25 = h.q50 = h.q75 = q;
+	assert_int_equal(cman_svg_heatmap(fp, dfp, &h), 0);
+	fclose(fp);
+	fclose(dfp);
+	fputs("\"v\":[", wfp);
+	for (i = 0; i < N; i++)
+		fprintf(wfp, "%s%s", i ? "," : "", cman_fmt_compact(buf, cell[i]));
+	fputs("],", wfp);
+	fclose(wfp);
+	assert_non_null(strstr(data, want));
+	free(out);
+	free(data);
+	free(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_timechart_category),
 		cmocka_unit_test(test_timechart_steps_and_gaps),
 		cmocka_unit_test(test_heatmap),
+		cmocka_unit_test(test_heatmap_numbers),
 		cmocka_unit_test(test_heat_color_as_lround),
 	};
 
