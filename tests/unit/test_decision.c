@@ -201,6 +201,130 @@ static void test_strings(void **state)
 	cman_decision_release(&d);
 }
 
+/* The word-at-a-time check of a string (issue 12): every length around a
+ * word and every position of each byte that needs care (a control
+ * character, '"', '\\', a non-ASCII character) or that sits next to one in
+ * value ('!', '#', '[', ']', ' ', DEL), and times and counts of every sign
+ * and size. */
+static void test_string_runs(void **state)
+{
+	static const unsigned char special[] = { 0x01, 0x1f, '"', '\\', 0xc3,
+						 ' ', '!', '#', '[', ']', 0x7f, '/' };
+	static const long long times[] = { 0, -1, 9, 10, -10, 1514764800,
+					   INT64_MAX, INT64_MIN + 1, INT64_MIN };
+	struct cman_decision d;
+	char s[40];
+	size_t len, pos, k;
+
+	(void)state;
+	cman_decision_init(&d);
+	for (len = 0; len <= 33; len++) {
+		for (pos = 0; pos <= len; pos++) {
+			for (k = 0; k < sizeof(special); k++) {
+				memset(s, 'a' + (int)(len % 26), len);
+				s[len] = '\0';
+				if (pos < len)
+					s[pos] = (char)special[k];
+				if (special[k] == 0xc3) {
+					if (pos + 1 >= len)
+						continue;
+					s[pos + 1] = (char)0xa9;   /* valid UTF-8 */
+				}
+				cman_decision_reset(&d);
+				d.time = times[(len + pos + k) % (sizeof(times) / sizeof(*times))];
+				snprintf(d.reason, sizeof(d.reason), "%s", s);
+				snprintf(d.signal, sizeof(d.signal), "%s", s + pos);
+				assert_int_equal(cman_decision_set_groups(&d, 1), 0);
+				assert_int_equal(cman_decision_set_group(&d, 0, s, 1), 0);
+				assert_int_equal(cman_decision_add_terminated(&d, s), 0);
+				check(&d);
+			}
+		}
+	}
+	cman_decision_release(&d);
+}
+
+/* cman_decision_reset() clears every field it must, each one dirty
+ * beforehand, and keeps the arrays and the caller's settings (issue 12:
+ * it clears them one by one). */
+static void test_reset(void **state)
+{
+	struct cman_decision d, keep, want;
+	int i;
+
+	(void)state;
+	cman_decision_init(&d);
+	assert_int_equal(cman_decision_set_groups(&d, 3), 0);
+	assert_int_equal(cman_decision_set_group(&d, 0, "g", 1), 0);
+	assert_int_equal(cman_decision_add_terminated(&d, "i-1"), 0);
+	assert_int_equal(cman_decision_add_terminate_failed(&d, "i-2"), 0);
+	assert_int_equal(cman_decision_add_skipped(&d, "i-3", "weight limit"), 0);
+	for (i = 0; i < CMAN_DRAIN_LISTS; i++)
+		assert_int_equal(cman_decision_add_drain(&d, (enum cman_drain_list)i, "i-4"), 0);
+	d.no_text = true;
+	d.skipped_keep = 7;
+	keep = d;
+	/* every byte dirty, then the arrays (and the settings) put back */
+	memset(&d, 0x5a, sizeof(d));
+	d.groups = keep.groups;
+	d.cap_groups = keep.cap_groups;
+	d.terminated = keep.terminated;
+	d.cap_terminated = keep.cap_terminated;
+	d.terminate_failed = keep.terminate_failed;
+	d.cap_terminate_failed = keep.cap_terminate_failed;
+	d.skipped = keep.skipped;
+	d.cap_skipped = keep.cap_skipped;
+	for (i = 0; i < CMAN_DRAIN_LISTS; i++) {
+		d.drain[i].ids = keep.drain[i].ids;
+		d.drain[i].cap = keep.drain[i].cap;
+	}
+	d.strs = keep.strs;
+	d.strs_cap = keep.strs_cap;
+	d.no_text = true;
+	d.skipped_keep = 7;
+	cman_decision_reset(&d);
+	cman_decision_init(&want);
+	assert_int_equal(d.time, want.time);
+	assert_string_equal(d.signal, "");
+	assert_false(d.signal_failed);
+	assert_string_equal(d.signal_error, "");
+	assert_memory_equal(&d.request.has, &want.request.has, sizeof(want.request.has));
+	assert_memory_equal(&d.request.v, &want.request.v, sizeof(want.request.v));
+	assert_false(d.has_usage);
+	assert_true(d.usage == 0 && d.current_target == 0 && d.computed_target == 0 &&
+		    d.new_target == 0);
+	assert_int_equal(d.constrained, -1);
+	assert_string_equal(d.reason, "");
+	assert_int_equal(d.n_clamps, 0);
+	for (i = 0; i < CMAN_MAX_CLAMPS; i++)
+		assert_string_equal(d.clamps[i], "");
+	assert_int_equal(d.n_groups, 0);
+	assert_int_equal(d.n_terminated, 0);
+	assert_int_equal(d.n_terminate_failed, 0);
+	assert_int_equal(d.n_skipped, 0);
+	assert_false(d.paused || d.dry_run || d.draining || d.drain_failed);
+	for (i = 0; i < CMAN_DRAIN_LISTS; i++) {
+		assert_int_equal(d.drain[i].n, 0);
+		assert_ptr_equal(d.drain[i].ids, keep.drain[i].ids);
+		assert_int_equal(d.drain[i].cap, keep.drain[i].cap);
+	}
+	assert_int_equal(d.drain_error, 0);
+	assert_int_equal(d.strs_len, 0);
+	assert_ptr_equal(d.groups, keep.groups);
+	assert_ptr_equal(d.terminated, keep.terminated);
+	assert_ptr_equal(d.terminate_failed, keep.terminate_failed);
+	assert_ptr_equal(d.skipped, keep.skipped);
+	assert_ptr_equal(d.strs, keep.strs);
+	assert_int_equal(d.strs_cap, keep.strs_cap);
+	assert_true(d.no_text);
+	assert_int_equal(d.skipped_keep, 7);
+	/* and a line written after it is an empty run's */
+	d.no_text = false;
+	d.skipped_keep = 0;
+	check(&d);
+	cman_decision_release(&d);
+}
+
 /* A stream that cannot be written: CMAN_EIO, as before. */
 static void test_write_error(void **state)
 {
@@ -255,6 +379,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_string_runs),
+		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_skipped_keep),
 	};
