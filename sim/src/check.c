@@ -336,7 +336,11 @@ void sim_check_interval(struct cman_sim *sim, int64_t t)
 	const struct cman_scenario *sc = sim->sc;
 	double target = 0, worst[1 + CMAN_RES_COUNT] = { 0 };
 	bool cond[1 + CMAN_RES_COUNT];
-	int k;
+	/* CPUs alone: the other resources' conditions never hold, their
+	 * episodes never open (CMAN_RES_CPUS is the first resource) */
+	int k, n_res = sim->any_res_data ? CMAN_RES_COUNT : CMAN_RES_CPUS + 1;
+
+	_Static_assert(CMAN_RES_CPUS == 0, "the CPUs' condition is cond[1]");
 
 	(void)t;
 	if (sim->autoscaling) {
@@ -351,7 +355,7 @@ void sim_check_interval(struct cman_sim *sim, int64_t t)
 	if (cond[0])
 		worst[0] = (target - sim->fulfilled) / target;
 	/* every resource with a recorded allocation (CPUs always) */
-	for (k = 0; k < CMAN_RES_COUNT; k++) {
+	for (k = 0; k < n_res; k++) {
 		double a = k == CMAN_RES_CPUS ? sim->allocated : sim->allocated_res[k];
 		double c = k == CMAN_RES_CPUS ? sim->running_cpus : sim->running_res[k];
 		double over = a - c;
@@ -361,7 +365,7 @@ void sim_check_interval(struct cman_sim *sim, int64_t t)
 		if (cond[1 + k])
 			worst[1 + k] = over;
 	}
-	for (k = 0; k < 1 + CMAN_RES_COUNT; k++) {
+	for (k = 0; k < 1 + n_res; k++) {
 		if (!cond[k]) {
 			starve_close(sim, k, sim->last_t);
 		} else if (sim->starve_since[k] == NO_TIME) {
