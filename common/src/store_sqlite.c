@@ -229,6 +229,11 @@ struct sqcursor {
 	size_t *perm;
 	size_t last_n, last_cap, perm_cap;   /* last_n 0: nothing cached */
 	uint64_t last_gen;                   /* ss->markets_gen then */
+	/* ents hold the values of the chunk's entries ids[ents_off..) (a map
+	 * repeated byte for byte shares its entries with the one before) and
+	 * sum to ents_sum; UINT32_MAX: not known */
+	uint32_t ents_off;
+	double ents_sum;
 };
 
 static int db_error(struct sqstore *ss, struct cman_error *err, const char *what)
@@ -640,6 +645,7 @@ static int sq_open_cursor(struct cman_store *st, enum cman_metric_kind kind,
 	c->any_out = false;
 	c->in_chunk = c->any_chunk = false;
 	c->last_n = 0;
+	c->ents_off = UINT32_MAX;
 	c->kind = kind;
 	snprintf(c->key, sizeof(c->key), "%s", key);
 	read_tx_start(ss);
@@ -1314,6 +1320,7 @@ static int cursor_chunk(struct sqstore *ss, struct sqcursor *c, sqlite3_stmt *q,
 
 	if (why)
 		return bad_chunk(ss, err, c->kind, c->key, sqlite3_column_int64(q, 0), -1, 0, why);
+	c->ents_off = UINT32_MAX;   /* the offsets start again */
 	if (decode_chunk(ss, c, sqlite3_column_blob(q, 3), (size_t)sqlite3_column_bytes(q, 3)))
 		return cman_error_set(err, CMAN_ENOMEM, "%s: out of memory", ss->base.name);
 	c->ci = 0;
@@ -1342,6 +1349,7 @@ static int map_entries(struct sqstore *ss, struct sqcursor *c, const struct idva
 		       size_t n, size_t at, struct cman_error *err)
 {
 	c->last_n = 0;
+	c->ents_off = UINT32_MAX;
 	if (cman_grow((void **)&c->ents, &c->ents_cap, n ? n : 1, sizeof(*c->ents)) ||
 	    cman_grow((void **)&c->last_ids, &c->last_cap, n ? n : 1, sizeof(*c->last_ids)) ||
 	    cman_grow((void **)&c->perm, &c->perm_cap, n ? n : 1, sizeof(*c->perm)))
@@ -1410,6 +1418,7 @@ static int chunk_next(struct sqstore *ss, struct sqcursor *c, struct cman_sample
 		size_t n = d->n;
 
 		if (same_markets(ss, c, ids, n)) {
+			c->ents_off = UINT32_MAX;
 			for (size_t j = 0; j < n; j++)
 				c->ents[c->perm[j]].value = ids[j].v;
 		} else {
@@ -1550,13 +1559,17 @@ static int sq_cursor_next(struct cman_cursor *base, struct cman_sample *out,
 			size_t n = d->n;
 
 			c->ci++;
-			for (size_t j = 0; j < n; j++)
-				c->ents[c->perm[j]].value = ids[j].v;
+			if (d->off != c->ents_off) {   /* else ents hold these values */
+				for (size_t j = 0; j < n; j++)
+					c->ents[c->perm[j]].value = ids[j].v;
+				c->ents_sum = cman_store_map_sum(c->ents, n);
+				c->ents_off = d->off;
+			}
 			out->t = d->t;
 			out->is_map = true;
 			out->n_markets = n;
 			out->markets = c->ents;
-			out->value = cman_store_map_sum(c->ents, n);
+			out->value = c->ents_sum;
 			return 1;
 		}
 	}
