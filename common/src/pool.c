@@ -71,10 +71,12 @@
 #define EPS 1e-9
 #define SCALEIN_UPTIME_CAP 900
 
-/* A machine that may be pruned, with what ordering needs (copied, so the
- * ids survive the groups changing their lists while terminating). */
+/* A machine that may be pruned, with what ordering needs.  Its id points
+ * into its group's list until the groups may change (terminate()): a
+ * draining pool's ids are copied into pm->names as they are gathered, the
+ * others' only once chosen (copy_chosen()). */
 struct cand {
-	const char *id;      /* in pm->names (set once every name is copied) */
+	const char *id;      /* the group's, or in pm->names once copied */
 	size_t id_off;
 	size_t ip_off;       /* draining pools only: the private IP, in pm->names */
 	size_t group;
@@ -580,22 +582,33 @@ static inline bool skey_before(const struct skey *a, const struct skey *b, const
 	return cand_before(&c[a->idx], &c[b->idx]);
 }
 
-/* Sift h[i] down the min-heap h[0..n) of candidate indexes (skey_before). */
+/*
+ * Sift h[i] down the min-heap h[0..n) of candidate indexes (skey_before),
+ * bottom-up (Floyd): the hole goes down along the earlier children to a
+ * leaf, one comparison a level, then h[i] goes up from there (seldom far:
+ * it came from the bottom); about half the comparisons of a sift that
+ * compares with both children and h[i] on the way down (issue 12).  The
+ * order is total, so the candidates leave the heap in the same order
+ * whatever its shape.
+ */
 static void heap_down(const struct cand *c, const struct skey *k, uint32_t *h, size_t n,
 		      size_t i)
 {
 	uint32_t x = h[i];
+	size_t top = i, l, m;
 
-	for (;;) {
-		size_t l = 2 * i + 1, m;
-
-		if (l >= n)
-			break;
+	while ((l = 2 * i + 1) < n) {
 		m = l + 1 < n && skey_before(&k[h[l + 1]], &k[h[l]], c) ? l + 1 : l;
-		if (!skey_before(&k[h[m]], &k[x], c))
-			break;
 		h[i] = h[m];
 		i = m;
+	}
+	while (i > top) {
+		size_t p = (i - 1) / 2;
+
+		if (!skey_before(&k[x], &k[h[p]], c))
+			break;
+		h[i] = h[p];
+		i = p;
 	}
 	h[i] = x;
 }
@@ -687,7 +700,10 @@ static int terminate_group(struct cman_pool_manager *pm, size_t g, const char **
  * Candidates into c (room for every machine), their sort records into
  * keys and a min-heap of their indexes in order into heap (room for every
  * machine each); returns 0 and their number in *nc.  gs[g].fulfilled set
- * from the groups.  The ids are copied into pm->names.  The order is taken
+ * from the groups.  A draining pool's ids (and IPs) are copied into
+ * pm->names; the others point into the groups' lists, which do not change
+ * before copy_chosen() (issue 12: copying every candidate's id was a tenth
+ * of a prune).  The order is taken
  * from the heap as the walk needs it (choose()): a walk that stops early,
  * or whose every remaining candidate is past the weight limit, does not
  * pay for a whole sort (issue 12).
@@ -730,8 +746,10 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 				continue;
 			x = &c[nc++];
 			memset(x, 0, sizeof(*x));
-			if (name_add(pm, inst[j].id, &x->id_off) ||
-			    (pm->drain && name_add(pm, inst[j].ip ? inst[j].ip : "", &x->ip_off)))
+			x->id = inst[j].id;
+			if (pm->drain &&
+			    (name_add(pm, inst[j].id, &x->id_off) ||
+			     name_add(pm, inst[j].ip ? inst[j].ip : "", &x->ip_off)))
 				return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
 			x->group = g;
 			x->weight = inst[j].weight;
@@ -746,7 +764,8 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 		}
 	}
 	for (j = 0; j < nc; j++) {
-		c[j].id = pm->names + c[j].id_off;
+		if (pm->drain)
+			c[j].id = pm->names + c[j].id_off;
 		cand_key(&c[j]);
 		skey_of(&c[j], (uint32_t)j, &keys[j]);
 		heap[j] = (uint32_t)j;
@@ -1205,6 +1224,23 @@ static int drain_finish(struct cman_pool_manager *pm, int64_t now, struct cman_d
 	return rc;
 }
 
+/* The ids of the chosen candidates c[0..nc) (choose() put them first)
+ * copied into pm->names, so that they survive the groups changing their
+ * lists while terminating; CMAN_ENOMEM. */
+static int copy_chosen(struct cman_pool_manager *pm, struct cand *c, size_t nc,
+		       struct cman_error *err)
+{
+	size_t i;
+
+	pm->names_len = 0;
+	for (i = 0; i < nc && c[i].chosen; i++)
+		if (name_add(pm, c[i].id, &c[i].id_off))
+			return cman_error_set(err, CMAN_ENOMEM, "pool manager: out of memory");
+	while (i-- > 0)
+		c[i].id = pm->names + c[i].id_off;
+	return 0;
+}
+
 /* Scratch of cman_pool_modify for n groups and m machines. */
 struct layout {
 	size_t off_out, off_gs, off_c, off_ids, off_failed, off_ord, bytes;
@@ -1372,6 +1408,8 @@ act:
 		rc = drain_start(pm, now, c, nc, d);
 		goto out;
 	}
+	if (nc && (rc = copy_chosen(pm, c, nc, err)) != 0)
+		goto out;
 	for (g = 0; g < n && nc; g++) {
 		for (i = 0, k = 0; i < nc; i++)
 			if (c[i].chosen && c[i].group == g)
