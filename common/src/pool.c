@@ -624,6 +624,65 @@ static uint32_t heap_pop(const struct cand *c, const struct skey *k, uint32_t *h
 	return top;
 }
 
+/*
+ * The candidates' order as the walk takes it: their indexes in h, grouped
+ * by the flags of cand_key() (k1's high bits: every candidate of a smaller
+ * flags value comes first), each group made a heap, and its sort records
+ * written, only when the walk reaches it (issue 12: a prune that stops
+ * among the old idle machines does not order, or even key, the busy ones).
+ */
+#define N_FLAGS 32
+
+struct order {
+	uint32_t *h;
+	size_t start[N_FLAGS + 1];  /* group f: h[start[f] .. start[f + 1]) */
+	size_t f;                    /* the group being taken; N_FLAGS before the first */
+	size_t n;                    /* left in its heap, h[start[f] ..) */
+};
+
+static unsigned flags_of(const struct cand *x)
+{
+	return (unsigned)(x->k1 >> 32);
+}
+
+/* The indexes of c[0..nc) into o->h (room for nc), by flags. */
+static void order_init(struct order *o, const struct cand *c, size_t nc, uint32_t *h)
+{
+	size_t at[N_FLAGS] = { 0 }, f, j;
+
+	o->h = h;
+	for (j = 0; j < nc; j++)
+		at[flags_of(&c[j])]++;
+	for (f = 0, j = 0; f < N_FLAGS; f++) {
+		o->start[f] = j;
+		j += at[f];
+		at[f] = o->start[f];
+	}
+	o->start[N_FLAGS] = nc;
+	for (j = 0; j < nc; j++)
+		h[at[flags_of(&c[j])]++] = (uint32_t)j;
+	o->f = N_FLAGS;
+	o->n = 0;
+}
+
+/* The next candidate in order (one must be left). */
+static uint32_t order_pop(struct order *o, const struct cand *c, struct skey *k)
+{
+	while (o->n == 0) {
+		uint32_t *h;
+		size_t j;
+
+		o->f = o->f == N_FLAGS ? 0 : o->f + 1;
+		o->n = o->start[o->f + 1] - o->start[o->f];
+		h = o->h + o->start[o->f];
+		for (j = 0; j < o->n; j++)
+			skey_of(&c[h[j]], h[j], &k[h[j]]);
+		for (j = o->n / 2; j-- > 0;)
+			heap_down(c, k, h, o->n, j);
+	}
+	return heap_pop(c, k, o->h + o->start[o->f], &o->n);
+}
+
 /* Put c[0..n) in the order ord[0..n) (a permutation): new c[j] = old
  * c[ord[j]]; ord is left as 0..n. */
 static void permute_cands(struct cand *c, uint32_t *ord, size_t n)
@@ -697,20 +756,17 @@ static int terminate_group(struct cman_pool_manager *pm, size_t g, const char **
 }
 
 /*
- * Candidates into c (room for every machine), their sort records into
- * keys and a min-heap of their indexes in order into heap (room for every
- * machine each); returns 0 and their number in *nc.  gs[g].fulfilled set
+ * Candidates into c (room for every machine), with their first keys
+ * (cand_key()); returns 0 and their number in *nc.  gs[g].fulfilled set
  * from the groups.  A draining pool's ids (and IPs) are copied into
  * pm->names; the others point into the groups' lists, which do not change
  * before copy_chosen() (issue 12: copying every candidate's id was a tenth
- * of a prune).  The order is taken
- * from the heap as the walk needs it (choose()): a walk that stops early,
- * or whose every remaining candidate is past the weight limit, does not
- * pay for a whole sort (issue 12).
+ * of a prune).  The order is taken as the walk needs it (struct order,
+ * choose()): a walk that stops early, or whose every remaining candidate
+ * is past the weight limit, does not pay for a whole sort (issue 12).
  */
 static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
-		  struct skey *keys, uint32_t *heap, struct gstate *gs, size_t *nc_out,
-		  struct cman_error *err)
+		  struct gstate *gs, size_t *nc_out, struct cman_error *err)
 {
 	const struct cman_pool_config *cfg = pm->cfg;
 	int64_t age = cfg->min_node_scalein_uptime_seconds;
@@ -767,11 +823,7 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 		if (pm->drain)
 			c[j].id = pm->names + c[j].id_off;
 		cand_key(&c[j]);
-		skey_of(&c[j], (uint32_t)j, &keys[j]);
-		heap[j] = (uint32_t)j;
 	}
-	for (j = nc / 2; j-- > 0;)
-		heap_down(c, keys, heap, nc, j);
 	*nc_out = nc;
 	return 0;
 }
@@ -853,13 +905,14 @@ static bool none_can_go(const struct cman_pool_manager *pm, const struct gstate 
 }
 
 /*
- * Walk the candidates in order (taken from heap, nc of them) and mark
- * those to terminate (SPEC §4); then c[0..*n_chosen) are the chosen ones
- * in that order (the others are dropped).  ord: room for 2 nc indexes;
- * lightest: room for a double per group.
+ * Walk the candidates in order (struct order over heap, nc of them; their
+ * sort records into keys, room for nc) and mark those to terminate (SPEC
+ * §4); then c[0..*n_chosen) are the chosen ones in that order (the others
+ * are dropped).  heap and ord: room for nc indexes each; lightest: room
+ * for a double per group.
  */
 static int choose(struct cman_pool_manager *pm, double new_target, struct cand *c,
-		  size_t nc, const struct skey *keys, uint32_t *heap, uint32_t *ord,
+		  size_t nc, struct skey *keys, uint32_t *heap, uint32_t *ord,
 		  double *lightest, struct gstate *gs, const struct leave *lv,
 		  struct cman_decision *d, size_t *n_chosen, struct cman_error *err)
 {
@@ -867,9 +920,11 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 	double fulfilled, non_orphan;
 	double removed = 0, killed = 0;
 	size_t i, left = nc, nch = 0;
+	struct order o;
 	int rc;
 
 	*n_chosen = 0;
+	order_init(&o, c, nc, heap);
 	if ((rc = cman_pool_fulfilled(pm, &fulfilled, err)) != 0 ||
 	    (rc = cman_pool_non_orphan_fulfilled(pm, &non_orphan, err)) != 0)
 		return rc;
@@ -890,7 +945,8 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 		 * order, with their reasons) and count the rest */
 		if (d->skipped_keep && none_can_go(pm, gs, lightest, removed)) {
 			while (left && d->n_skipped < d->skipped_keep) {
-				x = &c[heap_pop(c, keys, heap, &left)];
+				x = &c[order_pop(&o, c, keys)];
+				left--;
 				why = why_not(cfg, x, &gs[x->group], removed, killed, non_orphan,
 					      new_target);
 				if (cman_decision_add_skipped(d, x->id, why ? why : "weight limit"))
@@ -900,7 +956,8 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 			cman_decision_count_skipped(d, left);
 			break;
 		}
-		xi = heap_pop(c, keys, heap, &left);
+		xi = order_pop(&o, c, keys);
+		left--;
 		x = &c[xi];
 		why = why_not(cfg, x, &gs[x->group], removed, killed, non_orphan, new_target);
 		if (why) {
@@ -919,11 +976,20 @@ static int choose(struct cman_pool_manager *pm, double new_target, struct cand *
 		if (!x->orphaned)
 			non_orphan -= x->weight;
 	}
-	/* the chosen ones first, in order */
-	for (i = 0, left = nch; i < nc; i++)
-		if (!c[i].chosen)
-			ord[left++] = (uint32_t)i;
-	permute_cands(c, ord, nc);
+	/* the chosen ones first, in order: through the sort records' room
+	 * (done with) when they fit there, else by a permutation of all */
+	if (nch * sizeof(struct cand) <= nc * sizeof(struct skey)) {
+		struct cand *t = (struct cand *)(void *)keys;
+
+		for (i = 0; i < nch; i++)
+			t[i] = c[ord[i]];
+		memcpy(c, t, nch * sizeof(*c));
+	} else {
+		for (i = 0, left = nch; i < nc; i++)
+			if (!c[i].chosen)
+				ord[left++] = (uint32_t)i;
+		permute_cands(c, ord, nc);
+	}
 	*n_chosen = nch;
 	return 0;
 }
@@ -1391,7 +1457,7 @@ int cman_pool_modify(struct cman_pool_manager *pm, double new_target,
 		goto act;
 	keys = (struct skey *)((char *)pm->scratch + l.off_ord);
 	heap = (uint32_t *)(keys + k);
-	if ((rc = gather(pm, now, c, keys, heap, gs, &nc, err)) != 0)
+	if ((rc = gather(pm, now, c, gs, &nc, err)) != 0)
 		goto out;
 	if ((rc = choose(pm, new_target, c, nc, keys, heap, heap + k,
 			 (double *)pm->scratch /* cur[]: done with */, gs, &lv, d, &nc,

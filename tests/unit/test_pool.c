@@ -781,15 +781,16 @@ static int ref_cmp(const void *pa, const void *pb)
 	return a->group < b->group ? -1 : a->group > b->group;
 }
 
-static void test_order_many(void **state)
+/* test_order_many's world: MAXM machines in each of 3 groups (the third
+ * stale), of every kind, with ties on every key; their expected order in
+ * ref (room for 3 MAXM), *n of them. */
+static struct world *order_world(struct ref_cand *ref, size_t *n_out)
 {
 	static const int64_t ages[] = { YOUNG, 299, 300, OLD, OLD + 7 };
 	struct world *w = world_new(3);
-	struct ref_cand ref[3 * MAXM];
 	uint32_t rnd = 12345;
 	size_t n = 0, g, j;
 
-	(void)state;
 	w->conn.base.ops = &fake_key_conn_ops;
 	w->cfg.min_node_scalein_uptime_seconds = 300;
 	w->cfg.max_weight_to_remove = 0;
@@ -823,12 +824,62 @@ static void test_order_many(void **state)
 		w->g[g].target = MAXM;
 	}
 	qsort(ref, n, sizeof(ref[0]), ref_cmp);
+	*n_out = n;
+	return w;
+}
+
+static void test_order_many(void **state)
+{
+	struct ref_cand ref[3 * MAXM];
+	struct world *w;
+	size_t n, j;
+
+	(void)state;
+	w = order_world(ref, &n);
 	assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
 	assert_int_equal(w->d.n_terminated, 0);
 	assert_int_equal(w->d.n_skipped, n);
 	for (j = 0; j < n; j++)
 		assert_string_equal(cman_decision_str(&w->d, w->d.skipped[j].id), ref[j].id);
 	world_free(w);
+}
+
+/*
+ * The walk stopped after k machines by the weight limit, for every k: the
+ * first k in order are terminated (group by group, each group's in order)
+ * and the others skipped in order.  So the walk crosses from one group of
+ * flags to the next (each ordered only when reached, issue 12) at every
+ * point, and the chosen ones are put first both ways (few: through the
+ * sort records' room; more than half: by a permutation).
+ */
+static void test_order_prefix(void **state)
+{
+	struct ref_cand ref[3 * MAXM];
+	size_t n, k, j, g, t;
+
+	(void)state;
+	for (k = 0; k <= 3 * MAXM; k++) {
+		struct world *w = order_world(ref, &n);
+
+		w->cfg.max_weight_to_remove = (double)k;
+		for (g = 0; g < 3; g++)
+			w->g[g].target = 0;
+		assert_int_equal(cman_pool_modify(&w->pm, 0, &w->d, NULL), 0);
+		assert_int_equal(w->d.n_terminated, k);
+		assert_int_equal(w->d.n_skipped, n - k);
+		for (g = 0, t = 0; g < 3; g++)
+			for (j = 0; j < k; j++)
+				if (ref[j].group == g) {
+					assert_string_equal(
+						cman_decision_str(&w->d, w->d.terminated[t]), ref[j].id);
+					t++;
+				}
+		assert_int_equal(t, k);
+		for (j = k; j < n; j++)
+			assert_string_equal(cman_decision_str(&w->d, w->d.skipped[j - k].id),
+					    ref[j].id);
+		world_free(w);
+	}
 }
 
 /* ---- modify: skips ----------------------------------------------------------- */
@@ -1562,6 +1613,7 @@ int main(void)
 		cmocka_unit_test(test_order_scalein_cap),
 		cmocka_unit_test(test_order_full),
 		cmocka_unit_test(test_order_many),
+		cmocka_unit_test(test_order_prefix),
 		cmocka_unit_test(test_skip_weight_limit),
 		cmocka_unit_test(test_skip_group_at_target),
 		cmocka_unit_test(test_skip_group_heavy_machine),
