@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <gsl/gsl_rng.h>
 
@@ -374,9 +375,26 @@ struct cman_sim {
 	bool finished;
 };
 
-/* Instance ids: "i-" and 8 lowercase hex digits of the instance index. */
+/* Instance ids: "i-" and 8 lowercase hex digits of the instance index.
+ * The digits a word at a time (issue 12: the groups' views format every
+ * id of a pool each prune): each nibble spread into a byte of its own
+ * (nibble j in byte j), '0' added, and 'a' - '0' - 10 more where the
+ * nibble is 10 or more, then the bytes in reading order. */
 static inline void sim_format_id(char *buf, uint32_t id)
 {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x = id, ten;
+
+	x = (x & 0xffff0000u) << 16 | (x & 0xffffu);
+	x = (x & UINT64_C(0x0000ff000000ff00)) << 8 | (x & UINT64_C(0x000000ff000000ff));
+	x = (x & UINT64_C(0x00f000f000f000f0)) << 4 | (x & UINT64_C(0x000f000f000f000f));
+	ten = ((x + UINT64_C(0x0606060606060606)) >> 4) & UINT64_C(0x0101010101010101);
+	x += UINT64_C(0x3030303030303030) + ten * ('a' - '0' - 10);
+	x = __builtin_bswap64(x);
+	buf[0] = 'i';
+	buf[1] = '-';
+	memcpy(buf + 2, &x, 8);
+#else
 	static const char hex[] = "0123456789abcdef";
 	int k;
 
@@ -384,6 +402,7 @@ static inline void sim_format_id(char *buf, uint32_t id)
 	buf[1] = '-';
 	for (k = 9; k >= 2; k--, id >>= 4)
 		buf[k] = hex[id & 15];
+#endif
 	buf[10] = '\0';
 }
 

@@ -373,12 +373,41 @@ static void test_tasks_as_of_reload(void **state)
 	free_sim(sim);
 }
 
+/* sim_format_id() a word at a time (issue 12): the bytes of "i-%08x", and
+ * sim_parse_id() reads them back, for every digit value in every place. */
+static void test_format_id(void **state)
+{
+	uint32_t rnd = 1, id, back;
+	char got[16], want[16];
+	int i, place, digit;
+
+	(void)state;
+	for (i = 0; i < 100000 + 8 * 16; i++) {
+		if (i < 8 * 16) {
+			place = i / 16;
+			digit = i % 16;
+			id = (uint32_t)digit << (4 * place) | (i & 1 ? 0x9a5f0e61u & ~(15u << (4 * place)) : 0);
+		} else {
+			rnd = rnd * 1103515245u + 12345u;
+			id = rnd ^ (rnd >> 13) ^ ((uint32_t)i << 20);
+		}
+		if (i == 100000)
+			id = UINT32_MAX;
+		memset(got, 'z', sizeof(got));
+		sim_format_id(got, id);
+		snprintf(want, sizeof(want), "i-%08x", id);
+		assert_memory_equal(got, want, 11);
+		assert_true(sim_parse_id(got, &back) && back == id);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_random_exact),
 		cmocka_unit_test(test_random_fractional),
 		cmocka_unit_test(test_tasks_as_of_reload),
+		cmocka_unit_test(test_format_id),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
