@@ -306,20 +306,27 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 {
 	struct mstore *ms = (struct mstore *)st;
 	char name[CMAN_KEY_MAX + 2];
-	long len = cman_store_series_name(name, sizeof(name), kind, key);
+	long len;
 	struct mseries *se;
 	struct msample *ns;
 	size_t k;
 	int added, rc;
 
-	if (len < 0)
-		return cman_error_set(err, CMAN_EINVAL, "%s: metric key longer than %d bytes: '%.100s...'",
-				      st->name, CMAN_KEY_MAX - 1, key);
-	if (ms->last >= 0 && ms->series_names.lens[ms->last] == (size_t)len &&
-	    memcmp(ms->series_names.strs[ms->last], name, (size_t)len) == 0)
-		k = (size_t)ms->last;   /* writes come in runs of one series */
-	else
+	/* writes come in runs of one series: the last one's name (kind's
+	 * digit, then the key) read in place, without making the name
+	 * (issue 12: that was a quarter of a write) */
+	if (ms->last >= 0 && ms->series_names.strs[ms->last][0] == (char)('0' + (int)kind) &&
+	    strcmp(ms->series_names.strs[ms->last] + 1, key) == 0) {
+		k = (size_t)ms->last;
+		len = (long)ms->series_names.lens[k];   /* (name is not needed) */
+	} else {
+		len = cman_store_series_name(name, sizeof(name), kind, key);
+		if (len < 0)
+			return cman_error_set(err, CMAN_EINVAL,
+					      "%s: metric key longer than %d bytes: '%.100s...'",
+					      st->name, CMAN_KEY_MAX - 1, key);
 		k = recent_find(ms, name, (size_t)len);
+	}
 	if (s->is_map) {
 		long dup;
 
@@ -365,7 +372,7 @@ static int mem_write(struct cman_store *st, enum cman_metric_kind kind,
 		ms->series[k].kind = kind;
 	}
 	se = &ms->series[k];
-	if (cman_grow((void **)&se->s, &se->cap, se->n + 1, sizeof(*se->s)))
+	if (se->n + 1 > se->cap && cman_grow((void **)&se->s, &se->cap, se->n + 1, sizeof(*se->s)))
 		goto nomem;
 	if ((s->is_map || se->map) && se->map_cap < se->cap) {
 		size_t old = se->map ? se->map_cap : 0, cap = se->map_cap;

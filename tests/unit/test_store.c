@@ -550,6 +550,53 @@ static void test_with_prior_interleaved(void **state)
 		cman_cursor_close(cur[i]);
 }
 
+/* One key under two kinds, and keys that are prefixes of each other,
+ * written one after the other: each sample lands in its own series (the
+ * memory store matches a write with the last one's series in place,
+ * issue 12). */
+static void test_same_key_other_kind(void **state)
+{
+	struct fix *f = *state;
+	static const struct {
+		enum cman_metric_kind kind;
+		const char *key;
+		const char *want[4];
+	} series[] = {
+		{ CMAN_METADATA, "k", { "0=1", "10=2", "40=6", "end" } },
+		{ CMAN_SYSTEM_METRICS, "k", { "10=3", "30=5", "end", "end" } },
+		{ CMAN_SYSTEM_METRICS, "k2", { "20=4", "end", "end", "end" } },
+		{ CMAN_METADATA, "k2", { "50=7", "end", "end", "end" } },
+		{ CMAN_METADATA, "", { "60=8", "end", "end", "end" } },
+	};
+	struct cman_error err = { 0 };
+	char got[512];
+
+	put_num(f->st, CMAN_METADATA, "k", 0, 1);
+	put_num(f->st, CMAN_METADATA, "k", 10, 2);
+	put_num(f->st, CMAN_SYSTEM_METRICS, "k", 10, 3);
+	put_num(f->st, CMAN_SYSTEM_METRICS, "k2", 20, 4);
+	put_num(f->st, CMAN_SYSTEM_METRICS, "k", 30, 5);
+	put_num(f->st, CMAN_METADATA, "k", 40, 6);
+	put_num(f->st, CMAN_METADATA, "k2", 50, 7);
+	put_num(f->st, CMAN_METADATA, "", 60, 8);
+	for (size_t i = 0; i < sizeof(series) / sizeof(series[0]); i++) {
+		struct cman_cursor *cur = NULL;
+
+		if (cman_store_open_cursor(f->st, series[i].kind, series[i].key, 0, 100, 0, &cur,
+					   &err))
+			fail_msg("open cursor %s: %s", series[i].key, err.msg);
+		for (int step = 0; step < 4; step++) {
+			next_of(cur, got, sizeof(got));
+			if (strcmp(got, series[i].want[step]) != 0)
+				fail_msg("series %zu, read %d: got '%s', want '%s'", i, step + 1,
+					 got, series[i].want[step]);
+			if (!strcmp(got, "end"))
+				break;
+		}
+		cman_cursor_close(cur);
+	}
+}
+
 static void test_latest(void **state)
 {
 	struct fix *f = *state;
@@ -1367,6 +1414,7 @@ int main(void)
 		BOTH(test_keys),
 		BOTH(test_keys_nested),
 		BOTH(test_with_prior_interleaved),
+		BOTH(test_same_key_other_kind),
 		BOTH(test_latest),
 		BOTH(test_values),
 		BOTH(test_out_of_order_writes),
