@@ -381,6 +381,70 @@ static void put_xy(FILE *fp, double x, double y)
 	put_coord(fp, y);
 }
 
+/*
+ * A path's text gathered in a buffer of its own before it goes to the
+ * stream a few kilobytes at a time: a byte stored per character, not a
+ * putc_unlocked with its check of the stream's buffer (issue 12).  Flushed
+ * before anything else is written to the stream.
+ */
+struct pbuf {
+	FILE *fp;
+	size_t n;
+	char b[4096];
+};
+
+static void pb_flush(struct pbuf *pb)
+{
+	if (pb->n)
+		fwrite(pb->b, 1, pb->n, pb->fp);
+	pb->n = 0;
+}
+
+/* Room for k more characters. */
+static inline char *pb_room(struct pbuf *pb, size_t k)
+{
+	if (pb->n + k > sizeof(pb->b))
+		pb_flush(pb);
+	return pb->b + pb->n;
+}
+
+static inline void pb_char(struct pbuf *pb, char c)
+{
+	*pb_room(pb, 1) = c;
+	pb->n++;
+}
+
+/* put_coord's text into pb. */
+static void pb_coord(struct pbuf *pb, double v)
+{
+	char tmp[32], *p = tmp + sizeof(tmp), *end = p;
+	long long t = round_half_away(v * 10);
+	bool neg = t < 0;
+	unsigned long long u = neg ? 0ULL - (unsigned long long)t : (unsigned long long)t;
+	unsigned frac = (unsigned)(u % 10);
+
+	u /= 10;
+	if (frac) {
+		*--p = (char)('0' + frac);
+		*--p = '.';
+	}
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (neg)
+		*--p = '-';
+	memcpy(pb_room(pb, (size_t)(end - p)), p, (size_t)(end - p));
+	pb->n += (size_t)(end - p);
+}
+
+static void pb_xy(struct pbuf *pb, double x, double y)
+{
+	pb_coord(pb, x);
+	pb_char(pb, ' ');
+	pb_coord(pb, y);
+}
+
 /* A JSON string (also safe inside <script>: '<' is escaped). */
 static void put_json_string(FILE *fp, const char *s)
 {
@@ -666,11 +730,14 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 		const unsigned char *o = ord + s * cols_max;
 		double base = py(&p, p.ylo < 0 && p.yhi > 0 ? 0 : p.ylo), last_x = 0;
 		bool in_seg = false, area = se->style == CMAN_AREA;
+		struct pbuf pb;
 
 		fprintf(fp, "<path class=\"s%s\" style=\"stroke:%s%s%s\" d=\"",
 			area ? " area" : se->style == CMAN_DASHED ? " dashed"
 			: se->style == CMAN_EVENTS ? " ev" : "",
 			se->color, area ? ";fill:" : "", area ? se->color : "");
+		pb.fp = fp;
+		pb.n = 0;
 		if (se->style == CMAN_EVENTS) {
 			for (k = 0; k < ncol; k++) {
 				double v = fabs(a[k]) > fabs(b[k]) ? a[k] : b[k], t;
@@ -686,23 +753,24 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 					t = c->tx ? (double)c->tx[(lo_i + hi_i - 1) / 2]
 						: (double)c->t0 + (lo_i + hi_i) / 2.0 * (double)c->dt;
 				}
-				putc_unlocked('M', fp);
-				put_xy(fp, px(&p, t), base);
-				putc_unlocked('V', fp);
-				put_coord(fp, py(&p, v));
+				pb_char(&pb, 'M');
+				pb_xy(&pb, px(&p, t), base);
+				pb_char(&pb, 'V');
+				pb_coord(&pb, py(&p, v));
 			}
+			pb_flush(&pb);
 			fputs("\"/>\n", fp);
 			continue;
 		}
 		for (k = 0; k < ncol; k++) {
 			if (isnan(a[k])) {
 				if (in_seg && area) {
-					putc_unlocked(c->n <= cols_max ? 'V' : 'L', fp);
+					pb_char(&pb, c->n <= cols_max ? 'V' : 'L');
 					if (c->n > cols_max)
-						put_xy(fp, last_x, base);
+						pb_xy(&pb, last_x, base);
 					else
-						put_coord(fp, base);
-					putc_unlocked('Z', fp);
+						pb_coord(&pb, base);
+					pb_char(&pb, 'Z');
 				}
 				in_seg = false;
 				continue;
@@ -714,24 +782,24 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 				double x = px(&p, t), xn = px(&p, tn > (double)p.x1 ? (double)p.x1 : tn);
 
 				if (!in_seg) {
-					putc_unlocked('M', fp);
-					put_xy(fp, x, area ? base : py(&p, a[k]));
+					pb_char(&pb, 'M');
+					pb_xy(&pb, x, area ? base : py(&p, a[k]));
 					if (area) {
-						putc_unlocked('V', fp);
-						put_coord(fp, py(&p, a[k]));
+						pb_char(&pb, 'V');
+						pb_coord(&pb, py(&p, a[k]));
 					}
 					in_seg = true;
 				} else {
-					putc_unlocked('V', fp);
-					put_coord(fp, py(&p, a[k]));
+					pb_char(&pb, 'V');
+					pb_coord(&pb, py(&p, a[k]));
 				}
-				putc_unlocked('H', fp);
-				put_coord(fp, xn);
+				pb_char(&pb, 'H');
+				pb_coord(&pb, xn);
 				last_x = xn;
 				if (k + 1 == ncol && area) {
-					putc_unlocked('V', fp);
-					put_coord(fp, base);
-					putc_unlocked('Z', fp);
+					pb_char(&pb, 'V');
+					pb_coord(&pb, base);
+					pb_char(&pb, 'Z');
 				}
 				continue;
 			} else {
@@ -742,30 +810,31 @@ int cman_svg_timechart(FILE *fp, FILE *data, const struct cman_timechart *c)
 				double x = px(&p, t);
 
 				if (!in_seg) {
-					putc_unlocked('M', fp);
+					pb_char(&pb, 'M');
 					if (area) {
-						put_xy(fp, x, base);
-						putc_unlocked('L', fp);
+						pb_xy(&pb, x, base);
+						pb_char(&pb, 'L');
 					}
 					in_seg = true;
 				} else {
-					putc_unlocked(' ', fp);
+					pb_char(&pb, ' ');
 				}
 				if (a[k] == b[k]) {
-					put_xy(fp, x, py(&p, a[k]));
+					pb_xy(&pb, x, py(&p, a[k]));
 				} else {
-					put_xy(fp, x, py(&p, o[k] ? b[k] : a[k]));
-					putc_unlocked(' ', fp);
-					put_xy(fp, x, py(&p, o[k] ? a[k] : b[k]));
+					pb_xy(&pb, x, py(&p, o[k] ? b[k] : a[k]));
+					pb_char(&pb, ' ');
+					pb_xy(&pb, x, py(&p, o[k] ? a[k] : b[k]));
 				}
 				last_x = x;
 				if (k + 1 == ncol && area) {
-					putc_unlocked('L', fp);
-					put_xy(fp, last_x, base);
-					putc_unlocked('Z', fp);
+					pb_char(&pb, 'L');
+					pb_xy(&pb, last_x, base);
+					pb_char(&pb, 'Z');
 				}
 			}
 		}
+		pb_flush(&pb);
 		fputs("\"/>\n", fp);
 	}
 	fprintf(fp, "<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"%d\" y2=\"%d\"/>\n",
@@ -983,6 +1052,7 @@ int cman_svg_heatmap(FILE *fp, FILE *data, const struct cman_heatmap *h)
 	unsigned char *rgb = NULL, *png = NULL;
 	size_t png_n = 0;
 	struct cman_ticks yt;
+	struct pbuf pb;
 	char b1[CMAN_FMT_BUFSZ], b2[CMAN_FMT_BUFSZ];
 	int rc = 0, k;
 
@@ -1056,6 +1126,8 @@ int cman_svg_heatmap(FILE *fp, FILE *data, const struct cman_heatmap *h)
 	else
 		x_axis(fp, &p, hm_y, band_y + band_h, band_y + band_h + 18);
 	fputs("<path class=\"band\" d=\"", fp);
+	pb.fp = fp;
+	pb.n = 0;
 	for (d = 0; d < h->n_days;) {
 		size_t e = d, j;
 
@@ -1065,38 +1137,40 @@ int cman_svg_heatmap(FILE *fp, FILE *data, const struct cman_heatmap *h)
 		}
 		while (e < h->n_days && !isnan(h->q25[e]) && !isnan(h->q75[e]))
 			e++;
-		putc_unlocked('M', fp);
+		pb_char(&pb, 'M');
 		for (j = d; j < e; j++) {
 			double x0 = px(&p, (double)(h->day0 + (int64_t)j * 86400));
 
 			if (j > d)
-				putc_unlocked(' ', fp);
-			put_xy(fp, x0, py(&p, h->q75[j]));
-			putc_unlocked(' ', fp);
-			put_xy(fp, x0 + p.w / (double)nd, py(&p, h->q75[j]));
+				pb_char(&pb, ' ');
+			pb_xy(&pb, x0, py(&p, h->q75[j]));
+			pb_char(&pb, ' ');
+			pb_xy(&pb, x0 + p.w / (double)nd, py(&p, h->q75[j]));
 		}
 		for (j = e; j-- > d;) {
 			double x0 = px(&p, (double)(h->day0 + (int64_t)j * 86400));
 
-			putc_unlocked(' ', fp);
-			put_xy(fp, x0 + p.w / (double)nd, py(&p, h->q25[j]));
-			putc_unlocked(' ', fp);
-			put_xy(fp, x0, py(&p, h->q25[j]));
+			pb_char(&pb, ' ');
+			pb_xy(&pb, x0 + p.w / (double)nd, py(&p, h->q25[j]));
+			pb_char(&pb, ' ');
+			pb_xy(&pb, x0, py(&p, h->q25[j]));
 		}
-		putc_unlocked('Z', fp);
+		pb_char(&pb, 'Z');
 		d = e;
 	}
+	pb_flush(&pb);
 	fputs("\"/>\n<path class=\"median\" d=\"", fp);
 	for (d = 0; d < h->n_days; d++) {
 		double x0 = px(&p, (double)(h->day0 + (int64_t)d * 86400));
 
 		if (isnan(h->q50[d]))
 			continue;
-		putc_unlocked(d && !isnan(h->q50[d - 1]) ? 'L' : 'M', fp);
-		put_xy(fp, x0, py(&p, h->q50[d]));
-		putc_unlocked('H', fp);
-		put_coord(fp, x0 + p.w / (double)nd);
+		pb_char(&pb, d && !isnan(h->q50[d - 1]) ? 'L' : 'M');
+		pb_xy(&pb, x0, py(&p, h->q50[d]));
+		pb_char(&pb, 'H');
+		pb_coord(&pb, x0 + p.w / (double)nd);
 	}
+	pb_flush(&pb);
 	fprintf(fp, "\"/>\n<line class=\"cursor\" x1=\"0\" x2=\"0\" y1=\"%d\" y2=\"%d\"/>\n",
 		(int)hm_y, (int)(band_y + band_h));
 	fputs("</svg>\n<div class=\"legend\"><span>", fp);
