@@ -771,6 +771,9 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 	const struct cman_pool_config *cfg = pm->cfg;
 	int64_t age = cfg->min_node_scalein_uptime_seconds;
 	double max_tasks = cfg->max_tasks_to_kill;
+	/* cman_pool_agent_of()'s first case, looked up once */
+	void (*by_key)(const struct cman_connector *, uint64_t, struct cman_agent *) =
+		pm->conn ? pm->conn->ops->agent_by_key : NULL;
 	size_t g, j, n, nc = 0;
 	int rc;
 
@@ -795,7 +798,10 @@ static int gather(struct cman_pool_manager *pm, int64_t now, struct cand *c,
 				continue;
 			if (pm->drain && cman_drain_find(pm->drain, inst[j].id) >= 0)
 				continue;   /* being drained: already leaving */
-			cman_pool_agent_of(pm, &inst[j], &a);
+			if (by_key && inst[j].agent_key)
+				by_key(pm->conn, inst[j].agent_key, &a);
+			else
+				cman_pool_agent_of(pm, &inst[j], &a);
 			if (a.state == CMAN_AGENT_UNKNOWN || !a.safe_to_kill || a.cordoned)
 				continue;
 			if (a.tasks != 0 && !((double)a.tasks < max_tasks))

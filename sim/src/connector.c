@@ -133,23 +133,23 @@ void sim_connector_run_done(struct cman_sim *sim)
 		sim->conn->pack_pending = false;   /* nobody asked: no need */
 }
 
-/* The agent of instance v (an index below sim->n_inst). */
-static void agent_of(const struct cman_sim *sim, uint32_t v, struct cman_agent *out)
+/* The agent of instance v (an index below sim->n_inst); each case one
+ * store of the whole record. */
+static inline void agent_of(const struct cman_sim *sim, uint32_t v, struct cman_agent *out)
 {
 	const struct sim_instance *in = &sim->inst[v];
 
-	memset(out, 0, sizeof(*out));
-	out->state = CMAN_AGENT_UNKNOWN;
 	if (in->end != NO_TIME)
-		return;
-	out->safe_to_kill = true;
-	if (!in->joined) {
-		out->state = CMAN_AGENT_ORPHANED;
-		out->orphaned_since = in->start;
-		return;
-	}
-	out->tasks = in->tasks;
-	out->state = in->tasks ? CMAN_AGENT_RUNNING : CMAN_AGENT_IDLE;
+		*out = (struct cman_agent){ .state = CMAN_AGENT_UNKNOWN };
+	else if (!in->joined)
+		*out = (struct cman_agent){ .state = CMAN_AGENT_ORPHANED,
+					    .orphaned_since = in->start,
+					    .safe_to_kill = true };
+	else
+		*out = (struct cman_agent){ .state = in->tasks ? CMAN_AGENT_RUNNING
+							       : CMAN_AGENT_IDLE,
+					    .tasks = in->tasks,
+					    .safe_to_kill = true };
 }
 
 static void conn_agent(const struct cman_connector *c, const char *id,
@@ -167,18 +167,22 @@ static void conn_agent(const struct cman_connector *c, const char *id,
 	agent_of(sim, v, out);
 }
 
-/* The groups' views key each instance by its index + 1 (groups.c). */
+/* The groups' views key each instance by its index + 1 (groups.c).  The
+ * pool manager asks for every machine of a prune (issue 12): the spread
+ * is checked inline. */
 static void conn_agent_by_key(const struct cman_connector *c, uint64_t key,
 			      struct cman_agent *out)
 {
-	const struct cman_sim *sim = ((const struct sim_connector *)c)->sim;
+	const struct sim_connector *sc = (const struct sim_connector *)c;
+	const struct cman_sim *sim = sc->sim;
 
 	if (key == 0 || key > sim->n_inst) {
 		memset(out, 0, sizeof(*out));
 		out->state = CMAN_AGENT_UNKNOWN;
 		return;
 	}
-	packed((const struct sim_connector *)c);
+	if (sc->pack_pending)
+		packed(sc);
 	agent_of(sim, (uint32_t)(key - 1), out);
 }
 
