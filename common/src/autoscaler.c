@@ -62,8 +62,14 @@ static void reason_set(struct cman_decision *d, const char *fmt, ...)
 	 * a tenth of an autoscaler run) */
 	for (f = fmt; *f; f++) {
 		if (*f != '%') {
-			if (n < cap)
-				out[n++] = *f;
+			/* the text up to the next conversion in one piece */
+			len = strcspn(f, "%");
+			add = f;
+			f += len - 1;
+			if (len > cap - n)
+				len = cap - n;
+			memcpy(out + n, add, len);
+			n += len;
 			continue;
 		}
 		f++;
