@@ -539,11 +539,13 @@ static bool cand_before(const struct cand *a, const struct cand *b)
  * time's sign flipped, the id's first 16 bytes big-endian, zero-padded, so
  * that unsigned order is strcmp() order on them), compared without
  * following a pointer; only records equal in all of them (ids sharing
- * 16 bytes) go to cand_before().
+ * 16 bytes) go to cand_before().  Records are compared only within one
+ * group of flags (struct order's heaps), whose k1 differ only in their
+ * low half (the batch tasks): that half and k2 are one word, bt.
  */
 struct skey {
-	uint64_t k1, lt, id0, id1;
-	uint32_t k2, idx;
+	uint64_t bt, lt, id0, id1;
+	uint32_t idx;
 };
 
 static void skey_of(const struct cand *x, uint32_t idx, struct skey *k)
@@ -554,8 +556,7 @@ static void skey_of(const struct cand *x, uint32_t idx, struct skey *k)
 	memcpy(b, x->id, strnlen(x->id, 16));
 	memcpy(&w0, b, 8);
 	memcpy(&w1, b + 8, 8);
-	k->k1 = x->k1;
-	k->k2 = x->k2;
+	k->bt = (x->k1 & UINT32_MAX) << 32 | x->k2;
 	k->lt = (uint64_t)x->launch_time ^ (UINT64_C(1) << 63);
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	w0 = __builtin_bswap64(w0);
@@ -566,13 +567,11 @@ static void skey_of(const struct cand *x, uint32_t idx, struct skey *k)
 	k->idx = idx;
 }
 
-/* a before b: the order of cand_before(). */
+/* a before b, of the same group of flags: the order of cand_before(). */
 static inline bool skey_before(const struct skey *a, const struct skey *b, const struct cand *c)
 {
-	if (a->k1 != b->k1)
-		return a->k1 < b->k1;
-	if (a->k2 != b->k2)
-		return a->k2 < b->k2;
+	if (a->bt != b->bt)
+		return a->bt < b->bt;
 	if (a->lt != b->lt)
 		return a->lt < b->lt;
 	if (a->id0 != b->id0)
