@@ -593,6 +593,7 @@ struct cman_report_prep {
 	unsigned what;
 	struct part_text part[N_PARTS];
 	atomic_uint next;             /* parts handed out (make_parts) */
+	double cost_sum;              /* cman_rundir_cost_sum of rd (PART_DAILY's) */
 };
 
 int (*cman_report_prep_fault)(int part);
@@ -1296,6 +1297,8 @@ static int make_part(struct cman_report_prep *p, int k)
 		struct cman_day *days = NULL;
 		size_t nd = 0;
 
+		/* for cman_report_write_prepared's check of the costs */
+		p->cost_sum = cman_rundir_cost_sum(&p->rd);
 		if (!(p->what & CMAN_REPORT_CSV))
 			goto out;
 		if (cman_rollup_days(&p->rd, &days, &nd)) {
@@ -1411,7 +1414,7 @@ int cman_report_write_prepared(const char *run_dir, struct cman_report_prep *p,
 			       struct cman_error *err)
 {
 	struct cman_rundir rd;
-	int rc = cman_rundir_load_tables(&rd, run_dir, &p->t, err);
+	int rc = cman_rundir_load_tables_summed(&rd, run_dir, &p->t, p->cost_sum, err);
 
 	if (!rc && (rd.start != p->rd.start || rd.end != p->rd.end || rd.step != p->rd.step))
 		rc = cman_error_set(err, CMAN_EINTERNAL, "the run's reports were made for "

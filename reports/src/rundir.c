@@ -1013,10 +1013,9 @@ int cman_rundir_view_tables(struct cman_rundir *rd, const struct cman_report_tab
 /* timeseries.csv from t: what load_timeseries makes of the file (rd takes
  * t's arrays). */
 static int take_timeseries(struct cman_rundir *rd, struct cman_report_tables *t,
-			   struct cman_error *err)
+			   const double *cost_sum, struct cman_error *err)
 {
-	double sum = 0;
-	size_t i;
+	double sum;
 	int k, r, rc = cman_rundir_view_tables(rd, t, err);
 
 	if (rc)
@@ -1027,13 +1026,22 @@ static int take_timeseries(struct cman_rundir *rd, struct cman_report_tables *t,
 		for (k = 0; k < CMAN_RS_NCOLS && rd->rcol[r][0]; k++)
 			t->rcol[r][k] = NULL;
 	t->binding = NULL;
-	for (i = 0; i < rd->n; i++)
-		if (!isnan(rd->col[CMAN_TS_COST][i]))
-			sum += rd->col[CMAN_TS_COST][i];
+	sum = cost_sum ? *cost_sum : cman_rundir_cost_sum(rd);
 	if (fabs(sum - rd->total_cost) > 1e-6 * fmax(1, fabs(rd->total_cost)))
 		return add_note(rd, "timeseries.csv's costs sum to %.6f, summary.json's "
 				"total_cost is %.6f", sum, rd->total_cost);
 	return 0;
+}
+
+double cman_rundir_cost_sum(const struct cman_rundir *rd)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < rd->n; i++)
+		if (!isnan(rd->col[CMAN_TS_COST][i]))
+			sum += rd->col[CMAN_TS_COST][i];
+	return sum;
 }
 
 /* markets.csv and instances.csv's launches from t, as load_markets and
@@ -1079,24 +1087,34 @@ static int take_markets(struct cman_rundir *rd, struct cman_report_tables *t, js
 }
 
 static int load_dir(struct cman_rundir *rd, const char *dir, struct cman_report_tables *t,
-		    struct cman_error *err);
+		    const double *cost_sum, struct cman_error *err);
 
 int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error *err)
 {
-	return load_dir(rd, dir, NULL, err);
+	return load_dir(rd, dir, NULL, NULL, err);
 }
 
 int cman_rundir_load_tables(struct cman_rundir *rd, const char *dir,
 			    struct cman_report_tables *t, struct cman_error *err)
 {
-	int rc = load_dir(rd, dir, t, err);
+	int rc = load_dir(rd, dir, t, NULL, err);
+
+	cman_report_tables_release(t);
+	return rc;
+}
+
+int cman_rundir_load_tables_summed(struct cman_rundir *rd, const char *dir,
+				   struct cman_report_tables *t, double cost_sum,
+				   struct cman_error *err)
+{
+	int rc = load_dir(rd, dir, t, &cost_sum, err);
 
 	cman_report_tables_release(t);
 	return rc;
 }
 
 static int load_dir(struct cman_rundir *rd, const char *dir, struct cman_report_tables *t,
-		    struct cman_error *err)
+		    const double *cost_sum, struct cman_error *err)
 {
 	char path[4096];
 	json_t *bym = NULL;
@@ -1140,7 +1158,7 @@ static int load_dir(struct cman_rundir *rd, const char *dir, struct cman_report_
 	}
 	rd->unchecked = !has_manifest;
 	if (t) {
-		rc = take_timeseries(rd, t, err);
+		rc = take_timeseries(rd, t, cost_sum, err);
 		if (!rc)
 			rc = take_markets(rd, t, bym, err);
 		if (rc)

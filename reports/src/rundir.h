@@ -142,6 +142,20 @@ int cman_rundir_load(struct cman_rundir *rd, const char *dir, struct cman_error 
 struct cman_report_tables;
 int cman_rundir_load_tables(struct cman_rundir *rd, const char *dir,
 			    struct cman_report_tables *t, struct cman_error *err);
+
+/*
+ * cman_rundir_load_tables with the sum of the cost column (its check
+ * against summary.json's total_cost) taken before by cman_rundir_cost_sum
+ * of a view of the same tables (issue 12: the report threads take it, not
+ * the run's thread once its files are written; a year's is a chain of
+ * 525,600 additions).
+ */
+int cman_rundir_load_tables_summed(struct cman_rundir *rd, const char *dir,
+				   struct cman_report_tables *t, double cost_sum,
+				   struct cman_error *err);
+
+/* The sum of rd's cost column (NaN left out), in the order of the steps. */
+double cman_rundir_cost_sum(const struct cman_rundir *rd);
 void cman_rundir_release(struct cman_rundir *rd);
 
 /*

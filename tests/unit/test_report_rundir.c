@@ -14,6 +14,7 @@
 
 #include "cman_test.h"
 
+#include "cman/reports/report.h"
 #include "rundir.h"
 
 #define assert_near(a, b, eps) do { \
@@ -303,6 +304,36 @@ static void test_cost_mismatch_noted(void **state)
 	assert_int_equal(cman_rundir_load(&rd, dir, &err), 0);
 	assert_int_equal(rd.n_notes, 1);
 	assert_non_null(strstr(rd.notes[0], "sum to 72.000000"));
+	assert_near(cman_rundir_cost_sum(&rd), 72, 0);
+	/* from tables, with the sum taken before (cman_report_prepare's, issue
+	 * 12): the same check, of the sum given */
+	{
+		struct cman_rundir rt;
+		struct cman_report_tables t;
+		int k;
+
+		memset(&t, 0, sizeof(t));
+		t.n = rd.n;
+		for (k = 0; k < CMAN_TS_NCOLS; k++) {
+			t.col[k] = malloc(rd.n * sizeof(double));
+			assert_non_null(t.col[k]);
+			memcpy(t.col[k], rd.col[k], rd.n * sizeof(double));
+		}
+		assert_int_equal(cman_rundir_load_tables_summed(&rt, dir, &t, 98.5, &err), 0);
+		assert_int_equal(rt.n_notes, 1);
+		assert_non_null(strstr(rt.notes[0], "sum to 98.500000"));
+		cman_rundir_release(&rt);
+		memset(&t, 0, sizeof(t));
+		t.n = rd.n;
+		for (k = 0; k < CMAN_TS_NCOLS; k++) {
+			t.col[k] = malloc(rd.n * sizeof(double));
+			assert_non_null(t.col[k]);
+			memcpy(t.col[k], rd.col[k], rd.n * sizeof(double));
+		}
+		assert_int_equal(cman_rundir_load_tables_summed(&rt, dir, &t, 99, &err), 0);
+		assert_int_equal(rt.n_notes, 0);
+		cman_rundir_release(&rt);
+	}
 	cman_rundir_release(&rd);
 	remove_run(dir);
 }
