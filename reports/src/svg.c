@@ -351,11 +351,12 @@ static inline long long round_half_away(double x)
 	return t + (r >= 0.5) - (r <= -0.5);
 }
 
-/* A coordinate with at most one decimal. */
-static void put_coord(FILE *fp, double v)
+/* A coordinate with at most one decimal, written backwards to end; returns
+ * where its text starts (end needs 24 bytes before it). */
+static inline char *coord_text(char *end, double v)
 {
 	long long t = round_half_away(v * 10);
-	char buf[32], *p = buf + sizeof(buf), *end = p;
+	char *p = end;
 	bool neg = t < 0;
 	unsigned long long u = neg ? 0ULL - (unsigned long long)t : (unsigned long long)t;
 	unsigned frac = (unsigned)(u % 10);
@@ -371,6 +372,13 @@ static void put_coord(FILE *fp, double v)
 	} while (u);
 	if (neg)
 		*--p = '-';
+	return p;
+}
+
+static void put_coord(FILE *fp, double v)
+{
+	char buf[32], *end = buf + sizeof(buf), *p = coord_text(end, v);
+
 	put_chars(fp, p, (size_t)(end - p));
 }
 
@@ -417,23 +425,8 @@ static inline void pb_char(struct pbuf *pb, char c)
 /* put_coord's text into pb. */
 static void pb_coord(struct pbuf *pb, double v)
 {
-	char tmp[32], *p = tmp + sizeof(tmp), *end = p;
-	long long t = round_half_away(v * 10);
-	bool neg = t < 0;
-	unsigned long long u = neg ? 0ULL - (unsigned long long)t : (unsigned long long)t;
-	unsigned frac = (unsigned)(u % 10);
+	char tmp[32], *end = tmp + sizeof(tmp), *p = coord_text(end, v);
 
-	u /= 10;
-	if (frac) {
-		*--p = (char)('0' + frac);
-		*--p = '.';
-	}
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u);
-	if (neg)
-		*--p = '-';
 	memcpy(pb_room(pb, (size_t)(end - p)), p, (size_t)(end - p));
 	pb->n += (size_t)(end - p);
 }

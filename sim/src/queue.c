@@ -33,17 +33,7 @@ int cman_queue_reserve(struct cman_queue *q, size_t n)
 
 static void sift_up(struct cman_event *h, size_t i)
 {
-	struct cman_event e = h[i];
-
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (!cman_queue_less(&e, &h[parent]))
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = e;
+	cman_queue_rise(h, i, h[i]);
 }
 
 /* Place e at the hole i and sift it down. */

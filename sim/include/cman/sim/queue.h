@@ -98,13 +98,26 @@ static inline int cman_queue_less(const struct cman_event *a, const struct cman_
 	return (a->time < b->time) | ((a->time == b->time) & (a->seq < b->seq));
 }
 
+/* Put e at the hole i and let it rise to its place (a sift up; inline:
+ * as a call it cost 0.5% more instructions on a year's run, measured). */
+static inline void cman_queue_rise(struct cman_event *h, size_t i, struct cman_event e)
+{
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+
+		if (!cman_queue_less(&e, &h[parent]))
+			break;
+		h[i] = h[parent];
+		i = parent;
+	}
+	h[i] = e;
+}
+
 /*
  * Replace the root by e: the hole goes down to a leaf along the smaller
  * children (one comparison a level), then e rises to its place (a new
  * event is mostly later than the others: it rises little).  The events
- * pop in the same order as after a sift down: the order is total.  (The
- * rise is a sift up written out: as a call it cost 0.5% more instructions
- * on a year's run, measured.)
+ * pop in the same order as after a sift down: the order is total.
  */
 static inline void cman_queue_replace_root(struct cman_event *h, size_t n, struct cman_event e)
 {
@@ -116,15 +129,7 @@ static inline void cman_queue_replace_root(struct cman_event *h, size_t n, struc
 		h[i] = h[c];
 		i = c;
 	}
-	while (i > 0) {
-		size_t parent = (i - 1) / 2;
-
-		if (!cman_queue_less(&e, &h[parent]))
-			break;
-		h[i] = h[parent];
-		i = parent;
-	}
-	h[i] = e;
+	cman_queue_rise(h, i, e);
 }
 
 /* Inline: the simulator calls it for every sample it replays, and mostly
