@@ -32,12 +32,10 @@ void cman_progress_init(struct cman_progress *p, FILE *fp, const char *what, dou
 	cman_progress_init_tty(p, fp, what, total, fp && isatty(fileno(fp)));
 }
 
-void cman_progress_update(struct cman_progress *p, double done)
+void cman_progress_look(struct cman_progress *p, double done)
 {
 	double now, frac, left;
 
-	if (!p->tty || done < p->next)
-		return;
 	p->next = done + p->total / 1000;
 	now = mono();
 	if (now - p->t_last < 0.1 && p->shown)

@@ -2237,8 +2237,7 @@ static int run(struct cman_sim *sim, struct cman_error *err)
 		if (ev.type != EV_FEED || ev.time >= sc->end_time || ev.time < sim->now)
 			(void)cman_queue_pop(&sim->q, &ev);
 		sim->totals.events_processed++;
-		if (prog.tty)   /* what cman_progress_update() looks at first */
-			cman_progress_update(&prog, (double)(ev.time - sc->start_time));
+		cman_progress_update(&prog, (double)(ev.time - sc->start_time));
 		if (ev.time >= sc->end_time || ev.time < sim->now) {
 			if (sim->log)
 				fprintf(sim->log, "dropped event of type %u at %" PRId64 "\n",
