@@ -61,6 +61,23 @@ static uint64_t next_u64(uint64_t *x)
 	return *x * 2685821657736338717ULL;
 }
 
+/* c[0] = d.ddddddddd5 x 10^e, a tie in decimal, never quite one in binary
+ * (10^e itself when k is 0), c[1..4] its two neighbouring doubles on each
+ * side: below, above, below that, above that. */
+static void tie_and_neighbours(uint64_t *x, int e, int k, double c[5])
+{
+	unsigned long long m = 1000000000ULL + next_u64(x) % 9000000000ULL;
+	double t = ((double)m * 10 + 5) * pow(10, (double)(e - 10));
+
+	if (k == 0)
+		t = pow(10, (double)e);
+	c[0] = t;
+	c[1] = nextafter(t, 0);
+	c[2] = nextafter(t, INFINITY);
+	c[3] = nextafter(c[1], 0);
+	c[4] = nextafter(c[2], INFINITY);
+}
+
 /* Values printf rounds differently from a naive a * 10^d: decimal ties
  * that are not exact in binary, exact binary ties (to even), the edges of
  * each decade, and carries into the next digit. */
@@ -199,18 +216,9 @@ static void test_round_ties_and_decades(void **state)
 	(void)state;
 	for (e = -5; e <= 10; e++) {
 		for (k = 0; k < 3000; k++) {
-			/* d.ddddddddd5 x 10^e: a tie in decimal, never quite one in binary */
-			unsigned long long m = 1000000000ULL + next_u64(&x) % 9000000000ULL;
-			double t = ((double)m * 10 + 5) * pow(10, (double)(e - 10));
 			double c[5];
 
-			if (k == 0)
-				t = pow(10, (double)e);
-			c[0] = t;
-			c[1] = nextafter(t, 0);
-			c[2] = nextafter(t, INFINITY);
-			c[3] = nextafter(c[1], 0);
-			c[4] = nextafter(c[2], INFINITY);
+			tie_and_neighbours(&x, e, k, c);
 			for (j = 0; j < 10; j++) {
 				double v = j < 5 ? c[j] : -c[j - 5], r, back;
 
@@ -322,17 +330,9 @@ static void test_fmt_number_round(void **state)
 	/* d.ddddddddd5 x 10^e, a tie in decimal, and its neighbouring doubles */
 	for (e = -5; e <= 10; e++)
 		for (k = 0; k < 2000; k++) {
-			unsigned long long m = 1000000000ULL + next_u64(&x) % 9000000000ULL;
-			double t = ((double)m * 10 + 5) * pow(10, (double)(e - 10));
 			double c[5];
 
-			if (k == 0)
-				t = pow(10, (double)e);
-			c[0] = t;
-			c[1] = nextafter(t, 0);
-			c[2] = nextafter(t, INFINITY);
-			c[3] = nextafter(c[1], 0);
-			c[4] = nextafter(c[2], INFINITY);
+			tie_and_neighbours(&x, e, k, c);
 			for (j = 0; j < 10; j++)
 				check_fmt_round(j < 5 ? c[j] : -c[j - 5]);
 		}

@@ -275,6 +275,20 @@ static void test_missing_dir(void **state)
 	cman_rundir_release(&rd);
 }
 
+/* Tables holding a copy of rd's timeseries columns (for the loader to take). */
+static void tables_of(struct cman_report_tables *t, const struct cman_rundir *rd)
+{
+	int k;
+
+	memset(t, 0, sizeof(*t));
+	t->n = rd->n;
+	for (k = 0; k < CMAN_TS_NCOLS; k++) {
+		t->col[k] = malloc(rd->n * sizeof(double));
+		assert_non_null(t->col[k]);
+		memcpy(t->col[k], rd->col[k], rd->n * sizeof(double));
+	}
+}
+
 static void test_cost_mismatch_noted(void **state)
 {
 	struct cman_rundir rd;
@@ -310,26 +324,13 @@ static void test_cost_mismatch_noted(void **state)
 	{
 		struct cman_rundir rt;
 		struct cman_report_tables t;
-		int k;
 
-		memset(&t, 0, sizeof(t));
-		t.n = rd.n;
-		for (k = 0; k < CMAN_TS_NCOLS; k++) {
-			t.col[k] = malloc(rd.n * sizeof(double));
-			assert_non_null(t.col[k]);
-			memcpy(t.col[k], rd.col[k], rd.n * sizeof(double));
-		}
+		tables_of(&t, &rd);
 		assert_int_equal(cman_rundir_load_tables_summed(&rt, dir, &t, 98.5, &err), 0);
 		assert_int_equal(rt.n_notes, 1);
 		assert_non_null(strstr(rt.notes[0], "sum to 98.500000"));
 		cman_rundir_release(&rt);
-		memset(&t, 0, sizeof(t));
-		t.n = rd.n;
-		for (k = 0; k < CMAN_TS_NCOLS; k++) {
-			t.col[k] = malloc(rd.n * sizeof(double));
-			assert_non_null(t.col[k]);
-			memcpy(t.col[k], rd.col[k], rd.n * sizeof(double));
-		}
+		tables_of(&t, &rd);
 		assert_int_equal(cman_rundir_load_tables_summed(&rt, dir, &t, 99, &err), 0);
 		assert_int_equal(rt.n_notes, 0);
 		cman_rundir_release(&rt);
