@@ -86,3 +86,18 @@ void cman_chunks_give_back(struct cman_chunks *c, size_t done)
 	}
 	pthread_mutex_unlock(&c->mu);
 }
+
+int cman_chunks_enter(struct cman_chunks *const *tabs, size_t n, size_t i, bool sink,
+		      void **p, size_t *lo, size_t *hi)
+{
+	size_t j, k = i >> tabs[0]->shift;
+
+	for (j = 0; j < n && sink; j++)
+		cman_chunks_give_back(tabs[j], i);
+	for (j = 0; j < n; j++)
+		if (!(p[j] = cman_chunks_take(tabs[j], k)))
+			return CMAN_ENOMEM;
+	*lo = k << tabs[0]->shift;
+	*hi = *lo + cman_chunks_left(tabs[0], *lo);
+	return 0;
+}

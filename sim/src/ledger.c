@@ -92,27 +92,19 @@ int cman_ledger_chunked(struct cman_ledger *l, unsigned shift, bool sink)
 static __attribute__((noinline, cold)) void out_enter(struct cman_ledger *l, size_t i)
 {
 	struct cman_chunks *c = l->out;
-	size_t k = c ? i >> c[0].shift : 0;
-	unsigned char *p[3] = { NULL, NULL, NULL };
-	int j;
+	void *p[3];
 
-	if (!c)   /* (flat arrays end at n_steps: not reached) */
-		goto none;
-	if (l->out_sink)   /* (nobody reads them: the ones before go back) */
-		for (j = 0; j < 3; j++)
-			cman_chunks_give_back(&c[j], i);
-	for (j = 0; j < 3; j++) {
-		p[j] = cman_chunks_take(&c[j], k);
-		if (!p[j])
-			goto none;
+	/* (flat arrays end at n_steps: not reached) */
+	if (c) {
+		struct cman_chunks *tabs[3] = { &c[0], &c[1], &c[2] };
+
+		if (!cman_chunks_enter(tabs, 3, i, l->out_sink, p, &l->o_lo, &l->o_hi)) {
+			l->o_cost = p[0];
+			l->o_unused = p[1];
+			l->o_rate = p[2];
+			return;
+		}
 	}
-	l->o_lo = k << c[0].shift;
-	l->o_hi = l->o_lo + cman_chunks_left(&c[0], l->o_lo);
-	l->o_cost = (double *)(void *)p[0];
-	l->o_unused = (double *)(void *)p[1];
-	l->o_rate = (double *)(void *)p[2];
-	return;
-none:
 	if (!l->fail)
 		l->fail = CMAN_ENOMEM;
 	l->o_lo = i;

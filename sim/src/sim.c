@@ -378,33 +378,24 @@ static int binding_of(const struct cman_sim *sim)
  */
 static __attribute__((noinline, cold)) void rows_enter(struct cman_sim *sim)
 {
-	size_t i = sim->next_step, k = i >> sim->rows_shift;
-	void *s, *b, *x = NULL;
+	struct cman_chunks *tabs[3] = { &sim->row_steps, &sim->row_binding, &sim->row_res };
+	void *p[3] = { NULL, NULL, NULL };
+	size_t i = sim->next_step;
 
-	if (sim->rows_sink) {
-		cman_chunks_give_back(&sim->row_steps, i);
-		cman_chunks_give_back(&sim->row_binding, i);
-		if (sim->any_res_data)
-			cman_chunks_give_back(&sim->row_res, i);
-	}
-	s = sim->rows_recycle ? cman_chunks_take(&sim->row_steps, k) : NULL;
-	b = s ? cman_chunks_take(&sim->row_binding, k) : NULL;
-	if (b && sim->any_res_data)
-		x = cman_chunks_take(&sim->row_res, k);
-	if (!s || !b || (sim->any_res_data && !x)) {
-		sim->rows_fail = CMAN_ENOMEM;
-		sim->row_lo = i;
-		sim->row_hi = i + 1;
-		sim->row_at = &sim->scratch_row;
-		sim->bind_at = &sim->scratch_bind;
-		sim->res_at = &sim->scratch_res;
+	if (sim->rows_recycle &&
+	    !cman_chunks_enter(tabs, sim->any_res_data ? 3 : 2, i, sim->rows_sink, p,
+			       &sim->row_lo, &sim->row_hi)) {
+		sim->row_at = p[0];
+		sim->bind_at = p[1];
+		sim->res_at = p[2];
 		return;
 	}
-	sim->row_lo = k << sim->rows_shift;
-	sim->row_hi = sim->row_lo + cman_chunks_left(&sim->row_steps, sim->row_lo);
-	sim->row_at = s;
-	sim->bind_at = b;
-	sim->res_at = x;
+	sim->rows_fail = CMAN_ENOMEM;
+	sim->row_lo = i;
+	sim->row_hi = i + 1;
+	sim->row_at = &sim->scratch_row;
+	sim->bind_at = &sim->scratch_bind;
+	sim->res_at = &sim->scratch_res;
 }
 
 /* Every record so far was kept (else no row is published again). */

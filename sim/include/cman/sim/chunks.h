@@ -71,6 +71,16 @@ static inline size_t cman_chunks_left(const struct cman_chunks *c, size_t i)
 }
 
 /*
+ * The producer reached row i of n tables kept in step (the same rows and
+ * shift), past the chunks it holds: with sink (nobody reads the rows), the
+ * chunks before i go back first; then the chunk holding row i of each
+ * table into p[0..n), and that chunk's rows [*lo, *hi).  0, or CMAN_ENOMEM
+ * (*lo and *hi untouched).
+ */
+int cman_chunks_enter(struct cman_chunks *const *tabs, size_t n, size_t i, bool sink,
+		      void **p, size_t *lo, size_t *hi);
+
+/*
  * The consumer: rows before done are read, and the producer writes none of
  * them again: every chunk all of whose rows are before done goes to the
  * free list (the last one once done reaches n_rows).
